@@ -1,0 +1,329 @@
+"""Lark trees -> the typed syntax tree (dsl.ast), checking what the grammar leaves open.
+
+Literals are decoded here (`5m` -> 300 seconds, `96%` -> 0.96, dates, times); a literal
+that the grammar accepts but that is not a real value (`2026-02-30`, `25:00`) becomes
+a diagnostic, not an exception.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from lark import Token, Tree
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic
+from dsl.source import NOWHERE, Span
+from dsl.types import Type
+
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+
+
+def span_of(node: Tree[Any] | Token) -> Span:
+    if isinstance(node, Token):
+        line = node.line or 1
+        col = node.column or 1
+        return Span(line, col, node.end_line or line, node.end_column or col + len(node))
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return NOWHERE
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
+
+
+def unquote(token: Token) -> str:
+    body = str(token)[1:-1]
+    return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
+
+
+class Builder:
+    """Turns the trees of one file into `ast.PolicyFile`, collecting diagnostics."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.diagnostics: list[Diagnostic] = []
+
+    def error(self, span: Span, message: str, hint: str | None = None, code: str = "") -> None:
+        self.diagnostics.append(Diagnostic.at(span, message, file=self.file, hint=hint, code=code))
+
+    # ------------------------------------------------------------------ statements
+
+    def statements(self, tree: Tree[Any]) -> list[ast.Statement]:
+        out: list[ast.Statement] = []
+        for child in tree.children:
+            built = self.statement(child)
+            if built is not None:
+                out.append(built)
+        return out
+
+    def statement(self, tree: Tree[Any]) -> ast.Statement | None:
+        kind = tree.data
+        if kind == "policy_header":
+            return self.policy_header(tree)
+        if kind == "field_decl":
+            path, type_token = tree.children
+            return ast.FieldDecl(
+                tuple(str(t) for t in path.children),
+                str(type_token),
+                span_of(tree),
+                span_of(type_token),
+            )
+        if kind == "rubric":
+            return self.rubric(tree)
+        self.error(span_of(tree), f"unknown statement {kind}")
+        return None
+
+    def policy_header(self, tree: Tree[Any]) -> ast.PolicyHeader:
+        name = unquote(tree.children[0])
+        version: str | None = None
+        timezone: str | None = None
+        timezone_span: Span | None = None
+        for option in tree.children[1:]:
+            value = unquote(option.children[0])
+            if option.data == "version":
+                if version is not None:
+                    self.error(span_of(option), "the version is given twice", "keep one version")
+                version = value
+            else:
+                if timezone is not None:
+                    self.error(span_of(option), "the timezone is given twice", "keep one timezone")
+                timezone = value
+                timezone_span = span_of(option.children[0])
+        return ast.PolicyHeader(name, version, timezone, span_of(tree), timezone_span)
+
+    # ---------------------------------------------------------------------- rubric
+
+    def rubric(self, tree: Tree[Any]) -> ast.Rubric:
+        id_token, label_token, *entries, rbrace = tree.children
+        built: list[ast.RubricEntry] = []
+        for entry in entries:
+            built.append(self.rubric_entry(entry))
+        return ast.Rubric(
+            str(id_token),
+            unquote(label_token) if label_token is not None else None,
+            tuple(built),
+            span_of(tree),
+            span_of(id_token),
+            span_of(rbrace),
+        )
+
+    def rubric_entry(self, tree: Tree[Any]) -> ast.RubricEntry:
+        kind = tree.data
+        span = span_of(tree)
+        if kind == "section":
+            return self.section(tree)
+        if kind == "grades":
+            *bands, rbrace = tree.children
+            return ast.Grades(tuple(self.band(b) for b in bands), span, span_of(rbrace))
+        if kind == "scale":
+            return ast.Setting("scale", self.number(tree.children[0]), None, span)
+        if kind == "appeals":
+            return ast.Setting("appeals", self.duration(tree.children[0]), None, span)
+        if kind == "rounding":
+            digits_token, mode = tree.children
+            digits = ast.Literal(Type.NUMBER, int(digits_token), str(digits_token), span_of(digits_token))
+            return ast.Setting(
+                "rounding",
+                digits,
+                str(mode) if mode is not None else None,
+                span,
+                span_of(mode) if mode is not None else None,
+            )
+        key = {"critical_mode": "critical", "na_mode": "na", "bonus_mode": "bonus"}[kind]
+        word = tree.children[0]
+        return ast.Setting(key, None, str(word), span, span_of(word))
+
+    def section(self, tree: Tree[Any]) -> ast.Section:
+        id_token, label_token, weight, *items, rbrace = tree.children
+        weight_literal = None
+        if weight is not None:
+            weight_literal = self.literal(weight.children[0])
+        return ast.Section(
+            str(id_token),
+            unquote(label_token) if label_token is not None else None,
+            weight_literal,
+            tuple(self.item(i) for i in items),
+            span_of(tree),
+            span_of(id_token),
+            span_of(rbrace),
+        )
+
+    def item(self, tree: Tree[Any]) -> ast.Item:
+        id_token, label_token, *clauses = tree.children
+        deduct: ast.Amount | None = None
+        bonus: ast.Amount | None = None
+        critical = False
+        condition: ast.Expr | None = None
+        for clause in clauses:
+            span = span_of(clause)
+            if clause.data == "deduct":
+                if deduct is not None:
+                    self.error(span, "this item already says how much to deduct", "keep one deduct")
+                deduct = self.amount(clause)
+            elif clause.data == "bonus":
+                if bonus is not None:
+                    self.error(span, "this item already gives a bonus", "keep one bonus")
+                bonus = self.amount(clause)
+            elif clause.data == "critical_flag":
+                if critical:
+                    self.error(span, "critical is written twice", "write critical once")
+                critical = True
+            else:
+                if condition is not None:
+                    self.error(
+                        span,
+                        "this item already has a when condition",
+                        "join the conditions with and",
+                    )
+                condition = self.expr(clause.children[0])
+        return ast.Item(
+            str(id_token),
+            unquote(label_token) if label_token is not None else None,
+            deduct,
+            bonus,
+            critical,
+            condition,
+            span_of(tree),
+            span_of(id_token),
+        )
+
+    def amount(self, tree: Tree[Any]) -> ast.Amount:
+        points, per = tree.children
+        cap = None
+        if per is not None and per.children and per.children[0] is not None:
+            cap = self.number(per.children[0])
+        return ast.Amount(self.number(points), per is not None, cap, span_of(tree))
+
+    def band(self, tree: Tree[Any]) -> ast.Band:
+        label = unquote(tree.children[0])
+        if tree.data == "band_otherwise":
+            return ast.Band(label, (), True, span_of(tree))
+        bounds: list[tuple[str, ast.Literal]] = []
+        for bound in tree.children[1:]:
+            op, value = bound.children
+            bounds.append((str(op), self.number(value)))
+        return ast.Band(label, tuple(bounds), False, span_of(tree))
+
+    # ----------------------------------------------------------------- expressions
+
+    def expr(self, node: Tree[Any] | Token) -> ast.Expr:
+        if isinstance(node, Token):
+            return self.literal(node)
+        kind = node.data
+        span = span_of(node)
+        if kind in ("or_expr", "and_expr"):
+            op = "or" if kind == "or_expr" else "and"
+            operands = [self.expr(c) for c in node.children if not isinstance(c, Token)]
+            result = operands[0]
+            for right in operands[1:]:
+                result = ast.Binary(op, result, right, _join(result, right))
+            return result
+        if kind == "not_op":
+            return ast.Unary("not", self.expr(node.children[-1]), span)
+        if kind == "negate":
+            return ast.Unary("-", self.expr(node.children[-1]), span)
+        if kind == "compare":
+            left, op, right = node.children
+            return ast.Binary(str(op), self.expr(left), self.expr(right), span)
+        if kind == "binary":
+            left, op, right = node.children
+            return ast.Binary(str(op), self.expr(left), self.expr(right), span)
+        if kind in ("in_list", "not_in_list"):
+            operand = node.children[0]
+            items_tree = node.children[-1]
+            items = tuple(self.literal(c) for c in items_tree.children if c is not None)
+            return ast.InList(self.expr(operand), items, kind == "not_in_list", span)
+        if kind == "field_ref":
+            path = node.children[0]
+            return ast.FieldRef(tuple(str(t) for t in path.children), span)
+        return self.literal(node)
+
+    def literal(self, node: Tree[Any] | Token) -> ast.Literal:
+        span = span_of(node)
+        if isinstance(node, Token):
+            return ast.Literal(Type.TEXT, str(node), str(node), span)
+        kind = node.data
+        if kind == "number":
+            return self.number(node)
+        if kind == "percent":
+            text = str(node.children[0])
+            return ast.Literal(Type.NUMBER, float(text[:-1]) / 100, text, span)
+        if kind == "duration":
+            return self.duration(node)
+        if kind == "text":
+            token = node.children[0]
+            return ast.Literal(Type.TEXT, unquote(token), str(token), span)
+        if kind == "true":
+            return ast.Literal(Type.BOOL, True, "true", span)
+        if kind == "false":
+            return ast.Literal(Type.BOOL, False, "false", span)
+        if kind == "time_of_day":
+            return self.time_of_day(node.children[0])
+        if kind == "date":
+            return self.date(node.children[0])
+        if kind == "datetime":
+            return self.datetime(node.children[0])
+        self.error(span, "this value could not be read")
+        return ast.Literal(Type.UNKNOWN, 0, "0", span)
+
+    def number(self, node: Tree[Any] | Token) -> ast.Literal:
+        if isinstance(node, Tree) and node.data == "number":
+            node = node.children[0]
+        if isinstance(node, Tree):
+            return self.literal(node)
+        text = str(node)
+        value: int | float = int(text) if node.type == "INT" else float(text)
+        return ast.Literal(Type.NUMBER, value, text, span_of(node))
+
+    def duration(self, node: Tree[Any]) -> ast.Literal:
+        span = span_of(node)
+        if len(node.children) == 1:
+            text = str(node.children[0])
+            amount, unit = float(text[:-1]), text[-1]
+        else:
+            number_tree, word = node.children
+            number_literal = self.number(number_tree)
+            amount = float(number_literal.value)  # type: ignore[arg-type]
+            unit = WORD_UNITS[str(word).rstrip("s")]
+            text = f"{number_literal.text} {word}"
+        seconds = amount * UNIT_SECONDS[unit]
+        value: int | float = int(seconds) if seconds == int(seconds) else seconds
+        return ast.Literal(Type.DURATION, value, text, span)
+
+    def time_of_day(self, token: Token) -> ast.Literal:
+        text = str(token)
+        parts = [int(p) for p in text.split(":")]
+        try:
+            value = dt.time(*parts)
+        except ValueError:
+            self.error(span_of(token), f"{text} is not a time of day", "write a time such as 11:00")
+            return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
+        return ast.Literal(Type.TIME, value, text, span_of(token))
+
+    def date(self, token: Token) -> ast.Literal:
+        text = str(token)
+        try:
+            value = dt.date.fromisoformat(text)
+        except ValueError:
+            self.error(span_of(token), f"{text} is not a date", "write a date such as 2026-11-02")
+            return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
+        return ast.Literal(Type.DATE, value, text, span_of(token))
+
+    def datetime(self, token: Token) -> ast.Literal:
+        text = str(token)
+        try:
+            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        except ValueError:
+            self.error(
+                span_of(token),
+                f"{text} is not a date and time",
+                "write a date and time such as 2026-11-02 09:00",
+            )
+            return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
+        return ast.Literal(Type.DATETIME, value, text, span_of(token))
+
+
+def _join(left: ast.Expr, right: ast.Expr) -> Span:
+    return Span(left.span.line, left.span.col, right.span.end_line, right.span.end_col)

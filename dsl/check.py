@@ -1,0 +1,461 @@
+"""The checker: every problem in a policy, in one run, as diagnostics.
+
+`check_policy` returns a `CheckedPolicy` (the syntax tree plus what the checker
+resolved: the fields in scope and the rubric settings with defaults applied) and the
+list of diagnostics. The engine compiles only a CheckedPolicy without errors.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from dataclasses import dataclass, field
+
+from dsl import ast
+from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from dsl.expressions import Scope, infer, never_true
+from dsl.parse import parse_policy
+from dsl.source import Span
+from dsl.suggest import did_you_mean
+from dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
+
+CRITICAL_MODES = {
+    "zero_score": "a failed red-line item makes the total score 0",
+    "fail_keep_score": "a failed red-line item fails the evaluation but keeps the computed score",
+    "zero_section": "a failed red-line item zeroes only its own section",
+}
+NA_MODES = {
+    "excluded": "an N/A item leaves both the earned and the possible points",
+    "pass": "an N/A item counts as passed",
+}
+BONUS_MODES = {
+    "capped": "bonus points never lift the score above the scale",
+    "uncapped": "bonus points may lift the score above the scale",
+}
+ROUNDING_MODES = {"half_up", "half_even", "down"}
+
+
+@dataclass(frozen=True, slots=True)
+class RubricSettings:
+    """A rubric's settings with the documented defaults filled in."""
+
+    scale: float = 100
+    critical: str = "zero_score"
+    na: str = "excluded"
+    bonus: str = "capped"
+    rounding_digits: int = 1
+    rounding_mode: str = "half_up"
+    appeal_window_seconds: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedPolicy:
+    tree: ast.PolicyFile
+    fields: dict[str, Type]
+    settings: dict[str, RubricSettings] = field(default_factory=dict)
+    source: str = ""
+
+    @property
+    def file(self) -> str:
+        return self.tree.file
+
+
+def check_text(text: str, file: str = "<policy>") -> tuple[CheckedPolicy, list[Diagnostic]]:
+    """Parse and check a policy text. Never raises on bad input."""
+    tree, diagnostics = parse_policy(text, file)
+    checker = _Checker(tree)
+    checker.run()
+    checked = CheckedPolicy(tree, checker.fields, checker.settings, text)
+    return checked, sort_diagnostics([*diagnostics, *checker.diagnostics])
+
+
+class _Checker:
+    def __init__(self, tree: ast.PolicyFile) -> None:
+        self.tree = tree
+        self.diagnostics: list[Diagnostic] = []
+        self.fields: dict[str, Type] = dict(BUILTIN_FIELDS)
+        self.settings: dict[str, RubricSettings] = {}
+
+    def error(self, span: Span, message: str, hint: str | None = None, code: str = "") -> None:
+        self.diagnostics.append(
+            Diagnostic.at(span, message, file=self.tree.file, hint=hint, code=code)
+        )
+
+    def warn(self, span: Span, message: str, hint: str | None = None, code: str = "") -> None:
+        self.diagnostics.append(
+            Diagnostic.at(
+                span, message, file=self.tree.file, hint=hint, code=code, severity=Severity.WARNING
+            )
+        )
+
+    def report(self, span: Span, message: str, hint: str | None) -> None:
+        self.error(span, message, hint, code="type")
+
+    def run(self) -> None:
+        self.header()
+        for decl in self.tree.fields:
+            self.field_decl(decl)
+        seen: dict[str, ast.Rubric] = {}
+        for rubric in self.tree.rubrics:
+            if rubric.id in seen:
+                self.error(
+                    rubric.id_span,
+                    f"there is already a rubric called {rubric.id} (line {seen[rubric.id].span.line})",
+                    "give each rubric its own id",
+                    code="duplicate-id",
+                )
+            seen[rubric.id] = rubric
+            self.rubric(rubric)
+
+    # ----------------------------------------------------------------- header
+
+    def header(self) -> None:
+        headers = [s for s in self.tree.statements if isinstance(s, ast.PolicyHeader)]
+        if not headers:
+            if self.tree.statements:
+                self.error(
+                    Span.point(1, 1),
+                    "the file does not say which policy it is",
+                    'start with: policy "name" version "2026.11" timezone "Asia/Shanghai"',
+                    code="no-header",
+                )
+            return
+        for extra in headers[1:]:
+            self.error(extra.span, "a file has one policy line", "remove this policy line")
+        header = headers[0]
+        if header.timezone is not None and header.timezone_span is not None:
+            try:
+                zoneinfo.ZoneInfo(header.timezone)
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+                self.error(
+                    header.timezone_span,
+                    f"unknown timezone {header.timezone!r}",
+                    'use a name such as "Asia/Shanghai" or "UTC"',
+                    code="timezone",
+                )
+        elif header.timezone is None:
+            self.warn(
+                header.span,
+                "the policy has no timezone, so calendar days are counted in UTC",
+                'add timezone "Asia/Shanghai" (or your center\'s)',
+                code="no-timezone",
+            )
+
+    def field_decl(self, decl: ast.FieldDecl) -> None:
+        kind = TYPE_NAMES.get(decl.type_name)
+        if kind is None:
+            self.error(
+                decl.type_span,
+                f"unknown type {decl.type_name}",
+                did_you_mean(decl.type_name, TYPE_NAMES)
+                or "use one of: " + ", ".join(sorted(TYPE_NAMES)),
+                code="unknown-type",
+            )
+            return
+        if len(decl.path) < 2:
+            self.error(
+                decl.span,
+                f"a field belongs to something: write call.{decl.name}",
+                code="field-name",
+            )
+            return
+        if decl.name in BUILTIN_FIELDS:
+            self.error(
+                decl.span,
+                f"{decl.name} is built in already ({BUILTIN_FIELDS[decl.name].value})",
+                "remove this line",
+                code="duplicate-field",
+            )
+            return
+        if decl.name in self.fields:
+            self.error(decl.span, f"{decl.name} is declared twice", "remove one of the lines")
+            return
+        self.fields[decl.name] = kind
+
+    # ----------------------------------------------------------------- rubric
+
+    def rubric(self, rubric: ast.Rubric) -> None:
+        settings = self.rubric_settings(rubric)
+        self.settings[rubric.id] = settings
+        scope = Scope(self.fields)
+        sections = rubric.sections
+        if not sections:
+            self.error(
+                rubric.id_span,
+                f"rubric {rubric.id} has no sections",
+                'add a section: section service "服务规范" { item greeting "规范开场白" deduct 5 }',
+                code="empty-rubric",
+            )
+        section_ids: dict[str, ast.Section] = {}
+        item_ids: dict[str, ast.Item] = {}
+        for section in sections:
+            if section.id in section_ids:
+                self.error(
+                    section.id_span,
+                    f"there is already a section called {section.id} "
+                    f"(line {section_ids[section.id].span.line})",
+                    "give each section its own id",
+                    code="duplicate-id",
+                )
+            section_ids[section.id] = section
+            if not section.items:
+                self.warn(section.id_span, f"section {section.id} has no items", code="empty")
+            for item in section.items:
+                if item.id in item_ids:
+                    self.error(
+                        item.id_span,
+                        f"there is already an item called {item.id} "
+                        f"(line {item_ids[item.id].span.line})",
+                        "item ids must be unique within a rubric: answers are given by item id",
+                        code="duplicate-id",
+                    )
+                item_ids[item.id] = item
+                self.item(item, scope)
+        self.weights(sections, settings)
+        grades = rubric.grades
+        if len([e for e in rubric.entries if isinstance(e, ast.Grades)]) > 1:
+            self.error(rubric.id_span, "the rubric has more than one grades block", "keep one")
+        if grades is not None:
+            self.grades(grades, settings.scale)
+
+    def rubric_settings(self, rubric: ast.Rubric) -> RubricSettings:
+        values: dict[str, object] = {}
+        for key in ("scale", "critical", "na", "bonus", "rounding", "appeals"):
+            found = rubric.settings(key)
+            for extra in found[1:]:
+                self.error(extra.span, f"{key} is set twice in this rubric", "keep one")
+            if not found:
+                continue
+            setting = found[0]
+            if key == "scale":
+                assert setting.value is not None
+                scale = float(setting.value.value)  # type: ignore[arg-type]
+                if scale <= 0:
+                    self.error(setting.span, "the scale must be above 0", "write scale 100")
+                else:
+                    values["scale"] = scale
+            elif key == "appeals":
+                assert setting.value is not None
+                seconds = float(setting.value.value)  # type: ignore[arg-type]
+                if seconds <= 0:
+                    self.error(setting.span, "the appeal window must be longer than 0")
+                else:
+                    values["appeal_window_seconds"] = seconds
+            elif key == "rounding":
+                assert setting.value is not None
+                digits = int(setting.value.value)  # type: ignore[call-overload]
+                if digits > 6:
+                    self.error(setting.span, "round to at most 6 decimals", "write rounding 1")
+                else:
+                    values["rounding_digits"] = digits
+                if setting.word is not None:
+                    self.mode_word(setting, ROUNDING_MODES, "rounding")
+                    values["rounding_mode"] = setting.word
+            else:
+                modes = {"critical": CRITICAL_MODES, "na": NA_MODES, "bonus": BONUS_MODES}[key]
+                if self.mode_word(setting, set(modes), key):
+                    values[key] = setting.word
+        return RubricSettings(**values)  # type: ignore[arg-type]
+
+    def mode_word(self, setting: ast.Setting, choices: set[str], key: str) -> bool:
+        word = setting.word or ""
+        if word in choices:
+            return True
+        hint = did_you_mean(word, choices) or "use one of: " + ", ".join(sorted(choices))
+        self.error(
+            setting.word_span or setting.span,
+            f"{word} is not a {key} setting",
+            hint,
+            code="unknown-setting",
+        )
+        return False
+
+    def item(self, item: ast.Item, scope: Scope) -> None:
+        label = item.label or item.id
+        if item.deduct is None and item.bonus is None and not item.critical:
+            self.error(
+                item.span,
+                f"item {item.id} does not say what it is worth",
+                "add deduct 5, bonus 2 or critical",
+                code="empty-item",
+            )
+        if item.deduct is not None and item.bonus is not None:
+            self.error(
+                item.bonus.span,
+                f"item {item.id} both deducts and gives a bonus",
+                "split it into a deduction item and a bonus item",
+                code="deduct-and-bonus",
+            )
+        if item.bonus is not None and item.critical:
+            self.error(
+                item.span,
+                f"item {item.id} is a bonus and a red line at once",
+                "make the red line its own item",
+                code="bonus-critical",
+            )
+        for amount in (item.deduct, item.bonus):
+            if amount is None:
+                continue
+            points = float(amount.points.value)  # type: ignore[arg-type]
+            if points <= 0:
+                self.error(amount.points.span, "the points must be above 0", "write deduct 5")
+            if amount.per_occurrence and amount.cap is None:
+                self.error(
+                    amount.span,
+                    f"{label}: a per-occurrence item needs a cap",
+                    f"add max, e.g. {amount.points.text} per occurrence max "
+                    f"{_fmt_number(points * 3)}",
+                    code="no-cap",
+                )
+            if amount.cap is not None:
+                cap = float(amount.cap.value)  # type: ignore[arg-type]
+                if cap < points:
+                    self.error(
+                        amount.cap.span,
+                        f"the cap {amount.cap.text} is smaller than one occurrence "
+                        f"({amount.points.text})",
+                        f"raise the cap to at least {amount.points.text}",
+                        code="cap",
+                    )
+        if item.condition is not None:
+            kind = infer(item.condition, scope, self.report)
+            if kind not in (Type.BOOL, Type.UNKNOWN):
+                self.error(
+                    item.condition.span,
+                    f"the when condition must be true or false, not {kind.example}",
+                    "compare it, e.g. when call.type == \"account\"",
+                    code="type",
+                )
+            elif kind is Type.BOOL:
+                reason = never_true(item.condition)
+                if reason:
+                    self.warn(
+                        item.condition.span,
+                        f"item {item.id} can never apply: {reason}",
+                        "fix the condition or remove the item",
+                        code="never-applies",
+                    )
+
+    def weights(self, sections: tuple[ast.Section, ...], settings: RubricSettings) -> None:
+        weighted = [s for s in sections if s.weight is not None]
+        if not weighted:
+            return
+        for section in sections:
+            if section.weight is None:
+                self.error(
+                    section.id_span,
+                    f"section {section.id} has no weight, but other sections do",
+                    "give every section a weight, or none",
+                    code="weights",
+                )
+        percents = [s for s in weighted if s.weight is not None and s.weight.text.endswith("%")]
+        if percents and len(percents) != len(weighted):
+            self.error(
+                weighted[0].span,
+                "write all section weights as percentages or all as points",
+                code="weights",
+            )
+            return
+        total = sum(float(s.weight.value) for s in weighted if s.weight is not None)  # type: ignore[arg-type]
+        target, unit = (1.0, "100%") if percents else (settings.scale, _fmt_number(settings.scale))
+        if len(weighted) == len(sections) and abs(total - target) > 1e-9:
+            shown = f"{_fmt_number(total * 100)}%" if percents else _fmt_number(total)
+            self.error(
+                weighted[0].span,
+                f"the section weights add up to {shown}, not {unit}",
+                "change the weights so that they add up to " + unit,
+                code="weights",
+            )
+
+    def grades(self, grades: ast.Grades, scale: float) -> None:
+        labels: dict[str, ast.Band] = {}
+        intervals: list[tuple[float, float, ast.Band]] = []
+        otherwise = [b for b in grades.bands if b.otherwise]
+        for extra in otherwise[1:]:
+            self.error(extra.span, "only one grade can be `otherwise`", code="grades")
+        bounded = [b for b in grades.bands if not b.otherwise]
+        lowers: list[float] = []
+        for band in bounded:
+            if band.label in labels:
+                self.error(band.span, f"the grade {band.label} is given twice", code="grades")
+            labels[band.label] = band
+            for op, value in band.bounds:
+                if op not in (">=", "<"):
+                    self.error(
+                        value.span,
+                        f"grades use >= for the lower bound and < for the upper, not {op}",
+                        f'write "{band.label}" >= 85 < 95',
+                        code="grades",
+                    )
+            low = [float(v.value) for op, v in band.bounds if op == ">="]  # type: ignore[arg-type]
+            if low:
+                lowers.append(low[0])
+        for band in bounded:
+            low = [float(v.value) for op, v in band.bounds if op == ">="]  # type: ignore[arg-type]
+            high = [float(v.value) for op, v in band.bounds if op == "<"]  # type: ignore[arg-type]
+            lo = low[0] if low else 0.0
+            if high:
+                hi = high[0]
+            else:
+                above = [x for x in lowers if x > lo]
+                hi = min(above) if above else float("inf")
+            if hi <= lo:
+                self.error(band.span, f"the grade {band.label} contains no score", code="grades")
+                continue
+            if lo > scale:
+                self.warn(
+                    band.span,
+                    f"the grade {band.label} starts above the scale ({_fmt_number(scale)}) "
+                    "and is never reached",
+                    code="unreachable-grade",
+                )
+            intervals.append((lo, hi, band))
+        intervals.sort(key=lambda t: (t[0], t[1]))
+        for (lo1, hi1, b1), (lo2, _hi2, b2) in zip(intervals, intervals[1:], strict=False):
+            if lo2 < hi1:
+                self.error(
+                    b2.span,
+                    f"the grades {b1.label} and {b2.label} overlap between "
+                    f"{_fmt_number(lo2)} and {_fmt_number(min(hi1, _hi2))}",
+                    "make one grade end (<) where the next starts (>=)",
+                    code="grades-overlap",
+                )
+        if otherwise:
+            return
+        cursor = 0.0
+        for lo, hi, band in intervals:
+            if lo > cursor:
+                self.error(
+                    band.span,
+                    f"no grade covers scores from {_fmt_number(cursor)} to below "
+                    f"{_fmt_number(lo)}",
+                    f'add a band such as "不合格" otherwise, or lower {band.label}',
+                    code="grades-gap",
+                )
+            cursor = max(cursor, hi)
+        if intervals and cursor <= scale:
+            self.error(
+                intervals[-1][2].span,
+                f"no grade covers scores of {_fmt_number(cursor)} and above",
+                "remove the upper bound (<) of the highest grade",
+                code="grades-gap",
+            )
+
+
+def _fmt_number(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def errors_only(diagnostics: list[Diagnostic]) -> list[Diagnostic]:
+    return [d for d in diagnostics if d.is_error]
+
+
+__all__ = [
+    "BONUS_MODES",
+    "CRITICAL_MODES",
+    "NA_MODES",
+    "CheckedPolicy",
+    "RubricSettings",
+    "check_text",
+    "errors_only",
+    "has_errors",
+]

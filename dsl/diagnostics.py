@@ -1,0 +1,105 @@
+"""Diagnostics are data: the checker produces them, the CLI, the TUI and services render them.
+
+A diagnostic always knows where (file, line, column, end), what (a message a manager
+understands) and, when one is likely, a fix to try (`hint`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from enum import Enum
+
+from rich.cells import cell_len
+
+from dsl.source import Span
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    message: str
+    file: str
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+    hint: str | None = None
+    code: str = ""
+
+    @staticmethod
+    def at(
+        span: Span,
+        message: str,
+        *,
+        file: str,
+        hint: str | None = None,
+        code: str = "",
+        severity: Severity = Severity.ERROR,
+    ) -> Diagnostic:
+        return Diagnostic(
+            severity, message, file, span.line, span.col, span.end_line, span.end_col, hint, code
+        )
+
+    @property
+    def is_error(self) -> bool:
+        return self.severity is Severity.ERROR
+
+    @property
+    def location(self) -> str:
+        return f"{self.file}:{self.line}:{self.col}"
+
+    def to_dict(self) -> dict[str, object]:
+        data = asdict(self)
+        data["severity"] = self.severity.value
+        return data
+
+    def render(self, source_text: str | None = None) -> str:
+        """Render like a compiler: location, message, the line with a caret, the hint.
+
+        Carets are placed by terminal cells, so they sit under Chinese text correctly
+        (a CJK character is two cells wide).
+        """
+        out = [f"{self.location}: {self.severity.value}: {self.message}"]
+        lines = source_text.splitlines() if source_text is not None else []
+        if 1 <= self.line <= len(lines):
+            text = lines[self.line - 1].replace("\t", " ")
+            gutter = f"{self.line:>5} | "
+            out.append(gutter + text)
+            before = cell_len(text[: self.col - 1])
+            end = self.end_col if self.end_line == self.line else len(text) + 1
+            width = max(1, cell_len(text[self.col - 1 : max(end, self.col) - 1]))
+            out.append(" " * (len(gutter) - 2) + "| " + " " * before + "^" * width)
+        if self.hint:
+            out.append(f"      = try: {self.hint}")
+        return "\n".join(out)
+
+
+def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    return sorted(diagnostics, key=lambda d: (d.file, d.line, d.col, d.severity.value, d.message))
+
+
+def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
+    return any(d.is_error for d in diagnostics)
+
+
+class PolicyError(Exception):
+    """Raised by `load_policy` when a policy has errors; carries every diagnostic."""
+
+    def __init__(self, diagnostics: Sequence[Diagnostic], source_text: str | None = None) -> None:
+        self.diagnostics = list(diagnostics)
+        self.source_text = source_text
+        errors = [d for d in self.diagnostics if d.is_error]
+        first = errors[0] if errors else None
+        summary = f"{len(errors)} error(s) in policy"
+        if first is not None:
+            summary += f"; first: {first.location}: {first.message}"
+        super().__init__(summary)
+
+    def render(self) -> str:
+        return "\n\n".join(d.render(self.source_text) for d in self.diagnostics)

@@ -1,0 +1,28 @@
+"""Where things are in a policy file: spans that every node and diagnostic carry."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Span:
+    """A region of a policy file. Lines and columns count from 1, in code points.
+
+    `end_line`/`end_col` point just past the last character, as Lark does.
+    """
+
+    line: int
+    col: int
+    end_line: int
+    end_col: int
+
+    def __str__(self) -> str:
+        return f"{self.line}:{self.col}"
+
+    @staticmethod
+    def point(line: int, col: int, width: int = 1) -> Span:
+        return Span(line, col, line, col + width)
+
+
+NOWHERE = Span(1, 1, 1, 1)

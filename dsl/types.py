@@ -1,0 +1,103 @@
+"""The value types of the policy language and the built-in fact schema.
+
+Durations are seconds (float), percentages are fractions (96% == 0.96), times of day
+are `datetime.time`, dates `datetime.date`, date-times timezone-aware `datetime`.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+
+
+class Type(str, Enum):
+    NUMBER = "number"
+    DURATION = "duration"
+    TIME = "time"
+    DATE = "date"
+    DATETIME = "datetime"
+    TEXT = "text"
+    BOOL = "bool"
+    UNKNOWN = "unknown"  # after an error, to avoid cascades
+
+    @property
+    def example(self) -> str:
+        return EXAMPLES[self]
+
+
+EXAMPLES: dict[Type, str] = {
+    Type.NUMBER: "a number such as 5 or 96%",
+    Type.DURATION: "a duration such as 60s, 5m, 8h or 3d",
+    Type.TIME: "a time of day such as 11:00",
+    Type.DATE: "a date such as 2026-11-02",
+    Type.DATETIME: "a date and time such as 2026-11-02 09:00",
+    Type.TEXT: 'a text in double quotes such as "account"',
+    Type.BOOL: "true or false",
+    Type.UNKNOWN: "a value",
+}
+
+TYPE_NAMES: dict[str, Type] = {
+    "number": Type.NUMBER,
+    "percent": Type.NUMBER,
+    "duration": Type.DURATION,
+    "time": Type.TIME,
+    "date": Type.DATE,
+    "datetime": Type.DATETIME,
+    "text": Type.TEXT,
+    "bool": Type.BOOL,
+    "boolean": Type.BOOL,
+}
+
+# Facts every center has. A policy adds its own with `field call.queue text`.
+BUILTIN_FIELDS: dict[str, Type] = {
+    # a recorded call
+    "call.id": Type.TEXT,
+    "call.agent": Type.TEXT,
+    "call.team": Type.TEXT,
+    "call.start": Type.DATETIME,
+    "call.duration": Type.DURATION,
+    "call.type": Type.TEXT,
+    "call.channel": Type.TEXT,
+    "call.direction": Type.TEXT,
+    "call.answer_delay": Type.DURATION,
+    "call.hold_time": Type.DURATION,
+    "call.resolved": Type.BOOL,
+    "call.topic": Type.TEXT,
+    # the agent who took it
+    "agent.id": Type.TEXT,
+    "agent.team": Type.TEXT,
+    "agent.status": Type.TEXT,
+    "agent.hired": Type.DATE,
+    # the evaluation itself
+    "evaluation.id": Type.TEXT,
+    "evaluation.evaluator": Type.TEXT,
+    "evaluation.at": Type.DATETIME,
+    # complaints, violations, commendations, exams, surveys, appeals
+    "complaint.id": Type.TEXT,
+    "complaint.severity": Type.TEXT,
+    "complaint.channel": Type.TEXT,
+    "complaint.substantiated": Type.BOOL,
+    "complaint.resolved": Type.BOOL,
+    "violation.kind": Type.TEXT,
+    "commendation.channel": Type.TEXT,
+    "commendation.text": Type.TEXT,
+    "exam.passed": Type.BOOL,
+    "exam.retake": Type.BOOL,
+    "survey.satisfied": Type.BOOL,
+    "survey.rating": Type.NUMBER,
+    "appeal.item": Type.TEXT,
+    "appeal.upheld": Type.BOOL,
+}
+
+# Parts of a value that a policy may read with a dot: `call.start.time >= 11:00`.
+PARTS: dict[Type, dict[str, Type]] = {
+    Type.DATETIME: {
+        "time": Type.TIME,
+        "date": Type.DATE,
+        "hour": Type.NUMBER,
+        "weekday": Type.NUMBER,
+    },
+    Type.DATE: {"weekday": Type.NUMBER, "day": Type.NUMBER, "month": Type.NUMBER},
+    Type.DURATION: {"seconds": Type.NUMBER, "minutes": Type.NUMBER, "hours": Type.NUMBER},
+}
+
+ENTITIES: frozenset[str] = frozenset(name.split(".")[0] for name in BUILTIN_FIELDS)
