@@ -1,0 +1,122 @@
+"""Compile condition expressions into Python source fragments.
+
+Only the engine's own code is generated: policy text never reaches Python's parser.
+Every text value, list and name from the policy is passed in as a named constant;
+numbers are written with `repr` of the float/int the parser produced.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from dsl import ast
+from dsl.expressions import Scope, infer
+from dsl.types import Type
+
+_PY_OPS = {
+    "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
+    ">=": ">=", "+": "+", "-": "-", "*": "*", "/": "/",
+}  # fmt: skip
+
+
+@dataclass
+class Constants:
+    """The namespace generated code runs in: constants and helpers, by generated name."""
+
+    values: dict[str, object] = field(default_factory=dict)
+    _by_identity: dict[tuple[type, object], str] = field(default_factory=dict)
+
+    def add(self, value: object, prefix: str = "K") -> str:
+        key = (type(value), value if _hashable(value) else id(value))
+        if key in self._by_identity:
+            return self._by_identity[key]
+        name = f"{prefix}{len(self.values)}"
+        self.values[name] = value
+        self._by_identity[key] = name
+        return name
+
+
+def _hashable(value: object) -> bool:
+    try:
+        hash(value)
+    except TypeError:
+        return False
+    return True
+
+
+@dataclass
+class FactSlots:
+    """The facts an expression reads, each fetched once into a local variable."""
+
+    names: dict[str, str] = field(default_factory=dict)  # "call.type" -> "f0"
+    types: dict[str, Type] = field(default_factory=dict)
+
+    def slot(self, name: str, kind: Type) -> str:
+        if name not in self.names:
+            self.names[name] = f"f{len(self.names)}"
+            self.types[name] = kind
+        return self.names[name]
+
+
+class ExprCompiler:
+    def __init__(self, scope: Scope, constants: Constants, facts: FactSlots) -> None:
+        self.scope = scope
+        self.constants = constants
+        self.facts = facts
+
+    def type_of(self, expr: ast.Expr) -> Type:
+        return infer(expr, self.scope, lambda *_: None)
+
+    def compile(self, expr: ast.Expr) -> str:
+        if isinstance(expr, ast.Literal):
+            return self.literal(expr.value)
+        if isinstance(expr, ast.FieldRef):
+            return self.field_ref(expr)
+        if isinstance(expr, ast.Unary):
+            inner = self.compile(expr.operand)
+            return f"(not {inner})" if expr.op == "not" else f"(-{inner})"
+        if isinstance(expr, ast.InList):
+            members = frozenset(item.value for item in expr.items)
+            name = self.constants.add(members, "S")
+            op = "not in" if expr.negated else "in"
+            return f"({self.compile(expr.operand)} {op} {name})"
+        left, right = self.compile(expr.left), self.compile(expr.right)
+        if expr.op in ("+", "-"):
+            kinds = (self.type_of(expr.left), self.type_of(expr.right))
+            if Type.DATETIME in kinds or Type.DATE in kinds:
+                helper = self.constants.add(_calendar_arithmetic, "H")
+                return f"{helper}({left}, {self.literal(expr.op)}, {right})"
+        return f"({left} {_PY_OPS[expr.op]} {right})"
+
+    def literal(self, value: object) -> str:
+        if isinstance(value, bool):
+            return "True" if value else "False"
+        if isinstance(value, int | float):
+            return repr(value)
+        return self.constants.add(value)
+
+    def field_ref(self, expr: ast.FieldRef) -> str:
+        resolved = self.scope.resolve(expr.path)
+        assert resolved is not None, f"checked policy has unknown field {expr.name}"
+        _, base = resolved
+        slot = self.facts.slot(base, self.scope.fields[base])
+        depth = len(base.split("."))
+        code = slot
+        if len(expr.path) > depth:
+            from engine.values import part
+
+            helper = self.constants.add(part, "H")
+            for name in expr.path[depth:]:
+                code = f"{helper}({code}, {self.constants.add(name)})"
+        return code
+
+
+def _calendar_arithmetic(left: object, op: str, right: object) -> object:
+    """datetime/date +- duration (seconds), and datetime - datetime -> seconds."""
+    if isinstance(right, int | float):
+        delta = dt.timedelta(seconds=right)
+        return left + delta if op == "+" else left - delta  # type: ignore[operator]
+    difference = left - right  # type: ignore[operator]
+    assert isinstance(difference, dt.timedelta)
+    return difference.total_seconds()

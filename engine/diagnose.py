@@ -1,0 +1,84 @@
+"""Say exactly what is wrong with an evaluation the fast path could not score.
+
+The generated code does not spend time on messages; when it fails, this slow path walks
+the rubric in order and names the first item or fact at fault, and what to write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from dsl.suggest import closest
+from engine.codegen import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
+from engine.errors import EngineError, EvaluationError
+from engine.rubric import RubricItem, RubricTable
+
+
+def explain_failure(
+    table: RubricTable, evaluation: Mapping[str, Any], fact_names: tuple[str, ...], exc: Exception
+) -> EvaluationError:
+    if isinstance(exc, EvaluationError):
+        return exc
+    for name in fact_names:
+        if _fact(evaluation, name) is _ABSENT:
+            return EvaluationError(
+                f"the evaluation has no {name}, which the rubric's conditions read",
+                fact=name,
+            )
+    answers = evaluation.get("answers")
+    if not isinstance(answers, Mapping):
+        answers = evaluation
+    for item in table.items:
+        if item.id not in answers:
+            continue
+        problem = _answer_problem(item, answers[item.id])
+        if problem:
+            return EvaluationError(problem, item=item.id)
+    missing = [item for item in table.items if item.id not in answers]
+    if missing:
+        item = missing[0]
+        given = [key for key in answers if isinstance(key, str) and table.item(key) is None]
+        guess = closest(item.id, given)
+        extra = f" (the evaluation has {guess!r} — a misspelling?)" if guess else ""
+        return EvaluationError(
+            f"item {item.id} ({item.label}) is not answered{extra}; "
+            f'write "pass", "fail" or "na"' + (", or a count" if item.per_occurrence else ""),
+            item=item.id,
+        )
+    if isinstance(exc, ZeroDivisionError):
+        return EvaluationError("a condition divides by zero")
+    if isinstance(exc, EngineError | TypeError | ValueError | KeyError):
+        return EvaluationError(f"the evaluation could not be scored: {exc}")
+    raise exc
+
+
+_ABSENT = object()
+
+
+def _fact(evaluation: Mapping[str, Any], name: str) -> object:
+    entity, _, attribute = name.partition(".")
+    nested = evaluation.get(entity)
+    if isinstance(nested, Mapping) and attribute in nested:
+        return nested[attribute]
+    return evaluation.get(name, _ABSENT)
+
+
+def _answer_problem(item: RubricItem, value: object) -> str | None:
+    words = BONUS_WORDS if item.kind == "bonus" else FAULT_WORDS
+    try:
+        normal = words.get(value, value)
+    except TypeError:
+        normal = value
+    if normal is NA:
+        return None
+    if isinstance(normal, int) and not isinstance(normal, bool) and normal >= 0:
+        return None
+    try:
+        answer_count(normal)
+    except BadAnswer:
+        wanted = '"pass", "fail" or "na"'
+        if item.per_occurrence:
+            wanted += " or a count such as 2"
+        return f"item {item.id} ({item.label}) has the answer {value!r}; write {wanted}"
+    return None

@@ -1,0 +1,21 @@
+"""The engine's exceptions: one base class, each with a message a manager can act on."""
+
+from __future__ import annotations
+
+
+class EngineError(Exception):
+    """Base class of everything the engine raises about its input."""
+
+
+class UnknownRubric(EngineError, KeyError):
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "unknown rubric"
+
+
+class EvaluationError(EngineError, ValueError):
+    """An evaluation that cannot be scored: names the item or fact, and what to write."""
+
+    def __init__(self, message: str, *, item: str | None = None, fact: str | None = None) -> None:
+        super().__init__(message)
+        self.item = item
+        self.fact = fact

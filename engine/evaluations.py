@@ -1,0 +1,91 @@
+"""Reading evaluations from CSV and JSON Lines files, row by row.
+
+A bad row becomes a `RowError` with its row number and reason; every good row is still
+returned. CSV columns: `id`, one column per item id (the answer), and facts as dotted
+names (`call.type`, `call.duration`). JSON Lines: one evaluation object per line.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # the line number in the file (the CSV header is row 1)
+    evaluation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    number: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.number}: {self.message}"
+
+
+def read_evaluations(path: str | Path) -> Iterator[Row | RowError]:
+    """Rows of a `.csv`, `.jsonl` or `.ndjson` file (chosen by extension)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        yield from read_jsonl(text)
+    else:
+        yield from read_csv(text)
+
+
+def read_jsonl(text: str) -> Iterator[Row | RowError]:
+    for number, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield RowError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            continue
+        if not isinstance(value, dict):
+            yield RowError(number, "each line must be one JSON object {...}")
+            continue
+        yield Row(number, value)
+
+
+def read_csv(text: str) -> Iterator[Row | RowError]:
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    for row in reader:
+        number = reader.line_num
+        if header is None:
+            header = [cell.strip() for cell in row]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield RowError(number, f"has {len(row)} cells but the header has {len(header)} columns")
+            continue
+        evaluation: dict[str, Any] = {}
+        answers: dict[str, Any] = {}
+        for name, cell in zip(header, row, strict=True):
+            value = cell.strip()
+            if value == "":
+                continue
+            if name == "id":
+                evaluation["id"] = value
+            elif "." in name:
+                evaluation[name] = value
+            else:
+                answers[name] = value
+        evaluation["answers"] = answers
+        yield Row(number, evaluation)
+
+
+def csv_header(path: str | Path) -> list[str]:
+    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+        first = next(csv.reader(handle), [])
+    return [cell.strip() for cell in first]

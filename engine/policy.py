@@ -1,0 +1,124 @@
+"""`load_policy` and the compiled, immutable `Policy` that services share between threads."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dsl.check import CheckedPolicy, check_text
+from dsl.diagnostics import Diagnostic, PolicyError, has_errors
+from dsl.suggest import closest
+from engine.codegen import GeneratedScorer, generate
+from engine.diagnose import explain_failure
+from engine.errors import EvaluationError, UnknownRubric
+from engine.rubric import RubricTable, build_table
+from engine.scoring import BatchScores, ScoreResult
+
+
+class CompiledRubric:
+    """One rubric: its table (for explanations) and its generated scorer (for speed)."""
+
+    __slots__ = ("_many", "_one", "fact_names", "source", "table")
+
+    def __init__(self, table: RubricTable, scorer: GeneratedScorer) -> None:
+        self.table = table
+        self._one = scorer.one
+        self._many = scorer.many
+        self.source = scorer.source
+        self.fact_names = scorer.fact_names
+
+    def score(self, evaluation: Any) -> ScoreResult:
+        data = evaluation if evaluation.__class__ is dict else _as_mapping(evaluation)
+        try:
+            result: ScoreResult = self._one(data)  # type: ignore[arg-type]
+        except Exception as exc:  # the fast path only fails on bad input; say what it was
+            raise explain_failure(self.table, data, self.fact_names, exc) from None
+        return result
+
+    def score_many(self, columns: Mapping[str, Sequence[Any]]) -> BatchScores:
+        lengths = {name: len(values) for name, values in columns.items()}
+        n = max(lengths.values(), default=0)
+        short = [name for name, length in lengths.items() if length != n]
+        if short:
+            raise EvaluationError(
+                f"columns {', '.join(sorted(short))} have fewer rows than the others ({n})"
+            )
+        scores, grades, crits, errors = self._many(dict(columns), n)
+        explained: dict[int, Exception] = {}
+        for row, exc in errors.items():
+            data = {name: values[row] for name, values in columns.items()}
+            explained[row] = explain_failure(self.table, data, self.fact_names, exc)
+        return BatchScores(scores, grades, crits, explained)
+
+
+def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
+    if isinstance(evaluation, Mapping):
+        return evaluation
+    dump = getattr(evaluation, "model_dump", None)
+    if callable(dump):
+        data = dump()
+        if isinstance(data, dict):
+            return data
+    raise EvaluationError(
+        f"an evaluation is a dict or a pydantic model, not {type(evaluation).__name__}"
+    )
+
+
+class Policy:
+    """A checked and compiled policy. Immutable: load a new one to change rules."""
+
+    __slots__ = ("_rubrics", "checked", "diagnostics", "file", "name", "timezone", "version")
+
+    def __init__(self, checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> None:
+        header = checked.tree.header
+        self.checked = checked
+        self.file = checked.file
+        self.name = header.name if header else Path(checked.file).stem
+        self.version = header.version if header else None
+        self.timezone = ZoneInfo(header.timezone if header and header.timezone else "UTC")
+        self.diagnostics = tuple(diagnostics)  # warnings only, after a successful load
+        rubrics: dict[str, CompiledRubric] = {}
+        for rubric in checked.tree.rubrics:
+            table = build_table(rubric, checked.settings[rubric.id], checked.file, checked.source)
+            scorer = generate(table, checked.fields, self.timezone, ScoreResult)
+            rubrics[rubric.id] = CompiledRubric(table, scorer)
+        self._rubrics = MappingProxyType(rubrics)
+
+    @property
+    def rubrics(self) -> Mapping[str, CompiledRubric]:
+        return self._rubrics
+
+    def rubric(self, rubric_id: str) -> CompiledRubric:
+        try:
+            return self._rubrics[rubric_id]
+        except KeyError:
+            guess = closest(rubric_id, self._rubrics)
+            known = ", ".join(sorted(self._rubrics)) or "none"
+            hint = f"did you mean {guess}?" if guess else f"the policy has: {known}"
+            raise UnknownRubric(f"the policy has no rubric {rubric_id!r}; {hint}") from None
+
+    def score(self, rubric_id: str, evaluation: Any) -> ScoreResult:
+        """Score one evaluation (a dict or a pydantic model) against a rubric."""
+        return self.rubric(rubric_id).score(evaluation)
+
+    def score_many(self, rubric_id: str, columns: Mapping[str, Sequence[Any]]) -> BatchScores:
+        """Score a batch given as columns: item ids and dotted fact names -> equal-length lists."""
+        return self.rubric(rubric_id).score_many(columns)
+
+
+def load_policy(
+    path: str | Path | None = None, *, text: str | None = None, file: str | None = None
+) -> Policy:
+    """Parse, check and compile a policy file (or `text=`). Raises `PolicyError` on errors."""
+    if text is None:
+        if path is None:
+            raise TypeError("load_policy needs a path or text=")
+        text = Path(path).read_text(encoding="utf-8")
+        file = file or str(path)
+    checked, diagnostics = check_text(text, file or "<policy>")
+    if has_errors(diagnostics):
+        raise PolicyError(diagnostics, text)
+    return Policy(checked, diagnostics)

@@ -1,0 +1,1 @@
+"""The user interfaces: the `callqa` command line (cli.py) and, later, the Textual app."""

@@ -1,0 +1,273 @@
+"""`callqa`: check, format and score policies from the command line.
+
+Every message names the file, the line and what to do; bad input rows are reported with
+their row number and never stop the good rows from being scored.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TextIO
+
+from dsl.check import check_text
+from dsl.diagnostics import Diagnostic, PolicyError
+from dsl.source import NOWHERE as _NO_SPAN
+from engine import EvaluationError, ScoreResult, UnknownRubric, load_policy
+from engine.evaluations import RowError, csv_header, read_evaluations
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    try:
+        code: int = args.run(args)
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="callqa", description="Quality rules for call centers: check, format and score."
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    check = commands.add_parser("check", help="report every problem in policy files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.set_defaults(run=run_check)
+
+    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    fmt.set_defaults(run=run_fmt)
+
+    score = commands.add_parser("score", help="score a file of evaluations against a rubric")
+    score.add_argument("--policy", required=True, metavar="FILE")
+    score.add_argument("--rubric", required=True, metavar="ID")
+    score.add_argument("--input", required=True, metavar="FILE", help=".csv or .jsonl")
+    score.add_argument("--format", choices=["table", "jsonl"], default="table")
+    score.set_defaults(run=run_score)
+
+    demo = commands.add_parser("demo", help="check the shipped policies and score demo data")
+    demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
+    demo.set_defaults(run=run_demo)
+    return parser
+
+
+# ------------------------------------------------------------------------ check
+
+
+def run_check(args: argparse.Namespace) -> int:
+    results: list[tuple[str, str | None, list[Diagnostic]]] = []
+    for name in args.files:
+        text, problem = _read(name)
+        if problem is not None:
+            results.append((name, None, [problem]))
+            continue
+        assert text is not None
+        _, diagnostics = check_text(text, name)
+        results.append((name, text, diagnostics))
+    errors = sum(1 for _, _, ds in results for d in ds if d.is_error)
+    warnings = sum(1 for _, _, ds in results for d in ds if not d.is_error)
+    if args.format == "json":
+        payload = {
+            "files": [
+                {"file": name, "ok": not any(d.is_error for d in ds),
+                 "diagnostics": [d.to_dict() for d in ds]}
+                for name, _, ds in results
+            ],
+            "errors": errors,
+            "warnings": warnings,
+        }  # fmt: skip
+        print(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for _name, text, diagnostics in results:
+            for diagnostic in diagnostics:
+                print(diagnostic.render(text), end="\n\n")
+        files = len(results)
+        verdict = "OK" if not errors else "FAILED"
+        print(
+            f"{verdict}: {files} file{'s' if files != 1 else ''} checked, "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        )
+    return 1 if errors else 0
+
+
+def _read(name: str) -> tuple[str | None, Diagnostic | None]:
+    try:
+        return Path(name).read_text(encoding="utf-8"), None
+    except FileNotFoundError:
+        message, hint = "file not found", "check the path"
+    except IsADirectoryError:
+        message, hint = "this is a folder, not a policy file", f"use {name}/*.policy"
+    except UnicodeDecodeError as error:
+        message = f"the file is not UTF-8 text (byte {error.start})"
+        hint = "save the file as UTF-8"
+    except OSError as error:
+        message, hint = f"cannot read the file ({error.strerror})", None
+    return None, Diagnostic.at(_NO_SPAN, message, file=name, hint=hint, code="io")
+
+
+# -------------------------------------------------------------------------- fmt
+
+
+def run_fmt(args: argparse.Namespace) -> int:
+    from dsl.format import format_text
+
+    changed = failed = 0
+    for name in args.files:
+        text, problem = _read(name)
+        if problem is not None:
+            print(problem.render(), file=sys.stderr)
+            failed += 1
+            continue
+        assert text is not None
+        try:
+            formatted = format_text(text, name)
+        except PolicyError as error:
+            print(error.render(), file=sys.stderr)
+            print(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
+            failed += 1
+            continue
+        if formatted == text:
+            continue
+        changed += 1
+        if args.check:
+            print(f"would reformat {name}")
+        else:
+            _write_atomically(Path(name), formatted)
+            print(f"formatted {name}")
+    if args.check and changed:
+        print(f"{changed} file(s) would be reformatted; run callqa fmt to fix them")
+    return 1 if failed or (args.check and changed) else 0
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file next to `path` and rename it over: never a half file."""
+    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
+            out.write(text)
+        if path.exists():
+            os.chmod(temporary, path.stat().st_mode & 0o777)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ------------------------------------------------------------------------ score
+
+
+def run_score(args: argparse.Namespace) -> int:
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        print(f"{args.policy}: cannot score with a policy that has errors", file=sys.stderr)
+        return 1
+    except OSError as error:
+        print(f"{args.policy}: cannot read the policy ({error.strerror})", file=sys.stderr)
+        return 1
+    try:
+        rubric = policy.rubric(args.rubric)
+    except UnknownRubric as error:
+        print(f"{args.policy}: {error}", file=sys.stderr)
+        return 1
+    input_path = Path(args.input)
+    if not input_path.is_file():
+        print(f"{args.input}: file not found", file=sys.stderr)
+        return 1
+    if input_path.suffix.lower() == ".csv":
+        _warn_unknown_columns(input_path, [i.id for i in rubric.table.items], sys.stderr)
+    results = []
+    rejected = 0
+    for row in read_evaluations(input_path):
+        if isinstance(row, RowError):
+            rejected += 1
+            print(f"{args.input} {row}", file=sys.stderr)
+            continue
+        try:
+            result = rubric.score(row.evaluation)
+        except EvaluationError as error:
+            rejected += 1
+            print(f"{args.input} row {row.number}: {error}", file=sys.stderr)
+            continue
+        if result.evaluation_id is None:
+            result.evaluation_id = f"row {row.number}"
+        results.append(result)
+    if args.format == "jsonl":
+        for result in results:
+            print(json.dumps(result.to_dict(), ensure_ascii=False))
+    else:
+        _print_table(results)
+    total = len(results) + rejected
+    print(
+        f"scored {len(results)} of {total} evaluations"
+        + (f"; {rejected} rejected (see the messages above)" if rejected else ""),
+        file=sys.stderr,
+    )
+    return 1 if rejected else 0
+
+
+def _warn_unknown_columns(path: Path, item_ids: Sequence[str], out: TextIO) -> None:
+    from dsl.suggest import did_you_mean
+
+    for column in csv_header(path):
+        if column == "id" or column in item_ids or "." in column:
+            continue
+        hint = did_you_mean(column, item_ids)
+        print(
+            f"{path}: column {column!r} is not an item of this rubric and is ignored"
+            + (f" ({hint})" if hint else ""),
+            file=out,
+        )
+
+
+def _print_table(results: Sequence[ScoreResult]) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("evaluation", "score", "grade", "deductions", "red lines", "N/A"):
+        table.add_column(column, justify="right" if column == "score" else "left")
+    for result in results:
+        deductions = ", ".join(f"{d.label} -{_num(d.points)}" for d in result.deductions)
+        critical = ", ".join(c.label for c in result.critical)
+        table.add_row(
+            str(result.evaluation_id),
+            f"{result.score:g}",
+            result.grade or "",
+            deductions,
+            critical,
+            str(len(result.not_applicable)),
+        )
+    Console(soft_wrap=False).print(table)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+# ------------------------------------------------------------------------- demo
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from tui.demo import run
+
+    return run(count=args.count)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

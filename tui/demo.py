@@ -1,0 +1,95 @@
+"""`callqa demo`: what callqa does, on the shipped policies and generated evaluations."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+
+from rich.console import Console
+from rich.table import Table
+
+from dsl.check import check_text
+from engine import EvaluationError, Policy, load_policy
+from engine.demo_data import demo_evaluations
+from policies import shipped_policies
+
+
+def run(count: int = 2000) -> int:
+    console = Console(soft_wrap=False)
+    console.rule("[bold]callqa demo")
+    paths = shipped_policies()
+    policies: list[Policy] = []
+    for path in paths:
+        text = path.read_text(encoding="utf-8")
+        started = time.perf_counter()
+        _, diagnostics = check_text(text, path.name)
+        elapsed = (time.perf_counter() - started) * 1000
+        errors = [d for d in diagnostics if d.is_error]
+        verdict = "[green]clean[/]" if not errors else f"[red]{len(errors)} error(s)[/]"
+        console.print(
+            f"check {path.name}: {verdict} ({len(text.splitlines())} lines, {elapsed:.1f} ms)"
+        )
+        for diagnostic in diagnostics:
+            console.print(diagnostic.render(text), markup=False)
+        if errors:
+            return 1
+        policies.append(load_policy(path, file=path.name))
+
+    for policy in policies:
+        for rubric_id, rubric in policy.rubrics.items():
+            evaluations = demo_evaluations(rubric.table, count)
+            started = time.perf_counter()
+            results = [policy.score(rubric_id, e) for e in evaluations]
+            elapsed = time.perf_counter() - started
+            console.rule(f"{rubric.table.label} ({rubric_id}) — {count} demo evaluations")
+            grades = Counter(r.grade for r in results)
+            table = Table(title="grade distribution", show_edge=False)
+            table.add_column("grade")
+            table.add_column("evaluations", justify="right")
+            table.add_column("share", justify="right")
+            for band in rubric.table.grades:
+                n = grades.get(band.label, 0)
+                table.add_row(band.label, str(n), f"{100 * n / max(1, len(results)):.1f}%")
+            console.print(table)
+            scores = [r.score for r in results]
+            red = sum(1 for r in results if not r.passed)
+            console.print(
+                f"mean score {sum(scores) / len(scores):.1f}; red-line failures {red}; "
+                f"scored at {len(results) / max(elapsed, 1e-9):,.0f} evaluations/s"
+            )
+            worst = min(results, key=lambda r: (r.score, str(r.evaluation_id)))
+            _explain(console, worst)
+            _show_bad_input(console, policy, rubric_id, evaluations[0])
+    console.rule("done")
+    console.print("Try: callqa check policies/*.policy · callqa score --help · callqa fmt --check")
+    return 0
+
+
+def _explain(console: Console, result: object) -> None:
+    from engine import ScoreResult
+
+    assert isinstance(result, ScoreResult)
+    console.print(f"\n[bold]Why {result.evaluation_id} scored {result.score:g} ({result.grade}):")
+    for deduction in result.deductions:
+        console.print(f"  {deduction}", markup=False)
+    for failure in result.critical:
+        console.print(
+            f"  red line: {failure.label} ({failure.location}) — {failure.effect}", markup=False
+        )
+    for item in result.not_applicable:
+        console.print(f"  N/A {item.label}: {item.reason}", markup=False)
+
+
+def _show_bad_input(
+    console: Console, policy: Policy, rubric_id: str, good: dict[str, object]
+) -> None:
+    answers = dict(good["answers"])  # type: ignore[call-overload]
+    first = next(iter(answers))
+    answers[first] = "maybe"
+    try:
+        policy.score(rubric_id, {**good, "answers": answers})
+    except EvaluationError as error:
+        console.print(f"\nA bad answer is refused with a reason: [italic]{error}[/]")
+
+
+__all__ = ["run"]
