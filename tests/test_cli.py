@@ -1,0 +1,128 @@
+"""The `callqa` command line, run as a user would (through `main(argv)`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+STANDARD = ROOT / "policies" / "standard.policy"
+BROKEN = """policy "坏的" version "1" timezone "Asia/Shanghai"
+rubric r "质检" {
+  scale 100
+  section s "服务" {
+    item greeting "开场白" deduct 5 when call.duraton > 60
+    item jargon "术语" deduct 2 per occurrence
+  }
+  grades { "优秀" >= 90 "良好" >= 80 }
+}
+"""
+
+
+def test_check_passes_the_shipped_policies(capsys: pytest.CaptureFixture[str]) -> None:
+    policies = sorted(str(p) for p in (ROOT / "policies").glob("*.policy"))
+    assert len(policies) >= 2
+    assert main(["check", *policies]) == 0
+    assert "OK: 2 files checked, 0 errors" in capsys.readouterr().out
+
+
+def test_check_reports_every_problem_with_line_caret_and_hint(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "broken.policy"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert main(["check", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f"{path}:5:39: error: unknown field call.duraton" in out
+    assert "try: did you mean call.duration?" in out
+    assert "a per-occurrence item needs a cap" in out
+    assert "no grade covers scores from 0 to below 80" in out
+    assert "FAILED: 1 file checked, 3 errors" in out
+    caret_line = out.splitlines()[out.splitlines().index(
+        next(line for line in out.splitlines() if "when call.duraton" in line)) + 1]  # fmt: skip
+    # the caret sits under "call.duraton", counting Chinese characters as two cells
+    assert caret_line.rstrip().endswith("^" * len("call.duraton"))
+    assert caret_line.index("^") == out.splitlines()[
+        out.splitlines().index(caret_line) - 1
+    ].index("call.duraton") + 3  # 开场白 is 3 characters of 2 cells
+
+
+def test_check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "broken.policy"
+    path.write_text(BROKEN, encoding="utf-8")
+    assert main(["check", "--format", "json", str(path)]) == 1
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["errors"] == 3
+    first = payload["files"][0]["diagnostics"][0]
+    assert {"severity", "message", "file", "line", "col", "end_line", "end_col", "hint"} <= set(first)
+
+
+def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check", "no/such.policy"]) == 1
+    assert "no/such.policy:1:1: error: file not found" in capsys.readouterr().out
+
+
+CSV = """id,call.type,call.duration,call.hold_time,greeting,closing,wait_ack,tone,interrupting,forbidden,identity_check,data_leak,recording_note,accuracy,recap,ownership,jargon,courtesy,empathy
+E1,account,400,30,pass,pass,pass,pass,0,pass,pass,pass,pass,pass,pass,pass,0,0,fail
+E2,billing,100,0,fail,pass,pass,pass,2,pass,pass,pass,pass,pass,pass,pass,1,0,pass
+E3,account,400,0,pass,pass,pass,pass,0,fail,pass,pass,pass,pass,pass,pass,0,0,fail
+E4,account,400,0,pass,maybe,pass,pass,0,pass,pass,pass,pass,pass,pass,pass,0,0,fail
+E5,account,400,0,pass,pass
+E6,account,abc,0,pass,pass,pass,pass,0,pass,pass,pass,pass,pass,pass,pass,0,0,fail
+"""
+
+
+def test_score_csv_scores_good_rows_and_reports_bad_ones(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "evals.csv"
+    path.write_text(CSV, encoding="utf-8")
+    code = main(["score", "--policy", str(STANDARD), "--rubric", "standard_call",
+                 "--input", str(path), "--format", "jsonl"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    rows = [json.loads(line) for line in captured.out.splitlines()]
+    assert [r["id"] for r in rows] == ["E1", "E2", "E3"]
+    assert rows[0]["score"] == 100.0 and rows[0]["grade"] == "优秀"
+    assert rows[2]["score"] == 0.0 and rows[2]["critical"][0]["label"] == "服务忌语"
+    assert "standard.policy:" in rows[1]["deductions"][0]["location"]
+    err = captured.err
+    assert "row 5: item closing (规范结束语) has the answer 'maybe'" in err
+    assert "row 6: has 6 cells but the header has 19 columns" in err
+    assert "row 7: call.duration is 'abc', which is not a duration" in err
+    assert "scored 3 of 6 evaluations; 3 rejected" in err
+
+
+def test_score_table_and_jsonl_input(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "evals.jsonl"
+    good = {"id": "J1", "call": {"type": "card", "duration": 30, "hold_time": 0},
+            "answers": {i: "pass" for i in ["greeting", "closing", "wait_ack", "tone",
+                        "forbidden", "identity_check", "data_leak", "recording_note",
+                        "accuracy", "recap", "ownership", "empathy"]}
+            | {"interrupting": 0, "jargon": 3, "courtesy": 0}}  # fmt: skip
+    path.write_text(json.dumps(good, ensure_ascii=False) + "\n{not json\n", encoding="utf-8")
+    code = main(["score", "--policy", str(STANDARD), "--rubric", "standard_call",
+                 "--input", str(path)])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "J1" in captured.out and "使用客户听不懂的术语 -6" in captured.out
+    assert "row 2: not valid JSON" in captured.err
+
+
+def test_score_with_unknown_rubric(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "e.csv"
+    path.write_text("id\n", encoding="utf-8")
+    assert main(["score", "--policy", str(STANDARD), "--rubric", "standard",
+                 "--input", str(path)]) == 1  # fmt: skip
+    assert "did you mean standard_call?" in capsys.readouterr().err
+
+
+def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["demo", "--count", "200"]) == 0
+    out = capsys.readouterr().out
+    assert "标准来电质检表" in out and "grade distribution" in out
+    assert "red line" in out or "N/A" in out
