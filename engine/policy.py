@@ -18,7 +18,22 @@ from engine.rubric import RubricTable, build_table
 from engine.scoring import BatchScores, ScoreResult
 
 
-class CompiledRubric:
+class _Frozen:
+    """Attributes are set once, in __init__; afterwards the object cannot change, so
+    one instance can serve many threads without locks."""
+
+    __slots__ = ("_sealed",)
+
+    def __setattr__(self, name: str, value: object) -> None:
+        if getattr(self, "_sealed", False):
+            raise AttributeError(f"{type(self).__name__} is immutable; load a new policy instead")
+        object.__setattr__(self, name, value)
+
+    def _seal(self) -> None:
+        object.__setattr__(self, "_sealed", True)
+
+
+class CompiledRubric(_Frozen):
     """One rubric: its table (for explanations) and its generated scorer (for speed)."""
 
     __slots__ = ("_many", "_one", "fact_names", "source", "table")
@@ -29,6 +44,7 @@ class CompiledRubric:
         self._many = scorer.many
         self.source = scorer.source
         self.fact_names = scorer.fact_names
+        self._seal()
 
     def score(self, evaluation: Any) -> ScoreResult:
         data = evaluation if evaluation.__class__ is dict else _as_mapping(evaluation)
@@ -67,7 +83,7 @@ def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
     )
 
 
-class Policy:
+class Policy(_Frozen):
     """A checked and compiled policy. Immutable: load a new one to change rules."""
 
     __slots__ = ("_rubrics", "checked", "diagnostics", "file", "name", "timezone", "version")
@@ -86,6 +102,7 @@ class Policy:
             scorer = generate(table, checked.fields, self.timezone, ScoreResult)
             rubrics[rubric.id] = CompiledRubric(table, scorer)
         self._rubrics = MappingProxyType(rubrics)
+        self._seal()
 
     @property
     def rubrics(self) -> Mapping[str, CompiledRubric]:

@@ -256,3 +256,18 @@ def test_generated_source_never_contains_policy_text():
     assert "import" not in source and "os" not in source.replace("cols", "")
     result = p.score("r", {"call": {"type": '"; import os'}, "answers": {"a": "pass"}})
     assert result.grade == "__import__('os')"
+
+
+def test_a_loaded_policy_is_immutable_and_shared_safely_between_threads():
+    from concurrent.futures import ThreadPoolExecutor
+
+    p = policy()
+    with pytest.raises(AttributeError, match="immutable"):
+        p.name = "changed"
+    with pytest.raises(AttributeError, match="immutable"):
+        p.rubrics["r"].table = None
+    inputs = [evaluation(greeting="fail" if i % 2 else "pass", jargon=i % 5) for i in range(400)]
+    expected = [p.score("r", e).score for e in inputs]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        for _ in range(3):
+            assert list(pool.map(lambda e: p.score("r", e).score, inputs)) == expected
