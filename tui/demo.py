@@ -61,7 +61,9 @@ def run(count: int = 2000) -> int:
             _explain(console, worst)
             _show_bad_input(console, policy, rubric_id, evaluations[0])
     console.rule("done")
-    console.print("Try: callqa check policies/*.policy · callqa score --help · callqa fmt --check")
+    folder = paths[0].parent if paths else "policies"
+    console.print(f"The shipped policies are in {folder}")
+    console.print("Try: callqa check FILE.policy · callqa fmt --check FILE · callqa score --help")
     return 0
 
 
