@@ -126,3 +126,33 @@ def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
+
+
+def test_fmt_check_and_rewrite_keep_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "messy.policy"
+    messy = (
+        '# 说明\npolicy "t"   version "1"  timezone "UTC"\n'
+        'rubric r {  # 开始\n scale 100\n section s "服务" {\n'
+        '      item a "开场白" deduct 5   # 常见\n item bb "术语" deduct 2 per occurrence max 6\n }\n}\n'
+    )
+    path.write_text(messy, encoding="utf-8")
+    assert main(["fmt", "--check", str(path)]) == 1
+    assert f"would reformat {path}" in capsys.readouterr().out
+    assert path.read_text(encoding="utf-8") == messy  # --check writes nothing
+    assert main(["fmt", str(path)]) == 0
+    tidy = path.read_text(encoding="utf-8")
+    assert tidy == (
+        '# 说明\npolicy "t" version "1" timezone "UTC"\n\n'
+        'rubric r {  # 开始\n  scale 100\n  section s "服务" {\n'
+        '    item a  "开场白" deduct 5  # 常见\n'
+        '    item bb "术语"   deduct 2 per occurrence max 6\n  }\n}\n'
+    )
+    assert main(["fmt", "--check", str(path)]) == 0
+
+
+def test_fmt_refuses_a_file_with_syntax_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "broken.policy"
+    path.write_text('policy "t"\nrubric r { section s { item a deduct five } }\n', encoding="utf-8")
+    assert main(["fmt", str(path)]) == 1
+    err = capsys.readouterr().err
+    assert "unexpected word “five”" in err and "not formatted" in err
