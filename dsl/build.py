@@ -33,6 +33,11 @@ def span_of(node: Tree[Any] | Token) -> Span:
     return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
+def kids(node: Tree[Any]) -> list[Any]:
+    """A node's children, typed loosely: the grammar, not the type checker, fixes their shape."""
+    return list(node.children)
+
+
 def unquote(token: Token) -> str:
     body = str(token)[1:-1]
     return re.sub(r"\\(.)", lambda m: {"n": "\n", "t": "\t"}.get(m.group(1), m.group(1)), body)
@@ -52,7 +57,7 @@ class Builder:
 
     def statements(self, tree: Tree[Any]) -> list[ast.Statement]:
         out: list[ast.Statement] = []
-        for child in tree.children:
+        for child in kids(tree):
             built = self.statement(child)
             if built is not None:
                 out.append(built)
@@ -63,9 +68,9 @@ class Builder:
         if kind == "policy_header":
             return self.policy_header(tree)
         if kind == "field_decl":
-            path, type_token = tree.children
+            path, type_token = kids(tree)
             return ast.FieldDecl(
-                tuple(str(t) for t in path.children),
+                tuple(str(t) for t in kids(path)),
                 str(type_token),
                 span_of(tree),
                 span_of(type_token),
@@ -76,12 +81,12 @@ class Builder:
         return None
 
     def policy_header(self, tree: Tree[Any]) -> ast.PolicyHeader:
-        name = unquote(tree.children[0])
+        name = unquote(kids(tree)[0])
         version: str | None = None
         timezone: str | None = None
         timezone_span: Span | None = None
-        for option in tree.children[1:]:
-            value = unquote(option.children[0])
+        for option in kids(tree)[1:]:
+            value = unquote(kids(option)[0])
             if option.data == "version":
                 if version is not None:
                     self.error(span_of(option), "the version is given twice", "keep one version")
@@ -90,13 +95,13 @@ class Builder:
                 if timezone is not None:
                     self.error(span_of(option), "the timezone is given twice", "keep one timezone")
                 timezone = value
-                timezone_span = span_of(option.children[0])
+                timezone_span = span_of(kids(option)[0])
         return ast.PolicyHeader(name, version, timezone, span_of(tree), timezone_span)
 
     # ---------------------------------------------------------------------- rubric
 
     def rubric(self, tree: Tree[Any]) -> ast.Rubric:
-        id_token, label_token, *entries, rbrace = tree.children
+        id_token, label_token, *entries, rbrace = kids(tree)
         built: list[ast.RubricEntry] = []
         for entry in entries:
             built.append(self.rubric_entry(entry))
@@ -115,15 +120,17 @@ class Builder:
         if kind == "section":
             return self.section(tree)
         if kind == "grades":
-            *bands, rbrace = tree.children
+            *bands, rbrace = kids(tree)
             return ast.Grades(tuple(self.band(b) for b in bands), span, span_of(rbrace))
         if kind == "scale":
-            return ast.Setting("scale", self.number(tree.children[0]), None, span)
+            return ast.Setting("scale", self.number(kids(tree)[0]), None, span)
         if kind == "appeals":
-            return ast.Setting("appeals", self.duration(tree.children[0]), None, span)
+            return ast.Setting("appeals", self.duration(kids(tree)[0]), None, span)
         if kind == "rounding":
-            digits_token, mode = tree.children
-            digits = ast.Literal(Type.NUMBER, int(digits_token), str(digits_token), span_of(digits_token))
+            digits_token, mode = kids(tree)
+            digits = ast.Literal(
+                Type.NUMBER, int(digits_token), str(digits_token), span_of(digits_token)
+            )
             return ast.Setting(
                 "rounding",
                 digits,
@@ -132,14 +139,14 @@ class Builder:
                 span_of(mode) if mode is not None else None,
             )
         key = {"critical_mode": "critical", "na_mode": "na", "bonus_mode": "bonus"}[kind]
-        word = tree.children[0]
+        word = kids(tree)[0]
         return ast.Setting(key, None, str(word), span, span_of(word))
 
     def section(self, tree: Tree[Any]) -> ast.Section:
-        id_token, label_token, weight, *items, rbrace = tree.children
+        id_token, label_token, weight, *items, rbrace = kids(tree)
         weight_literal = None
         if weight is not None:
-            weight_literal = self.literal(weight.children[0])
+            weight_literal = self.literal(kids(weight)[0])
         return ast.Section(
             str(id_token),
             unquote(label_token) if label_token is not None else None,
@@ -151,7 +158,7 @@ class Builder:
         )
 
     def item(self, tree: Tree[Any]) -> ast.Item:
-        id_token, label_token, *clauses = tree.children
+        id_token, label_token, *clauses = kids(tree)
         deduct: ast.Amount | None = None
         bonus: ast.Amount | None = None
         critical = False
@@ -177,7 +184,7 @@ class Builder:
                         "this item already has a when condition",
                         "join the conditions with and",
                     )
-                condition = self.expr(clause.children[0])
+                condition = self.expr(kids(clause)[0])
         return ast.Item(
             str(id_token),
             unquote(label_token) if label_token is not None else None,
@@ -190,19 +197,19 @@ class Builder:
         )
 
     def amount(self, tree: Tree[Any]) -> ast.Amount:
-        points, per = tree.children
+        points, per = kids(tree)
         cap = None
-        if per is not None and per.children and per.children[0] is not None:
-            cap = self.number(per.children[0])
+        if per is not None and kids(per) and kids(per)[0] is not None:
+            cap = self.number(kids(per)[0])
         return ast.Amount(self.number(points), per is not None, cap, span_of(tree))
 
     def band(self, tree: Tree[Any]) -> ast.Band:
-        label = unquote(tree.children[0])
+        label = unquote(kids(tree)[0])
         if tree.data == "band_otherwise":
             return ast.Band(label, (), True, span_of(tree))
         bounds: list[tuple[str, ast.Literal]] = []
-        for bound in tree.children[1:]:
-            op, value = bound.children
+        for bound in kids(tree)[1:]:
+            op, value = kids(bound)
             bounds.append((str(op), self.number(value)))
         return ast.Band(label, tuple(bounds), False, span_of(tree))
 
@@ -215,29 +222,29 @@ class Builder:
         span = span_of(node)
         if kind in ("or_expr", "and_expr"):
             op = "or" if kind == "or_expr" else "and"
-            operands = [self.expr(c) for c in node.children if not isinstance(c, Token)]
+            operands = [self.expr(c) for c in kids(node) if not isinstance(c, Token)]
             result = operands[0]
             for right in operands[1:]:
                 result = ast.Binary(op, result, right, _join(result, right))
             return result
         if kind == "not_op":
-            return ast.Unary("not", self.expr(node.children[-1]), span)
+            return ast.Unary("not", self.expr(kids(node)[-1]), span)
         if kind == "negate":
-            return ast.Unary("-", self.expr(node.children[-1]), span)
+            return ast.Unary("-", self.expr(kids(node)[-1]), span)
         if kind == "compare":
-            left, op, right = node.children
+            left, op, right = kids(node)
             return ast.Binary(str(op), self.expr(left), self.expr(right), span)
         if kind == "binary":
-            left, op, right = node.children
+            left, op, right = kids(node)
             return ast.Binary(str(op), self.expr(left), self.expr(right), span)
         if kind in ("in_list", "not_in_list"):
-            operand = node.children[0]
-            items_tree = node.children[-1]
-            items = tuple(self.literal(c) for c in items_tree.children if c is not None)
+            operand = kids(node)[0]
+            items_tree = kids(node)[-1]
+            items = tuple(self.literal(c) for c in kids(items_tree) if c is not None)
             return ast.InList(self.expr(operand), items, kind == "not_in_list", span)
         if kind == "field_ref":
-            path = node.children[0]
-            return ast.FieldRef(tuple(str(t) for t in path.children), span)
+            path = kids(node)[0]
+            return ast.FieldRef(tuple(str(t) for t in kids(path)), span)
         return self.literal(node)
 
     def literal(self, node: Tree[Any] | Token) -> ast.Literal:
@@ -248,29 +255,29 @@ class Builder:
         if kind == "number":
             return self.number(node)
         if kind == "percent":
-            text = str(node.children[0])
+            text = str(kids(node)[0])
             return ast.Literal(Type.NUMBER, float(text[:-1]) / 100, text, span)
         if kind == "duration":
             return self.duration(node)
         if kind == "text":
-            token = node.children[0]
+            token = kids(node)[0]
             return ast.Literal(Type.TEXT, unquote(token), str(token), span)
         if kind == "true":
             return ast.Literal(Type.BOOL, True, "true", span)
         if kind == "false":
             return ast.Literal(Type.BOOL, False, "false", span)
         if kind == "time_of_day":
-            return self.time_of_day(node.children[0])
+            return self.time_of_day(kids(node)[0])
         if kind == "date":
-            return self.date(node.children[0])
+            return self.date(kids(node)[0])
         if kind == "datetime":
-            return self.datetime(node.children[0])
+            return self.datetime(kids(node)[0])
         self.error(span, "this value could not be read")
         return ast.Literal(Type.UNKNOWN, 0, "0", span)
 
     def number(self, node: Tree[Any] | Token) -> ast.Literal:
         if isinstance(node, Tree) and node.data == "number":
-            node = node.children[0]
+            node = kids(node)[0]
         if isinstance(node, Tree):
             return self.literal(node)
         text = str(node)
@@ -279,11 +286,11 @@ class Builder:
 
     def duration(self, node: Tree[Any]) -> ast.Literal:
         span = span_of(node)
-        if len(node.children) == 1:
-            text = str(node.children[0])
+        if len(kids(node)) == 1:
+            text = str(kids(node)[0])
             amount, unit = float(text[:-1]), text[-1]
         else:
-            number_tree, word = node.children
+            number_tree, word = kids(node)
             number_literal = self.number(number_tree)
             amount = float(number_literal.value)  # type: ignore[arg-type]
             unit = WORD_UNITS[str(word).rstrip("s")]
@@ -296,7 +303,7 @@ class Builder:
         text = str(token)
         parts = [int(p) for p in text.split(":")]
         try:
-            value = dt.time(*parts)
+            value = dt.time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
         except ValueError:
             self.error(span_of(token), f"{text} is not a time of day", "write a time such as 11:00")
             return ast.Literal(Type.UNKNOWN, text, text, span_of(token))

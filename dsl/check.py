@@ -7,6 +7,7 @@ list of diagnostics. The engine compiles only a CheckedPolicy without errors.
 
 from __future__ import annotations
 
+import itertools
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -99,7 +100,8 @@ class _Checker:
             if rubric.id in seen:
                 self.error(
                     rubric.id_span,
-                    f"there is already a rubric called {rubric.id} (line {seen[rubric.id].span.line})",
+                    f"there is already a rubric called {rubric.id} "
+                    f"(line {seen[rubric.id].span.line})",
                     "give each rubric its own id",
                     code="duplicate-id",
                 )
@@ -242,7 +244,7 @@ class _Checker:
                     values["appeal_window_seconds"] = seconds
             elif key == "rounding":
                 assert setting.value is not None
-                digits = int(setting.value.value)  # type: ignore[call-overload]
+                digits = int(setting.value.value)  # type: ignore[arg-type]
                 if digits > 6:
                     self.error(setting.span, "round to at most 6 decimals", "write rounding 1")
                 else:
@@ -322,7 +324,7 @@ class _Checker:
                 self.error(
                     item.condition.span,
                     f"the when condition must be true or false, not {kind.example}",
-                    "compare it, e.g. when call.type == \"account\"",
+                    'compare it, e.g. when call.type == "account"',
                     code="type",
                 )
             elif kind is Type.BOOL:
@@ -355,7 +357,7 @@ class _Checker:
                 code="weights",
             )
             return
-        total = sum(float(s.weight.value) for s in weighted if s.weight is not None)  # type: ignore[arg-type]
+        total = sum(float(s.weight.value) for s in weighted if s.weight is not None)  # type: ignore[misc, arg-type]
         target, unit = (1.0, "100%") if percents else (settings.scale, _fmt_number(settings.scale))
         if len(weighted) == len(sections) and abs(total - target) > 1e-9:
             shown = f"{_fmt_number(total * 100)}%" if percents else _fmt_number(total)
@@ -410,7 +412,7 @@ class _Checker:
                 )
             intervals.append((lo, hi, band))
         intervals.sort(key=lambda t: (t[0], t[1]))
-        for (lo1, hi1, b1), (lo2, _hi2, b2) in zip(intervals, intervals[1:], strict=False):
+        for (_lo1, hi1, b1), (lo2, _hi2, b2) in itertools.pairwise(intervals):
             if lo2 < hi1:
                 self.error(
                     b2.span,
@@ -426,8 +428,7 @@ class _Checker:
             if lo > cursor:
                 self.error(
                     band.span,
-                    f"no grade covers scores from {_fmt_number(cursor)} to below "
-                    f"{_fmt_number(lo)}",
+                    f"no grade covers scores from {_fmt_number(cursor)} to below {_fmt_number(lo)}",
                     f'add a band such as "不合格" otherwise, or lower {band.label}',
                     code="grades-gap",
                 )

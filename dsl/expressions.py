@@ -70,7 +70,8 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
             if Type.UNKNOWN not in (kind, item.type) and item.type is not kind:
                 report(
                     item.span,
-                    f"{item.text} is {item.type.example}, but the value before `in` is {kind.value}",
+                    f"{item.text} is {item.type.example}, "
+                    f"but the value before `in` is {kind.value}",
                     _literal_hint(item, kind),
                 )
         return Type.BOOL
@@ -141,7 +142,9 @@ def _expect_bool(expr: ast.Expr, kind: Type, report: Report, op: str) -> None:
 
 
 def _mismatch(expr: ast.Binary, left: Type, right: Type, report: Report) -> None:
-    literal, other = (expr.right, left) if isinstance(expr.right, ast.Literal) else (expr.left, right)
+    literal, other = (
+        (expr.right, left) if isinstance(expr.right, ast.Literal) else (expr.left, right)
+    )
     hint = _literal_hint(literal, other) if isinstance(literal, ast.Literal) else None
     if hint is None:
         hint = f"compare {left.value} with {left.example}"

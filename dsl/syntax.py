@@ -22,9 +22,26 @@ from dsl.source import Span
 MAX_NESTING = 64
 
 FULL_WIDTH = {
-    "：": ":", "，": ",", "（": "(", "）": ")", "“": '"', "”": '"', "‘": '"', "’": '"',
-    "；": ";", "【": "[", "】": "]", "｛": "{", "｝": "}", "！": "!", "＝": "=", "＞": ">",
-    "＜": "<", "％": "%", "．": ".", "。": ".",
+    "：": ":",
+    "，": ",",
+    "（": "(",
+    "）": ")",
+    "“": '"',
+    "”": '"',
+    "‘": '"',
+    "’": '"',
+    "；": ";",
+    "【": "[",
+    "】": "]",
+    "｛": "{",
+    "｝": "}",
+    "！": "!",
+    "＝": "=",
+    "＞": ">",
+    "＜": "<",
+    "％": "%",
+    "．": ".",
+    "。": ".",
 }
 
 EXPECTED_WORDS: dict[str, str] = {
@@ -163,7 +180,8 @@ def _describe(error: UnexpectedInput, text: str, file: str, block: Block) -> Dia
 
 
 def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> Diagnostic:
-    char = text[error.pos_in_stream] if error.pos_in_stream < len(text) else ""
+    position = error.pos_in_stream or 0
+    char = text[position] if position < len(text) else ""
     span = Span.point(error.line, error.column)
     if char in FULL_WIDTH:
         ascii_char = FULL_WIDTH[char]
@@ -187,7 +205,7 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> 
             span,
             "a single = is not a comparison",
             file=file,
-            hint="write == to compare (call.type == \"account\")",
+            hint='write == to compare (call.type == "account")',
             code="single-equals",
         )
     shown = repr(char) if char.strip() else "a blank character"
@@ -204,7 +222,8 @@ def _unexpected_token(
     error: UnexpectedToken | UnexpectedEOF, text: str, file: str, block: Block
 ) -> Diagnostic:
     token = error.token
-    expected = set(error.expected) if isinstance(error, UnexpectedEOF) else set(error.accepts)
+    raw = error.expected if isinstance(error, UnexpectedEOF) else error.accepts
+    expected = {str(name) for name in raw}
     at_end = token.type == "$END"
     if at_end:
         open_line = _unclosed_brace_line(block)

@@ -6,10 +6,10 @@ are `datetime.time`, dates `datetime.date`, date-times timezone-aware `datetime`
 
 from __future__ import annotations
 
-from enum import Enum
+from enum import StrEnum
 
 
-class Type(str, Enum):
+class Type(StrEnum):
     NUMBER = "number"
     DURATION = "duration"
     TIME = "time"
