@@ -302,6 +302,8 @@ def _item(
     zero_section: bool,
     na_pass: bool,
 ) -> None:
+    """One item as straight-line code: the common answers ("pass", "fail", "na", a count)
+    are tested first with plain comparisons; anything else goes through COUNT."""
     i, s = item.index, item.section
     w(ind, f"# item {item.index}")
     if condition is not None:
@@ -311,37 +313,65 @@ def _item(
             w(ind + 1, f"P{s} += {item.possible!r}")
         w(ind, "else:")
         ind += 1
-    words = "BONUS" if item.kind == "bonus" else "FAULT"
+
+    def counted(at: int, count: str | None) -> None:
+        """Lines for an applicable answer; `count` is a known literal or None (use `a`)."""
+        w(at, f"c{i} = {count if count is not None else 'a'}")
+        if item.possible:
+            w(at, f"P{s} += {item.possible!r}")
+        if count == "0":
+            return
+        effects = _effects(item, zero_section)
+        if not effects:
+            return
+        if count is None:
+            w(at, "if a:")
+            at += 1
+        for effect in effects:
+            w(at, effect)
+
+    def not_applicable(at: int) -> None:
+        w(at, f"c{i} = {NA_ANSWER}")
+        if na_pass and item.possible:
+            w(at, f"P{s} += {item.possible!r}")
+
     w(ind, f"a = {answer}")
+    if item.per_occurrence:
+        w(ind, "if a.__class__ is int and a >= 0:")
+        counted(ind + 1, None)
+        w(ind, "elif a == 'na':")
+    else:
+        passed, failed = ("1", "0") if item.kind == "bonus" else ("0", "1")
+        w(ind, "if a == 'pass':")
+        counted(ind + 1, passed)
+        w(ind, "elif a == 'fail':")
+        counted(ind + 1, failed)
+        w(ind, "elif a == 'na':")
+    not_applicable(ind + 1)
+    w(ind, "else:")
+    ind += 1
+    words = "BONUS" if item.kind == "bonus" else "FAULT"
     w(ind, f"a = {words}.get(a, a)")
     w(ind, "if a is NA:")
-    w(ind + 1, f"c{i} = {NA_ANSWER}")
-    if na_pass and item.possible:
-        w(ind + 1, f"P{s} += {item.possible!r}")
+    not_applicable(ind + 1)
     w(ind, "else:")
     w(ind + 1, "if a.__class__ is not int or a < 0:")
     w(ind + 2, "a = COUNT(a)")
-    w(ind + 1, f"c{i} = a")
-    if item.possible:
-        w(ind + 1, f"P{s} += {item.possible!r}")
+    counted(ind + 1, None)
+
+
+def _effects(item: RubricItem, zero_section: bool) -> list[str]:
+    s = item.section
     effects: list[str] = []
-    if item.kind == "deduct":
+    target = f"D{s}" if item.kind == "deduct" else "B"
+    if item.kind in ("deduct", "bonus"):
         if item.per_occurrence and item.cap is not None:
             effects.append(f"d = a * {item.points!r}")
-            effects.append(f"D{s} += d if d < {item.cap!r} else {item.cap!r}")
+            effects.append(f"{target} += d if d < {item.cap!r} else {item.cap!r}")
         else:
-            effects.append(f"D{s} += {item.points!r}")
-    elif item.kind == "bonus":
-        if item.per_occurrence and item.cap is not None:
-            effects.append(f"d = a * {item.points!r}")
-            effects.append(f"B += d if d < {item.cap!r} else {item.cap!r}")
-        else:
-            effects.append(f"B += {item.points!r}")
+            effects.append(f"{target} += {item.points!r}")
     if item.critical:
         effects.append("X = True")
         if zero_section:
             effects.append(f"X{s} = True")
-    if effects:
-        w(ind + 1, "if a:")
-        for effect in effects:
-            w(ind + 2, effect)
+    return effects

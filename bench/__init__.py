@@ -1,0 +1,1 @@
+"""Benchmarks: callqa side by side with hand-written Python and peer engines."""

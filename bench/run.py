@@ -1,0 +1,131 @@
+"""Scoring benchmark: callqa against a hand-written loop, a hand-unrolled scorer and
+zen-engine, on the same rubric and the same evaluations, in one run.
+
+    python bench/run.py            # 200,000 evaluations
+    python bench/run.py --quick    # 20,000, for a smoke test
+    python bench/run.py --json     # machine-readable results as well
+
+Every contender must agree on every score and grade, or the run fails. Reported as
+evaluations per second and as ratios to the hand-written loop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench.contenders import hand_loop, hand_unrolled, zen_scorer
+from bench.data import columns, evaluations, large_policy
+from bench.rubric import POLICY_TEXT, RUBRIC_ID
+from dsl.check import check_text
+from engine import load_policy
+
+Scores = list[tuple[float, str]]
+
+
+def best_of(repeats: int, run: Callable[[], Scores]) -> tuple[float, Scores]:
+    best = float("inf")
+    result: Scores = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = run()
+        best = min(best, time.perf_counter() - started)
+    return best, result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--n", type=int, default=200_000)
+    parser.add_argument("--quick", action="store_true", help="20,000 evaluations")
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--zen-n", type=int, default=20_000, help="evaluations for zen-engine")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+    n = 20_000 if args.quick else args.n
+    rows = evaluations(n)
+    cols = columns(rows)  # built outside the timed region
+    policy = load_policy(text=POLICY_TEXT, file="bench.policy")
+    rubric = policy.rubric(RUBRIC_ID)
+
+    def run_score() -> Scores:
+        score = rubric.score
+        out = []
+        for row in rows:
+            result = score(row)
+            out.append((result.score, result.grade or ""))
+        return out
+
+    def run_many() -> Scores:
+        batch = rubric.score_many(cols)
+        return [(s or 0.0, g or "") for s, g in zip(batch.scores, batch.grades, strict=True)]
+
+    contenders: dict[str, tuple[Callable[[], Scores], int]] = {
+        "hand_loop": (lambda: [hand_loop(r) for r in rows], n),
+        "hand_unrolled": (lambda: [hand_unrolled(r) for r in rows], n),
+        "callqa score": (run_score, n),
+        "callqa score_many": (run_many, n),
+    }
+    zen_rows = rows[: min(args.zen_n, n)]
+    try:
+        zen = zen_scorer()
+        contenders["zen-engine"] = (lambda: [zen(r) for r in zen_rows], len(zen_rows))
+    except ImportError:
+        print("zen-engine is not installed (pip install -e '.[bench]'); skipping it")
+
+    timings: dict[str, dict[str, float]] = {}
+    reference: Scores | None = None
+    failed = False
+    for name, (run, count) in contenders.items():
+        repeats = 1 if name == "zen-engine" else args.repeats
+        seconds, scores = best_of(repeats, run)
+        timings[name] = {"evaluations": count, "seconds": seconds, "per_second": count / seconds}
+        if reference is None:
+            reference = scores
+        mismatches = [
+            (i, scores[i], reference[i]) for i in range(count) if scores[i] != reference[i]
+        ]
+        if mismatches:
+            failed = True
+            print(f"{name} disagrees with hand_loop on {len(mismatches)} evaluations:")
+            for index, got, want in mismatches[:5]:
+                print(f"  #{index}: {got} != {want}  {rows[index]}")
+
+    base = timings["hand_loop"]["per_second"]
+    print(f"\nScoring {n:,} evaluations of a 20-item rubric (best of {args.repeats}):\n")
+    print(f"{'contender':<20}{'evals/s':>12}{'× hand_loop':>14}")
+    for name, row in timings.items():
+        print(f"{name:<20}{row['per_second']:>12,.0f}{row['per_second'] / base:>13.2f}×")
+    if "zen-engine" in timings:
+        zen_rate = timings["zen-engine"]["per_second"]
+        print(
+            f"\ncallqa score is {timings['callqa score']['per_second'] / zen_rate:.1f}× "
+            f"zen-engine (zen timed on {timings['zen-engine']['evaluations']:,} evaluations)"
+        )
+
+    text = large_policy(500)
+    lines = text.count("\n")
+    check_text(text, "large.policy")  # warm the parser
+    parse_best = min(_time(lambda: check_text(text, "large.policy")) for _ in range(5))
+    print(f"\nparse + check of a {lines}-line policy: {parse_best * 1000:.1f} ms (warm, best of 5)")
+    print("all contenders agree on every score and grade" if not failed else "DISAGREEMENT")
+    if args.json:
+        print(json.dumps({"n": n, "timings": timings, "parse_check_ms": parse_best * 1000,
+                          "policy_lines": lines, "agree": not failed}, indent=2))  # fmt: skip
+    return 1 if failed else 0
+
+
+def _time(run: Callable[[], Any]) -> float:
+    started = time.perf_counter()
+    run()
+    return time.perf_counter() - started
+
+
+if __name__ == "__main__":
+    sys.exit(main())

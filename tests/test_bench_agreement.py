@@ -1,0 +1,45 @@
+"""The benchmark's contenders agree with callqa on every score and grade (no timing here)."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench.contenders import hand_loop, hand_unrolled, zen_scorer
+from bench.data import columns, evaluations, large_policy
+from bench.rubric import POLICY_TEXT, RUBRIC_ID
+from dsl.check import check_text
+from engine import load_policy
+
+ROWS = evaluations(2000, seed=11)
+
+
+def callqa_scores() -> list[tuple[float, str]]:
+    policy = load_policy(text=POLICY_TEXT)
+    return [(r.score, r.grade or "") for r in (policy.score(RUBRIC_ID, row) for row in ROWS)]
+
+
+def test_hand_written_scorers_agree_with_callqa() -> None:
+    expected = callqa_scores()
+    assert [hand_loop(r) for r in ROWS] == expected
+    assert [hand_unrolled(r) for r in ROWS] == expected
+    assert len({s for s, _ in expected}) > 20  # the data exercises many different scores
+    assert any(s == 0.0 for s, _ in expected)  # and red lines
+
+
+def test_score_many_agrees_with_score() -> None:
+    batch = load_policy(text=POLICY_TEXT).score_many(RUBRIC_ID, columns(ROWS))
+    assert list(zip(batch.scores, batch.grades, strict=True)) == callqa_scores()
+    assert batch.errors == {}
+
+
+def test_zen_engine_agrees_with_callqa() -> None:
+    pytest.importorskip("zen")
+    zen = zen_scorer()
+    assert [zen(r) for r in ROWS[:500]] == callqa_scores()[:500]
+
+
+def test_the_large_benchmark_policy_checks_clean() -> None:
+    text = large_policy(500)
+    assert text.count("\n") >= 500
+    _, diagnostics = check_text(text, "large.policy")
+    assert [d for d in diagnostics if d.is_error] == []
