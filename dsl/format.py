@@ -120,7 +120,8 @@ def _statement(statement: ast.Statement, group: int) -> list[_Unit]:
 
 
 def _rubric(rubric: ast.Rubric, group: int) -> list[_Unit]:
-    head = f"rubric {rubric.id}" + (f" {quote(rubric.label)}" if rubric.label is not None else "") + " {"
+    label = f" {quote(rubric.label)}" if rubric.label is not None else ""
+    head = f"rubric {rubric.id}{label} {{"
     units = [_Unit(head, 0, rubric.span.line, rubric.span.line, group, opens=True)]
     for entry in rubric.entries:
         if isinstance(entry, ast.Section):

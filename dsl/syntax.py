@@ -187,7 +187,8 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> 
         ascii_char = FULL_WIDTH[char]
         return Diagnostic.at(
             span,
-            f"full-width “{char}” (typed with a Chinese keyboard) is not part of the language",
+            f"the full-width character {char} (typed with a Chinese keyboard) is not part of "
+            "the language",
             file=file,
             hint=f"type the half-width {ascii_char} instead",
             code="full-width",

@@ -46,9 +46,10 @@ def test_check_reports_every_problem_with_line_caret_and_hint(
         next(line for line in out.splitlines() if "when call.duraton" in line)) + 1]  # fmt: skip
     # the caret sits under "call.duraton", counting Chinese characters as two cells
     assert caret_line.rstrip().endswith("^" * len("call.duraton"))
-    assert caret_line.index("^") == out.splitlines()[
-        out.splitlines().index(caret_line) - 1
-    ].index("call.duraton") + 3  # 开场白 is 3 characters of 2 cells
+    assert (
+        caret_line.index("^")
+        == out.splitlines()[out.splitlines().index(caret_line) - 1].index("call.duraton") + 3
+    )  # 开场白 is 3 characters of 2 cells
 
 
 def test_check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -58,7 +59,9 @@ def test_check_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     payload = json.loads(capsys.readouterr().out)
     assert payload["errors"] == 3
     first = payload["files"][0]["diagnostics"][0]
-    assert {"severity", "message", "file", "line", "col", "end_line", "end_col", "hint"} <= set(first)
+    assert {"severity", "message", "file", "line", "col", "end_line", "end_col", "hint"} <= set(
+        first
+    )
 
 
 def test_check_missing_file(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,7 +131,9 @@ def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
     assert "red line" in out or "N/A" in out
 
 
-def test_fmt_check_and_rewrite_keep_comments(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fmt_check_and_rewrite_keep_comments(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "messy.policy"
     messy = (
         '# 说明\npolicy "t"   version "1"  timezone "UTC"\n'
@@ -150,7 +155,9 @@ def test_fmt_check_and_rewrite_keep_comments(tmp_path: Path, capsys: pytest.Capt
     assert main(["fmt", "--check", str(path)]) == 0
 
 
-def test_fmt_refuses_a_file_with_syntax_errors(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_fmt_refuses_a_file_with_syntax_errors(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     path = tmp_path / "broken.policy"
     path.write_text('policy "t"\nrubric r { section s { item a deduct five } }\n', encoding="utf-8")
     assert main(["fmt", str(path)]) == 1

@@ -1,0 +1,170 @@
+"""What a manager sees for common mistakes: the message, where, and the fix to try."""
+
+from __future__ import annotations
+
+import pytest
+
+from dsl.check import check_text
+from dsl.diagnostics import Diagnostic
+
+HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
+
+
+def problems(body: str) -> list[Diagnostic]:
+    _, diagnostics = check_text(HEAD + body, "p.policy")
+    return diagnostics
+
+
+def only(body: str) -> Diagnostic:
+    found = [d for d in problems(body) if d.code != "no-timezone"]
+    assert len(found) == 1, [d.message for d in found]
+    return found[0]
+
+
+@pytest.mark.parametrize(
+    ("body", "message", "hint", "where"),
+    [
+        ('rubric r {\n  section s { item a deduct five }\n}\n', "unexpected word “five” here",
+         "write a number here", (3, 29)),
+        ('rubric r {\n  section s { item a “开场白” deduct 5 }\n}\n',
+         "the full-width character “ (typed with a Chinese keyboard) is not part of the language",
+         'type the half-width " instead', (3, 22)),
+        ('rubric r {\n  section s { item a deduct 5 when call.type = "a" }\n}\n',
+         "a single = is not a comparison", 'write == to compare (call.type == "account")', (3, 46)),
+        ('rubric r {\n  section s { item a "开场白 deduct 5 }\n}\n',
+         "this text is not closed: a double quote is missing at the end of the line",
+         'close the text with " on the same line', (3, 22)),
+        ('rubric r {\n  section s { item a deduct 5 }\n', "the block opened with { on line 2 is never closed",
+         "add a closing } at the end of the block", (3, 1)),
+        ('rubric r {\n  section s { item a deduct 5 when call.duration >= 60 }\n}\n',
+         "cannot compare duration with number", "write 60s (seconds), 60m (minutes) or 60h (hours)",
+         (3, 36)),
+        ('rubric r {\n  section s { item a deduct 5 when call.duraton > 5m }\n}\n',
+         "unknown field call.duraton", "did you mean call.duration?", (3, 36)),
+        ('rubric r {\n  section s { item a deduct 5 when call.type == 3 }\n}\n',
+         "cannot compare text with number", 'write the text in double quotes: "3"', (3, 36)),
+        ('rubric r {\n  critical means zero_scor\n  section s { item a deduct 5 }\n}\n',
+         "zero_scor is not a critical setting", "did you mean zero_score?", (3, 18)),
+        ('rubric r {\n  section s { item a deduct 2 per occurrence }\n}\n',
+         "a: a per-occurrence item needs a cap", "add max, e.g. 2 per occurrence max 6", (3, 22)),
+        ('rubric r {\n  section s { item a }\n}\n', "item a does not say what it is worth",
+         "add deduct 5, bonus 2 or critical", (3, 15)),
+    ],
+)  # fmt: skip
+def test_error_messages(body: str, message: str, hint: str, where: tuple[int, int]) -> None:
+    diagnostic = only(body)
+    assert diagnostic.message == message
+    assert diagnostic.hint == hint
+    assert (diagnostic.line, diagnostic.col) == where
+    assert diagnostic.is_error
+
+
+def test_every_broken_block_is_reported_and_good_blocks_are_still_checked() -> None:
+    found = problems(
+        "rubric a {\n  section s { item x deduct }\n}\n"
+        'rubric b {\n  section s { item y deduct 5 when call.typ == "x" }\n}\n'
+        "rubric c {\n  section s { item z deduct （5） }\n}\n"
+    )
+    messages = [d.message for d in found if d.is_error]
+    assert len(messages) == 3
+    assert "unexpected “}” here" in messages[0]
+    assert messages[1] == "unknown field call.typ"
+    assert messages[2].startswith("the full-width character （")
+
+
+def test_grade_bands_that_overlap_or_leave_a_gap() -> None:
+    overlap = only(
+        'rubric r {\n section s { item a deduct 5 }\n grades { "A" >= 90 "B" >= 80 < 95 "C" otherwise }\n}\n'
+    )
+    assert overlap.message == "the grades B and A overlap between 90 and 95"
+    gap = only('rubric r {\n section s { item a deduct 5 }\n grades { "A" >= 90 "B" >= 60 }\n}\n')
+    assert gap.message == "no grade covers scores from 0 to below 60"
+    assert gap.hint == 'add a band such as "不合格" otherwise, or lower B'
+    top = only(
+        'rubric r {\n section s { item a deduct 5 }\n grades { "A" >= 90 < 95 "B" >= 0 < 90 }\n}\n'
+    )
+    assert top.message == "no grade covers scores of 95 and above"
+
+
+def test_unreachable_grade_is_a_warning() -> None:
+    warning = only(
+        'rubric r {\n scale 10\n section s { item a deduct 5 }\n grades { "A" >= 90 "B" otherwise }\n}\n'
+    )
+    assert not warning.is_error
+    assert "starts above the scale (10) and is never reached" in warning.message
+
+
+def test_section_weights_must_add_up() -> None:
+    found = only(
+        "rubric r {\n section s weight 40% { item a deduct 5 }\n section t weight 50% { item b deduct 5 }\n}\n"
+    )
+    assert found.message == "the section weights add up to 90%, not 100%"
+    missing = [
+        d.message
+        for d in problems(
+            "rubric r {\n section s weight 40% { item a deduct 5 }\n section t { item b deduct 5 }\n}\n"
+        )
+    ]
+    assert "section t has no weight, but other sections do" in missing
+
+
+def test_duplicate_ids() -> None:
+    found = problems(
+        "rubric r {\n section s { item a deduct 5 }\n section s { item a deduct 5 }\n}\nrubric r { section t { item b deduct 1 } }\n"
+    )
+    messages = sorted(d.message for d in found if d.is_error)
+    assert messages == [
+        "there is already a rubric called r (line 2)",
+        "there is already a section called s (line 3)",
+        "there is already an item called a (line 3)",
+    ]
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        'call.type == "a" and call.type == "b"',
+        "call.duration > 5m and call.duration < 1m",
+        "call.type in []",
+        "false",
+        'call.type in ["a"] and call.type not in ["a"]',
+    ],
+)
+def test_items_that_can_never_apply_are_warned_about(condition: str) -> None:
+    warning = only(f"rubric r {{\n section s {{ item a deduct 5 when {condition} }}\n}}\n")
+    assert not warning.is_error
+    assert warning.message.startswith("item a can never apply")
+
+
+def test_center_fields_and_keywords_as_names() -> None:
+    assert [
+        d
+        for d in problems(
+            "field call.scale number\nrubric r {\n section s { item a deduct 5 when call.scale > 3 }\n}\n"
+        )
+        if d.is_error
+    ] == []
+    unknown_type = only("field call.queue txt\n")
+    assert unknown_type.message == "unknown type txt" and unknown_type.hint == "did you mean text?"
+
+
+def test_unknown_timezone_and_missing_header() -> None:
+    _, found = check_text('policy "p" timezone "Asia/Shangai"\n', "p.policy")
+    assert found[0].message == "unknown timezone 'Asia/Shangai'"
+    _, found = check_text("rubric r { section s { item a deduct 5 } }\n", "p.policy")
+    assert found[0].message == "the file does not say which policy it is"
+
+
+def test_render_puts_the_caret_under_chinese_text() -> None:
+    text = (
+        HEAD + 'rubric r {\n  section s { item 开场白 "规范" deduct 5 when call.duraton > 5m }\n}\n'
+    )
+    _, found = check_text(text, "p.policy")
+    rendered = found[0].render(text).splitlines()
+    assert rendered[0] == "p.policy:3:43: error: unknown field call.duraton"
+    assert (
+        rendered[1] == '    3 |   section s { item 开场白 "规范" deduct 5 when call.duraton > 5m }'
+    )
+    # 开场白 and 规范 are five characters but ten terminal cells: the caret counts cells
+    assert rendered[2] == "      |" + " " * 48 + "^" * len("call.duraton")
+    assert rendered[3] == "      = try: did you mean call.duration?"
