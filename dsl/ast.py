@@ -56,7 +56,25 @@ class InList:
     span: Span = field(default=NOWHERE, compare=False)
 
 
-Expr = Literal | FieldRef | Unary | Binary | InList
+@dataclass(frozen=True, slots=True)
+class Aggregate:
+    """`count(complaint where complaint.substantiated)`, `avg(evaluation.score)`."""
+
+    function: str  # count | sum | avg | min | max
+    path: tuple[str, ...]  # ("complaint",) or ("evaluation", "score")
+    where: Expr | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+    @property
+    def kind(self) -> str:
+        return self.path[0]
+
+    @property
+    def name(self) -> str:
+        return ".".join(self.path)
+
+
+Expr = Literal | FieldRef | Unary | Binary | InList | Aggregate
 
 # -------------------------------------------------------------------- statements
 
@@ -169,7 +187,199 @@ class Rubric:
         return [e for e in self.entries if isinstance(e, Setting) and e.key == key]
 
 
-Statement = PolicyHeader | FieldDecl | Rubric
+# ----------------------------------------------------------- time-aware blocks
+
+
+@dataclass(frozen=True, slots=True)
+class ActionDecl:
+    id: str
+    label: str | None
+    notify: tuple[str, ...]
+    sets_status: str | None
+    approval_by: str | None
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Pick:
+    ordinal: int | None  # pick 2nd call
+    count: int  # pick 2 random calls (1 for an ordinal pick)
+    ordinal_text: str | None
+    call_word: str
+    where: Expr | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Quota:
+    count: int
+    period: str
+    when: Expr | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Publish:
+    ahead: Literal
+    roles: tuple[str, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Per:
+    """`per agent per day`."""
+
+    subject: str
+    period: str
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+SamplingEntry = Per | Pick | Quota | Publish
+
+
+@dataclass(frozen=True, slots=True)
+class Sampling:
+    id: str
+    label: str | None
+    entries: tuple[SamplingEntry, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Chain:
+    roles: tuple[str, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class StartAt:
+    role: str
+    when: Expr | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TimeLimit:
+    after: Literal
+    role: str
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class EscalateAfter:
+    limits: tuple[TimeLimit, ...]
+    while_unresolved: bool
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+EscalationEntry = Chain | StartAt | EscalateAfter
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    id: str
+    label: str | None
+    entries: tuple[EscalationEntry, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class ThresholdValue:
+    expr: Expr
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Alert:
+    roles: tuple[str, ...]
+    when: Expr
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+ThresholdEntry = Per | ThresholdValue | Alert
+
+
+@dataclass(frozen=True, slots=True)
+class Threshold:
+    id: str
+    label: str | None
+    entries: tuple[ThresholdEntry, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    calendar: str | None  # "month" for `in calendar month`
+    rolling: Literal | None  # a duration for `in 365 days`
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rule:
+    """`rule x when count(complaint) in calendar month >= 3 then off_floor` (a window
+    rule) or `rule y on commendation where ... then praise` (an event rule)."""
+
+    id: str
+    measure: Aggregate | None
+    window: Window | None
+    op: str | None
+    limit: Literal | None
+    minimum: int | None
+    minimum_word: str | None
+    on: str | None
+    where: Expr | None
+    then: str
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    then_span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Discipline:
+    id: str
+    label: str | None
+    rules: tuple[Rule, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class GivenEvent:
+    kind: str
+    attributes: tuple[tuple[str, Literal], ...]
+    at: Literal
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Expect:
+    negated: bool
+    what: str
+    subject: str | None
+    at: Literal | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class TestBlock:
+    name: str
+    entries: tuple[GivenEvent | Expect, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+Statement = (
+    PolicyHeader | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
+    | Discipline | TestBlock
+)  # fmt: skip
 
 
 @dataclass(frozen=True, slots=True)
@@ -197,3 +407,27 @@ class PolicyFile:
     @property
     def fields(self) -> tuple[FieldDecl, ...]:
         return tuple(s for s in self.statements if isinstance(s, FieldDecl))
+
+    @property
+    def actions(self) -> tuple[ActionDecl, ...]:
+        return tuple(s for s in self.statements if isinstance(s, ActionDecl))
+
+    @property
+    def samplings(self) -> tuple[Sampling, ...]:
+        return tuple(s for s in self.statements if isinstance(s, Sampling))
+
+    @property
+    def escalations(self) -> tuple[Escalation, ...]:
+        return tuple(s for s in self.statements if isinstance(s, Escalation))
+
+    @property
+    def thresholds(self) -> tuple[Threshold, ...]:
+        return tuple(s for s in self.statements if isinstance(s, Threshold))
+
+    @property
+    def disciplines(self) -> tuple[Discipline, ...]:
+        return tuple(s for s in self.statements if isinstance(s, Discipline))
+
+    @property
+    def tests(self) -> tuple[TestBlock, ...]:
+        return tuple(s for s in self.statements if isinstance(s, TestBlock))

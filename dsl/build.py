@@ -77,8 +77,150 @@ class Builder:
             )
         if kind == "rubric":
             return self.rubric(tree)
+        if kind == "action_decl":
+            return self.action(tree)
+        if kind in ("sampling", "escalation", "threshold", "discipline"):
+            return self.block(tree)
+        if kind == "test_block":
+            return self.test_block(tree)
         self.error(span_of(tree), f"unknown statement {kind}")
         return None
+
+    # ---------------------------------------------------------- time-aware blocks
+
+    def action(self, tree: Tree[Any]) -> ast.ActionDecl:
+        id_token, label, *clauses = kids(tree)
+        notify: list[str] = []
+        sets_status: str | None = None
+        approval: str | None = None
+        for clause in clauses:
+            if clause.data == "notify":
+                notify.extend(str(t) for t in kids(kids(clause)[0]))
+            elif clause.data == "sets_status":
+                sets_status = unquote(kids(clause)[0])
+            else:
+                approval = str(kids(clause)[0])
+        return ast.ActionDecl(
+            str(id_token),
+            unquote(label) if label is not None else None,
+            tuple(notify),
+            sets_status,
+            approval,
+            span_of(tree),
+            span_of(id_token),
+        )
+
+    def block(self, tree: Tree[Any]) -> ast.Statement:
+        id_token, label, *entries, rbrace = kids(tree)
+        label_text = unquote(label) if label is not None else None
+        built = [self.block_entry(e) for e in entries]
+        args = (str(id_token), label_text, tuple(built), span_of(tree), span_of(id_token))
+        if tree.data == "sampling":
+            return ast.Sampling(*args, span_of(rbrace))
+        if tree.data == "escalation":
+            return ast.Escalation(*args, span_of(rbrace))
+        if tree.data == "threshold":
+            return ast.Threshold(*args, span_of(rbrace))
+        return ast.Discipline(*args, span_of(rbrace))
+
+    def block_entry(self, tree: Tree[Any]) -> Any:
+        kind = tree.data
+        span = span_of(tree)
+        parts = kids(tree)
+        if kind in ("sample_per", "threshold_per"):
+            return ast.Per(str(parts[0]), str(parts[1]), span)
+        if kind == "pick_ordinal":
+            ordinal, word, where = parts
+            number = int("".join(ch for ch in str(ordinal) if ch.isdigit()))
+            return ast.Pick(number, 1, str(ordinal), str(word), self.opt_expr(where), span)
+        if kind == "pick_random":
+            count, word, where = parts
+            return ast.Pick(None, int(count), None, str(word), self.opt_expr(where), span)
+        if kind == "quota":
+            count, period, when = parts
+            return ast.Quota(int(count), str(period), self.opt_expr(when), span)
+        if kind == "publish":
+            duration, roles = parts
+            return ast.Publish(self.duration(duration), tuple(str(t) for t in kids(roles)), span)
+        if kind == "chain":
+            return ast.Chain(tuple(str(t) for t in parts if t.type == "NAME"), span)
+        if kind == "start_at":
+            role, when = parts
+            return ast.StartAt(str(role), self.opt_expr(when), span)
+        if kind == "escalate_after":
+            *limits, unresolved = parts
+            built = tuple(
+                ast.TimeLimit(self.duration(kids(t)[0]), str(kids(t)[1]), span_of(t))
+                for t in limits
+            )
+            return ast.EscalateAfter(built, unresolved is not None, span)
+        if kind == "threshold_value":
+            return ast.ThresholdValue(self.expr(parts[0]), span)
+        if kind == "alert":
+            roles, when = parts
+            return ast.Alert(tuple(str(t) for t in kids(roles)), self.expr(when), span)
+        return self.rule(tree)
+
+    def rule(self, tree: Tree[Any]) -> ast.Rule:
+        parts = kids(tree)
+        span = span_of(tree)
+        if tree.data == "event_rule":
+            id_token, on, where, then = parts
+            return ast.Rule(
+                str(id_token), None, None, None, None, None, None, str(on),
+                self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
+            )  # fmt: skip
+        id_token, measure, op, limit, minimum, then = parts
+        agg_token, path, where, window = kids(measure)
+        aggregate = ast.Aggregate(
+            str(agg_token), tuple(str(t) for t in kids(path)), self.opt_expr(where),
+            span_of(measure),
+        )  # fmt: skip
+        if window.data == "calendar_window":
+            built_window = ast.Window(str(kids(window)[0]), None, span_of(window))
+        else:
+            built_window = ast.Window(None, self.duration(kids(window)[0]), span_of(window))
+        min_count = min_word = None
+        if minimum is not None:
+            min_count, min_word = int(kids(minimum)[0]), str(kids(minimum)[1])
+        return ast.Rule(
+            str(id_token), aggregate, built_window, str(op), self.number(limit), min_count,
+            min_word, None, None, str(then), span, span_of(id_token), span_of(then),
+        )  # fmt: skip
+
+    def test_block(self, tree: Tree[Any]) -> ast.TestBlock:
+        name, *entries, rbrace = kids(tree)
+        built: list[ast.GivenEvent | ast.Expect] = []
+        for entry in entries:
+            parts = kids(entry)
+            if entry.data == "given_event":
+                kind, *attributes, at = parts
+                attrs = []
+                for attribute in attributes:
+                    key, value = kids(attribute)
+                    if isinstance(value, Token) and value.type == "NAME":
+                        literal = ast.Literal(Type.TEXT, str(value), str(value), span_of(value))
+                    else:
+                        literal = self.literal(value)
+                    attrs.append((str(key), literal))
+                built.append(
+                    ast.GivenEvent(str(kind), tuple(attrs), self.datetime(at), span_of(entry))
+                )
+            else:
+                negated, what, subject, at = parts
+                built.append(
+                    ast.Expect(
+                        negated is not None,
+                        str(what),
+                        unquote(subject) if subject is not None else None,
+                        self.datetime(at) if at is not None else None,
+                        span_of(entry),
+                    )
+                )
+        return ast.TestBlock(unquote(name), tuple(built), span_of(tree), span_of(rbrace))
+
+    def opt_expr(self, node: Tree[Any] | Token | None) -> ast.Expr | None:
+        return None if node is None else self.expr(node)
 
     def policy_header(self, tree: Tree[Any]) -> ast.PolicyHeader:
         name = unquote(kids(tree)[0])
@@ -245,6 +387,11 @@ class Builder:
         if kind == "field_ref":
             path = kids(node)[0]
             return ast.FieldRef(tuple(str(t) for t in kids(path)), span)
+        if kind == "aggregate":
+            function, path, where = kids(node)
+            return ast.Aggregate(
+                str(function), tuple(str(t) for t in kids(path)), self.opt_expr(where), span
+            )
         return self.literal(node)
 
     def literal(self, node: Tree[Any] | Token) -> ast.Literal:

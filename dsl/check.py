@@ -12,6 +12,7 @@ import zoneinfo
 from dataclasses import dataclass, field
 
 from dsl import ast
+from dsl.check_blocks import BlockChecker
 from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from dsl.expressions import Scope, infer, never_true
 from dsl.parse import parse_policy
@@ -107,6 +108,7 @@ class _Checker:
                 )
             seen[rubric.id] = rubric
             self.rubric(rubric)
+        BlockChecker(self.tree, self.fields, self.error, self.warn).run()
 
     # ----------------------------------------------------------------- header
 

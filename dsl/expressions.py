@@ -64,6 +64,8 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
             report(expr.span, f"cannot negate {inner.example}", None)
             return Type.UNKNOWN
         return inner
+    if isinstance(expr, ast.Aggregate):
+        return _infer_aggregate(expr, scope, report)
     if isinstance(expr, ast.InList):
         kind = infer(expr.operand, scope, report)
         for item in expr.items:
@@ -76,6 +78,48 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
                 )
         return Type.BOOL
     return _infer_binary(expr, scope, report)
+
+
+EVENT_KINDS = (
+    "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
+)  # fmt: skip
+
+
+def _infer_aggregate(expr: ast.Aggregate, scope: Scope, report: Report) -> Type:
+    if expr.kind not in EVENT_KINDS:
+        guess = closest(expr.kind, EVENT_KINDS)
+        report(
+            expr.span,
+            f"{expr.kind} is not a kind of event that can be counted",
+            f"did you mean {guess}?" if guess else "use one of: " + ", ".join(EVENT_KINDS),
+        )
+        return Type.UNKNOWN
+    if expr.where is not None:
+        kind = infer(expr.where, scope, report)
+        if kind not in (Type.BOOL, Type.UNKNOWN):
+            report(expr.where.span, "the where condition must be true or false", None)
+    if expr.function == "count":
+        if len(expr.path) > 1:
+            report(
+                expr.span,
+                f"count counts events: write count({expr.kind}), not count({expr.name})",
+                f"to add up values use sum({expr.name}) or avg({expr.name})",
+            )
+        return Type.NUMBER
+    if len(expr.path) < 2:
+        report(
+            expr.span,
+            f"{expr.function} needs a value to work on, such as {expr.function}({expr.kind}.score)",
+            None,
+        )
+        return Type.UNKNOWN
+    resolved = infer(ast.FieldRef(expr.path, expr.span), scope, report)
+    if resolved not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
+        report(
+            expr.span, f"{expr.function} works on numbers and durations, not {resolved.value}", None
+        )
+        return Type.UNKNOWN
+    return resolved
 
 
 def _infer_binary(expr: ast.Binary, scope: Scope, report: Report) -> Type:

@@ -54,6 +54,8 @@ def _prec(expr: ast.Expr) -> int:
         return PRECEDENCE[expr.op]
     if isinstance(expr, ast.InList):
         return PRECEDENCE["in"]
+    if isinstance(expr, ast.Aggregate):
+        return ATOM
     if isinstance(expr, ast.Unary):
         return PRECEDENCE["not"] if expr.op == "not" else PRECEDENCE["neg"]
     return ATOM
@@ -73,6 +75,8 @@ def _expr(expr: ast.Expr) -> str:
         if expr.op == "not":
             return f"not {_wrap(expr.operand, PRECEDENCE['not'])}"
         return f"-{_wrap(expr.operand, PRECEDENCE['neg'])}"
+    if isinstance(expr, ast.Aggregate):
+        return _aggregate(expr)
     if isinstance(expr, ast.InList):
         items = ", ".join(item.text for item in expr.items)
         op = "not in" if expr.negated else "in"
@@ -81,6 +85,11 @@ def _expr(expr: ast.Expr) -> str:
     if p == PRECEDENCE["=="]:  # comparisons do not chain: both sides are sums
         return f"{_wrap(expr.left, p + 1)} {expr.op} {_wrap(expr.right, p + 1)}"
     return f"{_wrap(expr.left, p)} {expr.op} {_wrap(expr.right, p + 1)}"
+
+
+def _aggregate(aggregate: ast.Aggregate) -> str:
+    where = f" where {_expr(aggregate.where)}" if aggregate.where is not None else ""
+    return f"{aggregate.function}({aggregate.name}{where})"
 
 
 def quote(text: str) -> str:
@@ -116,7 +125,96 @@ def _statement(statement: ast.Statement, group: int) -> list[_Unit]:
     if isinstance(statement, ast.FieldDecl):
         text = f"field {statement.name} {statement.type_name}"
         return [_Unit(text, 0, span.line, span.end_line, group)]
-    return _rubric(statement, group)
+    if isinstance(statement, ast.ActionDecl):
+        return [_Unit(_action(statement), 0, span.line, span.end_line, group)]
+    if isinstance(statement, ast.Rubric):
+        return _rubric(statement, group)
+    if isinstance(statement, ast.TestBlock):
+        head = f"test {quote(statement.name)} {{"
+        body = [(_test_entry(e), e.span) for e in statement.entries]
+        return _block(head, span, body, statement.end, group)
+    keyword = type(statement).__name__.lower()
+    label = f" {quote(statement.label)}" if statement.label is not None else ""
+    entries = statement.rules if isinstance(statement, ast.Discipline) else statement.entries
+    body = [(_entry(e), e.span) for e in entries]
+    return _block(f"{keyword} {statement.id}{label} {{", span, body, statement.end, group)
+
+
+def _block(
+    head: str, span: Span, body: list[tuple[str, Span]], end: Span, group: int
+) -> list[_Unit]:
+    units = [_Unit(head, 0, span.line, span.line, group, opens=True)]
+    units.extend(_Unit(text, 1, where.line, where.end_line, group) for text, where in body)
+    units.append(_closer(end, 0, group))
+    return units
+
+
+def _action(action: ast.ActionDecl) -> str:
+    text = f"action {action.id}" + (f" {quote(action.label)}" if action.label is not None else "")
+    if action.notify:
+        text += " notify " + ", ".join(action.notify)
+    if action.sets_status is not None:
+        text += f" sets status {quote(action.sets_status)}"
+    if action.approval_by is not None:
+        text += f" requires approval by {action.approval_by}"
+    return text
+
+
+def _when(keyword: str, expr: ast.Expr | None) -> str:
+    return f" {keyword} {_expr(expr)}" if expr is not None else ""
+
+
+def _entry(entry: object) -> str:
+    if isinstance(entry, ast.Per):
+        return f"per {entry.subject} per {entry.period}"
+    if isinstance(entry, ast.Pick):
+        what = entry.ordinal_text if entry.ordinal is not None else f"{entry.count} random"
+        return f"pick {what} {entry.call_word}" + _when("where", entry.where)
+    if isinstance(entry, ast.Quota):
+        return f"quota {entry.count} per {entry.period}" + _when("when", entry.when)
+    if isinstance(entry, ast.Publish):
+        return f"publish {entry.ahead.text} ahead to {', '.join(entry.roles)}"
+    if isinstance(entry, ast.Chain):
+        return "chain " + " -> ".join(entry.roles)
+    if isinstance(entry, ast.StartAt):
+        return f"start at {entry.role}" + _when("when", entry.when)
+    if isinstance(entry, ast.EscalateAfter):
+        limits = ", ".join(f"{t.after.text} at {t.role}" for t in entry.limits)
+        return f"escalate after {limits}" + (" while unresolved" if entry.while_unresolved else "")
+    if isinstance(entry, ast.ThresholdValue):
+        return f"value {_expr(entry.expr)}"
+    if isinstance(entry, ast.Alert):
+        return f"alert {', '.join(entry.roles)} when {_expr(entry.when)}"
+    assert isinstance(entry, ast.Rule)
+    if entry.on is not None:
+        return (
+            f"rule {entry.id} on {entry.on}" + _when("where", entry.where) + f" then {entry.then}"
+        )
+    assert entry.measure is not None and entry.window is not None and entry.limit is not None
+    window = (
+        f"calendar {entry.window.calendar}"
+        if entry.window.calendar is not None
+        else entry.window.rolling.text  # type: ignore[union-attr]
+    )
+    minimum = (
+        f" with at least {entry.minimum} {entry.minimum_word}" if entry.minimum is not None else ""
+    )
+    return (
+        f"rule {entry.id} when {_aggregate(entry.measure)} in {window} {entry.op} "
+        f"{entry.limit.text}{minimum} then {entry.then}"
+    )
+
+
+def _test_entry(entry: ast.GivenEvent | ast.Expect) -> str:
+    if isinstance(entry, ast.GivenEvent):
+        attributes = "".join(f" {key} {value.text}" for key, value in entry.attributes)
+        return f"{entry.kind}{attributes} at {entry.at.text}"
+    text = "expect " + ("no " if entry.negated else "") + entry.what
+    if entry.subject is not None:
+        text += f" for {quote(entry.subject)}"
+    if entry.at is not None:
+        text += f" at {entry.at.text}"
+    return text
 
 
 def _rubric(rubric: ast.Rubric, group: int) -> list[_Unit]:

@@ -1,0 +1,218 @@
+"""Checks for the time-aware blocks: actions, sampling, escalation, thresholds,
+discipline rules and policy tests."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from dsl import ast
+from dsl.expressions import EVENT_KINDS, Scope, infer
+from dsl.source import Span
+from dsl.suggest import did_you_mean
+from dsl.types import Type
+
+PERIODS = ("day", "week", "month")
+CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
+TEST_EVENT_KINDS = (*EVENT_KINDS, "complaint_resolved", "appeal_decision", "agent_status",
+                    "approval")  # fmt: skip
+DECISION_KINDS = ("alert", "no_data", "sample", "shortfall", "escalation", "score",
+                  "insufficient_evidence", "appeal_rejected", "rescore")  # fmt: skip
+
+Error = Callable[..., None]
+
+
+class BlockChecker:
+    def __init__(self, tree: ast.PolicyFile, fields: dict[str, Type], error: Error,
+                 warn: Error) -> None:  # fmt: skip
+        self.tree = tree
+        self.fields = fields
+        self.error = error
+        self.warn = warn
+        self.actions: dict[str, ast.ActionDecl] = {}
+        self.roles: set[str] = set()
+
+    def report(self, span: Span, message: str, hint: str | None) -> None:
+        self.error(span, message, hint, code="type")
+
+    def condition(self, expr: ast.Expr | None, extra: dict[str, Type] | None = None) -> None:
+        if expr is None:
+            return
+        scope = Scope({**self.fields, **(extra or {})})
+        kind = infer(expr, scope, self.report)
+        if kind not in (Type.BOOL, Type.UNKNOWN):
+            self.error(
+                expr.span,
+                f"this condition must be true or false, not {kind.example}",
+                'compare it, e.g. complaint.severity == "major"',
+                code="type",
+            )
+
+    def period(self, span: Span, word: str, choices: tuple[str, ...] = PERIODS) -> None:
+        if word not in choices:
+            hint = did_you_mean(word, choices) or "use one of: " + ", ".join(choices)
+            self.error(span, f"{word} is not a period", hint, code="period")
+
+    def run(self) -> None:
+        for action in self.tree.actions:
+            if action.id in self.actions:
+                self.error(action.id_span, f"there is already an action called {action.id}",
+                           "give each action its own id", code="duplicate-id")  # fmt: skip
+            self.actions[action.id] = action
+        for escalation in self.tree.escalations:
+            self.escalation(escalation)
+        seen: dict[str, Span] = {}
+        blocks: list[ast.Sampling | ast.Threshold | ast.Discipline | ast.Escalation] = [
+            *self.tree.samplings, *self.tree.thresholds, *self.tree.disciplines,
+            *self.tree.escalations,
+        ]  # fmt: skip
+        for block in blocks:
+            if block.id in seen:
+                self.error(block.id_span, f"there is already a block called {block.id}",
+                           "give each block its own id", code="duplicate-id")  # fmt: skip
+            seen[block.id] = block.id_span
+        for sampling in self.tree.samplings:
+            self.sampling(sampling)
+        for threshold in self.tree.thresholds:
+            self.threshold(threshold)
+        for discipline in self.tree.disciplines:
+            self.discipline(discipline)
+        for test in self.tree.tests:
+            self.test(test)
+
+    # ------------------------------------------------------------------ sampling
+
+    def sampling(self, block: ast.Sampling) -> None:
+        pers = [e for e in block.entries if isinstance(e, ast.Per)]
+        picks = [e for e in block.entries if isinstance(e, ast.Pick)]
+        if not pers:
+            self.error(block.id_span, f"sampling {block.id} does not say how often",
+                       "add: per agent per day", code="sampling")  # fmt: skip
+        period = pers[0].period if pers else "day"
+        for per in pers:
+            if per.subject != "agent":
+                self.error(per.span, "sampling is per agent", "write: per agent per day")
+            self.period(per.span, per.period)
+        if not picks:
+            self.error(
+                block.id_span,
+                f"sampling {block.id} picks no calls",
+                "add: pick 2nd call where call.duration >= 60s",
+                code="sampling",
+            )
+        for pick in picks:
+            if (pick.ordinal is not None and pick.ordinal < 1) or pick.count < 1:
+                self.error(pick.span, "pick at least one call", "write pick 1st call")
+            self.condition(pick.where)
+        for entry in block.entries:
+            if isinstance(entry, ast.Quota):
+                if entry.period != period:
+                    self.error(entry.span, f"the quota must be per {period}, like the sampling",
+                               f"write quota {entry.count} per {period}")  # fmt: skip
+                if entry.count < len(picks):
+                    self.warn(entry.span, "the quota is smaller than the picks and never applies")
+                self.condition(entry.when)
+
+    # ---------------------------------------------------------------- escalation
+
+    def escalation(self, block: ast.Escalation) -> None:
+        chains = [e for e in block.entries if isinstance(e, ast.Chain)]
+        if not chains:
+            self.error(block.id_span, f"escalation {block.id} has no chain",
+                       "add: chain 班长 -> 主管副总经理 -> 总经理", code="escalation")  # fmt: skip
+            return
+        roles = chains[0].roles
+        self.roles.update(roles)
+        if len(set(roles)) != len(roles):
+            self.error(chains[0].span, "a role appears twice in the chain", code="escalation")
+        for entry in block.entries:
+            if isinstance(entry, ast.StartAt):
+                self.role(entry.span, entry.role, roles)
+                self.condition(entry.when)
+            elif isinstance(entry, ast.EscalateAfter):
+                for limit in entry.limits:
+                    self.role(limit.span, limit.role, roles)
+                    if float(limit.after.value) <= 0:  # type: ignore[arg-type]
+                        self.error(limit.after.span, "a time limit must be longer than 0")
+                if not entry.while_unresolved:
+                    self.warn(entry.span, "escalation timers always stop when a complaint is "
+                              "resolved", "add: while unresolved")  # fmt: skip
+
+    def role(self, span: Span, role: str, roles: tuple[str, ...]) -> None:
+        if role not in roles:
+            hint = did_you_mean(role, roles) or "roles in the chain: " + ", ".join(roles)
+            self.error(span, f"{role} is not in the chain", hint, code="escalation")
+
+    # ---------------------------------------------------------------- thresholds
+
+    def threshold(self, block: ast.Threshold) -> None:
+        pers = [e for e in block.entries if isinstance(e, ast.Per)]
+        values = [e for e in block.entries if isinstance(e, ast.ThresholdValue)]
+        if not pers:
+            self.error(block.id_span, f"threshold {block.id} does not say over what",
+                       "add: per team per week", code="threshold")  # fmt: skip
+        for per in pers:
+            if per.subject not in ("team", "agent"):
+                self.error(per.span, f"thresholds are per team or per agent, not {per.subject}")
+            self.period(per.span, per.period)
+        if not values:
+            self.error(
+                block.id_span,
+                f"threshold {block.id} has no value",
+                "add: value count(survey where survey.satisfied) / count(survey)",
+            )
+        for value in values:
+            kind = infer(value.expr, Scope(self.fields), self.report)
+            if kind not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
+                self.error(value.span, "a threshold value must be a number or a duration")
+        for entry in block.entries:
+            if isinstance(entry, ast.Alert):
+                self.condition(entry.when, {"value": Type.NUMBER})
+
+    # ---------------------------------------------------------------- discipline
+
+    def discipline(self, block: ast.Discipline) -> None:
+        seen: set[str] = set()
+        for rule in block.rules:
+            if rule.id in seen:
+                self.error(rule.id_span, f"there is already a rule called {rule.id}")
+            seen.add(rule.id)
+            self.then(rule)
+            if rule.on is not None:
+                if rule.on not in EVENT_KINDS:
+                    hint = did_you_mean(rule.on, EVENT_KINDS)
+                    self.error(rule.span, f"{rule.on} is not a kind of event",
+                               hint or "use one of: " + ", ".join(EVENT_KINDS))  # fmt: skip
+                self.condition(rule.where)
+                continue
+            assert rule.measure is not None and rule.window is not None
+            infer(rule.measure, Scope(self.fields), self.report)
+            if rule.window.calendar is not None:
+                self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
+            elif rule.window.rolling is not None and float(rule.window.rolling.value) <= 0:  # type: ignore[arg-type]
+                self.error(rule.window.span, "a window must be longer than 0")
+
+    def then(self, rule: ast.Rule) -> None:
+        if rule.then not in self.actions:
+            hint = did_you_mean(rule.then, self.actions) or (
+                f'declare it: action {rule.then} "说明" notify 班长'
+            )
+            self.error(rule.then_span, f"{rule.then} is not a declared action", hint,
+                       code="unknown-action")  # fmt: skip
+
+    # --------------------------------------------------------------------- tests
+
+    def test(self, block: ast.TestBlock) -> None:
+        known = {*self.actions, *self.roles, *DECISION_KINDS}
+        if not any(isinstance(e, ast.Expect) for e in block.entries):
+            self.warn(block.span, f'test "{block.name}" expects nothing',
+                      'add: expect no written_warning for "A001"')  # fmt: skip
+        for entry in block.entries:
+            if isinstance(entry, ast.GivenEvent):
+                if entry.kind not in TEST_EVENT_KINDS:
+                    hint = did_you_mean(entry.kind, TEST_EVENT_KINDS)
+                    self.error(entry.span, f"{entry.kind} is not a kind of event",
+                               hint or "use one of: " + ", ".join(TEST_EVENT_KINDS))  # fmt: skip
+            elif entry.what not in known:
+                hint = did_you_mean(entry.what, known)
+                self.error(entry.span, f"{entry.what} is not an action, role or decision",
+                           hint or "expect an action declared with `action`")  # fmt: skip
