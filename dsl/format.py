@@ -111,6 +111,7 @@ class _Unit:
     group: int  # top-level statement index
     opens: bool = False  # ends with "{"
     closes: bool = False  # is a "}"
+    kind: str = ""  # "field" or "action": one-line statements that may stand together
 
 
 def _statement(statement: ast.Statement, group: int) -> list[_Unit]:
@@ -124,9 +125,9 @@ def _statement(statement: ast.Statement, group: int) -> list[_Unit]:
         return [_Unit(text, 0, span.line, span.end_line, group)]
     if isinstance(statement, ast.FieldDecl):
         text = f"field {statement.name} {statement.type_name}"
-        return [_Unit(text, 0, span.line, span.end_line, group)]
+        return [_Unit(text, 0, span.line, span.end_line, group, kind="field")]
     if isinstance(statement, ast.ActionDecl):
-        return [_Unit(_action(statement), 0, span.line, span.end_line, group)]
+        return [_Unit(_action(statement), 0, span.line, span.end_line, group, kind="action")]
     if isinstance(statement, ast.Rubric):
         return _rubric(statement, group)
     if isinstance(statement, ast.TestBlock):
@@ -328,10 +329,10 @@ def _weave(units: list[_Unit], comments: list[ast.Comment], lines: list[str] | N
     pending = iter(leading)
     next_comment = next(pending, None)
 
-    def blank_needed(line: int, group: int, closes: bool) -> bool:
+    def blank_needed(line: int, group: int, closes: bool, kind: str = "") -> bool:
         if previous is None:
             return False
-        if group != previous.group:
+        if group != previous.group and not (kind and kind == previous.kind):
             return True
         if previous.opens or closes:
             return False
@@ -347,7 +348,7 @@ def _weave(units: list[_Unit], comments: list[ast.Comment], lines: list[str] | N
                              unit.group)  # fmt: skip
             previous_end = next_comment.line
             next_comment = next(pending, None)
-        if blank_needed(unit.line, unit.group, unit.closes) and out and out[-1] != "":
+        if blank_needed(unit.line, unit.group, unit.closes, unit.kind) and out and out[-1] != "":
             out.append("")
         text = INDENT * unit.depth + unit.text
         tail = [trailing.pop(line) for line in range(unit.line, unit.end_line + 1)

@@ -81,6 +81,8 @@ class ExprCompiler:
             name = self.constants.add(members, "S")
             op = "not in" if expr.negated else "in"
             return f"({self.compile(expr.operand)} {op} {name})"
+        if isinstance(expr, ast.Aggregate):
+            raise ValueError(f"{expr.function}(...) can only be used in a threshold value")
         left, right = self.compile(expr.left), self.compile(expr.right)
         if expr.op in ("+", "-"):
             kinds = (self.type_of(expr.left), self.type_of(expr.right))

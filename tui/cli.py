@@ -58,6 +58,18 @@ def _parser() -> argparse.ArgumentParser:
     score.add_argument("--format", choices=["table", "jsonl"], default="table")
     score.set_defaults(run=run_score)
 
+    test = commands.add_parser("test", help="run the test blocks of policy files")
+    test.add_argument("files", nargs="+", metavar="FILE")
+    test.add_argument("-v", "--verbose", action="store_true", help="show every decision")
+    test.set_defaults(run=run_tests)
+
+    explain = commands.add_parser("explain", help="feed events and explain every decision")
+    explain.add_argument("--policy", required=True, metavar="FILE")
+    explain.add_argument("--events", required=True, metavar="FILE", help=".jsonl of events")
+    explain.add_argument("--until", metavar="TIME", help="advance the clock to this time")
+    explain.add_argument("--format", choices=["text", "jsonl"], default="text")
+    explain.set_defaults(run=run_explain)
+
     demo = commands.add_parser("demo", help="check the shipped policies and score demo data")
     demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
     demo.set_defaults(run=run_demo)
@@ -258,6 +270,80 @@ def _print_table(results: Sequence[ScoreResult]) -> None:
 
 def _num(value: float) -> str:
     return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+# ------------------------------------------------------------------ test, explain
+
+
+def run_tests(args: argparse.Namespace) -> int:
+    from engine.policy_tests import run_policy_tests
+
+    passed = failed = 0
+    for name in args.files:
+        try:
+            policy = load_policy(name)
+        except PolicyError as error:
+            print(error.render())
+            print(f"{name}: the policy has errors; its tests were not run")
+            failed += 1
+            continue
+        except OSError as error:
+            print(f"{name}: cannot read the file ({error.strerror})")
+            failed += 1
+            continue
+        for result in run_policy_tests(policy):
+            mark = "PASS" if result.passed else "FAIL"
+            print(f"{mark}  {result.name}  ({result.location})")
+            for failure in result.failures:
+                print("      " + failure.replace("\n", "\n      "))
+            if args.verbose:
+                for decision in result.decisions:
+                    print("      " + decision.explain().replace("\n", "\n      "))
+            passed += result.passed
+            failed += not result.passed
+    print(f"{passed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from engine.events import EventError
+    from engine.runtime import Engine
+
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    engine = Engine(policy)
+    rejected = 0
+    decisions = []
+    for row in read_evaluations(Path(args.events)):
+        if isinstance(row, RowError):
+            print(f"{args.events} {row}", file=sys.stderr)
+            rejected += 1
+            continue
+        try:
+            decisions += engine.feed(row.evaluation)
+        except EventError as error:
+            print(f"{args.events} row {row.number}: {error}", file=sys.stderr)
+            rejected += 1
+    if args.until:
+        try:
+            until = dt.datetime.fromisoformat(args.until)
+        except ValueError:
+            print(f"--until {args.until!r} is not a date and time such as 2026-12-01 00:00",
+                  file=sys.stderr)  # fmt: skip
+            return 2
+        decisions += engine.advance(until)
+    for decision in decisions:
+        if args.format == "jsonl":
+            print(json.dumps(decision.to_dict(), ensure_ascii=False, default=str))
+        else:
+            print(decision.explain(), end="\n\n")
+    print(f"{len(decisions)} decisions; {rejected} events rejected", file=sys.stderr)
+    return 1 if rejected else 0
 
 
 # ------------------------------------------------------------------------- demo

@@ -1,0 +1,82 @@
+"""Compile a condition or value over an event's facts into a Python function.
+
+The same code generator as the rubric scorer (codegen_expr): policy values arrive as
+named constants, never as code. A fact the event does not have makes a condition false.
+Aggregates (`count(survey where ...)`) in a threshold value read pre-computed slots
+`@0`, `@1`, ... from the facts mapping.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dsl import ast
+from dsl.expressions import Scope
+from dsl.types import Type
+from engine.codegen_expr import Constants, ExprCompiler, FactSlots
+from engine.values import converter
+
+_MISSING = object()
+
+Condition = Callable[[Mapping[str, Any]], Any]
+
+
+def compile_expression(
+    expr: ast.Expr,
+    fields: Mapping[str, Type],
+    zone: ZoneInfo,
+    aggregates: list[ast.Aggregate] | None = None,
+    *,
+    missing: object = False,
+) -> Condition:
+    """A function of a facts mapping; returns `missing` when a fact is absent."""
+    constants = Constants()
+    facts = FactSlots()
+    scope_fields = dict(fields)
+    scope_fields["value"] = Type.NUMBER
+    compiler = _AggregateAwareCompiler(Scope(scope_fields), constants, facts, aggregates)
+    body = compiler.compile(expr)
+    lines = ["def condition(facts, MISSING=MISSING, MISSING_RESULT=MISSING_RESULT):"]
+    for name, slot in facts.names.items():
+        key = constants.add(name)
+        lines.append(f"    {slot} = facts.get({key}, MISSING)")
+        lines.append(f"    if {slot} is MISSING or {slot} is None:")
+        lines.append("        return MISSING_RESULT")
+        constants.values[f"C_{slot}"] = converter(facts.types[name], zone)
+        lines.append(f"    {slot} = C_{slot}({slot}, {key})")
+    lines.append(f"    return {body}")
+    namespace: dict[str, Any] = {
+        **constants.values,
+        "MISSING": _MISSING,
+        "MISSING_RESULT": missing,
+    }
+    exec(compile("\n".join(lines) + "\n", "<callqa condition>", "exec"), namespace)
+    function: Condition = namespace["condition"]
+    return function
+
+
+class _AggregateAwareCompiler(ExprCompiler):
+    def __init__(
+        self,
+        scope: Scope,
+        constants: Constants,
+        facts: FactSlots,
+        aggregates: list[ast.Aggregate] | None,
+    ) -> None:
+        super().__init__(scope, constants, facts)
+        self.aggregates = aggregates
+
+    def compile(self, expr: ast.Expr) -> str:
+        if isinstance(expr, ast.Aggregate):
+            if self.aggregates is None:
+                raise ValueError("aggregates are only allowed in threshold values")
+            self.aggregates.append(expr)
+            return self.facts.slot(f"@{len(self.aggregates) - 1}", Type.NUMBER)
+        return super().compile(expr)
+
+    def type_of(self, expr: ast.Expr) -> Type:
+        if isinstance(expr, ast.Aggregate):
+            return Type.NUMBER
+        return super().type_of(expr)

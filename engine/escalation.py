@@ -1,0 +1,88 @@
+"""Complaint escalation: a chain of roles, a start level chosen by condition, time limits
+per level while unresolved. Levels never go down and are never skipped: when several
+limits have passed, the complaint climbs one level at a time, each step with its own
+time. Resolution stops the clock."""
+
+from __future__ import annotations
+
+import datetime as dt
+import heapq
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsl import ast
+from engine.conditions import Condition
+
+
+@dataclass
+class OpenComplaint:
+    id: str
+    level: int
+    due: dt.datetime | None
+    agent: str | None
+
+
+@dataclass
+class EscalationChain:
+    block: ast.Escalation
+    location: str
+    roles: tuple[str, ...]
+    starts: list[tuple[str, Condition | None, str]]  # (role, condition, location)
+    limits: dict[str, float]  # role -> seconds
+    open: dict[str, OpenComplaint] = field(default_factory=dict)
+    timers: list[tuple[dt.datetime, int, str]] = field(default_factory=list)
+    _seq: int = 0
+
+    def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
+              facts: dict[str, Any]) -> tuple[str, str, str]:  # fmt: skip
+        """Open a complaint; returns (role, reason, rule location)."""
+        level, why, where = 0, "the first level of the chain", self.location
+        for role, condition, location in self.starts:
+            if condition is None or condition(facts):
+                level, where = self.roles.index(role), location
+                why = "the start level for complaints like this one"
+                break
+        due = self._due(level, at)
+        self.open[complaint_id] = OpenComplaint(complaint_id, level, due, agent)
+        self._schedule(complaint_id, due)
+        role = self.roles[level]
+        limit = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
+        return role, f"assigned to {role}: {why}{limit}", where
+
+    def resolve(self, complaint_id: str) -> OpenComplaint | None:
+        return self.open.pop(complaint_id, None)
+
+    def due(self, now: dt.datetime) -> list[tuple[OpenComplaint, str, str, dt.datetime]]:
+        """Escalations whose time has come: (complaint, new role, reason, time)."""
+        out = []
+        while self.timers and self.timers[0][0] <= now:
+            when, _, complaint_id = heapq.heappop(self.timers)
+            complaint = self.open.get(complaint_id)
+            if complaint is None or complaint.due != when:
+                continue
+            if complaint.level + 1 >= len(self.roles):
+                complaint.due = None
+                continue
+            previous = self.roles[complaint.level]
+            complaint.level += 1
+            role = self.roles[complaint.level]
+            limit = self.limits[previous]
+            complaint.due = self._due(complaint.level, when)
+            self._schedule(complaint_id, complaint.due)
+            reason = f"unresolved {_hours(limit)} after reaching {previous}: escalated to {role}"
+            out.append((complaint, role, reason, when))
+        return out
+
+    def _due(self, level: int, since: dt.datetime) -> dt.datetime | None:
+        seconds = self.limits.get(self.roles[level])
+        return since + dt.timedelta(seconds=seconds) if seconds is not None else None
+
+    def _schedule(self, complaint_id: str, due: dt.datetime | None) -> None:
+        if due is not None:
+            self._seq += 1
+            heapq.heappush(self.timers, (due, self._seq, complaint_id))
+
+
+def _hours(seconds: float) -> str:
+    hours = seconds / 3600
+    return f"{hours:g}h" if hours < 48 else f"{hours / 24:g} days"

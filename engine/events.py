@@ -1,0 +1,188 @@
+"""The events a center feeds the engine: validated pydantic models, one per kind.
+
+Every event has a unique `id` (the same id fed twice is counted once) and a time `at`.
+Times are timezone-aware; a naive time is read in the policy's timezone (the engine
+attaches it, because only the policy knows its timezone).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator
+
+from engine.errors import EngineError
+
+NonEmpty = Annotated[str, Field(min_length=1)]
+
+
+class EventError(EngineError, ValueError):
+    """An event that cannot be accepted, with every problem in plain words."""
+
+
+class _Event(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+
+    id: NonEmpty
+    at: dt.datetime
+    fields: dict[str, Any] = Field(default_factory=dict)  # a center's own facts
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _lenient_time(cls, value: object) -> object:
+        if isinstance(value, str):
+            return value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+        return value
+
+
+class Call(_Event):
+    kind: Literal["call"] = "call"
+    agent: NonEmpty
+    team: str | None = None
+    duration: float = Field(ge=0)  # seconds of talk time
+    type: str | None = None
+    channel: str | None = None
+    direction: str | None = None
+    answer_delay: float | None = Field(default=None, ge=0)
+    hold_time: float | None = Field(default=None, ge=0)
+    resolved: bool | None = None
+    topic: str | None = None
+
+
+class Evaluation(_Event):
+    kind: Literal["evaluation"] = "evaluation"
+    agent: NonEmpty
+    team: str | None = None
+    rubric: NonEmpty
+    call: str | None = None  # the call's event id
+    evaluator: str | None = None
+    answers: dict[str, Any]
+    facts: dict[str, Any] = Field(default_factory=dict)  # e.g. {"call": {"type": ...}}
+
+
+class Complaint(_Event):
+    kind: Literal["complaint"] = "complaint"
+    agent: str | None = None
+    team: str | None = None
+    severity: str = "normal"
+    channel: str | None = None
+    substantiated: bool = True
+    resolved: bool = False
+
+
+class ComplaintResolved(_Event):
+    kind: Literal["complaint_resolved"] = "complaint_resolved"
+    complaint: NonEmpty
+
+
+class Violation(_Event):
+    kind: Literal["violation"] = "violation"
+    agent: NonEmpty
+    team: str | None = None
+    type: NonEmpty  # lateness, left_desk, eating, gaming ...
+
+
+class Commendation(_Event):
+    kind: Literal["commendation"] = "commendation"
+    agent: NonEmpty
+    team: str | None = None
+    channel: str | None = None  # 口头, 短信, letter ...
+    text: str = ""
+
+
+class Exam(_Event):
+    kind: Literal["exam"] = "exam"
+    agent: NonEmpty
+    passed: bool
+    retake: bool = False
+
+
+class Survey(_Event):
+    kind: Literal["survey"] = "survey"
+    agent: str | None = None
+    team: str | None = None
+    satisfied: bool | None = None
+    rating: float | None = None
+
+
+class Appeal(_Event):
+    kind: Literal["appeal"] = "appeal"
+    evaluation: NonEmpty  # the evaluation's event id
+    item: NonEmpty
+    reason: str = ""
+
+
+class AppealDecision(_Event):
+    kind: Literal["appeal_decision"] = "appeal_decision"
+    appeal: NonEmpty
+    upheld: bool
+    decided_by: str | None = None
+
+
+class AgentStatus(_Event):
+    kind: Literal["agent_status"] = "agent_status"
+    agent: NonEmpty
+    team: str | None = None
+    status: NonEmpty
+
+
+class Approval(_Event):
+    kind: Literal["approval"] = "approval"
+    decision: NonEmpty  # the pending decision's id
+    approved: bool = True
+    by: str | None = None
+
+
+Event = Annotated[
+    Call | Evaluation | Complaint | ComplaintResolved | Violation | Commendation | Exam
+    | Survey | Appeal | AppealDecision | AgentStatus | Approval,
+    Field(discriminator="kind"),
+]  # fmt: skip
+EVENT_KINDS = (
+    "call", "evaluation", "complaint", "complaint_resolved", "violation", "commendation",
+    "exam", "survey", "appeal", "appeal_decision", "agent_status", "approval",
+)  # fmt: skip
+
+_ADAPTER: TypeAdapter[Event] = TypeAdapter(Event)
+
+
+def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
+    """Validate one event; an EventError lists every problem ("agent: missing")."""
+    if isinstance(data, BaseModel) and not isinstance(data, _Event):
+        data = data.model_dump()
+    if isinstance(data, _Event):
+        return data  # type: ignore[return-value]
+    kind = data.get("kind") if isinstance(data, Mapping) else None
+    if kind not in EVENT_KINDS:
+        from dsl.suggest import did_you_mean
+
+        hint = did_you_mean(str(kind), EVENT_KINDS) if kind else None
+        raise EventError(
+            f"unknown event kind {kind!r}"
+            + (f" ({hint})" if hint else f"; use one of: {', '.join(EVENT_KINDS)}")
+        )
+    try:
+        return _ADAPTER.validate_python(dict(data))
+    except ValidationError as error:
+        raise EventError(_plain(error, str(kind), data.get("id"))) from None
+
+
+def _plain(error: ValidationError, kind: str, event_id: object) -> str:
+    problems = []
+    for item in error.errors():
+        where = ".".join(str(p) for p in item["loc"][1:]) or kind
+        kind_of = item["type"]
+        if kind_of == "missing":
+            problems.append(f"{where}: missing")
+        elif kind_of == "extra_forbidden":
+            problems.append(f"{where}: not a field of a {kind} event (put it under fields)")
+        elif "datetime" in kind_of:
+            problems.append(
+                f"{where}: {item['input']!r} is not a date and time such as 2026-11-02 09:00"
+            )
+        else:
+            problems.append(f"{where}: {item['msg'].lower()} (got {item.get('input')!r})")
+    name = f"{kind} event {event_id!r}" if event_id else f"{kind} event"
+    return f"{name} rejected: " + "; ".join(problems)

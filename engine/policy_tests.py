@@ -1,0 +1,97 @@
+"""Running a policy's `test` blocks: events given, decisions expected (or not).
+
+Events without an `id` are numbered e1, e2, ... in the order written; events run in time
+order; the test clock then runs to the latest time the test names (its events and its
+expectations), so timers and periods that end by then are decided. `expect X for S at T`
+wants X decided for S at T; `expect no X for S at T` wants no X for S up to T.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsl import ast
+from engine.decisions import Decision
+from engine.events import EventError
+from engine.policy import Policy
+from engine.runtime import Engine
+
+
+@dataclass
+class TestResult:
+    name: str
+    location: str
+    failures: list[str] = field(default_factory=list)
+    decisions: list[Decision] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return not self.failures
+
+
+def run_policy_tests(policy: Policy) -> list[TestResult]:
+    return [run_test(policy, block) for block in policy.checked.tree.tests]
+
+
+def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
+    result = TestResult(block.name, f"{policy.file}:{block.span.line}")
+    zone = policy.timezone
+    events: list[tuple[dt.datetime, int, dict[str, Any], int]] = []
+    for index, entry in enumerate(e for e in block.entries if isinstance(e, ast.GivenEvent)):
+        at = _local(entry.at.value, zone)
+        data: dict[str, Any] = {"kind": entry.kind, "id": f"e{index + 1}", "at": at}
+        data.update({key: value.value for key, value in entry.attributes})
+        events.append((at, index, data, entry.span.line))
+    events.sort(key=lambda t: (t[0], t[1]))
+    engine = Engine(policy)
+    for _, _, data, line in events:
+        try:
+            result.decisions += engine.feed(data)
+        except EventError as error:
+            result.failures.append(f"line {line}: {error}")
+            return result
+    expects = [e for e in block.entries if isinstance(e, ast.Expect)]
+    times = [t for t, _, _, _ in events]
+    times += [_local(e.at.value, zone) for e in expects if e.at is not None]
+    if times:
+        result.decisions += engine.advance(max(times))
+    for expect in expects:
+        failure = _check(expect, result.decisions, zone)
+        if failure:
+            result.failures.append(f"line {expect.span.line}: {failure}")
+    return result
+
+
+def _local(value: object, zone: Any) -> dt.datetime:
+    assert isinstance(value, dt.datetime)
+    return value if value.tzinfo is not None else value.replace(tzinfo=zone)
+
+
+def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | None:
+    def matches(d: Decision, with_time: bool = True) -> bool:
+        if expect.what not in (d.action, d.kind):
+            return False
+        if expect.subject is not None and d.subject != expect.subject:
+            return False
+        if not with_time or expect.at is None:
+            return True
+        at = _local(expect.at.value, zone)
+        # `expect X at T`: decided at T; `expect no X at T`: not decided up to T
+        return d.at <= at if expect.negated else d.at == at
+
+    found = [d for d in decisions if matches(d)]
+    wanted = expect.what + (f" for {expect.subject}" if expect.subject else "")
+    wanted += f" at {expect.at.text}" if expect.at is not None else ""
+    if expect.negated:
+        if not found:
+            return None
+        return f"expected no {wanted}, but got:\n" + "\n".join(d.explain() for d in found)
+    if found:
+        return None
+    near = [d for d in decisions if matches(d, with_time=False)]
+    if not near and expect.subject is not None:
+        near = [d for d in decisions if d.subject == expect.subject]
+    actual = "\n".join(d.explain() for d in near) if near else "  (no decisions)"
+    return f"expected {wanted}, but the engine decided:\n{actual}"

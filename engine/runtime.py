@@ -1,0 +1,457 @@
+"""The event-driven engine: events in, in time order; decisions out, with their reasons.
+
+One core serves live use and simulation alike. `feed(event)` first fires whatever fell
+due before the event (escalation timers, periods that ended), then applies the event.
+`advance(now)` fires what is due by `now`. Deterministic: the same policy and events give
+the same decisions. A rejected event (bad data, out of order) changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from dsl import ast
+from engine.conditions import Condition, compile_expression
+from engine.decisions import Decision
+from engine.discipline import WindowRule
+from engine.errors import EngineError, EvaluationError
+from engine.escalation import EscalationChain
+from engine.events import (
+    AgentStatus,
+    Appeal,
+    AppealDecision,
+    Approval,
+    Complaint,
+    ComplaintResolved,
+    Evaluation,
+    EventError,
+    parse_event,
+)
+from engine.facts import event_facts
+from engine.policy import Policy
+from engine.sampling import Candidate, PickSpec, sampling_seed, select
+from engine.thresholds import Aggregator, ThresholdState
+from engine.windows import calendar_bounds, calendar_key
+
+DEFAULT_STATUS = "on_floor"
+
+
+@dataclass
+class _EventRule:
+    rule: ast.Rule
+    block: str
+    location: str
+    where: Condition | None
+
+
+@dataclass
+class _Sampling:
+    block: ast.Sampling
+    location: str
+    period: str
+    picks: list[PickSpec]
+    conditions: list[Condition | None]
+    quotas: list[tuple[int, Condition | None]]
+    calls: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
+    ends: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+
+
+@dataclass
+class _Scored:
+    evaluation: Evaluation
+    at: dt.datetime
+    score: float
+    grade: str | None
+
+
+class Engine:
+    """Feed events in time order; collect decisions. Not thread-safe: one engine per stream."""
+
+    def __init__(self, policy: Policy) -> None:
+        self.policy = policy
+        tree = policy.checked.tree
+        self.zone = policy.timezone
+        fields = policy.checked.fields
+        file = policy.file
+        self.clock: dt.datetime | None = None
+        self.seen: set[str] = set()
+        self.status: dict[str, str] = {}
+        self.actions = {a.id: a for a in tree.actions}
+        self.pending: dict[str, Decision] = {}
+        self.evaluations: dict[str, _Scored] = {}
+        self.appeals: dict[str, tuple[Appeal, str]] = {}
+        self.upheld_appeals: dict[str, int] = {}
+        self.complaint_chains: dict[str, EscalationChain] = {}
+
+        def cond(expr: ast.Expr | None) -> Condition | None:
+            return None if expr is None else compile_expression(expr, fields, self.zone)
+
+        def where(node: Any) -> str:
+            return f"{file}:{node.span.line}"
+
+        self.window_rules: list[WindowRule] = []
+        self.event_rules: list[_EventRule] = []
+        for block in tree.disciplines:
+            for rule in block.rules:
+                location = where(rule)
+                if rule.on is not None:
+                    self.event_rules.append(_EventRule(rule, block.id, location, cond(rule.where)))
+                else:
+                    assert rule.measure is not None
+                    self.window_rules.append(
+                        WindowRule(rule, block.id, location, cond(rule.measure.where), self.zone)
+                    )
+        self.chains: list[EscalationChain] = []
+        for escalation in tree.escalations:
+            chain = next(e for e in escalation.entries if isinstance(e, ast.Chain))
+            limits: dict[str, float] = {}
+            for entry in escalation.entries:
+                if isinstance(entry, ast.EscalateAfter):
+                    for limit in entry.limits:
+                        limits[limit.role] = float(limit.after.value)  # type: ignore[arg-type]
+            starts = [
+                (e.role, cond(e.when), where(e))
+                for e in escalation.entries
+                if isinstance(e, ast.StartAt)
+            ]
+            self.chains.append(
+                EscalationChain(escalation, where(escalation), chain.roles, starts, limits)
+            )
+        self.thresholds: list[ThresholdState] = []
+        lines = policy.checked.source.split("\n")
+        for threshold in tree.thresholds:
+            per = next(e for e in threshold.entries if isinstance(e, ast.Per))
+            value = next(e for e in threshold.entries if isinstance(e, ast.ThresholdValue))
+            aggregates: list[ast.Aggregate] = []
+            compiled_value = compile_expression(
+                value.expr, fields, self.zone, aggregates, missing=None
+            )
+            alerts = []
+            for alert in threshold.entries:
+                if isinstance(alert, ast.Alert):
+                    alert_when = compile_expression(alert.when, fields, self.zone)
+                    text = lines[alert.span.line - 1].strip()
+                    alerts.append((alert.roles, alert_when, text, where(alert)))
+            self.thresholds.append(
+                ThresholdState(
+                    threshold,
+                    where(threshold),
+                    per.subject,
+                    per.period,
+                    compiled_value,
+                    [Aggregator(a, cond(a.where)) for a in aggregates],
+                    alerts,
+                    self.zone,
+                )
+            )
+        self.samplings: list[_Sampling] = []
+        for sampling in tree.samplings:
+            sample_per = next(e for e in sampling.entries if isinstance(e, ast.Per))
+            picks = [e for e in sampling.entries if isinstance(e, ast.Pick)]
+            specs = [PickSpec(p.ordinal, p.count, lines[p.span.line - 1].strip()) for p in picks]
+            quotas = [(q.count, cond(q.when)) for q in sampling.entries if isinstance(q, ast.Quota)]
+            conditions = [cond(p.where) for p in picks]
+            self.samplings.append(
+                _Sampling(sampling, where(sampling), sample_per.period, specs, conditions, quotas)
+            )
+
+    # ------------------------------------------------------------------- feeding
+
+    def feed(self, raw: Mapping[str, Any] | Any) -> list[Decision]:
+        """Apply one event. Raises EventError (and changes nothing) for a bad event."""
+        event = parse_event(raw)
+        at = event.at if event.at.tzinfo is not None else event.at.replace(tzinfo=self.zone)
+        if event.id in self.seen:
+            return []
+        if self.clock is not None and at < self.clock:
+            raise EventError(
+                f"{event.kind} event {event.id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
+                f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
+            )
+        if isinstance(event, Evaluation):
+            self._check_evaluation(event)
+        decisions = self.advance(at)
+        self.seen.add(event.id)
+        agent = getattr(event, "agent", None)
+        facts = event_facts(event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None)
+        decisions += self._apply(event, at, facts)
+        return decisions
+
+    def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
+        out: list[Decision] = []
+        for event in events:
+            out += self.feed(event)
+        return out
+
+    def advance(self, now: dt.datetime) -> list[Decision]:
+        """Fire what falls due up to `now` (escalation timers, periods that ended)."""
+        if now.tzinfo is None:
+            now = now.replace(tzinfo=self.zone)
+        if self.clock is not None and now < self.clock:
+            return []
+        self.clock = now
+        out: list[Decision] = []
+        for chain in self.chains:
+            for complaint, role, reason, when in chain.due(now):
+                out.append(Decision(
+                    f"{chain.block.id}/{complaint.id}/{role}", "escalation", complaint.id, role,
+                    reason, chain.block.id, chain.location, when,
+                    {"level": role, "agent": complaint.agent}, (complaint.id,), (role,),
+                ))  # fmt: skip
+        for threshold in self.thresholds:
+            out += self._close_threshold(threshold, now)
+        for sampling in self.samplings:
+            out += self._close_sampling(sampling, now)
+        out.sort(key=lambda d: (d.at, d.id))
+        return out
+
+    # ------------------------------------------------------------------ applying
+
+    def _apply(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> list[Decision]:
+        out: list[Decision] = []
+        agent = getattr(event, "agent", None)
+        if isinstance(event, Evaluation):
+            out += self._score(event, at, facts)
+        elif isinstance(event, Complaint):
+            for chain in self.chains:
+                role, reason, location = chain.start(event.id, agent, at, facts)
+                self.complaint_chains[event.id] = chain
+                out.append(Decision(
+                    f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
+                    reason, chain.block.id, location, at,
+                    {"complaint.severity": event.severity, "level": role, "agent": agent},
+                    (event.id,), (role,),
+                ))  # fmt: skip
+        elif isinstance(event, ComplaintResolved):
+            resolved = self.complaint_chains.pop(event.complaint, None)
+            if resolved is not None:
+                resolved.resolve(event.complaint)
+        elif isinstance(event, AgentStatus):
+            self.status[event.agent] = event.status
+        elif isinstance(event, Approval):
+            out += self._approve(event, at)
+        elif isinstance(event, Appeal):
+            out += self._appeal(event, at)
+        elif isinstance(event, AppealDecision):
+            out += self._appeal_decision(event, at)
+        if event.kind == "call":
+            self._sample_candidate(event, at, facts)
+        for threshold in self.thresholds:
+            threshold.observe(event, at, facts)
+        if agent is not None:
+            out += self._discipline(event, agent, at, facts)
+        return out
+
+    def _discipline(self, event: Any, agent: str, at: dt.datetime,
+                    facts: dict[str, Any]) -> list[Decision]:  # fmt: skip
+        out: list[Decision] = []
+        for rule in self.window_rules:
+            if rule.kind != event.kind:
+                continue
+            verdict = rule.observe(agent, event.id, at, facts)
+            if verdict is None:
+                continue
+            kind, value, count, evidence, window = verdict
+            measure = rule.rule.measure
+            assert measure is not None and rule.rule.limit is not None
+            what = f"{measure.function}({measure.name}) in {window} is {value:g}"
+            if kind == "insufficient":
+                out.append(Decision(
+                    f"{rule.block}.{rule.rule.id}/{agent}/{window}/insufficient",
+                    "insufficient_evidence", agent, rule.rule.then,
+                    f"{what} ({rule.rule.op} {rule.rule.limit.text}), but only {count} "
+                    f"{rule.rule.minimum_word} — at least {rule.rule.minimum} are needed",
+                    f"{rule.block}.{rule.rule.id}", rule.location, at,
+                    {"value": value, "count": count}, evidence,
+                ))  # fmt: skip
+                continue
+            reason = f"{what}, which is {rule.rule.op} {rule.rule.limit.text}"
+            out += self._act(rule.rule.then, agent, reason, f"{rule.block}.{rule.rule.id}",
+                             rule.location, at, {"value": value, "count": count}, evidence,
+                             f"{window}")  # fmt: skip
+        for event_rule in self.event_rules:
+            if event_rule.rule.on != event.kind:
+                continue
+            if event_rule.where is not None and not event_rule.where(facts):
+                continue
+            detail = getattr(event, "text", "") or getattr(event, "type", "") or ""
+            channel = getattr(event, "channel", None)
+            reason = f"{event.kind} {event.id}" + (f" via {channel}" if channel else "")
+            reason += f": {detail}" if detail else ""
+            out += self._act(event_rule.rule.then, agent, reason,
+                             f"{event_rule.block}.{event_rule.rule.id}", event_rule.location,
+                             at, {}, (event.id,), event.id)  # fmt: skip
+        return out
+
+    def _act(self, action_id: str, agent: str, reason: str, rule: str, location: str,
+             at: dt.datetime, facts: dict[str, Any], evidence: tuple[str, ...],
+             window: str) -> list[Decision]:  # fmt: skip
+        action = self.actions[action_id]
+        label = action.label or action.id
+        pending = action.approval_by is not None
+        decision = Decision(
+            f"{rule}/{agent}/{window}", "action", agent, action.id, f"{label}: {reason}",
+            rule, location, at, facts, evidence, action.notify, "pending" if pending else "final",
+        )  # fmt: skip
+        if pending:
+            self.pending[decision.id] = decision
+        elif action.sets_status is not None:
+            self.status[agent] = action.sets_status
+        return [decision]
+
+    def _approve(self, event: Approval, at: dt.datetime) -> list[Decision]:
+        decision = self.pending.pop(event.decision, None)
+        if decision is None:
+            raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
+        action = self.actions[decision.action or ""]
+        if event.approved and action.sets_status is not None:
+            self.status[decision.subject] = action.sets_status
+        verdict = "approved" if event.approved else "rejected"
+        return [Decision(
+            f"{decision.id}/{verdict}", verdict, decision.subject, decision.action,
+            f"{action.label or action.id} {verdict} by {event.by or action.approval_by}",
+            decision.rule, decision.rule_location, at, {}, (*decision.evidence, event.id),
+            action.notify,
+        )]  # fmt: skip
+
+    # ---------------------------------------------------------------- evaluations
+
+    def _check_evaluation(self, event: Evaluation) -> None:
+        try:
+            self.policy.rubric(event.rubric)
+        except EngineError as error:
+            raise EventError(f"evaluation {event.id!r}: {error}") from None
+
+    def _evaluation_input(self, event: Evaluation, answers: Mapping[str, Any]) -> dict[str, Any]:
+        return {"id": event.id, **event.facts, "answers": dict(answers)}
+
+    def _score(self, event: Evaluation, at: dt.datetime, facts: dict[str, Any]) -> list[Decision]:
+        try:
+            result = self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
+        except EvaluationError as error:
+            raise EventError(f"evaluation {event.id!r}: {error}") from None
+        self.evaluations[event.id] = _Scored(event, at, result.score, result.grade)
+        facts["evaluation.score"] = result.score
+        facts["evaluation.grade"] = result.grade
+        lost = "; ".join(str(d) for d in result.deductions) or "no deductions"
+        red = "; ".join(f"red line {c.label}" for c in result.critical)
+        table = result.rubric
+        return [Decision(
+            f"score/{event.id}", "score", event.agent, result.grade,
+            f"scored {result.score:g} ({result.grade}): {lost}" + (f"; {red}" if red else ""),
+            table.id, table.location, at, {"score": result.score, "grade": result.grade},
+            (event.id, *( [event.call] if event.call else [])),
+        )]  # fmt: skip
+
+    def _appeal(self, event: Appeal, at: dt.datetime) -> list[Decision]:
+        scored = self.evaluations.get(event.evaluation)
+        if scored is None:
+            raise EventError(f"appeal {event.id!r}: no evaluation {event.evaluation!r}")
+        compiled = self.policy.rubric(scored.evaluation.rubric)
+        window = compiled.table.settings.appeal_window_seconds
+        location = compiled.table.location
+        if window is not None and (at - scored.at).total_seconds() > window:
+            days = window / 86400
+            return [Decision(
+                f"appeal/{event.id}", "appeal_rejected", scored.evaluation.agent, None,
+                f"filed {(at - scored.at).days} days after the evaluation; appeals must be "
+                f"filed within {days:g} days", compiled.table.id, location, at,
+                {"window_days": days}, (event.id, scored.evaluation.id),
+            )]  # fmt: skip
+        self.appeals[event.id] = (event, scored.evaluation.id)
+        return []
+
+    def _appeal_decision(self, event: AppealDecision, at: dt.datetime) -> list[Decision]:
+        found = self.appeals.pop(event.appeal, None)
+        if found is None:
+            raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
+        appeal, evaluation_id = found
+        scored = self.evaluations[evaluation_id]
+        if not event.upheld:
+            return []
+        original = scored.evaluation
+        answers = dict(original.answers)
+        answers[appeal.item] = "pass" if not isinstance(answers.get(appeal.item), int) else 0
+        result = self.policy.score(original.rubric, self._evaluation_input(original, answers))
+        evaluator = original.evaluator or "unknown evaluator"
+        self.upheld_appeals[evaluator] = self.upheld_appeals.get(evaluator, 0) + 1
+        self.evaluations[evaluation_id] = _Scored(original, scored.at, result.score, result.grade)
+        return [Decision(
+            f"rescore/{evaluation_id}/{event.id}", "rescore", original.agent, result.grade,
+            f"appeal on {appeal.item} upheld: score {scored.score:g} → {result.score:g} "
+            f"({result.grade}); counts as an upheld appeal for {evaluator}",
+            original.rubric, self.policy.rubric(original.rubric).table.location, at,
+            {"before": scored.score, "after": result.score, "evaluator": evaluator,
+             "upheld_appeals_for_evaluator": self.upheld_appeals[evaluator]},
+            (evaluation_id, appeal.id, event.id),
+        )]  # fmt: skip
+
+    # ----------------------------------------------------------------- thresholds
+
+    def _close_threshold(self, threshold: ThresholdState, now: dt.datetime) -> list[Decision]:
+        out = []
+        for closed in threshold.close(now):
+            block = threshold.block
+            ident = f"{block.id}/{closed.subject}/{closed.period}"
+            if closed.value is None:
+                out.append(Decision(
+                    ident, "no_data", closed.subject, None,
+                    f"no data for {closed.period} ({closed.explanation}): not reported as 0",
+                    block.id, threshold.location, closed.end, {}, closed.evidence,
+                ))  # fmt: skip
+                continue
+            for roles, condition, text, location in threshold.alerts:
+                if condition({"value": closed.value}):
+                    out.append(Decision(
+                        ident, "alert", closed.subject, ", ".join(roles),
+                        f"{block.label or block.id} for {closed.period} is "
+                        f"{closed.value:.4g} ({closed.explanation}); rule: {text}",
+                        block.id, location, closed.end,
+                        {"value": closed.value}, closed.evidence, roles,
+                    ))  # fmt: skip
+        return out
+
+    # ------------------------------------------------------------------- sampling
+
+    def _sample_candidate(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> None:
+        for sampling in self.samplings:
+            flags = tuple(bool(c(facts)) if c is not None else True for c in sampling.conditions)
+            period = calendar_key(at, sampling.period, self.zone)
+            key = (event.agent, period)
+            sampling.calls.setdefault(key, []).append(Candidate(event.id, at.timestamp(), flags))
+            sampling.ends.setdefault(key, calendar_bounds(period, sampling.period, self.zone)[1])
+
+    def _close_sampling(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
+        out: list[Decision] = []
+        due = sorted((end, key) for key, end in sampling.ends.items() if end <= now)
+        for end, (agent, period) in due:
+            del sampling.ends[(agent, period)]
+            calls = sampling.calls.pop((agent, period))
+            seed = sampling_seed(self.policy.name, self.policy.version, sampling.block.id, period)
+            extra = 0
+            status = self.status.get(agent, DEFAULT_STATUS)
+            for count, when in sampling.quotas:
+                if when is None or when({"agent.status": status, "agent.id": agent}):
+                    extra = max(extra, count - sum(p.count for p in sampling.picks))
+            sample = select(agent, calls, sampling.picks, seed, extra)
+            block = sampling.block.id
+            for picked in sample.picked:
+                out.append(Decision(
+                    f"{block}/{period}/{picked.call}", "sample", agent, picked.call,
+                    f"{sampling.picks[picked.pick].text} → {picked.how}", block,
+                    sampling.location, end, {"period": period, "seed": seed},
+                    (picked.call,),
+                ))  # fmt: skip
+            if sample.shortfall:
+                out.append(Decision(
+                    f"{block}/{period}/{agent}/shortfall", "shortfall", agent, None,
+                    f"{agent} had {sample.eligible} eligible calls in {period}; "
+                    f"{sample.wanted} were to be sampled, {sample.shortfall} short",
+                    block, sampling.location, end,
+                    {"wanted": sample.wanted, "picked": len(sample.picked)},
+                    tuple(c.id for c in calls),
+                ))  # fmt: skip
+        return out

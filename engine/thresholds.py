@@ -1,0 +1,118 @@
+"""KPI thresholds: a value per team (or agent) per calendar period, compared with a target
+when the period ends. A period without data is reported as "no data", never as 0%."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from dsl import ast
+from engine.conditions import Condition
+from engine.windows import calendar_bounds, calendar_key
+
+
+@dataclass(frozen=True)
+class Closed:
+    subject: str
+    period: str
+    end: dt.datetime
+    value: float | None
+    explanation: str
+    evidence: tuple[str, ...]
+
+
+@dataclass
+class Aggregator:
+    aggregate: ast.Aggregate
+    where: Condition | None
+
+
+@dataclass
+class ThresholdState:
+    block: ast.Threshold
+    location: str
+    subject: str  # "team" | "agent"
+    period: str  # day | week | month
+    value: Condition  # reads @0, @1, ... from a mapping
+    aggregators: list[Aggregator]
+    alerts: list[tuple[tuple[str, ...], Condition, str, str]]  # roles, condition, text, location
+    zone: ZoneInfo
+    totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    ends: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+
+    def observe(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> None:
+        subject = getattr(event, self.subject, None)
+        if subject is None:
+            return
+        period = calendar_key(at, self.period, self.zone)
+        key = (subject, period)
+        # any event of the subject opens its period, so a period without the measured
+        # events is reported as "no data" rather than skipped
+        totals = self.totals.setdefault(key, [[] for _ in self.aggregators])
+        self.ends.setdefault(key, calendar_bounds(period, self.period, self.zone)[1])
+        matched = False
+        for index, aggregator in enumerate(self.aggregators):
+            aggregate = aggregator.aggregate
+            if aggregate.kind != event.kind:
+                continue
+            if aggregator.where is not None and not aggregator.where(facts):
+                continue
+            raw = 1.0 if aggregate.function == "count" else facts.get(aggregate.name)
+            if raw is None:
+                continue
+            totals[index].append(float(raw))
+            matched = True
+        if matched:
+            self.evidence.setdefault(key, []).append(event.id)
+
+    def close(self, now: dt.datetime) -> list[Closed]:
+        """Periods that ended by `now`, with their value (None when there is no data)."""
+        out = []
+        for key, end in sorted(self.ends.items(), key=lambda kv: (kv[1], kv[0])):
+            if end > now:
+                continue
+            del self.ends[key]
+            totals = self.totals.pop(key)
+            evidence = tuple(self.evidence.pop(key, []))
+            slots: dict[str, Any] = {}
+            parts = []
+            empty = False
+            for index, (aggregator, values) in enumerate(
+                zip(self.aggregators, totals, strict=True)
+            ):
+                result = _apply(aggregator.aggregate.function, values)
+                parts.append(f"{_text(aggregator.aggregate)} = {_fmt(result)}")
+                if result is None:
+                    empty = True
+                slots[f"@{index}"] = result
+            value: float | None = None
+            if not empty:
+                try:
+                    value = float(self.value(slots))
+                except ZeroDivisionError:
+                    value = None
+            out.append(Closed(key[0], key[1], end, value, ", ".join(parts), evidence))
+        return out
+
+
+def _apply(function: str, values: list[float]) -> float | None:
+    if function == "count":
+        return float(len(values))
+    if not values:
+        return None
+    if function == "sum":
+        return sum(values)
+    if function == "avg":
+        return sum(values) / len(values)
+    return min(values) if function == "min" else max(values)
+
+
+def _text(aggregate: ast.Aggregate) -> str:
+    return f"{aggregate.function}({aggregate.name}{' where …' if aggregate.where else ''})"
+
+
+def _fmt(value: float | None) -> str:
+    return "none" if value is None else f"{value:g}"

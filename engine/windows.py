@@ -1,0 +1,110 @@
+"""Counting events in windows: calendar windows local to the policy's timezone, and
+exact rolling windows.
+
+A calendar window ("in calendar month") is the local day, ISO week or month that
+contains the event, so 23:59 on 30 November Shanghai time counts in November even though
+it is 15:59 UTC. A rolling window ("in 30 days") holds the events in (t - length, t].
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import deque
+from dataclasses import dataclass, field
+from zoneinfo import ZoneInfo
+
+CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
+
+
+def calendar_key(moment: dt.datetime, unit: str, zone: ZoneInfo) -> str:
+    """The label of the calendar period containing `moment`, e.g. 2026-11, 2026-W48."""
+    local = moment.astimezone(zone)
+    if unit == "day":
+        return local.date().isoformat()
+    if unit == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    if unit == "month":
+        return f"{local.year}-{local.month:02d}"
+    if unit == "quarter":
+        return f"{local.year}-Q{(local.month - 1) // 3 + 1}"
+    if unit == "year":
+        return str(local.year)
+    raise ValueError(f"unknown calendar unit {unit}")
+
+
+def calendar_bounds(key: str, unit: str, zone: ZoneInfo) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of a calendar period in aware datetimes (correct across DST changes)."""
+    if unit == "day":
+        start = dt.date.fromisoformat(key)
+        end = start + dt.timedelta(days=1)
+    elif unit == "week":
+        year, week = key.split("-W")
+        start = dt.date.fromisocalendar(int(year), int(week), 1)
+        end = start + dt.timedelta(days=7)
+    elif unit == "month":
+        year_text, month_text = key.split("-")
+        year_number, month = int(year_text), int(month_text)
+        start = dt.date(year_number, month, 1)
+        end = dt.date(year_number + (month == 12), month % 12 + 1, 1)
+    elif unit == "quarter":
+        year, quarter = key.split("-Q")
+        first = (int(quarter) - 1) * 3 + 1
+        start = dt.date(int(year), first, 1)
+        end = dt.date(int(year) + (first == 10), (first + 2) % 12 + 1, 1)
+    elif unit == "year":
+        start = dt.date(int(key), 1, 1)
+        end = dt.date(int(key) + 1, 1, 1)
+    else:
+        raise ValueError(f"unknown calendar unit {unit}")
+    return (
+        dt.datetime.combine(start, dt.time(), zone),
+        dt.datetime.combine(end, dt.time(), zone),
+    )
+
+
+@dataclass(slots=True)
+class CalendarCounter:
+    """Per subject and calendar period: a running count (and sum) of matching events."""
+
+    unit: str
+    zone: ZoneInfo
+    counts: dict[tuple[str, str], int] = field(default_factory=dict)
+    sums: dict[tuple[str, str], float] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+
+    def add(self, subject: str, moment: dt.datetime, event_id: str, value: float = 0.0) -> str:
+        key = (subject, calendar_key(moment, self.unit, self.zone))
+        self.counts[key] = self.counts.get(key, 0) + 1
+        self.sums[key] = self.sums.get(key, 0.0) + value
+        self.evidence.setdefault(key, []).append(event_id)
+        return key[1]
+
+    def count(self, subject: str, period: str) -> int:
+        return self.counts.get((subject, period), 0)
+
+
+@dataclass(slots=True)
+class RollingWindow:
+    """Events of one subject in the last `length` seconds: (t - length, t]."""
+
+    length: float
+    times: deque[tuple[float, str, float]] = field(default_factory=deque)
+    total: float = 0.0
+
+    def add(self, timestamp: float, event_id: str, value: float = 0.0) -> None:
+        self.times.append((timestamp, event_id, value))
+        self.total += value
+        self.expire(timestamp)
+
+    def expire(self, now: float) -> None:
+        cutoff = now - self.length
+        times = self.times
+        while times and times[0][0] <= cutoff:
+            self.total -= times.popleft()[2]
+
+    def __len__(self) -> int:
+        return len(self.times)
+
+    def evidence(self) -> list[str]:
+        return [event_id for _, event_id, _ in self.times]
