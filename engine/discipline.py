@@ -37,7 +37,6 @@ class WindowRule:
     calendar: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
     rolling: dict[str, RollingWindow] = field(default_factory=dict)
     fired: set[tuple[str, str]] = field(default_factory=set)  # once per window and verdict
-    armed: dict[str, bool] = field(default_factory=dict)
 
     @property
     def kind(self) -> str:
@@ -70,7 +69,7 @@ class WindowRule:
         window = self.rolling.setdefault(agent, RollingWindow(length))
         window.expire(at.timestamp())
         if not self._holds([v for _, _, v in window.times]):
-            self.armed[agent] = True  # the condition was false: the rule may fire again
+            # the condition was false: the rule may report and act again
             self.fired.discard((agent, "insufficient"))
             self.fired.discard((agent, "act"))
         window.add(at.timestamp(), event_id, value)

@@ -17,7 +17,7 @@ from dsl import ast
 from engine.conditions import Condition, compile_expression
 from engine.decisions import Decision
 from engine.discipline import WindowRule
-from engine.errors import EngineError, EvaluationError
+from engine.errors import EngineError
 from engine.escalation import EscalationChain
 from engine.events import (
     AgentStatus,
@@ -33,6 +33,7 @@ from engine.events import (
 from engine.facts import event_facts
 from engine.policy import Policy
 from engine.sampling import Candidate, PickSpec, sampling_seed, select
+from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 from engine.windows import calendar_bounds, calendar_key
 
@@ -171,14 +172,30 @@ class Engine:
                 f"{event.kind} event {event.id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
             )
-        if isinstance(event, Evaluation):
-            self._check_evaluation(event)
+        scored = self._validate(event)  # everything that can reject the event, before any change
         decisions = self.advance(at)
         self.seen.add(event.id)
         agent = getattr(event, "agent", None)
         facts = event_facts(event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None)
+        if scored is not None and isinstance(event, Evaluation):
+            decisions += self._score(event, scored, at, facts)
         decisions += self._apply(event, at, facts)
         return decisions
+
+    def _validate(self, event: Any) -> ScoreResult | None:
+        """Raise EventError for an event the engine cannot apply; score an evaluation."""
+        if isinstance(event, Evaluation):
+            try:
+                return self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
+            except EngineError as error:
+                raise EventError(f"evaluation {event.id!r}: {error}") from None
+        if isinstance(event, Approval) and event.decision not in self.pending:
+            raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
+        if isinstance(event, Appeal) and event.evaluation not in self.evaluations:
+            raise EventError(f"appeal {event.id!r}: no evaluation {event.evaluation!r}")
+        if isinstance(event, AppealDecision) and event.appeal not in self.appeals:
+            raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
+        return None
 
     def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
         out: list[Decision] = []
@@ -213,9 +230,7 @@ class Engine:
     def _apply(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> list[Decision]:
         out: list[Decision] = []
         agent = getattr(event, "agent", None)
-        if isinstance(event, Evaluation):
-            out += self._score(event, at, facts)
-        elif isinstance(event, Complaint):
+        if isinstance(event, Complaint):
             for chain in self.chains:
                 role, reason, location = chain.start(event.id, agent, at, facts)
                 self.complaint_chains[event.id] = chain
@@ -262,8 +277,8 @@ class Engine:
                 out.append(Decision(
                     f"{rule.block}.{rule.rule.id}/{agent}/{window}/insufficient",
                     "insufficient_evidence", agent, rule.rule.then,
-                    f"{what} ({rule.rule.op} {rule.rule.limit.text}), but only {count} "
-                    f"{rule.rule.minimum_word} — at least {rule.rule.minimum} are needed",
+                    f"{what} ({rule.rule.op} {rule.rule.limit.text}), but only {count} of the "
+                    f"{rule.rule.minimum} {rule.rule.minimum_word} needed are in the window",
                     f"{rule.block}.{rule.rule.id}", rule.location, at,
                     {"value": value, "count": count}, evidence,
                 ))  # fmt: skip
@@ -303,9 +318,7 @@ class Engine:
         return [decision]
 
     def _approve(self, event: Approval, at: dt.datetime) -> list[Decision]:
-        decision = self.pending.pop(event.decision, None)
-        if decision is None:
-            raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
+        decision = self.pending.pop(event.decision)
         action = self.actions[decision.action or ""]
         if event.approved and action.sets_status is not None:
             self.status[decision.subject] = action.sets_status
@@ -319,20 +332,12 @@ class Engine:
 
     # ---------------------------------------------------------------- evaluations
 
-    def _check_evaluation(self, event: Evaluation) -> None:
-        try:
-            self.policy.rubric(event.rubric)
-        except EngineError as error:
-            raise EventError(f"evaluation {event.id!r}: {error}") from None
-
     def _evaluation_input(self, event: Evaluation, answers: Mapping[str, Any]) -> dict[str, Any]:
         return {"id": event.id, **event.facts, "answers": dict(answers)}
 
-    def _score(self, event: Evaluation, at: dt.datetime, facts: dict[str, Any]) -> list[Decision]:
-        try:
-            result = self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
-        except EvaluationError as error:
-            raise EventError(f"evaluation {event.id!r}: {error}") from None
+    def _score(
+        self, event: Evaluation, result: ScoreResult, at: dt.datetime, facts: dict[str, Any]
+    ) -> list[Decision]:
         self.evaluations[event.id] = _Scored(event, at, result.score, result.grade)
         facts["evaluation.score"] = result.score
         facts["evaluation.grade"] = result.grade
@@ -347,9 +352,7 @@ class Engine:
         )]  # fmt: skip
 
     def _appeal(self, event: Appeal, at: dt.datetime) -> list[Decision]:
-        scored = self.evaluations.get(event.evaluation)
-        if scored is None:
-            raise EventError(f"appeal {event.id!r}: no evaluation {event.evaluation!r}")
+        scored = self.evaluations[event.evaluation]
         compiled = self.policy.rubric(scored.evaluation.rubric)
         window = compiled.table.settings.appeal_window_seconds
         location = compiled.table.location
@@ -365,10 +368,7 @@ class Engine:
         return []
 
     def _appeal_decision(self, event: AppealDecision, at: dt.datetime) -> list[Decision]:
-        found = self.appeals.pop(event.appeal, None)
-        if found is None:
-            raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
-        appeal, evaluation_id = found
+        appeal, evaluation_id = self.appeals.pop(event.appeal)
         scored = self.evaluations[evaluation_id]
         if not event.upheld:
             return []

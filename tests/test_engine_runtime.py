@@ -1,0 +1,220 @@
+"""The event-driven engine, by example: discipline windows, recognition, escalation,
+thresholds, sampling, appeals, approvals, and bad input."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from engine import load_policy
+from engine.events import EventError
+from engine.runtime import Engine
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+RUBRIC = """
+rubric qa "质检" {
+  scale 100
+  section s { item a "开场白" deduct 50  item b "准确" deduct 50 }
+  grades { "合格" >= 60  "不合格" otherwise }
+  appeals within 3 days
+}
+"""
+POLICY = (
+    'policy "中心" version "7" timezone "Asia/Shanghai"\n'
+    'action off_floor "下岗培训" notify 主管 sets status "retraining" requires approval by 主管\n'
+    'action warn "书面警告" notify 班长\n'
+    'action coach "辅导" notify 班长\n'
+    'action praise "表扬" notify 班长\n'
+    "discipline d {\n"
+    "  rule month when count(complaint) in calendar month >= 3 then off_floor\n"
+    "  rule rolling when count(violation) in 7 days >= 2 then warn\n"
+    "  rule low when avg(evaluation.score) in 30 days < 60 with at least 3 evaluations then coach\n"
+    "  rule thanks on commendation then praise\n"
+    "}\n"
+    "escalation esc {\n"
+    "  chain 班长 -> 主管 -> 总经理\n"
+    '  start at 主管 when complaint.severity == "major"\n'
+    "  escalate after 8h at 班长, 24h at 主管 while unresolved\n"
+    "}\n"
+    "threshold csat {\n  per team per week\n"
+    "  value count(survey where survey.satisfied) / count(survey)\n"
+    "  alert 主管 when value < 96%\n}\n"
+    "sampling daily {\n  per agent per day\n"
+    "  pick 2nd call where call.start.time >= 11:00 and call.duration >= 60s\n"
+    "  pick 1 random call where call.duration >= 30s\n"
+    '  quota 3 per day when agent.status == "probation"\n}\n' + RUBRIC
+)
+
+
+@pytest.fixture
+def engine() -> Engine:
+    return Engine(load_policy(text=POLICY, file="center.policy"))
+
+
+def complaint(n: int, at: str, agent: str = "A1", **extra: object) -> dict[str, object]:
+    return {"kind": "complaint", "id": f"c{n}", "at": at, "agent": agent, **extra}
+
+
+def kinds(decisions, kind):  # type: ignore[no-untyped-def]
+    return [d for d in decisions if d.kind == kind]
+
+
+def test_calendar_month_is_local_and_the_action_fires_once(engine: Engine) -> None:
+    out = engine.feed(complaint(1, "2026-11-02 09:00"))
+    out += engine.feed(complaint(2, "2026-11-15 14:00"))
+    # 23:59 in Shanghai on 30 November is 15:59 UTC: still November locally
+    out += engine.feed(complaint(3, "2026-11-30T15:59:00+00:00"))
+    out += engine.feed(complaint(4, "2026-11-30 23:59:30"))
+    actions = kinds(out, "action")
+    assert len(actions) == 1
+    action = actions[0]
+    assert (action.action, action.subject, action.status) == ("off_floor", "A1", "pending")
+    assert action.evidence == ("c1", "c2", "c3")
+    assert action.rule == "d.month" and action.rule_location == "center.policy:7"
+    assert "count(complaint) in calendar month 2026-11 is 3, which is >= 3" in action.reason
+    assert action.notify == ("主管",)
+
+
+def test_approval_sets_the_status(engine: Engine) -> None:
+    for n, day in enumerate(["02", "03", "04"], start=1):
+        engine.feed(complaint(n, f"2026-11-{day} 09:00"))
+    assert engine.status.get("A1") is None  # pending: nothing changes yet
+    pending = next(iter(engine.pending))
+    out = engine.feed({"kind": "approval", "id": "ap1", "at": "2026-11-05 10:00",
+                       "decision": pending, "by": "王主管"})  # fmt: skip
+    assert [d.kind for d in out if d.kind != "escalation"] == ["approved"]
+    assert engine.status["A1"] == "retraining"
+    with pytest.raises(EventError, match="no pending decision"):
+        engine.feed({"kind": "approval", "id": "ap2", "at": "2026-11-05 11:00", "decision": "x"})
+
+
+def test_rolling_window_fires_again_only_after_the_condition_was_false(engine: Engine) -> None:
+    def violation(n: int, at: str) -> dict[str, object]:
+        return {"kind": "violation", "id": f"v{n}", "at": at, "agent": "A2", "type": "late"}
+
+    out = []
+    for n, at in enumerate(["2026-11-01 08:00", "2026-11-03 08:00", "2026-11-05 08:00",
+                            "2026-11-20 08:00", "2026-11-21 08:00"]):  # fmt: skip
+        out += engine.feed(violation(n, at))
+    warnings = [d for d in out if d.action == "warn"]
+    assert [d.at.day for d in warnings] == [3, 21]
+    assert warnings[0].evidence == ("v0", "v1")
+
+
+def test_minimum_evidence_before_acting_on_scores(engine: Engine) -> None:
+    out = []
+    for n in range(4):
+        out += engine.feed({"kind": "evaluation", "id": f"E{n}", "at": f"2026-11-0{n + 1} 10:00",
+                            "agent": "A3", "rubric": "qa", "evaluator": "Q1",
+                            "answers": {"a": "fail", "b": "pass"}})  # fmt: skip
+    assert [d.kind for d in kinds(out, "score")] == ["score"] * 4
+    insufficient = kinds(out, "insufficient_evidence")
+    assert len(insufficient) == 1
+    assert "but only 1 of the 3 evaluations needed are in the window" in insufficient[0].reason
+    coach = [d for d in kinds(out, "action") if d.action == "coach"]
+    assert len(coach) == 1 and coach[0].evidence == ("E0", "E1", "E2")
+
+
+def test_commendation_names_the_agent_the_event_and_the_reason(engine: Engine) -> None:
+    [praise] = engine.feed({"kind": "commendation", "id": "m1", "at": "2026-11-02 10:00",
+                            "agent": "A4", "channel": "短信", "text": "耐心解答"})  # fmt: skip
+    assert praise.action == "praise" and praise.subject == "A4"
+    assert praise.reason == "表扬: commendation m1 via 短信: 耐心解答"
+
+
+def test_escalation_climbs_one_level_at_a_time_and_stops_when_resolved(engine: Engine) -> None:
+    [start] = engine.feed(complaint(1, "2026-11-02 09:00"))
+    assert (start.action, start.subject) == ("班长", "c1")
+    out = engine.advance(dt.datetime(2026, 11, 10, tzinfo=SHANGHAI))
+    assert [(d.action, d.at.hour, d.at.day) for d in out] == [("主管", 17, 2), ("总经理", 17, 3)]
+    engine.feed(complaint(2, "2026-11-10 09:00", severity="major"))
+    engine.feed({"kind": "complaint_resolved", "id": "r2", "at": "2026-11-10 10:00",
+                 "complaint": "c2"})  # fmt: skip
+    assert engine.advance(dt.datetime(2026, 11, 20, tzinfo=SHANGHAI)) == []
+
+
+def test_threshold_alerts_and_reports_no_data(engine: Engine) -> None:
+    engine.feed({"kind": "survey", "id": "s1", "at": "2026-11-02 10:00", "team": "T1",
+                 "satisfied": True})  # fmt: skip
+    engine.feed({"kind": "survey", "id": "s2", "at": "2026-11-03 10:00", "team": "T1",
+                 "satisfied": False})  # fmt: skip
+    engine.feed({"kind": "call", "id": "k1", "at": "2026-11-03 11:00", "team": "T2",
+                 "agent": "A9", "duration": 100})  # fmt: skip
+    out = engine.advance(dt.datetime(2026, 11, 9, 0, 0, tzinfo=SHANGHAI))
+    [alert] = kinds(out, "alert")
+    assert alert.subject == "T1" and alert.facts == {"value": 0.5}
+    assert alert.evidence == ("s1", "s2")
+    [no_data] = kinds(out, "no_data")
+    assert no_data.subject == "T2" and "not reported as 0" in no_data.reason
+
+
+def test_sampling_is_reproducible_by_anyone_with_sha256(engine: Engine) -> None:
+    for hour in range(9, 17):
+        engine.feed({"kind": "call", "id": f"k{hour}", "at": f"2026-11-02 {hour:02d}:10",
+                     "agent": "A5", "duration": 40 + hour * 5})  # fmt: skip
+    out = engine.advance(dt.datetime(2026, 11, 3, tzinfo=SHANGHAI))
+    picks = [d.action for d in kinds(out, "sample")]
+    assert "k12" in picks  # the 2nd call at or after 11:00 with duration >= 60s
+    seed = "中心|7|daily|2026-11-02"
+    remaining = [f"k{h}" for h in range(9, 17) if f"k{h}" != "k12"]
+    expected = min(remaining, key=lambda c: hashlib.sha256(f"{seed}:{c}".encode()).hexdigest())
+    assert sorted(picks) == sorted(["k12", expected])
+    assert kinds(out, "shortfall") == []
+
+
+def test_probation_quota_and_shortfall(engine: Engine) -> None:
+    engine.feed({"kind": "agent_status", "id": "st", "at": "2026-11-01 08:00", "agent": "A6",
+                 "status": "probation"})  # fmt: skip
+    engine.feed({"kind": "call", "id": "only", "at": "2026-11-02 09:00", "agent": "A6",
+                 "duration": 45})  # fmt: skip
+    out = engine.advance(dt.datetime(2026, 11, 3, tzinfo=SHANGHAI))
+    [short] = kinds(out, "shortfall")
+    assert short.facts == {"wanted": 3, "picked": 1}
+
+
+def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: Engine) -> None:
+    engine.feed({"kind": "evaluation", "id": "E1", "at": "2026-11-02 10:00", "agent": "A7",
+                 "rubric": "qa", "evaluator": "Q9", "answers": {"a": "fail", "b": "pass"}})  # fmt: skip
+    engine.feed({"kind": "appeal", "id": "P1", "at": "2026-11-03 10:00", "evaluation": "E1",
+                 "item": "a", "reason": "录音里有开场白"})  # fmt: skip
+    [rescore] = engine.feed({"kind": "appeal_decision", "id": "PD1", "at": "2026-11-04 10:00",
+                             "appeal": "P1", "upheld": True})  # fmt: skip
+    assert rescore.facts["before"] == 50.0 and rescore.facts["after"] == 100.0
+    assert rescore.facts["upheld_appeals_for_evaluator"] == 1
+    [late] = engine.feed({"kind": "appeal", "id": "P2", "at": "2026-11-09 10:00",
+                          "evaluation": "E1", "item": "b"})  # fmt: skip
+    assert late.kind == "appeal_rejected" and "within 3 days" in late.reason
+
+
+@pytest.mark.parametrize(
+    ("event", "message"),
+    [
+        ({"kind": "complaint", "id": "x", "at": "yesterday"}, "'yesterday' is not a date and time"),
+        ({"kind": "violation", "id": "x", "at": "2026-11-02 09:00"}, "agent: missing"),
+        ({"kind": "complain", "id": "x", "at": "2026-11-02 09:00"}, "did you mean complaint?"),
+        ({"kind": "evaluation", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
+          "rubric": "qq", "answers": {}}, "the policy has no rubric 'qq'"),
+        ({"kind": "evaluation", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
+          "rubric": "qa", "answers": {"a": "pass"}}, r"item b \(准确\) is not answered"),
+    ],
+)  # fmt: skip
+def test_bad_events_are_rejected_and_change_nothing(
+    engine: Engine, event: dict[str, object], message: str
+) -> None:
+    engine.feed(complaint(1, "2026-11-01 09:00"))
+    with pytest.raises(EventError, match=message):
+        engine.feed(event)
+    twin = Engine(engine.policy)
+    twin.feed(complaint(1, "2026-11-01 09:00"))
+    later = [complaint(2, "2026-11-03 09:00"), complaint(3, "2026-11-04 09:00")]
+    assert engine.feed_all(later) == twin.feed_all(later)
+
+
+def test_out_of_order_and_duplicate_events(engine: Engine) -> None:
+    engine.feed(complaint(1, "2026-11-05 09:00"))
+    with pytest.raises(EventError, match="earlier than the engine's clock"):
+        engine.feed(complaint(2, "2026-11-04 09:00"))
+    assert engine.feed(complaint(1, "2026-11-06 09:00")) == []  # same id: counted once
