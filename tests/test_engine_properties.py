@@ -1,0 +1,141 @@
+"""Properties of the event-driven engine on generated event streams: windowed counts
+equal a brute-force recount (calendar windows in a timezone with daylight saving, exact
+rolling windows), decisions are deterministic, duplicates change nothing, escalation
+levels never go down or skip."""
+
+from __future__ import annotations
+
+import datetime as dt
+from zoneinfo import ZoneInfo
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from engine import load_policy
+from engine.runtime import Engine
+
+NEW_YORK = ZoneInfo("America/New_York")  # DST changes on 2026-03-08 and 2026-11-01
+START = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
+
+POLICY = load_policy(
+    text='policy "p" version "1" timezone "America/New_York"\n'
+    'action act "处理" notify 班长\n'
+    "discipline d {\n"
+    "  rule month when count(violation) in calendar month >= 1000 then act\n"
+    "  rule week when count(violation) in calendar week >= 1000 then act\n"
+    "  rule day when count(violation) in calendar day >= 1000 then act\n"
+    "  rule rolling when count(violation) in 36h >= 1000 then act\n"
+    "}\n"
+    "escalation e {\n  chain L1 -> L2 -> L3 -> L4\n"
+    '  start at L2 when complaint.severity == "major"\n'
+    "  escalate after 1h at L1, 3h at L2, 5h at L3 while unresolved\n}\n",
+    file="p.policy",
+)
+
+offsets = st.lists(st.integers(0, 60 * 24 * 60), min_size=1, max_size=60).map(sorted)
+agents = st.sampled_from(["A1", "A2", "A3"])
+
+
+def violations(minutes: list[int], who: list[str]) -> list[dict[str, object]]:
+    return [
+        {"kind": "violation", "id": f"v{i}", "agent": who[i % len(who)], "type": "late",
+         "at": START + dt.timedelta(minutes=m)}
+        for i, m in enumerate(minutes)
+    ]  # fmt: skip
+
+
+@given(offsets, st.lists(agents, min_size=1, max_size=5))
+def test_calendar_counts_equal_a_brute_force_recount(minutes: list[int], who: list[str]) -> None:
+    engine = Engine(POLICY)
+    events = violations(minutes, who)
+    engine.feed_all(events)
+    rules = {r.rule.id: r for r in engine.window_rules}
+    formats = {"month": "%Y-%m", "day": "%Y-%m-%d"}
+    for unit in ("month", "week", "day"):
+        expected: dict[tuple[str, str], int] = {}
+        for event in events:
+            local = at(event).astimezone(NEW_YORK)
+            if unit == "week":
+                year, week, _ = local.isocalendar()
+                key = f"{year}-W{week:02d}"
+            else:
+                key = local.strftime(formats[unit])
+            expected[(str(event["agent"]), key)] = expected.get((str(event["agent"]), key), 0) + 1
+        counted = {k: len(v) for k, v in rules[unit].calendar.items()}
+        assert counted == expected
+
+
+@given(offsets, st.lists(agents, min_size=1, max_size=5))
+def test_rolling_counts_equal_a_brute_force_recount(minutes: list[int], who: list[str]) -> None:
+    engine = Engine(POLICY)
+    rule = next(r for r in engine.window_rules if r.rule.id == "rolling")
+    events = violations(minutes, who)
+    for index, event in enumerate(events):
+        engine.feed(event)
+        now = at(event)
+        agent = event["agent"]
+        brute = [
+            e for e in events[: index + 1]
+            if e["agent"] == agent and now - dt.timedelta(hours=36) < at(e) <= now
+        ]  # fmt: skip
+        assert rule.rolling[str(agent)].evidence() == [str(e["id"]) for e in brute]
+
+
+complaint_streams = st.lists(
+    st.tuples(st.integers(0, 600), st.sampled_from(["normal", "major"]),
+              st.none() | st.integers(1, 900)),
+    min_size=1, max_size=12,
+)  # fmt: skip
+
+
+def complaint_events(stream: list[tuple[int, str, int | None]]) -> list[dict[str, object]]:
+    events: list[dict[str, object]] = []
+    for n, (minute, severity, resolve_after) in enumerate(stream):
+        at = START + dt.timedelta(minutes=minute)
+        events.append({"kind": "complaint", "id": f"c{n}", "agent": "A1", "severity": severity,
+                       "at": at})  # fmt: skip
+        if resolve_after is not None:
+            events.append({"kind": "complaint_resolved", "id": f"r{n}", "complaint": f"c{n}",
+                           "at": at + dt.timedelta(minutes=resolve_after)})  # fmt: skip
+    events.sort(key=lambda e: (at(e), str(e["id"])))
+    return events
+
+
+def at(event: dict[str, object]) -> dt.datetime:
+    moment = event["at"]
+    assert isinstance(moment, dt.datetime)
+    return moment
+
+
+def run(events: list[dict[str, object]]) -> list[object]:
+    engine = Engine(POLICY)
+    decisions = engine.feed_all(events)
+    decisions += engine.advance(START + dt.timedelta(days=30))
+    return decisions
+
+
+@given(complaint_streams)
+def test_escalation_levels_never_go_down_or_skip(stream: list[tuple[int, str, int | None]]) -> None:
+    chain = ["L1", "L2", "L3", "L4"]
+    levels: dict[str, list[int]] = {}
+    last_time: dict[str, dt.datetime] = {}
+    for decision in run(complaint_events(stream)):
+        assert decision.kind == "escalation"  # type: ignore[attr-defined]
+        subject = decision.subject  # type: ignore[attr-defined]
+        levels.setdefault(subject, []).append(chain.index(decision.action))  # type: ignore[attr-defined]
+        assert last_time.get(subject, decision.at) <= decision.at  # type: ignore[attr-defined]
+        last_time[subject] = decision.at  # type: ignore[attr-defined]
+    for seen in levels.values():
+        assert all(b == a + 1 for a, b in zip(seen, seen[1:], strict=False))
+
+
+@given(complaint_streams, offsets)
+def test_same_events_same_decisions_and_duplicates_change_nothing(
+    stream: list[tuple[int, str, int | None]], minutes: list[int]
+) -> None:
+    events = complaint_events(stream) + violations(minutes, ["A1", "A2"])
+    events.sort(key=lambda e: (at(e), str(e["id"])))
+    once = run(events)
+    assert run(events) == once
+    doubled = [e for event in events for e in (event, dict(event))]
+    assert run(doubled) == once
