@@ -6,6 +6,7 @@ levels never go down or skip."""
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from zoneinfo import ZoneInfo
 
 from hypothesis import given
@@ -91,12 +92,12 @@ complaint_streams = st.lists(
 def complaint_events(stream: list[tuple[int, str, int | None]]) -> list[dict[str, object]]:
     events: list[dict[str, object]] = []
     for n, (minute, severity, resolve_after) in enumerate(stream):
-        at = START + dt.timedelta(minutes=minute)
+        moment = START + dt.timedelta(minutes=minute)
         events.append({"kind": "complaint", "id": f"c{n}", "agent": "A1", "severity": severity,
-                       "at": at})  # fmt: skip
+                       "at": moment})  # fmt: skip
         if resolve_after is not None:
             events.append({"kind": "complaint_resolved", "id": f"r{n}", "complaint": f"c{n}",
-                           "at": at + dt.timedelta(minutes=resolve_after)})  # fmt: skip
+                           "at": moment + dt.timedelta(minutes=resolve_after)})  # fmt: skip
     events.sort(key=lambda e: (at(e), str(e["id"])))
     return events
 
@@ -126,7 +127,7 @@ def test_escalation_levels_never_go_down_or_skip(stream: list[tuple[int, str, in
         assert last_time.get(subject, decision.at) <= decision.at  # type: ignore[attr-defined]
         last_time[subject] = decision.at  # type: ignore[attr-defined]
     for seen in levels.values():
-        assert all(b == a + 1 for a, b in zip(seen, seen[1:], strict=False))
+        assert all(b == a + 1 for a, b in itertools.pairwise(seen))
 
 
 @given(complaint_streams, offsets)
