@@ -197,12 +197,13 @@ class Builder:
                 kind, *attributes, at = parts
                 attrs = []
                 for attribute in attributes:
-                    key, value = kids(attribute)
+                    path, value = kids(attribute)
+                    key = ".".join(str(t) for t in kids(path))
                     if isinstance(value, Token) and value.type == "NAME":
                         literal = ast.Literal(Type.TEXT, str(value), str(value), span_of(value))
                     else:
                         literal = self.literal(value)
-                    attrs.append((str(key), literal))
+                    attrs.append((key, literal))
                 built.append(
                     ast.GivenEvent(str(kind), tuple(attrs), self.datetime(at), span_of(entry))
                 )

@@ -202,7 +202,13 @@ class BlockChecker:
     # --------------------------------------------------------------------- tests
 
     def test(self, block: ast.TestBlock) -> None:
-        known = {*self.actions, *self.roles, *DECISION_KINDS}
+        grades = {
+            band.label
+            for rubric in self.tree.rubrics
+            if rubric.grades is not None
+            for band in rubric.grades.bands
+        }
+        known = {*self.actions, *self.roles, *DECISION_KINDS, *grades}
         if not any(isinstance(e, ast.Expect) for e in block.entries):
             self.warn(block.span, f'test "{block.name}" expects nothing',
                       'add: expect no written_warning for "A001"')  # fmt: skip

@@ -42,7 +42,17 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
     for index, entry in enumerate(e for e in block.entries if isinstance(e, ast.GivenEvent)):
         at = _local(entry.at.value, zone)
         data: dict[str, Any] = {"kind": entry.kind, "id": f"e{index + 1}", "at": at}
-        data.update({key: value.value for key, value in entry.attributes})
+        for key, value in entry.attributes:
+            # `answers.greeting "fail"` and `facts.call.type "account"` build nested values
+            head, _, rest = key.partition(".")
+            if not rest:
+                data[key] = value.value
+                continue
+            target = data.setdefault(head, {})
+            parts = rest.split(".")
+            for part in parts[:-1]:
+                target = target.setdefault(part, {})
+            target[parts[-1]] = value.value
         events.append((at, index, data, entry.span.line))
     events.sort(key=lambda t: (t[0], t[1]))
     engine = Engine(policy)
