@@ -85,6 +85,32 @@ def read_csv(text: str) -> Iterator[Row | RowError]:
         yield Row(number, evaluation)
 
 
+def read_records(path: str | Path) -> Iterator[Row | RowError]:
+    """Rows of a `.csv` or `.jsonl` file as flat dicts (for events: one column a field)."""
+    path = Path(path)
+    text = path.read_text(encoding="utf-8-sig")
+    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+        yield from read_jsonl(text)
+        return
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header: list[str] | None = None
+    for row in reader:
+        if header is None:
+            header = [cell.strip() for cell in row]
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != len(header):
+            yield RowError(
+                reader.line_num, f"has {len(row)} cells but the header has {len(header)} columns"
+            )
+            continue
+        record = {
+            name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
+        }
+        yield Row(reader.line_num, record)
+
+
 def csv_header(path: str | Path) -> list[str]:
     with Path(path).open(encoding="utf-8-sig", newline="") as handle:
         first = next(csv.reader(handle), [])

@@ -8,6 +8,7 @@ attaches it, because only the policy knows its timezone).
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 
@@ -32,8 +33,9 @@ class _Event(BaseModel):
     @field_validator("at", mode="before")
     @classmethod
     def _lenient_time(cls, value: object) -> object:
-        if isinstance(value, str):
-            return value.strip().replace(" ", "T", 1) if "T" not in value else value.strip()
+        """Accept `2026-11-02 09:00` (a space, as people write it) as well as ISO's `T`."""
+        if isinstance(value, str) and re.match(r"^\s*\d{4}-\d{2}-\d{2} \d", value):
+            return value.strip().replace(" ", "T", 1)
         return value
 
 

@@ -163,3 +163,68 @@ def test_fmt_refuses_a_file_with_syntax_errors(
     assert main(["fmt", str(path)]) == 1
     err = capsys.readouterr().err
     assert "unexpected word “five”" in err and "not formatted" in err
+
+
+def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["test", str(ROOT / "policies" / "center.policy")]) == 0
+    assert "PASS  three substantiated complaints" in capsys.readouterr().out
+    policy = tmp_path / "t.policy"
+    policy.write_text(
+        'policy "t" version "1" timezone "Asia/Shanghai"\n'
+        'action warn "警告" notify 班长\n'
+        "discipline d {\n  rule v when count(violation) in calendar month >= 2 then warn\n}\n"
+        'test "one violation is not enough" {\n'
+        '  violation agent "A1" type "late" at 2026-11-02 08:40\n'
+        '  expect warn for "A1"\n}\n',
+        encoding="utf-8",
+    )
+    assert main(["test", str(policy)]) == 1
+    out = capsys.readouterr().out
+    assert 'FAIL  one violation is not enough' in out
+    assert "line 8: expected warn for A1, but the engine decided:" in out
+    assert "(no decisions)" in out
+    assert "0 passed, 1 failed" in out
+
+
+def test_callqa_sample_publishes_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    calls = tmp_path / "calls.csv"
+    rows = ["id,agent,at,duration"]
+    rows += [f"k{h},A1,2026-11-02 {h:02d}:05,{60 + h}" for h in range(9, 17)]
+    rows += ["bad,A2,not a time,10"]
+    calls.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.json"
+    args = ["sample", "--policy", str(ROOT / "policies" / "center.policy"), "--calls", str(calls)]
+    assert main([*args, "--period", "2026-11-02", "--out", str(plan)]) == 1  # the bad row
+    err = capsys.readouterr().err
+    assert "'not a time' is not a date and time" in err
+    rows.pop()
+    calls.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    assert main([*args, "--period", "2026-11-02", "--out", str(plan)]) == 0
+    out = capsys.readouterr().out
+    assert "k12" in out and "2nd eligible call" in out
+    assert main([*args, "--verify", str(plan)]) == 0
+    assert "the plan matches" in capsys.readouterr().out
+    tampered = json.loads(plan.read_text(encoding="utf-8"))
+    tampered["days"][0]["picks"][0]["call"] = "k9"
+    plan.write_text(json.dumps(tampered), encoding="utf-8")
+    assert main([*args, "--verify", str(plan)]) == 1
+    assert "does NOT match" in capsys.readouterr().out
+
+
+def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"kind": "commendation", "id": "m1", "at": "2026-11-02 10:00", "agent": "A1", "text": "耐心"}\n'
+        '{"kind": "complaint", "id": "c1", "at": "2026-11-02 11:00", "agent": "A1"}\n'
+        '{"kind": "violation", "id": "v1", "at": "2026-11-02 12:00"}\n',
+        encoding="utf-8",
+    )
+    code = main(["explain", "--policy", str(ROOT / "policies" / "center.policy"),
+                 "--events", str(events), "--until", "2026-11-03 00:00"])  # fmt: skip
+    captured = capsys.readouterr()
+    assert code == 1
+    assert "action praise for A1" in captured.out and "why: 表扬: commendation m1: 耐心" in captured.out
+    assert "escalation 主管副总经理 for c1" in captured.out
+    assert "row 3: violation event 'v1' rejected: agent: missing" in captured.err

@@ -70,6 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     explain.add_argument("--format", choices=["text", "jsonl"], default="text")
     explain.set_defaults(run=run_explain)
 
+    sample = commands.add_parser("sample", help="publish or verify a sampling plan")
+    sample.add_argument("--policy", required=True, metavar="FILE")
+    sample.add_argument("--calls", required=True, metavar="FILE", help="call log, .csv or .jsonl")
+    sample.add_argument("--period", metavar="PERIOD", help="2026-11-02, 2026-W48 or 2026-11")
+    sample.add_argument("--verify", metavar="PLAN", help="a published plan.json to re-derive")
+    sample.add_argument("--out", metavar="FILE", help="write the plan as JSON here")
+    sample.set_defaults(run=run_sample)
+
     demo = commands.add_parser("demo", help="check the shipped policies and score demo data")
     demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
     demo.set_defaults(run=run_demo)
@@ -344,6 +352,80 @@ def run_explain(args: argparse.Namespace) -> int:
             print(decision.explain(), end="\n\n")
     print(f"{len(decisions)} decisions; {rejected} events rejected", file=sys.stderr)
     return 1 if rejected else 0
+
+
+# ----------------------------------------------------------------------- sample
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    from engine.evaluations import read_records
+    from engine.events import EventError
+    from engine.sample_plan import build_plan, verify_plan
+
+    try:
+        policy = load_policy(args.policy)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    published = None
+    if args.verify:
+        try:
+            published = json.loads(Path(args.verify).read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as error:
+            print(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
+            return 1
+    period = args.period or (published or {}).get("period")
+    if not period:
+        print("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
+        return 2
+    events = []
+    rejected = 0
+    for row in read_records(args.calls):
+        if isinstance(row, RowError):
+            print(f"{args.calls} {row}", file=sys.stderr)
+            rejected += 1
+            continue
+        record = dict(row.evaluation)
+        record.setdefault("kind", "call")
+        events.append(record)
+    problems: list[str] = []
+    try:
+        plan = build_plan(policy, events, period, problems)
+    except (EventError, ValueError) as error:
+        print(f"{args.calls}: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        print(f"{args.calls}: {problem}", file=sys.stderr)
+    rejected += len(problems)
+    if published is not None:
+        problems = verify_plan(published, plan)
+        for problem in problems:
+            print(problem)
+        print("the plan matches the rule and the call log" if not problems
+              else f"the plan does NOT match: {len(problems)} difference(s)")  # fmt: skip
+        return 1 if problems else 0
+    text = json.dumps(plan, ensure_ascii=False, indent=2)
+    if args.out:
+        _write_atomically(Path(args.out), text + "\n")
+    _print_plan(plan)
+    if rejected:
+        print(f"{rejected} call(s) rejected: the plan leaves them out", file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def _print_plan(plan: dict[str, object]) -> None:
+    print(f"Sampling plan — {plan['policy']} {plan['version']}, period {plan['period']}")
+    for rule in plan["rules"]:  # type: ignore[attr-defined]
+        print(f"  rule {rule['sampling']} ({rule['location']}):")
+        for text in rule["rule"]:
+            print(f"    {text}")
+    print(f"  method: {plan['seed_method']}")
+    for day in plan["days"]:  # type: ignore[attr-defined]
+        print(f"\n{day['day']}  seed {day.get('seed', '-')}")
+        for pick in day["picks"]:
+            print(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
+        for short in day["shortfalls"]:
+            print(f"  SHORTFALL {short['why']}")
 
 
 # ------------------------------------------------------------------------- demo

@@ -1,0 +1,123 @@
+"""Published sampling plans: which calls each agent has sampled in a period, re-derivable.
+
+A plan lists, per day, the seed and the picks; `verify_plan` re-derives it from the call
+log and reports every difference, so a team lead can check that nobody chose the calls.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from engine.decisions import Decision
+from engine.events import EventError, parse_event
+from engine.policy import Policy
+from engine.runtime import Engine
+from engine.windows import calendar_bounds
+
+
+def period_days(period: str) -> tuple[dt.date, dt.date]:
+    """[first, last] day of `2026-11-02`, `2026-W48` or `2026-11`."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
+        day = dt.date.fromisoformat(period)
+        return day, day
+    if re.fullmatch(r"\d{4}-W\d{2}", period):
+        year, week = period.split("-W")
+        first = dt.date.fromisocalendar(int(year), int(week), 1)
+        return first, first + dt.timedelta(days=6)
+    if re.fullmatch(r"\d{4}-\d{2}", period):
+        year_text, month_text = period.split("-")
+        year_number, month = int(year_text), int(month_text)
+        first = dt.date(year_number, month, 1)
+        following = dt.date(year_number + (month == 12), month % 12 + 1, 1)
+        return first, following - dt.timedelta(days=1)
+    raise ValueError(f"{period!r} is not a period: write a day (2026-11-02), a week (2026-W48) "
+                     "or a month (2026-11)")  # fmt: skip
+
+
+def build_plan(
+    policy: Policy, events: Iterable[Mapping[str, Any]], period: str, rejected: list[str]
+) -> dict[str, Any]:
+    """Feed the call log (and agent status changes) and collect the period's samples.
+    A bad event is skipped and its reason appended to `rejected`."""
+    first, last = period_days(period)
+    engine = Engine(policy)
+    decisions: list[Decision] = []
+    parsed = []
+    for raw in events:
+        try:
+            parsed.append(parse_event(raw))
+        except EventError as error:
+            rejected.append(str(error))
+    parsed.sort(key=lambda e: (_aware(e.at, policy), e.id))
+    for event in parsed:
+        decisions += engine.feed(event)
+    end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
+    decisions += engine.advance(end)
+    days: dict[str, dict[str, Any]] = {}
+    for decision in decisions:
+        if decision.kind not in ("sample", "shortfall"):
+            continue
+        day = str(decision.facts.get("period", "")) or _day_of(decision)
+        if not first.isoformat() <= day <= last.isoformat():
+            continue
+        entry = days.setdefault(day, {"day": day, "picks": [], "shortfalls": []})
+        if decision.kind == "sample":
+            entry["seed"] = decision.facts["seed"]
+            entry["picks"].append(
+                {"agent": decision.subject, "call": decision.action, "why": decision.reason}
+            )
+        else:
+            entry["shortfalls"].append({"agent": decision.subject, "why": decision.reason})
+    for entry in days.values():
+        entry["picks"].sort(key=lambda p: (p["agent"], p["call"]))
+        entry["shortfalls"].sort(key=lambda s: s["agent"])
+    rules = [
+        {"sampling": s.block.id, "rule": [p.text for p in s.picks], "location": s.location}
+        for s in engine.samplings
+    ]
+    return {
+        "policy": policy.name,
+        "version": policy.version,
+        "period": period,
+        "rules": rules,
+        "seed_method": "sha256(seed + ':' + call id), lowest first; "
+        "seed = policy|version|sampling id|day",
+        "days": [days[d] for d in sorted(days)],
+    }
+
+
+def _aware(moment: dt.datetime, policy: Policy) -> dt.datetime:
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=policy.timezone)
+
+
+def _day_of(decision: Decision) -> str:
+    return (decision.at - dt.timedelta(seconds=1)).date().isoformat()
+
+
+def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
+    """Every difference between a published plan and one re-derived from the call log."""
+    problems = []
+    for key in ("policy", "version", "period"):
+        if published.get(key) != derived.get(key):
+            problems.append(
+                f"{key}: published {published.get(key)!r}, derived {derived.get(key)!r}"
+            )
+    mine = {d["day"]: d for d in derived.get("days", [])}
+    theirs = {d["day"]: d for d in published.get("days", [])}
+    for day in sorted(set(mine) | set(theirs)):
+        a = {(p["agent"], p["call"]) for p in theirs.get(day, {}).get("picks", [])}
+        b = {(p["agent"], p["call"]) for p in mine.get(day, {}).get("picks", [])}
+        for agent, call in sorted(a - b):
+            problems.append(
+                f"{day}: {agent}'s call {call} is in the plan but the rule does not pick it"
+            )
+        for agent, call in sorted(b - a):
+            problems.append(f"{day}: the rule picks {agent}'s call {call}, missing from the plan")
+    return problems
+
+
+def _picks(day: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {(str(p["agent"]), str(p["call"])) for p in day.get("picks", [])}
