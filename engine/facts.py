@@ -13,8 +13,8 @@ _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
 def event_facts(event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
     kind = event.kind
     facts: dict[str, Any] = {f"{kind}.id": event.id, f"{kind}.at": at}
-    for name, value in event:
-        if name not in _SKIP and value is not None:
+    for name, value in event.__dict__.items():  # the model's fields, without pydantic's iterator
+        if value is not None and name not in _SKIP:
             facts[f"{kind}.{name}"] = value
     for name, value in event.fields.items():
         facts[name if "." in name else f"{kind}.{name}"] = value

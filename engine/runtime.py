@@ -9,6 +9,7 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -57,7 +58,7 @@ class _Sampling:
     conditions: list[Condition | None]
     quotas: list[tuple[int, Condition | None]]
     calls: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
-    ends: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+    ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
 
 
 @dataclass
@@ -421,14 +422,17 @@ class Engine:
             flags = tuple(bool(c(facts)) if c is not None else True for c in sampling.conditions)
             period = calendar_key(at, sampling.period, self.zone)
             key = (event.agent, period)
-            sampling.calls.setdefault(key, []).append(Candidate(event.id, at.timestamp(), flags))
-            sampling.ends.setdefault(key, calendar_bounds(period, sampling.period, self.zone)[1])
+            calls = sampling.calls.get(key)
+            if calls is None:
+                calls = sampling.calls[key] = []
+                end = calendar_bounds(period, sampling.period, self.zone)[1]
+                heapq.heappush(sampling.ends, (end, event.agent, period))
+            calls.append(Candidate(event.id, at.timestamp(), flags))
 
     def _close_sampling(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
         out: list[Decision] = []
-        due = sorted((end, key) for key, end in sampling.ends.items() if end <= now)
-        for end, (agent, period) in due:
-            del sampling.ends[(agent, period)]
+        while sampling.ends and sampling.ends[0][0] <= now:
+            end, agent, period = heapq.heappop(sampling.ends)
             calls = sampling.calls.pop((agent, period))
             seed = sampling_seed(self.policy.name, self.policy.version, sampling.block.id, period)
             extra = 0

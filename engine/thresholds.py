@@ -4,6 +4,7 @@ when the period ends. A period without data is reported as "no data", never as 0
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -41,7 +42,7 @@ class ThresholdState:
     zone: ZoneInfo
     totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    ends: dict[tuple[str, str], dt.datetime] = field(default_factory=dict)
+    ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
 
     def observe(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> None:
         subject = getattr(event, self.subject, None)
@@ -51,8 +52,11 @@ class ThresholdState:
         key = (subject, period)
         # any event of the subject opens its period, so a period without the measured
         # events is reported as "no data" rather than skipped
-        totals = self.totals.setdefault(key, [[] for _ in self.aggregators])
-        self.ends.setdefault(key, calendar_bounds(period, self.period, self.zone)[1])
+        totals = self.totals.get(key)
+        if totals is None:
+            totals = self.totals[key] = [[] for _ in self.aggregators]
+            end = calendar_bounds(period, self.period, self.zone)[1]
+            heapq.heappush(self.ends, (end, subject, period))
         matched = False
         for index, aggregator in enumerate(self.aggregators):
             aggregate = aggregator.aggregate
@@ -71,10 +75,9 @@ class ThresholdState:
     def close(self, now: dt.datetime) -> list[Closed]:
         """Periods that ended by `now`, with their value (None when there is no data)."""
         out = []
-        for key, end in sorted(self.ends.items(), key=lambda kv: (kv[1], kv[0])):
-            if end > now:
-                continue
-            del self.ends[key]
+        while self.ends and self.ends[0][0] <= now:
+            end, subject, period = heapq.heappop(self.ends)
+            key = (subject, period)
             totals = self.totals.pop(key)
             evidence = tuple(self.evidence.pop(key, []))
             slots: dict[str, Any] = {}
