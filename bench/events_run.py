@@ -17,10 +17,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.events_data import POLICY_TEXT, events  # noqa: E402
-from bench.events_hand import HandWritten  # noqa: E402
-from engine import load_policy  # noqa: E402
-from engine.runtime import Engine  # noqa: E402
+from bench.events_data import POLICY_TEXT, events
+from bench.events_hand import HandWritten
+from engine import load_policy
+from engine.runtime import Engine
 
 
 def main() -> int:

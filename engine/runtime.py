@@ -222,8 +222,10 @@ class Engine:
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
         for sampling in self.samplings:
-            out += self._close_sampling(sampling, now)
-        out.sort(key=lambda d: (d.at, d.id))
+            if sampling.ends and sampling.ends[0][0] <= now:
+                out += self._close_sampling(sampling, now)
+        if len(out) > 1:
+            out.sort(key=lambda d: (d.at, d.id))
         return out
 
     # ------------------------------------------------------------------ applying

@@ -128,19 +128,29 @@ def converter(kind: Type, zone: ZoneInfo) -> Callable[[object, str], object]:
 def part(value: object, name: str) -> object:
     """`call.start.time` and friends: a named part of a datetime, date or duration."""
     if isinstance(value, dt.datetime):
-        parts: dict[str, object] = {
-            "time": value.time().replace(tzinfo=None),
-            "date": value.date(),
-            "hour": value.hour,
-            "weekday": value.isoweekday(),
-        }
+        if name == "time":
+            return value.time().replace(tzinfo=None)
+        if name == "date":
+            return value.date()
+        if name == "hour":
+            return value.hour
+        if name == "weekday":
+            return value.isoweekday()
     elif isinstance(value, dt.date):
-        parts = {"weekday": value.isoweekday(), "day": value.day, "month": value.month}
+        if name == "weekday":
+            return value.isoweekday()
+        if name == "day":
+            return value.day
+        if name == "month":
+            return value.month
     elif isinstance(value, int | float):
-        parts = {"seconds": value, "minutes": value / 60, "hours": value / 3600}
-    else:
-        raise EvaluationError(f"cannot read .{name} of {value!r}")
-    return parts[name]
+        if name == "seconds":
+            return value
+        if name == "minutes":
+            return value / 60
+        if name == "hours":
+            return value / 3600
+    raise EvaluationError(f"cannot read .{name} of {value!r}")
 
 
 def _bad(name: str, value: object, wanted: str) -> EvaluationError:
