@@ -50,7 +50,9 @@ class Decision:
             facts = ", ".join(f"{k} = {v}" for k, v in self.facts.items())
             lines.append(f"  facts: {facts}")
         if self.evidence:
-            lines.append(f"  evidence: {', '.join(self.evidence)}")
+            shown = ", ".join(self.evidence[:8])
+            more = len(self.evidence) - 8
+            lines.append(f"  evidence: {shown}" + (f" and {more} more" if more > 0 else ""))
         if self.notify:
             lines.append(f"  notify: {', '.join(self.notify)}")
         return "\n".join(lines)

@@ -43,3 +43,60 @@ def demo_evaluations(table: RubricTable, count: int, seed: int = 2026) -> list[d
                 answers[item.id] = "fail" if rng.random() > p_ok else "pass"
         out.append({"id": f"{table.id}-{n + 1:05d}", "call": call, "answers": answers})
     return out
+
+
+def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict[str, Any]]:
+    """A month of a small center's events, in time order: calls on a daily arrival curve
+    (peaks mid-morning and mid-afternoon), complaints, violations, commendations, surveys."""
+    import datetime as dt
+
+    rng = random.Random(f"{seed}:events")
+    zone = dt.timezone(dt.timedelta(hours=8))
+    start = dt.datetime(2026, 11, 2, tzinfo=zone)
+    names = AGENTS[:agents]
+    teams = {agent: f"T{1 + index % 3}" for index, agent in enumerate(names)}
+    weak = set(rng.sample(names, 3))
+    out: list[dict[str, Any]] = []
+    serial = 0
+
+    def add(kind: str, at: dt.datetime, **fields: Any) -> None:
+        nonlocal serial
+        serial += 1
+        prefix = {"complaint": "CP", "commendation": "CM", "call": "CL", "violation": "VI",
+                  "survey": "SV"}[kind]  # fmt: skip
+        out.append({"kind": kind, "id": f"{prefix}{serial:06d}", "at": at, **fields})
+
+    for day in range(days):
+        date = start + dt.timedelta(days=day)
+        if date.weekday() == 6:
+            continue
+        for agent in names:
+            for _ in range(rng.randint(8, 14)):
+                hour = rng.choice([9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 17])
+                at = date + dt.timedelta(hours=hour, minutes=rng.randrange(60))
+                add("call", at, agent=agent, team=teams[agent], type=rng.choice(CALL_TYPES),
+                    duration=int(rng.lognormvariate(5.0, 0.7)), resolved=rng.random() < 0.85)  # fmt: skip
+            p_complaint = 0.06 if agent in weak else 0.008
+            if rng.random() < p_complaint:
+                severity = "major" if rng.random() < 0.2 else "normal"
+                add("complaint", date + dt.timedelta(hours=rng.randint(9, 17)), agent=agent,
+                    team=teams[agent], severity=severity)  # fmt: skip
+            if rng.random() < (0.05 if agent in weak else 0.01):
+                add("violation", date + dt.timedelta(hours=8, minutes=rng.randint(31, 59)),
+                    agent=agent, type=rng.choice(["late", "left_desk", "eating"]))  # fmt: skip
+            if rng.random() < 0.03:
+                add("commendation", date + dt.timedelta(hours=rng.randint(9, 17)), agent=agent,
+                    channel=rng.choice(["口头", "短信"]), text="感谢耐心解答")  # fmt: skip
+            if rng.random() < 0.5:
+                add("survey", date + dt.timedelta(hours=18), agent=agent, team=teams[agent],
+                    satisfied=rng.random() < 0.95)  # fmt: skip
+    out.sort(key=lambda e: (e["at"], e["id"]))
+    complaints = [e for e in out if e["kind"] == "complaint"]
+    for complaint in complaints:
+        if rng.random() < 0.7:
+            hours = rng.choice([2, 4, 6, 12, 30])
+            out.append({"kind": "complaint_resolved", "id": f"res-{complaint['id']}",
+                        "at": complaint["at"] + dt.timedelta(hours=hours),
+                        "complaint": complaint["id"]})  # fmt: skip
+    out.sort(key=lambda e: (e["at"], e["id"]))
+    return out

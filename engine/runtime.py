@@ -454,8 +454,8 @@ class Engine:
             if sample.shortfall:
                 out.append(Decision(
                     f"{block}/{period}/{agent}/shortfall", "shortfall", agent, None,
-                    f"{agent} had {sample.eligible} eligible calls in {period}; "
-                    f"{sample.wanted} were to be sampled, {sample.shortfall} short",
+                    f"{len(sample.picked)} of {sample.wanted} calls sampled for {agent} on "
+                    f"{period}: " + "; ".join(sample.short),
                     block, sampling.location, end,
                     {"wanted": sample.wanted, "picked": len(sample.picked)},
                     tuple(c.id for c in calls),

@@ -55,6 +55,7 @@ class AgentSample:
     picked: tuple[Picked, ...]
     wanted: int
     eligible: int  # calls eligible for at least one pick
+    short: tuple[str, ...] = ()  # for each pick that fell short: what it found
 
     @property
     def shortfall(self) -> int:
@@ -72,6 +73,7 @@ def select(
     ordered = sorted(calls, key=lambda c: (c.start, c.id))
     taken: set[str] = set()
     chosen: list[Picked] = []
+    short: list[str] = []
     wanted = 0
     for index, spec in enumerate(picks):
         eligible = [c for c in ordered if c.eligible[index]]
@@ -82,16 +84,28 @@ def select(
                 if call.id not in taken:
                     taken.add(call.id)
                     chosen.append(Picked(call.id, index, f"{_ordinal(spec.ordinal)} eligible call"))
+            else:
+                short.append(f"“{spec.text}” found {_calls(len(eligible))}")
             continue
         wanted += spec.count
-        chosen.extend(_random(eligible, spec.count, seed, taken, index))
+        found = _random(eligible, spec.count, seed, taken, index)
+        if len(found) < spec.count:
+            short.append(f"“{spec.text}” found {_calls(len(found))} not already picked")
+        chosen.extend(found)
     if extra_random and picks:
         wanted += extra_random
         last = len(picks) - 1
         pool = [c for c in ordered if any(c.eligible)]
-        chosen.extend(_random(pool, extra_random, seed, taken, last, note="quota"))
+        found = _random(pool, extra_random, seed, taken, last, note="quota")
+        if len(found) < extra_random:
+            short.append(f"the quota found {_calls(len(found))} more")
+        chosen.extend(found)
     eligible_any = sum(1 for c in ordered if any(c.eligible))
-    return AgentSample(agent, tuple(chosen), wanted, eligible_any)
+    return AgentSample(agent, tuple(chosen), wanted, eligible_any, tuple(short))
+
+
+def _calls(n: int) -> str:
+    return f"{n} eligible call" + ("" if n == 1 else "s")
 
 
 def _random(

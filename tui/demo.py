@@ -60,11 +60,52 @@ def run(count: int = 2000) -> int:
             worst = min(results, key=lambda r: (r.score, str(r.evaluation_id)))
             _explain(console, worst)
             _show_bad_input(console, policy, rubric_id, evaluations[0])
+    _rulebook(console)
     console.rule("done")
     folder = paths[0].parent if paths else "policies"
     console.print(f"The shipped policies are in {folder}")
     console.print("Try: callqa check FILE.policy · callqa fmt --check FILE · callqa score --help")
     return 0
+
+
+def _rulebook(console: Console) -> None:
+    """The center's rulebook on a generated month: tests first, then the decisions."""
+    import datetime as dt
+
+    from engine.demo_data import demo_events
+    from engine.policy_tests import run_policy_tests
+    from engine.runtime import Engine
+
+    path = next((p for p in shipped_policies() if p.name == "center.policy"), None)
+    if path is None:
+        return
+    policy = load_policy(path, file=path.name)
+    console.rule(f"{policy.name} — the rulebook ({path.name})")
+    results = run_policy_tests(policy)
+    passed = sum(r.passed for r in results)
+    console.print(f"policy tests: {passed} of {len(results)} pass")
+    events = demo_events()
+    engine = Engine(policy)
+    started = time.perf_counter()
+    decisions = engine.feed_all(events)
+    decisions += engine.advance(events[-1]["at"] + dt.timedelta(days=8))
+    elapsed = time.perf_counter() - started
+    console.print(
+        f"replayed {len(events):,} events of a generated month (24 agents) in {elapsed:.2f} s"
+    )
+    table = Table(title="decisions", show_edge=False)
+    table.add_column("kind")
+    table.add_column("count", justify="right")
+    for kind, n in sorted(Counter(d.kind for d in decisions).items()):
+        table.add_row(kind, str(n))
+    console.print(table)
+    shown: set[str] = set()
+    for decision in decisions:
+        key = decision.action if decision.kind == "action" else decision.kind
+        if key in shown or decision.kind not in ("action", "escalation", "alert", "shortfall"):
+            continue
+        shown.add(key or "")
+        console.print(decision.explain(), markup=False)
 
 
 def _explain(console: Console, result: object) -> None:
