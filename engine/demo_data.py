@@ -74,8 +74,11 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
             for _ in range(rng.randint(8, 14)):
                 hour = rng.choice([9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 17])
                 at = date + dt.timedelta(hours=hour, minutes=rng.randrange(60))
-                add("call", at, agent=agent, team=teams[agent], type=rng.choice(CALL_TYPES),
-                    duration=int(rng.lognormvariate(5.0, 0.7)), resolved=rng.random() < 0.85)  # fmt: skip
+                duration = int(rng.lognormvariate(5.0, 0.7))
+                kind = rng.choice(CALL_TYPES)
+                resolved = rng.random() < 0.85
+                add("call", at, agent=agent, team=teams[agent], type=kind, duration=duration,
+                    resolved=resolved)  # fmt: skip
             p_complaint = 0.06 if agent in weak else 0.008
             if rng.random() < p_complaint:
                 severity = "major" if rng.random() < 0.2 else "normal"
