@@ -8,6 +8,7 @@ Aggregates (`count(survey where ...)`) in a threshold value read pre-computed sl
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -19,6 +20,15 @@ from engine.codegen_expr import Constants, ExprCompiler, FactSlots
 from engine.values import converter
 
 _MISSING = object()
+
+# Values already of the right type skip the converter (the common case, checked inline).
+_FAST_TYPES = {
+    Type.TEXT: "{slot}.__class__ is not str",
+    Type.NUMBER: "{slot}.__class__ is not int and {slot}.__class__ is not float",
+    Type.DURATION: "{slot}.__class__ is not int and {slot}.__class__ is not float",
+    Type.BOOL: "{slot}.__class__ is not bool",
+    Type.DATETIME: "{slot}.__class__ is not DATETIME or {slot}.tzinfo is not ZONE",
+}
 
 Condition = Callable[[Mapping[str, Any]], Any]
 
@@ -44,13 +54,21 @@ def compile_expression(
         lines.append(f"    {slot} = facts.get({key}, MISSING)")
         lines.append(f"    if {slot} is MISSING or {slot} is None:")
         lines.append("        return MISSING_RESULT")
-        constants.values[f"C_{slot}"] = converter(facts.types[name], zone)
-        lines.append(f"    {slot} = C_{slot}({slot}, {key})")
+        kind = facts.types[name]
+        constants.values[f"C_{slot}"] = converter(kind, zone)
+        test = _FAST_TYPES.get(kind)
+        if test is not None:
+            lines.append("    if " + test.format(slot=slot) + ":")
+            lines.append(f"        {slot} = C_{slot}({slot}, {key})")
+        else:
+            lines.append(f"    {slot} = C_{slot}({slot}, {key})")
     lines.append(f"    return {body}")
     namespace: dict[str, Any] = {
         **constants.values,
         "MISSING": _MISSING,
         "MISSING_RESULT": missing,
+        "DATETIME": dt.datetime,
+        "ZONE": zone,
     }
     exec(compile("\n".join(lines) + "\n", "<callqa condition>", "exec"), namespace)
     function: Condition = namespace["condition"]

@@ -59,6 +59,7 @@ class _Sampling:
     quotas: list[tuple[int, Condition | None]]
     calls: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
+    period_ends: dict[str, dt.datetime] = field(default_factory=dict)
 
 
 @dataclass
@@ -106,6 +107,9 @@ class Engine:
                     self.window_rules.append(
                         WindowRule(rule, block.id, location, cond(rule.measure.where), self.zone)
                     )
+        self.rule_kinds = {r.kind for r in self.window_rules} | {
+            r.rule.on for r in self.event_rules if r.rule.on is not None
+        }
         self.chains: list[EscalationChain] = []
         for escalation in tree.escalations:
             chain = next(e for e in escalation.entries if isinstance(e, ast.Chain))
@@ -165,7 +169,12 @@ class Engine:
     def feed(self, raw: Mapping[str, Any] | Any) -> list[Decision]:
         """Apply one event. Raises EventError (and changes nothing) for a bad event."""
         event = parse_event(raw)
-        at = event.at if event.at.tzinfo is not None else event.at.replace(tzinfo=self.zone)
+        # one conversion to the policy's timezone: calendar windows and decisions use it
+        at = (
+            event.at.astimezone(self.zone)
+            if event.at.tzinfo is not None
+            else event.at.replace(tzinfo=self.zone)
+        )
         if event.id in self.seen:
             return []
         if self.clock is not None and at < self.clock:
@@ -255,11 +264,11 @@ class Engine:
             out += self._appeal(event, at)
         elif isinstance(event, AppealDecision):
             out += self._appeal_decision(event, at)
-        if event.kind == "call":
+        if event.kind == "call" and self.samplings:
             self._sample_candidate(event, at, facts)
         for threshold in self.thresholds:
             threshold.observe(event, at, facts)
-        if agent is not None:
+        if agent is not None and event.kind in self.rule_kinds:
             out += self._discipline(event, agent, at, facts)
         return out
 
@@ -427,7 +436,10 @@ class Engine:
             calls = sampling.calls.get(key)
             if calls is None:
                 calls = sampling.calls[key] = []
-                end = calendar_bounds(period, sampling.period, self.zone)[1]
+                end = sampling.period_ends.get(period)
+                if end is None:
+                    end = calendar_bounds(period, sampling.period, self.zone)[1]
+                    sampling.period_ends[period] = end
                 heapq.heappush(sampling.ends, (end, event.agent, period))
             calls.append(Candidate(event.id, at.timestamp(), flags))
 
