@@ -55,7 +55,7 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
     start = dt.datetime(2026, 11, 2, tzinfo=zone)
     names = AGENTS[:agents]
     teams = {agent: f"T{1 + index % 3}" for index, agent in enumerate(names)}
-    weak = set(rng.sample(names, 3))
+    weak = set(rng.sample(names, min(3, len(names))))
     out: list[dict[str, Any]] = []
     serial = 0
 
@@ -79,7 +79,7 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
                 resolved = rng.random() < 0.85
                 add("call", at, agent=agent, team=teams[agent], type=kind, duration=duration,
                     resolved=resolved)  # fmt: skip
-            p_complaint = 0.06 if agent in weak else 0.008
+            p_complaint = 0.1 if agent in weak else 0.01
             if rng.random() < p_complaint:
                 severity = "major" if rng.random() < 0.2 else "normal"
                 add("complaint", date + dt.timedelta(hours=rng.randint(9, 17)), agent=agent,

@@ -34,19 +34,23 @@ class EscalationChain:
     _seq: int = 0
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
-              facts: dict[str, Any]) -> tuple[str, str, str]:  # fmt: skip
-        """Open a complaint; returns (role, reason, rule location)."""
+              facts: dict[str, Any], resolved: bool = False) -> tuple[str, str, str]:  # fmt: skip
+        """Open a complaint; returns (role, reason, rule location). A complaint that
+        arrives already resolved is assigned but starts no clock."""
         level, why, where = 0, "the first level of the chain", self.location
         for role, condition, location in self.starts:
             if condition is None or condition(facts):
                 level, where = self.roles.index(role), location
                 why = "the start level for complaints like this one"
                 break
-        due = self._due(level, at)
-        self.open[complaint_id] = OpenComplaint(complaint_id, level, due, agent)
-        self._schedule(complaint_id, due)
+        due = None if resolved else self._due(level, at)
+        if not resolved:
+            self.open[complaint_id] = OpenComplaint(complaint_id, level, due, agent)
+            self._schedule(complaint_id, due)
         role = self.roles[level]
         limit = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
+        if resolved:
+            limit = "; already resolved"
         return role, f"assigned to {role}: {why}{limit}", where
 
     def resolve(self, complaint_id: str) -> OpenComplaint | None:

@@ -39,6 +39,18 @@ class _Event(BaseModel):
         return value
 
 
+def _seconds(value: object) -> object:
+    """Durations may come as seconds or as text such as `5m` or `00:03:45`."""
+    if isinstance(value, str):
+        from engine.values import to_duration
+
+        try:
+            return to_duration(value, "duration")
+        except EngineError:
+            return value
+    return value
+
+
 class Call(_Event):
     kind: Literal["call"] = "call"
     agent: NonEmpty
@@ -51,6 +63,10 @@ class Call(_Event):
     hold_time: float | None = Field(default=None, ge=0)
     resolved: bool | None = None
     topic: str | None = None
+
+    _durations = field_validator("duration", "answer_delay", "hold_time", mode="before")(
+        classmethod(lambda cls, value: _seconds(value))
+    )
 
 
 class Evaluation(_Event):

@@ -244,7 +244,7 @@ class Engine:
         agent = getattr(event, "agent", None)
         if isinstance(event, Complaint):
             for chain in self.chains:
-                role, reason, location = chain.start(event.id, agent, at, facts)
+                role, reason, location = chain.start(event.id, agent, at, facts, event.resolved)
                 self.complaint_chains[event.id] = chain
                 out.append(Decision(
                     f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,

@@ -21,6 +21,8 @@ from dsl.source import NOWHERE as _NO_SPAN
 from engine import EvaluationError, ScoreResult, UnknownRubric, load_policy
 from engine.evaluations import RowError, csv_header, read_evaluations
 
+DEFAULT_DB = "callqa.db"
+
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
@@ -77,6 +79,39 @@ def _parser() -> argparse.ArgumentParser:
     sample.add_argument("--verify", metavar="PLAN", help="a published plan.json to re-derive")
     sample.add_argument("--out", metavar="FILE", help="write the plan as JSON here")
     sample.set_defaults(run=run_sample)
+
+    importer = commands.add_parser("import", help="import an event log into the store")
+    importer.add_argument("files", nargs="+", metavar="FILE", help=".csv or .jsonl")
+    importer.add_argument("--db", default=DEFAULT_DB, help=f"database file or URL ({DEFAULT_DB})")
+    importer.add_argument(
+        "--mapping", metavar="TOML", help="column mapping (see policies/mappings)"
+    )
+    importer.add_argument("--timezone", default="Asia/Shanghai",
+                          help="how to read times without a timezone")  # fmt: skip
+    importer.set_defaults(run=run_import)
+
+    simulate = commands.add_parser("simulate", help="replay history under two policy versions")
+    simulate.add_argument("--policy", required=True, metavar="NEW", help="the proposed policy")
+    simulate.add_argument("--against", default="active", metavar="OLD",
+                          help="a policy file, a stored version hash, or 'active'")  # fmt: skip
+    simulate.add_argument("--db", default=DEFAULT_DB)
+    simulate.add_argument("--from", dest="start", metavar="TIME")
+    simulate.add_argument("--to", dest="end", metavar="TIME")
+    simulate.add_argument("--format", choices=["table", "json"], default="table")
+    simulate.set_defaults(run=run_simulate)
+
+    policy = commands.add_parser("policy", help="publish and activate policy versions")
+    policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
+    add = policy_commands.add_parser("add", help="store a version (checked)")
+    add.add_argument("file")
+    add.add_argument("--author", default=os.environ.get("USER", "unknown"))
+    activate = policy_commands.add_parser("activate", help="make a stored version active")
+    activate.add_argument("hash")
+    activate.add_argument("--by", default=os.environ.get("USER", "unknown"))
+    policy_commands.add_parser("history", help="who activated what, when")
+    for sub in policy_commands.choices.values():
+        sub.add_argument("--db", default=DEFAULT_DB)
+    policy.set_defaults(run=run_policy)
 
     demo = commands.add_parser("demo", help="check the shipped policies and score demo data")
     demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
@@ -352,6 +387,204 @@ def run_explain(args: argparse.Namespace) -> int:
             print(decision.explain(), end="\n\n")
     print(f"{len(decisions)} decisions; {rejected} events rejected", file=sys.stderr)
     return 1 if rejected else 0
+
+
+# ------------------------------------------------------------ store, simulate
+
+
+def _open_store(target: str) -> object:
+    from engine.store import Store, StoreError
+
+    try:
+        return Store(target)
+    except StoreError as error:
+        print(f"{target}: {error}", file=sys.stderr)
+    except Exception as error:  # a bad URL, an unreachable server: say which and why
+        print(f"{target}: cannot open the database ({type(error).__name__}: {error})",
+              file=sys.stderr)  # fmt: skip
+    return None
+
+
+def run_import(args: argparse.Namespace) -> int:
+    from zoneinfo import ZoneInfo
+
+    from engine.importer import MappingError, import_file
+    from engine.store import Store
+
+    store = _open_store(args.db)
+    if not isinstance(store, Store):
+        return 1
+    failed = 0
+    for name in args.files:
+        try:
+            report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
+        except (OSError, MappingError) as error:
+            print(f"{name}: {error}", file=sys.stderr)
+            failed += 1
+            continue
+        for problem in report.rejected[:50]:
+            print(f"{name} {problem}", file=sys.stderr)
+        if len(report.rejected) > 50:
+            print(
+                f"{name}: ... and {len(report.rejected) - 50} more rejected rows", file=sys.stderr
+            )
+        print(f"{name}: {report.summary()}")
+        failed += bool(report.rejected)
+    return 1 if failed else 0
+
+
+def _policy_from(store: object, reference: str) -> object:
+    from engine.policy import Policy
+    from engine.store import Store, StoreError
+
+    assert isinstance(store, Store)
+    if Path(reference).is_file():
+        return load_policy(reference)
+    try:
+        version = store.active_policy() if reference == "active" else store.policy(reference)
+    except StoreError as error:
+        print(str(error), file=sys.stderr)
+        return None
+    if version is None:
+        print("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
+              " or pass --against FILE", file=sys.stderr)  # fmt: skip
+        return None
+    policy: Policy = load_policy(text=version.text, file=version.file)
+    return policy
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from engine.policy import Policy
+    from engine.simulate import simulate
+    from engine.store import Store
+
+    store = _open_store(args.db)
+    if not isinstance(store, Store):
+        return 1
+    try:
+        new = load_policy(args.policy)
+        old = _policy_from(store, args.against)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    if not isinstance(old, Policy):
+        return 1
+    bounds = []
+    for text in (args.start, args.end):
+        if text is None:
+            bounds.append(None)
+            continue
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            print(f"{text!r} is not a date such as 2026-11-01", file=sys.stderr)
+            return 2
+        bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
+    total = store.count_events()
+    shown = [0]
+
+    def progress(done: int) -> None:
+        if sys.stderr.isatty() and done - shown[0] >= 10000:
+            shown[0] = done
+            print(f"\rreplaying {done:,}/{total:,} events", end="", file=sys.stderr)
+
+    report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], progress)
+    if shown[0]:
+        print(file=sys.stderr)
+    data = report.to_dict()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        return 0
+    _print_simulation(data, args.policy, args.against)
+    return 0
+
+
+def _print_simulation(data: dict[str, object], new: str, old: str) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(soft_wrap=False)
+    console.print(f"Replayed {data['events']:,} events: {old} (before) vs {new} (after)")
+    table = Table(show_edge=False, header_style="bold")
+    table.add_column("decision")
+    table.add_column("before", justify="right")
+    table.add_column("after", justify="right")
+    table.add_column("change", justify="right")
+    counts: dict[str, dict[str, int]] = data["counts"]  # type: ignore[assignment]
+    for label, row in counts.items():
+        delta = row["after"] - row["before"]
+        table.add_row(label, str(row["before"]), str(row["after"]), f"{delta:+d}" if delta else "")
+    console.print(table)
+    grades: dict[str, dict[str, int]] = data["grades"]  # type: ignore[assignment]
+    if grades["before"] or grades["after"]:
+        names = sorted(set(grades["before"]) | set(grades["after"]))
+        moves = [f"{g} {grades['before'].get(g, 0)}→{grades['after'].get(g, 0)}" for g in names]
+        console.print("grades: " + ", ".join(moves))
+    changed: list[dict[str, object]] = data["changed"]  # type: ignore[assignment]
+    console.print(f"\n{len(changed)} outcome(s) changed; {data['retimed']} the same but at "
+                  "another time")  # fmt: skip
+    for row in changed[:30]:
+        console.print(f"- {row['kind']} {row['action'] or ''} for {row['subject']}", markup=False)
+        for side in ("before", "after"):
+            reasons = row[side] or ["(not decided)"]  # type: ignore[index]
+            for reason in reasons[:2]:  # type: ignore[index]
+                console.print(f"    {side}: {reason}", markup=False)
+    if len(changed) > 30:
+        console.print(f"... and {len(changed) - 30} more (use --format json for all)")
+
+
+def run_policy(args: argparse.Namespace) -> int:
+    from engine.policy_tests import run_policy_tests
+    from engine.store import Store, StoreError
+
+    if not args.policy_command:
+        print("say what to do: callqa policy add|activate|history", file=sys.stderr)
+        return 2
+    store = _open_store(args.db)
+    if not isinstance(store, Store):
+        return 1
+    if args.policy_command == "history":
+        rows = store.history()
+        if not rows:
+            print("no policy has been activated yet")
+        for activation, version in rows:
+            when = f"{activation.activated_utc:%Y-%m-%d %H:%M} UTC"
+            what = f"{version.name} {version.version or ''}"
+            print(f"{when}  {version.hash}  {what}  activated by {activation.by}")
+        return 0
+    if args.policy_command == "add":
+        try:
+            policy = load_policy(args.file)
+        except PolicyError as error:
+            print(error.render(), file=sys.stderr)
+            print(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
+            return 1
+        text = Path(args.file).read_text(encoding="utf-8")
+        digest = store.add_policy(text, name=policy.name, version=policy.version,
+                                  file=Path(args.file).name, author=args.author)  # fmt: skip
+        print(f"stored {policy.name} {policy.version or ''} as {digest}")
+        return 0
+    try:
+        version = store.policy(args.hash)
+    except StoreError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    try:
+        policy = load_policy(text=version.text, file=version.file)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    failures = [r for r in run_policy_tests(policy) if not r.passed]
+    if failures:
+        for result in failures:
+            print(f"FAIL  {result.name}  ({result.location})", file=sys.stderr)
+        print(f"not activated: {len(failures)} test(s) fail", file=sys.stderr)
+        return 1
+    store.activate(version.hash, args.by)
+    print(f"activated {version.name} {version.version or ''} ({version.hash}) by {args.by}")
+    return 0
 
 
 # ----------------------------------------------------------------------- sample

@@ -1,0 +1,195 @@
+"""Importing event logs (CSV or JSON Lines) through a column mapping.
+
+A mapping is a small TOML file that says which kind of event each row is and where each
+field comes from:
+
+    kind = "call"
+    [fields]
+    id = "Call Id"                          # a column
+    at = "{Date} {Time}"                    # columns joined by a template
+    agent = "Agent"
+    duration = "AvgTalkDuration"            # 00:03:45 or 225 or 3m45s all work
+    resolved = { column = "Resolved", map = { Y = true, N = false } }
+    [at]                                    # optional: how to read the time
+    formats = ["%d-%m-%Y %I:%M:%S %p", "%m-%d-%Y %I:%M:%S %p"]
+    within = ["2015-04-01", "2015-07-01"]   # the first format giving a time in range wins
+    [where]                                 # keep only rows whose column has this value
+    "Answered (Y/N)" = "Y"
+    [where_not]
+    server = "NO_SERVER"
+    [[also]]                                # more events from the same row
+    kind = "survey"
+    ...
+
+Every row is validated as an event; a bad row is rejected with its row number and reason
+and every good row is kept. Importing the same file twice adds nothing (event ids).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import tomllib
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from engine.evaluations import Row, RowError, read_records
+from engine.events import EventError, parse_event
+from engine.store import Store
+
+_TEMPLATE = re.compile(r"\{([^{}]+)\}")
+
+
+class MappingError(EventError):
+    """The mapping file itself is wrong."""
+
+
+@dataclass
+class ImportReport:
+    read: int = 0
+    kept: int = 0
+    duplicates: int = 0
+    skipped: int = 0  # filtered out by [where]/[where_not]
+    rejected: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        return (
+            f"read {self.read} rows: kept {self.kept} events, {self.duplicates} already "
+            f"stored, {self.skipped} filtered out, {len(self.rejected)} rejected"
+        )
+
+
+@dataclass(frozen=True)
+class EventMapping:
+    kind: str
+    fields: Mapping[str, Any]
+    at_formats: tuple[str, ...] = ()
+    within: tuple[dt.date, dt.date] | None = None
+    where: Mapping[str, str] = field(default_factory=dict)
+    where_not: Mapping[str, str] = field(default_factory=dict)
+
+
+def load_mapping(path: str | Path) -> list[EventMapping]:
+    try:
+        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as error:
+        raise MappingError(f"{path}: not valid TOML ({error})") from None
+    return [_mapping(data, str(path))] + [
+        _mapping(extra, str(path)) for extra in data.get("also", [])
+    ]
+
+
+def _mapping(data: Mapping[str, Any], path: str) -> EventMapping:
+    if "kind" not in data or "fields" not in data:
+        raise MappingError(f'{path}: a mapping needs kind = "..." and a [fields] table')
+    at = data.get("at", {})
+    within = None
+    if "within" in at:
+        first, last = at["within"]
+        within = (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+    return EventMapping(
+        data["kind"], data["fields"], tuple(at.get("formats", ())), within,
+        data.get("where", {}), data.get("where_not", {}),
+    )  # fmt: skip
+
+
+def rows_to_events(
+    rows: Iterator[Row | RowError], mappings: list[EventMapping], zone: ZoneInfo,
+    report: ImportReport,
+) -> Iterator[Any]:  # fmt: skip
+    for row in rows:
+        report.read += 1
+        if isinstance(row, RowError):
+            report.rejected.append(str(row))
+            continue
+        for mapping in mappings:
+            if not _selected(row.evaluation, mapping):
+                report.skipped += 1
+                continue
+            try:
+                event = parse_event(_event(row.evaluation, mapping, zone))
+                if event.at.tzinfo is None:  # a time without a zone is read in `zone`
+                    event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
+                yield event
+            except (EventError, KeyError, ValueError) as error:
+                report.rejected.append(f"row {row.number}: {_reason(error)}")
+
+
+def import_file(
+    store: Store, path: str | Path, mapping_path: str | Path | None, zone: ZoneInfo
+) -> ImportReport:
+    report = ImportReport()
+    mappings = load_mapping(mapping_path) if mapping_path else [EventMapping("", {})]
+    events = list(rows_to_events(read_records(path), mappings, zone, report))
+    counts = store.add_events(events, source=Path(path).name)
+    report.kept, report.duplicates = counts.kept, counts.duplicates
+    return report
+
+
+def _selected(record: Mapping[str, Any], mapping: EventMapping) -> bool:
+    for column, value in mapping.where.items():
+        if str(record.get(column, "")) != str(value):
+            return False
+    return all(str(record.get(column, "")) != str(value)
+               for column, value in mapping.where_not.items())  # fmt: skip
+
+
+def _event(record: Mapping[str, Any], mapping: EventMapping, zone: ZoneInfo) -> dict[str, Any]:
+    if not mapping.kind:  # no mapping: the file already holds events
+        return dict(record)
+    event: dict[str, Any] = {"kind": mapping.kind}
+    for name, source in mapping.fields.items():
+        value = _value(record, source)
+        if value is None or value == "":
+            continue
+        event[name] = value
+    if "at" in event:
+        event["at"] = _time(str(event["at"]), mapping, zone)
+    return event
+
+
+def _value(record: Mapping[str, Any], source: Any) -> Any:
+    if isinstance(source, str):
+        if "{" in source:
+            missing = [name for name in _TEMPLATE.findall(source) if name not in record]
+            if missing:
+                raise KeyError(f"column {missing[0]!r} is empty or missing")
+            return _TEMPLATE.sub(lambda m: str(record[m.group(1)]), source)
+        return record.get(source)
+    if isinstance(source, dict):
+        if "value" in source:
+            return source["value"]
+        raw = record.get(source["column"])
+        if raw is None:
+            return None
+        table = source.get("map")
+        if table is not None:
+            if raw not in table:
+                raise ValueError(
+                    f"{source['column']} is {raw!r}; the mapping knows {', '.join(table)}"
+                )
+            return table[raw]
+        return raw
+    return source
+
+
+def _time(text: str, mapping: EventMapping, zone: ZoneInfo) -> dt.datetime:
+    if not mapping.at_formats:
+        parsed = dt.datetime.fromisoformat(text.strip().replace("T", " "))
+        return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
+    for pattern in mapping.at_formats:
+        try:
+            parsed = dt.datetime.strptime(text.strip(), pattern)
+        except ValueError:
+            continue
+        if mapping.within is None or mapping.within[0] <= parsed.date() < mapping.within[1]:
+            return parsed.replace(tzinfo=zone)
+    raise ValueError(f"time {text!r} matches none of the mapping's formats")
+
+
+def _reason(error: Exception) -> str:
+    text = str(error)
+    return text.strip("'\"") if isinstance(error, KeyError) else text

@@ -1,0 +1,44 @@
+"""Simulation: a policy against itself changes nothing; a stricter rule shows who changes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from engine import load_policy
+from engine.demo_data import demo_events
+from engine.simulate import simulate
+
+CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
+POLICY = load_policy(CENTER)
+STRICTER = load_policy(
+    text=CENTER.read_text(encoding="utf-8").replace(
+        "in calendar month >= 3 then off_floor_retraining\n",
+        "in calendar month >= 2 then off_floor_retraining\n",
+        1,
+    ),
+    file="stricter.policy",
+)
+
+
+@settings(max_examples=15)
+@given(st.integers(0, 10_000), st.integers(3, 12), st.integers(2, 8))
+def test_a_policy_against_itself_reports_no_differences(seed: int, days: int, agents: int) -> None:
+    events = demo_events(days=days, agents=agents, seed=seed)
+    report = simulate(POLICY, POLICY, events).to_dict()
+    assert report["changed"] == [] and report["retimed"] == 0
+    assert all(row["before"] == row["after"] for row in report["counts"].values())
+
+
+def test_a_stricter_complaint_rule_takes_more_agents_off_the_floor() -> None:
+    events = demo_events(days=28, agents=24, seed=2026)
+    report = simulate(STRICTER, POLICY, events)
+    data = report.to_dict()
+    label = "action: off_floor_retraining"
+    assert data["counts"][label]["after"] > data["counts"][label]["before"]
+    newly = [row for row in data["changed"] if row["action"] == "off_floor_retraining"]
+    assert newly and all(row["before"] == [] for row in newly)
+    assert "count(complaint) in calendar month 2026-11 is 2, which is >= 2" in newly[0]["after"][0]
+    assert data["sampling_workload"]["before"] == data["sampling_workload"]["after"] > 0
