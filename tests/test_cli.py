@@ -124,11 +124,16 @@ def test_score_with_unknown_rubric(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "did you mean standard_call?" in capsys.readouterr().err
 
 
-def test_demo_runs(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["demo", "--count", "200"]) == 0
+def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "demo.db")
+    assert main(["demo", "--count", "200", "--db", db]) == 0
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
+    assert "policy tests: 8 of 8 pass" in out
+    assert "proposed change" in out and "outcome(s) changed" in out
+    assert main(["demo", "--count", "200", "--db", db]) == 0
+    assert "0 events added" in " ".join(capsys.readouterr().out.split())
 
 
 def test_fmt_check_and_rewrite_keep_comments(

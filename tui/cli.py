@@ -113,8 +113,10 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=DEFAULT_DB)
     policy.set_defaults(run=run_policy)
 
-    demo = commands.add_parser("demo", help="check the shipped policies and score demo data")
+    demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
     demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
+    demo.add_argument("--db", default="callqa-demo.db", help="the demo database (re-runs reuse it)")
+    demo.add_argument("--data", metavar="DIR", help="import the public data sets from DIR too")
     demo.set_defaults(run=run_demo)
     return parser
 
@@ -497,42 +499,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.format == "json":
         print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return 0
-    _print_simulation(data, args.policy, args.against)
+    from tui.simulation_view import print_simulation
+
+    print_simulation(data, args.policy, args.against)
     return 0
-
-
-def _print_simulation(data: dict[str, object], new: str, old: str) -> None:
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console(soft_wrap=False)
-    console.print(f"Replayed {data['events']:,} events: {old} (before) vs {new} (after)")
-    table = Table(show_edge=False, header_style="bold")
-    table.add_column("decision")
-    table.add_column("before", justify="right")
-    table.add_column("after", justify="right")
-    table.add_column("change", justify="right")
-    counts: dict[str, dict[str, int]] = data["counts"]  # type: ignore[assignment]
-    for label, row in counts.items():
-        delta = row["after"] - row["before"]
-        table.add_row(label, str(row["before"]), str(row["after"]), f"{delta:+d}" if delta else "")
-    console.print(table)
-    grades: dict[str, dict[str, int]] = data["grades"]  # type: ignore[assignment]
-    if grades["before"] or grades["after"]:
-        names = sorted(set(grades["before"]) | set(grades["after"]))
-        moves = [f"{g} {grades['before'].get(g, 0)}→{grades['after'].get(g, 0)}" for g in names]
-        console.print("grades: " + ", ".join(moves))
-    changed: list[dict[str, object]] = data["changed"]  # type: ignore[assignment]
-    console.print(f"\n{len(changed)} outcome(s) changed; {data['retimed']} the same but at "
-                  "another time")  # fmt: skip
-    for row in changed[:30]:
-        console.print(f"- {row['kind']} {row['action'] or ''} for {row['subject']}", markup=False)
-        for side in ("before", "after"):
-            reasons = row[side] or ["(not decided)"]  # type: ignore[index]
-            for reason in reasons[:2]:  # type: ignore[index]
-                console.print(f"    {side}: {reason}", markup=False)
-    if len(changed) > 30:
-        console.print(f"... and {len(changed) - 30} more (use --format json for all)")
 
 
 def run_policy(args: argparse.Namespace) -> int:
@@ -667,7 +637,7 @@ def _print_plan(plan: dict[str, object]) -> None:
 def run_demo(args: argparse.Namespace) -> int:
     from tui.demo import run
 
-    return run(count=args.count)
+    return run(count=args.count, db=args.db, data=args.data)
 
 
 if __name__ == "__main__":

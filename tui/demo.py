@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from pathlib import Path
 
 from rich.console import Console
 from rich.table import Table
@@ -14,7 +15,7 @@ from engine.demo_data import demo_evaluations
 from policies import shipped_policies
 
 
-def run(count: int = 2000) -> int:
+def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
     console = Console(soft_wrap=False)
     console.rule("[bold]callqa demo")
     paths = shipped_policies()
@@ -60,7 +61,8 @@ def run(count: int = 2000) -> int:
             worst = min(results, key=lambda r: (r.score, str(r.evaluation_id)))
             _explain(console, worst)
             _show_bad_input(console, policy, rubric_id, evaluations[0])
-    _rulebook(console)
+    if _rulebook(console, db, data):
+        return 1
     console.rule("done")
     folder = paths[0].parent if paths else "policies"
     console.print(f"The shipped policies are in {folder}")
@@ -68,44 +70,69 @@ def run(count: int = 2000) -> int:
     return 0
 
 
-def _rulebook(console: Console) -> None:
-    """The center's rulebook on a generated month: tests first, then the decisions."""
-    import datetime as dt
+PROPOSED_CHANGE = (
+    "in calendar month >= 3 then off_floor_retraining",
+    "in calendar month >= 2 then off_floor_retraining",
+)
+
+
+def _rulebook(console: Console, db: str, data: str | None) -> int:
+    """The rulebook on a stored history: import, activate, then simulate a proposed change."""
+    from zoneinfo import ZoneInfo
 
     from engine.demo_data import demo_events
+    from engine.events import parse_event
+    from engine.importer import import_file
     from engine.policy_tests import run_policy_tests
-    from engine.runtime import Engine
+    from engine.simulate import simulate
+    from engine.store import Store
+    from tui.simulation_view import print_simulation
 
     path = next((p for p in shipped_policies() if p.name == "center.policy"), None)
     if path is None:
-        return
+        return 0
+    text = path.read_text(encoding="utf-8")
     policy = load_policy(path, file=path.name)
     console.rule(f"{policy.name} — the rulebook ({path.name})")
     results = run_policy_tests(policy)
     passed = sum(r.passed for r in results)
     console.print(f"policy tests: {passed} of {len(results)} pass")
-    events = demo_events()
-    engine = Engine(policy)
-    started = time.perf_counter()
-    decisions = engine.feed_all(events)
-    decisions += engine.advance(events[-1]["at"] + dt.timedelta(days=8))
-    elapsed = time.perf_counter() - started
+    if passed != len(results):
+        return 1
+    store = Store(db)
+    history = [parse_event(e) for e in demo_events(days=56)]
+    added = store.add_events(history, source="demo")
     console.print(
-        f"replayed {len(events):,} events of a generated month (24 agents) in {elapsed:.2f} s"
+        f"demo database {db}: {added.kept:,} events added, {added.duplicates:,} already there "
+        f"(two months of a generated center: 24 agents in 3 teams)"
     )
-    table = Table(title="decisions", show_edge=False)
-    table.add_column("kind")
-    table.add_column("count", justify="right")
-    for kind, n in sorted(Counter(d.kind for d in decisions).items()):
-        table.add_row(kind, str(n))
-    console.print(table)
-    shown: set[str] = set()
-    for decision in decisions:
-        key = decision.action if decision.kind == "action" else decision.kind
-        if key in shown or decision.kind not in ("action", "escalation", "alert", "shortfall"):
-            continue
-        shown.add(key or "")
-        console.print(decision.explain(), markup=False)
+    if data:
+        mappings = Path(str(path.parent)) / "mappings"
+        for name, mapping in (
+            ("pwc_call_center.csv", "pwc_call_center.toml"),
+            ("technion_anonymous_bank_1999_08.csv", "technion_bank.toml"),
+            ("comcast_telecom_complaints_2015.csv", "comcast_complaints.toml"),
+        ):
+            source = Path(data) / name
+            if source.exists():
+                report = import_file(store, source, mappings / mapping, ZoneInfo("Asia/Shanghai"))
+                console.print(f"{name}: {report.summary()}")
+    digest = store.add_policy(text, name=policy.name, version=policy.version, file=path.name,
+                              author="demo")  # fmt: skip
+    active = store.active_policy()
+    if active is None or active.hash != digest:
+        store.activate(digest, by="demo")
+    console.print(f"active policy: {policy.name} {policy.version} ({digest})")
+    old_rule, new_rule = PROPOSED_CHANGE
+    proposed = load_policy(text=text.replace(old_rule, new_rule, 1), file="proposed.policy")
+    console.print(f"\nproposed change: “{old_rule}” → “{new_rule}”")
+    started = time.perf_counter()
+    report = simulate(proposed, policy, store.events())
+    elapsed = time.perf_counter() - started
+    console.print(f"(replayed under both versions in {elapsed:.1f} s)")
+    print_simulation(report.to_dict(), "proposed", "active")
+    store.close()
+    return 0
 
 
 def _explain(console: Console, result: object) -> None:
