@@ -269,6 +269,8 @@ class Builder:
             return ast.Setting("scale", self.number(kids(tree)[0]), None, span)
         if kind == "appeals":
             return ast.Setting("appeals", self.duration(kids(tree)[0]), None, span)
+        if kind == "calibration":
+            return ast.Setting("calibration", self.number(kids(tree)[0]), None, span)
         if kind == "rounding":
             digits_token, mode = kids(tree)
             digits = ast.Literal(

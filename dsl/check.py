@@ -47,6 +47,7 @@ class RubricSettings:
     rounding_digits: int = 1
     rounding_mode: str = "half_up"
     appeal_window_seconds: float | None = None
+    calibration_tolerance: float = 5.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -223,7 +224,7 @@ class _Checker:
 
     def rubric_settings(self, rubric: ast.Rubric) -> RubricSettings:
         values: dict[str, object] = {}
-        for key in ("scale", "critical", "na", "bonus", "rounding", "appeals"):
+        for key in ("scale", "critical", "na", "bonus", "rounding", "appeals", "calibration"):
             found = rubric.settings(key)
             for extra in found[1:]:
                 self.error(extra.span, f"{key} is set twice in this rubric", "keep one")
@@ -244,6 +245,14 @@ class _Checker:
                     self.error(setting.span, "the appeal window must be longer than 0")
                 else:
                     values["appeal_window_seconds"] = seconds
+            elif key == "calibration":
+                assert setting.value is not None
+                tolerance = float(setting.value.value)  # type: ignore[arg-type]
+                if tolerance <= 0:
+                    self.error(setting.span, "the calibration tolerance must be above 0",
+                               "write calibration tolerance 5")  # fmt: skip
+                else:
+                    values["calibration_tolerance"] = tolerance
             elif key == "rounding":
                 assert setting.value is not None
                 digits = int(setting.value.value)  # type: ignore[arg-type]

@@ -246,6 +246,8 @@ def _setting(setting: ast.Setting) -> str:
         return f"scale {value}"
     if setting.key == "appeals":
         return f"appeals within {value}"
+    if setting.key == "calibration":
+        return f"calibration tolerance {value}"
     if setting.key == "rounding":
         return f"rounding {value}" + (f" {setting.word}" if setting.word else "")
     if setting.key == "bonus":

@@ -103,3 +103,29 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
                         "complaint": complaint["id"]})  # fmt: skip
     out.sort(key=lambda e: (e["at"], e["id"]))
     return out
+
+
+def demo_calibration(
+    table: RubricTable, calls: int = 40, evaluators: tuple[str, ...] = ("QA1", "QA2", "QA3"),
+    expert: str = "EXPERT", seed: int = 2026,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """Several evaluators score the same calls: QA1 is close to the expert, QA2 is lenient
+    on one item, QA3 answers at random now and then."""
+    truth = demo_evaluations(table, calls, seed)
+    rng = random.Random(f"{seed}:calibration")
+    out: list[dict[str, Any]] = []
+    for index, base in enumerate(truth):
+        call_id = f"call-{index + 1:04d}"
+        for evaluator in (expert, *evaluators):
+            answers = dict(base["answers"])
+            for item in table.items:
+                lenient = evaluator == "QA2" and item.kind == "deduct"
+                fixed_fault = not item.per_occurrence and answers[item.id] == "fail"
+                if lenient and fixed_fault and rng.random() < 0.7:
+                    answers[item.id] = "pass"
+                if evaluator == "QA3" and rng.random() < 0.08 and not item.per_occurrence:
+                    answers[item.id] = rng.choice(["pass", "fail"])
+            out.append({"kind": "evaluation", "id": f"{call_id}-{evaluator}", "call": call_id,
+                        "evaluator": evaluator, "rubric": table.id, "agent": base["call"]["agent"],
+                        "facts": {"call": base["call"]}, "answers": answers})  # fmt: skip
+    return out

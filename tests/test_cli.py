@@ -233,3 +233,44 @@ def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "action praise for A1" in captured.out and "why: 表扬: commendation m1: 耐心" in captured.out
     assert "escalation 主管副总经理 for c1" in captured.out
     assert "row 3: violation event 'v1' rejected: agent: missing" in captured.err
+
+
+def test_import_policy_and_simulate_from_the_command_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "h.db")
+    log = tmp_path / "events.csv"
+    log.write_text(
+        "kind,id,agent,at,severity\n"
+        + "".join(f"complaint,c{n},A1,2026-11-{n + 1:02d} 10:00,normal\n" for n in range(1, 3))
+        + "complaint,bad,A1,someday,normal\n",
+        encoding="utf-8",
+    )
+    assert main(["import", "--db", db, str(log)]) == 1  # one bad row
+    captured = capsys.readouterr()
+    assert "read 3 rows: kept 2 events" in captured.out
+    assert "row 4: complaint event 'bad' rejected: at: 'someday'" in captured.err
+    assert main(["import", "--db", db, str(log)]) == 1
+    assert "kept 0 events, 2 already stored" in capsys.readouterr().out
+    center = str(ROOT / "policies" / "center.policy")
+    assert main(["simulate", "--db", db, "--policy", center]) == 1
+    assert "no policy is active yet" in capsys.readouterr().err
+    assert main(["policy", "add", center, "--db", db, "--author", "王"]) == 0
+    digest = capsys.readouterr().out.split()[-1]
+    assert main(["policy", "activate", digest, "--db", db, "--by", "李主管"]) == 0
+    assert main(["policy", "history", "--db", db]) == 0
+    assert "activated by 李主管" in capsys.readouterr().out
+    stricter = tmp_path / "stricter.policy"
+    stricter.write_text(
+        (ROOT / "policies" / "center.policy").read_text(encoding="utf-8").replace(
+            "in calendar month >= 3 then off_floor_retraining", "in calendar month >= 2 then off_floor_retraining", 1
+        ),
+        encoding="utf-8",
+    )
+    assert main(["simulate", "--db", db, "--policy", str(stricter), "--format", "json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report["counts"]["action: off_floor_retraining"] == {"before": 0, "after": 1}
+    [change] = report["changed"]
+    assert change["subject"] == "A1" and change["before"] == []
+    assert main(["simulate", "--db", db, "--policy", center, "--format", "json"]) == 0
+    assert json.loads(capsys.readouterr().out)["changed"] == []

@@ -98,7 +98,19 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
     simulate.add_argument("--format", choices=["table", "json"], default="table")
+    simulate.add_argument("--sweep", metavar="RULE=A..B",
+                          help="replay once per value of a rule's limit, e.g. "
+                          "bottom_removal.complaints_month=2..5")  # fmt: skip
     simulate.set_defaults(run=run_simulate)
+
+    calibration = commands.add_parser("calibration", help="how far evaluators are from each other")
+    calibration.add_argument("--policy", required=True, metavar="FILE")
+    calibration.add_argument("--rubric", required=True, metavar="ID")
+    calibration.add_argument("--input", metavar="FILE", help="evaluations, .jsonl")
+    calibration.add_argument("--db", help="read the evaluations from this store instead")
+    calibration.add_argument("--expert", metavar="NAME", help="the reference evaluator")
+    calibration.add_argument("--format", choices=["table", "json"], default="table")
+    calibration.set_defaults(run=run_calibration)
 
     policy = commands.add_parser("policy", help="publish and activate policy versions")
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
@@ -467,7 +479,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 1
     try:
         new = load_policy(args.policy)
-        old = _policy_from(store, args.against)
+        old = new if args.sweep else _policy_from(store, args.against)
     except PolicyError as error:
         print(error.render(), file=sys.stderr)
         return 1
@@ -484,6 +496,8 @@ def run_simulate(args: argparse.Namespace) -> int:
             print(f"{text!r} is not a date such as 2026-11-01", file=sys.stderr)
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
+    if args.sweep:
+        return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
     total = store.count_events()
     shown = [0]
 
@@ -502,6 +516,88 @@ def run_simulate(args: argparse.Namespace) -> int:
     from tui.simulation_view import print_simulation
 
     print_simulation(data, args.policy, args.against)
+    return 0
+
+
+def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, object]],
+               until: object) -> int:  # fmt: skip
+    from engine.policy import Policy
+    from engine.sweep import SweepError, parse_sweep, sweep
+
+    assert isinstance(policy, Policy)
+    try:
+        target, values = parse_sweep(args.sweep)
+        table = sweep(policy, target, values, events, until)  # type: ignore[arg-type]
+    except SweepError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    labels = sorted({label for counts in table.values() for label in counts})
+    if args.format == "json":
+        print(json.dumps({f"{v:g}": dict(c) for v, c in table.items()}, ensure_ascii=False,
+                         indent=2))  # fmt: skip
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    view = Table(title=f"{target}: outcome counts per limit ({len(events):,} events)",
+                 show_edge=False)  # fmt: skip
+    view.add_column("decision")
+    for value in table:
+        view.add_column(f"{value:g}", justify="right")
+    for label in labels:
+        view.add_row(label, *(str(table[v].get(label, 0)) for v in table))
+    Console(soft_wrap=False).print(view)
+    return 0
+
+
+def run_calibration(args: argparse.Namespace) -> int:
+    import dataclasses
+
+    from engine.calibration import calibrate
+    from engine.store import Store
+
+    try:
+        policy = load_policy(args.policy)
+        policy.rubric(args.rubric)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    except UnknownRubric as error:
+        print(f"{args.policy}: {error}", file=sys.stderr)
+        return 1
+    evaluations: list[dict[str, object]] = []
+    if args.db:
+        store = _open_store(args.db)
+        if not isinstance(store, Store):
+            return 1
+        evaluations = [e for e in store.events() if e.get("kind") == "evaluation"]
+    elif args.input:
+        for row in read_evaluations(Path(args.input)):
+            if isinstance(row, RowError):
+                print(f"{args.input} {row}", file=sys.stderr)
+            else:
+                evaluations.append(row.evaluation)
+    else:
+        print("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
+        return 2
+    report = calibrate(policy, args.rubric, evaluations, args.expert)
+    for problem in report.rejected:
+        print(problem, file=sys.stderr)
+    if args.format == "json":
+        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return 0
+    print(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
+          f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
+    for row in report.evaluators:
+        flag = "  OUTSIDE TOLERANCE" if row.flagged else ""
+        print(
+            f"  {row.evaluator:<12} {row.calls:>4} calls  "
+            f"mean difference {row.mean_difference:+6.1f}  "
+            f"mean absolute {row.mean_absolute_difference:5.1f}{flag}"
+        )
+    print("Items where evaluators disagree most:")
+    for item in report.items[:5]:
+        print(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
     return 0
 
 
