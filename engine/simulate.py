@@ -126,3 +126,49 @@ def simulate(
         for engine, side in zip(engines, sides, strict=True):
             side.decisions += engine.advance(horizon)
     return Report(sides[0], sides[1], count)
+
+
+def replay_versions(
+    versions: list[tuple[dt.datetime | None, Policy]],
+    events: list[Mapping[str, Any]],
+    until: dt.datetime | None = None,
+) -> Side:
+    """Judge each event under the version in force at its time.
+
+    Each version replays the history from the start, so its windows and timers are warm
+    when it takes effect, but only its decisions from its effective time until the next
+    version's are kept.
+    """
+    side = Side()
+    starts = [start for start, _ in versions]
+    for index, (start, policy) in enumerate(versions):
+        stop = starts[index + 1] if index + 1 < len(starts) else None
+        engine = Engine(policy)
+        decisions: list[Decision] = []
+        for event in events:
+            try:
+                decisions += engine.feed(event)
+            except EventError as error:
+                if start is None:
+                    side.rejected.append(str(error))
+        horizon = until or (engine.clock + dt.timedelta(days=1) if engine.clock else None)
+        if horizon is not None:
+            decisions += engine.advance(horizon)
+        side.decisions += [
+            d for d in decisions
+            if (start is None or d.at >= start) and (stop is None or d.at < stop)
+        ]  # fmt: skip
+    return side
+
+
+def simulate_against_history(
+    new: Policy,
+    versions: list[tuple[dt.datetime | None, Policy]],
+    events: Iterable[Mapping[str, Any]],
+    until: dt.datetime | None = None,
+) -> Report:
+    """The proposed policy against the versions that were really in force."""
+    history = list(events)
+    before = replay_versions(versions, history, until)
+    after = replay_versions([(None, new)], history, until)
+    return Report(before, after, len(history))

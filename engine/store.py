@@ -268,6 +268,15 @@ class Store:
             last = session.exec(select(Activation).order_by(col(Activation.row).desc())).first()
         return self.policy(last.policy_hash) if last else None
 
+    def versions_in_force(self) -> list[tuple[dt.datetime | None, PolicyVersion]]:
+        """Activated versions with the time each takes effect (None: from the start), in
+        order of effect; when two take effect at once, the later activation wins."""
+        chosen: dict[dt.datetime | None, PolicyVersion] = {}
+        for _activation, version in self.history():
+            effective = _aware(version.effective_from_utc) if version.effective_from_utc else None
+            chosen[effective] = version
+        return sorted(chosen.items(), key=lambda kv: (kv[0] is not None, kv[0] or dt.datetime.min))
+
     def history(self) -> list[tuple[Activation, PolicyVersion]]:
         with Session(self.engine) as session:
             rows = session.exec(select(Activation).order_by(col(Activation.row))).all()

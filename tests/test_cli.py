@@ -274,3 +274,30 @@ def test_import_policy_and_simulate_from_the_command_line(
     assert change["subject"] == "A1" and change["before"] == []
     assert main(["simulate", "--db", db, "--policy", center, "--format", "json"]) == 0
     assert json.loads(capsys.readouterr().out)["changed"] == []
+
+
+def test_policy_diff_and_effective_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    db = str(tmp_path / "h.db")
+    center = ROOT / "policies" / "center.policy"
+    newer = tmp_path / "center.policy"
+    newer.write_text(center.read_text(encoding="utf-8").replace("24h at 主管副总经理", "12h at 主管副总经理"), encoding="utf-8")
+    assert main(["policy", "add", str(center), "--db", db]) == 0
+    old = capsys.readouterr().out.split()[-1]
+    assert main(["policy", "add", str(newer), "--db", db, "--effective", "2026-12-01"]) == 0
+    new = capsys.readouterr().out.split()[-1]
+    assert main(["policy", "diff", old, new, "--db", db]) == 0
+    diff = capsys.readouterr().out
+    assert "24h at 主管副总经理" in diff and "+  escalate after 8h at 班长, 12h" in diff
+    for digest in (old, new):
+        assert main(["policy", "activate", digest, "--db", db]) == 0
+    log = tmp_path / "events.csv"
+    log.write_text("kind,id,agent,at\ncomplaint,c1,A1,2026-11-20 10:00\ncomplaint,c2,A1,2026-12-20 10:00\n",
+                   encoding="utf-8")  # fmt: skip
+    assert main(["import", "--db", db, str(log)]) == 0
+    capsys.readouterr()
+    assert main(["simulate", "--db", db, "--policy", str(newer), "--against", "history",
+                 "--format", "json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    # in December the 12h version was already in force: only November's complaint moves
+    # (its escalations to 总经理 and 主管领导 come 12 hours earlier)
+    assert report["retimed"] == 2 and report["changed"] == []

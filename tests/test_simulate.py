@@ -42,3 +42,27 @@ def test_a_stricter_complaint_rule_takes_more_agents_off_the_floor() -> None:
     assert newly and all(row["before"] == [] for row in newly)
     assert "count(complaint) in calendar month 2026-11 is 2, which is >= 2" in newly[0]["after"][0]
     assert data["sampling_workload"]["before"] == data["sampling_workload"]["after"] > 0
+
+
+def test_each_event_is_judged_under_the_version_in_force_at_its_time() -> None:
+    import datetime as dt
+    from zoneinfo import ZoneInfo
+
+    from engine.simulate import replay_versions, simulate_against_history
+
+    events = demo_events(days=56, agents=24, seed=2026)
+    december = dt.datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
+    mixed = replay_versions([(None, POLICY), (december, STRICTER)], events)
+    only_old = replay_versions([(None, POLICY)], events)
+    only_new = replay_versions([(None, STRICTER)], events)
+
+    def off_floor(side, when):  # type: ignore[no-untyped-def]
+        return sorted((d.subject, d.at) for d in side.decisions
+                      if d.action == "off_floor_retraining" and when(d.at))  # fmt: skip
+
+    assert off_floor(mixed, lambda at: at < december) == off_floor(only_old, lambda at: at < december)
+    assert off_floor(mixed, lambda at: at >= december) == off_floor(only_new, lambda at: at >= december)
+    report = simulate_against_history(STRICTER, [(None, POLICY), (december, STRICTER)], events)
+    assert all(
+        min(r["after"] + r["before"]) < "2026-12" for r in report.changed()
+    )  # changes only where the old version was in force

@@ -93,7 +93,8 @@ def _parser() -> argparse.ArgumentParser:
     simulate = commands.add_parser("simulate", help="replay history under two policy versions")
     simulate.add_argument("--policy", required=True, metavar="NEW", help="the proposed policy")
     simulate.add_argument("--against", default="active", metavar="OLD",
-                          help="a policy file, a stored version hash, or 'active'")  # fmt: skip
+                          help="a policy file, a stored version hash, 'active', or 'history' "
+                          "(each event under the version in force at its time)")  # fmt: skip
     simulate.add_argument("--db", default=DEFAULT_DB)
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
@@ -117,10 +118,14 @@ def _parser() -> argparse.ArgumentParser:
     add = policy_commands.add_parser("add", help="store a version (checked)")
     add.add_argument("file")
     add.add_argument("--author", default=os.environ.get("USER", "unknown"))
+    add.add_argument("--effective", metavar="TIME", help="when this version takes effect")
     activate = policy_commands.add_parser("activate", help="make a stored version active")
     activate.add_argument("hash")
     activate.add_argument("--by", default=os.environ.get("USER", "unknown"))
     policy_commands.add_parser("history", help="who activated what, when")
+    diff = policy_commands.add_parser("diff", help="what changed between two stored versions")
+    diff.add_argument("old")
+    diff.add_argument("new")
     for sub in policy_commands.choices.values():
         sub.add_argument("--db", default=DEFAULT_DB)
     policy.set_defaults(run=run_policy)
@@ -477,6 +482,8 @@ def run_simulate(args: argparse.Namespace) -> int:
     store = _open_store(args.db)
     if not isinstance(store, Store):
         return 1
+    if args.against == "history" and not args.sweep:
+        return _simulate_history(args, store)
     try:
         new = load_policy(args.policy)
         old = new if args.sweep else _policy_from(store, args.against)
@@ -516,6 +523,33 @@ def run_simulate(args: argparse.Namespace) -> int:
     from tui.simulation_view import print_simulation
 
     print_simulation(data, args.policy, args.against)
+    return 0
+
+
+def _simulate_history(args: argparse.Namespace, store: object) -> int:
+    from engine.simulate import simulate_against_history
+    from engine.store import Store
+    from tui.simulation_view import print_simulation
+
+    assert isinstance(store, Store)
+    try:
+        new = load_policy(args.policy)
+        versions = [
+            (start, load_policy(text=version.text, file=version.file))
+            for start, version in store.versions_in_force()
+        ]
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        return 1
+    if not versions:
+        print("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
+        return 1
+    report = simulate_against_history(new, versions, store.events())
+    data = report.to_dict()
+    if args.format == "json":
+        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_simulation(data, args.policy, f"history ({len(versions)} version(s) in force)")
     return 0
 
 
@@ -620,7 +654,31 @@ def run_policy(args: argparse.Namespace) -> int:
             what = f"{version.name} {version.version or ''}"
             print(f"{when}  {version.hash}  {what}  activated by {activation.by}")
         return 0
+    if args.policy_command == "diff":
+        import difflib
+
+        try:
+            old, new = store.policy(args.old), store.policy(args.new)
+        except StoreError as error:
+            print(str(error), file=sys.stderr)
+            return 1
+        lines = difflib.unified_diff(
+            old.text.splitlines(keepends=True), new.text.splitlines(keepends=True),
+            f"{old.file} ({old.hash})", f"{new.file} ({new.hash})",
+        )  # fmt: skip
+        sys.stdout.writelines(lines)
+        return 0
     if args.policy_command == "add":
+        effective = None
+        if args.effective:
+            import datetime as dt
+
+            try:
+                effective = dt.datetime.fromisoformat(args.effective)
+            except ValueError:
+                print(f"--effective {args.effective!r} is not a date such as 2026-12-01",
+                      file=sys.stderr)  # fmt: skip
+                return 2
         try:
             policy = load_policy(args.file)
         except PolicyError as error:
@@ -628,8 +686,11 @@ def run_policy(args: argparse.Namespace) -> int:
             print(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
             return 1
         text = Path(args.file).read_text(encoding="utf-8")
+        if effective is not None and effective.tzinfo is None:
+            effective = effective.replace(tzinfo=policy.timezone)
         digest = store.add_policy(text, name=policy.name, version=policy.version,
-                                  file=Path(args.file).name, author=args.author)  # fmt: skip
+                                  file=Path(args.file).name, author=args.author,
+                                  effective_from=effective)  # fmt: skip
         print(f"stored {policy.name} {policy.version or ''} as {digest}")
         return 0
     try:
