@@ -10,7 +10,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
@@ -130,6 +129,12 @@ def _parser() -> argparse.ArgumentParser:
         sub.add_argument("--db", default=DEFAULT_DB)
     policy.set_defaults(run=run_policy)
 
+    tui = commands.add_parser("tui", help="edit, check, test and simulate in the terminal")
+    tui.add_argument("file", nargs="?", help="a policy file to open (default: the first one)")
+    tui.add_argument("--folder", default="policies", help="where the policy files are")
+    tui.add_argument("--db", default="callqa-demo.db", help="history to simulate on")
+    tui.set_defaults(run=run_tui)
+
     demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
     demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
     demo.add_argument("--db", default="callqa-demo.db", help="the demo database (re-runs reuse it)")
@@ -228,17 +233,9 @@ def run_fmt(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file next to `path` and rename it over: never a half file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
-            out.write(text)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
+    from tui.files import write_atomically
+
+    write_atomically(path, text)
 
 
 # ------------------------------------------------------------------------ score
@@ -786,6 +783,23 @@ def _print_plan(plan: dict[str, object]) -> None:
             print(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
         for short in day["shortfalls"]:
             print(f"  SHORTFALL {short['why']}")
+
+
+# -------------------------------------------------------------------------- tui
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from policies import shipped_policies
+    from tui.app import CallqaApp
+
+    folder = Path(args.folder)
+    if args.file:
+        folder = Path(args.file).parent
+    if not folder.is_dir() or not any(folder.glob("*.policy")):
+        shipped = shipped_policies()
+        folder = shipped[0].parent if shipped else folder
+    CallqaApp(folder, args.db, Path(args.file) if args.file else None).run()
+    return 0
 
 
 # ------------------------------------------------------------------------- demo

@@ -1,0 +1,165 @@
+"""The TUI, driven as a user would: through the pilot (keys, clicks), never its methods."""
+
+from __future__ import annotations
+
+import asyncio
+import shutil
+from pathlib import Path
+
+import pytest
+from textual.widgets import DataTable, Static
+
+from tui.app import CallqaApp
+from tui.editor import PolicyEditor
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    target = tmp_path / "policies"
+    target.mkdir()
+    for path in POLICIES.glob("*.policy"):
+        shutil.copy(path, target / path.name)
+    return target
+
+
+def rows(app: CallqaApp, table_id: str) -> list[list[str]]:
+    table = app.query_one(f"#{table_id}", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+async def settle(app: CallqaApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await pilot.pause(0.5)
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_typing_a_mistake_shows_it_at_the_right_line(folder: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert rows(app, "problems") == []
+            editor = app.query_one(PolicyEditor)
+            editor.cursor_location = (35, 0)  # line 36: the threshold `value` line
+            await pilot.press("end", *"  x", "enter")
+            await settle(app, pilot)
+            problems = rows(app, "problems")
+            assert (problems and problems[0][0].startswith("36:")) or problems[0][0].startswith(
+                "37:"
+            )
+            assert "unsaved changes" in str(app.query_one("#status", Static).render())
+            await pilot.press("ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z")
+            await settle(app, pilot)
+
+    asyncio.run(scenario())
+
+
+def test_a_type_error_is_listed_and_selecting_it_moves_the_cursor(
+    folder: Path, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        policy = folder / "small.policy"
+        policy.write_text('policy "p" version "1" timezone "UTC"\n\nrubric r {\n  section s {\n'
+                          "    item a deduct 5 when call.duration > 60\n  }\n}\n", encoding="utf-8")  # fmt: skip
+        app = CallqaApp(folder, str(tmp_path / "h.db"), policy)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            [problem] = rows(app, "problems")
+            assert problem[0] == "5:26" and "cannot compare duration with number" in problem[2]
+            assert "write 60s" in problem[2]
+            await pilot.click("#problems")
+            await pilot.press("enter")
+            assert app.query_one(PolicyEditor).cursor_location == (4, 25)
+
+    asyncio.run(scenario())
+
+
+def test_f5_runs_the_tests(folder: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            results = rows(app, "tests")
+            assert len(results) == 8 and all(r[0] == "PASS" for r in results)
+            assert "8 passed, 0 failed" in str(app.query_one("#test-detail", Static).render())
+
+    asyncio.run(scenario())
+
+
+def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
+    folder: Path, tmp_path: Path
+) -> None:
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            editor = app.query_one(PolicyEditor)
+            text = editor.text
+            row = text.split("\n").index(next(line for line in text.split("\n")
+                                              if "complaints_month" in line))  # fmt: skip
+            column = text.split("\n")[row].index(">= 3") + 3
+            editor.selection = editor.selection.cursor((row, column))  # type: ignore[attr-defined]
+            await pilot.press("delete", "2")
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            counts = {r[0]: r for r in rows(app, "simulation")}
+            before, after = (
+                int(counts["action: off_floor_retraining"][1]),
+                int(counts["action: off_floor_retraining"][2]),
+            )
+            assert after > before
+            assert "outcome(s) changed" in str(app.query_one("#sim-detail", Static).render())
+
+    asyncio.run(scenario())
+
+
+def test_ctrl_s_saves_to_disk_and_quit_asks_first(folder: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        path = folder / "standard.policy"
+        app = CallqaApp(folder, str(tmp_path / "h.db"), path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("ctrl+home", *"# 注释", "enter")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "Confirm"
+            await pilot.press("n")
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert path.read_text(encoding="utf-8").startswith("# 注释\n")
+            await pilot.press("ctrl+q")
+            await pilot.pause()
+        assert app.return_code == 0 or app.return_code is None
+
+    asyncio.run(scenario())
+
+
+def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("ctrl+home", *"oops", "enter")
+            await settle(app, pilot)
+            await pilot.press("f7")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ != "Confirm"
+            await pilot.press("ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z")
+            await settle(app, pilot)
+            await pilot.press("f7")
+            await settle(app, pilot)
+            assert app.screen.__class__.__name__ == "Confirm"
+            await pilot.press("y")
+            await settle(app, pilot)
+        from engine.store import Store
+
+        store = Store(tmp_path / "h.db")
+        active = store.active_policy()
+        assert active is not None and active.file == "standard.policy"
+
+    asyncio.run(scenario())

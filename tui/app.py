@@ -1,0 +1,424 @@
+"""`callqa tui`: edit, check, test and simulate policies in the terminal.
+
+Workers do the slow parts (checking after a pause in typing, tests, simulation) in
+threads, and post their results back; the editor never waits for them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import (
+    DataTable,
+    Footer,
+    Header,
+    Label,
+    ListItem,
+    ListView,
+    ProgressBar,
+    Static,
+    TabbedContent,
+    TabPane,
+)
+
+from dsl.check import check_text
+from dsl.diagnostics import Diagnostic, PolicyError
+from engine import load_policy
+from engine.policy import Policy
+from tui.editor import PolicyEditor
+from tui.files import write_atomically
+from tui.screens import Confirm, Help
+
+CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
+
+
+class CallqaApp(App[None]):
+    TITLE = "callqa"
+    CSS = """
+    #files { width: 28; border-right: solid $primary-darken-2; }
+    #main { width: 1fr; }
+    #editor { height: 1fr; min-height: 8; }
+    #panels { height: 16; }
+    #status { height: 1; padding: 0 1; background: $boost; }
+    DataTable { height: 1fr; }
+    #sim-progress { height: 1; }
+    .detail { height: auto; max-height: 8; padding: 0 1; }
+    """
+    BINDINGS = [
+        # priority: the editor has its own f6/f7 (select line/all); ours win
+        Binding("ctrl+s", "save", "save", id="save", priority=True),
+        Binding("f5", "run_tests", "tests", id="tests", priority=True),
+        Binding("f6", "simulate", "simulate", id="simulate", priority=True),
+        Binding("f7", "activate", "activate", id="activate", priority=True),
+        Binding("f8", "sampling_plan", "sampling", id="sampling", priority=True),
+        Binding("f1", "help", "help", id="help"),
+        Binding("ctrl+o", "focus_files", "files", show=False),
+        Binding("ctrl+e", "focus_editor", "editor", show=False),
+        Binding("ctrl+q", "quit_safely", "quit", id="quit", priority=True),
+    ]
+
+    def __init__(self, folder: Path, db: str = "callqa-demo.db", file: Path | None = None) -> None:
+        super().__init__()
+        self.folder = folder
+        self.db = db
+        self.path: Path | None = file
+        self.saved_text = ""
+        self.problems: list[Diagnostic] = []
+        self._check_timer: Timer | None = None
+
+    # ------------------------------------------------------------------ layout
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Horizontal():
+            yield ListView(*self._file_items(), id="files")
+            with Vertical(id="main"):
+                yield PolicyEditor(id="editor")
+                yield Static("", id="status")
+                with TabbedContent(id="panels"):
+                    with TabPane("Problems", id="problems-tab"):
+                        yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
+                    with TabPane("Tests", id="tests-tab"):
+                        yield DataTable(id="tests", cursor_type="row")
+                        yield Static("", id="test-detail", classes="detail")
+                    with TabPane("Simulation", id="simulation-tab"):
+                        yield ProgressBar(id="sim-progress", show_eta=False)
+                        yield DataTable(id="simulation", cursor_type="row")
+                        yield Static("", id="sim-detail", classes="detail")
+                    with TabPane("Sampling", id="sampling-tab"):
+                        yield DataTable(id="sampling", cursor_type="row")
+        yield Footer()
+
+    def _file_items(self) -> Iterable[ListItem]:
+        for path in sorted(self.folder.glob("*.policy")):
+            item = ListItem(Label(path.name))
+            item.path = path  # type: ignore[attr-defined]
+            yield item
+
+    def on_mount(self) -> None:
+        self.query_one("#problems", DataTable).add_columns("line:col", "severity", "message")
+        self.query_one("#tests", DataTable).add_columns("result", "test", "where")
+        self.query_one("#simulation", DataTable).add_columns(
+            "decision", "before", "after", "change"
+        )
+        self.query_one("#sampling", DataTable).add_columns("day", "agent", "call", "why")
+        if self.path is None:
+            first = next(iter(sorted(self.folder.glob("*.policy"))), None)
+            self.path = first
+        if self.path is not None:
+            self.open_file(self.path)
+        self.query_one(PolicyEditor).focus()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for name, title, help_text in (
+            ("save", "Save", "save the file (errors: saved as a draft)"),
+            ("run_tests", "Run tests", "run the policy's test blocks"),
+            ("simulate", "Simulate", "the buffer against the active version"),
+            ("activate", "Activate", "record this version as active (clean and tested)"),
+            ("sampling_plan", "Sampling plan", "the last day's published sample"),
+            ("help", "Help", "keys and what they do"),
+        ):
+            yield SystemCommand(title, help_text, getattr(self, f"action_{name}"))
+
+    # -------------------------------------------------------------- files, save
+
+    def open_file(self, path: Path) -> None:
+        text = path.read_text(encoding="utf-8")
+        self.path = path
+        self.saved_text = text
+        editor = self.query_one(PolicyEditor)
+        editor.load_text(text)
+        self.sub_title = path.name
+        self.check_buffer(text)
+
+    @on(ListView.Selected, "#files")
+    def _file_chosen(self, event: ListView.Selected) -> None:
+        path: Path = event.item.path  # type: ignore[attr-defined]
+        if self.dirty:
+
+            def answer(discard: bool | None) -> None:
+                if discard:
+                    self.open_file(path)
+
+            self.push_screen(Confirm(f"{self.path.name if self.path else 'The buffer'} has "
+                                     "unsaved changes. Discard them?", "Discard", "Keep"), answer)  # fmt: skip
+            return
+        self.open_file(path)
+
+    @property
+    def dirty(self) -> bool:
+        return self.query_one(PolicyEditor).text != self.saved_text
+
+    def action_save(self) -> None:
+        if self.path is None:
+            self.notify("no file is open", severity="warning")
+            return
+        text = self.query_one(PolicyEditor).text
+        write_atomically(self.path, text)
+        self.saved_text = text
+        errors = [d for d in self.problems if d.is_error]
+        if errors:
+            self.notify(f"saved {self.path.name} as a draft: {len(errors)} error(s) to fix "
+                        "before it can be activated", severity="warning")  # fmt: skip
+        else:
+            self.notify(f"saved {self.path.name}")
+        self._status()
+
+    def action_quit_safely(self) -> None:
+        if not self.dirty:
+            self.exit()
+            return
+
+        def answer(quit_anyway: bool | None) -> None:
+            if quit_anyway:
+                self.exit()
+
+        self.push_screen(Confirm("There are unsaved changes. Quit without saving?",
+                                 "Quit", "Stay"), answer)  # fmt: skip
+
+    # ------------------------------------------------------ live diagnostics
+
+    @on(PolicyEditor.Changed)
+    def _edited(self) -> None:
+        if self._check_timer is not None:
+            self._check_timer.stop()
+        text = self.query_one(PolicyEditor).text
+        self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_buffer(text))
+        self._status()
+
+    @work(exclusive=True, group="check", thread=True)
+    def check_buffer(self, text: str) -> None:
+        name = self.path.name if self.path else "<buffer>"
+        _, diagnostics = check_text(text, name)
+        self.call_from_thread(self._show_problems, diagnostics)
+
+    def _show_problems(self, diagnostics: list[Diagnostic]) -> None:
+        self.problems = diagnostics
+        table = self.query_one("#problems", DataTable)
+        table.clear()
+        for index, d in enumerate(diagnostics):
+            message = d.message + (f" — try: {d.hint}" if d.hint else "")
+            table.add_row(f"{d.line}:{d.col}", d.severity.value, message, key=str(index))
+        self.query_one(PolicyEditor).show_problems(diagnostics)
+        self._status()
+
+    @on(DataTable.RowSelected, "#problems")
+    def _go_to_problem(self, event: DataTable.RowSelected) -> None:
+        problem = self.problems[int(str(event.row_key.value))]
+        editor = self.query_one(PolicyEditor)
+        editor.cursor_location = (problem.line - 1, problem.col - 1)
+        editor.focus()
+
+    def _status(self) -> None:
+        errors = sum(d.is_error for d in self.problems)
+        warnings = len(self.problems) - errors
+        state = "unsaved changes" if self.dirty else "saved"
+        verdict = "clean" if not errors else f"{errors} error(s)"
+        self.query_one("#status", Static).update(
+            f"{self.path.name if self.path else '<no file>'} · {state} · {verdict}, "
+            f"{warnings} warning(s) · F1 help"
+        )
+
+    def _buffer_policy(self) -> Policy | None:
+        try:
+            return load_policy(text=self.query_one(PolicyEditor).text,
+                               file=self.path.name if self.path else "<buffer>")  # fmt: skip
+        except PolicyError as error:
+            self.notify(f"the policy has {len(error.diagnostics)} problem(s): see Problems",
+                        severity="error")  # fmt: skip
+            self.query_one(TabbedContent).active = "problems-tab"
+            return None
+
+    # ------------------------------------------------------------------ tests
+
+    def action_run_tests(self) -> None:
+        policy = self._buffer_policy()
+        if policy is not None:
+            self.query_one(TabbedContent).active = "tests-tab"
+            self.run_tests(policy)
+
+    @work(exclusive=True, group="tests", thread=True)
+    def run_tests(self, policy: Policy) -> None:
+        from engine.policy_tests import run_policy_tests
+
+        results = run_policy_tests(policy)
+        self.call_from_thread(self._show_tests, results)
+
+    def _show_tests(self, results: list[Any]) -> None:
+        table = self.query_one("#tests", DataTable)
+        table.clear()
+        for result in results:
+            table.add_row("PASS" if result.passed else "FAIL", result.name, result.location)
+        failed = [r for r in results if not r.passed]
+        detail = "\n".join(f for r in failed for f in r.failures) if failed else ""
+        summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
+        self.query_one("#test-detail", Static).update(f"{summary}\n{detail}".strip())
+        self.notify(summary, severity="error" if failed else "information")
+
+    # ------------------------------------------------------------- simulation
+
+    def action_simulate(self) -> None:
+        policy = self._buffer_policy()
+        if policy is not None:
+            self.query_one(TabbedContent).active = "simulation-tab"
+            self.simulate(policy)
+
+    @work(exclusive=True, group="simulate", thread=True)
+    def simulate(self, policy: Policy) -> None:
+        from engine.demo_data import demo_events
+        from engine.events import parse_event
+        from engine.simulate import simulate
+        from engine.store import Store
+
+        store = Store(self.db)
+        if store.count_events() == 0:
+            store.add_events([parse_event(e) for e in demo_events(days=56)], source="demo")
+        active = store.active_policy()
+        if active is not None:
+            against = load_policy(text=active.text, file=active.file)
+            label = f"active {active.hash[:8]}"
+        elif self.path is not None and self.path.exists():
+            against = load_policy(self.path, file=self.path.name)
+            label = f"{self.path.name} on disk"
+        else:
+            against, label = policy, "itself"
+        total = store.count_events()
+        self.call_from_thread(self.query_one("#sim-progress", ProgressBar).update,
+                              total=total, progress=0)  # fmt: skip
+
+        def progress(done: int) -> None:
+            self.call_from_thread(
+                self.query_one("#sim-progress", ProgressBar).update, progress=done
+            )
+
+        report = simulate(policy, against, store.events(), progress=progress).to_dict()
+        store.close()
+        self.call_from_thread(self._show_simulation, report, label)
+
+    def _show_simulation(self, report: dict[str, Any], against: str) -> None:
+        self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
+        table = self.query_one("#simulation", DataTable)
+        table.clear()
+        for label, row in report["counts"].items():
+            delta = row["after"] - row["before"]
+            table.add_row(label, str(row["before"]), str(row["after"]),
+                          f"{delta:+d}" if delta else "")  # fmt: skip
+        grades = report["grades"]
+        chart = _grade_chart(grades["before"], grades["after"])
+        changed = report["changed"]
+        lines = [f"{report['events']:,} events vs {against}: {len(changed)} outcome(s) changed"]
+        for row in changed[:6]:
+            before = row["before"][0] if row["before"] else "(not decided)"
+            after = row["after"][0] if row["after"] else "(not decided)"
+            lines.append(f"• {row['kind']} {row['action'] or ''} {row['subject']}: "
+                         f"before {before} | after {after}")  # fmt: skip
+        self.query_one("#sim-detail", Static).update("\n".join([*lines, chart]).strip())
+
+    # ------------------------------------------------------------- activation
+
+    def action_activate(self) -> None:
+        if self.path is None:
+            return
+        if any(d.is_error for d in self.problems):
+            self.notify("a policy with errors can be saved as a draft, not activated",
+                        severity="error")  # fmt: skip
+            return
+        policy = self._buffer_policy()
+        if policy is None:
+            return
+        from engine.policy_tests import run_policy_tests
+
+        failed = [r for r in run_policy_tests(policy) if not r.passed]
+        if failed:
+            self.notify(f"not activated: {len(failed)} test(s) fail (F5 shows them)",
+                        severity="error")  # fmt: skip
+            return
+
+        def answer(yes: bool | None) -> None:
+            if yes:
+                self._activate(policy)
+
+        self.push_screen(Confirm(f"Activate {policy.name} {policy.version or ''}? It will judge "
+                                 "all new events.", "Activate", "Cancel"), answer)  # fmt: skip
+
+    def _activate(self, policy: Policy) -> None:
+        from engine.store import Store
+
+        text = self.query_one(PolicyEditor).text
+        if self.dirty and self.path is not None:
+            self.action_save()
+        store = Store(self.db)
+        digest = store.add_policy(text, name=policy.name, version=policy.version,
+                                  file=self.path.name if self.path else "<buffer>",
+                                  author="tui")  # fmt: skip
+        store.activate(digest, by="tui")
+        store.close()
+        self.notify(f"activated {policy.name} ({digest})")
+
+    # ---------------------------------------------------------------- sampling
+
+    def action_sampling_plan(self) -> None:
+        policy = self._buffer_policy()
+        if policy is not None:
+            self.query_one(TabbedContent).active = "sampling-tab"
+            self.sampling_plan(policy)
+
+    @work(exclusive=True, group="sampling", thread=True)
+    def sampling_plan(self, policy: Policy) -> None:
+        from engine.sample_plan import build_plan
+        from engine.store import Store
+
+        store = Store(self.db)
+        span = store.time_span()
+        events = [e for e in store.events() if e.get("kind") in ("call", "agent_status")]
+        store.close()
+        if span is None:
+            self.call_from_thread(self.notify, "no calls in the database yet", severity="warning")
+            return
+        day = span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)
+        plan = build_plan(policy, events, day.isoformat(), [])
+        self.call_from_thread(self._show_plan, plan)
+
+    def _show_plan(self, plan: dict[str, Any]) -> None:
+        table = self.query_one("#sampling", DataTable)
+        table.clear()
+        for day in plan["days"]:
+            for pick in day["picks"]:
+                table.add_row(day["day"], pick["agent"], pick["call"], pick["why"])
+            for short in day["shortfalls"]:
+                table.add_row(day["day"], short["agent"], "SHORTFALL", short["why"])
+
+    # ------------------------------------------------------------------ misc
+
+    def action_help(self) -> None:
+        self.push_screen(Help())
+
+    def action_focus_files(self) -> None:
+        self.query_one("#files", ListView).focus()
+
+    def action_focus_editor(self) -> None:
+        self.query_one(PolicyEditor).focus()
+
+
+def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:
+    """A small bar chart of the grade distribution before and after."""
+    grades = sorted(set(before) | set(after))
+    if not grades:
+        return ""
+    peak = max([*before.values(), *after.values(), 1])
+    rows = ["grades (before ▓ / after █):"]
+    for grade in grades:
+        b, a = before.get(grade, 0), after.get(grade, 0)
+        rows.append(f"{grade:<6} {'▓' * round(20 * b / peak):<20} {b:>5}")
+        rows.append(f"{'':<6} {'█' * round(20 * a / peak):<20} {a:>5}")
+    return "\n".join(rows)

@@ -1,0 +1,65 @@
+"""The policy editor: a TextArea that highlights the policy language and underlines the
+spans the checker complains about."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from rich.style import Style
+from textual.widgets import TextArea
+from textual.widgets.text_area import TextAreaTheme
+
+from dsl.diagnostics import Diagnostic
+from tui.highlight import highlight_lines
+
+_BASE = TextAreaTheme.get_builtin_theme("monokai")
+assert _BASE is not None
+THEME = dataclasses.replace(
+    _BASE,
+    name="callqa",
+    syntax_styles={
+        **_BASE.syntax_styles,
+        "error": Style(color="#ff5f5f", underline=True),
+        "warning": Style(color="#ffd75f", underline=True),
+    },
+)
+
+
+class PolicyEditor(TextArea):
+    """Edits a `.policy` file. `problems` is set by the app after each check."""
+
+    def __init__(self, text: str = "", **kwargs: object) -> None:
+        super().__init__(
+            text,
+            show_line_numbers=True,
+            tab_behavior="indent",
+            soft_wrap=False,
+            **kwargs,  # type: ignore[arg-type]
+        )
+        self.problems: list[Diagnostic] = []
+
+    def on_mount(self) -> None:
+        self.register_theme(THEME)
+        self.theme = "callqa"
+
+    def show_problems(self, problems: list[Diagnostic]) -> None:
+        self.problems = problems
+        self._build_highlight_map()
+        self.refresh()
+
+    def _build_highlight_map(self) -> None:
+        self._line_cache.clear()
+        highlights = self._highlights
+        highlights.clear()
+        lines = self.text.split("\n")
+        for row, spans in highlight_lines(lines).items():
+            highlights[row].extend(spans)
+        for problem in getattr(self, "problems", []):
+            row = problem.line - 1
+            if not 0 <= row < len(lines):
+                continue
+            line = lines[row]
+            start = len(line[: problem.col - 1].encode("utf-8"))
+            end_col = problem.end_col if problem.end_line == problem.line else len(line) + 1
+            end = len(line[: max(end_col, problem.col + 1) - 1].encode("utf-8"))
+            highlights[row].append((start, end, "error" if problem.is_error else "warning"))
