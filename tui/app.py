@@ -9,11 +9,11 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
@@ -53,7 +53,7 @@ class CallqaApp(App[None]):
     #sim-progress { height: 1; }
     .detail { height: auto; max-height: 8; padding: 0 1; }
     """
-    BINDINGS = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the editor has its own f6/f7 (select line/all); ours win
         Binding("ctrl+s", "save", "save", id="save", priority=True),
         Binding("f5", "run_tests", "tests", id="tests", priority=True),
@@ -150,8 +150,9 @@ class CallqaApp(App[None]):
                 if discard:
                     self.open_file(path)
 
-            self.push_screen(Confirm(f"{self.path.name if self.path else 'The buffer'} has "
-                                     "unsaved changes. Discard them?", "Discard", "Keep"), answer)  # fmt: skip
+            name = self.path.name if self.path else "The buffer"
+            question = f"{name} has unsaved changes. Discard them?"
+            self.push_screen(Confirm(question, "Discard", "Keep"), answer)
             return
         self.open_file(path)
 
