@@ -107,6 +107,8 @@ def highlight_lines(lines: list[str]) -> Highlights:
         for match in TOKEN.finditer(line):
             kind = match.lastgroup
             if kind == "word":
+                if match.start() and line[match.start() - 1] == ".":
+                    continue  # a part of a field name (`call.start`), not a keyword
                 text = match.group()
                 if text in ("true", "false"):
                     kind = "boolean"

@@ -1,0 +1,61 @@
+"""Snapshot tests of the TUI's main screens (pytest-textual-snapshot, fixed size)."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tui.app import CallqaApp
+from tui.editor import PolicyEditor
+
+POLICIES = Path(__file__).resolve().parent.parent / "policies"
+
+
+@pytest.fixture
+def app(tmp_path: Path) -> CallqaApp:
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    for path in POLICIES.glob("*.policy"):
+        shutil.copy(path, folder / path.name)
+    return CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+
+
+async def _ready(pilot: Any) -> None:
+    pilot.app.query_one(PolicyEditor).cursor_blink = False
+    await pilot.pause(0.5)
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+def test_main_screen(app: CallqaApp, snap_compare: Any) -> None:
+    assert snap_compare(app, terminal_size=(130, 42), run_before=_ready)
+
+
+def test_problems_panel_with_a_mistake(app: CallqaApp, snap_compare: Any) -> None:
+    async def mistake(pilot: Any) -> None:
+        await _ready(pilot)
+        await pilot.press("ctrl+home", *"oops ", "enter")
+        await _ready(pilot)
+
+    assert snap_compare(app, terminal_size=(130, 42), run_before=mistake)
+
+
+def test_tests_panel(app: CallqaApp, snap_compare: Any) -> None:
+    async def tests(pilot: Any) -> None:
+        await _ready(pilot)
+        await pilot.press("f5")
+        await _ready(pilot)
+
+    assert snap_compare(app, terminal_size=(130, 42), run_before=tests)
+
+
+def test_help_screen(app: CallqaApp, snap_compare: Any) -> None:
+    async def help_screen(pilot: Any) -> None:
+        await _ready(pilot)
+        await pilot.press("f1")
+        await pilot.pause()
+
+    assert snap_compare(app, terminal_size=(130, 42), run_before=help_screen)
