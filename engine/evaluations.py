@@ -10,7 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -41,8 +41,9 @@ def read_evaluations(path: str | Path) -> Iterator[Row | RowError]:
         yield from read_csv(text)
 
 
-def read_jsonl(text: str) -> Iterator[Row | RowError]:
-    for number, line in enumerate(text.splitlines(), start=1):
+def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
+    lines = text.splitlines() if isinstance(text, str) else text
+    for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         try:
@@ -88,11 +89,15 @@ def read_csv(text: str) -> Iterator[Row | RowError]:
 def read_records(path: str | Path) -> Iterator[Row | RowError]:
     """Rows of a `.csv` or `.jsonl` file as flat dicts (for events: one column a field)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
-    if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
-        yield from read_jsonl(text)
-        return
-    reader = csv.reader(io.StringIO(text, newline=""))
+    with path.open(encoding="utf-8-sig", newline="") as handle:  # streamed, not read whole
+        if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
+            yield from read_jsonl(handle)
+        else:
+            yield from _csv_records(handle)
+
+
+def _csv_records(handle: Iterable[str]) -> Iterator[Row | RowError]:
+    reader = csv.reader(handle)
     header: list[str] | None = None
     for row in reader:
         if header is None:

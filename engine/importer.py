@@ -123,10 +123,21 @@ def import_file(
 ) -> ImportReport:
     report = ImportReport()
     mappings = load_mapping(mapping_path) if mapping_path else [EventMapping("", {})]
-    events = list(rows_to_events(read_records(path), mappings, zone, report))
-    counts = store.add_events(events, source=Path(path).name)
-    report.kept, report.duplicates = counts.kept, counts.duplicates
+    batch: list[Any] = []
+    for event in rows_to_events(read_records(path), mappings, zone, report):
+        batch.append(event)
+        if len(batch) == 5000:  # stream: memory stays flat however large the file
+            _flush(store, batch, Path(path).name, report)
+    _flush(store, batch, Path(path).name, report)
     return report
+
+
+def _flush(store: Store, batch: list[Any], source: str, report: ImportReport) -> None:
+    if batch:
+        counts = store.add_events(batch, source=source)
+        report.kept += counts.kept
+        report.duplicates += counts.duplicates
+        batch.clear()
 
 
 def _selected(record: Mapping[str, Any], mapping: EventMapping) -> bool:
