@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from functools import lru_cache
 
 KEYWORDS = frozenset(
     [
@@ -101,24 +102,33 @@ Highlights = dict[int, list[tuple[int, int | None, str]]]
 def highlight_lines(lines: list[str]) -> Highlights:
     out: Highlights = defaultdict(list)
     for row, line in enumerate(lines):
-        if not line:
-            continue
-        encoded_upto = _ByteOffsets(line)
-        for match in TOKEN.finditer(line):
-            kind = match.lastgroup
-            if kind == "word":
-                if match.start() and line[match.start() - 1] == ".":
-                    continue  # a part of a field name (`call.start`), not a keyword
-                text = match.group()
-                if text in ("true", "false"):
-                    kind = "boolean"
-                elif text in KEYWORDS:
-                    kind = "keyword"
-                else:
-                    continue
-            assert kind is not None
-            out[row].append((encoded_upto(match.start()), encoded_upto(match.end()), kind))
+        if line:
+            spans = _line_spans(line)
+            if spans:
+                out[row].extend(spans)
     return out
+
+
+@lru_cache(maxsize=20_000)
+def _line_spans(line: str) -> tuple[tuple[int, int | None, str], ...]:
+    """One line's highlights; cached, so a keystroke re-lexes only the line it changed."""
+    spans: list[tuple[int, int | None, str]] = []
+    encoded_upto = _ByteOffsets(line)
+    for match in TOKEN.finditer(line):
+        kind = match.lastgroup
+        if kind == "word":
+            if match.start() and line[match.start() - 1] == ".":
+                continue  # a part of a field name (`call.start`), not a keyword
+            text = match.group()
+            if text in ("true", "false"):
+                kind = "boolean"
+            elif text in KEYWORDS:
+                kind = "keyword"
+            else:
+                continue
+        assert kind is not None
+        spans.append((encoded_upto(match.start()), encoded_upto(match.end()), kind))
+    return tuple(spans)
 
 
 class _ByteOffsets:
