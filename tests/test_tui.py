@@ -163,3 +163,48 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
         assert active is not None and active.file == "standard.policy"
 
     asyncio.run(scenario())
+
+
+def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(folder: Path, tmp_path: Path) -> None:
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")  # fills the demo database on first use
+            await settle(app, pilot)
+            await pilot.click("#--content-tab-sampling-tab")
+            await pilot.click("#sample-period")
+            await pilot.press(*"2026-11-03")
+            await pilot.press("f8")
+            await settle(app, pilot)
+            plan = rows(app, "sampling")
+            assert plan and all(row[0] == "2026-11-03" for row in plan)
+            assert any("2nd eligible call" in row[3] for row in plan)
+            await pilot.click("#export-plan")
+            await pilot.pause()
+            exported = folder / "sampling-plan-2026-11-03.json"
+            assert exported.exists() and "2026-11-03" in exported.read_text(encoding="utf-8")
+
+    asyncio.run(scenario())
+
+
+def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: Path) -> None:
+    from engine.store import Store
+
+    db = tmp_path / "h.db"
+    store = Store(db)
+    text = (folder / "center.policy").read_text(encoding="utf-8")
+    store.activate(store.add_policy(text, name="中心", version="1", file="center.policy", author="王"), by="李")
+    store.close()
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(db), folder / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("ctrl+o", "down", "down", "down", "enter")
+            await settle(app, pilot)
+            editor = app.query_one(PolicyEditor)
+            assert editor.read_only and editor.text == text
+            assert "read-only" in app.sub_title
+
+    asyncio.run(scenario())

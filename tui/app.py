@@ -18,9 +18,11 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
+    Button,
     DataTable,
     Footer,
     Header,
+    Input,
     Label,
     ListItem,
     ListView,
@@ -50,7 +52,11 @@ class CallqaApp(App[None]):
     #panels { height: 16; }
     #status { height: 1; padding: 0 1; background: $boost; }
     DataTable { height: 1fr; }
-    #sim-progress { height: 1; }
+    #sim-progress { width: 1fr; margin-left: 2; }
+    .controls { height: 1; }
+    .controls Input { width: 24; height: 1; border: none; padding: 0 1; }
+    .controls Button { height: 1; min-width: 14; border: none; margin-left: 2; }
+    .version { color: $text-muted; }
     .detail { height: auto; max-height: 8; padding: 0 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -73,6 +79,7 @@ class CallqaApp(App[None]):
         self.path: Path | None = file
         self.saved_text = ""
         self.problems: list[Diagnostic] = []
+        self.plan: dict[str, Any] | None = None
         self._check_timer: Timer | None = None
 
     # ------------------------------------------------------------------ layout
@@ -91,10 +98,19 @@ class CallqaApp(App[None]):
                         yield DataTable(id="tests", cursor_type="row")
                         yield Static("", id="test-detail", classes="detail")
                     with TabPane("Simulation", id="simulation-tab"):
-                        yield ProgressBar(id="sim-progress", show_eta=False)
+                        with Horizontal(classes="controls"):
+                            yield Label("from ")
+                            yield Input(placeholder="2026-11-01 (all)", id="sim-from")
+                            yield Label(" to ")
+                            yield Input(placeholder="2026-12-01 (all)", id="sim-to")
+                            yield ProgressBar(id="sim-progress", show_eta=False)
                         yield DataTable(id="simulation", cursor_type="row")
                         yield Static("", id="sim-detail", classes="detail")
                     with TabPane("Sampling", id="sampling-tab"):
+                        with Horizontal(classes="controls"):
+                            yield Label("day or week ")
+                            yield Input(placeholder="2026-11-02 or 2026-W45", id="sample-period")
+                            yield Button("Export plan", id="export-plan")
                         yield DataTable(id="sampling", cursor_type="row")
         yield Footer()
 
@@ -102,6 +118,26 @@ class CallqaApp(App[None]):
         for path in sorted(self.folder.glob("*.policy")):
             item = ListItem(Label(path.name))
             item.path = path  # type: ignore[attr-defined]
+            yield item
+        yield from self._version_items()
+
+    def _version_items(self) -> Iterable[ListItem]:
+        """Versions recorded in the store (newest activation first), opened read-only."""
+        if "://" not in self.db and not Path(self.db).exists():
+            return
+        from engine.store import Store
+
+        try:
+            store = Store(self.db)
+            history = store.history()
+            store.close()
+        except Exception:  # a broken database must not stop the editor from opening
+            return
+        for activation, version in reversed(history[-8:]):
+            label = f"{version.hash[:8]} {version.file} {activation.activated_utc:%m-%d %H:%M}"
+            item = ListItem(Label(label), classes="version")
+            item.version_text = version.text  # type: ignore[attr-defined]
+            item.version_name = f"{version.file} ({version.hash[:8]})"  # type: ignore[attr-defined]
             yield item
 
     def on_mount(self) -> None:
@@ -137,12 +173,16 @@ class CallqaApp(App[None]):
         self.path = path
         self.saved_text = text
         editor = self.query_one(PolicyEditor)
+        editor.read_only = False
         editor.load_text(text)
         self.sub_title = path.name
         self.check_buffer(text)
 
     @on(ListView.Selected, "#files")
     def _file_chosen(self, event: ListView.Selected) -> None:
+        if hasattr(event.item, "version_text"):
+            self._show_version(event.item.version_text, event.item.version_name)  # type: ignore[attr-defined]
+            return
         path: Path = event.item.path  # type: ignore[attr-defined]
         if self.dirty:
 
@@ -155,6 +195,20 @@ class CallqaApp(App[None]):
             self.push_screen(Confirm(question, "Discard", "Keep"), answer)
             return
         self.open_file(path)
+
+    def _show_version(self, text: str, name: str) -> None:
+        """A stored version is shown read-only; copy from it into a file to change it."""
+        editor = self.query_one(PolicyEditor)
+        if self.dirty:
+            self.notify("save or undo your changes before viewing a stored version",
+                        severity="warning")  # fmt: skip
+            return
+        self.path = None
+        self.saved_text = text
+        editor.load_text(text)
+        editor.read_only = True
+        self.sub_title = f"{name} (stored version, read-only)"
+        self.check_buffer(text)
 
     @property
     def dirty(self) -> bool:
@@ -270,12 +324,27 @@ class CallqaApp(App[None]):
 
     def action_simulate(self) -> None:
         policy = self._buffer_policy()
-        if policy is not None:
-            self.query_one(TabbedContent).active = "simulation-tab"
-            self.simulate(policy)
+        if policy is None:
+            return
+        self.query_one(TabbedContent).active = "simulation-tab"
+        bounds = []
+        for field_id in ("#sim-from", "#sim-to"):
+            text = self.query_one(field_id, Input).value.strip()
+            if not text:
+                bounds.append(None)
+                continue
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                self.notify(f"{text!r} is not a date such as 2026-11-01", severity="error")
+                return
+            bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone))
+        self.simulate(policy, bounds[0], bounds[1])
 
     @work(exclusive=True, group="simulate", thread=True)
-    def simulate(self, policy: Policy) -> None:
+    def simulate(
+        self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> None:
         from engine.demo_data import demo_events
         from engine.events import parse_event
         from engine.simulate import simulate
@@ -302,7 +371,8 @@ class CallqaApp(App[None]):
                 self.query_one("#sim-progress", ProgressBar).update, progress=done
             )
 
-        report = simulate(policy, against, store.events(), progress=progress).to_dict()
+        events = store.events(start, end)
+        report = simulate(policy, against, events, until=end, progress=progress).to_dict()
         store.close()
         self.call_from_thread(self._show_simulation, report, label)
 
@@ -329,6 +399,8 @@ class CallqaApp(App[None]):
 
     def action_activate(self) -> None:
         if self.path is None:
+            self.notify("only a policy file can be activated (this is a stored version)",
+                        severity="warning")  # fmt: skip
             return
         if any(d.is_error for d in self.problems):
             self.notify("a policy with errors can be saved as a draft, not activated",
@@ -376,7 +448,7 @@ class CallqaApp(App[None]):
 
     @work(exclusive=True, group="sampling", thread=True)
     def sampling_plan(self, policy: Policy) -> None:
-        from engine.sample_plan import build_plan
+        from engine.sample_plan import build_plan, period_days
         from engine.store import Store
 
         store = Store(self.db)
@@ -386,11 +458,30 @@ class CallqaApp(App[None]):
         if span is None:
             self.call_from_thread(self.notify, "no calls in the database yet", severity="warning")
             return
-        day = span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)
-        plan = build_plan(policy, events, day.isoformat(), [])
+        period = self.query_one("#sample-period", Input).value.strip()
+        if not period:
+            period = (span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)).isoformat()
+        try:
+            period_days(period)
+        except ValueError as error:
+            self.call_from_thread(self.notify, str(error), severity="error")
+            return
+        plan = build_plan(policy, events, period, [])
         self.call_from_thread(self._show_plan, plan)
 
+    @on(Button.Pressed, "#export-plan")
+    def _export_plan(self) -> None:
+        import json
+
+        if self.plan is None:
+            self.notify("make a plan first: f8", severity="warning")
+            return
+        target = self.folder / f"sampling-plan-{self.plan['period']}.json"
+        write_atomically(target, json.dumps(self.plan, ensure_ascii=False, indent=2) + "\n")
+        self.notify(f"exported {target.name} (check it with: callqa sample --verify)")
+
     def _show_plan(self, plan: dict[str, Any]) -> None:
+        self.plan = plan
         table = self.query_one("#sampling", DataTable)
         table.clear()
         for day in plan["days"]:
