@@ -49,7 +49,7 @@ class CallqaApp(App[None]):
     #files { width: 28; border-right: solid $primary-darken-2; }
     #main { width: 1fr; }
     #editor { height: 1fr; min-height: 8; }
-    #panels { height: 16; }
+    #panels { height: 45%; min-height: 12; }
     #status { height: 1; padding: 0 1; background: $boost; }
     DataTable { height: 1fr; }
     #sim-progress { width: 1fr; margin-left: 2; }
