@@ -58,24 +58,14 @@ def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
 
 
 def read_csv(text: str) -> Iterator[Row | RowError]:
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header: list[str] | None = None
-    for row in reader:
-        number = reader.line_num
-        if header is None:
-            header = [cell.strip() for cell in row]
-            continue
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) != len(header):
-            yield RowError(number, f"has {len(row)} cells but the header has {len(header)} columns")
+    """CSV rows as evaluations: `id`, dotted columns are facts, the others answers."""
+    for row in _csv_records(io.StringIO(text, newline="")):
+        if isinstance(row, RowError):
+            yield row
             continue
         evaluation: dict[str, Any] = {}
         answers: dict[str, Any] = {}
-        for name, cell in zip(header, row, strict=True):
-            value = cell.strip()
-            if value == "":
-                continue
+        for name, value in row.evaluation.items():
             if name == "id":
                 evaluation["id"] = value
             elif "." in name:
@@ -83,7 +73,7 @@ def read_csv(text: str) -> Iterator[Row | RowError]:
             else:
                 answers[name] = value
         evaluation["answers"] = answers
-        yield Row(number, evaluation)
+        yield Row(row.number, evaluation)
 
 
 def read_records(path: str | Path) -> Iterator[Row | RowError]:

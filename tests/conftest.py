@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 
 import pytest
@@ -21,3 +22,13 @@ POLICIES = ROOT / "policies"
 @pytest.fixture
 def policies_dir() -> Path:
     return POLICIES
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    """A copy of the shipped policies that a test may edit."""
+    target = tmp_path / "policies"
+    target.mkdir()
+    for path in POLICIES.glob("*.policy"):
+        shutil.copy(path, target / path.name)
+    return target

@@ -3,25 +3,14 @@
 from __future__ import annotations
 
 import asyncio
-import shutil
 from pathlib import Path
 
-import pytest
 from textual.widgets import DataTable, Static
 
 from tui.app import CallqaApp
 from tui.editor import PolicyEditor
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
-
-
-@pytest.fixture
-def folder(tmp_path: Path) -> Path:
-    target = tmp_path / "policies"
-    target.mkdir()
-    for path in POLICIES.glob("*.policy"):
-        shutil.copy(path, target / path.name)
-    return target
 
 
 def rows(app: CallqaApp, table_id: str) -> list[list[str]]:

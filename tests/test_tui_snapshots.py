@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 from typing import Any
 
@@ -15,11 +14,7 @@ POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 
 @pytest.fixture
-def app(tmp_path: Path) -> CallqaApp:
-    folder = tmp_path / "policies"
-    folder.mkdir()
-    for path in POLICIES.glob("*.policy"):
-        shutil.copy(path, folder / path.name)
+def app(folder: Path, tmp_path: Path) -> CallqaApp:
     return CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
 
 

@@ -17,7 +17,7 @@ from typing import TextIO
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
-from engine import EvaluationError, ScoreResult, UnknownRubric, load_policy
+from engine import EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
 from engine.evaluations import RowError, csv_header, read_evaluations
 
 DEFAULT_DB = "callqa.db"
@@ -242,14 +242,8 @@ def _write_atomically(path: Path, text: str) -> None:
 
 
 def run_score(args: argparse.Namespace) -> int:
-    try:
-        policy = load_policy(args.policy)
-    except PolicyError as error:
-        print(error.render(), file=sys.stderr)
-        print(f"{args.policy}: cannot score with a policy that has errors", file=sys.stderr)
-        return 1
-    except OSError as error:
-        print(f"{args.policy}: cannot read the policy ({error.strerror})", file=sys.stderr)
+    policy = _load_or_report(args.policy)
+    if policy is None:
         return 1
     try:
         rubric = policy.rubric(args.rubric)
@@ -364,21 +358,32 @@ def run_tests(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def _load_or_report(path: str) -> Policy | None:
+    """The compiled policy, or None after printing its problems (or why it can't be read)."""
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        print(error.render(), file=sys.stderr)
+        print(f"{path}: the policy has errors", file=sys.stderr)
+    except OSError as error:
+        print(f"{path}: cannot read the policy ({error.strerror})", file=sys.stderr)
+    return None
+
+
 def run_explain(args: argparse.Namespace) -> int:
     import datetime as dt
 
+    from engine.evaluations import read_records
     from engine.events import EventError
     from engine.runtime import Engine
 
-    try:
-        policy = load_policy(args.policy)
-    except PolicyError as error:
-        print(error.render(), file=sys.stderr)
+    policy = _load_or_report(args.policy)
+    if policy is None:
         return 1
     engine = Engine(policy)
     rejected = 0
     decisions = []
-    for row in read_evaluations(Path(args.events)):
+    for row in read_records(Path(args.events)):
         if isinstance(row, RowError):
             print(f"{args.events} {row}", file=sys.stderr)
             rejected += 1
@@ -450,7 +455,6 @@ def run_import(args: argparse.Namespace) -> int:
 
 
 def _policy_from(store: object, reference: str) -> object:
-    from engine.policy import Policy
     from engine.store import Store, StoreError
 
     assert isinstance(store, Store)
@@ -719,10 +723,8 @@ def run_sample(args: argparse.Namespace) -> int:
     from engine.events import EventError
     from engine.sample_plan import build_plan, verify_plan
 
-    try:
-        policy = load_policy(args.policy)
-    except PolicyError as error:
-        print(error.render(), file=sys.stderr)
+    policy = _load_or_report(args.policy)
+    if policy is None:
         return 1
     published = None
     if args.verify:
