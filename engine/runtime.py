@@ -60,6 +60,8 @@ class _Sampling:
     calls: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
     ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
     period_ends: dict[str, dt.datetime] = field(default_factory=dict)
+    publish: ast.Publish | None = None
+    next_published: str | None = None  # the latest period whose rule has been published
 
 
 @dataclass
@@ -160,8 +162,17 @@ class Engine:
             specs = [PickSpec(p.ordinal, p.count, lines[p.span.line - 1].strip()) for p in picks]
             quotas = [(q.count, cond(q.when)) for q in sampling.entries if isinstance(q, ast.Quota)]
             conditions = [cond(p.where) for p in picks]
+            publish = next((e for e in sampling.entries if isinstance(e, ast.Publish)), None)
             self.samplings.append(
-                _Sampling(sampling, where(sampling), sample_per.period, specs, conditions, quotas)
+                _Sampling(
+                    sampling,
+                    where(sampling),
+                    sample_per.period,
+                    specs,
+                    conditions,
+                    quotas,
+                    publish=publish,
+                )
             )
 
     # ------------------------------------------------------------------- feeding
@@ -233,6 +244,8 @@ class Engine:
         for sampling in self.samplings:
             if sampling.ends and sampling.ends[0][0] <= now:
                 out += self._close_sampling(sampling, now)
+            if sampling.publish is not None:
+                out += self._publish_rule(sampling, now)
         if len(out) > 1:
             out.sort(key=lambda d: (d.at, d.id))
         return out
@@ -442,6 +455,31 @@ class Engine:
                     sampling.period_ends[period] = end
                 heapq.heappush(sampling.ends, (end, event.agent, period))
             calls.append(Candidate(event.id, at.timestamp(), flags))
+
+    def _publish_rule(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
+        """`publish 1 day ahead to 班长`: each coming period's rule and seed, sent `ahead`
+        of its start, so team leads can check the sample against it afterwards."""
+        assert sampling.publish is not None
+        ahead = dt.timedelta(seconds=float(sampling.publish.ahead.value))  # type: ignore[arg-type]
+        unit = sampling.period
+        due = calendar_key(now + ahead, unit, self.zone)  # the last period due by now
+        if sampling.next_published is None:  # the engine starts mid-period: publish from the next
+            sampling.next_published = calendar_key(now, unit, self.zone)
+        out: list[Decision] = []
+        while sampling.next_published < due:
+            end = calendar_bounds(sampling.next_published, unit, self.zone)[1]
+            period = calendar_key(end, unit, self.zone)
+            sampling.next_published = period
+            seed = sampling_seed(self.policy.name, self.policy.version, sampling.block.id, period)
+            rules = "; ".join(p.text for p in sampling.picks)
+            out.append(Decision(
+                f"{sampling.block.id}/{period}/publish", "publish", period,
+                ", ".join(sampling.publish.roles),
+                f"the sampling rule for {period}: {rules}; seed {seed}",
+                sampling.block.id, sampling.location, end - ahead,
+                {"period": period, "seed": seed}, (), sampling.publish.roles,
+            ))  # fmt: skip
+        return out
 
     def _close_sampling(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
         out: list[Decision] = []

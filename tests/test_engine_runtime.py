@@ -218,3 +218,18 @@ def test_out_of_order_and_duplicate_events(engine: Engine) -> None:
     with pytest.raises(EventError, match="earlier than the engine's clock"):
         engine.feed(complaint(2, "2026-11-04 09:00"))
     assert engine.feed(complaint(1, "2026-11-06 09:00")) == []  # same id: counted once
+
+
+def test_the_sampling_rule_is_published_ahead_of_each_day() -> None:
+    policy = load_policy(
+        text='policy "中心" version "7" timezone "Asia/Shanghai"\n'
+        "sampling daily {\n  per agent per day\n  pick 1st call\n"
+        "  publish 1 day ahead to 班长, 组长\n}\n"
+    )
+    engine = Engine(policy)
+    engine.feed({"kind": "call", "id": "k1", "at": "2026-11-02 10:00", "agent": "A1", "duration": 60})
+    out = engine.advance(dt.datetime(2026, 11, 4, 12, 0, tzinfo=SHANGHAI))
+    published = kinds(out, "publish")
+    assert [(d.subject, d.at.day, d.at.hour) for d in published] == [("2026-11-04", 3, 0), ("2026-11-05", 4, 0)]
+    assert published[0].notify == ("班长", "组长")
+    assert published[0].facts["seed"] == "中心|7|daily|2026-11-04"
