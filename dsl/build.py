@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from lark import Token, Tree
@@ -19,6 +20,7 @@ from dsl.source import NOWHERE, Span
 from dsl.types import Type
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 
 
@@ -131,14 +133,15 @@ class Builder:
             return ast.Per(str(parts[0]), str(parts[1]), span)
         if kind == "pick_ordinal":
             ordinal, word, where = parts
-            number = int("".join(ch for ch in str(ordinal) if ch.isdigit()))
+            digits = "".join(ch for ch in str(ordinal) if ch.isdigit())
+            number = int(self.read_number(digits, span_of(ordinal)))
             return ast.Pick(number, 1, str(ordinal), str(word), self.opt_expr(where), span)
         if kind == "pick_random":
             count, word, where = parts
-            return ast.Pick(None, int(count), None, str(word), self.opt_expr(where), span)
+            return ast.Pick(None, self.whole(count), None, str(word), self.opt_expr(where), span)
         if kind == "quota":
             count, period, when = parts
-            return ast.Quota(int(count), str(period), self.opt_expr(when), span)
+            return ast.Quota(self.whole(count), str(period), self.opt_expr(when), span)
         if kind == "publish":
             duration, roles = parts
             return ast.Publish(self.duration(duration), tuple(str(t) for t in kids(roles)), span)
@@ -182,7 +185,7 @@ class Builder:
             built_window = ast.Window(None, self.duration(kids(window)[0]), span_of(window))
         min_count = min_word = None
         if minimum is not None:
-            min_count, min_word = int(kids(minimum)[0]), str(kids(minimum)[1])
+            min_count, min_word = self.whole(kids(minimum)[0]), str(kids(minimum)[1])
         return ast.Rule(
             str(id_token), aggregate, built_window, str(op), self.number(limit), min_count,
             min_word, None, None, str(then), span, span_of(id_token), span_of(then),
@@ -274,7 +277,7 @@ class Builder:
         if kind == "rounding":
             digits_token, mode = kids(tree)
             digits = ast.Literal(
-                Type.NUMBER, int(digits_token), str(digits_token), span_of(digits_token)
+                Type.NUMBER, self.whole(digits_token), str(digits_token), span_of(digits_token)
             )
             return ast.Setting(
                 "rounding",
@@ -358,6 +361,27 @@ class Builder:
             bounds.append((str(op), self.number(value)))
         return ast.Band(label, tuple(bounds), False, span_of(tree))
 
+    # ----------------------------------------------------------------- numbers
+
+    def read_number(self, text: str, span: Span) -> int | float:
+        """The value of `text` (digits, maybe with a decimal point). A number too large to
+        be meant (it would overflow a duration, or Python's int parsing) is reported and
+        read as MAX_NUMBER, so that checking goes on."""
+        whole = text.split(".", 1)[0].lstrip("0")
+        if len(whole) > len(str(MAX_NUMBER)) - 1:
+            shown = text if len(text) <= 20 else text[:16] + "..."
+            self.error(
+                span,
+                f"the number {shown} is too large",
+                f"write a number below {MAX_NUMBER}",
+                code="too-large",
+            )
+            return MAX_NUMBER
+        return float(text) if "." in text else int(text)
+
+    def whole(self, token: Token) -> int:
+        return int(self.read_number(str(token), span_of(token)))
+
     # ----------------------------------------------------------------- expressions
 
     def expr(self, node: Tree[Any] | Token) -> ast.Expr:
@@ -406,7 +430,7 @@ class Builder:
             return self.number(node)
         if kind == "percent":
             text = str(kids(node)[0])
-            return ast.Literal(Type.NUMBER, float(text[:-1]) / 100, text, span)
+            return ast.Literal(Type.NUMBER, self.read_number(text[:-1], span) / 100, text, span)
         if kind == "duration":
             return self.duration(node)
         if kind == "text":
@@ -431,14 +455,14 @@ class Builder:
         if isinstance(node, Tree):
             return self.literal(node)
         text = str(node)
-        value: int | float = int(text) if node.type == "INT" else float(text)
+        value = self.read_number(text, span_of(node))
         return ast.Literal(Type.NUMBER, value, text, span_of(node))
 
     def duration(self, node: Tree[Any]) -> ast.Literal:
         span = span_of(node)
         if len(kids(node)) == 1:
             text = str(kids(node)[0])
-            amount, unit = float(text[:-1]), text[-1]
+            amount, unit = float(self.read_number(text[:-1], span)), text[-1]
         else:
             number_tree, word = kids(node)
             number_literal = self.number(number_tree)
@@ -462,7 +486,7 @@ class Builder:
     def date(self, token: Token) -> ast.Literal:
         text = str(token)
         try:
-            value = dt.date.fromisoformat(text)
+            value = dt.date.fromisoformat(_ascii_digits(text))
         except ValueError:
             self.error(span_of(token), f"{text} is not a date", "write a date such as 2026-11-02")
             return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
@@ -471,7 +495,7 @@ class Builder:
     def datetime(self, token: Token) -> ast.Literal:
         text = str(token)
         try:
-            value = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+            value = dt.datetime.fromisoformat(_ascii_digits(text).replace("Z", "+00:00"))
         except ValueError:
             self.error(
                 span_of(token),
@@ -484,3 +508,10 @@ class Builder:
 
 def _join(left: ast.Expr, right: ast.Expr) -> Span:
     return Span(left.span.line, left.span.col, right.span.end_line, right.span.end_col)
+
+
+def _ascii_digits(text: str) -> str:
+    """`２０２６-11-02` -> `2026-11-02`: the grammar's digits (and int()) accept any decimal
+    digit, typed on any keyboard; so do dates."""
+    return "".join(str(unicodedata.decimal(c)) if not c.isascii() and c.isdecimal() else c
+                   for c in text)  # fmt: skip

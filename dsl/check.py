@@ -7,7 +7,9 @@ list of diagnostics. The engine compiles only a CheckedPolicy without errors.
 
 from __future__ import annotations
 
+import functools
 import itertools
+import re
 import zoneinfo
 from dataclasses import dataclass, field
 
@@ -66,6 +68,8 @@ def check_text(text: str, file: str = "<policy>") -> tuple[CheckedPolicy, list[D
     """Parse and check a policy text. Never raises on bad input."""
     tree, diagnostics = parse_policy(text, file)
     checker = _Checker(tree)
+    # A policy line that could not be read is reported already, not as a missing one.
+    checker.header_written = re.search(r"^[\ufeff \t]*policy\b", text, re.MULTILINE) is not None
     checker.run()
     checked = CheckedPolicy(tree, checker.fields, checker.settings, text)
     return checked, sort_diagnostics([*diagnostics, *checker.diagnostics])
@@ -77,6 +81,7 @@ class _Checker:
         self.diagnostics: list[Diagnostic] = []
         self.fields: dict[str, Type] = dict(BUILTIN_FIELDS)
         self.settings: dict[str, RubricSettings] = {}
+        self.header_written = False
 
     def error(self, span: Span, message: str, hint: str | None = None, code: str = "") -> None:
         self.diagnostics.append(
@@ -116,7 +121,7 @@ class _Checker:
     def header(self) -> None:
         headers = [s for s in self.tree.statements if isinstance(s, ast.PolicyHeader)]
         if not headers:
-            if self.tree.statements:
+            if self.tree.statements and not self.header_written:
                 self.error(
                     Span.point(1, 1),
                     "the file does not say which policy it is",
@@ -130,11 +135,12 @@ class _Checker:
         if header.timezone is not None and header.timezone_span is not None:
             try:
                 zoneinfo.ZoneInfo(header.timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
                 self.error(
                     header.timezone_span,
                     f"unknown timezone {header.timezone!r}",
-                    'use a name such as "Asia/Shanghai" or "UTC"',
+                    did_you_mean(header.timezone, _timezones())
+                    or 'use a name such as "Asia/Shanghai" or "UTC"',
                     code="timezone",
                 )
         elif header.timezone is None:
@@ -203,7 +209,12 @@ class _Checker:
                 )
             section_ids[section.id] = section
             if not section.items:
-                self.warn(section.id_span, f"section {section.id} has no items", code="empty")
+                self.warn(
+                    section.id_span,
+                    f"section {section.id} has no items",
+                    'add an item: item greeting "规范开场白" deduct 5',
+                    code="empty",
+                )
             for item in section.items:
                 if item.id in item_ids:
                     self.error(
@@ -242,7 +253,8 @@ class _Checker:
                 assert setting.value is not None
                 seconds = float(setting.value.value)  # type: ignore[arg-type]
                 if seconds <= 0:
-                    self.error(setting.span, "the appeal window must be longer than 0")
+                    self.error(setting.span, "the appeal window must be longer than 0",
+                               "write appeals within 3 days")  # fmt: skip
                 else:
                     values["appeal_window_seconds"] = seconds
             elif key == "calibration":
@@ -305,12 +317,12 @@ class _Checker:
                 "make the red line its own item",
                 code="bonus-critical",
             )
-        for amount in (item.deduct, item.bonus):
+        for word, amount in (("deduct", item.deduct), ("bonus", item.bonus)):
             if amount is None:
                 continue
             points = float(amount.points.value)  # type: ignore[arg-type]
             if points <= 0:
-                self.error(amount.points.span, "the points must be above 0", "write deduct 5")
+                self.error(amount.points.span, "the points must be above 0", f"write {word} 5")
             if amount.per_occurrence and amount.cap is None:
                 self.error(
                     amount.span,
@@ -330,6 +342,7 @@ class _Checker:
                         code="cap",
                     )
         if item.condition is not None:
+            reported = len(self.diagnostics)
             kind = infer(item.condition, scope, self.report)
             if kind not in (Type.BOOL, Type.UNKNOWN):
                 self.error(
@@ -338,7 +351,7 @@ class _Checker:
                     'compare it, e.g. when call.type == "account"',
                     code="type",
                 )
-            elif kind is Type.BOOL:
+            elif kind is Type.BOOL and len(self.diagnostics) == reported:
                 reason = never_true(item.condition)
                 if reason:
                     self.warn(
@@ -365,6 +378,7 @@ class _Checker:
             self.error(
                 weighted[0].span,
                 "write all section weights as percentages or all as points",
+                "write weight 40% and weight 60%, or weight 40 and weight 60 (points of the scale)",
                 code="weights",
             )
             return
@@ -384,12 +398,15 @@ class _Checker:
         intervals: list[tuple[float, float, ast.Band]] = []
         otherwise = [b for b in grades.bands if b.otherwise]
         for extra in otherwise[1:]:
-            self.error(extra.span, "only one grade can be `otherwise`", code="grades")
+            self.error(extra.span, "only one grade can be `otherwise`",
+                       f'give "{extra.label}" a lower bound, such as "{extra.label}" >= 60',
+                       code="grades")  # fmt: skip
         bounded = [b for b in grades.bands if not b.otherwise]
         lowers: list[float] = []
         for band in bounded:
             if band.label in labels:
-                self.error(band.span, f"the grade {band.label} is given twice", code="grades")
+                self.error(band.span, f"the grade {band.label} is given twice",
+                           "give each grade its own name", code="grades")  # fmt: skip
             labels[band.label] = band
             for op, value in band.bounds:
                 if op not in (">=", "<"):
@@ -412,13 +429,16 @@ class _Checker:
                 above = [x for x in lowers if x > lo]
                 hi = min(above) if above else float("inf")
             if hi <= lo:
-                self.error(band.span, f"the grade {band.label} contains no score", code="grades")
+                self.error(band.span, f"the grade {band.label} contains no score",
+                           "its upper bound (<) must be above its lower bound (>=)",
+                           code="grades")  # fmt: skip
                 continue
             if lo > scale:
                 self.warn(
                     band.span,
                     f"the grade {band.label} starts above the scale ({_fmt_number(scale)}) "
                     "and is never reached",
+                    f"lower it, or raise the scale (scale {_fmt_number(lo)})",
                     code="unreachable-grade",
                 )
             intervals.append((lo, hi, band))
@@ -451,6 +471,11 @@ class _Checker:
                 "remove the upper bound (<) of the highest grade",
                 code="grades-gap",
             )
+
+
+@functools.cache
+def _timezones() -> frozenset[str]:
+    return frozenset(zoneinfo.available_timezones())
 
 
 def _fmt_number(value: float) -> str:

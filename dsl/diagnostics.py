@@ -6,6 +6,7 @@ understands) and, when one is likely, a fix to try (`hint`).
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
@@ -66,9 +67,11 @@ class Diagnostic:
         (a CJK character is two cells wide).
         """
         out = [f"{self.location}: {self.severity.value}: {self.message}"]
-        lines = source_text.splitlines() if source_text is not None else []
+        # Lines are counted at "\n" only, as the parser counts them (not at "\r", "\x0c",
+        # "\u2028", ... which str.splitlines also breaks at).
+        lines = source_text.split("\n") if source_text is not None else []
         if 1 <= self.line <= len(lines):
-            text = lines[self.line - 1].replace("\t", " ")
+            text = _printable(lines[self.line - 1].removesuffix("\r"))
             gutter = f"{self.line:>5} | "
             out.append(gutter + text)
             before = cell_len(text[: self.col - 1])
@@ -78,6 +81,19 @@ class Diagnostic:
         if self.hint:
             out.append(f"      = try: {self.hint}")
         return "\n".join(out)
+
+
+def _printable(line: str) -> str:
+    """The line as shown under a diagnostic: a tab is one blank, and an invisible control,
+    format or line-separator character (which a terminal may act on) is shown as one
+    replacement mark, so the caret stays under the right character."""
+    return "".join(
+        " " if char == "\t" else "\ufffd" if unicodedata.category(char) in _HIDDEN else char
+        for char in line
+    )
+
+
+_HIDDEN = frozenset({"Cc", "Cf", "Zl", "Zp"})
 
 
 def sort_diagnostics(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:

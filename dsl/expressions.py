@@ -209,9 +209,17 @@ def _literal_hint(literal: ast.Literal, wanted: Type) -> str | None:
         return f'write the text in double quotes: "{text}"'
     if wanted is Type.BOOL and literal.type is Type.TEXT:
         return "write true or false without quotes"
-    if wanted is Type.NUMBER and literal.type is Type.TEXT:
+    if wanted is Type.NUMBER and literal.type is Type.TEXT and _is_number(str(literal.value)):
         return f"write the number without quotes: {literal.value}"
     return None
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return text.strip() == text and text.replace(".", "", 1).isdigit()
 
 
 # --------------------------------------------------------------- satisfiability
@@ -226,17 +234,18 @@ def never_true(expr: ast.Expr) -> str | None:
     """
     if isinstance(expr, ast.Literal):
         return "the condition is always false" if expr.value is False else None
+    if isinstance(expr, ast.Unary) and expr.op == "not" and isinstance(expr.operand, ast.Literal):
+        return "the condition is always false" if expr.operand.value is True else None
     if isinstance(expr, ast.Binary) and expr.op == "or":
         left, right = never_true(expr.left), never_true(expr.right)
         return left if left and right else None
     conjuncts = _conjuncts(expr)
     for part in conjuncts:
-        if isinstance(part, ast.Literal) and part.value is False:
-            return "the condition is always false"
         if isinstance(part, ast.InList) and not part.items and not part.negated:
             return "nothing is in an empty list"
-        if isinstance(part, ast.Binary) and part.op == "or" and never_true(part):
-            return never_true(part)
+        reason = never_true(part) if part is not expr else None  # once: or/and may nest
+        if reason:
+            return reason
     constraints: dict[str, _Range] = {}
     for part in conjuncts:
         parsed = _constraint(part)

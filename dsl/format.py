@@ -1,98 +1,116 @@
 """`callqa fmt`: one canonical layout for policy files, keeping every comment.
 
-The layout: two-space indentation, one entry per line, items of a section in aligned
-columns (measured in terminal cells, so Chinese labels line up), grade bands one per
-line, one blank line between top-level blocks, at most one blank line kept inside a
-block. Statements stay in the order the manager wrote them. Own-line comments stay
-above the line they were above; trailing comments stay at the end of their line.
+Two people who edit the same rulebook should see only each other's changes in a diff,
+never each other's spacing. So the layout is fixed: two-space indentation, one entry
+per line, the items of a section in aligned columns (measured in terminal cells, so
+Chinese labels line up), grade bands one per line, one blank line between top-level
+blocks, at most one blank line kept inside a block. Statements keep the order the
+manager wrote them in, and no comment is ever dropped.
+
+Everything is derived from the syntax tree and its spans (no source text needed):
+whether a comment trails code is read from where code starts on its line, and a blank
+line is a source line that neither code nor a comment covers.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from bisect import bisect_right
+from dataclasses import dataclass, fields, is_dataclass
 
 from rich.cells import cell_len
 
 from dsl import ast
 from dsl.diagnostics import PolicyError
 from dsl.parse import parse_policy
-from dsl.source import Span
+from dsl.source import NOWHERE, Span
 
 INDENT = "  "
-PRECEDENCE = {"or": 1, "and": 2, "not": 3, "==": 4, "!=": 4, "<": 4, "<=": 4, ">": 4,
-              ">=": 4, "in": 4, "+": 5, "-": 5, "*": 6, "/": 6, "neg": 7}  # fmt: skip
-ATOM = 8
+
+# How tightly each operator binds (higher binds tighter), as the grammar nests them.
+OR, AND, NOT, COMPARE, SUM, PRODUCT, NEGATE, ATOM = range(1, 9)
+BINDING = {
+    "or": OR, "and": AND,
+    "==": COMPARE, "!=": COMPARE, "<": COMPARE, "<=": COMPARE, ">": COMPARE, ">=": COMPARE,
+    "+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT,
+}  # fmt: skip
+
+BLOCK_KEYWORDS: dict[type, str] = {
+    ast.Sampling: "sampling",
+    ast.Escalation: "escalation",
+    ast.Threshold: "threshold",
+    ast.Discipline: "discipline",
+}
 
 
 def format_text(text: str, file: str = "<policy>") -> str:
-    """Format a policy text. Raises PolicyError when it has syntax errors (nothing else
-    stops formatting: a policy with an unknown field can still be tidied)."""
+    """Format a policy text.
+
+    Raises PolicyError when the text cannot be read (formatting half a parse would lose
+    what the parser skipped). Semantic problems, such as an unknown field, do not stop
+    formatting: a policy that does not check yet can still be tidied.
+    """
     tree, diagnostics = parse_policy(text, file)
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise PolicyError(errors, text)
-    return format_tree(tree, text)
+    return format_tree(tree)
 
 
-def format_tree(tree: ast.PolicyFile, source: str | None = None) -> str:
-    units: list[_Unit] = []
+def format_tree(tree: ast.PolicyFile) -> str:
+    """The canonical text of a parsed policy, with its comments woven back in."""
+    out = _Lines()
     for group, statement in enumerate(tree.statements):
-        units.extend(_statement(statement, group))
-    lines = source.split("\n") if source is not None else None
-    return _weave(units, list(tree.comments), lines)
+        out.group = group
+        _statement(out, statement)
+    return _weave(out.lines, tree.comments, _code_columns(tree))
 
 
 # ------------------------------------------------------------------ expressions
 
 
 def format_expr(expr: ast.Expr) -> str:
-    return _expr(expr)
-
-
-def _prec(expr: ast.Expr) -> int:
-    if isinstance(expr, ast.Binary):
-        return PRECEDENCE[expr.op]
-    if isinstance(expr, ast.InList):
-        return PRECEDENCE["in"]
-    if isinstance(expr, ast.Aggregate):
-        return ATOM
-    if isinstance(expr, ast.Unary):
-        return PRECEDENCE["not"] if expr.op == "not" else PRECEDENCE["neg"]
-    return ATOM
-
-
-def _wrap(expr: ast.Expr, minimum: int) -> str:
-    text = _expr(expr)
-    return f"({text})" if _prec(expr) < minimum else text
-
-
-def _expr(expr: ast.Expr) -> str:
+    """An expression with only the parentheses its structure needs."""
     if isinstance(expr, ast.Literal):
         return expr.text
     if isinstance(expr, ast.FieldRef):
         return expr.name
+    if isinstance(expr, ast.Aggregate):
+        where = f" where {format_expr(expr.where)}" if expr.where is not None else ""
+        return f"{expr.function}({expr.name}{where})"
     if isinstance(expr, ast.Unary):
         if expr.op == "not":
-            return f"not {_wrap(expr.operand, PRECEDENCE['not'])}"
-        return f"-{_wrap(expr.operand, PRECEDENCE['neg'])}"
-    if isinstance(expr, ast.Aggregate):
-        return _aggregate(expr)
+            return "not " + _operand(expr.operand, NOT)
+        return "-" + _operand(expr.operand, NEGATE)
     if isinstance(expr, ast.InList):
-        items = ", ".join(item.text for item in expr.items)
         op = "not in" if expr.negated else "in"
-        return f"{_wrap(expr.operand, PRECEDENCE['in'] + 1)} {op} [{items}]"
-    p = PRECEDENCE[expr.op]
-    if p == PRECEDENCE["=="]:  # comparisons do not chain: both sides are sums
-        return f"{_wrap(expr.left, p + 1)} {expr.op} {_wrap(expr.right, p + 1)}"
-    return f"{_wrap(expr.left, p)} {expr.op} {_wrap(expr.right, p + 1)}"
+        items = ", ".join(item.text for item in expr.items)
+        return f"{_operand(expr.operand, SUM)} {op} [{items}]"
+    binding = BINDING[expr.op]
+    if binding == COMPARE:  # comparisons do not chain: both sides are sums
+        left, right = _operand(expr.left, SUM), _operand(expr.right, SUM)
+    else:  # left-associative: an equal operator on the right needs parentheses
+        left, right = _operand(expr.left, binding), _operand(expr.right, binding + 1)
+    return f"{left} {expr.op} {right}"
 
 
-def _aggregate(aggregate: ast.Aggregate) -> str:
-    where = f" where {_expr(aggregate.where)}" if aggregate.where is not None else ""
-    return f"{aggregate.function}({aggregate.name}{where})"
+def _binding(expr: ast.Expr) -> int:
+    if isinstance(expr, ast.Binary):
+        return BINDING[expr.op]
+    if isinstance(expr, ast.InList):
+        return COMPARE
+    if isinstance(expr, ast.Unary):
+        return NOT if expr.op == "not" else NEGATE
+    return ATOM
+
+
+def _operand(expr: ast.Expr, weakest: int) -> str:
+    """`expr` where the grammar accepts nothing binding more loosely than `weakest`."""
+    text = format_expr(expr)
+    return f"({text})" if _binding(expr) < weakest else text
 
 
 def quote(text: str) -> str:
+    """Text in double quotes, escaped so that the parser reads back the same text."""
     escaped = text.replace("\\", "\\\\").replace('"', '\\"')
     return '"' + escaped.replace("\n", "\\n").replace("\t", "\\t") + '"'
 
@@ -100,109 +118,122 @@ def quote(text: str) -> str:
 # ------------------------------------------------------------------- statements
 
 
-@dataclass
-class _Unit:
-    """One output line and where it came from (for comments and blank lines)."""
+@dataclass(frozen=True, slots=True)
+class _Line:
+    """One output line of code and the source lines it came from."""
 
     text: str
     depth: int
-    line: int  # first source line
-    end_line: int  # last source line
-    group: int  # top-level statement index
-    opens: bool = False  # ends with "{"
-    closes: bool = False  # is a "}"
-    kind: str = ""  # "field" or "action": one-line statements that may stand together
+    first: int  # the source line it starts on
+    last: int  # the source line it ends on
+    group: int  # which top-level statement it belongs to
+    role: str = ""  # "open" (ends with {), "close" (is }), or ""
+    solo: str = ""  # "field"/"action": one-line declarations that may stand together
 
 
-def _statement(statement: ast.Statement, group: int) -> list[_Unit]:
-    span = statement.span
+class _Lines:
+    """The code lines of the output, in order, tagged with the statement being written."""
+
+    def __init__(self) -> None:
+        self.lines: list[_Line] = []
+        self.group = 0
+
+    def add(self, text: str, depth: int, span: Span, role: str = "", solo: str = "") -> None:
+        last = span.line if role else span.end_line  # a block's head is its first line only
+        self.lines.append(_Line(text, depth, span.line, last, self.group, role, solo))
+
+    def block(
+        self, head: str, depth: int, span: Span, body: list[tuple[str, Span]], end: Span
+    ) -> None:
+        self.add(head + " {", depth, span, role="open")
+        for text, where in body:
+            self.add(text, depth + 1, where)
+        self.add("}", depth, end, role="close")
+
+
+def _statement(out: _Lines, statement: ast.Statement) -> None:
     if isinstance(statement, ast.PolicyHeader):
-        text = f"policy {quote(statement.name)}"
+        text = "policy " + quote(statement.name)
         if statement.version is not None:
-            text += f" version {quote(statement.version)}"
+            text += " version " + quote(statement.version)
         if statement.timezone is not None:
-            text += f" timezone {quote(statement.timezone)}"
-        return [_Unit(text, 0, span.line, span.end_line, group)]
-    if isinstance(statement, ast.FieldDecl):
-        text = f"field {statement.name} {statement.type_name}"
-        return [_Unit(text, 0, span.line, span.end_line, group, kind="field")]
-    if isinstance(statement, ast.ActionDecl):
-        return [_Unit(_action(statement), 0, span.line, span.end_line, group, kind="action")]
-    if isinstance(statement, ast.Rubric):
-        return _rubric(statement, group)
-    if isinstance(statement, ast.TestBlock):
-        head = f"test {quote(statement.name)} {{"
-        body = [(_test_entry(e), e.span) for e in statement.entries]
-        return _block(head, span, body, statement.end, group)
-    keyword = type(statement).__name__.lower()
-    label = f" {quote(statement.label)}" if statement.label is not None else ""
-    entries = statement.rules if isinstance(statement, ast.Discipline) else statement.entries
-    body = [(_entry(e), e.span) for e in entries]
-    return _block(f"{keyword} {statement.id}{label} {{", span, body, statement.end, group)
+            text += " timezone " + quote(statement.timezone)
+        out.add(text, 0, statement.span)
+    elif isinstance(statement, ast.FieldDecl):
+        out.add(f"field {statement.name} {statement.type_name}", 0, statement.span, solo="field")
+    elif isinstance(statement, ast.ActionDecl):
+        out.add(_action(statement), 0, statement.span, solo="action")
+    elif isinstance(statement, ast.Rubric):
+        _rubric(out, statement)
+    elif isinstance(statement, ast.TestBlock):
+        body = [(_test_entry(entry), entry.span) for entry in statement.entries]
+        out.block("test " + quote(statement.name), 0, statement.span, body, statement.end)
+    else:
+        head = f"{BLOCK_KEYWORDS[type(statement)]} {statement.id}{_label(statement.label)}"
+        entries = statement.rules if isinstance(statement, ast.Discipline) else statement.entries
+        body = [(_entry(entry), entry.span) for entry in entries]
+        out.block(head, 0, statement.span, body, statement.end)
 
 
-def _block(
-    head: str, span: Span, body: list[tuple[str, Span]], end: Span, group: int
-) -> list[_Unit]:
-    units = [_Unit(head, 0, span.line, span.line, group, opens=True)]
-    units.extend(_Unit(text, 1, where.line, where.end_line, group) for text, where in body)
-    units.append(_closer(end, 0, group))
-    return units
+def _label(label: str | None) -> str:
+    return "" if label is None else " " + quote(label)
 
 
 def _action(action: ast.ActionDecl) -> str:
-    text = f"action {action.id}" + (f" {quote(action.label)}" if action.label is not None else "")
+    text = f"action {action.id}{_label(action.label)}"
     if action.notify:
         text += " notify " + ", ".join(action.notify)
     if action.sets_status is not None:
-        text += f" sets status {quote(action.sets_status)}"
+        text += " sets status " + quote(action.sets_status)
     if action.approval_by is not None:
-        text += f" requires approval by {action.approval_by}"
+        text += " requires approval by " + action.approval_by
     return text
 
 
-def _when(keyword: str, expr: ast.Expr | None) -> str:
-    return f" {keyword} {_expr(expr)}" if expr is not None else ""
+def _clause(keyword: str, expr: ast.Expr | None) -> str:
+    return "" if expr is None else f" {keyword} {format_expr(expr)}"
 
 
-def _entry(entry: object) -> str:
+def _entry(entry: ast.SamplingEntry | ast.EscalationEntry | ast.ThresholdEntry | ast.Rule) -> str:
     if isinstance(entry, ast.Per):
         return f"per {entry.subject} per {entry.period}"
     if isinstance(entry, ast.Pick):
-        what = entry.ordinal_text if entry.ordinal is not None else f"{entry.count} random"
-        return f"pick {what} {entry.call_word}" + _when("where", entry.where)
+        which = entry.ordinal_text if entry.ordinal_text is not None else f"{entry.count} random"
+        return f"pick {which} {entry.call_word}" + _clause("where", entry.where)
     if isinstance(entry, ast.Quota):
-        return f"quota {entry.count} per {entry.period}" + _when("when", entry.when)
+        return f"quota {entry.count} per {entry.period}" + _clause("when", entry.when)
     if isinstance(entry, ast.Publish):
         return f"publish {entry.ahead.text} ahead to {', '.join(entry.roles)}"
     if isinstance(entry, ast.Chain):
         return "chain " + " -> ".join(entry.roles)
     if isinstance(entry, ast.StartAt):
-        return f"start at {entry.role}" + _when("when", entry.when)
+        return f"start at {entry.role}" + _clause("when", entry.when)
     if isinstance(entry, ast.EscalateAfter):
-        limits = ", ".join(f"{t.after.text} at {t.role}" for t in entry.limits)
-        return f"escalate after {limits}" + (" while unresolved" if entry.while_unresolved else "")
+        limits = ", ".join(f"{limit.after.text} at {limit.role}" for limit in entry.limits)
+        unresolved = " while unresolved" if entry.while_unresolved else ""
+        return f"escalate after {limits}{unresolved}"
     if isinstance(entry, ast.ThresholdValue):
-        return f"value {_expr(entry.expr)}"
+        return "value " + format_expr(entry.expr)
     if isinstance(entry, ast.Alert):
-        return f"alert {', '.join(entry.roles)} when {_expr(entry.when)}"
-    assert isinstance(entry, ast.Rule)
-    if entry.on is not None:
-        return (
-            f"rule {entry.id} on {entry.on}" + _when("where", entry.where) + f" then {entry.then}"
-        )
-    assert entry.measure is not None and entry.window is not None and entry.limit is not None
-    window = (
-        f"calendar {entry.window.calendar}"
-        if entry.window.calendar is not None
-        else entry.window.rolling.text  # type: ignore[union-attr]
-    )
-    minimum = (
-        f" with at least {entry.minimum} {entry.minimum_word}" if entry.minimum is not None else ""
-    )
+        return f"alert {', '.join(entry.roles)} when {format_expr(entry.when)}"
+    return _rule(entry)
+
+
+def _rule(rule: ast.Rule) -> str:
+    if rule.on is not None:
+        return f"rule {rule.id} on {rule.on}{_clause('where', rule.where)} then {rule.then}"
+    assert rule.measure is not None and rule.window is not None and rule.limit is not None
+    window = rule.window
+    span = f"calendar {window.calendar}" if window.calendar is not None else ""
+    if window.rolling is not None:
+        span = window.rolling.text
+    minimum = ""
+    if rule.minimum is not None:
+        minimum = f" with at least {rule.minimum} {rule.minimum_word}"
+    measure = format_expr(rule.measure)
     return (
-        f"rule {entry.id} when {_aggregate(entry.measure)} in {window} {entry.op} "
-        f"{entry.limit.text}{minimum} then {entry.then}"
+        f"rule {rule.id} when {measure} in {span} {rule.op} {rule.limit.text}{minimum}"
+        f" then {rule.then}"
     )
 
 
@@ -212,32 +243,26 @@ def _test_entry(entry: ast.GivenEvent | ast.Expect) -> str:
         return f"{entry.kind}{attributes} at {entry.at.text}"
     text = "expect " + ("no " if entry.negated else "") + entry.what
     if entry.subject is not None:
-        text += f" for {quote(entry.subject)}"
+        text += " for " + quote(entry.subject)
     if entry.at is not None:
-        text += f" at {entry.at.text}"
+        text += " at " + entry.at.text
     return text
 
 
-def _rubric(rubric: ast.Rubric, group: int) -> list[_Unit]:
-    label = f" {quote(rubric.label)}" if rubric.label is not None else ""
-    head = f"rubric {rubric.id}{label} {{"
-    units = [_Unit(head, 0, rubric.span.line, rubric.span.line, group, opens=True)]
+# ---------------------------------------------------------------------- rubrics
+
+
+def _rubric(out: _Lines, rubric: ast.Rubric) -> None:
+    out.add(f"rubric {rubric.id}{_label(rubric.label)} {{", 0, rubric.span, role="open")
     for entry in rubric.entries:
         if isinstance(entry, ast.Section):
-            units.extend(_section(entry, group))
+            _section(out, entry)
         elif isinstance(entry, ast.Grades):
-            units.append(_Unit("grades {", 1, entry.span.line, entry.span.line, group, opens=True))
-            for band in entry.bands:
-                units.append(_Unit(_band(band), 2, band.span.line, band.span.end_line, group))
-            units.append(_closer(entry.end, 1, group))
+            body = [(_band(band), band.span) for band in entry.bands]
+            out.block("grades", 1, entry.span, body, entry.end)
         else:
-            units.append(_Unit(_setting(entry), 1, entry.span.line, entry.span.end_line, group))
-    units.append(_closer(rubric.end, 0, group))
-    return units
-
-
-def _closer(span: Span, depth: int, group: int) -> _Unit:
-    return _Unit("}", depth, span.line, span.line, group, closes=True)
+            out.add(_setting(entry), 1, entry.span)
+    out.add("}", 0, rubric.end, role="close")
 
 
 def _setting(setting: ast.Setting) -> str:
@@ -249,126 +274,166 @@ def _setting(setting: ast.Setting) -> str:
     if setting.key == "calibration":
         return f"calibration tolerance {value}"
     if setting.key == "rounding":
-        return f"rounding {value}" + (f" {setting.word}" if setting.word else "")
+        return f"rounding {value}" + (f" {setting.word}" if setting.word is not None else "")
     if setting.key == "bonus":
         return f"bonus {setting.word}"
-    return f"{setting.key} means {setting.word}"
+    return f"{setting.key} means {setting.word}"  # critical, na
 
 
 def _band(band: ast.Band) -> str:
     if band.otherwise:
-        return f"{quote(band.label)} otherwise"
-    bounds = " ".join(f"{op} {value.text}" for op, value in band.bounds)
-    return f"{quote(band.label)} {bounds}"
+        return quote(band.label) + " otherwise"
+    return quote(band.label) + "".join(f" {op} {value.text}" for op, value in band.bounds)
 
 
-def _section(section: ast.Section, group: int) -> list[_Unit]:
-    head = f"section {section.id}"
-    if section.label is not None:
-        head += f" {quote(section.label)}"
+def _section(out: _Lines, section: ast.Section) -> None:
+    """A section, its items in three columns: id, label, clauses.
+
+    Columns are padded in terminal cells (`rich.cells.cell_len`: a Chinese character is
+    two cells), so they line up in an editor; nothing trails a line's last column.
+    """
+    head = f"section {section.id}{_label(section.label)}"
     if section.weight is not None:
-        head += f" weight {section.weight.text}"
-    units = [_Unit(head + " {", 1, section.span.line, section.span.line, group, opens=True)]
-    id_width = max((cell_len(i.id) for i in section.items), default=0)
-    labels = [quote(i.label) if i.label is not None else "" for i in section.items]
+        head += " weight " + section.weight.text
+    out.add(head + " {", 1, section.span, role="open")
+    labels = [quote(item.label) if item.label is not None else "" for item in section.items]
+    id_width = max((cell_len(item.id) for item in section.items), default=0)
     label_width = max((cell_len(label) for label in labels), default=0)
     for item, label in zip(section.items, labels, strict=True):
-        clauses = _clauses(item)
-        text = "item " + _pad(item.id, id_width if (label or clauses) else 0)
+        columns = [_pad(item.id, id_width)]
         if label_width:
-            text += " " + _pad(label, label_width if clauses else 0)
-        if clauses:
-            text += " " + clauses
-        units.append(_Unit(text.rstrip(), 2, item.span.line, item.span.end_line, group))
-    units.append(_closer(section.end, 1, group))
-    return units
+            columns.append(_pad(label, label_width))
+        columns.append(_clauses(item))
+        out.add(("item " + " ".join(columns)).rstrip(), 2, item.span)
+    out.add("}", 1, section.end, role="close")
 
 
 def _pad(text: str, width: int) -> str:
-    return text + " " * max(0, width - cell_len(text))
+    return text + " " * (width - cell_len(text))
 
 
 def _clauses(item: ast.Item) -> str:
-    parts: list[str] = []
-    for keyword, amount in (("deduct", item.deduct), ("bonus", item.bonus)):
-        if amount is None:
-            continue
-        text = f"{keyword} {amount.points.text}"
-        if amount.per_occurrence:
-            text += " per occurrence"
-            if amount.cap is not None:
-                text += f" max {amount.cap.text}"
-        parts.append(text)
+    """The clauses in their fixed order: deduct, critical, bonus, when."""
+    parts = [_amount("deduct", item.deduct)] if item.deduct is not None else []
     if item.critical:
         parts.append("critical")
+    if item.bonus is not None:
+        parts.append(_amount("bonus", item.bonus))
     if item.condition is not None:
-        parts.append(f"when {_expr(item.condition)}")
+        parts.append("when " + format_expr(item.condition))
     return " ".join(parts)
 
 
-# ------------------------------------------------------------- comments, layout
+def _amount(keyword: str, amount: ast.Amount) -> str:
+    text = f"{keyword} {amount.points.text}"
+    if amount.per_occurrence:
+        text += " per occurrence"
+        if amount.cap is not None:
+            text += " max " + amount.cap.text
+    return text
 
 
-def _weave(units: list[_Unit], comments: list[ast.Comment], lines: list[str] | None) -> str:
-    """Interleave comments with the output lines, and decide where blank lines go."""
+# ----------------------------------------------------------- comments, blank lines
 
-    def own_line(comment: ast.Comment) -> bool:
-        if lines is None or comment.line > len(lines):
-            return True
-        return not lines[comment.line - 1][: comment.col - 1].strip()
 
-    trailing: dict[int, str] = {}
-    leading: list[ast.Comment] = []
-    for comment in sorted(comments, key=lambda c: (c.line, c.col)):
-        if own_line(comment):
-            leading.append(comment)
+@dataclass(frozen=True, slots=True)
+class _Out:
+    """A line of the result, code (perhaps with a trailing comment) or a comment, with
+    the source lines it came from."""
+
+    text: str
+    depth: int
+    first: int
+    last: int
+    group: int
+    role: str = ""
+    solo: str = ""
+
+
+def _code_columns(tree: ast.PolicyFile) -> dict[int, int]:
+    """For each source line, the column where code starts on it, from every span in the
+    tree. A comment after that column trails code; before it, it stands on its own line."""
+    columns: dict[int, int] = {}
+
+    def note(line: int, col: int) -> None:
+        columns[line] = min(col, columns.get(line, col))
+
+    stack: list[object] = list(tree.statements)
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Span):
+            if node != NOWHERE:
+                note(node.line, node.col)
+                note(node.end_line, node.end_col - 1)
+        elif isinstance(node, tuple):
+            stack.extend(node)
+        elif is_dataclass(node) and not isinstance(node, type):
+            stack.extend(getattr(node, f.name) for f in fields(node))
+    return columns
+
+
+def _weave(lines: list[_Line], comments: tuple[ast.Comment, ...], code: dict[int, int]) -> str:
+    """Put the comments back among the code lines, then decide where blank lines go."""
+    placed = _place(lines, sorted(comments, key=lambda c: (c.line, c.col)), code)
+    covered = {n for line in lines for n in range(line.first, line.last + 1)}
+    covered.update(comment.line for comment in comments)
+    text: list[str] = []
+    previous: _Out | None = None
+    seen = 0  # the last source line written so far
+    for line in placed:
+        if previous is not None and _blank_between(previous, line, seen, covered):
+            text.append("")
+        text.append(INDENT * line.depth + line.text)
+        previous, seen = line, max(seen, line.last)
+    return "\n".join(text) + "\n" if text else ""
+
+
+def _place(lines: list[_Line], comments: list[ast.Comment], code: dict[int, int]) -> list[_Out]:
+    """Every code line and comment, in output order.
+
+    A trailing comment stays at the end of the output line that holds the code before
+    it; when one output line collects several (an item written over several lines), the
+    earlier ones go above it, on their own lines. An own-line comment goes above the
+    code that followed it, at that code's indentation (one deeper before a `}`), or at
+    the end of the file.
+    """
+    firsts = [line.first for line in lines]
+    trailing: list[list[ast.Comment]] = [[] for _ in lines]
+    standalone: list[ast.Comment] = []
+    for comment in comments:
+        index = bisect_right(firsts, comment.line) - 1
+        if code.get(comment.line, comment.col) < comment.col and index >= 0:
+            trailing[index].append(comment)
         else:
-            trailing[comment.line] = comment.text
+            standalone.append(comment)
 
-    out: list[str] = []
-    previous: _Unit | None = None
-    previous_end = 0  # last source line emitted
-    pending = iter(leading)
-    next_comment = next(pending, None)
-
-    def blank_needed(line: int, group: int, closes: bool, kind: str = "") -> bool:
-        if previous is None:
-            return False
-        if group != previous.group and not (kind and kind == previous.kind):
-            return True
-        if previous.opens or closes:
-            return False
-        return lines is not None and _has_blank(lines, previous_end, line)
-
-    for unit in units:
-        while next_comment is not None and next_comment.line < unit.line:
-            depth = unit.depth + 1 if unit.closes else unit.depth
-            if blank_needed(next_comment.line, unit.group, False) and out and out[-1] != "":
-                out.append("")
-            out.append(INDENT * depth + next_comment.text)
-            previous = _Unit(next_comment.text, depth, next_comment.line, next_comment.line,
-                             unit.group)  # fmt: skip
-            previous_end = next_comment.line
-            next_comment = next(pending, None)
-        if blank_needed(unit.line, unit.group, unit.closes, unit.kind) and out and out[-1] != "":
-            out.append("")
-        text = INDENT * unit.depth + unit.text
-        tail = [trailing.pop(line) for line in range(unit.line, unit.end_line + 1)
-                if line in trailing]  # fmt: skip
-        if tail:
-            text += "  " + " ".join(tail)
-        out.append(text)
-        previous = unit
-        previous_end = unit.end_line
-    rest = [c.text for c in ([next_comment] if next_comment else []) + list(pending)]
-    rest += [text for _, text in sorted(trailing.items())]  # code lost? never: kept at the end
-    if rest:
-        if out:
-            out.append("")
-        out.extend(rest)
-    return "\n".join(out).rstrip("\n") + "\n"
+    out: list[_Out] = []
+    waiting = iter(standalone)
+    upcoming = next(waiting, None)
+    for line, tail in zip(lines, trailing, strict=True):
+        above: list[ast.Comment] = []
+        while upcoming is not None and upcoming.line < line.first:
+            above.append(upcoming)
+            upcoming = next(waiting, None)
+        depth = line.depth + (1 if line.role == "close" else 0)
+        for comment in [*above, *tail[:-1]]:
+            out.append(
+                _Out(comment.text, depth, comment.line, comment.line, line.group, solo=line.solo)
+            )
+        text = line.text + (f"  {tail[-1].text}" if tail else "")
+        out.append(_Out(text, line.depth, line.first, line.last, line.group, line.role, line.solo))
+    group = lines[-1].group if lines else 0
+    while upcoming is not None:
+        out.append(_Out(upcoming.text, 0, upcoming.line, upcoming.line, group))
+        upcoming = next(waiting, None)
+    return out
 
 
-def _has_blank(lines: list[str], after: int, before: int) -> bool:
-    """Was there an empty line strictly between source lines `after` and `before`?"""
-    return any(not lines[i - 1].strip() for i in range(after + 1, before) if 0 < i <= len(lines))
+def _blank_between(previous: _Out, line: _Out, seen: int, covered: set[int]) -> bool:
+    """One blank line between top-level statements (consecutive one-line declarations of
+    one kind may stand together); inside a block, one where the source had any."""
+    if previous.role == "open" or line.role == "close":
+        return False
+    if line.group != previous.group and not (line.solo and line.solo == previous.solo):
+        return True
+    return any(n not in covered for n in range(seen + 1, line.first))

@@ -7,17 +7,20 @@ brace in one rubric does not hide the mistakes in the next.
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from lark import Tree
+from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
 from dsl.ast import Comment
 from dsl.diagnostics import Diagnostic
 from dsl.grammar import TOP_LEVEL_KEYWORDS, parser, terminal_patterns
 from dsl.source import Span
+from dsl.suggest import closest
 
 MAX_NESTING = 64
 
@@ -56,8 +59,27 @@ EXPECTED_WORDS: dict[str, str] = {
     "DATE": "a date such as 2026-11-02",
     "DATETIME": "a date and time such as 2026-11-02 09:00",
     "COMP_OP": "a comparison such as >=, <, == or !=",
+    "ORDINAL": "a position such as 2nd",
+    "CALL_WORD": "call or calls",
+    "AGGREGATE": "count(...), sum(...), avg(...), min(...) or max(...)",
     "$END": "the end of the file",
 }
+
+# Characters people type by habit (from spreadsheets or programming) and what to write.
+HABITS: dict[str, tuple[str, str]] = {
+    "'": ("text is written in double quotes, not single quotes", 'write "account"'),
+    "&": ("& is not part of the language", "write and"),
+    "|": ("| is not part of the language", "write or"),
+    "!": ("! is not part of the language", "write != for not equal, or not before a condition"),
+}
+
+_WORD = re.compile(r"[^\W\d]\w*")
+# Parts of a condition that count as one nesting level each: `not`, `-`, arithmetic, and
+# every further operand of an and/or chain (it becomes one more level of the tree).
+_CHAINS = frozenset({"or_expr", "and_expr"})
+_EXPRESSIONS = frozenset(
+    {*_CHAINS, "not_op", "compare", "in_list", "not_in_list", "binary", "negate", "aggregate"}
+)
 
 # When one of these is among the expected terminals, the others it implies are dropped.
 _VALUE_TERMINALS = {"INT", "DECIMAL", "PERCENT", "DURATION", "TIME", "DATE", "DATETIME", "STRING"}
@@ -104,7 +126,8 @@ def split_blocks(text: str) -> Iterator[Block]:
     lines = text.split("\n")
     start = 0
     for index, line in enumerate(lines):
-        word = line.split(None, 1)[0] if line[:1].isalpha() else ""
+        match = _WORD.match(line)
+        word = match.group() if match else ""
         if index > start and word in TOP_LEVEL_KEYWORDS:
             yield Block(start + 1, "\n".join(lines[start:index]))
             start = index
@@ -113,7 +136,9 @@ def split_blocks(text: str) -> Iterator[Block]:
 
 def parse_text(text: str, file: str) -> ParsedFile:
     """Parse a whole policy text; never raises for bad input, returns diagnostics instead."""
-    text = text.lstrip("\ufeff")
+    # A byte-order mark is read as a blank, so columns still count from the text as given.
+    body = text.lstrip("\ufeff")
+    text = " " * (len(text) - len(body)) + body
     result = ParsedFile([], scan_comments(text), [])
     for block in split_blocks(text):
         if not block.text.strip():
@@ -127,17 +152,9 @@ def parse_text(text: str, file: str) -> ParsedFile:
         except RecursionError:
             result.diagnostics.append(_too_deep(block, file))
             continue
-        too_deep = _deepest(tree)
+        too_deep = _deepest(tree, file)
         if too_deep is not None:
-            result.diagnostics.append(
-                Diagnostic.at(
-                    too_deep,
-                    f"this expression is nested more than {MAX_NESTING} levels deep",
-                    file=file,
-                    hint="split the condition into simpler parts",
-                    code="too-deep",
-                )
-            )
+            result.diagnostics.append(too_deep)
             continue
         result.trees.append(tree)
     return result
@@ -153,20 +170,47 @@ def _too_deep(block: Block, file: str) -> Diagnostic:
     )
 
 
-def _deepest(tree: Tree[Any]) -> Span | None:
-    """Iteratively find a subtree deeper than MAX_NESTING (recursion would overflow first)."""
-    stack: list[tuple[Tree[Any], int]] = [(tree, 1)]
+def _deepest(tree: Tree[Any], file: str) -> Diagnostic | None:
+    """Iteratively find an expression nested more than MAX_NESTING levels deep (recursion
+    would overflow first). `not`, `-`, a comparison and arithmetic are a level each; an
+    `and`/`or` chain is a level per part: the checker and the engine read `a and b and c`
+    as `(a and b) and c`."""
+    # (node, the levels above it, the outermost expression it is part of)
+    stack: list[tuple[Tree[Any], int, Tree[Any] | None]] = [(tree, 0, None)]
     while stack:
-        node, depth = stack.pop()
-        if depth > MAX_NESTING + 8:  # statement, block and item levels are not nesting
-            meta = node.meta
-            line = getattr(meta, "line", 1)
-            col = getattr(meta, "column", 1)
-            return Span.point(line, col)
-        for child in node.children:
-            if isinstance(child, Tree):
-                stack.append((child, depth + 1))
+        node, above, outer = stack.pop()
+        children = [child for child in node.children if isinstance(child, Tree)]
+        if node.data in _CHAINS:
+            if len(children) > MAX_NESTING:
+                return Diagnostic.at(
+                    _span(node),
+                    f"this condition joins more than {MAX_NESTING} parts with and/or",
+                    file=file,
+                    hint='split it up; list values with in: call.type in ["a", "b"]',
+                    code="too-deep",
+                )
+            levels = above + len(children)
+        else:
+            levels = above + (node.data in _EXPRESSIONS)
+        if outer is None and node.data in _EXPRESSIONS:
+            outer = node
+        if levels > MAX_NESTING:
+            return Diagnostic.at(
+                _span(outer or node),
+                f"this expression is nested more than {MAX_NESTING} levels deep",
+                file=file,
+                hint="split the condition into simpler parts",
+                code="too-deep",
+            )
+        stack.extend((child, levels, outer) for child in children)
     return None
+
+
+def _span(node: Tree[Any]) -> Span:
+    meta = node.meta
+    if getattr(meta, "empty", True):
+        return Span.point(1, 1)
+    return Span(meta.line, meta.column, meta.end_line, meta.end_column)
 
 
 def _describe(error: UnexpectedInput, text: str, file: str, block: Block) -> Diagnostic:
@@ -194,8 +238,9 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> 
             code="full-width",
         )
     if char == '"':
+        line_text = text.split("\n")[error.line - 1]
         return Diagnostic.at(
-            span,
+            Span(error.line, error.column, error.line, len(line_text) + 1),
             "this text is not closed: a double quote is missing at the end of the line",
             file=file,
             hint='close the text with " on the same line',
@@ -209,12 +254,27 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> 
             hint='write == to compare (call.type == "account")',
             code="single-equals",
         )
-    shown = repr(char) if char.strip() else "a blank character"
+    if char in HABITS:
+        message, hint = HABITS[char]
+        rest = text[position + 1 :].split("\n", 1)[0]
+        if char == "'" and "'" in rest:  # 'account' -> "account"
+            hint = f'write "{rest[: rest.index(chr(39))]}"'
+        return Diagnostic.at(span, message, file=file, hint=hint, code="bad-character")
+    if unicodedata.category(char or " ")[0] in "CZ" and char not in " \t\n":
+        # control, format and odd space characters: invisible, so name them by code point
+        return Diagnostic.at(
+            span,
+            f"an invisible character (U+{ord(char):04X}) is here",
+            file=file,
+            hint="delete it (such characters often come along when text is copied from a "
+            "document or a web page); use an ordinary space between words",
+            code="bad-character",
+        )
     return Diagnostic.at(
         span,
-        f"unexpected character {shown}",
+        f"the character {char} is not part of the language",
         file=file,
-        hint=_expected_hint(error.allowed or set()),
+        hint="remove it",
         code="bad-character",
     )
 
@@ -225,38 +285,96 @@ def _unexpected_token(
     token = error.token
     raw = error.expected if isinstance(error, UnexpectedEOF) else error.accepts
     expected = {str(name) for name in raw}
-    at_end = token.type == "$END"
-    if at_end:
-        open_line = _unclosed_brace_line(block)
-        last_line = block.first_line + max(0, len(block.text.rstrip("\n").split("\n")) - 1)
-        last_text = block.text.rstrip("\n").split("\n")[-1]
-        span = Span(last_line, 1, last_line, len(last_text) + 1)
-        if "RBRACE" in expected and open_line is not None:
-            return Diagnostic.at(
-                span,
-                f"the block opened with {{ on line {open_line} is never closed",
-                file=file,
-                hint="add a closing } at the end of the block",
-                code="unclosed-block",
-            )
-        return Diagnostic.at(
-            span,
-            "the block ends too early",
-            file=file,
-            hint=_expected_hint(expected),
-            code="unexpected-end",
-        )
+    if token.type == "$END":
+        return _unexpected_end(token, expected, file, block)
     value = str(token.value)
     line = token.line or block.first_line
     col = token.column or 1
     span = Span(line, col, token.end_line or line, token.end_column or col + len(value))
+    words = _token_words(token.type, value)
+    code = "unexpected-token"
+    hint = _expected_hint(expected)
+    message = f"unexpected {words} here"
+    line_text = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+    rest = line_text[col - 1 :]
+    if (
+        "RBRACE" in expected
+        and isinstance(error, UnexpectedToken)
+        and _accepted_after_brace(error, token)
+    ):
+        open_line = _unclosed_brace_line(block, before=(line, col))
+        if open_line is not None:
+            message = (
+                f"a closing }} is missing before {words}: the {{ on line {open_line} is still open"
+            )
+            hint = f"add }} before {words}"
+            code = "unclosed-block"
+    elif token.type == "RBRACE" and {"POLICY", "RUBRIC"} <= expected:
+        message = "this } has no { to close"
+        hint = "remove it"
+        code = "extra-brace"
+    elif {"POLICY", "RUBRIC"} <= expected and value in _keywords({token.type}):
+        # back at the top level in the middle of a block: a `}` closed the block too early
+        closed = _last_brace_line(block, before=(line, col))
+        if closed is not None:
+            message = f"unexpected {words} here: the }} on line {closed} already closed the block"
+            hint = f"remove the extra }} on line {closed}"
+            code = "extra-brace"
+    elif token.type == "NAME" and "STRING" in expected and rest.count('"') % 2 == 1:
+        quoted = rest[: rest.index('"')]
+        message = f"a double quote is missing before {quoted.strip()}"
+        hint = f'write "{quoted.strip()}"'
+        code = "unopened-text"
+    elif token.type == "NAME":
+        keyword = closest(value, _keywords(expected))
+        if keyword is not None:
+            hint = f"did you mean {keyword}?"
+        elif "STRING" in expected and not value.isascii():
+            hint = f'write a label in double quotes: "{value}"'
+    return Diagnostic.at(span, message, file=file, hint=hint, code=code)
+
+
+def _unexpected_end(token: Token, expected: set[str], file: str, block: Block) -> Diagnostic:
+    """The block ended while something was still expected; point at its last line of code."""
+    lines = block.text.split("\n")
+    last_line = token.end_line or token.line
+    if not last_line or last_line < block.first_line:  # an empty block: its first line
+        last_line = block.first_line
+    last_text = lines[min(last_line - block.first_line, len(lines) - 1)]
+    span = Span(last_line, 1, last_line, len(last_text) + 1)
+    open_line = _unclosed_brace_line(block)
+    if "RBRACE" in expected and open_line is not None:
+        return Diagnostic.at(
+            span,
+            f"the block opened with {{ on line {open_line} is never closed",
+            file=file,
+            hint="add a closing } at the end of the block",
+            code="unclosed-block",
+        )
     return Diagnostic.at(
         span,
-        f"unexpected {_token_words(token.type, value)} here",
+        "the block ends too early",
         file=file,
         hint=_expected_hint(expected),
-        code="unexpected-token",
+        code="unexpected-end",
     )
+
+
+def _accepted_after_brace(error: UnexpectedToken, token: Token) -> bool:
+    """Would `token` be fine had a `}` been written before it? (A `section` inside a
+    section whose `}` is missing.)"""
+    try:
+        interactive: Any = error.interactive_parser
+        interactive = interactive.copy()
+        interactive.feed_token(Token("RBRACE", "}"))
+        return token.type in interactive.accepts()
+    except (UnexpectedInput, AttributeError):
+        return False
+
+
+def _keywords(expected: set[str]) -> list[str]:
+    patterns = terminal_patterns()
+    return [patterns[n] for n in expected if n in patterns and patterns[n].isalpha()]
 
 
 def _token_words(kind: str, value: str) -> str:
@@ -275,7 +393,11 @@ def _expected_hint(expected: set[str]) -> str:
     names = set(expected) - {"WS", "COMMENT"}
     if {"INT", "DECIMAL"} <= names:
         names -= {"INT"}
-    for name in sorted(names, key=lambda n: (n not in patterns, n in _VALUE_TERMINALS, n)):
+
+    def rank(name: str) -> tuple[bool, bool, bool, str]:
+        return (name != "COMP_OP", name not in patterns, name in _VALUE_TERMINALS, name)
+
+    for name in sorted(names, key=rank):
         if name in EXPECTED_WORDS:
             words.append(EXPECTED_WORDS[name])
         elif name in patterns:
@@ -289,14 +411,23 @@ def _expected_hint(expected: set[str]) -> str:
     return "write one of: " + ", ".join(words)
 
 
-def _unclosed_brace_line(block: Block) -> int | None:
-    """The line of the last `{` that has no matching `}` (ignoring text and comments)."""
+def _unclosed_brace_line(block: Block, before: tuple[int, int] | None = None) -> int | None:
+    """The line of the last `{` that has no matching `}` (ignoring text and comments),
+    counting only what comes before the (line, column) `before` when it is given."""
     stack: list[int] = []
     for offset, line in enumerate(block.text.split("\n")):
+        number = block.first_line + offset
         in_string = False
-        for char in line:
+        escaped = False
+        for index, char in enumerate(line):
+            if before is not None and (number, index + 1) >= before:
+                return stack[-1] if stack else None
             if in_string:
-                if char == '"':
+                if escaped:
+                    escaped = False
+                elif char == "\\":
+                    escaped = True
+                elif char == '"':
                     in_string = False
                 continue
             if char == '"':
@@ -308,3 +439,23 @@ def _unclosed_brace_line(block: Block) -> int | None:
             elif char == "}" and stack:
                 stack.pop()
     return stack[-1] if stack else None
+
+
+def _last_brace_line(block: Block, before: tuple[int, int]) -> int | None:
+    """The line of the last `}` before (line, column), outside text and comments."""
+    found: int | None = None
+    for offset, line in enumerate(block.text.split("\n")):
+        number = block.first_line + offset
+        in_string = False
+        for index, char in enumerate(line):
+            if (number, index + 1) >= before:
+                return found
+            if in_string:
+                in_string = char != '"'
+            elif char == '"':
+                in_string = True
+            elif char == "#":
+                break
+            elif char == "}":
+                found = number
+    return found
