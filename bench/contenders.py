@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
 from typing import Any
 
 from bench.rubric import GRADES, LOWEST_GRADE, TABLE
@@ -95,75 +96,100 @@ def hand_unrolled(evaluation: dict[str, Any]) -> tuple[float, str]:
 # --------------------------------------------------------------------- zen-engine
 
 
-def zen_graph() -> dict[str, Any]:
-    """The rubric as a zen-engine decision graph (JDM): two expression nodes, no JS.
-
-    Node 1 computes each item's possible and deducted points (and red lines) from the
-    input; node 2 adds them up, scales, rounds half-up and picks the grade.
-    """
-    expressions: list[tuple[str, str]] = []
+def _zen_terms() -> tuple[str, str, str]:
+    """The rubric's possible points, deducted points and red lines as zen expressions."""
+    possible: list[str] = []
+    deducted: list[str] = []
+    red_lines: list[str] = []
     for item in TABLE:
         key = item["id"]
         answer = f"answers.{key}"
-        applies = "true"
+        applies = f"{answer} != 'na'"
         if key == "identity":
-            applies = "call.type == 'account'"
+            applies = f"call.type == 'account' and {applies}"
         elif key == "recap":
-            applies = "call.duration > 300"
+            applies = f"call.duration > 300 and {applies}"
         if item["kind"] == "critical":
-            expressions.append((f"x_{key}", f"({applies}) and {answer} == 'fail'"))
+            red_lines.append(f"{answer} == 'fail'")
             continue
-        on = f"({applies}) and {answer} != 'na'"
-        cap = item["cap"]
-        stake = cap if cap is not None else item["points"]
-        expressions.append((f"p_{key}", f"{on} ? {stake} : 0"))
+        points, cap = item["points"], item["cap"]
         if cap is not None:
-            lost = f"min([{answer} * {item['points']}, {cap}])"
+            possible.append(f"({applies} ? {cap:g} : 0)")
+            deducted.append(f"({applies} ? min([{answer} * {points:g}, {cap:g}]) : 0)")
         else:
-            lost = f"{answer} == 'fail' ? {item['points']} : 0"
-        expressions.append((f"d_{key}", f"{on} ? ({lost}) : 0"))
-    deduct_items = [i["id"] for i in TABLE if i["kind"] != "critical"]
-    critical_items = [i["id"] for i in TABLE if i["kind"] == "critical"]
-    expressions.append(("p", " + ".join(f"$.p_{k}" for k in deduct_items)))
-    expressions.append(("d", " + ".join(f"$.d_{k}" for k in deduct_items)))
-    expressions.append(("x", " or ".join(f"$.x_{k}" for k in critical_items)))
-    final = [
-        ("raw", "x ? 0 : (p > 0 ? 100 * (p - d) / p : 100)"),
+            possible.append(f"({applies} ? {points:g} : 0)")
+            deducted.append(f"({applies} and {answer} == 'fail' ? {points:g} : 0)")
+    return " + ".join(possible), " + ".join(deducted), " or ".join(red_lines)
+
+
+def zen_graph() -> dict[str, Any]:
+    """The rubric as a zen-engine decision graph (JDM): input -> one expression node ->
+    output, no JS function node.
+
+    The node's expressions run in order, later ones reading earlier ones through `$`:
+    possible and deducted points and the red lines, then the raw score, the score rounded
+    half-up to one decimal, and the grade looked up from the rounded score.
+    """
+    possible, deducted, red_lines = _zen_terms()
+    expressions = [
+        ("p", possible),
+        ("d", deducted),
+        ("x", red_lines),
+        ("raw", "$.x ? 0 : ($.p > 0 ? 100 * ($.p - $.d) / $.p : 100)"),
         ("score", "floor($.raw * 10 + 0.5 + 0.000000001) / 10"),
         ("grade", "$.score >= 95 ? '优秀' : ($.score >= 85 ? '良好' : "
                   "($.score >= 70 ? '合格' : '不合格'))"),
     ]  # fmt: skip
-
-    def node(node_id: str, pairs: list[tuple[str, str]]) -> dict[str, Any]:
-        return {
-            "id": node_id, "type": "expressionNode", "name": node_id,
-            "position": {"x": 0, "y": 0},
-            "content": {"expressions": [
-                {"id": f"{node_id}{n}", "key": k, "value": v} for n, (k, v) in enumerate(pairs)
-            ]},
-        }  # fmt: skip
-
+    rubric_node = {
+        "id": "rubric", "type": "expressionNode", "name": "rubric",
+        "position": {"x": 0, "y": 0},
+        "content": {"expressions": [
+            {"id": f"x{n}", "key": key, "value": value}
+            for n, (key, value) in enumerate(expressions)
+        ]},
+    }  # fmt: skip
     nodes = [
         {"id": "in", "type": "inputNode", "name": "in", "position": {"x": 0, "y": 0}},
-        node("items", expressions),
-        node("total", final),
+        rubric_node,
         {"id": "out", "type": "outputNode", "name": "out", "position": {"x": 0, "y": 0}},
     ]
     edges = [
-        {"id": "e1", "sourceId": "in", "targetId": "items", "type": "edge"},
-        {"id": "e2", "sourceId": "items", "targetId": "total", "type": "edge"},
-        {"id": "e3", "sourceId": "total", "targetId": "out", "type": "edge"},
+        {"id": "e1", "sourceId": "in", "targetId": "rubric", "type": "edge"},
+        {"id": "e2", "sourceId": "rubric", "targetId": "out", "type": "edge"},
     ]
     return {"nodes": nodes, "edges": edges}
 
 
-def zen_scorer() -> Any:
+def _zen_pair(result: dict[str, Any]) -> tuple[float, str]:
+    return float(result["score"]), str(result["grade"])
+
+
+def zen_scorer() -> Callable[[dict[str, Any]], tuple[float, str]]:
+    """zen-engine per call: `ZenDecision.evaluate(evaluation)`, the decision compiled once
+    (`ZenDecisionContent`, which evaluates faster than passing the JSON text)."""
     import zen
 
-    decision = zen.ZenEngine().create_decision(json.dumps(zen_graph()))
+    decision = zen.ZenEngine().create_decision(zen.ZenDecisionContent(json.dumps(zen_graph())))
 
     def score(evaluation: dict[str, Any]) -> tuple[float, str]:
-        result = decision.evaluate(evaluation)["result"]
-        return float(result["score"]), str(result["grade"])
+        return _zen_pair(decision.evaluate(evaluation)["result"])
+
+    return score
+
+
+def zen_batch_scorer() -> Callable[[list[dict[str, Any]]], list[tuple[float, str]]]:
+    """zen-engine's own batch call: `ZenEngine.evaluate_batch` over a list of requests."""
+    import zen
+
+    engine = zen.ZenEngine({"loader": {"type": "static", "content": {"rubric": zen_graph()}}})
+
+    def score(rows: list[dict[str, Any]]) -> list[tuple[float, str]]:
+        answers = engine.evaluate_batch([{"key": "rubric", "context": row} for row in rows])
+        out = []
+        for answer in answers:
+            if not answer.get("success"):
+                raise RuntimeError(f"zen-engine failed: {answer.get('error')}")
+            out.append(_zen_pair(answer["data"]["result"]))
+        return out
 
     return score

@@ -21,13 +21,13 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.contenders import hand_loop, hand_unrolled, zen_scorer
+from bench.contenders import hand_loop, hand_unrolled, zen_batch_scorer, zen_scorer
 from bench.data import columns, evaluations, large_policy
 from bench.rubric import POLICY_TEXT, RUBRIC_ID
 from dsl.check import check_text
 from engine import load_policy
 
-Scores = list[tuple[float, str]]
+Scores = list[tuple[float | None, str | None]]
 
 
 def best_of(repeats: int, run: Callable[[], Scores]) -> tuple[float, Scores]:
@@ -52,19 +52,18 @@ def main() -> int:
     rows = evaluations(n)
     cols = columns(rows)  # built outside the timed region
     policy = load_policy(text=POLICY_TEXT, file="bench.policy")
-    rubric = policy.rubric(RUBRIC_ID)
 
     def run_score() -> Scores:
-        score = rubric.score
-        out = []
+        score = policy.score
+        out: Scores = []
         for row in rows:
-            result = score(row)
-            out.append((result.score, result.grade or ""))
+            result = score(RUBRIC_ID, row)
+            out.append((result.score, result.grade))
         return out
 
     def run_many() -> Scores:
-        batch = rubric.score_many(cols)
-        return [(s or 0.0, g or "") for s, g in zip(batch.scores, batch.grades, strict=True)]
+        batch = policy.score_many(RUBRIC_ID, cols)
+        return list(zip(batch.scores, batch.grades, strict=True))
 
     contenders: dict[str, tuple[Callable[[], Scores], int]] = {
         "hand_loop": (lambda: [hand_loop(r) for r in rows], n),
@@ -74,40 +73,53 @@ def main() -> int:
     }
     zen_rows = rows[: min(args.zen_n, n)]
     try:
-        zen = zen_scorer()
-        contenders["zen-engine"] = (lambda: [zen(r) for r in zen_rows], len(zen_rows))
+        zen_one = zen_scorer()
+        zen_many = zen_batch_scorer()
+        contenders["zen-engine"] = (lambda: [zen_one(r) for r in zen_rows], len(zen_rows))
+        contenders["zen-engine batch"] = (lambda: list(zen_many(zen_rows)), len(zen_rows))
     except ImportError:
         print("zen-engine is not installed (pip install -e '.[bench]'); skipping it")
 
     timings: dict[str, dict[str, float]] = {}
-    reference: Scores | None = None
+    reference: Scores = []
     failed = False
     for name, (run, count) in contenders.items():
-        repeats = 1 if name == "zen-engine" else args.repeats
+        repeats = 1 if name.startswith("zen") else args.repeats
         seconds, scores = best_of(repeats, run)
-        timings[name] = {"evaluations": count, "seconds": seconds, "per_second": count / seconds}
-        if reference is None:
+        timings[name] = {
+            "evaluations": count, "repeats": repeats, "seconds": seconds,
+            "per_second": count / seconds,
+        }  # fmt: skip
+        if name == "hand_loop":
             reference = scores
-        mismatches = [
-            (i, scores[i], reference[i]) for i in range(count) if scores[i] != reference[i]
-        ]
+            continue
+        mismatches = [i for i in range(count) if scores[i] != reference[i]]
+        if len(scores) != count:
+            mismatches.append(min(len(scores), count))
         if mismatches:
             failed = True
             print(f"{name} disagrees with hand_loop on {len(mismatches)} evaluations:")
-            for index, got, want in mismatches[:5]:
-                print(f"  #{index}: {got} != {want}  {rows[index]}")
+            for index in mismatches[:5]:
+                got = scores[index] if index < len(scores) else "missing"
+                print(f"  #{index}: {name} {got} != hand_loop {reference[index]}  {rows[index]}")
 
     base = timings["hand_loop"]["per_second"]
-    print(f"\nScoring {n:,} evaluations of a 20-item rubric (best of {args.repeats}):\n")
-    print(f"{'contender':<20}{'evals/s':>12}{'× hand_loop':>14}")
+    zen_rate = timings["zen-engine"]["per_second"] if "zen-engine" in timings else None
+    for row in timings.values():
+        row["vs_hand_loop"] = row["per_second"] / base
+        if zen_rate:
+            row["vs_zen"] = row["per_second"] / zen_rate
+    print(
+        f"\nScoring {n:,} evaluations of a 20-item rubric "
+        f"(best of {args.repeats}; zen-engine once on the first {len(zen_rows):,}):\n"
+    )
+    print(f"{'contender':<20}{'evals/s':>12}{'× hand_loop':>14}{'× zen':>10}")
     for name, row in timings.items():
-        print(f"{name:<20}{row['per_second']:>12,.0f}{row['per_second'] / base:>13.2f}×")
-    if "zen-engine" in timings:
-        zen_rate = timings["zen-engine"]["per_second"]
-        print(
-            f"\ncallqa score is {timings['callqa score']['per_second'] / zen_rate:.1f}× "
-            f"zen-engine (zen timed on {timings['zen-engine']['evaluations']:,} evaluations)"
-        )
+        vs_zen = f"{row['vs_zen']:>9.1f}×" if "vs_zen" in row else f"{'-':>10}"
+        print(f"{name:<20}{row['per_second']:>12,.0f}{row['vs_hand_loop']:>13.2f}×{vs_zen}")
+    print(f"\nheadline: callqa score is {timings['callqa score']['vs_hand_loop']:.2f}× the "
+          "hand-written loop" + (f", {timings['callqa score']['vs_zen']:.0f}× zen-engine per call"
+                                 if zen_rate else ""))  # fmt: skip
 
     text = large_policy(500)
     lines = text.count("\n")
@@ -116,8 +128,11 @@ def main() -> int:
     print(f"\nparse + check of a {lines}-line policy: {parse_best * 1000:.1f} ms (warm, best of 5)")
     print("all contenders agree on every score and grade" if not failed else "DISAGREEMENT")
     if args.json:
-        print(json.dumps({"n": n, "timings": timings, "parse_check_ms": parse_best * 1000,
-                          "policy_lines": lines, "agree": not failed}, indent=2))  # fmt: skip
+        report = {
+            "n": n, "repeats": args.repeats, "zen_n": len(zen_rows), "timings": timings,
+            "parse_check_ms": parse_best * 1000, "policy_lines": lines, "agree": not failed,
+        }  # fmt: skip
+        print(json.dumps(report, indent=2, ensure_ascii=False))
     return 1 if failed else 0
 
 
