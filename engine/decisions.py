@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
-from typing import Any
+from collections.abc import Mapping
+from types import MappingProxyType
+from typing import Any, NamedTuple
+
+NO_FACTS: Mapping[str, Any] = MappingProxyType({})
 
 
-@dataclass(frozen=True, slots=True)
-class Decision:
-    """One conclusion of the engine.
+class Decision(NamedTuple):
+    """One conclusion of the engine; immutable (a named tuple: the engine builds one per
+    sampled call and per action, and a tuple is the cheapest immutable record to build).
 
     kind: "action" (a discipline or recognition action), "approved", "insufficient_evidence",
     "escalation", "alert", "no_data", "sample", "shortfall", "score", "rescore",
@@ -25,13 +28,14 @@ class Decision:
     rule: str
     rule_location: str
     at: dt.datetime
-    facts: dict[str, Any] = field(default_factory=dict)
+    facts: Mapping[str, Any] = NO_FACTS
     evidence: tuple[str, ...] = ()
     notify: tuple[str, ...] = ()
     status: str = "final"
 
     def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
+        data = self._asdict()
+        data["facts"] = dict(self.facts)
         data["at"] = self.at.isoformat()
         data["evidence"] = list(self.evidence)
         data["notify"] = list(self.notify)

@@ -5,33 +5,46 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from engine.events import Call, Evaluation
+from engine.events import Evaluation
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
+# Per event class, its fields as (attribute, fact name): computed once, read per event.
+_FACT_NAMES: dict[type, tuple[tuple[str, str], ...]] = {}
+
+
+def _fact_names(cls: type) -> tuple[tuple[str, str], ...]:
+    kind = cls.model_fields["kind"].default  # type: ignore[attr-defined]
+    names = tuple((name, f"{kind}.{name}") for name in cls.model_fields if name not in _SKIP)  # type: ignore[attr-defined]
+    _FACT_NAMES[cls] = names
+    return names
 
 
 def event_facts(event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
     kind = event.kind
-    facts: dict[str, Any] = {f"{kind}.id": event.id, f"{kind}.at": at}
-    for name, value in event.__dict__.items():  # the model's fields, without pydantic's iterator
-        if value is not None and name not in _SKIP:
-            facts[f"{kind}.{name}"] = value
-    for name, value in event.fields.items():
-        facts[name if "." in name else f"{kind}.{name}"] = value
-    if isinstance(event, Call):
+    values = event.__dict__  # the model's fields, without pydantic's iterator
+    names = _FACT_NAMES.get(event.__class__) or _fact_names(event.__class__)
+    facts: dict[str, Any] = {
+        fact: value for name, fact in names if (value := values[name]) is not None
+    }
+    facts[f"{kind}.id"] = event.id
+    facts[f"{kind}.at"] = at
+    if event.fields:
+        for name, value in event.fields.items():
+            facts[name if "." in name else f"{kind}.{name}"] = value
+    if kind == "call":
         facts["call.start"] = at
-    if isinstance(event, Evaluation):
-        for entity, values in event.facts.items():
-            if isinstance(values, dict):
-                facts.update({f"{entity}.{k}": v for k, v in values.items()})
+    elif isinstance(event, Evaluation):
+        for entity, entity_values in event.facts.items():
+            if isinstance(entity_values, dict):
+                facts.update({f"{entity}.{k}": v for k, v in entity_values.items()})
             else:
-                facts[entity] = values
-    agent = getattr(event, "agent", None)
+                facts[entity] = entity_values
+    agent = values.get("agent")
     if agent is not None:
         facts["agent.id"] = agent
         if agent_status is not None:
             facts["agent.status"] = agent_status
-    team = getattr(event, "team", None)
+    team = values.get("team")
     if team is not None:
         facts["agent.team"] = team
     return facts

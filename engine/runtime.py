@@ -9,9 +9,8 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-import heapq
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from dsl import ast
@@ -33,10 +32,10 @@ from engine.events import (
 )
 from engine.facts import event_facts
 from engine.policy import Policy
-from engine.sampling import Candidate, PickSpec, sampling_seed, select
+from engine.sampling import PickSpec
+from engine.sampling_rule import SamplingRule
 from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
-from engine.windows import calendar_bounds, calendar_key
 
 DEFAULT_STATUS = "on_floor"
 
@@ -47,21 +46,6 @@ class _EventRule:
     block: str
     location: str
     where: Condition | None
-
-
-@dataclass
-class _Sampling:
-    block: ast.Sampling
-    location: str
-    period: str
-    picks: list[PickSpec]
-    conditions: list[Condition | None]
-    quotas: list[tuple[int, Condition | None]]
-    calls: dict[tuple[str, str], list[Candidate]] = field(default_factory=dict)
-    ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
-    period_ends: dict[str, dt.datetime] = field(default_factory=dict)
-    publish: ast.Publish | None = None
-    next_published: str | None = None  # the latest period whose rule has been published
 
 
 @dataclass
@@ -155,23 +139,25 @@ class Engine:
                     self.zone,
                 )
             )
-        self.samplings: list[_Sampling] = []
+        self.samplings: list[SamplingRule] = []
         for sampling in tree.samplings:
             sample_per = next(e for e in sampling.entries if isinstance(e, ast.Per))
             picks = [e for e in sampling.entries if isinstance(e, ast.Pick)]
             specs = [PickSpec(p.ordinal, p.count, lines[p.span.line - 1].strip()) for p in picks]
             quotas = [(q.count, cond(q.when)) for q in sampling.entries if isinstance(q, ast.Quota)]
-            conditions = [cond(p.where) for p in picks]
             publish = next((e for e in sampling.entries if isinstance(e, ast.Publish)), None)
             self.samplings.append(
-                _Sampling(
+                SamplingRule(
                     sampling,
                     where(sampling),
                     sample_per.period,
                     specs,
-                    conditions,
+                    [cond(p.where) for p in picks],
                     quotas,
-                    publish=publish,
+                    publish,
+                    (policy.name, policy.version),
+                    self.zone,
+                    DEFAULT_STATUS,
                 )
             )
 
@@ -243,9 +229,9 @@ class Engine:
             out += self._close_threshold(threshold, now)
         for sampling in self.samplings:
             if sampling.ends and sampling.ends[0][0] <= now:
-                out += self._close_sampling(sampling, now)
+                out += sampling.due(now, self.status)
             if sampling.publish is not None:
-                out += self._publish_rule(sampling, now)
+                out += sampling.published(now)
         if len(out) > 1:
             out.sort(key=lambda d: (d.at, d.id))
         return out
@@ -277,8 +263,9 @@ class Engine:
             out += self._appeal(event, at)
         elif isinstance(event, AppealDecision):
             out += self._appeal_decision(event, at)
-        if event.kind == "call" and self.samplings:
-            self._sample_candidate(event, at, facts)
+        if event.kind == "call":
+            for sampling in self.samplings:
+                sampling.observe(event.agent, event.id, at, facts)
         for threshold in self.thresholds:
             threshold.observe(event, at, facts)
         if agent is not None and event.kind in self.rule_kinds:
@@ -437,77 +424,4 @@ class Engine:
                         block.id, location, closed.end,
                         {"value": closed.value}, closed.evidence, roles,
                     ))  # fmt: skip
-        return out
-
-    # ------------------------------------------------------------------- sampling
-
-    def _sample_candidate(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> None:
-        for sampling in self.samplings:
-            flags = tuple(bool(c(facts)) if c is not None else True for c in sampling.conditions)
-            period = calendar_key(at, sampling.period, self.zone)
-            key = (event.agent, period)
-            calls = sampling.calls.get(key)
-            if calls is None:
-                calls = sampling.calls[key] = []
-                end = sampling.period_ends.get(period)
-                if end is None:
-                    end = calendar_bounds(period, sampling.period, self.zone)[1]
-                    sampling.period_ends[period] = end
-                heapq.heappush(sampling.ends, (end, event.agent, period))
-            calls.append(Candidate(event.id, at.timestamp(), flags))
-
-    def _publish_rule(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
-        """`publish 1 day ahead to 班长`: each coming period's rule and seed, sent `ahead`
-        of its start, so team leads can check the sample against it afterwards."""
-        assert sampling.publish is not None
-        ahead = dt.timedelta(seconds=float(sampling.publish.ahead.value))  # type: ignore[arg-type]
-        unit = sampling.period
-        due = calendar_key(now + ahead, unit, self.zone)  # the last period due by now
-        if sampling.next_published is None:  # the engine starts mid-period: publish from the next
-            sampling.next_published = calendar_key(now, unit, self.zone)
-        out: list[Decision] = []
-        while sampling.next_published < due:
-            end = calendar_bounds(sampling.next_published, unit, self.zone)[1]
-            period = calendar_key(end, unit, self.zone)
-            sampling.next_published = period
-            seed = sampling_seed(self.policy.name, self.policy.version, sampling.block.id, period)
-            rules = "; ".join(p.text for p in sampling.picks)
-            out.append(Decision(
-                f"{sampling.block.id}/{period}/publish", "publish", period,
-                ", ".join(sampling.publish.roles),
-                f"the sampling rule for {period}: {rules}; seed {seed}",
-                sampling.block.id, sampling.location, end - ahead,
-                {"period": period, "seed": seed}, (), sampling.publish.roles,
-            ))  # fmt: skip
-        return out
-
-    def _close_sampling(self, sampling: _Sampling, now: dt.datetime) -> list[Decision]:
-        out: list[Decision] = []
-        while sampling.ends and sampling.ends[0][0] <= now:
-            end, agent, period = heapq.heappop(sampling.ends)
-            calls = sampling.calls.pop((agent, period))
-            seed = sampling_seed(self.policy.name, self.policy.version, sampling.block.id, period)
-            extra = 0
-            status = self.status.get(agent, DEFAULT_STATUS)
-            for count, when in sampling.quotas:
-                if when is None or when({"agent.status": status, "agent.id": agent}):
-                    extra = max(extra, count - sum(p.count for p in sampling.picks))
-            sample = select(agent, calls, sampling.picks, seed, extra)
-            block = sampling.block.id
-            for picked in sample.picked:
-                out.append(Decision(
-                    f"{block}/{period}/{picked.call}", "sample", agent, picked.call,
-                    f"{sampling.picks[picked.pick].text} → {picked.how}", block,
-                    sampling.location, end, {"period": period, "seed": seed},
-                    (picked.call,),
-                ))  # fmt: skip
-            if sample.shortfall:
-                out.append(Decision(
-                    f"{block}/{period}/{agent}/shortfall", "shortfall", agent, None,
-                    f"{len(sample.picked)} of {sample.wanted} calls sampled for {agent} on "
-                    f"{period}: " + "; ".join(sample.short),
-                    block, sampling.location, end,
-                    {"wanted": sample.wanted, "picked": len(sample.picked)},
-                    tuple(c.id for c in calls),
-                ))  # fmt: skip
         return out

@@ -18,6 +18,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 def sampling_seed(policy: str, version: str | None, rule: str, period: str) -> str:
@@ -28,11 +29,9 @@ def rank_key(seed: str, call_id: str) -> str:
     return hashlib.sha256(f"{seed}:{call_id}".encode()).hexdigest()
 
 
-@dataclass(frozen=True, slots=True)
-class Candidate:
-    id: str
-    start: float  # POSIX timestamp, for ordering
-    eligible: tuple[bool, ...]  # one flag per pick of the rule
+# An agent's call in the period: (start as a POSIX timestamp, call id, one eligibility flag
+# per pick). A plain tuple: the engine makes one per call, and tuples sort by start, then id.
+Candidate = tuple[float, str, tuple[bool, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,20 +41,16 @@ class PickSpec:
     text: str  # the pick as written in the policy, for the published plan
 
 
-@dataclass(frozen=True, slots=True)
-class Picked:
+class Picked(NamedTuple):
     call: str
     pick: int  # index of the PickSpec that chose it
     how: str  # "2nd eligible call" or "random, rank 3 (sha256 9f2c...)"
 
 
-@dataclass(frozen=True, slots=True)
-class AgentSample:
-    agent: str
-    picked: tuple[Picked, ...]
+class AgentSample(NamedTuple):
+    picked: list[Picked]
     wanted: int
-    eligible: int  # calls eligible for at least one pick
-    short: tuple[str, ...] = ()  # for each pick that fell short: what it found
+    short: list[str]  # for each pick that fell short: what it found
 
     @property
     def shortfall(self) -> int:
@@ -63,45 +58,48 @@ class AgentSample:
 
 
 def select(
-    agent: str,
     calls: Sequence[Candidate],
     picks: Sequence[PickSpec],
     seed: str,
     extra_random: int = 0,
 ) -> AgentSample:
     """Apply the picks in order; `extra_random` adds random picks to reach a larger quota."""
-    ordered = sorted(calls, key=lambda c: (c.start, c.id))
+    ordered = sorted(calls)  # by start, ties by call id; already in order when fed live
+    prefix = f"{seed}:".encode()
     taken: set[str] = set()
     chosen: list[Picked] = []
     short: list[str] = []
     wanted = 0
     for index, spec in enumerate(picks):
-        eligible = [c for c in ordered if c.eligible[index]]
         if spec.ordinal is not None:
             wanted += 1
-            if len(eligible) >= spec.ordinal:
-                call = eligible[spec.ordinal - 1]
-                if call.id not in taken:
-                    taken.add(call.id)
-                    chosen.append(Picked(call.id, index, f"{_ordinal(spec.ordinal)} eligible call"))
+            seen = 0
+            for _, call, eligible in ordered:
+                if eligible[index]:
+                    seen += 1
+                    if seen == spec.ordinal:
+                        if call not in taken:
+                            taken.add(call)
+                            how = f"{_ordinal(spec.ordinal)} eligible call"
+                            chosen.append(Picked(call, index, how))
+                        break
             else:
-                short.append(f"“{spec.text}” found {_calls(len(eligible))}")
+                short.append(f"“{spec.text}” found {_calls(seen)}")
             continue
         wanted += spec.count
-        found = _random(eligible, spec.count, seed, taken, index)
+        pool = [call for _, call, eligible in ordered if eligible[index] and call not in taken]
+        found = _random(pool, spec.count, prefix, taken, index, "random")
         if len(found) < spec.count:
             short.append(f"“{spec.text}” found {_calls(len(found))} not already picked")
-        chosen.extend(found)
+        chosen += found
     if extra_random and picks:
         wanted += extra_random
-        last = len(picks) - 1
-        pool = [c for c in ordered if any(c.eligible)]
-        found = _random(pool, extra_random, seed, taken, last, note="quota")
+        pool = [call for _, call, eligible in ordered if True in eligible and call not in taken]
+        found = _random(pool, extra_random, prefix, taken, len(picks) - 1, "quota")
         if len(found) < extra_random:
             short.append(f"the quota found {_calls(len(found))} more")
-        chosen.extend(found)
-    eligible_any = sum(1 for c in ordered if any(c.eligible))
-    return AgentSample(agent, tuple(chosen), wanted, eligible_any, tuple(short))
+        chosen += found
+    return AgentSample(chosen, wanted, short)
 
 
 def _calls(n: int) -> str:
@@ -109,18 +107,15 @@ def _calls(n: int) -> str:
 
 
 def _random(
-    eligible: Sequence[Candidate],
-    count: int,
-    seed: str,
-    taken: set[str],
-    index: int,
-    note: str = "random",
+    pool: list[str], count: int, prefix: bytes, taken: set[str], index: int, note: str
 ) -> list[Picked]:
-    ranked = sorted((rank_key(seed, c.id), c.id) for c in eligible if c.id not in taken)
+    """The `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
+    sha256 = hashlib.sha256
+    ranked = sorted([(sha256(prefix + call.encode()).hexdigest(), call) for call in pool])
     out = []
-    for rank, (digest, call_id) in enumerate(ranked[:count], start=1):
-        taken.add(call_id)
-        out.append(Picked(call_id, index, f"{note}, rank {rank} (sha256 {digest[:12]}…)"))
+    for rank, (digest, call) in enumerate(ranked[:count], start=1):
+        taken.add(call)
+        out.append(Picked(call, index, f"{note}, rank {rank} (sha256 {digest[:12]}…)"))
     return out
 
 
