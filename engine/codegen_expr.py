@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.expressions import Scope, infer
-from dsl.types import Type
+from dsl.types import PARTS, Type
 
 _PY_OPS = {
     "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
@@ -105,13 +105,26 @@ class ExprCompiler:
         slot = self.facts.slot(base, self.scope.fields[base])
         depth = len(base.split("."))
         code = slot
-        if len(expr.path) > depth:
-            from engine.values import part
-
-            helper = self.constants.add(part, "H")
-            for name in expr.path[depth:]:
-                code = f"{helper}({code}, {self.constants.add(name)})"
+        kind = self.scope.fields[base]
+        for name in expr.path[depth:]:
+            template = INLINE_PARTS[kind][name]
+            code = template.format(code)
+            kind = PARTS[kind][name]
         return code
+
+
+# `call.start.time` and friends, as code: slots already hold their field's type (aware
+# datetimes in the policy's timezone, seconds for durations), so a part is one attribute.
+INLINE_PARTS: dict[Type, dict[str, str]] = {
+    Type.DATETIME: {
+        "time": "{}.time()",
+        "date": "{}.date()",
+        "hour": "{}.hour",
+        "weekday": "{}.isoweekday()",
+    },
+    Type.DATE: {"weekday": "{}.isoweekday()", "day": "{}.day", "month": "{}.month"},
+    Type.DURATION: {"seconds": "{}", "minutes": "({} / 60)", "hours": "({} / 3600)"},
+}
 
 
 def _calendar_arithmetic(left: object, op: str, right: object) -> object:

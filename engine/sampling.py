@@ -15,10 +15,10 @@ Which calls an evaluator scores is decided by the policy, not by the evaluator:
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import NamedTuple
 
 
 def sampling_seed(policy: str, version: str | None, rule: str, period: str) -> str:
@@ -29,9 +29,9 @@ def rank_key(seed: str, call_id: str) -> str:
     return hashlib.sha256(f"{seed}:{call_id}".encode()).hexdigest()
 
 
-# An agent's call in the period: (start as a POSIX timestamp, call id, one eligibility flag
-# per pick). A plain tuple: the engine makes one per call, and tuples sort by start, then id.
-Candidate = tuple[float, str, tuple[bool, ...]]
+# An agent's call in the period: (start, call id, one eligibility flag per pick). A plain
+# tuple, because the engine makes one per call.
+Candidate = tuple[dt.datetime, str, tuple[bool, ...]]
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,21 +40,14 @@ class PickSpec:
     count: int  # random picks (or 1 for an ordinal pick)
     text: str  # the pick as written in the policy, for the published plan
 
-
-class Picked(NamedTuple):
-    call: str
-    pick: int  # index of the PickSpec that chose it
-    how: str  # "2nd eligible call" or "random, rank 3 (sha256 9f2c...)"
+    def ordinal_reason(self) -> str:
+        assert self.ordinal is not None
+        return f"{self.text} → {_ordinal(self.ordinal)} eligible call"
 
 
-class AgentSample(NamedTuple):
-    picked: list[Picked]
-    wanted: int
-    short: list[str]  # for each pick that fell short: what it found
-
-    @property
-    def shortfall(self) -> int:
-        return max(0, self.wanted - len(self.picked))
+# What `select` returns: the picked calls as (call id, why), how many calls the rule
+# wanted, and for each pick that fell short, what it found.
+Sample = tuple[list[tuple[str, str]], int, list[str]]
 
 
 def select(
@@ -62,44 +55,55 @@ def select(
     picks: Sequence[PickSpec],
     seed: str,
     extra_random: int = 0,
-) -> AgentSample:
-    """Apply the picks in order; `extra_random` adds random picks to reach a larger quota."""
-    ordered = sorted(calls)  # by start, ties by call id; already in order when fed live
+) -> Sample:
+    """Apply the picks in order; `extra_random` adds random picks to reach a larger quota.
+    `calls` are in order of start time, ties by call id (see `add_candidate`)."""
     prefix = f"{seed}:".encode()
-    taken: set[str] = set()
-    chosen: list[Picked] = []
+    taken: list[str] = []  # a handful of calls: a list is cheaper than a set
+    chosen: list[tuple[str, str]] = []
     short: list[str] = []
     wanted = 0
     for index, spec in enumerate(picks):
         if spec.ordinal is not None:
             wanted += 1
             seen = 0
-            for _, call, eligible in ordered:
+            for _, call, eligible in calls:
                 if eligible[index]:
                     seen += 1
                     if seen == spec.ordinal:
                         if call not in taken:
-                            taken.add(call)
-                            how = f"{_ordinal(spec.ordinal)} eligible call"
-                            chosen.append(Picked(call, index, how))
+                            taken.append(call)
+                            chosen.append((call, spec.ordinal_reason()))
                         break
             else:
                 short.append(f"“{spec.text}” found {_calls(seen)}")
             continue
         wanted += spec.count
-        pool = [call for _, call, eligible in ordered if eligible[index] and call not in taken]
-        found = _random(pool, spec.count, prefix, taken, index, "random")
-        if len(found) < spec.count:
-            short.append(f"“{spec.text}” found {_calls(len(found))} not already picked")
-        chosen += found
+        pool = [call for _, call, eligible in calls if eligible[index] and call not in taken]
+        found = _random(pool, spec.count, prefix, taken, chosen, f"{spec.text} → random")
+        if found < spec.count:
+            short.append(f"“{spec.text}” found {_calls(found)} not already picked")
     if extra_random and picks:
         wanted += extra_random
-        pool = [call for _, call, eligible in ordered if True in eligible and call not in taken]
-        found = _random(pool, extra_random, prefix, taken, len(picks) - 1, "quota")
-        if len(found) < extra_random:
-            short.append(f"the quota found {_calls(len(found))} more")
-        chosen += found
-    return AgentSample(chosen, wanted, short)
+        pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
+        found = _random(pool, extra_random, prefix, taken, chosen, f"{picks[-1].text} → quota")
+        if found < extra_random:
+            short.append(f"the quota found {_calls(found)} more")
+    return chosen, wanted, short
+
+
+def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
+    """Append a call fed in time order, keeping calls that start at the same instant in
+    call-id order. (Datetimes in one timezone compare by wall clock; `fold` tells the two
+    01:30s of an autumn DST change apart.)"""
+    start, call, _ = candidate
+    index = len(calls)
+    while index:
+        before = calls[index - 1]
+        if before[0] != start or before[0].fold != start.fold or before[1] < call:
+            break
+        index -= 1
+    calls.insert(index, candidate)
 
 
 def _calls(n: int) -> str:
@@ -107,16 +111,22 @@ def _calls(n: int) -> str:
 
 
 def _random(
-    pool: list[str], count: int, prefix: bytes, taken: set[str], index: int, note: str
-) -> list[Picked]:
-    """The `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
+    pool: list[str],
+    count: int,
+    prefix: bytes,
+    taken: list[str],
+    chosen: list[tuple[str, str]],
+    why: str,
+) -> int:
+    """Pick the `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
+    if not pool:
+        return 0
     sha256 = hashlib.sha256
     ranked = sorted([(sha256(prefix + call.encode()).hexdigest(), call) for call in pool])
-    out = []
     for rank, (digest, call) in enumerate(ranked[:count], start=1):
-        taken.add(call)
-        out.append(Picked(call, index, f"{note}, rank {rank} (sha256 {digest[:12]}…)"))
-    return out
+        taken.append(call)
+        chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:12]}…)"))
+    return min(count, len(ranked))
 
 
 def _ordinal(n: int) -> str:

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from dsl import ast
 from engine.conditions import Condition
 from engine.decisions import Decision
-from engine.sampling import Candidate, PickSpec, sampling_seed, select
+from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, select
 from engine.windows import calendar_bounds, calendar_key
 
 
@@ -47,49 +47,50 @@ class SamplingRule:
         eligible = tuple([True if c is None else bool(c(facts)) for c in self.conditions])
         day = at.date()
         period = self.period_of_day.get(day)
-        if period is None:
-            period = self._open(at, day)
-        agents = self.calls[period]
-        candidate = (at.timestamp(), call, eligible)
+        agents = self.calls.get(period) if period is not None else None
+        if agents is None:
+            agents = self._open(at, day)
         calls = agents.get(agent)
         if calls is None:
-            agents[agent] = [candidate]
+            agents[agent] = [(at, call, eligible)]
         else:
-            calls.append(candidate)
+            add_candidate(calls, (at, call, eligible))
 
-    def _open(self, at: dt.datetime, day: dt.date) -> str:
+    def _open(self, at: dt.datetime, day: dt.date) -> dict[str, list[Candidate]]:
+        """The calls of the period containing `at`, opened on its first call."""
         period = calendar_key(at, self.period, self.zone)
         self.period_of_day[day] = period
-        if period not in self.calls:
-            self.calls[period] = {}
+        agents = self.calls.get(period)
+        if agents is None:
+            agents = self.calls[period] = {}
             heapq.heappush(self.ends, (calendar_bounds(period, self.period, self.zone)[1], period))
-        return period
+        return agents
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
         """The samples (and shortfalls) of every period that ended by `now`."""
         out: list[Decision] = []
-        block = self.block.id
-        texts = [pick.text for pick in self.picks]
+        block, location = self.block.id, self.location
         while self.ends and self.ends[0][0] <= now:
             end, period = heapq.heappop(self.ends)
+            self.period_of_day = {d: p for d, p in self.period_of_day.items() if p != period}
             seed = self.seed(period)
             facts = MappingProxyType({"period": period, "seed": seed})
+            ident = f"{block}/{period}/"
             for agent, calls in self.calls.pop(period).items():
                 extra = self._extra(agent, status) if self.quotas else 0
-                sample = select(calls, self.picks, seed, extra)
-                for call, pick, how in sample.picked:
+                picked, wanted, short = select(calls, self.picks, seed, extra)
+                for call, reason in picked:
                     out.append(Decision(
-                        f"{block}/{period}/{call}", "sample", agent, call,
-                        f"{texts[pick]} → {how}", block, self.location, end, facts, (call,),
+                        ident + call, "sample", agent, call, reason, block, location, end,
+                        facts, (call,),
                     ))  # fmt: skip
-                if sample.shortfall:
+                if len(picked) < wanted:
                     out.append(Decision(
-                        f"{block}/{period}/{agent}/shortfall", "shortfall", agent, None,
-                        f"{len(sample.picked)} of {sample.wanted} calls sampled for {agent} on "
-                        f"{period}: " + "; ".join(sample.short),
-                        block, self.location, end,
-                        {"wanted": sample.wanted, "picked": len(sample.picked)},
-                        tuple(call for _, call, _ in calls),
+                        f"{ident}{agent}/shortfall", "shortfall", agent, None,
+                        f"{len(picked)} of {wanted} calls sampled for {agent} on {period}: "
+                        + "; ".join(short),
+                        block, location, end, {"wanted": wanted, "picked": len(picked)},
+                        tuple([call for _, call, _ in calls]),
                     ))  # fmt: skip
         return out
 

@@ -125,33 +125,5 @@ def converter(kind: Type, zone: ZoneInfo) -> Callable[[object, str], object]:
     return simple.get(kind, lambda value, name: value)
 
 
-def part(value: object, name: str) -> object:
-    """`call.start.time` and friends: a named part of a datetime, date or duration."""
-    if isinstance(value, dt.datetime):
-        if name == "time":
-            return value.time().replace(tzinfo=None)
-        if name == "date":
-            return value.date()
-        if name == "hour":
-            return value.hour
-        if name == "weekday":
-            return value.isoweekday()
-    elif isinstance(value, dt.date):
-        if name == "weekday":
-            return value.isoweekday()
-        if name == "day":
-            return value.day
-        if name == "month":
-            return value.month
-    elif isinstance(value, int | float):
-        if name == "seconds":
-            return value
-        if name == "minutes":
-            return value / 60
-        if name == "hours":
-            return value / 3600
-    raise EvaluationError(f"cannot read .{name} of {value!r}")
-
-
 def _bad(name: str, value: object, wanted: str) -> EvaluationError:
     return EvaluationError(f"{name} is {value!r}, which is not {wanted}", fact=name)

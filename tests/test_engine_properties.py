@@ -140,3 +140,23 @@ def test_same_events_same_decisions_and_duplicates_change_nothing(
     assert run(events) == once
     doubled = [e for event in events for e in (event, dict(event))]
     assert run(doubled) == once
+
+
+@given(st.lists(st.tuples(st.integers(0, 6), st.sampled_from("abcdef")), max_size=30, unique=True))
+def test_calls_fed_in_time_order_are_kept_in_start_then_id_order(
+    fed: list[tuple[int, str]],
+) -> None:
+    """Sampling's ordinal picks count calls by start, ties by call id: including the two
+    01:30s of New York's autumn DST change (same wall clock, an hour apart)."""
+    from engine.sampling import Candidate, add_candidate
+
+    first = dt.datetime(2026, 11, 1, 5, 15, tzinfo=dt.UTC)  # 01:15 EDT; 06:15 UTC is 01:15 EST
+    fed = sorted(fed, key=lambda pair: pair[0])  # time order, ties in any id order
+    calls: list[Candidate] = []
+    for quarter, call in fed:
+        start = (first + dt.timedelta(minutes=15 * quarter)).astimezone(NEW_YORK)
+        add_candidate(calls, (start, call, ()))
+    expected = sorted(fed)
+    assert [(c[0], c[1]) for c in calls] == [
+        ((first + dt.timedelta(minutes=15 * q)).astimezone(NEW_YORK), call) for q, call in expected
+    ]

@@ -233,3 +233,29 @@ def test_the_sampling_rule_is_published_ahead_of_each_day() -> None:
     assert [(d.subject, d.at.day, d.at.hour) for d in published] == [("2026-11-04", 3, 0), ("2026-11-05", 4, 0)]
     assert published[0].notify == ("班长", "组长")
     assert published[0].facts["seed"] == "中心|7|daily|2026-11-04"
+
+
+def test_conditions_read_parts_of_times_dates_and_durations() -> None:
+    """`call.start.time`, `.hour`, `.weekday`, `.date.day`, `.duration.minutes`...: parts are
+    read in the policy's timezone (11:30 in New York is 16:30 UTC in November)."""
+    policy = load_policy(
+        text='policy "parts" timezone "America/New_York"\n'
+        'action praise "表扬" notify 班长\n'
+        "discipline d {\n"
+        "  rule clock on call where call.start.time >= 11:00 and call.start.hour == 11 "
+        "then praise\n"
+        "  rule day on call where call.start.weekday == 1 and call.start.date.day == 2 "
+        "and call.start.date.month == 11 and call.start.date.weekday == 1 then praise\n"
+        "  rule length on call where call.duration.minutes >= 2 and call.duration.hours < 1 "
+        "and call.duration.seconds == 150 then praise\n"
+        "}\n",
+        file="parts.policy",
+    )
+    assert dt.date(2026, 11, 2).isoweekday() == 1
+    engine = Engine(policy)
+    out = engine.feed({"kind": "call", "id": "c1", "agent": "A1", "duration": "00:02:30",
+                       "at": "2026-11-02T16:30:00+00:00"})  # fmt: skip
+    assert sorted(d.rule for d in out) == ["d.clock", "d.day", "d.length"]
+    out = engine.feed({"kind": "call", "id": "c2", "agent": "A1", "duration": 149,
+                       "at": "2026-11-03T15:30:00+00:00"})  # fmt: skip
+    assert out == []
