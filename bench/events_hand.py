@@ -1,6 +1,7 @@
 """The hand-written streaming implementation of the benchmark's rules: per-agent deques
 and dictionaries, no engine. It produces the same decisions as callqa, as
-(kind, action or call, agent, time) tuples."""
+(kind, action or call, agent, time) tuples: actions, sampled calls, and a shortfall for
+each agent and day with fewer calls than the rule wants."""
 
 from __future__ import annotations
 
@@ -96,3 +97,5 @@ class HandWritten:
                 taken.update(call for _, call in ranked[:2])
                 for call in sorted(taken):
                     self.out.append(("sample", call, agent, end))
+                if len(eligible) < 2 or len(ranked) < 2:  # fewer than the 3 calls wanted
+                    self.out.append(("shortfall", "", agent, end))

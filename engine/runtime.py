@@ -9,7 +9,7 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -38,6 +38,7 @@ from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 
 DEFAULT_STATUS = "on_floor"
+Facts = dict[str, Any]
 
 
 @dataclass
@@ -66,7 +67,10 @@ class Engine:
         fields = policy.checked.fields
         file = policy.file
         self.clock: dt.datetime | None = None
-        self.seen: set[str] = set()
+        # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
+        # collector skips dicts that hold only strings, but scans every set, and with a
+        # year of event ids that scan dominated a replay.
+        self.seen: dict[str, None] = {}
         self.status: dict[str, str] = {}
         self.actions = {a.id: a for a in tree.actions}
         self.pending: dict[str, Decision] = {}
@@ -74,6 +78,21 @@ class Engine:
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
         self.complaint_chains: dict[str, EscalationChain] = {}
+        # what an event of each kind must pass first, and what it does besides the rules
+        self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
+            "evaluation": self._check_evaluation,
+            "approval": self._check_approval,
+            "appeal": self._check_appeal,
+            "appeal_decision": self._check_appeal_decision,
+        }
+        self._handlers: dict[str, Callable[[Any, dt.datetime, Facts], list[Decision]]] = {
+            "complaint": self._complaint,
+            "complaint_resolved": self._complaint_resolved,
+            "agent_status": self._agent_status,
+            "approval": self._approve,
+            "appeal": self._appeal,
+            "appeal_decision": self._appeal_decision,
+        }
 
         def cond(expr: ast.Expr | None) -> Condition | None:
             return None if expr is None else compile_expression(expr, fields, self.zone)
@@ -166,43 +185,61 @@ class Engine:
     def feed(self, raw: Mapping[str, Any] | Any) -> list[Decision]:
         """Apply one event. Raises EventError (and changes nothing) for a bad event."""
         event = parse_event(raw)
+        kind = event.kind
         # one conversion to the policy's timezone: calendar windows and decisions use it
+        moment = event.at
         at = (
-            event.at.astimezone(self.zone)
-            if event.at.tzinfo is not None
-            else event.at.replace(tzinfo=self.zone)
+            moment.astimezone(self.zone)
+            if moment.tzinfo is not None
+            else moment.replace(tzinfo=self.zone)
         )
         if event.id in self.seen:
             return []
         if self.clock is not None and at < self.clock:
             raise EventError(
-                f"{event.kind} event {event.id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
+                f"{kind} event {event.id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
             )
-        scored = self._validate(event)  # everything that can reject the event, before any change
+        # everything that can reject the event, before any change
+        check = self._checks.get(kind)
+        scored = check(event) if check is not None else None
         decisions = self.advance(at)
-        self.seen.add(event.id)
-        agent = getattr(event, "agent", None)
+        self.seen[event.id] = None
+        agent = event.__dict__.get("agent")
         facts = event_facts(event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None)
-        if scored is not None and isinstance(event, Evaluation):
+        if scored is not None:
+            assert isinstance(event, Evaluation)
             decisions += self._score(event, scored, at, facts)
-        decisions += self._apply(event, at, facts)
+        handler = self._handlers.get(kind)
+        if handler is not None:
+            decisions += handler(event, at, facts)
+        if kind == "call":
+            assert agent is not None
+            for sampling in self.samplings:
+                sampling.observe(agent, event.id, at, facts)
+        for threshold in self.thresholds:
+            threshold.observe(event, at, facts)
+        if agent is not None and kind in self.rule_kinds:
+            decisions += self._discipline(event, agent, at, facts)
         return decisions
 
-    def _validate(self, event: Any) -> ScoreResult | None:
-        """Raise EventError for an event the engine cannot apply; score an evaluation."""
-        if isinstance(event, Evaluation):
-            try:
-                return self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
-            except EngineError as error:
-                raise EventError(f"evaluation {event.id!r}: {error}") from None
-        if isinstance(event, Approval) and event.decision not in self.pending:
+    def _check_evaluation(self, event: Evaluation) -> ScoreResult:
+        try:
+            return self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
+        except EngineError as error:
+            raise EventError(f"evaluation {event.id!r}: {error}") from None
+
+    def _check_approval(self, event: Approval) -> None:
+        if event.decision not in self.pending:
             raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
-        if isinstance(event, Appeal) and event.evaluation not in self.evaluations:
+
+    def _check_appeal(self, event: Appeal) -> None:
+        if event.evaluation not in self.evaluations:
             raise EventError(f"appeal {event.id!r}: no evaluation {event.evaluation!r}")
-        if isinstance(event, AppealDecision) and event.appeal not in self.appeals:
+
+    def _check_appeal_decision(self, event: AppealDecision) -> None:
+        if event.appeal not in self.appeals:
             raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
-        return None
 
     def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
         out: list[Decision] = []
@@ -238,39 +275,30 @@ class Engine:
 
     # ------------------------------------------------------------------ applying
 
-    def _apply(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> list[Decision]:
+    def _complaint(self, event: Complaint, at: dt.datetime, facts: Facts) -> list[Decision]:
         out: list[Decision] = []
-        agent = getattr(event, "agent", None)
-        if isinstance(event, Complaint):
-            for chain in self.chains:
-                role, reason, location = chain.start(event.id, agent, at, facts, event.resolved)
-                self.complaint_chains[event.id] = chain
-                out.append(Decision(
-                    f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
-                    reason, chain.block.id, location, at,
-                    {"complaint.severity": event.severity, "level": role, "agent": agent},
-                    (event.id,), (role,),
-                ))  # fmt: skip
-        elif isinstance(event, ComplaintResolved):
-            resolved = self.complaint_chains.pop(event.complaint, None)
-            if resolved is not None:
-                resolved.resolve(event.complaint)
-        elif isinstance(event, AgentStatus):
-            self.status[event.agent] = event.status
-        elif isinstance(event, Approval):
-            out += self._approve(event, at)
-        elif isinstance(event, Appeal):
-            out += self._appeal(event, at)
-        elif isinstance(event, AppealDecision):
-            out += self._appeal_decision(event, at)
-        if event.kind == "call":
-            for sampling in self.samplings:
-                sampling.observe(event.agent, event.id, at, facts)
-        for threshold in self.thresholds:
-            threshold.observe(event, at, facts)
-        if agent is not None and event.kind in self.rule_kinds:
-            out += self._discipline(event, agent, at, facts)
+        for chain in self.chains:
+            role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
+            self.complaint_chains[event.id] = chain
+            out.append(Decision(
+                f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
+                reason, chain.block.id, location, at,
+                {"complaint.severity": event.severity, "level": role, "agent": event.agent},
+                (event.id,), (role,),
+            ))  # fmt: skip
         return out
+
+    def _complaint_resolved(
+        self, event: ComplaintResolved, at: dt.datetime, facts: Facts
+    ) -> list[Decision]:
+        resolved = self.complaint_chains.pop(event.complaint, None)
+        if resolved is not None:
+            resolved.resolve(event.complaint)
+        return []
+
+    def _agent_status(self, event: AgentStatus, at: dt.datetime, facts: Facts) -> list[Decision]:
+        self.status[event.agent] = event.status
+        return []
 
     def _discipline(self, event: Any, agent: str, at: dt.datetime,
                     facts: dict[str, Any]) -> list[Decision]:  # fmt: skip
@@ -329,7 +357,7 @@ class Engine:
             self.status[agent] = action.sets_status
         return [decision]
 
-    def _approve(self, event: Approval, at: dt.datetime) -> list[Decision]:
+    def _approve(self, event: Approval, at: dt.datetime, facts: Facts) -> list[Decision]:
         decision = self.pending.pop(event.decision)
         action = self.actions[decision.action or ""]
         if event.approved and action.sets_status is not None:
@@ -363,7 +391,7 @@ class Engine:
             (event.id, *( [event.call] if event.call else [])),
         )]  # fmt: skip
 
-    def _appeal(self, event: Appeal, at: dt.datetime) -> list[Decision]:
+    def _appeal(self, event: Appeal, at: dt.datetime, facts: Facts) -> list[Decision]:
         scored = self.evaluations[event.evaluation]
         compiled = self.policy.rubric(scored.evaluation.rubric)
         window = compiled.table.settings.appeal_window_seconds
@@ -379,7 +407,9 @@ class Engine:
         self.appeals[event.id] = (event, scored.evaluation.id)
         return []
 
-    def _appeal_decision(self, event: AppealDecision, at: dt.datetime) -> list[Decision]:
+    def _appeal_decision(
+        self, event: AppealDecision, at: dt.datetime, facts: Facts
+    ) -> list[Decision]:
         appeal, evaluation_id = self.appeals.pop(event.appeal)
         scored = self.evaluations[evaluation_id]
         if not event.upheld:

@@ -19,6 +19,7 @@ import datetime as dt
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import cached_property
 
 
 def sampling_seed(policy: str, version: str | None, rule: str, period: str) -> str:
@@ -34,15 +35,27 @@ def rank_key(seed: str, call_id: str) -> str:
 Candidate = tuple[dt.datetime, str, tuple[bool, ...]]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class PickSpec:
     ordinal: int | None  # the Nth eligible call
     count: int  # random picks (or 1 for an ordinal pick)
     text: str  # the pick as written in the policy, for the published plan
 
-    def ordinal_reason(self) -> str:
-        assert self.ordinal is not None
+    @cached_property
+    def chosen(self) -> str:
+        """Why an ordinal pick took its call, or the start of why a random pick did."""
+        if self.ordinal is None:
+            return f"{self.text} → random"
         return f"{self.text} → {_ordinal(self.ordinal)} eligible call"
+
+    @cached_property
+    def short(self) -> tuple[str, ...]:
+        """What the pick found when it fell short, by the number of calls it found."""
+        if self.ordinal is None:
+            return tuple(
+                f"“{self.text}” found {_calls(n)} not already picked" for n in range(self.count)
+            )
+        return tuple(f"“{self.text}” found {_calls(n)}" for n in range(self.ordinal))
 
 
 # What `select` returns: the picked calls as (call id, why), how many calls the rule
@@ -64,29 +77,29 @@ def select(
     short: list[str] = []
     wanted = 0
     for index, spec in enumerate(picks):
-        if spec.ordinal is not None:
+        ordinal = spec.ordinal
+        if ordinal is not None:
             wanted += 1
             seen = 0
             for _, call, eligible in calls:
                 if eligible[index]:
                     seen += 1
-                    if seen == spec.ordinal:
+                    if seen == ordinal:
                         if call not in taken:
                             taken.append(call)
-                            chosen.append((call, spec.ordinal_reason()))
+                            chosen.append((call, spec.chosen))
                         break
             else:
-                short.append(f"“{spec.text}” found {_calls(seen)}")
-            continue
-        wanted += spec.count
-        pool = [call for _, call, eligible in calls if eligible[index] and call not in taken]
-        found = _random(pool, spec.count, prefix, taken, chosen, f"{spec.text} → random")
-        if found < spec.count:
-            short.append(f"“{spec.text}” found {_calls(found)} not already picked")
+                short.append(spec.short[seen])
+        else:
+            wanted += spec.count
+            found = _random(calls, index, spec.count, prefix, taken, chosen, spec.chosen)
+            if found < spec.count:
+                short.append(spec.short[found])
     if extra_random and picks:
         wanted += extra_random
-        pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
-        found = _random(pool, extra_random, prefix, taken, chosen, f"{picks[-1].text} → quota")
+        why = f"{picks[-1].text} → quota"
+        found = _random(calls, None, extra_random, prefix, taken, chosen, why)
         if found < extra_random:
             short.append(f"the quota found {_calls(found)} more")
     return chosen, wanted, short
@@ -111,22 +124,29 @@ def _calls(n: int) -> str:
 
 
 def _random(
-    pool: list[str],
+    calls: Sequence[Candidate],
+    index: int | None,
     count: int,
     prefix: bytes,
     taken: list[str],
     chosen: list[tuple[str, str]],
     why: str,
 ) -> int:
-    """Pick the `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
-    if not pool:
-        return 0
+    """Pick the `count` calls eligible for pick `index` (None: for any pick) and not taken
+    yet, with the lowest sha256(seed + ":" + call id). Returns how many it picked."""
     sha256 = hashlib.sha256
-    ranked = sorted([(sha256(prefix + call.encode()).hexdigest(), call) for call in pool])
-    for rank, (digest, call) in enumerate(ranked[:count], start=1):
+    ranked = []
+    for _, call, eligible in calls:
+        if (eligible[index] if index is not None else True in eligible) and call not in taken:
+            ranked.append((sha256(prefix + call.encode()).hexdigest(), call))
+    if len(ranked) > 1:
+        ranked.sort()
+    rank = 0
+    for digest, call in ranked[:count]:
+        rank += 1
         taken.append(call)
         chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:12]}…)"))
-    return min(count, len(ranked))
+    return rank
 
 
 def _ordinal(n: int) -> str:
