@@ -1,8 +1,10 @@
 """One `sampling` block at run time: it collects each agent's calls per period and, when
 the period ends, picks the sample (engine.sampling.select) and says why for every pick.
 
-Calls are grouped by period, then by agent, so closing a day is one dictionary pop, and
-every agent's sample of that day shares one seed and one facts mapping.
+A period's calls are kept in one list, in the order they came, and grouped by agent only
+when the period closes: one container per period instead of one per agent and day keeps
+Python's cyclic garbage collector from re-scanning the engine's whole state every few
+thousand calls. Every agent's sample of a period shares one seed and one facts mapping.
 """
 
 from __future__ import annotations
@@ -34,7 +36,7 @@ class SamplingRule:
     policy: tuple[str, str | None]  # name and version: part of every seed
     zone: ZoneInfo
     default_status: str
-    calls: dict[str, dict[str, list[Candidate]]] = field(default_factory=dict)
+    calls: dict[str, list[tuple[str, Candidate]]] = field(default_factory=dict)  # (agent, call)
     ends: list[tuple[dt.datetime, str]] = field(default_factory=list)  # heap of (end, period)
     period_of_day: dict[dt.date, str] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
@@ -47,23 +49,30 @@ class SamplingRule:
         eligible = tuple([True if c is None else bool(c(facts)) for c in self.conditions])
         day = at.date()
         period = self.period_of_day.get(day)
-        agents = self.calls.get(period) if period is not None else None
-        if agents is None:
-            agents = self._open(at, day)
-        calls = agents.get(agent)
+        calls = self.calls.get(period) if period is not None else None
         if calls is None:
-            agents[agent] = [(at, call, eligible)]
-        else:
-            add_candidate(calls, (at, call, eligible))
+            calls = self._open(at, day)
+        calls.append((agent, (at, call, eligible)))
 
-    def _open(self, at: dt.datetime, day: dt.date) -> dict[str, list[Candidate]]:
+    def _open(self, at: dt.datetime, day: dt.date) -> list[tuple[str, Candidate]]:
         """The calls of the period containing `at`, opened on its first call."""
         period = calendar_key(at, self.period, self.zone)
         self.period_of_day[day] = period
-        agents = self.calls.get(period)
-        if agents is None:
-            agents = self.calls[period] = {}
+        calls = self.calls.get(period)
+        if calls is None:
+            calls = self.calls[period] = []
             heapq.heappush(self.ends, (calendar_bounds(period, self.period, self.zone)[1], period))
+        return calls
+
+    def _by_agent(self, period: str) -> dict[str, list[Candidate]]:
+        """A closing period's calls per agent, each agent's in start order (ties by id)."""
+        agents: dict[str, list[Candidate]] = {}
+        for agent, candidate in self.calls.pop(period):
+            calls = agents.get(agent)
+            if calls is None:
+                agents[agent] = [candidate]
+            else:
+                add_candidate(calls, candidate)
         return agents
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
@@ -76,7 +85,7 @@ class SamplingRule:
             seed = self.seed(period)
             facts = MappingProxyType({"period": period, "seed": seed})
             ident = f"{block}/{period}/"
-            for agent, calls in self.calls.pop(period).items():
+            for agent, calls in self._by_agent(period).items():
                 extra = self._extra(agent, status) if self.quotas else 0
                 picked, wanted, short = select(calls, self.picks, seed, extra)
                 for call, reason in picked:
