@@ -11,6 +11,8 @@ from collections import deque
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bench.outcomes import Outcomes
+
 ZONE = ZoneInfo("Asia/Shanghai")
 YEAR = 365 * 86400.0
 SEED = "bench|1|daily|"
@@ -27,7 +29,7 @@ class HandWritten:
         self.armed: dict[str, bool] = {}
         self.calls: dict[tuple[str, str], list[tuple[float, str, bool, bool]]] = {}
         self.day_end: dict[str, dt.datetime] = {}
-        self.out: list[Decision] = []
+        self.out = Outcomes()
 
     def feed(self, event: dict[str, Any]) -> None:
         at: dt.datetime = event["at"]

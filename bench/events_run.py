@@ -21,6 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.events_data import POLICY_TEXT, events
 from bench.events_hand import HandWritten
+from bench.outcomes import Outcomes
 from engine import load_policy
 from engine.runtime import Engine
 
@@ -48,8 +49,8 @@ def main() -> int:
     engine = Engine(load_policy(text=POLICY_TEXT, file="bench.policy"))
     started = time.perf_counter()
     # A service consumes decisions as they come (stores them, notifies people); so does
-    # this loop: it keeps what the comparison needs, as the hand-written version does.
-    outcomes: list[tuple[str, str, str, dt.datetime]] = []
+    # this loop: it keeps what the comparison needs, where the hand-written version does.
+    outcomes = Outcomes()
     keep = outcomes.append
     feed = engine.feed
     for event in data:
