@@ -30,7 +30,7 @@ from engine.events import (
     EventError,
     parse_event,
 )
-from engine.facts import event_facts
+from engine.facts import FactReader, referenced_fields
 from engine.policy import Policy
 from engine.sampling import PickSpec
 from engine.sampling_rule import SamplingRule
@@ -78,6 +78,7 @@ class Engine:
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
         self.complaint_chains: dict[str, EscalationChain] = {}
+        self.facts = FactReader(referenced_fields(tree))
         # what an event of each kind must pass first, and what it does besides the rules
         self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
             "evaluation": self._check_evaluation,
@@ -206,7 +207,9 @@ class Engine:
         decisions = self.advance(at)
         self.seen[event.id] = None
         agent = event.__dict__.get("agent")
-        facts = event_facts(event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None)
+        facts = self.facts.read(
+            event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None
+        )
         if scored is not None:
             assert isinstance(event, Evaluation)
             decisions += self._score(event, scored, at, facts)

@@ -259,3 +259,19 @@ def test_conditions_read_parts_of_times_dates_and_durations() -> None:
     out = engine.feed({"kind": "call", "id": "c2", "agent": "A1", "duration": 149,
                        "at": "2026-11-03T15:30:00+00:00"})  # fmt: skip
     assert out == []
+
+
+def test_reading_only_the_facts_the_policy_mentions_changes_no_decision() -> None:
+    """The engine builds only the facts its policy reads; a month of the demo center's
+    events gives the same decisions as with every fact of every event."""
+    from engine.demo_data import demo_events
+    from engine.facts import FactReader
+
+    policy = load_policy("policies/center.policy")
+    events = demo_events(days=35, agents=12)
+    lean, full = Engine(policy), Engine(policy)
+    full.facts = FactReader(None)
+    assert lean.facts.wanted is not None and full.facts.wanted is None
+    decisions = lean.feed_all(events)
+    assert decisions == full.feed_all(events)
+    assert {d.kind for d in decisions} >= {"action", "sample", "escalation"}
