@@ -96,7 +96,7 @@ def generate(
 ) -> GeneratedScorer:
     constants = Constants()
     facts = FactSlots()
-    compiler = ExprCompiler(Scope(fields), constants, facts)
+    compiler = ExprCompiler(Scope(fields), constants, facts, zone)
     conditions = {
         item.index: compiler.compile(item.condition)
         for item in table.items

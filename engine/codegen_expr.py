@@ -60,17 +60,23 @@ class FactSlots:
 
 
 class ExprCompiler:
-    def __init__(self, scope: Scope, constants: Constants, facts: FactSlots) -> None:
+    def __init__(
+        self, scope: Scope, constants: Constants, facts: FactSlots, zone: dt.tzinfo
+    ) -> None:
         self.scope = scope
         self.constants = constants
         self.facts = facts
+        self.zone = zone  # the policy's: a date and time written without an offset is in it
 
     def type_of(self, expr: ast.Expr) -> Type:
         return infer(expr, self.scope, lambda *_: None)
 
     def compile(self, expr: ast.Expr) -> str:
         if isinstance(expr, ast.Literal):
-            return self.literal(expr.value)
+            value = expr.value
+            if isinstance(value, dt.datetime) and value.tzinfo is None:
+                value = value.replace(tzinfo=self.zone)
+            return self.literal(value)
         if isinstance(expr, ast.FieldRef):
             return self.field_ref(expr)
         if isinstance(expr, ast.Unary):

@@ -9,7 +9,7 @@ Aggregates (`count(survey where ...)`) in a threshold value read pre-computed sl
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -46,7 +46,7 @@ def compile_expression(
     facts = FactSlots()
     scope_fields = dict(fields)
     scope_fields["value"] = Type.NUMBER
-    compiler = _AggregateAwareCompiler(Scope(scope_fields), constants, facts, aggregates)
+    compiler = _AggregateAwareCompiler(Scope(scope_fields), constants, facts, zone, aggregates)
     body = compiler.compile(expr)
     lines = ["def condition(facts, MISSING=MISSING, MISSING_RESULT=MISSING_RESULT):"]
     for name, slot in facts.names.items():
@@ -54,15 +54,60 @@ def compile_expression(
         lines.append(f"    {slot} = facts.get({key}, MISSING)")
         lines.append(f"    if {slot} is MISSING or {slot} is None:")
         lines.append("        return MISSING_RESULT")
-        kind = facts.types[name]
-        constants.values[f"C_{slot}"] = converter(kind, zone)
-        test = _FAST_TYPES.get(kind)
-        if test is not None:
-            lines.append("    if " + test.format(slot=slot) + ":")
-            lines.append(f"        {slot} = C_{slot}({slot}, {key})")
-        else:
-            lines.append(f"    {slot} = C_{slot}({slot}, {key})")
+        lines += _converted(slot, key, facts.types[name], zone, constants)
     lines.append(f"    return {body}")
+    function: Condition = _define(lines, "condition", constants, zone, missing)
+    return function
+
+
+def compile_flags(
+    exprs: Sequence[ast.Expr | None], fields: Mapping[str, Type], zone: ZoneInfo
+) -> Callable[[Mapping[str, Any]], tuple[bool, ...]]:
+    """One function giving a flag per condition (None: always true), reading each fact
+    once: which picks of a sampling rule a call is eligible for. A condition whose facts
+    are absent is false."""
+    constants = Constants()
+    facts = _TouchedSlots()
+    compiler = _AggregateAwareCompiler(Scope(dict(fields)), constants, facts, zone, None)
+    flags = []
+    for expr in exprs:
+        if expr is None:
+            flags.append("True")
+            continue
+        facts.touched = set()
+        body = compiler.compile(expr)
+        present = [f"{slot} is not MISSING" for slot in sorted(facts.touched)]
+        flags.append(f"({' and '.join([*present, f'bool({body})'])})")
+    lines = ["def flags(facts, MISSING=MISSING):"]
+    for name, slot in facts.names.items():
+        key = constants.add(name)
+        lines.append(f"    {slot} = facts.get({key}, MISSING)")
+        lines.append(f"    if {slot} is None:")
+        lines.append(f"        {slot} = MISSING")
+        lines.append(f"    if {slot} is not MISSING:")
+        lines += [
+            "    " + line for line in _converted(slot, key, facts.types[name], zone, constants)
+        ]
+    lines.append(f"    return ({', '.join(flags)},)")
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
+        lines, "flags", constants, zone, False
+    )
+    return function
+
+
+def _converted(slot: str, key: str, kind: Type, zone: ZoneInfo, constants: Constants) -> list[str]:
+    """Lines that bring a fact to its field's type; values of that type already skip the
+    converter (the common case, tested inline)."""
+    constants.values[f"C_{slot}"] = converter(kind, zone)
+    test = _FAST_TYPES.get(kind)
+    if test is None:
+        return [f"    {slot} = C_{slot}({slot}, {key})"]
+    return ["    if " + test.format(slot=slot) + ":", f"        {slot} = C_{slot}({slot}, {key})"]
+
+
+def _define(
+    lines: list[str], name: str, constants: Constants, zone: ZoneInfo, missing: object
+) -> Any:
     namespace: dict[str, Any] = {
         **constants.values,
         "MISSING": _MISSING,
@@ -70,9 +115,21 @@ def compile_expression(
         "DATETIME": dt.datetime,
         "ZONE": zone,
     }
-    exec(compile("\n".join(lines) + "\n", "<callqa condition>", "exec"), namespace)
-    function: Condition = namespace["condition"]
-    return function
+    exec(compile("\n".join(lines) + "\n", f"<callqa {name}>", "exec"), namespace)
+    return namespace[name]
+
+
+class _TouchedSlots(FactSlots):
+    """Fact slots that also note which slots the expression being compiled reads."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.touched: set[str] = set()
+
+    def slot(self, name: str, kind: Type) -> str:
+        slot = super().slot(name, kind)
+        self.touched.add(slot)
+        return slot
 
 
 class _AggregateAwareCompiler(ExprCompiler):
@@ -81,9 +138,10 @@ class _AggregateAwareCompiler(ExprCompiler):
         scope: Scope,
         constants: Constants,
         facts: FactSlots,
+        zone: ZoneInfo,
         aggregates: list[ast.Aggregate] | None,
     ) -> None:
-        super().__init__(scope, constants, facts)
+        super().__init__(scope, constants, facts, zone)
         self.aggregates = aggregates
 
     def compile(self, expr: ast.Expr) -> str:

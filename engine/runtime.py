@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dsl import ast
-from engine.conditions import Condition, compile_expression
+from engine.conditions import Condition, compile_expression, compile_flags
 from engine.decisions import Decision
 from engine.discipline import WindowRule
 from engine.errors import EngineError
@@ -172,7 +172,7 @@ class Engine:
                     where(sampling),
                     sample_per.period,
                     specs,
-                    [cond(p.where) for p in picks],
+                    compile_flags([p.where for p in picks], fields, self.zone),
                     quotas,
                     publish,
                     (policy.name, policy.version),

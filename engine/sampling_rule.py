@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
@@ -30,7 +30,7 @@ class SamplingRule:
     location: str  # file:line of the block
     period: str  # day, week or month
     picks: list[PickSpec]
-    conditions: list[Condition | None]  # one per pick: which calls it may take
+    eligibility: Callable[[Mapping[str, Any]], tuple[bool, ...]]  # per pick: may it take the call
     quotas: list[tuple[int, Condition | None]]  # (calls per agent, for which agents)
     publish: ast.Publish | None
     policy: tuple[str, str | None]  # name and version: part of every seed
@@ -46,7 +46,7 @@ class SamplingRule:
 
     def observe(self, agent: str, call: str, at: dt.datetime, facts: Mapping[str, Any]) -> None:
         """Remember a call (`at` in the policy's timezone) with the picks it is eligible for."""
-        eligible = tuple([True if c is None else bool(c(facts)) for c in self.conditions])
+        eligible = self.eligibility(facts)
         day = at.date()
         period = self.period_of_day.get(day)
         calls = self.calls.get(period) if period is not None else None

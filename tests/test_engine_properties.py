@@ -160,3 +160,41 @@ def test_calls_fed_in_time_order_are_kept_in_start_then_id_order(
     assert [(c[0], c[1]) for c in calls] == [
         ((first + dt.timedelta(minutes=15 * q)).astimezone(NEW_YORK), call) for q, call in expected
     ]
+
+
+def _fact_values(kind: object) -> st.SearchStrategy[object]:
+    from dsl.types import Type
+
+    return {
+        Type.NUMBER: st.integers(-5, 200) | st.floats(-5, 200, allow_nan=False),
+        Type.DURATION: st.integers(0, 4000),
+        Type.TEXT: st.sampled_from(["account", "billing", "卡", ""]),
+        Type.BOOL: st.booleans(),
+        Type.DATETIME: st.datetimes(
+            min_value=dt.datetime(2026, 1, 1), max_value=dt.datetime(2027, 1, 1)
+        ).map(lambda moment: moment.replace(tzinfo=NEW_YORK)),
+        Type.DATE: st.dates(dt.date(2026, 1, 1), dt.date(2027, 1, 1)),
+        Type.TIME: st.times(),
+    }.get(kind, st.none())  # type: ignore[call-overload]
+
+
+@given(st.data())
+def test_sampling_eligibility_flags_equal_each_condition_alone(data: st.DataObject) -> None:
+    """`compile_flags` (one function for all of a rule's picks) says what each condition
+    compiled on its own says, facts missing included."""
+    from dsl.types import BUILTIN_FIELDS
+    from engine.conditions import compile_expression, compile_flags
+    from tests.strategies import BUILTIN_SCOPE, conditions
+
+    exprs = data.draw(st.lists(st.none() | conditions(BUILTIN_SCOPE, 2), min_size=1, max_size=3))
+    facts = {
+        name: data.draw(_fact_values(kind), label=name)
+        for name, kind in sorted(BUILTIN_FIELDS.items())
+        if data.draw(st.booleans(), label=f"has {name}")
+    }
+    flags = compile_flags(exprs, BUILTIN_FIELDS, NEW_YORK)
+    alone = tuple(
+        True if e is None else bool(compile_expression(e, BUILTIN_FIELDS, NEW_YORK)(facts))
+        for e in exprs
+    )
+    assert flags(facts) == alone

@@ -275,3 +275,19 @@ def test_reading_only_the_facts_the_policy_mentions_changes_no_decision() -> Non
     decisions = lean.feed_all(events)
     assert decisions == full.feed_all(events)
     assert {d.kind for d in decisions} >= {"action", "sample", "escalation"}
+
+
+def test_a_date_and_time_without_offset_in_a_policy_is_in_the_policy_timezone() -> None:
+    """`call.start >= 2026-11-02 09:00` means 09:00 in Shanghai (found by a property test:
+    comparing it with an event's time used to raise TypeError)."""
+    policy = load_policy(
+        text='policy "t" timezone "Asia/Shanghai"\naction praise "表扬" notify 班长\n'
+        "discipline d {\n  rule late on call where call.start >= 2026-11-02 09:00 then praise\n}\n",
+        file="t.policy",
+    )
+    engine = Engine(policy)
+    early = {"kind": "call", "id": "c1", "agent": "A1", "duration": 60,
+             "at": "2026-11-02T00:59:00+00:00"}  # 08:59 in Shanghai  # fmt: skip
+    assert engine.feed(early) == []
+    late = {**early, "id": "c2", "at": "2026-11-02T01:00:00+00:00"}
+    assert [d.rule for d in engine.feed(late)] == ["d.late"]
