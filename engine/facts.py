@@ -56,7 +56,9 @@ class FactReader:
     def read(self, event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
         kind = event.kind
         values = event.__dict__  # the model's fields, without pydantic's iterator
-        names = self._names.get(event.__class__) or self._fact_names(event.__class__)
+        names = self._names.get(event.__class__)
+        if names is None:  # the first event of its kind (an empty tuple is a valid answer)
+            names = self._fact_names(event.__class__)
         facts: dict[str, Any] = {
             fact: value for name, fact in names if (value := values[name]) is not None
         }
