@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dsl import ast
 from engine.conditions import Condition
-from engine.windows import RollingWindow, calendar_key
+from engine.windows import RollingWindow, Tally, calendar_key
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -34,79 +34,75 @@ class WindowRule:
     location: str
     where: Condition | None
     zone: ZoneInfo
-    calendar: dict[tuple[str, str], list[tuple[str, float]]] = field(default_factory=dict)
+    calendar: dict[tuple[str, str], Tally] = field(default_factory=dict)
     rolling: dict[str, RollingWindow] = field(default_factory=dict)
-    fired: set[tuple[str, str]] = field(default_factory=set)  # once per window and verdict
+    fired: set[tuple[str, str, str]] = field(default_factory=set)  # (agent, period, verdict)
 
-    @property
-    def kind(self) -> str:
-        assert self.rule.measure is not None
-        return self.rule.measure.kind
+    def __post_init__(self) -> None:
+        rule = self.rule
+        assert rule.measure is not None and rule.window is not None
+        assert rule.op is not None and rule.limit is not None
+        self.kind = rule.measure.kind
+        self.function = rule.measure.function
+        self.fact = rule.measure.name
+        self.unit = rule.window.calendar
+        self.length = 0.0 if rule.window.rolling is None else float(rule.window.rolling.value)  # type: ignore[arg-type]
+        self.compare = COMPARE[rule.op]
+        self.limit = float(rule.limit.value)  # type: ignore[arg-type]
 
     def observe(self, agent: str, event_id: str, at: dt.datetime, facts: dict[str, Any]) -> Any:
         """Add one matching event. Returns None, or (verdict, value, count, evidence,
         window) where verdict is "act" or "insufficient" — each at most once per window."""
-        rule = self.rule
-        assert rule.measure is not None and rule.window is not None
         if self.where is not None and not self.where(facts):
             return None
         value = 1.0
-        if rule.measure.function != "count":
-            raw = facts.get(rule.measure.name)
+        if self.function != "count":
+            raw = facts.get(self.fact)
             if raw is None:
                 return None
             value = float(raw)
-        if rule.window.calendar is not None:
-            period = calendar_key(at, rule.window.calendar, self.zone)
-            entries = self.calendar.setdefault((agent, period), [])
-            entries.append((event_id, value))
-            values = [v for _, v in entries]
-            evidence = tuple(e for e, _ in entries)
-            label = f"calendar {rule.window.calendar} {period}"
-            return self._verdict((agent, period), values, evidence, label)
-        assert rule.window.rolling is not None
-        length = float(rule.window.rolling.value)  # type: ignore[arg-type]
-        window = self.rolling.setdefault(agent, RollingWindow(length))
-        window.expire(at.timestamp())
-        if not self._holds([v for _, _, v in window.times]):
+        if self.unit is not None:
+            period = calendar_key(at, self.unit, self.zone)
+            tally = self.calendar.get((agent, period))
+            if tally is None:
+                tally = self.calendar[(agent, period)] = Tally()
+            tally.add(event_id, value)
+            return self._verdict(agent, period, tally, f"calendar {self.unit} {period}")
+        window = self.rolling.get(agent)
+        if window is None:
+            window = self.rolling[agent] = RollingWindow(self.length)
+        now = at.timestamp()
+        window.expire(now)
+        if not self._holds(window):
             # the condition was false: the rule may report and act again
-            self.fired.discard((agent, "insufficient"))
-            self.fired.discard((agent, "act"))
-        window.add(at.timestamp(), event_id, value)
-        values = [v for _, _, v in window.times]
-        label = f"the last {rule.window.rolling.text}"
-        return self._verdict((agent, ""), values, tuple(window.evidence()), label)
+            self.fired.discard((agent, "", "insufficient"))
+            self.fired.discard((agent, "", "act"))
+        window.add(now, event_id, value)
+        assert self.rule.window is not None and self.rule.window.rolling is not None
+        return self._verdict(agent, "", window, f"the last {self.rule.window.rolling.text}")
 
-    def _verdict(
-        self, key: tuple[str, str], values: list[float], evidence: tuple[str, ...], label: str
-    ) -> Any:
-        if not self._holds(values):
+    def _verdict(self, agent: str, period: str, window: Tally | RollingWindow, label: str) -> Any:
+        if not self._holds(window):
             return None
         minimum = self.rule.minimum
-        verdict = "insufficient" if minimum is not None and len(values) < minimum else "act"
-        once = (key[0], verdict) if key[1] == "" else (f"{key[0]}|{key[1]}", verdict)
-        if once in self.fired or (verdict == "act" and self._acted(key)):
+        verdict = "insufficient" if minimum is not None and len(window) < minimum else "act"
+        once = (agent, period, verdict)
+        if once in self.fired or (verdict == "act" and (agent, period, "act") in self.fired):
             return None
         self.fired.add(once)
-        return verdict, self._measure(values), len(values), evidence, label
+        evidence = tuple(window.evidence())
+        return verdict, self._measure(window), len(window), evidence, label
 
-    def _acted(self, key: tuple[str, str]) -> bool:
-        once = (key[0], "act") if key[1] == "" else (f"{key[0]}|{key[1]}", "act")
-        return once in self.fired
-
-    def _measure(self, values: list[float]) -> float:
-        assert self.rule.measure is not None
-        function = self.rule.measure.function
+    def _measure(self, window: Tally | RollingWindow) -> float:
+        function = self.function
         if function == "count":
-            return float(len(values))
+            return float(len(window))
         if function == "sum":
-            return sum(values)
+            return window.total if isinstance(window, Tally) else sum(window.values)
         if function == "avg":
-            return sum(values) / len(values)
-        return min(values) if function == "min" else max(values)
+            total = window.total if isinstance(window, Tally) else sum(window.values)
+            return total / len(window)
+        return min(window.values) if function == "min" else max(window.values)
 
-    def _holds(self, values: list[float]) -> bool:
-        if not values:
-            return False
-        assert self.rule.op is not None and self.rule.limit is not None
-        return COMPARE[self.rule.op](self._measure(values), float(self.rule.limit.value))  # type: ignore[arg-type]
+    def _holds(self, window: Tally | RollingWindow) -> bool:
+        return len(window) > 0 and self.compare(self._measure(window), self.limit)

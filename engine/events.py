@@ -56,9 +56,10 @@ class Call(_Event):
     resolved: bool | None = None
     topic: str | None = None
 
-    _durations = field_validator("duration", "answer_delay", "hold_time", mode="before")(
-        classmethod(lambda cls, value: _seconds(value))
-    )
+    @field_validator("duration", "answer_delay", "hold_time", mode="before")
+    @classmethod
+    def _durations(cls, value: object) -> object:
+        return _seconds(value) if value.__class__ is str else value
 
 
 class Evaluation(_Event):
@@ -165,11 +166,12 @@ _MODELS: dict[str, type[_Event]] = {
 
 def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
     """Validate one event; an EventError lists every problem ("agent: missing")."""
-    if isinstance(data, BaseModel) and not isinstance(data, _Event):
-        data = data.model_dump()
-    if isinstance(data, _Event):
-        return data  # type: ignore[return-value]
-    kind = data.get("kind") if isinstance(data, Mapping) else None
+    if data.__class__ is not dict:  # the common case, a plain dict, skips these checks
+        if isinstance(data, BaseModel) and not isinstance(data, _Event):
+            data = data.model_dump()
+        if isinstance(data, _Event):
+            return data  # type: ignore[return-value]
+    kind = data.get("kind") if data.__class__ is dict or isinstance(data, Mapping) else None
     model = _MODELS.get(kind) if kind.__class__ is str else None
     if model is None:
         from dsl.suggest import did_you_mean

@@ -64,24 +64,24 @@ def calendar_bounds(key: str, unit: str, zone: ZoneInfo) -> tuple[dt.datetime, d
 
 
 @dataclass(slots=True)
-class CalendarCounter:
-    """Per subject and calendar period: a running count (and sum) of matching events."""
+class Tally:
+    """The matching events of one subject in one calendar period, with a running total
+    (periods only grow, so the total is exactly the sum of the values in order)."""
 
-    unit: str
-    zone: ZoneInfo
-    counts: dict[tuple[str, str], int] = field(default_factory=dict)
-    sums: dict[tuple[str, str], float] = field(default_factory=dict)
-    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    ids: list[str] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+    total: float = 0.0
 
-    def add(self, subject: str, moment: dt.datetime, event_id: str, value: float = 0.0) -> str:
-        key = (subject, calendar_key(moment, self.unit, self.zone))
-        self.counts[key] = self.counts.get(key, 0) + 1
-        self.sums[key] = self.sums.get(key, 0.0) + value
-        self.evidence.setdefault(key, []).append(event_id)
-        return key[1]
+    def add(self, event_id: str, value: float = 1.0) -> None:
+        self.ids.append(event_id)
+        self.values.append(value)
+        self.total += value
 
-    def count(self, subject: str, period: str) -> int:
-        return self.counts.get((subject, period), 0)
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def evidence(self) -> list[str]:
+        return list(self.ids)
 
 
 @dataclass(slots=True)
@@ -108,3 +108,7 @@ class RollingWindow:
 
     def evidence(self) -> list[str]:
         return [event_id for _, event_id, _ in self.times]
+
+    @property
+    def values(self) -> list[float]:
+        return [value for _, _, value in self.times]
