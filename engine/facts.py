@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import fields, is_dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsl import ast
 
@@ -34,42 +34,65 @@ def referenced_fields(tree: Any) -> frozenset[str]:
     return frozenset(names)
 
 
+class _Plan(NamedTuple):
+    """What to read from events of one class."""
+
+    fields: tuple[tuple[str, str], ...]  # (attribute, fact name)
+    id: str | None  # "call.id", if read
+    at: str | None  # "call.at", if read
+    start: bool  # call.start
+    agent: bool  # agent.id
+    status: bool  # agent.status
+    team: bool  # agent.team
+
+
 class FactReader:
     """Turns an event into the facts mapping its conditions read, optionally only the facts
     in `wanted` (None: all of them)."""
 
     def __init__(self, wanted: Iterable[str] | None = None) -> None:
         self.wanted = None if wanted is None else frozenset(wanted)
-        self._names: dict[type, tuple[tuple[str, str], ...]] = {}
+        self._plans: dict[type, _Plan] = {}
 
-    def _fact_names(self, cls: type) -> tuple[tuple[str, str], ...]:
-        """(attribute, fact name) for each field of an event class that may be read."""
+    def _plan(self, cls: type) -> _Plan:
         kind = cls.model_fields["kind"].default  # type: ignore[attr-defined]
-        names = tuple(
-            (name, f"{kind}.{name}")
-            for name in cls.model_fields  # type: ignore[attr-defined]
-            if name not in _SKIP and (self.wanted is None or f"{kind}.{name}" in self.wanted)
+
+        def read(name: str) -> bool:
+            return self.wanted is None or name in self.wanted
+
+        plan = _Plan(
+            tuple(
+                (name, f"{kind}.{name}")
+                for name in cls.model_fields  # type: ignore[attr-defined]
+                if name not in _SKIP and read(f"{kind}.{name}")
+            ),
+            f"{kind}.id" if read(f"{kind}.id") else None,
+            f"{kind}.at" if read(f"{kind}.at") else None,
+            kind == "call" and read("call.start"),
+            read("agent.id"),
+            read("agent.status"),
+            read("agent.team"),
         )
-        self._names[cls] = names
-        return names
+        self._plans[cls] = plan
+        return plan
 
     def read(self, event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
-        kind = event.kind
         values = event.__dict__  # the model's fields, without pydantic's iterator
-        names = self._names.get(event.__class__)
-        if names is None:  # the first event of its kind (an empty tuple is a valid answer)
-            names = self._fact_names(event.__class__)
+        plan = self._plans.get(event.__class__) or self._plan(event.__class__)
         facts: dict[str, Any] = {
-            fact: value for name, fact in names if (value := values[name]) is not None
+            fact: value for name, fact in plan.fields if (value := values[name]) is not None
         }
-        facts[f"{kind}.id"] = event.id
-        facts[f"{kind}.at"] = at
+        if plan.id is not None:
+            facts[plan.id] = event.id
+        if plan.at is not None:
+            facts[plan.at] = at
+        if plan.start:
+            facts["call.start"] = at
         if event.fields:
+            kind = event.kind
             for name, value in event.fields.items():
                 facts[name if "." in name else f"{kind}.{name}"] = value
-        if kind == "call":
-            facts["call.start"] = at
-        elif kind == "evaluation":
+        if event.kind == "evaluation":
             for entity, entity_values in event.facts.items():
                 if isinstance(entity_values, dict):
                     facts.update({f"{entity}.{k}": v for k, v in entity_values.items()})
@@ -77,12 +100,14 @@ class FactReader:
                     facts[entity] = entity_values
         agent = values.get("agent")
         if agent is not None:
-            facts["agent.id"] = agent
-            if agent_status is not None:
+            if plan.agent:
+                facts["agent.id"] = agent
+            if plan.status and agent_status is not None:
                 facts["agent.status"] = agent_status
-        team = values.get("team")
-        if team is not None:
-            facts["agent.team"] = team
+        if plan.team:
+            team = values.get("team")
+            if team is not None:
+                facts["agent.team"] = team
         return facts
 
 
