@@ -1,9 +1,13 @@
 """Replay benchmark: 1,000,000 mixed events (2,000 agents, a year) through the callqa
 engine and through a hand-written streaming implementation of the same discipline and
-sampling rules, in one run; both must make the same decisions.
+sampling rules, in one run; all must make the same decisions.
 
     python bench/events_run.py            # 1,000,000 events
     python bench/events_run.py --n 100000 # smaller
+
+Each contender runs in its own process on the same generated events, so none inherits
+another's heap; the parent compares their decisions (a SHA-256 of the sorted list) and
+reports throughput as a ratio to the hand-written version.
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import hashlib
+import json
 import resource
+import subprocess
 import sys
 import time
 from collections import Counter
@@ -25,74 +32,95 @@ from bench.outcomes import Outcomes
 from engine import load_policy
 from engine.runtime import Engine
 
+CONTENDERS = {
+    "hand": "hand-written streaming",
+    "feed": "callqa Engine.feed, one by one",
+    "run": "callqa Engine.run, a stream",
+}
+
+
+def contend(name: str, n: int, agents: int) -> dict[str, object]:
+    """Time one contender over the events; what it decided, as a digest and counts."""
+    data = events(n, agents)
+    end = data[-1]["at"] + dt.timedelta(days=2)
+    loaded = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # The generated events belong to the harness, not to the contender: freeze them so
+    # Python's cyclic garbage collector does not re-scan them during the timed run.
+    gc.collect()
+    gc.freeze()
+    # A service consumes decisions as they come (stores them, notifies people); so do
+    # these loops: they keep what the comparison needs, where the hand-written version does.
+    if name == "hand":
+        started = time.perf_counter()
+        hand = HandWritten()
+        for event in data:
+            hand.feed(event)
+        hand.finish(end)
+        seconds = time.perf_counter() - started
+        outcomes = hand.out
+    else:
+        engine = Engine(load_policy(text=POLICY_TEXT, file="bench.policy"))
+        outcomes = Outcomes()
+        keep = outcomes.append
+        started = time.perf_counter()
+        if name == "feed":
+            feed = engine.feed
+            for event in data:
+                for d in feed(event):
+                    keep((d.kind, d.action or "", d.subject, d.at))
+        else:
+            for d in engine.run(data):
+                keep((d.kind, d.action or "", d.subject, d.at))
+        for d in engine.advance(end):
+            keep((d.kind, d.action or "", d.subject, d.at))
+        seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    # the same instant may come in different timezones: compare in UTC
+    decided = sorted((k, a, s, at.astimezone(dt.UTC).isoformat()) for k, a, s, at in outcomes)
+    digest = hashlib.sha256(repr(decided).encode()).hexdigest()
+    kinds = Counter(kind for kind, *_ in decided)
+    return {
+        "seconds": seconds,
+        "digest": digest,
+        "kinds": dict(sorted(kinds.items())),
+        "peak_mib": peak / 1024,
+        "loaded_mib": loaded / 1024,
+    }
+
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=2000)
+    parser.add_argument("--contender", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
-    data = events(args.n, args.agents)
-    end = data[-1]["at"] + dt.timedelta(days=2)
-    base_rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    # The generated events belong to the harness, not to either contender: freeze them so
-    # Python's cyclic garbage collector does not re-scan them during both timed runs.
-    gc.collect()
-    gc.freeze()
-
-    started = time.perf_counter()
-    hand = HandWritten()
-    for event in data:
-        hand.feed(event)
-    hand.finish(end)
-    hand_seconds = time.perf_counter() - started
-
-    policy = load_policy(text=POLICY_TEXT, file="bench.policy")
-    # A service consumes decisions as they come (stores them, notifies people); so do
-    # these loops: they keep what the comparison needs, where the hand-written version does.
-    by_feed = Outcomes()
-    engine = Engine(policy)
-    started = time.perf_counter()
-    keep, feed = by_feed.append, engine.feed
-    for event in data:
-        for d in feed(event):
-            keep((d.kind, d.action or "", d.subject, d.at))
-    for d in engine.advance(end):
-        keep((d.kind, d.action or "", d.subject, d.at))
-    feed_seconds = time.perf_counter() - started
-
-    by_run = Outcomes()
-    engine = Engine(policy)
-    started = time.perf_counter()
-    keep = by_run.append
-    for d in engine.run(data):
-        keep((d.kind, d.action or "", d.subject, d.at))
-    for d in engine.advance(end):
-        keep((d.kind, d.action or "", d.subject, d.at))
-    run_seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-
-    theirs = sorted(hand.out)
-    ours = sorted(by_feed)
-    agree = ours == theirs and sorted(by_run) == theirs
-    print(f"Replaying {args.n:,} events ({args.agents:,} agents, one year):\n")
-    print(f"{'contender':<34}{'events/s':>12}{'× hand-written':>16}")
-    hand_rate = args.n / hand_seconds
-    print(f"{'hand-written streaming':<34}{hand_rate:>12,.0f}{1.0:>15.2f}×")
-    for name, seconds in (("callqa Engine.feed, one by one", feed_seconds),
-                          ("callqa Engine.run, a stream", run_seconds)):  # fmt: skip
-        rate = args.n / seconds
-        print(f"{name:<34}{rate:>12,.0f}{rate / hand_rate:>15.2f}×")
-    kinds = Counter(kind for kind, *_ in ours)
-    by_kind = ", ".join(f"{n:,} {k}" for k, n in sorted(kinds.items()))
-    print(f"\ndecisions: {len(ours):,} ({by_kind}), "
-          f"{'identical' if agree else 'DIFFERENT'} in all three")  # fmt: skip
-    print(f"peak memory of the process: {peak / 1024:,.0f} MiB "
-          f"(after loading the events: {base_rss / 1024:,.0f} MiB)")  # fmt: skip
+    if args.contender:
+        print(json.dumps(contend(args.contender, args.n, args.agents)))
+        return 0
+    results = {}
+    for name in CONTENDERS:
+        command = [sys.executable, __file__, "--contender", name, "--n", str(args.n),
+                   "--agents", str(args.agents)]  # fmt: skip
+        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+        results[name] = json.loads(output)
+    hand = results["hand"]
+    print(f"Replaying {args.n:,} events ({args.agents:,} agents, one year), "
+          "each contender in its own process:\n")  # fmt: skip
+    print(f"{'contender':<34}{'events/s':>12}{'× hand-written':>16}{'peak MiB':>10}")
+    for name, label in CONTENDERS.items():
+        result = results[name]
+        rate = args.n / float(result["seconds"])
+        ratio = float(hand["seconds"]) / float(result["seconds"])
+        extra = float(result["peak_mib"]) - float(result["loaded_mib"])
+        print(f"{label:<34}{rate:>12,.0f}{ratio:>15.2f}×{extra:>10,.0f}")
+    agree = len({result["digest"] for result in results.values()}) == 1
+    kinds = ", ".join(f"{count:,} {kind}" for kind, count in hand["kinds"].items())
+    print(f"\ndecisions: {kinds}; {'identical' if agree else 'DIFFERENT'} in all three")
+    print(f"peak MiB: the process's peak memory minus what the generated events took "
+          f"({float(hand['loaded_mib']):,.0f} MiB)")  # fmt: skip
     if not agree:
-        missing = sorted(set(theirs) - set(ours))[:5]
-        extra = sorted(set(ours) - set(theirs))[:5]
-        print("only hand-written:", missing)
-        print("only callqa:", extra)
+        for name, result in results.items():
+            print(name, result["digest"], result["kinds"])
     return 0 if agree else 1
 
 
