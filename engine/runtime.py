@@ -12,6 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from itertools import islice
+from operator import attrgetter
 from typing import Any
 
 from dsl import ast
@@ -40,6 +41,8 @@ from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 
 DEFAULT_STATUS = "on_floor"
+_DECISION_ID = attrgetter("id")
+_DECISION_AT = attrgetter("at")
 RUN_BATCH = 64  # events validated together by `run` (more keep more objects alive for the GC)
 Facts = dict[str, Any]
 
@@ -289,8 +292,9 @@ class Engine:
                 out += sampling.due(now, self.status)
             if sampling.publish is not None:
                 out += sampling.published(now)
-        if len(out) > 1:
-            out.sort(key=lambda d: (d.at, d.id))
+        if len(out) > 1:  # by time, then id: two stable sorts beat one on (time, id) pairs
+            out.sort(key=_DECISION_ID)
+            out.sort(key=_DECISION_AT)
         return out
 
     # ------------------------------------------------------------------ applying
