@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.decisions import Decision
-from engine.events import EventError
+from engine.events import EventError, parse_event
 from engine.policy import Policy
 from engine.runtime import Engine
 
@@ -110,8 +110,14 @@ def simulate(
     sides = (Side(), Side())
     count = 0
     last: dt.datetime | None = None
-    for event in events:
+    for raw in events:
         count += 1
+        try:
+            event: Any = parse_event(raw)  # once for both engines
+        except EventError as error:
+            for side in sides:
+                side.rejected.append(str(error))
+            continue
         for engine, side in zip(engines, sides, strict=True):
             try:
                 side.decisions += engine.feed(event)
