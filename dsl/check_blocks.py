@@ -12,6 +12,7 @@ from dsl.suggest import did_you_mean
 from dsl.types import Type
 
 PERIODS = ("day", "week", "month")
+THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")
 CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
 TEST_EVENT_KINDS = (*EVENT_KINDS, "complaint_resolved", "appeal_decision", "agent_status",
                     "approval")  # fmt: skip
@@ -151,8 +152,10 @@ class BlockChecker:
             self.error(block.id_span, f"threshold {block.id} does not say over what",
                        "add: per team per week", code="threshold")  # fmt: skip
         for per in pers:
-            if per.subject not in ("team", "agent"):
-                self.error(per.span, f"thresholds are per team or per agent, not {per.subject}")
+            if per.subject not in THRESHOLD_SUBJECTS:
+                hint = did_you_mean(per.subject, THRESHOLD_SUBJECTS) or "write: per team"
+                self.error(per.span, "thresholds are per team, per agent or per evaluator, "
+                           f"not per {per.subject}", hint)  # fmt: skip
             self.period(per.span, per.period)
         if not values:
             self.error(

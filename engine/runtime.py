@@ -226,8 +226,12 @@ class Engine:
             assert agent is not None
             for sampling in self.samplings:
                 sampling.observe(agent, event.id, at, facts)
-        for threshold in self.thresholds:
-            threshold.observe(event, at, facts)
+        if self.thresholds:
+            values = event.__dict__
+            subjects = {"agent": agent, "team": values.get("team"),
+                        "evaluator": values.get("evaluator")}  # fmt: skip
+            for threshold in self.thresholds:
+                threshold.observe(kind, event.id, subjects, at, facts)
         if agent is not None and kind in self.rule_kinds:
             decisions += self._discipline(event, agent, at, facts)
         return decisions
@@ -436,9 +440,10 @@ class Engine:
     ) -> list[Decision]:
         appeal, evaluation_id = self.appeals.pop(event.appeal)
         scored = self.evaluations[evaluation_id]
+        original = scored.evaluation
+        self._count_decided_appeal(appeal, original, event.upheld, at)
         if not event.upheld:
             return []
-        original = scored.evaluation
         answers = dict(original.answers)
         answers[appeal.item] = "pass" if not isinstance(answers.get(appeal.item), int) else 0
         result = self.policy.score(original.rubric, self._evaluation_input(original, answers))
@@ -454,6 +459,21 @@ class Engine:
              "upheld_appeals_for_evaluator": self.upheld_appeals[evaluator]},
             (evaluation_id, appeal.id, event.id),
         )]  # fmt: skip
+
+    def _count_decided_appeal(
+        self, appeal: Appeal, evaluation: Evaluation, upheld: bool, at: dt.datetime
+    ) -> None:
+        """A decided appeal counts in thresholds as an `appeal` event of the agent, the team
+        and the evaluator who scored the evaluation, with `appeal.upheld` known."""
+        facts = {
+            "appeal.id": appeal.id, "appeal.item": appeal.item, "appeal.upheld": upheld,
+            "appeal.at": at, "agent.id": evaluation.agent, "agent.team": evaluation.team,
+            "evaluation.id": evaluation.id, "evaluation.evaluator": evaluation.evaluator,
+        }  # fmt: skip
+        subjects = {"agent": evaluation.agent, "team": evaluation.team,
+                    "evaluator": evaluation.evaluator}  # fmt: skip
+        for threshold in self.thresholds:
+            threshold.observe("appeal", appeal.id, subjects, at, facts)
 
     # ----------------------------------------------------------------- thresholds
 

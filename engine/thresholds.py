@@ -1,10 +1,15 @@
-"""KPI thresholds: a value per team (or agent) per calendar period, compared with a target
-when the period ends. A period without data is reported as "no data", never as 0%."""
+"""KPI thresholds: a value per team, agent or evaluator per calendar period, compared with a
+target when the period ends. A period without data is reported as "no data", never as 0%.
+
+An appeal counts when it is decided (upheld or not), for the agent and for the evaluator
+who scored the evaluation: `count(appeal where appeal.upheld) / count(appeal)` per
+evaluator is the evaluator's upheld-appeal rate."""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -34,7 +39,7 @@ class Aggregator:
 class ThresholdState:
     block: ast.Threshold
     location: str
-    subject: str  # "team" | "agent"
+    subject: str  # "team" | "agent" | "evaluator"
     period: str  # day | week | month
     value: Condition  # reads @0, @1, ... from a mapping
     aggregators: list[Aggregator]
@@ -44,8 +49,16 @@ class ThresholdState:
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
 
-    def observe(self, event: Any, at: dt.datetime, facts: dict[str, Any]) -> None:
-        subject = getattr(event, self.subject, None)
+    def observe(
+        self,
+        kind: str,
+        event_id: str,
+        subjects: Mapping[str, str | None],
+        at: dt.datetime,
+        facts: Mapping[str, Any],
+    ) -> None:
+        """Count one event of `kind` for its subject (`subjects`: agent, team, evaluator)."""
+        subject = subjects.get(self.subject)
         if subject is None:
             return
         period = calendar_key(at, self.period, self.zone)
@@ -60,7 +73,7 @@ class ThresholdState:
         matched = False
         for index, aggregator in enumerate(self.aggregators):
             aggregate = aggregator.aggregate
-            if aggregate.kind != event.kind:
+            if aggregate.kind != kind:
                 continue
             if aggregator.where is not None and not aggregator.where(facts):
                 continue
@@ -70,7 +83,7 @@ class ThresholdState:
             totals[index].append(float(raw))
             matched = True
         if matched:
-            self.evidence.setdefault(key, []).append(event.id)
+            self.evidence.setdefault(key, []).append(event_id)
 
     def close(self, now: dt.datetime) -> list[Closed]:
         """Periods that ended by `now`, with their value (None when there is no data)."""

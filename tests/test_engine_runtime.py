@@ -291,3 +291,44 @@ def test_a_date_and_time_without_offset_in_a_policy_is_in_the_policy_timezone() 
     assert engine.feed(early) == []
     late = {**early, "id": "c2", "at": "2026-11-02T01:00:00+00:00"}
     assert [d.rule for d in engine.feed(late)] == ["d.late"]
+
+
+def test_upheld_appeal_rate_per_evaluator_is_a_threshold() -> None:
+    """Domain §2: upheld appeals count against the evaluator's KPI. An appeal counts when
+    decided, upheld or not; an evaluator with evaluations but no decided appeal in the
+    month has no data (not 0%)."""
+    policy = load_policy(
+        text='policy "qa" timezone "Asia/Shanghai"\n' + RUBRIC
+        + 'threshold upheld "申诉成立率" {\n  per evaluator per month\n'
+        "  value count(appeal where appeal.upheld) / count(appeal)\n"
+        "  alert 质检主管 when value > 40%\n}\n",
+        file="qa.policy",
+    )  # fmt: skip
+    engine = Engine(policy)
+
+    def evaluation(ident: str, evaluator: str) -> dict[str, object]:
+        return {"kind": "evaluation", "id": ident, "at": "2026-11-02 10:00", "agent": "A1",
+                "rubric": "qa", "evaluator": evaluator, "answers": {"a": "fail", "b": "pass"}}  # fmt: skip
+
+    engine.feed_all([evaluation("E1", "Q1"), evaluation("E2", "Q1"), evaluation("E3", "Q2"),
+                     evaluation("E4", "Q3")])  # fmt: skip
+    decided = [("E1", True), ("E2", False), ("E3", False)]
+    for n, (ident, _) in enumerate(decided):
+        engine.feed({"kind": "appeal", "id": f"P{n}", "at": "2026-11-03 10:00",
+                     "evaluation": ident, "item": "a"})  # fmt: skip
+    for n, (_, upheld) in enumerate(decided):
+        engine.feed({"kind": "appeal_decision", "id": f"D{n}", "at": "2026-11-04 10:00",
+                     "appeal": f"P{n}", "upheld": upheld})  # fmt: skip
+    closed = {d.subject: d for d in engine.advance(dt.datetime(2026, 12, 1, tzinfo=SHANGHAI))}
+    assert closed["Q1"].kind == "alert" and "0.5" in closed["Q1"].reason  # 1 of 2 upheld
+    assert "Q2" not in closed  # 0 of 1 upheld: no alert
+    assert closed["Q3"].kind == "no_data"  # scored, but no appeal was decided
+    assert closed["Q1"].evidence == ("P0", "P1")
+
+
+def test_thresholds_per_evaluator_are_accepted_and_others_are_explained() -> None:
+    from dsl.check import check_text, errors_only
+
+    text = 'policy "p"\nthreshold t {\n  per shift per week\n  value count(call)\n}\n'
+    [error] = errors_only(check_text(text)[1])
+    assert "per team, per agent or per evaluator, not per shift" in error.message
