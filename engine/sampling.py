@@ -138,14 +138,15 @@ def _random(
     ranked = []
     for _, call, eligible in calls:
         if (eligible[index] if index is not None else True in eligible) and call not in taken:
-            ranked.append((sha256(prefix + call.encode()).hexdigest(), call))
+            # raw digests sort as their hex spellings do; only picked ones are spelled out
+            ranked.append((sha256(prefix + call.encode()).digest(), call))
     if len(ranked) > 1:
         ranked.sort()
     rank = 0
     for digest, call in ranked[:count]:
         rank += 1
         taken.append(call)
-        chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:12]}…)"))
+        chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)"))
     return rank
 
 
