@@ -2,7 +2,10 @@
 what would have been different — decision counts, the outcomes that change (with the
 reason on each side), grade distributions, and the evaluators' sampling workload.
 
-Both engines see the same events in the same order, in one pass over the history.
+Both engines see the same events in the same order, in one pass over the history. Each
+side tallies every decision as it comes and keeps only the decisions with no identical
+twin (same kind, subject, action and time) on the other side: a year of a large center
+then fits in memory, and the diff shows exactly what differs.
 """
 
 from __future__ import annotations
@@ -21,16 +24,31 @@ from engine.runtime import Engine
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
 
+Twin = tuple[str, str, str, dt.datetime]  # (kind, subject, action, time)
+
+
 @dataclass
 class Side:
+    """One version's decisions: a tally of all of them, and the decisions themselves (in a
+    two-sided simulation, only those without a twin on the other side)."""
+
     decisions: list[Decision] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
+    tally: Counter[str] = field(default_factory=Counter)
+    grade_tally: Counter[str] = field(default_factory=Counter)
+
+    def add(self, decisions: Iterable[Decision]) -> None:
+        for d in decisions:
+            self.tally[_label(d)] += 1
+            if d.kind == "score":
+                self.grade_tally[d.action or ""] += 1
+            self.decisions.append(d)
 
     def counts(self) -> Counter[str]:
-        return Counter(_label(d) for d in self.decisions)
+        return self.tally
 
     def grades(self) -> Counter[str]:
-        return Counter(d.action or "" for d in self.decisions if d.kind == "score")
+        return self.grade_tally
 
     def outcomes(self) -> dict[Outcome, list[Decision]]:
         out: dict[Outcome, list[Decision]] = {}
@@ -107,7 +125,7 @@ def simulate(
     progress: Callable[[int], None] | None = None,
 ) -> Report:
     engines = (Engine(old), Engine(new))
-    sides = (Side(), Side())
+    twins = _Twins()
     count = 0
     last: dt.datetime | None = None
     for raw in events:
@@ -115,23 +133,54 @@ def simulate(
         try:
             event: Any = parse_event(raw)  # once for both engines
         except EventError as error:
-            for side in sides:
+            for side in twins.sides:
                 side.rejected.append(str(error))
             continue
-        for engine, side in zip(engines, sides, strict=True):
+        for index, engine in enumerate(engines):
             try:
-                side.decisions += engine.feed(event)
+                twins.add(index, engine.feed(event))
             except EventError as error:
-                side.rejected.append(str(error))
+                twins.sides[index].rejected.append(str(error))
         if engines[0].clock is not None:
             last = engines[0].clock
         if progress is not None and count % 1000 == 0:
             progress(count)
     horizon = until or (last + dt.timedelta(days=1) if last else None)
     if horizon is not None:
-        for engine, side in zip(engines, sides, strict=True):
-            side.decisions += engine.advance(horizon)
-    return Report(sides[0], sides[1], count)
+        for index, engine in enumerate(engines):
+            twins.add(index, engine.advance(horizon))
+    return Report(*twins.finish(), count)
+
+
+class _Twins:
+    """Pairs each decision with an identical one from the other side and forgets both,
+    keeping the tallies: what remains is what differs."""
+
+    def __init__(self) -> None:
+        self.sides = (Side(), Side())
+        self.waiting: tuple[dict[Twin, list[Decision]], dict[Twin, list[Decision]]] = ({}, {})
+
+    def add(self, index: int, decisions: list[Decision]) -> None:
+        side, mine, theirs = self.sides[index], self.waiting[index], self.waiting[1 - index]
+        for d in decisions:
+            side.tally[_label(d)] += 1
+            if d.kind == "score":
+                side.grade_tally[d.action or ""] += 1
+            twin = (d.kind, d.subject, d.action or "", d.at)
+            waiting = theirs.get(twin)
+            if waiting:
+                waiting.pop()
+                if not waiting:
+                    del theirs[twin]
+            else:
+                mine.setdefault(twin, []).append(d)
+
+    def finish(self) -> tuple[Side, Side]:
+        for side, waiting in zip(self.sides, self.waiting, strict=True):
+            side.decisions = sorted(
+                (d for ds in waiting.values() for d in ds), key=lambda d: (d.at, d.id)
+            )
+        return self.sides
 
 
 def replay_versions(
@@ -160,10 +209,10 @@ def replay_versions(
         horizon = until or (engine.clock + dt.timedelta(days=1) if engine.clock else None)
         if horizon is not None:
             decisions += engine.advance(horizon)
-        side.decisions += [
+        side.add(
             d for d in decisions
             if (start is None or d.at >= start) and (stop is None or d.at < stop)
-        ]  # fmt: skip
+        )  # fmt: skip
     return side
 
 

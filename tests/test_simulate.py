@@ -66,3 +66,23 @@ def test_each_event_is_judged_under_the_version_in_force_at_its_time() -> None:
     assert all(
         min(r["after"] + r["before"]) < "2026-12" for r in report.changed()
     )  # changes only where the old version was in force
+
+
+def test_simulation_keeps_only_the_decisions_that_differ() -> None:
+    """Each side tallies every decision but keeps only those without a twin (same kind,
+    subject, action and time) on the other side: memory follows the change, not the
+    history. The tallies still agree with a full replay of each version."""
+    import datetime as dt
+
+    from engine.runtime import Engine
+
+    events = demo_events(days=56, agents=24, seed=7)
+    report = simulate(STRICTER, POLICY, events)  # before: POLICY, after: STRICTER
+    engine = Engine(POLICY)
+    full_before = engine.feed_all(events)
+    assert engine.clock is not None
+    full_before += engine.advance(engine.clock + dt.timedelta(days=1))  # simulate's horizon
+    assert 0 < len(report.before.decisions) + len(report.after.decisions) < len(full_before) / 10
+    assert sum(report.before.counts().values()) == len(full_before)
+    kept = {(d.kind, d.subject, d.action, d.at) for d in report.before.decisions}
+    assert not kept & {(d.kind, d.subject, d.action, d.at) for d in report.after.decisions}
