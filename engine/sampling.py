@@ -5,7 +5,8 @@ Which calls an evaluator scores is decided by the policy, not by the evaluator:
 * an ordinal pick takes the Nth eligible call of the agent in the period, by start time
   (ties broken by call id);
 * a random pick ranks the remaining eligible calls by SHA-256 of `seed + ":" + call id`
-  (hex digest, lowest first) and takes the first K. The seed is
+  (hex digest, lowest first) and takes the first K (when there are K or fewer, it takes
+  them all, and says so instead of giving ranks). The seed is
   `policy name | policy version | rule id | period`, e.g.
   `华南客服中心质检与考核|2026.11|daily_check|2026-11-02`, so anyone holding the rule and the
   call log can re-derive the sample with any tool (`sha256sum` will do);
@@ -134,14 +135,20 @@ def _random(
 ) -> int:
     """Pick the `count` calls eligible for pick `index` (None: for any pick) and not taken
     yet, with the lowest sha256(seed + ":" + call id). Returns how many it picked."""
+    pool = [
+        call
+        for _, call, eligible in calls
+        if (eligible[index] if index is not None else True in eligible) and call not in taken
+    ]
+    if len(pool) <= count:  # every eligible call is taken: no ranking needed
+        reason = f"{why}: {_calls(len(pool))}, all taken"
+        for call in pool:
+            taken.append(call)
+            chosen.append((call, reason))
+        return len(pool)
     sha256 = hashlib.sha256
-    ranked = []
-    for _, call, eligible in calls:
-        if (eligible[index] if index is not None else True in eligible) and call not in taken:
-            # raw digests sort as their hex spellings do; only picked ones are spelled out
-            ranked.append((sha256(prefix + call.encode()).digest(), call))
-    if len(ranked) > 1:
-        ranked.sort()
+    # raw digests sort as their hex spellings do; only picked ones are spelled out
+    ranked = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
     rank = 0
     for digest, call in ranked[:count]:
         rank += 1

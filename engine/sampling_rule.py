@@ -1,10 +1,9 @@
 """One `sampling` block at run time: it collects each agent's calls per period and, when
 the period ends, picks the sample (engine.sampling.select) and says why for every pick.
 
-A period's calls are kept in one list, in the order they came, and grouped by agent only
-when the period closes: one container per period instead of one per agent and day keeps
-Python's cyclic garbage collector from re-scanning the engine's whole state every few
-thousand calls. Every agent's sample of a period shares one seed and one facts mapping.
+A period's calls are grouped by agent as they come (each agent's in start order), so
+closing a period walks each agent's calls once. Every agent's sample of a period shares
+one seed and one facts mapping.
 """
 
 from __future__ import annotations
@@ -23,6 +22,8 @@ from engine.decisions import Decision
 from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, select
 from engine.windows import calendar_bounds, calendar_key
 
+_new = tuple.__new__
+
 
 @dataclass
 class SamplingRule:
@@ -36,9 +37,9 @@ class SamplingRule:
     policy: tuple[str, str | None]  # name and version: part of every seed
     zone: ZoneInfo
     default_status: str
-    calls: dict[str, list[tuple[str, Candidate]]] = field(default_factory=dict)  # (agent, call)
+    calls: dict[str, dict[str, list[Candidate]]] = field(default_factory=dict)  # period -> agent
     ends: list[tuple[dt.datetime, str]] = field(default_factory=list)  # heap of (end, period)
-    period_of_day: dict[dt.date, str] = field(default_factory=dict)
+    open_days: dict[dt.date, dict[str, list[Candidate]]] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
 
     def seed(self, period: str) -> str:
@@ -46,61 +47,59 @@ class SamplingRule:
 
     def observe(self, agent: str, call: str, at: dt.datetime, facts: Mapping[str, Any]) -> None:
         """Remember a call (`at` in the policy's timezone) with the picks it is eligible for."""
-        eligible = self.eligibility(facts)
-        day = at.date()
-        period = self.period_of_day.get(day)
-        calls = self.calls.get(period) if period is not None else None
+        candidate = (at, call, self.eligibility(facts))
+        agents = self.open_days.get(at.date())
+        if agents is None:
+            agents = self._open(at)
+        calls = agents.get(agent)
         if calls is None:
-            calls = self._open(at, day)
-        calls.append((agent, (at, call, eligible)))
+            agents[agent] = [candidate]
+        else:
+            add_candidate(calls, candidate)
 
-    def _open(self, at: dt.datetime, day: dt.date) -> list[tuple[str, Candidate]]:
-        """The calls of the period containing `at`, opened on its first call."""
+    def _open(self, at: dt.datetime) -> dict[str, list[Candidate]]:
+        """The calls of the period containing `at` by agent, opened on its first call."""
         period = calendar_key(at, self.period, self.zone)
-        self.period_of_day[day] = period
-        calls = self.calls.get(period)
-        if calls is None:
-            calls = self.calls[period] = []
+        agents = self.calls.get(period)
+        if agents is None:
+            agents = self.calls[period] = {}
             heapq.heappush(self.ends, (calendar_bounds(period, self.period, self.zone)[1], period))
-        return calls
-
-    def _by_agent(self, period: str) -> dict[str, list[Candidate]]:
-        """A closing period's calls per agent, each agent's in start order (ties by id)."""
-        agents: dict[str, list[Candidate]] = {}
-        for agent, candidate in self.calls.pop(period):
-            calls = agents.get(agent)
-            if calls is None:
-                agents[agent] = [candidate]
-            else:
-                add_candidate(calls, candidate)
+        self.open_days[at.date()] = agents
         return agents
+
+    def next_due(self) -> dt.datetime | None:
+        """When the earliest open period ends (its sample is due then)."""
+        return self.ends[0][0] if self.ends else None
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
         """The samples (and shortfalls) of every period that ended by `now`."""
         out: list[Decision] = []
-        block, location = self.block.id, self.location
+        append = out.append
+        block, location, picks = self.block.id, self.location, self.picks
         while self.ends and self.ends[0][0] <= now:
             end, period = heapq.heappop(self.ends)
-            self.period_of_day = {d: p for d, p in self.period_of_day.items() if p != period}
+            agents = self.calls.pop(period)
+            self.open_days = {d: a for d, a in self.open_days.items() if a is not agents}
             seed = self.seed(period)
             facts = MappingProxyType({"period": period, "seed": seed})
             ident = f"{block}/{period}/"
-            for agent, calls in self._by_agent(period).items():
+            for agent, calls in agents.items():
                 extra = self._extra(agent, status) if self.quotas else 0
-                picked, wanted, short = select(calls, self.picks, seed, extra)
+                picked, wanted, short = select(calls, picks, seed, extra)
+                # tuple.__new__ builds the named tuple at half the cost of calling it
                 for call, reason in picked:
-                    out.append(Decision(
+                    append(_new(Decision, (
                         ident + call, "sample", agent, call, reason, block, location, end,
-                        facts, (call,),
-                    ))  # fmt: skip
+                        facts, (call,), (), "final",
+                    )))  # fmt: skip
                 if len(picked) < wanted:
-                    out.append(Decision(
+                    append(_new(Decision, (
                         f"{ident}{agent}/shortfall", "shortfall", agent, None,
                         f"{len(picked)} of {wanted} calls sampled for {agent} on {period}: "
                         + "; ".join(short),
                         block, location, end, {"wanted": wanted, "picked": len(picked)},
-                        tuple([call for _, call, _ in calls]),
-                    ))  # fmt: skip
+                        tuple([call for _, call, _ in calls]), (), "final",
+                    )))  # fmt: skip
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:
