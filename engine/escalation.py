@@ -77,6 +77,11 @@ class EscalationChain:
             out.append((complaint, role, reason, when))
         return out
 
+    def next_due(self) -> dt.datetime | None:
+        """The earliest timer (it may belong to a complaint resolved since: then it is
+        dropped when it comes)."""
+        return self.timers[0][0] if self.timers else None
+
     def _due(self, level: int, since: dt.datetime) -> dt.datetime | None:
         seconds = self.limits.get(self.roles[level])
         return since + dt.timedelta(seconds=seconds) if seconds is not None else None

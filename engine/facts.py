@@ -8,9 +8,9 @@ conditions together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import fields, is_dataclass
-from typing import Any, NamedTuple
+from typing import Any
 
 from dsl import ast
 
@@ -34,81 +34,90 @@ def referenced_fields(tree: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-class _Plan(NamedTuple):
-    """What to read from events of one class."""
-
-    fields: tuple[tuple[str, str], ...]  # (attribute, fact name)
-    id: str | None  # "call.id", if read
-    at: str | None  # "call.at", if read
-    start: bool  # call.start
-    agent: bool  # agent.id
-    status: bool  # agent.status
-    team: bool  # agent.team
+Reader = Callable[[Any, dt.datetime, "str | None"], dict[str, Any]]
 
 
 class FactReader:
     """Turns an event into the facts mapping its conditions read, optionally only the facts
-    in `wanted` (None: all of them)."""
+    in `wanted` (None: all of them). Each event class gets its own reader, written out as
+    straight-line Python the first time an event of that class comes: a replay reads facts
+    for every event, and a loop over a plan cost more than the conditions that use them."""
 
     def __init__(self, wanted: Iterable[str] | None = None) -> None:
         self.wanted = None if wanted is None else frozenset(wanted)
-        self._plans: dict[type, _Plan] = {}
-
-    def _plan(self, cls: type) -> _Plan:
-        kind = cls.model_fields["kind"].default  # type: ignore[attr-defined]
-
-        def read(name: str) -> bool:
-            return self.wanted is None or name in self.wanted
-
-        plan = _Plan(
-            tuple(
-                (name, f"{kind}.{name}")
-                for name in cls.model_fields  # type: ignore[attr-defined]
-                if name not in _SKIP and read(f"{kind}.{name}")
-            ),
-            f"{kind}.id" if read(f"{kind}.id") else None,
-            f"{kind}.at" if read(f"{kind}.at") else None,
-            kind == "call" and read("call.start"),
-            read("agent.id"),
-            read("agent.status"),
-            read("agent.team"),
-        )
-        self._plans[cls] = plan
-        return plan
+        self._readers: dict[type, Reader] = {}
 
     def read(self, event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
-        values = event.__dict__  # the model's fields, without pydantic's iterator
-        plan = self._plans.get(event.__class__) or self._plan(event.__class__)
-        facts: dict[str, Any] = {
-            fact: value for name, fact in plan.fields if (value := values[name]) is not None
-        }
-        if plan.id is not None:
-            facts[plan.id] = event.id
-        if plan.at is not None:
-            facts[plan.at] = at
-        if plan.start:
-            facts["call.start"] = at
-        if event.fields:
-            kind = event.kind
-            for name, value in event.fields.items():
-                facts[name if "." in name else f"{kind}.{name}"] = value
-        if event.kind == "evaluation":
-            for entity, entity_values in event.facts.items():
-                if isinstance(entity_values, dict):
-                    facts.update({f"{entity}.{k}": v for k, v in entity_values.items()})
-                else:
-                    facts[entity] = entity_values
-        agent = values.get("agent")
-        if agent is not None:
-            if plan.agent:
-                facts["agent.id"] = agent
-            if plan.status and agent_status is not None:
-                facts["agent.status"] = agent_status
-        if plan.team:
-            team = values.get("team")
-            if team is not None:
-                facts["agent.team"] = team
-        return facts
+        reader = self._readers.get(event.__class__)
+        if reader is None:
+            reader = self._readers[event.__class__] = self._compile(event.__class__)
+        return reader(event, at, agent_status)
+
+    def _compile(self, cls: Any) -> Reader:
+        kind: str = cls.model_fields["kind"].default
+        names = [name for name in cls.model_fields if name not in _SKIP]
+        wanted = self.wanted
+
+        def read(name: str) -> bool:
+            return wanted is None or name in wanted
+
+        # fact names and attribute names travel as constants (K0, K1...), never as code
+        constants: dict[str, Any] = {"merge": _merge_own_fields, "merge_facts": _merge_facts}
+        lines = ["def reader(event, at, status):", "    values = event.__dict__", "    facts = {}"]
+
+        def constant(value: str) -> str:
+            key = f"K{len(constants)}"
+            constants[key] = value
+            return key
+
+        for name in names:
+            if read(f"{kind}.{name}"):
+                lines += [
+                    f"    value = values[{constant(name)}]",
+                    "    if value is not None:",
+                    f"        facts[{constant(f'{kind}.{name}')}] = value",
+                ]
+        if read(f"{kind}.id"):
+            lines.append(f"    facts[{constant(f'{kind}.id')}] = event.id")
+        if read(f"{kind}.at"):
+            lines.append(f"    facts[{constant(f'{kind}.at')}] = at")
+        if kind == "call" and read("call.start"):
+            lines.append(f"    facts[{constant('call.start')}] = at")
+        lines += ["    if event.fields:", f"        merge(facts, event.fields, {constant(kind)})"]
+        if kind == "evaluation":
+            lines.append("    merge_facts(facts, event.facts)")
+        has_agent, has_team = "agent" in cls.model_fields, "team" in cls.model_fields
+        if has_agent and (read("agent.id") or read("agent.status")):
+            lines.append(f"    agent = values[{constant('agent')}]")
+            lines.append("    if agent is not None:")
+            if read("agent.id"):
+                lines.append(f"        facts[{constant('agent.id')}] = agent")
+            if read("agent.status"):
+                lines.append("        if status is not None:")
+                lines.append(f"            facts[{constant('agent.status')}] = status")
+        if has_team and read("agent.team"):
+            lines.append(f"    team = values[{constant('team')}]")
+            lines.append("    if team is not None:")
+            lines.append(f"        facts[{constant('agent.team')}] = team")
+        lines.append("    return facts")
+        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), constants)
+        reader: Reader = constants["reader"]
+        return reader
+
+
+def _merge_own_fields(facts: dict[str, Any], own: dict[str, Any], kind: str) -> None:
+    """A center's own fields: `queue` is `call.queue` on a call; dotted names stay as given."""
+    for name, value in own.items():
+        facts[name if "." in name else f"{kind}.{name}"] = value
+
+
+def _merge_facts(facts: dict[str, Any], given: dict[str, Any]) -> None:
+    """An evaluation's facts about its call: {"call": {"type": ...}} or flat names."""
+    for entity, entity_values in given.items():
+        if isinstance(entity_values, dict):
+            facts.update({f"{entity}.{k}": v for k, v in entity_values.items()})
+        else:
+            facts[entity] = entity_values
 
 
 def event_facts(event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:

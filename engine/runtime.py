@@ -70,6 +70,10 @@ class Engine:
         fields = policy.checked.fields
         file = policy.file
         self.clock: dt.datetime | None = None
+        # the earliest time a timer or period end may fire: until then `feed` skips
+        # `advance` (None: not known yet, ask every rule)
+        self._next_due: dt.datetime | None = None
+        self._never = dt.datetime.max.replace(tzinfo=self.zone)
         # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
         # collector skips dicts that hold only strings, but scans every set, and with a
         # year of event ids that scan dominated a replay.
@@ -160,6 +164,7 @@ class Engine:
                     [Aggregator(a, cond(a.where)) for a in aggregates],
                     alerts,
                     self.zone,
+                    wake=self._wake,
                 )
             )
         self.samplings: list[SamplingRule] = []
@@ -181,6 +186,7 @@ class Engine:
                     (policy.name, policy.version),
                     self.zone,
                     DEFAULT_STATUS,
+                    wake=self._wake,
                 )
             )
 
@@ -207,7 +213,12 @@ class Engine:
         # everything that can reject the event, before any change
         check = self._checks.get(kind)
         scored = check(event) if check is not None else None
-        decisions = self.advance(at)
+        due = self._next_due
+        if due is None or at >= due:
+            decisions = self.advance(at)
+        else:
+            self.clock = at
+            decisions = []
         self.seen[event.id] = None
         agent = event.__dict__.get("agent")
         facts = self.facts.read(
@@ -290,7 +301,19 @@ class Engine:
         if len(out) > 1:  # by time, then id: two stable sorts beat one on (time, id) pairs
             out.sort(key=_DECISION_ID)
             out.sort(key=_DECISION_AT)
+        self._next_due = self._earliest_due(now)
         return out
+
+    def _earliest_due(self, now: dt.datetime) -> dt.datetime:
+        dues = [chain.next_due() for chain in self.chains]
+        dues += [threshold.next_due() for threshold in self.thresholds]
+        dues += [sampling.next_due(now) for sampling in self.samplings]
+        return min([due for due in dues if due is not None], default=self._never)
+
+    def _wake(self, when: dt.datetime) -> None:
+        """A rule scheduled something for `when`: `feed` must not skip `advance` then."""
+        if self._next_due is not None and when < self._next_due:
+            self._next_due = when
 
     # ------------------------------------------------------------------ applying
 
@@ -299,6 +322,9 @@ class Engine:
         for chain in self.chains:
             role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
             self.complaint_chains[event.id] = chain
+            due = chain.next_due()
+            if due is not None:
+                self._wake(due)
             out.append(Decision(
                 f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
                 reason, chain.block.id, location, at,

@@ -41,6 +41,7 @@ class SamplingRule:
     ends: list[tuple[dt.datetime, str]] = field(default_factory=list)  # heap of (end, period)
     open_days: dict[dt.date, dict[str, list[Candidate]]] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
+    wake: Callable[[dt.datetime], None] | None = None  # told when a new period will end
 
     def seed(self, period: str) -> str:
         return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
@@ -63,13 +64,25 @@ class SamplingRule:
         agents = self.calls.get(period)
         if agents is None:
             agents = self.calls[period] = {}
-            heapq.heappush(self.ends, (calendar_bounds(period, self.period, self.zone)[1], period))
+            end = calendar_bounds(period, self.period, self.zone)[1]
+            heapq.heappush(self.ends, (end, period))
+            if self.wake is not None:
+                self.wake(end)
         self.open_days[at.date()] = agents
         return agents
 
-    def next_due(self) -> dt.datetime | None:
-        """When the earliest open period ends (its sample is due then)."""
-        return self.ends[0][0] if self.ends else None
+    def next_due(self, now: dt.datetime) -> dt.datetime | None:
+        """The earliest time something is due: an open period's end (its sample) or the
+        next rule to publish."""
+        due = self.ends[0][0] if self.ends else None
+        if self.publish is not None:
+            if self.next_published is None:
+                return now
+            ahead = dt.timedelta(seconds=float(self.publish.ahead.value))  # type: ignore[arg-type]
+            end = calendar_bounds(self.next_published, self.period, self.zone)[1]
+            if due is None or end - ahead < due:
+                due = end - ahead
+        return due
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
         """The samples (and shortfalls) of every period that ended by `now`."""

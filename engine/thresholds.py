@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -48,6 +48,7 @@ class ThresholdState:
     totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
+    wake: Callable[[dt.datetime], None] | None = None  # told when a new period will end
 
     def observe(
         self,
@@ -70,6 +71,8 @@ class ThresholdState:
             totals = self.totals[key] = [[] for _ in self.aggregators]
             end = calendar_bounds(period, self.period, self.zone)[1]
             heapq.heappush(self.ends, (end, subject, period))
+            if self.wake is not None:
+                self.wake(end)
         matched = False
         for index, aggregator in enumerate(self.aggregators):
             aggregate = aggregator.aggregate
@@ -84,6 +87,10 @@ class ThresholdState:
             matched = True
         if matched:
             self.evidence.setdefault(key, []).append(event_id)
+
+    def next_due(self) -> dt.datetime | None:
+        """When the earliest open period ends."""
+        return self.ends[0][0] if self.ends else None
 
     def close(self, now: dt.datetime) -> list[Closed]:
         """Periods that ended by `now`, with their value (None when there is no data)."""
