@@ -92,20 +92,28 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--agents", type=int, default=2000)
+    parser.add_argument("--rounds", type=int, default=3, help="keep each contender's fastest")
     parser.add_argument("--contender", choices=sorted(CONTENDERS), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.contender:
         print(json.dumps(contend(args.contender, args.n, args.agents)))
         return 0
-    results = {}
-    for name in CONTENDERS:
-        command = [sys.executable, __file__, "--contender", name, "--n", str(args.n),
-                   "--agents", str(args.agents)]  # fmt: skip
-        output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
-        results[name] = json.loads(output)
+    # Rounds alternate the contenders, and each keeps its fastest round: a shared machine's
+    # noise (another process, a busy neighbour) only ever makes a run slower.
+    results: dict[str, dict[str, object]] = {}
+    for _ in range(args.rounds):
+        for name in CONTENDERS:
+            command = [sys.executable, __file__, "--contender", name, "--n", str(args.n),
+                       "--agents", str(args.agents)]  # fmt: skip
+            output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+            result = json.loads(output)
+            best = results.get(name)
+            if best is None or float(result["seconds"]) < float(best["seconds"]):
+                results[name] = result
     hand = results["hand"]
+    rounds = f"the fastest of {args.rounds} rounds" if args.rounds > 1 else "one round"
     print(f"Replaying {args.n:,} events ({args.agents:,} agents, one year), "
-          "each contender in its own process:\n")  # fmt: skip
+          f"each contender in its own process, {rounds}:\n")  # fmt: skip
     print(f"{'contender':<34}{'events/s':>12}{'× hand-written':>16}{'peak MiB':>10}")
     for name, label in CONTENDERS.items():
         result = results[name]

@@ -58,6 +58,12 @@ class PickSpec:
             )
         return tuple(f"“{self.text}” found {_calls(n)}" for n in range(self.ordinal))
 
+    @cached_property
+    def all_taken(self) -> tuple[str, ...]:
+        """Why a random pick took a call when it found no more calls than it wanted, by
+        the number found."""
+        return tuple(f"{self.chosen}: {_calls(n)}, all taken" for n in range(self.count + 1))
+
 
 # What `select` returns: the picked calls as (call id, why), how many calls the rule
 # wanted, and for each pick that fell short, what it found.
@@ -72,9 +78,8 @@ def select(
 ) -> Sample:
     """Apply the picks in order; `extra_random` adds random picks to reach a larger quota.
     `calls` are in order of start time, ties by call id (see `add_candidate`)."""
-    prefix = f"{seed}:".encode()
-    taken: list[str] = []  # a handful of calls: a list is cheaper than a set
     chosen: list[tuple[str, str]] = []
+    taken: list[str] = []  # a handful of calls: a list beats a set
     short: list[str] = []
     wanted = 0
     for index, spec in enumerate(picks):
@@ -93,16 +98,36 @@ def select(
             else:
                 short.append(spec.short[seen])
         else:
-            wanted += spec.count
-            found = _random(calls, index, spec.count, prefix, taken, chosen, spec.chosen)
-            if found < spec.count:
-                short.append(spec.short[found])
+            count = spec.count
+            wanted += count
+            pool = [
+                call
+                for _, call, eligible in calls
+                if eligible[index] and call not in taken
+            ]
+            if len(pool) <= count:  # every eligible call is taken: no ranking needed
+                why = spec.all_taken[len(pool)]
+                taken += pool
+                chosen += [(call, why) for call in pool]
+                if len(pool) < count:
+                    short.append(spec.short[len(pool)])
+            else:
+                _ranked(pool, count, seed, taken, chosen, spec.chosen)
     if extra_random and picks:
         wanted += extra_random
+        pool = [
+            call
+            for _, call, eligible in calls
+            if True in eligible and call not in taken
+        ]
         why = f"{picks[-1].text} → quota"
-        found = _random(calls, None, extra_random, prefix, taken, chosen, why)
-        if found < extra_random:
-            short.append(f"the quota found {_calls(found)} more")
+        if len(pool) <= extra_random:
+            taken += pool
+            chosen += [(call, f"{why}: {_calls(len(pool))}, all taken") for call in pool]
+            if len(pool) < extra_random:
+                short.append(f"the quota found {_calls(len(pool))} more")
+        else:
+            _ranked(pool, extra_random, seed, taken, chosen, why)
     return chosen, wanted, short
 
 
@@ -124,37 +149,16 @@ def _calls(n: int) -> str:
     return f"{n} eligible call" + ("" if n == 1 else "s")
 
 
-def _random(
-    calls: Sequence[Candidate],
-    index: int | None,
-    count: int,
-    prefix: bytes,
-    taken: list[str],
-    chosen: list[tuple[str, str]],
-    why: str,
-) -> int:
-    """Pick the `count` calls eligible for pick `index` (None: for any pick) and not taken
-    yet, with the lowest sha256(seed + ":" + call id). Returns how many it picked."""
-    pool = [
-        call
-        for _, call, eligible in calls
-        if (eligible[index] if index is not None else True in eligible) and call not in taken
-    ]
-    if len(pool) <= count:  # every eligible call is taken: no ranking needed
-        reason = f"{why}: {_calls(len(pool))}, all taken"
-        for call in pool:
-            taken.append(call)
-            chosen.append((call, reason))
-        return len(pool)
+def _ranked(pool: list[str], count: int, seed: str, taken: list[str],
+            chosen: list[tuple[str, str]], why: str) -> None:  # fmt: skip
+    """Pick the `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
+    prefix = f"{seed}:".encode()
     sha256 = hashlib.sha256
     # raw digests sort as their hex spellings do; only picked ones are spelled out
     ranked = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
-    rank = 0
-    for digest, call in ranked[:count]:
-        rank += 1
+    for rank, (digest, call) in enumerate(ranked[:count], 1):
         taken.append(call)
         chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)"))
-    return rank
 
 
 def _ordinal(n: int) -> str:
