@@ -170,6 +170,11 @@ _MODELS: dict[str, type[_Event]] = {
 }  # fmt: skip
 
 
+def event_model(kind: str) -> type[_Event]:
+    """The model of events of `kind`."""
+    return _MODELS[kind]
+
+
 def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
     """Validate one event; an EventError lists every problem ("agent: missing")."""
     if data.__class__ is not dict:  # the common case, a plain dict, skips these checks

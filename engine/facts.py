@@ -8,13 +8,14 @@ conditions together.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import fields, is_dataclass
 from typing import Any
 
 from dsl import ast
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
+DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action changes it
 
 
 def referenced_fields(tree: Any) -> frozenset[str]:
@@ -34,7 +35,8 @@ def referenced_fields(tree: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-Reader = Callable[[Any, dt.datetime, "str | None"], dict[str, Any]]
+# (event, time in the policy's timezone, status of each agent) -> facts
+Reader = Callable[[Any, dt.datetime, Mapping[str, str]], dict[str, Any]]
 
 
 class FactReader:
@@ -47,11 +49,16 @@ class FactReader:
         self.wanted = None if wanted is None else frozenset(wanted)
         self._readers: dict[type, Reader] = {}
 
-    def read(self, event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
-        reader = self._readers.get(event.__class__)
+    def read(self, event: Any, at: dt.datetime, statuses: Mapping[str, str]) -> dict[str, Any]:
+        """The facts of `event`; `agent.status` comes from `statuses` (default on_floor)."""
+        return self.reader(event.__class__)(event, at, statuses)
+
+    def reader(self, cls: type) -> Reader:
+        """The function reading the facts of events of class `cls`."""
+        reader = self._readers.get(cls)
         if reader is None:
-            reader = self._readers[event.__class__] = self._compile(event.__class__)
-        return reader(event, at, agent_status)
+            reader = self._readers[cls] = self._compile(cls)
+        return reader
 
     def _compile(self, cls: Any) -> Reader:
         kind: str = cls.model_fields["kind"].default
@@ -63,7 +70,8 @@ class FactReader:
 
         # fact names and attribute names travel as constants (K0, K1...), never as code
         constants: dict[str, Any] = {"merge": _merge_own_fields, "merge_facts": _merge_facts}
-        lines = ["def reader(event, at, status):", "    values = event.__dict__", "    facts = {}"]
+        lines = ["def reader(event, at, statuses):", "    values = event.__dict__"]
+        lines.append("    facts = {}")
 
         def constant(value: str) -> str:
             key = f"K{len(constants)}"
@@ -93,8 +101,8 @@ class FactReader:
             if read("agent.id"):
                 lines.append(f"        facts[{constant('agent.id')}] = agent")
             if read("agent.status"):
-                lines.append("        if status is not None:")
-                lines.append(f"            facts[{constant('agent.status')}] = status")
+                status = f"statuses.get(agent, {constant(DEFAULT_STATUS)})"
+                lines.append(f"        facts[{constant('agent.status')}] = {status}")
         if has_team and read("agent.team"):
             lines.append(f"    team = values[{constant('team')}]")
             lines.append("    if team is not None:")
@@ -120,9 +128,9 @@ def _merge_facts(facts: dict[str, Any], given: dict[str, Any]) -> None:
             facts[entity] = entity_values
 
 
-def event_facts(event: Any, at: dt.datetime, agent_status: str | None) -> dict[str, Any]:
+def event_facts(event: Any, at: dt.datetime, statuses: Mapping[str, str]) -> dict[str, Any]:
     """All the facts of an event."""
-    return _ALL.read(event, at, agent_status)
+    return _ALL.read(event, at, statuses)
 
 
 _ALL = FactReader()

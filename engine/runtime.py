@@ -12,7 +12,7 @@ import datetime as dt
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
-from typing import Any
+from typing import Any, NamedTuple
 
 from dsl import ast
 from engine.conditions import Condition, compile_expression, compile_flags
@@ -21,6 +21,7 @@ from engine.discipline import WindowRule
 from engine.errors import EngineError
 from engine.escalation import EscalationChain
 from engine.events import (
+    EVENT_KINDS,
     AgentStatus,
     Appeal,
     AppealDecision,
@@ -29,16 +30,16 @@ from engine.events import (
     ComplaintResolved,
     Evaluation,
     EventError,
+    event_model,
     parse_event,
 )
-from engine.facts import FactReader, referenced_fields
+from engine.facts import DEFAULT_STATUS, FactReader, Reader, referenced_fields
 from engine.policy import Policy
 from engine.sampling import PickSpec
 from engine.sampling_rule import SamplingRule
 from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 
-DEFAULT_STATUS = "on_floor"
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
 Facts = dict[str, Any]
@@ -50,6 +51,16 @@ class _EventRule:
     block: str
     location: str
     where: Condition | None
+
+
+class _Route(NamedTuple):
+    """What an event of one kind goes through, worked out once per kind."""
+
+    check: Callable[[Any], ScoreResult | None] | None  # may reject it, before any change
+    read: Reader  # its facts
+    handler: Callable[[Any, dt.datetime, Facts], list[Decision]] | None
+    observers: tuple[Callable[[str, str, dt.datetime, Facts], None], ...]  # sampling
+    disciplined: bool  # some discipline or recognition rule counts events of this kind
 
 
 @dataclass
@@ -189,58 +200,64 @@ class Engine:
                     wake=self._wake,
                 )
             )
+        self._routes = {
+            kind: _Route(
+                self._checks.get(kind),
+                self.facts.reader(event_model(kind)),
+                self._handlers.get(kind),
+                tuple(s.observe for s in self.samplings) if kind == "call" else (),
+                kind in self.rule_kinds,
+            )
+            for kind in EVENT_KINDS
+        }
 
     # ------------------------------------------------------------------- feeding
 
     def feed(self, raw: Mapping[str, Any] | Any) -> list[Decision]:
         """Apply one event. Raises EventError (and changes nothing) for a bad event."""
         event = parse_event(raw)
-        kind = event.kind
+        values = event.__dict__  # the model's fields, without pydantic's attribute lookup
+        kind = values["kind"]
+        event_id = values["id"]
         # one conversion to the policy's timezone: calendar windows and decisions use it
-        moment = event.at
+        moment = values["at"]
         at = (
             moment.astimezone(self.zone)
             if moment.tzinfo is not None
             else moment.replace(tzinfo=self.zone)
         )
-        if event.id in self.seen:
+        if event_id in self.seen:
             return []
         if self.clock is not None and at < self.clock:
             raise EventError(
-                f"{kind} event {event.id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
+                f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
             )
+        route = self._routes[kind]
         # everything that can reject the event, before any change
-        check = self._checks.get(kind)
-        scored = check(event) if check is not None else None
+        scored = route.check(event) if route.check is not None else None
         due = self._next_due
         if due is None or at >= due:
             decisions = self.advance(at)
         else:
             self.clock = at
             decisions = []
-        self.seen[event.id] = None
-        agent = event.__dict__.get("agent")
-        facts = self.facts.read(
-            event, at, self.status.get(agent, DEFAULT_STATUS) if agent else None
-        )
+        self.seen[event_id] = None
+        facts = route.read(event, at, self.status)
         if scored is not None:
             assert isinstance(event, Evaluation)
             decisions += self._score(event, scored, at, facts)
-        handler = self._handlers.get(kind)
-        if handler is not None:
-            decisions += handler(event, at, facts)
-        if kind == "call":
-            assert agent is not None
-            for sampling in self.samplings:
-                sampling.observe(agent, event.id, at, facts)
+        if route.handler is not None:
+            decisions += route.handler(event, at, facts)
+        agent: Any = values.get("agent")  # a call's agent is required, so never None there
+        for observe in route.observers:
+            observe(agent, event_id, at, facts)
         if self.thresholds:
-            values = event.__dict__
             subjects = {"agent": agent, "team": values.get("team"),
                         "evaluator": values.get("evaluator")}  # fmt: skip
             for threshold in self.thresholds:
-                threshold.observe(kind, event.id, subjects, at, facts)
-        if agent is not None and kind in self.rule_kinds:
+                threshold.observe(kind, event_id, subjects, at, facts)
+        if route.disciplined and agent is not None:
             decisions += self._discipline(event, agent, at, facts)
         return decisions
 
