@@ -65,9 +65,14 @@ class PickSpec:
         return tuple(f"{self.chosen}: {_calls(n)}, all taken" for n in range(self.count + 1))
 
 
-# What `select` returns: the picked calls as (call id, why), how many calls the rule
-# wanted, and for each pick that fell short, what it found.
-Sample = tuple[list[tuple[str, str]], int, list[str]]
+# What `select` returns: the picked call ids, why each was picked (same order), and for
+# each pick that fell short, what it found.
+Sample = tuple[list[str], list[str], list[str]]
+
+
+def wanted(picks: Sequence[PickSpec]) -> int:
+    """How many calls the picks want of each agent (before any larger quota)."""
+    return sum(pick.count for pick in picks)
 
 
 def select(
@@ -77,58 +82,52 @@ def select(
     extra_random: int = 0,
 ) -> Sample:
     """Apply the picks in order; `extra_random` adds random picks to reach a larger quota.
-    `calls` are in order of start time, ties by call id (see `add_candidate`)."""
-    chosen: list[tuple[str, str]] = []
-    taken: list[str] = []  # a handful of calls: a list beats a set
+    `calls` are in order of start time, ties by call id (see `add_candidate`). An agent
+    has a handful of calls a period: plain loops and lists beat comprehensions and sets."""
+    taken: list[str] = []
+    whys: list[str] = []
     short: list[str] = []
-    wanted = 0
     for index, spec in enumerate(picks):
         ordinal = spec.ordinal
         if ordinal is not None:
-            wanted += 1
             seen = 0
-            for _, call, eligible in calls:
-                if eligible[index]:
+            for candidate in calls:
+                if candidate[2][index]:
                     seen += 1
                     if seen == ordinal:
+                        call = candidate[1]
                         if call not in taken:
                             taken.append(call)
-                            chosen.append((call, spec.chosen))
+                            whys.append(spec.chosen)
                         break
             else:
                 short.append(spec.short[seen])
         else:
-            count = spec.count
-            wanted += count
-            pool = [
-                call
-                for _, call, eligible in calls
-                if eligible[index] and call not in taken
-            ]
-            if len(pool) <= count:  # every eligible call is taken: no ranking needed
-                why = spec.all_taken[len(pool)]
-                taken += pool
-                chosen += [(call, why) for call in pool]
-                if len(pool) < count:
-                    short.append(spec.short[len(pool)])
-            else:
-                _ranked(pool, count, seed, taken, chosen, spec.chosen)
+            pool = []
+            for candidate in calls:
+                if candidate[2][index] and candidate[1] not in taken:
+                    pool.append(candidate[1])
+            found = len(pool)
+            if found > spec.count:
+                _ranked(pool, spec.count, seed, taken, whys, spec.chosen)
+            else:  # every eligible call is taken: no ranking needed
+                why = spec.all_taken[found]
+                for call in pool:
+                    taken.append(call)
+                    whys.append(why)
+                if found < spec.count:
+                    short.append(spec.short[found])
     if extra_random and picks:
-        wanted += extra_random
-        pool = [
-            call
-            for _, call, eligible in calls
-            if True in eligible and call not in taken
-        ]
+        pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
         why = f"{picks[-1].text} → quota"
-        if len(pool) <= extra_random:
+        if len(pool) > extra_random:
+            _ranked(pool, extra_random, seed, taken, whys, why)
+        else:
             taken += pool
-            chosen += [(call, f"{why}: {_calls(len(pool))}, all taken") for call in pool]
+            whys += [f"{why}: {_calls(len(pool))}, all taken"] * len(pool)
             if len(pool) < extra_random:
                 short.append(f"the quota found {_calls(len(pool))} more")
-        else:
-            _ranked(pool, extra_random, seed, taken, chosen, why)
-    return chosen, wanted, short
+    return taken, whys, short
 
 
 def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
@@ -149,8 +148,8 @@ def _calls(n: int) -> str:
     return f"{n} eligible call" + ("" if n == 1 else "s")
 
 
-def _ranked(pool: list[str], count: int, seed: str, taken: list[str],
-            chosen: list[tuple[str, str]], why: str) -> None:  # fmt: skip
+def _ranked(pool: list[str], count: int, seed: str, taken: list[str], whys: list[str],
+            why: str) -> None:  # fmt: skip
     """Pick the `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
     prefix = f"{seed}:".encode()
     sha256 = hashlib.sha256
@@ -158,7 +157,7 @@ def _ranked(pool: list[str], count: int, seed: str, taken: list[str],
     ranked = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
     for rank, (digest, call) in enumerate(ranked[:count], 1):
         taken.append(call)
-        chosen.append((call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)"))
+        whys.append(f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)")
 
 
 def _ordinal(n: int) -> str:

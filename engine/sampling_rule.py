@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 from dsl import ast
 from engine.conditions import Condition
 from engine.decisions import Decision
-from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, select
+from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, select, wanted
 from engine.windows import calendar_bounds, calendar_key
 
 _new = tuple.__new__
@@ -89,6 +89,7 @@ class SamplingRule:
         out: list[Decision] = []
         append = out.append
         block, location, picks = self.block.id, self.location, self.picks
+        base = wanted(picks)
         while self.ends and self.ends[0][0] <= now:
             end, period = heapq.heappop(self.ends)
             agents = self.calls.pop(period)
@@ -98,27 +99,28 @@ class SamplingRule:
             ident = f"{block}/{period}/"
             for agent, calls in agents.items():
                 extra = self._extra(agent, status) if self.quotas else 0
-                picked, wanted, short = select(calls, picks, seed, extra)
+                picked, whys, short = select(calls, picks, seed, extra)
                 # tuple.__new__ builds the named tuple at half the cost of calling it
-                for call, reason in picked:
+                for call, reason in zip(picked, whys, strict=True):
                     append(_new(Decision, (
                         ident + call, "sample", agent, call, reason, block, location, end,
                         facts, (call,), (), "final",
                     )))  # fmt: skip
-                if len(picked) < wanted:
+                if short:
+                    count, wants = len(picked), base + extra
                     append(_new(Decision, (
                         f"{ident}{agent}/shortfall", "shortfall", agent, None,
-                        f"{len(picked)} of {wanted} calls sampled for {agent} on {period}: "
+                        f"{count} of {wants} calls sampled for {agent} on {period}: "
                         + "; ".join(short),
-                        block, location, end, {"wanted": wanted, "picked": len(picked)},
-                        tuple([call for _, call, _ in calls]), (), "final",
+                        block, location, end, {"wanted": wants, "picked": count},
+                        tuple([candidate[1] for candidate in calls]), (), "final",
                     )))  # fmt: skip
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:
         """Random picks beyond the rule's own, for agents whose quota is larger."""
         facts = {"agent.status": status.get(agent, self.default_status), "agent.id": agent}
-        base = sum(pick.count for pick in self.picks)
+        base = wanted(self.picks)
         extra = 0
         for count, when in self.quotas:
             if when is None or when(facts):
