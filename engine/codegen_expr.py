@@ -134,10 +134,20 @@ INLINE_PARTS: dict[Type, dict[str, str]] = {
 
 
 def _calendar_arithmetic(left: object, op: str, right: object) -> object:
-    """datetime/date +- duration (seconds), and datetime - datetime -> seconds."""
+    """datetime/date +- duration (seconds), and datetime - datetime -> seconds. Aware
+    datetimes count real time (in UTC): in one timezone Python counts by wall clock, and a
+    day with a daylight-saving change is 23 or 25 hours long."""
     if isinstance(right, int | float):
         delta = dt.timedelta(seconds=right)
+        if isinstance(left, dt.datetime) and left.tzinfo is not None:
+            moved = left.astimezone(dt.UTC) + (delta if op == "+" else -delta)
+            return moved.astimezone(left.tzinfo)
         return left + delta if op == "+" else left - delta  # type: ignore[operator]
+    if (
+        isinstance(left, dt.datetime) and isinstance(right, dt.datetime)
+        and left.tzinfo is not None and right.tzinfo is not None
+    ):  # fmt: skip
+        return left.timestamp() - right.timestamp()
     difference = left - right  # type: ignore[operator]
     assert isinstance(difference, dt.timedelta)
     return difference.total_seconds()

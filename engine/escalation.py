@@ -1,7 +1,11 @@
 """Complaint escalation: a chain of roles, a start level chosen by condition, time limits
 per level while unresolved. Levels never go down and are never skipped: when several
 limits have passed, the complaint climbs one level at a time, each step with its own
-time. Resolution stops the clock."""
+time. Resolution stops the clock.
+
+Time limits are real hours: "8h" after 00:30 on the night daylight saving ends is 07:30
+local time, not 08:30. Timers are kept as POSIX instants, because datetimes in one
+timezone compare and subtract by wall clock."""
 
 from __future__ import annotations
 
@@ -21,6 +25,10 @@ class OpenComplaint:
     due: dt.datetime | None
     agent: str | None
 
+    @property
+    def due_instant(self) -> float | None:
+        return None if self.due is None else self.due.timestamp()
+
 
 @dataclass
 class EscalationChain:
@@ -30,7 +38,7 @@ class EscalationChain:
     starts: list[tuple[str, Condition | None, str]]  # (role, condition, location)
     limits: dict[str, float]  # role -> seconds
     open: dict[str, OpenComplaint] = field(default_factory=dict)
-    timers: list[tuple[dt.datetime, int, str]] = field(default_factory=list)
+    timers: list[tuple[float, int, str]] = field(default_factory=list)  # (instant, seq, id)
     _seq: int = 0
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
@@ -59,11 +67,13 @@ class EscalationChain:
     def due(self, now: dt.datetime) -> list[tuple[OpenComplaint, str, str, dt.datetime]]:
         """Escalations whose time has come: (complaint, new role, reason, time)."""
         out = []
-        while self.timers and self.timers[0][0] <= now:
-            when, _, complaint_id = heapq.heappop(self.timers)
+        limit_instant = now.timestamp()
+        while self.timers and self.timers[0][0] <= limit_instant:
+            instant, _, complaint_id = heapq.heappop(self.timers)
             complaint = self.open.get(complaint_id)
-            if complaint is None or complaint.due != when:
+            if complaint is None or complaint.due is None or complaint.due_instant != instant:
                 continue
+            when = complaint.due
             if complaint.level + 1 >= len(self.roles):
                 complaint.due = None
                 continue
@@ -77,19 +87,21 @@ class EscalationChain:
             out.append((complaint, role, reason, when))
         return out
 
-    def next_due(self) -> dt.datetime | None:
-        """The earliest timer (it may belong to a complaint resolved since: then it is
-        dropped when it comes)."""
+    def next_due(self) -> float | None:
+        """The earliest timer, as a POSIX instant (it may belong to a complaint resolved
+        since: then it is dropped when it comes)."""
         return self.timers[0][0] if self.timers else None
 
     def _due(self, level: int, since: dt.datetime) -> dt.datetime | None:
         seconds = self.limits.get(self.roles[level])
-        return since + dt.timedelta(seconds=seconds) if seconds is not None else None
+        if seconds is None:
+            return None
+        return (since.astimezone(dt.UTC) + dt.timedelta(seconds=seconds)).astimezone(since.tzinfo)
 
     def _schedule(self, complaint_id: str, due: dt.datetime | None) -> None:
         if due is not None:
             self._seq += 1
-            heapq.heappush(self.timers, (due, self._seq, complaint_id))
+            heapq.heappush(self.timers, (due.timestamp(), self._seq, complaint_id))
 
 
 def _hours(seconds: float) -> str:

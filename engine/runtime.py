@@ -9,6 +9,7 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from operator import attrgetter
@@ -41,7 +42,11 @@ from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 
 _DECISION_ID = attrgetter("id")
-_DECISION_AT = attrgetter("at")
+
+
+def _decision_instant(decision: Decision) -> float:
+    return decision.at.timestamp()
+
 Facts = dict[str, Any]
 
 
@@ -80,11 +85,13 @@ class Engine:
         self.zone = policy.timezone
         fields = policy.checked.fields
         file = policy.file
-        self.clock: dt.datetime | None = None
-        # the earliest time a timer or period end may fire: until then `feed` skips
+        self.clock: dt.datetime | None = None  # the latest event's or advance's time
+        # Times are compared as POSIX instants: datetimes in one timezone compare by wall
+        # clock, and the hour repeated when daylight saving ends would run backwards.
+        self._clock_instant = -math.inf
+        # the earliest instant a timer or period end may fire: until then `feed` skips
         # `advance` (None: not known yet, ask every rule)
-        self._next_due: dt.datetime | None = None
-        self._never = dt.datetime.max.replace(tzinfo=self.zone)
+        self._next_due: float | None = None
         # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
         # collector skips dicts that hold only strings, but scans every set, and with a
         # year of event ids that scan dominated a replay.
@@ -228,7 +235,8 @@ class Engine:
         )
         if event_id in self.seen:
             return []
-        if self.clock is not None and at < self.clock:
+        instant = at.timestamp()
+        if instant < self._clock_instant:
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
@@ -237,10 +245,10 @@ class Engine:
         # everything that can reject the event, before any change
         scored = route.check(event) if route.check is not None else None
         due = self._next_due
-        if due is None or at >= due:
+        if due is None or instant >= due:
             decisions = self.advance(at)
         else:
-            self.clock = at
+            self.clock, self._clock_instant = at, instant
             decisions = []
         self.seen[event_id] = None
         facts = route.read(event, at, self.status)
@@ -297,9 +305,10 @@ class Engine:
         """Fire what falls due up to `now` (escalation timers, periods that ended)."""
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
-        if self.clock is not None and now < self.clock:
+        instant = now.timestamp()
+        if instant < self._clock_instant:
             return []
-        self.clock = now
+        self.clock, self._clock_instant = now, instant
         out: list[Decision] = []
         for chain in self.chains:
             for complaint, role, reason, when in chain.due(now):
@@ -311,23 +320,23 @@ class Engine:
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
         for sampling in self.samplings:
-            if sampling.ends and sampling.ends[0][0] <= now:
+            if sampling.ends and sampling.ends[0][0] <= instant:
                 out += sampling.due(now, self.status)
             if sampling.publish is not None:
                 out += sampling.published(now)
         if len(out) > 1:  # by time, then id: two stable sorts beat one on (time, id) pairs
             out.sort(key=_DECISION_ID)
-            out.sort(key=_DECISION_AT)
+            out.sort(key=_decision_instant)
         self._next_due = self._earliest_due(now)
         return out
 
-    def _earliest_due(self, now: dt.datetime) -> dt.datetime:
+    def _earliest_due(self, now: dt.datetime) -> float:
         dues = [chain.next_due() for chain in self.chains]
         dues += [threshold.next_due() for threshold in self.thresholds]
         dues += [sampling.next_due(now) for sampling in self.samplings]
-        return min([due for due in dues if due is not None], default=self._never)
+        return min([due for due in dues if due is not None], default=math.inf)
 
-    def _wake(self, when: dt.datetime) -> None:
+    def _wake(self, when: float) -> None:
         """A rule scheduled something for `when`: `feed` must not skip `advance` then."""
         if self._next_due is not None and when < self._next_due:
             self._next_due = when
@@ -458,11 +467,12 @@ class Engine:
         compiled = self.policy.rubric(scored.evaluation.rubric)
         window = compiled.table.settings.appeal_window_seconds
         location = compiled.table.location
-        if window is not None and (at - scored.at).total_seconds() > window:
+        elapsed = at.timestamp() - scored.at.timestamp()  # real time, across DST changes
+        if window is not None and elapsed > window:
             days = window / 86400
             return [Decision(
                 f"appeal/{event.id}", "appeal_rejected", scored.evaluation.agent, None,
-                f"filed {(at - scored.at).days} days after the evaluation; appeals must be "
+                f"filed {elapsed // 86400:g} days after the evaluation; appeals must be "
                 f"filed within {days:g} days", compiled.table.id, location, at,
                 {"window_days": days}, (event.id, scored.evaluation.id),
             )]  # fmt: skip

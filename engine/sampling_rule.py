@@ -38,10 +38,12 @@ class SamplingRule:
     zone: ZoneInfo
     default_status: str
     calls: dict[str, dict[str, list[Candidate]]] = field(default_factory=dict)  # period -> agent
-    ends: list[tuple[dt.datetime, str]] = field(default_factory=list)  # heap of (end, period)
+    # a heap of (instant, end, period): instants, because datetimes in one timezone compare
+    # by wall clock
+    ends: list[tuple[float, dt.datetime, str]] = field(default_factory=list)
     open_days: dict[dt.date, dict[str, list[Candidate]]] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
-    wake: Callable[[dt.datetime], None] | None = None  # told when a new period will end
+    wake: Callable[[float], None] | None = None  # told when a new period will end
 
     def seed(self, period: str) -> str:
         return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
@@ -65,23 +67,24 @@ class SamplingRule:
         if agents is None:
             agents = self.calls[period] = {}
             end = calendar_bounds(period, self.period, self.zone)[1]
-            heapq.heappush(self.ends, (end, period))
+            heapq.heappush(self.ends, (end.timestamp(), end, period))
             if self.wake is not None:
-                self.wake(end)
+                self.wake(end.timestamp())
         self.open_days[at.date()] = agents
         return agents
 
-    def next_due(self, now: dt.datetime) -> dt.datetime | None:
-        """The earliest time something is due: an open period's end (its sample) or the
-        next rule to publish."""
+    def next_due(self, now: dt.datetime) -> float | None:
+        """The earliest time something is due, as a POSIX instant: an open period's end
+        (its sample) or the next rule to publish."""
         due = self.ends[0][0] if self.ends else None
         if self.publish is not None:
             if self.next_published is None:
-                return now
+                return now.timestamp()
             ahead = dt.timedelta(seconds=float(self.publish.ahead.value))  # type: ignore[arg-type]
             end = calendar_bounds(self.next_published, self.period, self.zone)[1]
-            if due is None or end - ahead < due:
-                due = end - ahead
+            publish = (end - ahead).timestamp()
+            if due is None or publish < due:
+                due = publish
         return due
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
@@ -90,8 +93,9 @@ class SamplingRule:
         append = out.append
         block, location, picks = self.block.id, self.location, self.picks
         base = wanted(picks)
-        while self.ends and self.ends[0][0] <= now:
-            end, period = heapq.heappop(self.ends)
+        limit = now.timestamp()
+        while self.ends and self.ends[0][0] <= limit:
+            _, end, period = heapq.heappop(self.ends)
             agents = self.calls.pop(period)
             self.open_days = {d: a for d, a in self.open_days.items() if a is not agents}
             seed = self.seed(period)

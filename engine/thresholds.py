@@ -47,8 +47,10 @@ class ThresholdState:
     zone: ZoneInfo
     totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
-    ends: list[tuple[dt.datetime, str, str]] = field(default_factory=list)  # a heap
-    wake: Callable[[dt.datetime], None] | None = None  # told when a new period will end
+    # a heap of (instant, end, subject, period): instants, because datetimes in one
+    # timezone compare by wall clock
+    ends: list[tuple[float, dt.datetime, str, str]] = field(default_factory=list)
+    wake: Callable[[float], None] | None = None  # told when a new period will end
 
     def observe(
         self,
@@ -70,9 +72,9 @@ class ThresholdState:
         if totals is None:
             totals = self.totals[key] = [[] for _ in self.aggregators]
             end = calendar_bounds(period, self.period, self.zone)[1]
-            heapq.heappush(self.ends, (end, subject, period))
+            heapq.heappush(self.ends, (end.timestamp(), end, subject, period))
             if self.wake is not None:
-                self.wake(end)
+                self.wake(end.timestamp())
         matched = False
         for index, aggregator in enumerate(self.aggregators):
             aggregate = aggregator.aggregate
@@ -88,15 +90,16 @@ class ThresholdState:
         if matched:
             self.evidence.setdefault(key, []).append(event_id)
 
-    def next_due(self) -> dt.datetime | None:
-        """When the earliest open period ends."""
+    def next_due(self) -> float | None:
+        """When the earliest open period ends, as a POSIX instant."""
         return self.ends[0][0] if self.ends else None
 
     def close(self, now: dt.datetime) -> list[Closed]:
         """Periods that ended by `now`, with their value (None when there is no data)."""
         out = []
-        while self.ends and self.ends[0][0] <= now:
-            end, subject, period = heapq.heappop(self.ends)
+        limit = now.timestamp()
+        while self.ends and self.ends[0][0] <= limit:
+            _, end, subject, period = heapq.heappop(self.ends)
             key = (subject, period)
             totals = self.totals.pop(key)
             evidence = tuple(self.evidence.pop(key, []))

@@ -332,3 +332,46 @@ def test_thresholds_per_evaluator_are_accepted_and_others_are_explained() -> Non
     text = 'policy "p"\nthreshold t {\n  per shift per week\n  value count(call)\n}\n'
     [error] = errors_only(check_text(text)[1])
     assert "per team, per agent or per evaluator, not per shift" in error.message
+
+
+NEW_YORK_POLICY = (
+    'policy "ny" version "1" timezone "America/New_York"\n'
+    "escalation esc {\n  chain L1 -> L2\n  escalate after 8h at L1 while unresolved\n}\n"
+    "sampling daily {\n  per agent per day\n  pick 1 random call where call.duration >= 0s\n}\n"
+)
+
+
+def test_time_limits_are_real_hours_and_the_repeated_hour_runs_forward() -> None:
+    """On 1 November 2026 New York's clocks go back from 02:00 EDT to 01:00 EST: 8h after
+    00:30 is 07:30 local time, and a call at 01:10 EST comes after one at 01:50 EDT."""
+    ny = ZoneInfo("America/New_York")
+    engine = Engine(load_policy(text=NEW_YORK_POLICY, file="ny.policy"))
+    engine.feed({"kind": "complaint", "id": "c1", "agent": "A1",
+                 "at": dt.datetime(2026, 11, 1, 4, 30, tzinfo=dt.UTC)})  # 00:30 EDT  # fmt: skip
+    engine.feed({"kind": "call", "id": "k1", "agent": "A1", "duration": 60,
+                 "at": dt.datetime(2026, 11, 1, 5, 50, tzinfo=dt.UTC)})  # 01:50 EDT  # fmt: skip
+    engine.feed({"kind": "call", "id": "k2", "agent": "A1", "duration": 60,
+                 "at": dt.datetime(2026, 11, 1, 6, 10, tzinfo=dt.UTC)})  # 01:10 EST  # fmt: skip
+    out = engine.advance(dt.datetime(2026, 11, 1, 7, 29, tzinfo=ny))
+    assert kinds(out, "escalation") == []
+    out = engine.advance(dt.datetime(2026, 11, 1, 7, 30, tzinfo=ny))
+    escalated = kinds(out, "escalation")
+    assert [(d.action, d.at.astimezone(dt.UTC).hour) for d in escalated] == [("L2", 12)]
+    samples = kinds(engine.advance(dt.datetime(2026, 11, 2, 0, 0, tzinfo=ny)), "sample")
+    assert len(samples) == 1 and samples[0].action in {"k1", "k2"}
+
+
+def test_an_appeal_window_counts_real_days_across_a_clock_change() -> None:
+    ny = ZoneInfo("America/New_York")
+    policy = load_policy(
+        text='policy "ny" version "1" timezone "America/New_York"\n' + RUBRIC, file="ny.policy"
+    )
+    engine = Engine(policy)
+    scored_at = dt.datetime(2026, 10, 30, 12, 0, tzinfo=ny)  # EDT
+    engine.feed({"kind": "evaluation", "id": "e1", "agent": "A1", "rubric": "qa",
+                 "answers": {"a": "fail", "b": "pass"}, "at": scored_at})  # fmt: skip
+    # 3 days on the wall clock, but 3 days and 1 hour of real time: too late
+    late = {"kind": "appeal", "id": "p1", "evaluation": "e1", "item": "a",
+            "at": dt.datetime(2026, 11, 2, 12, 0, tzinfo=ny)}  # fmt: skip
+    rejected = kinds(engine.feed(late), "appeal_rejected")
+    assert len(rejected) == 1 and "within 3 days" in rejected[0].reason
