@@ -42,6 +42,7 @@ from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState
 
 _DECISION_ID = attrgetter("id")
+_DECISION_AT = attrgetter("at")
 
 
 def _decision_instant(decision: Decision) -> float:
@@ -85,13 +86,13 @@ class Engine:
         self.zone = policy.timezone
         fields = policy.checked.fields
         file = policy.file
-        self.clock: dt.datetime | None = None  # the latest event's or advance's time
-        # Times are compared as POSIX instants: datetimes in one timezone compare by wall
-        # clock, and the hour repeated when daylight saving ends would run backwards.
-        self._clock_instant = -math.inf
-        # the earliest instant a timer or period end may fire: until then `feed` skips
-        # `advance` (None: not known yet, ask every rule)
+        # the latest event's or advance's time, in the policy's timezone
+        self.clock: dt.datetime | None = None
+        # The earliest instant (POSIX seconds) a timer or period end may fire, and the same
+        # as a local time: until then `feed` skips `advance`. None: not known yet.
         self._next_due: float | None = None
+        self._due_at: dt.datetime | None = None
+        self._never = dt.datetime.max.replace(tzinfo=self.zone)
         # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
         # collector skips dicts that hold only strings, but scans every set, and with a
         # year of event ids that scan dominated a replay.
@@ -235,8 +236,13 @@ class Engine:
         )
         if event_id in self.seen:
             return []
-        instant = at.timestamp()
-        if instant < self._clock_instant:
+        # Two local times compare by wall clock, which is real-time order except when one
+        # is in the hour repeated as daylight saving ends (its `fold` is 1): then compare
+        # instants. (A timestamp for every event would cost more than all the rules.)
+        clock = self.clock
+        if clock is not None and (
+            at.timestamp() < clock.timestamp() if at.fold or clock.fold else at < clock
+        ):
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
@@ -244,11 +250,13 @@ class Engine:
         route = self._routes[kind]
         # everything that can reject the event, before any change
         scored = route.check(event) if route.check is not None else None
-        due = self._next_due
-        if due is None or instant >= due:
+        due = self._due_at
+        if due is None or (
+            at.timestamp() >= self._next_due if at.fold or due.fold else at >= due
+        ):
             decisions = self.advance(at)
         else:
-            self.clock, self._clock_instant = at, instant
+            self.clock = at
             decisions = []
         self.seen[event_id] = None
         facts = route.read(event, at, self.status)
@@ -305,10 +313,11 @@ class Engine:
         """Fire what falls due up to `now` (escalation timers, periods that ended)."""
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
+        now = now.astimezone(self.zone)
         instant = now.timestamp()
-        if instant < self._clock_instant:
+        if self.clock is not None and instant < self.clock.timestamp():
             return []
-        self.clock, self._clock_instant = now, instant
+        self.clock = now
         out: list[Decision] = []
         for chain in self.chains:
             for complaint, role, reason, when in chain.due(now):
@@ -326,9 +335,17 @@ class Engine:
                 out += sampling.published(now)
         if len(out) > 1:  # by time, then id: two stable sorts beat one on (time, id) pairs
             out.sort(key=_DECISION_ID)
-            out.sort(key=_decision_instant)
-        self._next_due = self._earliest_due(now)
+            # local times sort by wall clock, unless some fall in a repeated hour
+            out.sort(key=_decision_instant if any(d.at.fold for d in out) else _DECISION_AT)
+        self._set_next_due(self._earliest_due(now))
         return out
+
+    def _set_next_due(self, instant: float) -> None:
+        self._next_due = instant
+        if instant == math.inf:
+            self._due_at = self._never
+        else:
+            self._due_at = dt.datetime.fromtimestamp(instant, self.zone)
 
     def _earliest_due(self, now: dt.datetime) -> float:
         dues = [chain.next_due() for chain in self.chains]
@@ -339,7 +356,7 @@ class Engine:
     def _wake(self, when: float) -> None:
         """A rule scheduled something for `when`: `feed` must not skip `advance` then."""
         if self._next_due is not None and when < self._next_due:
-            self._next_due = when
+            self._set_next_due(when)
 
     # ------------------------------------------------------------------ applying
 

@@ -436,9 +436,9 @@ def test_skipping_advance_until_the_next_due_time_changes_nothing(
     eager_out: list[Decision] = []
     for event in events:
         lazy_out += lazy.feed(event)
-        eager._next_due = None  # forces a full advance before the event
+        eager._due_at = None  # forces a full advance before the event
         eager_out += eager.feed(event)
     lazy_out += lazy.advance(end)
-    eager._next_due = None
+    eager._due_at = None
     eager_out += eager.advance(end)
     assert lazy_out == eager_out
