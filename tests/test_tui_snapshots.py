@@ -15,7 +15,12 @@ POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
 @pytest.fixture
 def app(folder: Path, tmp_path: Path) -> CallqaApp:
-    return CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+    return _SteadyApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+
+
+class _SteadyApp(CallqaApp):
+    # a toast lasts 5 s: on a loaded machine it could be gone before the screenshot
+    NOTIFICATION_TIMEOUT = 600
 
 
 async def _ready(pilot: Any) -> None:
