@@ -12,6 +12,7 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,7 @@ from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, s
 from engine.windows import calendar_bounds, calendar_key
 
 _new = tuple.__new__
+_CALL_ID = itemgetter(1)  # of a candidate (start, call id, eligibility)
 
 
 @dataclass
@@ -57,7 +59,9 @@ class SamplingRule:
         calls = agents.get(agent)
         if calls is None:
             agents[agent] = [candidate]
-        else:
+        elif calls[-1][0] < at:  # later on the wall clock is later: calls come in time order
+            calls.append(candidate)
+        else:  # the same instant (ordered by id), or the hour repeated when DST ends
             add_candidate(calls, candidate)
 
     def _open(self, at: dt.datetime) -> dict[str, list[Candidate]]:
@@ -105,7 +109,7 @@ class SamplingRule:
                 extra = self._extra(agent, status) if self.quotas else 0
                 picked, whys, short = select(calls, picks, seed, extra)
                 # tuple.__new__ builds the named tuple at half the cost of calling it
-                for call, reason in zip(picked, whys, strict=True):
+                for call, reason in zip(picked, whys):  # noqa: B905 (same length)
                     append(_new(Decision, (
                         ident + call, "sample", agent, call, reason, block, location, end,
                         facts, (call,), (), "final",
@@ -117,7 +121,7 @@ class SamplingRule:
                         f"{count} of {wants} calls sampled for {agent} on {period}: "
                         + "; ".join(short),
                         block, location, end, {"wanted": wants, "picked": count},
-                        tuple([candidate[1] for candidate in calls]), (), "final",
+                        tuple(map(_CALL_ID, calls)), (), "final",
                     )))  # fmt: skip
         return out
 
