@@ -1,13 +1,18 @@
-"""callqa's engine: compiled policies that score evaluations, with their reasons.
+"""callqa's engine: compiled policies that score evaluations and turn events into
+decisions, with their reasons.
 
-from engine import load_policy
+from engine import Engine, load_policy
 policy = load_policy("policies/standard.policy")
 result = policy.score("standard_call", evaluation)
+decisions = Engine(policy).feed(event)
 """
 
 from dsl.diagnostics import Diagnostic, PolicyError
+from engine.decisions import Decision
 from engine.errors import EngineError, EvaluationError, UnknownRubric
+from engine.events import EventError
 from engine.policy import CompiledRubric, Policy, load_policy
+from engine.runtime import Engine
 from engine.scoring import (
     BatchScores,
     Bonus,
@@ -23,10 +28,13 @@ __all__ = [
     "Bonus",
     "CompiledRubric",
     "CriticalFailure",
+    "Decision",
     "Deduction",
     "Diagnostic",
+    "Engine",
     "EngineError",
     "EvaluationError",
+    "EventError",
     "NotApplicable",
     "Policy",
     "PolicyError",
