@@ -48,6 +48,7 @@ _DECISION_AT = attrgetter("at")
 def _decision_instant(decision: Decision) -> float:
     return decision.at.timestamp()
 
+
 Facts = dict[str, Any]
 
 
@@ -251,9 +252,7 @@ class Engine:
         # everything that can reject the event, before any change
         scored = route.check(event) if route.check is not None else None
         due = self._due_at
-        if due is None or (
-            at.timestamp() >= self._next_due if at.fold or due.fold else at >= due
-        ):
+        if due is None or (at.timestamp() >= self._next_due if at.fold or due.fold else at >= due):
             decisions = self.advance(at)
         else:
             self.clock = at
