@@ -137,9 +137,7 @@ def datetimes(draw: st.DrawFn) -> ast.Literal:
 def literals(kind: Type) -> st.SearchStrategy[ast.Literal]:
     """A literal of the given type, in each way it may be written."""
     if kind is Type.NUMBER:
-        return st.one_of(
-            amounts.map(number), st.integers(0, 100).map(lambda n: percent(f"{n}%"))
-        )
+        return st.one_of(amounts.map(number), st.integers(0, 100).map(lambda n: percent(f"{n}%")))
     if kind is Type.DURATION:
         return durations()
     if kind is Type.TIME:
@@ -150,7 +148,9 @@ def literals(kind: Type) -> st.SearchStrategy[ast.Literal]:
         return datetimes()
     if kind is Type.TEXT:
         return labels.map(text_literal)
-    return st.sampled_from([ast.Literal(Type.BOOL, True, "true"), ast.Literal(Type.BOOL, False, "false")])
+    return st.sampled_from(
+        [ast.Literal(Type.BOOL, True, "true"), ast.Literal(Type.BOOL, False, "false")]
+    )
 
 
 # ------------------------------------------------------------------- conditions
@@ -218,7 +218,9 @@ def conditions(draw: st.DrawFn, scope: Scope, depth: int = 3) -> ast.Expr:
         return draw(comparisons(scope, min(depth, 2)))
     if choice <= 7:
         op = draw(st.sampled_from(["and", "or"]))
-        return ast.Binary(op, draw(conditions(scope, depth - 1)), draw(conditions(scope, depth - 1)))
+        return ast.Binary(
+            op, draw(conditions(scope, depth - 1)), draw(conditions(scope, depth - 1))
+        )
     if choice == 8:
         return ast.Unary("not", draw(conditions(scope, depth - 1)))
     flags = sorted(name for name, kind in scope.items() if kind is Type.BOOL)
@@ -247,7 +249,9 @@ def field_decls(draw: st.DrawFn, used: set[str]) -> ast.FieldDecl:
 
 @st.composite
 def items(draw: st.DrawFn, item_id: str, scope: Scope) -> ast.Item:
-    kind = draw(st.sampled_from(["deduct", "per", "critical", "deduct critical", "bonus", "bonus per"]))
+    kind = draw(
+        st.sampled_from(["deduct", "per", "critical", "deduct critical", "bonus", "bonus per"])
+    )
     amount = None
     if kind != "critical":
         points = number(draw(positive_amounts))
@@ -270,7 +274,9 @@ def items(draw: st.DrawFn, item_id: str, scope: Scope) -> ast.Item:
 def partition(total: int, parts: int) -> st.SearchStrategy[list[int]]:
     """`parts` positive whole numbers adding up to `total`."""
     cuts = st.lists(st.integers(1, total - 1), min_size=parts - 1, max_size=parts - 1, unique=True)
-    return cuts.map(lambda c: [b - a for a, b in zip([0, *sorted(c)], [*sorted(c), total], strict=True)])
+    return cuts.map(
+        lambda c: [b - a for a, b in zip([0, *sorted(c)], [*sorted(c), total], strict=True)]
+    )
 
 
 @st.composite
@@ -278,7 +284,9 @@ def grade_blocks(draw: st.DrawFn, scale: float) -> ast.Grades:
     """Bands that cover every score once: each from its lower bound up to the next."""
     top = max(1, int(scale))
     bounds = sorted(draw(st.lists(st.integers(1, top), min_size=1, max_size=4, unique=True)))
-    names_used = draw(st.lists(labels, min_size=len(bounds) + 1, max_size=len(bounds) + 1, unique=True))
+    names_used = draw(
+        st.lists(labels, min_size=len(bounds) + 1, max_size=len(bounds) + 1, unique=True)
+    )
     bands = []
     for index, low in enumerate(bounds):
         limits: tuple[tuple[str, ast.Literal], ...] = ((">=", number(str(low))),)
@@ -309,14 +317,20 @@ def rubrics(draw: st.DrawFn, rubric_id: str, scope: Scope) -> ast.Rubric:
     if draw(st.booleans()):
         digits = str(draw(st.integers(0, 6)))
         mode = draw(st.none() | st.sampled_from(sorted(ROUNDING_MODES)))
-        settings.append(ast.Setting("rounding", ast.Literal(Type.NUMBER, int(digits), digits), mode))
+        settings.append(
+            ast.Setting("rounding", ast.Literal(Type.NUMBER, int(digits), digits), mode)
+        )
     if draw(st.booleans()):
         settings.append(ast.Setting("appeals", draw(durations(positive_amounts)), None))
     if draw(st.booleans()):
         settings.append(ast.Setting("calibration", number(draw(positive_amounts)), None))
 
     count = draw(st.integers(1, 4))
-    weighting = draw(st.sampled_from(["none", "percent", "points"] if scale == int(scale) else ["none", "percent"]))
+    weighting = draw(
+        st.sampled_from(
+            ["none", "percent", "points"] if scale == int(scale) else ["none", "percent"]
+        )
+    )
     weights: list[ast.Literal | None] = [None] * count
     if weighting == "percent" and count <= 100:
         weights = [percent(f"{w}%") for w in draw(partition(100, count))]
@@ -365,10 +379,16 @@ def samplings(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Sampling:
             n = draw(st.integers(1, 5))
             entries.append(ast.Pick(None, n, None, draw(st.sampled_from(["call", "calls"])), where))
     if draw(st.booleans()):
-        entries.append(ast.Quota(draw(st.integers(2, 9)), period, draw(st.none() | conditions(scope, 1))))
+        entries.append(
+            ast.Quota(draw(st.integers(2, 9)), period, draw(st.none() | conditions(scope, 1)))
+        )
     if draw(st.booleans()):
         ahead = draw(durations(positive_amounts))
-        entries.append(ast.Publish(ahead, tuple(draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2)))))
+        entries.append(
+            ast.Publish(
+                ahead, tuple(draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2)))
+            )
+        )
     return ast.Sampling(block_id, draw(st.none() | labels), tuple(entries))
 
 
@@ -377,7 +397,9 @@ def escalations(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Escalation:
     roles = tuple(draw(st.lists(st.sampled_from(ROLES), min_size=2, max_size=4, unique=True)))
     entries: list[ast.EscalationEntry] = [ast.Chain(roles)]
     if draw(st.booleans()):
-        entries.append(ast.StartAt(draw(st.sampled_from(roles)), draw(st.none() | conditions(scope, 1))))
+        entries.append(
+            ast.StartAt(draw(st.sampled_from(roles)), draw(st.none() | conditions(scope, 1)))
+        )
     limits = tuple(
         ast.TimeLimit(draw(durations(positive_amounts)), role)
         for role in draw(st.lists(st.sampled_from(roles), min_size=1, max_size=3))
@@ -392,7 +414,9 @@ def measures(draw: st.DrawFn, scope: Scope) -> ast.Aggregate:
         kind = draw(st.sampled_from(EVENT_KINDS))
         return ast.Aggregate("count", (kind,), draw(st.none() | conditions(scope, 1)))
     function = draw(st.sampled_from(["sum", "avg", "min", "max"]))
-    name = draw(st.sampled_from(["evaluation.score", "survey.rating", "call.duration", "call.hold_time"]))
+    name = draw(
+        st.sampled_from(["evaluation.score", "survey.rating", "call.duration", "call.hold_time"])
+    )
     return ast.Aggregate(function, tuple(name.split(".")), draw(st.none() | conditions(scope, 1)))
 
 
@@ -405,7 +429,9 @@ def thresholds(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Threshold:
         "/", ast.Aggregate("count", (kind,), where), ast.Aggregate("count", (kind,), None)
     )
     if draw(st.booleans()):
-        value = ast.Aggregate("avg", ("evaluation", "score"), draw(st.none() | conditions(scope, 1)))
+        value = ast.Aggregate(
+            "avg", ("evaluation", "score"), draw(st.none() | conditions(scope, 1))
+        )
     alert_scope = {**scope, "value": Type.NUMBER}
     when = draw(st.one_of(comparisons({"value": Type.NUMBER}, 1), conditions(alert_scope, 1)))
     entries: list[ast.ThresholdEntry] = [
@@ -436,7 +462,11 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
         word = None if minimum is None else draw(st.sampled_from(["evaluations", "calls", "次"]))
         op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
         limit = number(draw(amounts))
-        rules.append(ast.Rule(rule_id, draw(measures(scope)), window, op, limit, minimum, word, None, None, action))
+        rules.append(
+            ast.Rule(
+                rule_id, draw(measures(scope)), window, op, limit, minimum, word, None, None, action
+            )
+        )
     return ast.Discipline(block_id, draw(st.none() | labels), tuple(rules))
 
 
@@ -448,9 +478,15 @@ def test_blocks(draw: st.DrawFn, known: list[str]) -> ast.TestBlock:
         for _ in range(draw(st.integers(0, 3))):
             key = ".".join(draw(st.lists(names, min_size=1, max_size=3)))
             kind = draw(st.sampled_from([t for t in Type if t is not Type.UNKNOWN]))
-            value = draw(st.one_of(literals(kind), names.map(lambda n: ast.Literal(Type.TEXT, n, n))))
+            value = draw(
+                st.one_of(literals(kind), names.map(lambda n: ast.Literal(Type.TEXT, n, n)))
+            )
             attributes.append((key, value))
-        entries.append(ast.GivenEvent(draw(st.sampled_from(TEST_EVENT_KINDS)), tuple(attributes), draw(datetimes())))
+        entries.append(
+            ast.GivenEvent(
+                draw(st.sampled_from(TEST_EVENT_KINDS)), tuple(attributes), draw(datetimes())
+            )
+        )
     for _ in range(draw(st.integers(1, 2))):
         entries.append(
             ast.Expect(
@@ -464,7 +500,9 @@ def test_blocks(draw: st.DrawFn, known: list[str]) -> ast.TestBlock:
 
 
 @st.composite
-def policies(draw: st.DrawFn, rubric_count: tuple[int, int] = (0, 2), blocks: bool = True) -> ast.PolicyFile:
+def policies(
+    draw: st.DrawFn, rubric_count: tuple[int, int] = (0, 2), blocks: bool = True
+) -> ast.PolicyFile:
     """A whole policy that `check_text` accepts without errors."""
     used: set[str] = set()
     fields = [draw(field_decls(used)) for _ in range(draw(st.integers(0, 3)))]
@@ -476,7 +514,9 @@ def policies(draw: st.DrawFn, rubric_count: tuple[int, int] = (0, 2), blocks: bo
     ]
     statements: list[ast.Statement] = [*fields, *rubric_list]
     if blocks:
-        action_list = [draw(actions(fresh(draw(names), ids))) for _ in range(draw(st.integers(0, 3)))]
+        action_list = [
+            draw(actions(fresh(draw(names), ids))) for _ in range(draw(st.integers(0, 3)))
+        ]
         statements += action_list
         if draw(st.booleans()):
             statements.append(draw(samplings(fresh(draw(names), ids), scope)))
@@ -486,10 +526,14 @@ def policies(draw: st.DrawFn, rubric_count: tuple[int, int] = (0, 2), blocks: bo
         if draw(st.booleans()):
             statements.append(draw(thresholds(fresh(draw(names), ids), scope)))
         if action_list and draw(st.booleans()):
-            statements.append(draw(disciplines(fresh(draw(names), ids), scope, [a.id for a in action_list])))
+            statements.append(
+                draw(disciplines(fresh(draw(names), ids), scope, [a.id for a in action_list]))
+            )
         known = [a.id for a in action_list] + list(DECISION_KINDS)
         if escalation is not None:
-            known += [role for e in escalation.entries if isinstance(e, ast.Chain) for role in e.roles]
+            known += [
+                role for e in escalation.entries if isinstance(e, ast.Chain) for role in e.roles
+            ]
         for rubric in rubric_list:
             if rubric.grades is not None:
                 known += [band.label for band in rubric.grades.bands]

@@ -28,8 +28,10 @@ def test_calibration_flags_the_evaluator_outside_the_tolerance() -> None:
 
 
 def test_calibration_tolerance_comes_from_the_rubric() -> None:
-    text = (POLICIES / "standard.policy").read_text(encoding="utf-8").replace(
-        "  scale 100\n", "  scale 100\n  calibration tolerance 20\n", 1
+    text = (
+        (POLICIES / "standard.policy")
+        .read_text(encoding="utf-8")
+        .replace("  scale 100\n", "  scale 100\n  calibration tolerance 20\n", 1)
     )
     policy = load_policy(text=text)
     rows = demo_calibration(policy.rubric("standard_call").table, calls=30)

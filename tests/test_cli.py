@@ -187,13 +187,15 @@ def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
     )
     assert main(["test", str(policy)]) == 1
     out = capsys.readouterr().out
-    assert 'FAIL  one violation is not enough' in out
+    assert "FAIL  one violation is not enough" in out
     assert "line 8: expected warn for A1, but the engine decided:" in out
     assert "(no decisions)" in out
     assert "0 passed, 1 failed" in out
 
 
-def test_callqa_sample_publishes_and_verifies(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_callqa_sample_publishes_and_verifies(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     calls = tmp_path / "calls.csv"
     rows = ["id,agent,at,duration"]
     rows += [f"k{h},A1,2026-11-02 {h:02d}:05,{60 + h}" for h in range(9, 17)]
@@ -230,7 +232,10 @@ def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
                  "--events", str(events), "--until", "2026-11-03 00:00"])  # fmt: skip
     captured = capsys.readouterr()
     assert code == 1
-    assert "action praise for A1" in captured.out and "why: 表扬: commendation m1: 耐心" in captured.out
+    assert (
+        "action praise for A1" in captured.out
+        and "why: 表扬: commendation m1: 耐心" in captured.out
+    )
     assert "escalation 主管副总经理 for c1" in captured.out
     assert "row 3: violation event 'v1' rejected: agent: missing" in captured.err
 
@@ -262,8 +267,12 @@ def test_import_policy_and_simulate_from_the_command_line(
     assert "activated by 李主管" in capsys.readouterr().out
     stricter = tmp_path / "stricter.policy"
     stricter.write_text(
-        (ROOT / "policies" / "center.policy").read_text(encoding="utf-8").replace(
-            "in calendar month >= 3 then off_floor_retraining", "in calendar month >= 2 then off_floor_retraining", 1
+        (ROOT / "policies" / "center.policy")
+        .read_text(encoding="utf-8")
+        .replace(
+            "in calendar month >= 3 then off_floor_retraining",
+            "in calendar month >= 2 then off_floor_retraining",
+            1,
         ),
         encoding="utf-8",
     )
@@ -276,11 +285,16 @@ def test_import_policy_and_simulate_from_the_command_line(
     assert json.loads(capsys.readouterr().out)["changed"] == []
 
 
-def test_policy_diff_and_effective_dates(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_policy_diff_and_effective_dates(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     db = str(tmp_path / "h.db")
     center = ROOT / "policies" / "center.policy"
     newer = tmp_path / "center.policy"
-    newer.write_text(center.read_text(encoding="utf-8").replace("24h at 主管副总经理", "12h at 主管副总经理"), encoding="utf-8")
+    newer.write_text(
+        center.read_text(encoding="utf-8").replace("24h at 主管副总经理", "12h at 主管副总经理"),
+        encoding="utf-8",
+    )
     assert main(["policy", "add", str(center), "--db", db]) == 0
     old = capsys.readouterr().out.split()[-1]
     assert main(["policy", "add", str(newer), "--db", db, "--effective", "2026-12-01"]) == 0

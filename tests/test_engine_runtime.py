@@ -227,10 +227,15 @@ def test_the_sampling_rule_is_published_ahead_of_each_day() -> None:
         "  publish 1 day ahead to 班长, 组长\n}\n"
     )
     engine = Engine(policy)
-    engine.feed({"kind": "call", "id": "k1", "at": "2026-11-02 10:00", "agent": "A1", "duration": 60})
+    engine.feed(
+        {"kind": "call", "id": "k1", "at": "2026-11-02 10:00", "agent": "A1", "duration": 60}
+    )
     out = engine.advance(dt.datetime(2026, 11, 4, 12, 0, tzinfo=SHANGHAI))
     published = kinds(out, "publish")
-    assert [(d.subject, d.at.day, d.at.hour) for d in published] == [("2026-11-04", 3, 0), ("2026-11-05", 4, 0)]
+    assert [(d.subject, d.at.day, d.at.hour) for d in published] == [
+        ("2026-11-04", 3, 0),
+        ("2026-11-05", 4, 0),
+    ]
     assert published[0].notify == ("班长", "组长")
     assert published[0].facts["seed"] == "中心|7|daily|2026-11-04"
 

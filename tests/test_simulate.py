@@ -60,8 +60,12 @@ def test_each_event_is_judged_under_the_version_in_force_at_its_time() -> None:
         return sorted((d.subject, d.at) for d in side.decisions
                       if d.action == "off_floor_retraining" and when(d.at))  # fmt: skip
 
-    assert off_floor(mixed, lambda at: at < december) == off_floor(only_old, lambda at: at < december)
-    assert off_floor(mixed, lambda at: at >= december) == off_floor(only_new, lambda at: at >= december)
+    assert off_floor(mixed, lambda at: at < december) == off_floor(
+        only_old, lambda at: at < december
+    )
+    assert off_floor(mixed, lambda at: at >= december) == off_floor(
+        only_new, lambda at: at >= december
+    )
     report = simulate_against_history(STRICTER, [(None, POLICY), (december, STRICTER)], events)
     assert all(
         min(r["after"] + r["before"]) < "2026-12" for r in report.changed()

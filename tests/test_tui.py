@@ -154,7 +154,9 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
     asyncio.run(scenario())
 
 
-def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(folder: Path, tmp_path: Path) -> None:
+def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
+    folder: Path, tmp_path: Path
+) -> None:
     async def scenario() -> None:
         app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
@@ -183,7 +185,9 @@ def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: P
     db = tmp_path / "h.db"
     store = Store(db)
     text = (folder / "center.policy").read_text(encoding="utf-8")
-    store.activate(store.add_policy(text, name="中心", version="1", file="center.policy", author="王"), by="李")
+    store.activate(
+        store.add_policy(text, name="中心", version="1", file="center.policy", author="王"), by="李"
+    )
     store.close()
 
     async def scenario() -> None:
