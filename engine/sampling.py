@@ -62,7 +62,10 @@ class PickSpec:
     def all_taken(self) -> tuple[str, ...]:
         """Why a random pick took a call when it found no more calls than it wanted, by
         the number found."""
-        return tuple(f"{self.chosen}: {_calls(n)}, all taken" for n in range(self.count + 1))
+        return tuple(
+            f"{self.chosen}: {_calls(n)} not already picked, all taken"
+            for n in range(self.count + 1)
+        )
 
 
 # What `select` returns: the picked call ids, why each was picked (same order), and for
@@ -124,7 +127,7 @@ def select(
             _ranked(pool, extra_random, seed, taken, whys, why)
         else:
             taken += pool
-            whys += [f"{why}: {_calls(len(pool))}, all taken"] * len(pool)
+            whys += [f"{why}: {_calls(len(pool))} not already picked, all taken"] * len(pool)
             if len(pool) < extra_random:
                 short.append(f"the quota found {_calls(len(pool))} more")
     return taken, whys, short

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import DataTable
 
 from tui.app import CallqaApp
 from tui.editor import PolicyEditor
@@ -48,6 +49,14 @@ def test_tests_panel(app: CallqaApp, snap_compare: Any) -> None:
         await _ready(pilot)
         await pilot.press("f5")
         await _ready(pilot)
+        # the table widens its columns to the results when it is next idle: on a busy
+        # machine that can come after the screenshot (seen twice in full runs)
+        table = pilot.app.query_one("#tests", DataTable)
+        for _ in range(50):
+            if table.row_count and table.virtual_size.width > 60:
+                break
+            await pilot.pause(0.1)
+        await pilot.pause()
 
     assert snap_compare(app, terminal_size=(130, 42), run_before=tests)
 
