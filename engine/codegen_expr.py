@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from dsl import ast
 from dsl.expressions import Scope, infer
 from dsl.types import PARTS, Type
+from engine.windows import real_time_after
 
 _PY_OPS = {
     "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
@@ -138,10 +139,9 @@ def _calendar_arithmetic(left: object, op: str, right: object) -> object:
     datetimes count real time (in UTC): in one timezone Python counts by wall clock, and a
     day with a daylight-saving change is 23 or 25 hours long."""
     if isinstance(right, int | float):
+        if isinstance(left, dt.datetime):
+            return real_time_after(left, right if op == "+" else -right)
         delta = dt.timedelta(seconds=right)
-        if isinstance(left, dt.datetime) and left.tzinfo is not None:
-            moved = left.astimezone(dt.UTC) + (delta if op == "+" else -delta)
-            return moved.astimezone(left.tzinfo)
         return left + delta if op == "+" else left - delta  # type: ignore[operator]
     if (
         isinstance(left, dt.datetime) and isinstance(right, dt.datetime)

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 import heapq
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from dsl import ast
 from engine.conditions import Condition
+from engine.windows import real_time_after
 
 
 @dataclass
@@ -39,6 +41,7 @@ class EscalationChain:
     limits: dict[str, float]  # role -> seconds
     open: dict[str, OpenComplaint] = field(default_factory=dict)
     timers: list[tuple[float, int, str]] = field(default_factory=list)  # (instant, seq, id)
+    wake: Callable[[float], None] | None = None  # told when a new timer is set
     _seq: int = 0
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
@@ -94,14 +97,14 @@ class EscalationChain:
 
     def _due(self, level: int, since: dt.datetime) -> dt.datetime | None:
         seconds = self.limits.get(self.roles[level])
-        if seconds is None:
-            return None
-        return (since.astimezone(dt.UTC) + dt.timedelta(seconds=seconds)).astimezone(since.tzinfo)
+        return real_time_after(since, seconds) if seconds is not None else None
 
     def _schedule(self, complaint_id: str, due: dt.datetime | None) -> None:
         if due is not None:
             self._seq += 1
             heapq.heappush(self.timers, (due.timestamp(), self._seq, complaint_id))
+            if self.wake is not None:
+                self.wake(due.timestamp())
 
 
 def _hours(seconds: float) -> str:

@@ -157,7 +157,9 @@ class Engine:
                 if isinstance(e, ast.StartAt)
             ]
             self.chains.append(
-                EscalationChain(escalation, where(escalation), chain.roles, starts, limits)
+                EscalationChain(
+                    escalation, where(escalation), chain.roles, starts, limits, wake=self._wake
+                )
             )
         self.thresholds: list[ThresholdState] = []
         lines = policy.checked.source.split("\n")
@@ -364,9 +366,6 @@ class Engine:
         for chain in self.chains:
             role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
             self.complaint_chains[event.id] = chain
-            due = chain.next_due()
-            if due is not None:
-                self._wake(due)
             out.append(Decision(
                 f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
                 reason, chain.block.id, location, at,

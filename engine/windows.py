@@ -16,6 +16,16 @@ from zoneinfo import ZoneInfo
 CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
 
 
+def real_time_after(moment: dt.datetime, seconds: float) -> dt.datetime:
+    """`moment` moved by `seconds` of real time, in its own timezone. (Python adds a
+    timedelta to the wall clock: 8h after 00:30 on the night daylight saving ends would be
+    08:30 local, which is 9 real hours later.)"""
+    if moment.tzinfo is None:
+        return moment + dt.timedelta(seconds=seconds)
+    moved = moment.astimezone(dt.UTC) + dt.timedelta(seconds=seconds)
+    return moved.astimezone(moment.tzinfo)
+
+
 def calendar_key(moment: dt.datetime, unit: str, zone: ZoneInfo) -> str:
     """The label of the calendar period containing `moment`, e.g. 2026-11, 2026-W48."""
     local = moment.astimezone(zone)
