@@ -35,15 +35,16 @@ def referenced_fields(tree: Any) -> frozenset[str]:
     return frozenset(names)
 
 
-# (event, time in the policy's timezone, status of each agent) -> facts
-Reader = Callable[[Any, dt.datetime, Mapping[str, str]], dict[str, Any]]
+# (an event's values, time in the policy's timezone, status of each agent) -> facts
+Reader = Callable[[dict[str, Any], dt.datetime, Mapping[str, str]], dict[str, Any]]
 
 
 class FactReader:
-    """Turns an event into the facts mapping its conditions read, optionally only the facts
-    in `wanted` (None: all of them). Each event class gets its own reader, written out as
-    straight-line Python the first time an event of that class comes: a replay reads facts
-    for every event, and a loop over a plan cost more than the conditions that use them."""
+    """Turns an event's values (its model's fields) into the facts mapping its conditions
+    read, optionally only the facts in `wanted` (None: all of them). Each event class gets
+    its own reader, written out as straight-line Python the first time an event of that
+    class comes: a replay reads facts for every event, and a loop over a plan cost more
+    than the conditions that use them."""
 
     def __init__(self, wanted: Iterable[str] | None = None) -> None:
         self.wanted = None if wanted is None else frozenset(wanted)
@@ -51,7 +52,7 @@ class FactReader:
 
     def read(self, event: Any, at: dt.datetime, statuses: Mapping[str, str]) -> dict[str, Any]:
         """The facts of `event`; `agent.status` comes from `statuses` (default on_floor)."""
-        return self.reader(event.__class__)(event, at, statuses)
+        return self.reader(event.__class__)(event.__dict__, at, statuses)
 
     def reader(self, cls: type) -> Reader:
         """The function reading the facts of events of class `cls`."""
@@ -70,7 +71,7 @@ class FactReader:
 
         # fact names and attribute names travel as constants (K0, K1...), never as code
         constants: dict[str, Any] = {"merge": _merge_own_fields, "merge_facts": _merge_facts}
-        lines = ["def reader(event, at, statuses):", "    values = event.__dict__"]
+        lines = ["def reader(values, at, statuses):"]
         lines.append("    facts = {}")
 
         def constant(value: str) -> str:
@@ -86,14 +87,15 @@ class FactReader:
                     f"        facts[{constant(f'{kind}.{name}')}] = value",
                 ]
         if read(f"{kind}.id"):
-            lines.append(f"    facts[{constant(f'{kind}.id')}] = event.id")
+            lines.append(f"    facts[{constant(f'{kind}.id')}] = values['id']")
         if read(f"{kind}.at"):
             lines.append(f"    facts[{constant(f'{kind}.at')}] = at")
         if kind == "call" and read("call.start"):
             lines.append(f"    facts[{constant('call.start')}] = at")
-        lines += ["    if event.fields:", f"        merge(facts, event.fields, {constant(kind)})"]
+        lines += ["    own = values['fields']", "    if own:"]
+        lines.append(f"        merge(facts, own, {constant(kind)})")
         if kind == "evaluation":
-            lines.append("    merge_facts(facts, event.facts)")
+            lines.append("    merge_facts(facts, values['facts'])")
         has_agent, has_team = "agent" in cls.model_fields, "team" in cls.model_fields
         if has_agent and (read("agent.id") or read("agent.status")):
             lines.append(f"    agent = values[{constant('agent')}]")

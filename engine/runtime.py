@@ -35,6 +35,7 @@ from engine.events import (
     parse_event,
 )
 from engine.facts import DEFAULT_STATUS, FactReader, Reader, referenced_fields
+from engine.plain_events import PlainReader, plain_reader
 from engine.policy import Policy
 from engine.sampling import PickSpec
 from engine.sampling_rule import SamplingRule
@@ -63,6 +64,7 @@ class _EventRule:
 class _Route(NamedTuple):
     """What an event of one kind goes through, worked out once per kind."""
 
+    plain: PlainReader | None  # accepts a well-typed dict without pydantic (kinds below only)
     check: Callable[[Any], ScoreResult | None] | None  # may reject it, before any change
     read: Reader  # its facts
     handler: Callable[[Any, dt.datetime, Facts], list[Decision]] | None
@@ -213,6 +215,9 @@ class Engine:
             )
         self._routes = {
             kind: _Route(
+                None
+                if kind in self._checks or kind in self._handlers
+                else plain_reader(event_model(kind)),
                 self._checks.get(kind),
                 self.facts.reader(event_model(kind)),
                 self._handlers.get(kind),
@@ -221,14 +226,28 @@ class Engine:
             )
             for kind in EVENT_KINDS
         }
+        self._plain: dict[Any, PlainReader] = {
+            kind: route.plain for kind, route in self._routes.items() if route.plain is not None
+        }
 
     # ------------------------------------------------------------------- feeding
 
     def feed(self, raw: Mapping[str, Any] | Any) -> list[Decision]:
         """Apply one event. Raises EventError (and changes nothing) for a bad event."""
-        event = parse_event(raw)
-        values = event.__dict__  # the model's fields, without pydantic's attribute lookup
-        kind = values["kind"]
+        values: dict[str, Any] | None = None
+        event: Any = None  # the model; only kinds with checks or handlers need it
+        if raw.__class__ is dict:
+            # A kind without checks or handlers needs only the event's values: when they
+            # are already well typed, they are taken without building a pydantic model.
+            given = raw.get("kind")
+            plain = self._plain.get(given) if given.__class__ is str else None
+            if plain is not None:
+                values = plain(raw)
+        if values is None:
+            event = parse_event(raw)
+            values = event.__dict__  # the model's fields, without pydantic's attribute lookup
+        kind: str = values["kind"]
+        route = self._routes[kind]
         event_id = values["id"]
         # one conversion to the policy's timezone: calendar windows and decisions use it
         moment = values["at"]
@@ -250,7 +269,6 @@ class Engine:
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
             )
-        route = self._routes[kind]
         # everything that can reject the event, before any change
         scored = route.check(event) if route.check is not None else None
         due = self._due_at
@@ -260,7 +278,7 @@ class Engine:
             self.clock = at
             decisions = []
         self.seen[event_id] = None
-        facts = route.read(event, at, self.status)
+        facts = route.read(values, at, self.status)
         if scored is not None:
             assert isinstance(event, Evaluation)
             decisions += self._score(event, scored, at, facts)
@@ -275,7 +293,7 @@ class Engine:
             for threshold in self.thresholds:
                 threshold.observe(kind, event_id, subjects, at, facts)
         if route.disciplined and agent is not None:
-            decisions += self._discipline(event, agent, at, facts)
+            decisions += self._discipline(values, agent, at, facts)
         return decisions
 
     def _check_evaluation(self, event: Evaluation) -> ScoreResult:
@@ -386,13 +404,15 @@ class Engine:
         self.status[event.agent] = event.status
         return []
 
-    def _discipline(self, event: Any, agent: str, at: dt.datetime,
+    def _discipline(self, values: dict[str, Any], agent: str, at: dt.datetime,
                     facts: dict[str, Any]) -> list[Decision]:  # fmt: skip
+        """The discipline and recognition rules on an event (its model's values)."""
         out: list[Decision] = []
+        kind, event_id = values["kind"], values["id"]
         for rule in self.window_rules:
-            if rule.kind != event.kind:
+            if rule.kind != kind:
                 continue
-            verdict = rule.observe(agent, event.id, at, facts)
+            verdict = rule.observe(agent, event_id, at, facts)
             if verdict is None:
                 continue
             kind, value, count, evidence, window = verdict
@@ -414,17 +434,17 @@ class Engine:
                              rule.location, at, {"value": value, "count": count}, evidence,
                              f"{window}")  # fmt: skip
         for event_rule in self.event_rules:
-            if event_rule.rule.on != event.kind:
+            if event_rule.rule.on != kind:
                 continue
             if event_rule.where is not None and not event_rule.where(facts):
                 continue
-            detail = getattr(event, "text", "") or getattr(event, "type", "") or ""
-            channel = getattr(event, "channel", None)
-            reason = f"{event.kind} {event.id}" + (f" via {channel}" if channel else "")
+            detail = values.get("text") or values.get("type") or ""
+            channel = values.get("channel")
+            reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
             reason += f": {detail}" if detail else ""
             out += self._act(event_rule.rule.then, agent, reason,
                              f"{event_rule.block}.{event_rule.rule.id}", event_rule.location,
-                             at, {}, (event.id,), event.id)  # fmt: skip
+                             at, {}, (event_id,), event_id)  # fmt: skip
         return out
 
     def _act(self, action_id: str, agent: str, reason: str, rule: str, location: str,

@@ -1,0 +1,132 @@
+"""Accepting the common event without building a pydantic model.
+
+A replay spends as much on validating each event as a hand-written rule set spends on all
+of its rules. Most events arrive already well typed (a plain dict of strings, numbers and
+datetimes), and for those pydantic would return the values unchanged. `plain_reader(Call)`
+writes a checker for such dicts: it returns the values pydantic's model would hold (the
+model's `__dict__`, defaults filled in), or None as soon as anything is unusual (a string
+with blanks around it, a number written as text, a key it does not know, a center's own
+`fields`), and the caller then validates the event with pydantic as before, for the same
+result or the same error. So the checker only ever accepts what pydantic accepts
+unchanged; `tests/test_plain_events.py` checks that against pydantic for arbitrary dicts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import types
+import typing
+from collections.abc import Callable
+from typing import Any
+
+from annotated_types import Ge, MinLen
+
+# before-validators that return every value that is not text unchanged (events.py)
+PASS_THROUGH_VALIDATORS = frozenset({"_durations"})
+
+PlainReader = Callable[[dict[str, Any]], dict[str, Any] | None]
+
+_MISSING = object()
+_EXACT_FLOAT = 2**53  # an int up to this converts to float exactly, as pydantic does
+
+
+def plain_reader(model: Any) -> PlainReader | None:
+    """The checker for plain dicts of `model`'s kind, or None when some required field has
+    a type it does not handle (then every event of the kind goes through pydantic)."""
+    decorators = model.__pydantic_decorators__
+    if decorators.model_validators:
+        return None
+    validated: set[str] = set()  # fields whose validators may change non-text values
+    for decorator in decorators.field_validators.values():
+        if decorator.cls_var_name not in PASS_THROUGH_VALIDATORS:
+            validated.update(decorator.info.fields)
+    kind: str = model.model_fields["kind"].default
+    constants: dict[str, Any] = {"MISSING": _MISSING, "DATETIME": dt.datetime, "KIND": kind}
+    required = ["    if d.get('kind') != KIND:", "        return None"]
+    count = 1  # keys of the required fields, kind included
+    optional: list[str] = []
+    defaults: list[str] = []
+    entries: list[str] = []  # the values dict, field by field, in the model's order
+    for index, (name, info) in enumerate(model.model_fields.items()):
+        local = f"v{index}"
+        entries.append(f"{name!r}: {'KIND' if name == 'kind' else local}")
+        if name == "kind":
+            continue
+        test = None if name in validated else _test(local, info.annotation, info.metadata)
+        if info.is_required():
+            if test is None:
+                return None
+            required += [f"    {local} = d.get({name!r}, MISSING)", *test]
+            count += 1
+            continue
+        if info.default_factory is not None:
+            constants[f"D{index}"] = info.default_factory
+            fill = f"D{index}()"
+        else:
+            constants[f"D{index}"] = info.default
+            fill = f"D{index}"
+        defaults.append(f"        {local} = {fill}")
+        optional += [f"    {local} = d.get({name!r}, MISSING)", f"    if {local} is MISSING:"]
+        optional += [f"        {local} = {fill}", "    else:"]
+        if test is None:
+            optional.append("        return None")
+        else:
+            optional += ["        n += 1", *("    " + line for line in test)]
+    values = "{" + ", ".join(entries) + "}"
+    lines = ["def plain(d):", *required]
+    # only the required fields given (the common case): the defaults need no lookups
+    lines += [f"    if len(d) == {count}:", *defaults, f"        return {values}"]
+    lines += [f"    n = {count}", *optional]
+    lines += ["    if n != len(d):", "        return None"]  # a key the model does not have
+    lines += [f"    return {values}"]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<callqa plain {kind} events>", "exec"), constants)
+    reader: PlainReader = constants["plain"]
+    return reader
+
+
+def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:
+    """Lines that return None unless `local` holds a value pydantic keeps as it is (or, for
+    an int where a float is wanted, converts exactly); None when the type is not handled."""
+    nullable = False
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        members = [a for a in typing.get_args(annotation) if a is not type(None)]
+        if len(members) != 1 or len(typing.get_args(annotation)) != 2:
+            return None
+        annotation, nullable = members[0], True
+    minimum: float | None = None
+    min_length = 0
+    for constraint in metadata:
+        if isinstance(constraint, Ge):
+            minimum = float(constraint.ge)  # type: ignore[arg-type]
+        elif isinstance(constraint, MinLen):
+            min_length = constraint.min_length
+        else:
+            return None
+    checks: list[str]
+    if annotation is str and min_length <= 1 and minimum is None:
+        # str_strip_whitespace: text with blanks around it would be changed
+        bad = f"{local}.__class__ is not str or {local}.strip() is not {local}"
+        if min_length:
+            bad += f" or not {local}"
+        checks = [f"    if {bad}:", "        return None"]
+    elif annotation is float and min_length == 0:
+        low = "" if minimum is None else f" and {local} >= {minimum!r}"
+        lowest = -_EXACT_FLOAT if minimum is None else minimum
+        checks = [
+            f"    if {local}.__class__ is float{low}:",
+            "        pass",
+            f"    elif {local}.__class__ is int and {lowest!r} <= {local} <= {_EXACT_FLOAT}:",
+            f"        {local} = float({local})",
+            "    else:",
+            "        return None",
+        ]
+    elif annotation is bool and not metadata:
+        checks = [f"    if {local}.__class__ is not bool:", "        return None"]
+    elif annotation is dt.datetime and not metadata:
+        checks = [f"    if {local}.__class__ is not DATETIME:", "        return None"]
+    else:
+        return None
+    if nullable:
+        checks = [f"    if {local} is not None:", *["    " + line for line in checks]]
+    return checks
