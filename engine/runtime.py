@@ -415,11 +415,11 @@ class Engine:
             verdict = rule.observe(agent, event_id, at, facts)
             if verdict is None:
                 continue
-            kind, value, count, evidence, window = verdict
+            outcome, value, count, evidence, window = verdict
             measure = rule.rule.measure
             assert measure is not None and rule.rule.limit is not None
             what = f"{measure.function}({measure.name}) in {window} is {value:g}"
-            if kind == "insufficient":
+            if outcome == "insufficient":
                 out.append(Decision(
                     f"{rule.block}.{rule.rule.id}/{agent}/{window}/insufficient",
                     "insufficient_evidence", agent, rule.rule.then,

@@ -91,6 +91,23 @@ def test_approval_sets_the_status(engine: Engine) -> None:
         engine.feed({"kind": "approval", "id": "ap2", "at": "2026-11-05 11:00", "decision": "x"})
 
 
+def test_every_rule_on_a_kind_counts_the_event_that_made_an_earlier_rule_act() -> None:
+    policy = load_policy(
+        text='policy "p" timezone "Asia/Shanghai"\naction warn "警告"\naction refer "转人事"\n'
+        "discipline d {\n  rule first when count(violation) in calendar month >= 2 then warn\n"
+        "  rule second when count(violation) in 30 days >= 3 then refer\n}\n"
+    )
+    out = Engine(policy).feed_all(
+        {"kind": "violation", "id": f"v{n}", "at": f"2026-11-0{n + 1} 09:00", "agent": "A1",
+         "type": "late"}
+        for n in range(3)
+    )  # fmt: skip
+    assert [(d.action, d.evidence) for d in out] == [
+        ("warn", ("v0", "v1")),
+        ("refer", ("v0", "v1", "v2")),
+    ]
+
+
 def test_rolling_window_fires_again_only_after_the_condition_was_false(engine: Engine) -> None:
     def violation(n: int, at: str) -> dict[str, object]:
         return {"kind": "violation", "id": f"v{n}", "at": at, "agent": "A2", "type": "late"}
