@@ -121,16 +121,30 @@ def select(
                 if found < spec.count:
                     short.append(spec.short[found])
     if extra_random and picks:
-        pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
-        why = f"{picks[-1].text} → quota"
-        if len(pool) > extra_random:
-            _ranked(pool, extra_random, seed, taken, whys, why)
-        else:
-            taken += pool
-            whys += [f"{why}: {_calls(len(pool))} not already picked, all taken"] * len(pool)
-            if len(pool) < extra_random:
-                short.append(f"the quota found {_calls(len(pool))} more")
+        more, more_whys, more_short = quota_picks(calls, picks, taken, extra_random, seed)
+        taken += more
+        whys += more_whys
+        if more_short:
+            short.append(more_short)
     return taken, whys, short
+
+
+def quota_picks(
+    calls: Sequence[Candidate], picks: Sequence[PickSpec], taken: list[str], extra: int, seed: str
+) -> tuple[list[str], list[str], str | None]:
+    """Random picks beyond the rule's own, among calls eligible for any pick and not taken:
+    the calls, why each, and what the quota found if it fell short."""
+    pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
+    why = f"{picks[-1].text} → quota"
+    if len(pool) > extra:
+        more: list[str] = []
+        whys: list[str] = []
+        _ranked(pool, extra, seed, more, whys, why)
+        return more, whys, None
+    found = len(pool)
+    all_taken = f"{why}: {_calls(found)} not already picked, all taken"
+    short = f"the quota found {_calls(found)} more" if found < extra else None
+    return pool, [all_taken] * found, short
 
 
 def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
@@ -151,16 +165,24 @@ def _calls(n: int) -> str:
     return f"{n} eligible call" + ("" if n == 1 else "s")
 
 
-def _ranked(pool: list[str], count: int, seed: str, taken: list[str], whys: list[str],
-            why: str) -> None:  # fmt: skip
-    """Pick the `count` calls of `pool` with the lowest sha256(seed + ":" + call id)."""
+def ranked(pool: list[str], count: int, seed: str, why: str) -> list[tuple[str, str]]:
+    """The `count` calls of `pool` with the lowest sha256(seed + ":" + call id), each with
+    why it was picked (`why`, its rank and the start of its hash)."""
     prefix = f"{seed}:".encode()
     sha256 = hashlib.sha256
     # raw digests sort as their hex spellings do; only picked ones are spelled out
-    ranked = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
-    for rank, (digest, call) in enumerate(ranked[:count], 1):
+    order = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
+    return [
+        (call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)")
+        for rank, (digest, call) in enumerate(order[:count], 1)
+    ]
+
+
+def _ranked(pool: list[str], count: int, seed: str, taken: list[str], whys: list[str],
+            why: str) -> None:  # fmt: skip
+    for call, reason in ranked(pool, count, seed, why):
         taken.append(call)
-        whys.append(f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)")
+        whys.append(reason)
 
 
 def _ordinal(n: int) -> str:

@@ -12,7 +12,7 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from operator import itemgetter
+from functools import partial
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -20,11 +20,9 @@ from zoneinfo import ZoneInfo
 from dsl import ast
 from engine.conditions import Condition
 from engine.decisions import Decision
-from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, select, wanted
+from engine.sample_close import compile_close
+from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
 from engine.windows import calendar_bounds, calendar_key
-
-_new = tuple.__new__
-_CALL_ID = itemgetter(1)  # of a candidate (start, call id, eligibility)
 
 
 @dataclass
@@ -46,6 +44,10 @@ class SamplingRule:
     open_days: dict[dt.date, dict[str, list[Candidate]]] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
     wake: Callable[[float], None] | None = None  # told when a new period will end
+
+    def __post_init__(self) -> None:
+        # the picks, written out as Python for this rule (engine.sample_close)
+        self._close = compile_close(self.picks, self.block.id, self.location)
 
     def seed(self, period: str) -> str:
         return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
@@ -94,9 +96,6 @@ class SamplingRule:
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
         """The samples (and shortfalls) of every period that ended by `now`."""
         out: list[Decision] = []
-        append = out.append
-        block, location, picks = self.block.id, self.location, self.picks
-        base = wanted(picks)
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
             _, end, period = heapq.heappop(self.ends)
@@ -104,25 +103,9 @@ class SamplingRule:
             self.open_days = {d: a for d, a in self.open_days.items() if a is not agents}
             seed = self.seed(period)
             facts = MappingProxyType({"period": period, "seed": seed})
-            ident = f"{block}/{period}/"
-            for agent, calls in agents.items():
-                extra = self._extra(agent, status) if self.quotas else 0
-                picked, whys, short = select(calls, picks, seed, extra)
-                # tuple.__new__ builds the named tuple at half the cost of calling it
-                for call, reason in zip(picked, whys):  # noqa: B905 (same length)
-                    append(_new(Decision, (
-                        ident + call, "sample", agent, call, reason, block, location, end,
-                        facts, (call,), (), "final",
-                    )))  # fmt: skip
-                if short:
-                    count, wants = len(picked), base + extra
-                    append(_new(Decision, (
-                        f"{ident}{agent}/shortfall", "shortfall", agent, None,
-                        f"{count} of {wants} calls sampled for {agent} on {period}: "
-                        + "; ".join(short),
-                        block, location, end, {"wanted": wants, "picked": count},
-                        tuple(map(_CALL_ID, calls)), (), "final",
-                    )))  # fmt: skip
+            ident = f"{self.block.id}/{period}/"
+            extra_of = partial(self._extra, status=status) if self.quotas else None
+            self._close(agents, ident, end, facts, seed, period, extra_of, out)
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:

@@ -1,0 +1,119 @@
+"""Closing a sampling period, written out as Python for one sampling rule.
+
+When a period ends, every agent's calls go through the rule's picks, and each pick and
+shortfall becomes a decision with its reason. A replay closes a period for every agent
+every day, and a generic loop over the picks (`engine.sampling.select`, which stays the
+reference) cost several times what the picks themselves do. So each rule gets its own
+function, with its picks unrolled and the decisions built where the calls are picked;
+`tests/test_sampling_properties.py` checks it against `select`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Mapping, Sequence
+from operator import itemgetter
+from typing import Any
+
+from engine.decisions import Decision
+from engine.sampling import Candidate, PickSpec, quota_picks, ranked, wanted
+
+# (calls by agent, decision id prefix, period end, facts, seed, period, extra picks of an
+# agent or None, the list to append decisions to)
+Close = Callable[
+    [
+        Mapping[str, Sequence[Candidate]],
+        str,
+        dt.datetime,
+        Mapping[str, Any],
+        str,
+        str,
+        Callable[[str], int] | None,
+        list[Decision],
+    ],
+    None,
+]
+
+
+def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close:
+    """The function closing one period of the sampling rule `block` with these picks."""
+    constants: dict[str, Any] = {
+        "NEW": tuple.__new__, "DECISION": Decision, "BLOCK": block, "LOCATION": location,
+        "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "CALL_ID": itemgetter(1),
+        "WANTED": wanted(picks),
+    }  # fmt: skip
+
+    def sample(why: str, indent: str) -> list[str]:
+        return [
+            f"{indent}taken.append(call)",
+            f"{indent}append(NEW(DECISION, (ident + call, 'sample', agent, call, {why}, BLOCK,"
+            " LOCATION, end, facts, (call,), (), 'final')))",
+        ]
+
+    lines = [
+        "def close(agents, ident, end, facts, seed, period, extra_of, out):",
+        "    append = out.append",
+        "    for agent, calls in agents.items():",
+        "        taken = []",
+        "        short = []",
+    ]
+    for index, spec in enumerate(picks):
+        constants[f"CHOSEN{index}"] = spec.chosen
+        constants[f"SHORT{index}"] = spec.short
+        if spec.ordinal is not None:
+            lines += [
+                "        seen = 0",
+                "        for candidate in calls:",
+                f"            if candidate[2][{index}]:",
+                "                seen += 1",
+                f"                if seen == {spec.ordinal}:",
+                "                    call = candidate[1]",
+                "                    if call not in taken:",
+                *sample(f"CHOSEN{index}", "                        "),
+                "                    break",
+                "        else:",
+                f"            short.append(SHORT{index}[seen])",
+            ]
+            continue
+        constants[f"ALL_TAKEN{index}"] = spec.all_taken
+        lines += [
+            f"        pool = [c[1] for c in calls if c[2][{index}] and c[1] not in taken]",
+            "        found = len(pool)",
+            f"        if found > {spec.count}:",
+            f"            for call, why in RANKED(pool, {spec.count}, seed, CHOSEN{index}):",
+            *sample("why", "                "),
+            "        else:",
+            f"            why = ALL_TAKEN{index}[found]",
+            "            for call in pool:",
+            *sample("why", "                "),
+            f"            if found < {spec.count}:",
+            f"                short.append(SHORT{index}[found])",
+        ]
+    lines += ["        extra = 0"]
+    if picks:  # a larger quota for some agents: more random picks
+        lines += [
+            "        if extra_of is not None:",
+            "            extra = extra_of(agent)",
+            "            if extra:",
+            "                more, whys, more_short = QUOTA(calls, PICKS, taken, extra, seed)",
+            "                for call, why in zip(more, whys):",
+            *sample("why", "                    "),
+            "                if more_short:",
+            "                    short.append(more_short)",
+        ]
+    lines += [
+        "        if short:",
+        "            count = len(taken)",
+        "            wants = WANTED + extra",
+        "            append(NEW(DECISION, (",
+        "                f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
+        "                f'{count} of {wants} calls sampled for {agent} on {period}: '",
+        "                + '; '.join(short), BLOCK, LOCATION, end,",
+        "                {'wanted': wants, 'picked': count}, tuple(map(CALL_ID, calls)), (),",
+        "                'final',",
+        "            )))",
+    ]
+    source = "\n".join(lines) + "\n"
+    exec(compile(source, f"<callqa sampling {block}>", "exec"), constants)
+    close: Close = constants["close"]
+    return close
