@@ -45,18 +45,20 @@ def plain_reader(model: Any) -> PlainReader | None:
     required = ["    if d.get('kind') != KIND:", "        return None"]
     count = 1  # keys of the required fields, kind included
     optional: list[str] = []
-    defaults: list[str] = []
     entries: list[str] = []  # the values dict, field by field, in the model's order
+    common: list[str] = []  # the same when only the required fields are given
     for index, (name, info) in enumerate(model.model_fields.items()):
         local = f"v{index}"
         entries.append(f"{name!r}: {'KIND' if name == 'kind' else local}")
         if name == "kind":
+            common.append(entries[-1])
             continue
         test = None if name in validated else _test(local, info.annotation, info.metadata)
         if info.is_required():
             if test is None:
                 return None
             required += [f"    {local} = d.get({name!r}, MISSING)", *test]
+            common.append(entries[-1])
             count += 1
             continue
         if info.default_factory is not None:
@@ -65,7 +67,15 @@ def plain_reader(model: Any) -> PlainReader | None:
         else:
             constants[f"D{index}"] = info.default
             fill = f"D{index}"
-        defaults.append(f"        {local} = {fill}")
+        # None, booleans, numbers and text defaults are written in place
+        inline = info.default_factory is None and (
+            info.default is None or type(info.default) in (bool, int, float, str)
+        )
+        if inline:
+            fill = repr(info.default)
+        elif info.default_factory is dict:
+            fill = "{}"
+        common.append(f"{name!r}: {fill}")
         optional += [f"    {local} = d.get({name!r}, MISSING)", f"    if {local} is MISSING:"]
         optional += [f"        {local} = {fill}", "    else:"]
         if test is None:
@@ -75,7 +85,7 @@ def plain_reader(model: Any) -> PlainReader | None:
     values = "{" + ", ".join(entries) + "}"
     lines = ["def plain(d):", *required]
     # only the required fields given (the common case): the defaults need no lookups
-    lines += [f"    if len(d) == {count}:", *defaults, f"        return {values}"]
+    lines += [f"    if len(d) == {count}:", f"        return {{{', '.join(common)}}}"]
     lines += [f"    n = {count}", *optional]
     lines += ["    if n != len(d):", "        return None"]  # a key the model does not have
     lines += [f"    return {values}"]
