@@ -247,7 +247,8 @@ class Engine:
             event = parse_event(raw)
             values = event.__dict__  # the model's fields, without pydantic's attribute lookup
         kind: str = values["kind"]
-        route = self._routes[kind]
+        # a named tuple's fields are slow attributes: unpack the route once
+        _, check, read, handler, observers, disciplined = self._routes[kind]
         event_id = values["id"]
         # one conversion to the policy's timezone: calendar windows and decisions use it
         moment = values["at"]
@@ -270,7 +271,7 @@ class Engine:
                 f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
             )
         # everything that can reject the event, before any change
-        scored = route.check(event) if route.check is not None else None
+        scored = check(event) if check is not None else None
         due = self._due_at
         if due is None or (at.timestamp() >= self._next_due if at.fold or due.fold else at >= due):
             decisions = self.advance(at)
@@ -278,21 +279,21 @@ class Engine:
             self.clock = at
             decisions = []
         self.seen[event_id] = None
-        facts = route.read(values, at, self.status)
+        facts = read(values, at, self.status)
         if scored is not None:
             assert isinstance(event, Evaluation)
             decisions += self._score(event, scored, at, facts)
-        if route.handler is not None:
-            decisions += route.handler(event, at, facts)
+        if handler is not None:
+            decisions += handler(event, at, facts)
         agent: Any = values.get("agent")  # a call's agent is required, so never None there
-        for observe in route.observers:
+        for observe in observers:
             observe(agent, event_id, at, facts)
         if self.thresholds:
             subjects = {"agent": agent, "team": values.get("team"),
                         "evaluator": values.get("evaluator")}  # fmt: skip
             for threshold in self.thresholds:
                 threshold.observe(kind, event_id, subjects, at, facts)
-        if route.disciplined and agent is not None:
+        if disciplined and agent is not None:
             decisions += self._discipline(values, agent, at, facts)
         return decisions
 
