@@ -82,7 +82,7 @@ class FactReader:
         for name in names:
             if read(f"{kind}.{name}"):
                 lines += [
-                    f"    value = values[{constant(name)}]",
+                    f"    value = values.get({constant(name)})",
                     "    if value is not None:",
                     f"        facts[{constant(f'{kind}.{name}')}] = value",
                 ]
@@ -92,13 +92,13 @@ class FactReader:
             lines.append(f"    facts[{constant(f'{kind}.at')}] = at")
         if kind == "call" and read("call.start"):
             lines.append(f"    facts[{constant('call.start')}] = at")
-        lines += ["    own = values['fields']", "    if own:"]
+        lines += ["    own = values.get('fields')", "    if own:"]
         lines.append(f"        merge(facts, own, {constant(kind)})")
         if kind == "evaluation":
             lines.append("    merge_facts(facts, values['facts'])")
         has_agent, has_team = "agent" in cls.model_fields, "team" in cls.model_fields
         if has_agent and (read("agent.id") or read("agent.status")):
-            lines.append(f"    agent = values[{constant('agent')}]")
+            lines.append(f"    agent = values.get({constant('agent')})")
             lines.append("    if agent is not None:")
             if read("agent.id"):
                 lines.append(f"        facts[{constant('agent.id')}] = agent")
@@ -106,7 +106,7 @@ class FactReader:
                 status = f"statuses.get(agent, {constant(DEFAULT_STATUS)})"
                 lines.append(f"        facts[{constant('agent.status')}] = {status}")
         if has_team and read("agent.team"):
-            lines.append(f"    team = values[{constant('team')}]")
+            lines.append(f"    team = values.get({constant('team')})")
             lines.append("    if team is not None:")
             lines.append(f"        facts[{constant('agent.team')}] = team")
         lines.append("    return facts")

@@ -32,7 +32,10 @@ _EXACT_FLOAT = 2**53  # an int up to this converts to float exactly, as pydantic
 
 def plain_reader(model: Any) -> PlainReader | None:
     """The checker for plain dicts of `model`'s kind, or None when some required field has
-    a type it does not handle (then every event of the kind goes through pydantic)."""
+    a type it does not handle (then every event of the kind goes through pydantic).
+
+    The values it returns leave out what is None and the empty `fields` (`sparse`): a
+    call's 14 fields are mostly empty, and readers use `values.get(name)`."""
     decorators = model.__pydantic_decorators__
     if decorators.model_validators:
         return None
@@ -45,54 +48,49 @@ def plain_reader(model: Any) -> PlainReader | None:
     required = ["    if d.get('kind') != KIND:", "        return None"]
     count = 1  # keys of the required fields, kind included
     optional: list[str] = []
-    entries: list[str] = []  # the values dict, field by field, in the model's order
-    common: list[str] = []  # the same when only the required fields are given
+    entries: list[str] = ["'kind': KIND"]  # the values every event of the kind has
     for index, (name, info) in enumerate(model.model_fields.items()):
         local = f"v{index}"
-        entries.append(f"{name!r}: {'KIND' if name == 'kind' else local}")
         if name == "kind":
-            common.append(entries[-1])
             continue
         test = None if name in validated else _test(local, info.annotation, info.metadata)
         if info.is_required():
             if test is None:
                 return None
             required += [f"    {local} = d.get({name!r}, MISSING)", *test]
-            common.append(entries[-1])
+            entries.append(f"{name!r}: {local}")
             count += 1
             continue
-        if info.default_factory is not None:
-            constants[f"D{index}"] = info.default_factory
-            fill = f"D{index}()"
-        else:
+        if info.default_factory is None and info.default is not None:
             constants[f"D{index}"] = info.default
-            fill = f"D{index}"
-        # None, booleans, numbers and text defaults are written in place
-        inline = info.default_factory is None and (
-            info.default is None or type(info.default) in (bool, int, float, str)
-        )
-        if inline:
-            fill = repr(info.default)
-        elif info.default_factory is dict:
-            fill = "{}"
-        common.append(f"{name!r}: {fill}")
-        optional += [f"    {local} = d.get({name!r}, MISSING)", f"    if {local} is MISSING:"]
-        optional += [f"        {local} = {fill}", "    else:"]
+            entries.append(f"{name!r}: D{index}")
+        optional += [f"    {local} = d.get({name!r}, MISSING)", f"    if {local} is not MISSING:"]
         if test is None:
             optional.append("        return None")
-        else:
-            optional += ["        n += 1", *("    " + line for line in test)]
+            continue
+        optional += ["        n += 1", *("    " + line for line in test)]
+        optional += [f"        if {local} is not None:", f"            out[{name!r}] = {local}"]
     values = "{" + ", ".join(entries) + "}"
     lines = ["def plain(d):", *required]
-    # only the required fields given (the common case): the defaults need no lookups
-    lines += [f"    if len(d) == {count}:", f"        return {{{', '.join(common)}}}"]
-    lines += [f"    n = {count}", *optional]
+    # only the required fields given (the common case): no lookups for the others
+    lines += [f"    if len(d) == {count}:", f"        return {values}"]
+    lines += [f"    n = {count}", f"    out = {values}", *optional]
     lines += ["    if n != len(d):", "        return None"]  # a key the model does not have
-    lines += [f"    return {values}"]
+    lines += ["    return out"]
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<callqa plain {kind} events>", "exec"), constants)
     reader: PlainReader = constants["plain"]
     return reader
+
+
+def sparse(values: dict[str, Any]) -> dict[str, Any]:
+    """A model's values as `plain_reader`'s checkers give them: without None or an empty
+    `fields`."""
+    return {
+        name: value
+        for name, value in values.items()
+        if value is not None and not (name == "fields" and not value)
+    }
 
 
 def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 from pydantic import ValidationError
 
 from engine.events import EVENT_KINDS, event_model
-from engine.plain_events import plain_reader
+from engine.plain_events import plain_reader, sparse
 
 READERS = {kind: plain_reader(event_model(kind)) for kind in EVENT_KINDS}
 
@@ -85,7 +85,7 @@ def test_plain_reader_agrees_with_pydantic(kind: str, data: st.DataObject) -> No
         assert plain is None, f"accepted what pydantic rejects: {event}"
         return
     if plain is not None:
-        expected = model.__dict__
+        expected = sparse(model.__dict__)
         assert plain.keys() == expected.keys()
         for name, value in expected.items():
             assert _same(plain[name], value), (name, plain[name], value)
@@ -98,7 +98,7 @@ def test_a_well_typed_call_is_accepted_with_defaults_filled() -> None:
     values = reader({"kind": "call", "id": "c1", "at": at, "agent": "A1", "duration": 90})
     assert values is not None
     assert values["duration"] == 90.0 and type(values["duration"]) is float
-    assert values["team"] is None and values["fields"] == {} and values["kind"] == "call"
+    assert values == {"kind": "call", "id": "c1", "at": at, "agent": "A1", "duration": 90.0}
 
 
 def test_unusual_values_are_left_to_pydantic() -> None:
