@@ -45,7 +45,8 @@ def plain_reader(model: Any) -> PlainReader | None:
             validated.update(decorator.info.fields)
     kind: str = model.model_fields["kind"].default
     constants: dict[str, Any] = {"MISSING": _MISSING, "DATETIME": dt.datetime, "KIND": kind}
-    required = ["    if d.get('kind') != KIND:", "        return None"]
+    fetch = ["    try:", "        if d['kind'] != KIND:", "            return None"]
+    required: list[str] = []
     count = 1  # keys of the required fields, kind included
     optional: list[str] = []
     entries: list[str] = ["'kind': KIND"]  # the values every event of the kind has
@@ -57,7 +58,8 @@ def plain_reader(model: Any) -> PlainReader | None:
         if info.is_required():
             if test is None:
                 return None
-            required += [f"    {local} = d.get({name!r}, MISSING)", *test]
+            fetch.append(f"        {local} = d[{name!r}]")
+            required += test
             entries.append(f"{name!r}: {local}")
             count += 1
             continue
@@ -71,7 +73,9 @@ def plain_reader(model: Any) -> PlainReader | None:
         optional += ["        n += 1", *("    " + line for line in test)]
         optional += [f"        if {local} is not None:", f"            out[{name!r}] = {local}"]
     values = "{" + ", ".join(entries) + "}"
-    lines = ["def plain(d):", *required]
+    # required fields by subscript (cheaper than get); one missing ends in KeyError
+    fetch += ["    except KeyError:", "        return None"]
+    lines = ["def plain(d):", *fetch, *required]
     # only the required fields given (the common case): no lookups for the others
     lines += [f"    if len(d) == {count}:", f"        return {values}"]
     lines += [f"    n = {count}", f"    out = {values}", *optional]

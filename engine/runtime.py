@@ -91,10 +91,12 @@ class Engine:
         file = policy.file
         # the latest event's or advance's time, in the policy's timezone
         self.clock: dt.datetime | None = None
+        self._clock_fold = 0  # the clock's fold, kept here: reading a datetime's is slow
         # The earliest instant (POSIX seconds) a timer or period end may fire, and the same
         # as a local time: until then `feed` skips `advance`. None: not known yet.
         self._next_due: float | None = None
         self._due_at: dt.datetime | None = None
+        self._due_fold = 0
         self._never = dt.datetime.max.replace(tzinfo=self.zone)
         # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
         # collector skips dicts that hold only strings, but scans every set, and with a
@@ -262,9 +264,10 @@ class Engine:
         # Two local times compare by wall clock, which is real-time order except when one
         # is in the hour repeated as daylight saving ends (its `fold` is 1): then compare
         # instants. (A timestamp for every event would cost more than all the rules.)
+        fold = at.fold
         clock = self.clock
         if clock is not None and (
-            at.timestamp() < clock.timestamp() if at.fold or clock.fold else at < clock
+            at.timestamp() < clock.timestamp() if fold or self._clock_fold else at < clock
         ):
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
@@ -273,10 +276,13 @@ class Engine:
         # everything that can reject the event, before any change
         scored = check(event) if check is not None else None
         due = self._due_at
-        if due is None or (at.timestamp() >= self._next_due if at.fold or due.fold else at >= due):
+        if due is None or (
+            at.timestamp() >= self._next_due if fold or self._due_fold else at >= due
+        ):
             decisions = self.advance(at)
         else:
             self.clock = at
+            self._clock_fold = fold
             decisions = []
         self.seen[event_id] = None
         facts = read(values, at, self.status)
@@ -338,6 +344,7 @@ class Engine:
         if self.clock is not None and instant < self.clock.timestamp():
             return []
         self.clock = now
+        self._clock_fold = now.fold
         out: list[Decision] = []
         for chain in self.chains:
             for complaint, role, reason, when in chain.due(now):
@@ -366,6 +373,7 @@ class Engine:
             self._due_at = self._never
         else:
             self._due_at = dt.datetime.fromtimestamp(instant, self.zone)
+        self._due_fold = self._due_at.fold
 
     def _earliest_due(self, now: dt.datetime) -> float:
         dues = [chain.next_due() for chain in self.chains]
