@@ -34,7 +34,7 @@ def plain_reader(model: Any) -> PlainReader | None:
     """The checker for plain dicts of `model`'s kind, or None when some required field has
     a type it does not handle (then every event of the kind goes through pydantic).
 
-    The values it returns leave out what is None and the empty `fields` (`sparse`): a
+    The values it returns leave out what is None and an empty `fields` (`sparse`): a
     call's 14 fields are mostly empty, and readers use `values.get(name)`."""
     decorators = model.__pydantic_decorators__
     if decorators.model_validators:
@@ -56,7 +56,7 @@ def plain_reader(model: Any) -> PlainReader | None:
             continue
         test = None if name in validated else _test(local, info.annotation, info.metadata)
         if info.is_required():
-            if test is None:
+            if test is None or typing.get_origin(info.annotation) is dict:
                 return None
             fetch.append(f"        {local} = d[{name!r}]")
             required += test
@@ -71,7 +71,8 @@ def plain_reader(model: Any) -> PlainReader | None:
             optional.append("        return None")
             continue
         optional += ["        n += 1", *("    " + line for line in test)]
-        optional += [f"        if {local} is not None:", f"            out[{name!r}] = {local}"]
+        if typing.get_origin(info.annotation) is not dict:  # an empty dict is left out
+            optional += [f"        if {local} is not None:", f"            out[{name!r}] = {local}"]
     values = "{" + ", ".join(entries) + "}"
     # required fields by subscript (cheaper than get); one missing ends in KeyError
     fetch += ["    except KeyError:", "        return None"]
@@ -89,11 +90,11 @@ def plain_reader(model: Any) -> PlainReader | None:
 
 def sparse(values: dict[str, Any]) -> dict[str, Any]:
     """A model's values as `plain_reader`'s checkers give them: without None or an empty
-    `fields`."""
+    dict (`fields`)."""
     return {
         name: value
         for name, value in values.items()
-        if value is not None and not (name == "fields" and not value)
+        if value is not None and not (value.__class__ is dict and not value)
     }
 
 
@@ -137,6 +138,9 @@ def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:
         checks = [f"    if {local}.__class__ is not bool:", "        return None"]
     elif annotation is dt.datetime and not metadata:
         checks = [f"    if {local}.__class__ is not DATETIME:", "        return None"]
+    elif typing.get_origin(annotation) is dict and not metadata:
+        # only an empty one (a center's own facts, as `model_dump()` writes them)
+        checks = [f"    if {local}.__class__ is not dict or {local}:", "        return None"]
     else:
         return None
     if nullable:

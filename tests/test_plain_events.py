@@ -108,7 +108,24 @@ def test_unusual_values_are_left_to_pydantic() -> None:
     base = {"kind": "call", "id": "c1", "at": at, "agent": "A1", "duration": 90}
     assert reader(base) is not None
     for change in ({"duration": "1m"}, {"agent": " A1"}, {"queue": "vip"},
-                   {"fields": {"queue": "vip"}}, {"at": "2026-11-02 09:00"},
+                   {"fields": {"queue": "vip"}}, {"fields": []}, {"at": "2026-11-02 09:00"},
                    {"duration": True}, {"resolved": 1}):  # fmt: skip
         assert reader({**base, **change}) is None, change
     assert READERS["evaluation"] is None  # answers are a dict: always pydantic's
+
+
+def test_dicts_and_models_make_the_same_decisions() -> None:
+    """Well-typed dicts take the plain path, models do not: same decisions."""
+    from pathlib import Path
+
+    from engine import Engine, load_policy
+    from engine.demo_data import demo_events
+    from engine.events import parse_event
+
+    policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "center.policy")
+    models = [parse_event(event) for event in demo_events(days=14)]
+    as_dicts = [model.model_dump() for model in models]
+    assert READERS["call"] is not None and READERS["call"](as_dicts[0]) is not None
+    from_dicts = [d.to_dict() for d in Engine(policy).feed_all(as_dicts)]
+    from_models = [d.to_dict() for d in Engine(policy).feed_all(models)]
+    assert from_dicts == from_models and len(from_dicts) > 100
