@@ -47,13 +47,16 @@ def test_the_large_benchmark_policy_checks_clean() -> None:
 
 def test_replay_benchmark_engine_agrees_with_the_hand_written_streaming_rules() -> None:
     import datetime as dt
+    from collections import Counter
 
     from bench.events_data import POLICY_TEXT as EVENTS_POLICY
     from bench.events_data import events
     from bench.events_hand import HandWritten
     from engine.runtime import Engine
 
-    data = events(5000, agents=50)
+    # 500 events per agent a year, as in the 1,000,000-event replay: agents have enough
+    # complaints that one complaint makes both the monthly and the yearly rule act
+    data = events(20000, agents=20)
     end = data[-1]["at"] + dt.timedelta(days=2)
     hand = HandWritten()
     for event in data:
@@ -64,3 +67,5 @@ def test_replay_benchmark_engine_agrees_with_the_hand_written_streaming_rules() 
     ours = sorted((d.kind, d.action or "", d.subject, d.at) for d in decisions)
     assert ours == sorted(hand.out)
     assert {kind for kind, *_ in ours} == {"action", "sample", "shortfall"}
+    acted = Counter((d.subject, d.at) for d in decisions if d.action == "off_floor")
+    assert 2 in acted.values()  # one complaint, two rules acting
