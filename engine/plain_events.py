@@ -4,11 +4,12 @@ A replay spends as much on validating each event as a hand-written rule set spen
 of its rules. Most events arrive already well typed (a plain dict of strings, numbers and
 datetimes), and for those pydantic would return the values unchanged. `plain_reader(Call)`
 writes a checker for such dicts: it returns the values pydantic's model would hold (the
-model's `__dict__`, defaults filled in), or None as soon as anything is unusual (a string
-with blanks around it, a number written as text, a key it does not know, a center's own
-`fields`), and the caller then validates the event with pydantic as before, for the same
-result or the same error. So the checker only ever accepts what pydantic accepts
-unchanged; `tests/test_plain_events.py` checks that against pydantic for arbitrary dicts.
+model's `__dict__` without what is None or empty, see `sparse`), or None as soon as
+anything is unusual (a string with blanks around it, a number written as text, a key it
+does not know, a center's own `fields`), and the caller then validates the event with
+pydantic as before, for the same result or the same error. So the checker only ever
+accepts what pydantic accepts unchanged (in its default, lax mode);
+`tests/test_plain_events.py` checks that against pydantic for arbitrary dicts.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def plain_reader(model: Any) -> PlainReader | None:
     The values it returns leave out what is None and an empty `fields` (`sparse`): a
     call's 14 fields are mostly empty, and readers use `values.get(name)`."""
     decorators = model.__pydantic_decorators__
-    if decorators.model_validators:
+    if decorators.model_validators or model.model_config.get("strict"):
         return None
     validated: set[str] = set()  # fields whose validators may change non-text values
     for decorator in decorators.field_validators.values():
