@@ -76,15 +76,14 @@ def compile_flags(
             continue
         facts.touched = set()
         body = compiler.compile(expr)
-        present = [f"{slot} is not MISSING" for slot in sorted(facts.touched)]
-        flags.append(f"({' and '.join([*present, f'bool({body})'])})")
-    lines = ["def flags(facts, MISSING=MISSING):"]
-    for name, slot in facts.names.items():
+        present = [f"{slot} is not None" for slot in sorted(facts.touched)]
+        flag = body if _gives_bool(expr) else f"bool({body})"
+        flags.append(f"({' and '.join([*present, flag])})")
+    lines = ["def flags(facts):"]
+    for name, slot in facts.names.items():  # an absent fact reads as None
         key = constants.add(name)
-        lines.append(f"    {slot} = facts.get({key}, MISSING)")
-        lines.append(f"    if {slot} is None:")
-        lines.append(f"        {slot} = MISSING")
-        lines.append(f"    if {slot} is not MISSING:")
+        lines.append(f"    {slot} = facts.get({key})")
+        lines.append(f"    if {slot} is not None:")
         lines += [
             "    " + line for line in _converted(slot, key, facts.types[name], zone, constants)
         ]
@@ -93,6 +92,18 @@ def compile_flags(
         lines, "flags", constants, zone, False
     )
     return function
+
+
+def _gives_bool(expr: ast.Expr) -> bool:
+    """Whether the compiled expression is already True or False: comparisons, membership
+    and `not` are, and `and`/`or` of them (Python returns one of the operands)."""
+    if isinstance(expr, ast.Binary):
+        if expr.op in ("and", "or"):
+            return _gives_bool(expr.left) and _gives_bool(expr.right)
+        return expr.op in ("==", "!=", "<", "<=", ">", ">=")
+    if isinstance(expr, ast.Unary):
+        return expr.op == "not"
+    return isinstance(expr, ast.InList)
 
 
 def _converted(slot: str, key: str, kind: Type, zone: ZoneInfo, constants: Constants) -> list[str]:
