@@ -50,10 +50,6 @@ class FactReader:
         self.wanted = None if wanted is None else frozenset(wanted)
         self._readers: dict[type, Reader] = {}
 
-    def read(self, event: Any, at: dt.datetime, statuses: Mapping[str, str]) -> dict[str, Any]:
-        """The facts of `event`; `agent.status` comes from `statuses` (default on_floor)."""
-        return self.reader(event.__class__)(event.__dict__, at, statuses)
-
     def reader(self, cls: type) -> Reader:
         """The function reading the facts of events of class `cls`."""
         reader = self._readers.get(cls)
@@ -128,11 +124,3 @@ def _merge_facts(facts: dict[str, Any], given: dict[str, Any]) -> None:
             facts.update({f"{entity}.{k}": v for k, v in entity_values.items()})
         else:
             facts[entity] = entity_values
-
-
-def event_facts(event: Any, at: dt.datetime, statuses: Mapping[str, str]) -> dict[str, Any]:
-    """All the facts of an event."""
-    return _ALL.read(event, at, statuses)
-
-
-_ALL = FactReader()

@@ -64,7 +64,6 @@ class _EventRule:
 class _Route(NamedTuple):
     """What an event of one kind goes through, worked out once per kind."""
 
-    plain: PlainReader | None  # accepts a well-typed dict without pydantic (kinds below only)
     check: Callable[[Any], ScoreResult | None] | None  # may reject it, before any change
     read: Reader  # its facts
     handler: Callable[[Any, dt.datetime, Facts], list[Decision]] | None
@@ -217,9 +216,6 @@ class Engine:
             )
         self._routes = {
             kind: _Route(
-                None
-                if kind in self._checks or kind in self._handlers
-                else plain_reader(event_model(kind)),
                 self._checks.get(kind),
                 self.facts.reader(event_model(kind)),
                 self._handlers.get(kind),
@@ -228,9 +224,14 @@ class Engine:
             )
             for kind in EVENT_KINDS
         }
-        self._plain: dict[Any, PlainReader] = {
-            kind: route.plain for kind, route in self._routes.items() if route.plain is not None
+        # A kind without checks or handlers needs only the event's values: when they are
+        # already well typed, they are taken without building a pydantic model.
+        plain = {
+            kind: plain_reader(event_model(kind))
+            for kind in EVENT_KINDS
+            if kind not in self._checks and kind not in self._handlers
         }
+        self._plain: dict[Any, PlainReader] = {k: r for k, r in plain.items() if r is not None}
 
     # ------------------------------------------------------------------- feeding
 
@@ -238,9 +239,7 @@ class Engine:
         """Apply one event. Raises EventError (and changes nothing) for a bad event."""
         values: dict[str, Any] | None = None
         event: Any = None  # the model; only kinds with checks or handlers need it
-        if raw.__class__ is dict:
-            # A kind without checks or handlers needs only the event's values: when they
-            # are already well typed, they are taken without building a pydantic model.
+        if raw.__class__ is dict:  # well typed, of a kind in self._plain: no pydantic model
             given = raw.get("kind")
             plain = self._plain.get(given) if given.__class__ is str else None
             if plain is not None:
@@ -250,7 +249,7 @@ class Engine:
             values = event.__dict__  # the model's fields, without pydantic's attribute lookup
         kind: str = values["kind"]
         # a named tuple's fields are slow attributes: unpack the route once
-        _, check, read, handler, observers, disciplined = self._routes[kind]
+        check, read, handler, observers, disciplined = self._routes[kind]
         event_id = values["id"]
         # one conversion to the policy's timezone: calendar windows and decisions use it
         moment = values["at"]

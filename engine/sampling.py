@@ -62,10 +62,7 @@ class PickSpec:
     def all_taken(self) -> tuple[str, ...]:
         """Why a random pick took a call when it found no more calls than it wanted, by
         the number found."""
-        return tuple(
-            f"{self.chosen}: {_calls(n)} not already picked, all taken"
-            for n in range(self.count + 1)
-        )
+        return tuple(_all_taken(self.chosen, n) for n in range(self.count + 1))
 
 
 # What `select` returns: the picked call ids, why each was picked (same order), and for
@@ -112,7 +109,9 @@ def select(
                     pool.append(candidate[1])
             found = len(pool)
             if found > spec.count:
-                _ranked(pool, spec.count, seed, taken, whys, spec.chosen)
+                for call, why in ranked(pool, spec.count, seed, spec.chosen):
+                    taken.append(call)
+                    whys.append(why)
             else:  # every eligible call is taken: no ranking needed
                 why = spec.all_taken[found]
                 for call in pool:
@@ -137,14 +136,11 @@ def quota_picks(
     pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
     why = f"{picks[-1].text} → quota"
     if len(pool) > extra:
-        more: list[str] = []
-        whys: list[str] = []
-        _ranked(pool, extra, seed, more, whys, why)
-        return more, whys, None
+        picked = ranked(pool, extra, seed, why)
+        return [call for call, _ in picked], [reason for _, reason in picked], None
     found = len(pool)
-    all_taken = f"{why}: {_calls(found)} not already picked, all taken"
     short = f"the quota found {_calls(found)} more" if found < extra else None
-    return pool, [all_taken] * found, short
+    return pool, [_all_taken(why, found)] * found, short
 
 
 def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
@@ -159,6 +155,11 @@ def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
             break
         index -= 1
     calls.insert(index, candidate)
+
+
+def _all_taken(why: str, n: int) -> str:
+    """Why a random pick took a call when it found `n`, no more than it wanted."""
+    return f"{why}: {_calls(n)} not already picked, all taken"
 
 
 def _calls(n: int) -> str:
@@ -176,13 +177,6 @@ def ranked(pool: list[str], count: int, seed: str, why: str) -> list[tuple[str, 
         (call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)")
         for rank, (digest, call) in enumerate(order[:count], 1)
     ]
-
-
-def _ranked(pool: list[str], count: int, seed: str, taken: list[str], whys: list[str],
-            why: str) -> None:  # fmt: skip
-    for call, reason in ranked(pool, count, seed, why):
-        taken.append(call)
-        whys.append(reason)
 
 
 def _ordinal(n: int) -> str:
