@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dsl import ast
 from engine.conditions import Condition
-from engine.windows import RollingWindow, Tally, calendar_key
+from engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -34,9 +34,10 @@ class WindowRule:
     location: str
     where: Condition | None
     zone: ZoneInfo
-    calendar: dict[tuple[str, str], Tally] = field(default_factory=dict)
+    # agent -> period -> its tally; only periods not yet ended are kept, so a long-running
+    # service holds one month (or week, day...) per agent, not its whole history
+    calendar: dict[str, dict[str, Tally]] = field(default_factory=dict)
     rolling: dict[str, RollingWindow] = field(default_factory=dict)
-    fired: set[tuple[str, str, str]] = field(default_factory=set)  # (agent, period, verdict)
 
     def __post_init__(self) -> None:
         rule = self.rule
@@ -63,33 +64,44 @@ class WindowRule:
             value = float(raw)
         if self.unit is not None:
             period = calendar_key(at, self.unit, self.zone)
-            tally = self.calendar.get((agent, period))
+            periods = self.calendar.get(agent)
+            if periods is None:
+                periods = self.calendar[agent] = {}
+            tally = periods.get(period)
             if tally is None:
-                tally = self.calendar[(agent, period)] = Tally()
+                tally = self._open(periods, period, at)
             tally.add(event_id, value)
-            return self._verdict(agent, period, tally, f"calendar {self.unit} {period}")
+            return self._verdict(tally, f"calendar {self.unit} {period}")
         window = self.rolling.get(agent)
         if window is None:
             window = self.rolling[agent] = RollingWindow(self.length)
         now = at.timestamp()
         window.expire(now)
         if not self._holds(window):
-            # the condition was false: the rule may report and act again
-            self.fired.discard((agent, "", "insufficient"))
-            self.fired.discard((agent, "", "act"))
+            window.fired = ()  # the condition was false: the rule may report and act again
         window.add(now, event_id, value)
         assert self.rule.window is not None and self.rule.window.rolling is not None
-        return self._verdict(agent, "", window, f"the last {self.rule.window.rolling.text}")
+        return self._verdict(window, f"the last {self.rule.window.rolling.text}")
 
-    def _verdict(self, agent: str, period: str, window: Tally | RollingWindow, label: str) -> Any:
+    def _open(self, periods: dict[str, Tally], period: str, at: dt.datetime) -> Tally:
+        """A new period's tally, dropping the agent's periods that have ended: events come
+        in time order, so none can fall in them again."""
+        assert self.unit is not None
+        now = at.timestamp()
+        for ended in [p for p, tally in periods.items() if tally.end <= now]:
+            del periods[ended]
+        end = calendar_bounds(period, self.unit, self.zone)[1].timestamp()
+        tally = periods[period] = Tally(end)
+        return tally
+
+    def _verdict(self, window: Tally | RollingWindow, label: str) -> Any:
         if not self._holds(window):
             return None
         minimum = self.rule.minimum
         verdict = "insufficient" if minimum is not None and len(window) < minimum else "act"
-        once = (agent, period, verdict)
-        if once in self.fired or (verdict == "act" and (agent, period, "act") in self.fired):
+        if verdict in window.fired:
             return None
-        self.fired.add(once)
+        window.fired += (verdict,)
         evidence = tuple(window.evidence())
         return verdict, self._measure(window), len(window), evidence, label
 

@@ -78,9 +78,11 @@ class Tally:
     """The matching events of one subject in one calendar period, with a running total
     (periods only grow, so the total is exactly the sum of the values in order)."""
 
+    end: float = float("inf")  # the period's end (POSIX seconds): after it, it is dropped
     ids: list[str] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     total: float = 0.0
+    fired: tuple[str, ...] = ()  # the verdicts already given for this period
 
     def add(self, event_id: str, value: float = 1.0) -> None:
         self.ids.append(event_id)
@@ -101,6 +103,7 @@ class RollingWindow:
     length: float
     times: deque[tuple[float, str, float]] = field(default_factory=deque)
     total: float = 0.0
+    fired: tuple[str, ...] = ()  # the verdicts given since the condition was last false
 
     def add(self, timestamp: float, event_id: str, value: float = 0.0) -> None:
         self.times.append((timestamp, event_id, value))

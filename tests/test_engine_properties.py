@@ -45,25 +45,33 @@ def violations(minutes: list[int], who: list[str]) -> list[dict[str, object]]:
     ]  # fmt: skip
 
 
+def calendar_label(moment: dt.datetime, unit: str) -> str:
+    local = moment.astimezone(NEW_YORK)
+    if unit == "week":
+        year, week, _ = local.isocalendar()
+        return f"{year}-W{week:02d}"
+    return local.strftime({"month": "%Y-%m", "day": "%Y-%m-%d"}[unit])
+
+
 @given(offsets, st.lists(agents, min_size=1, max_size=5))
 def test_calendar_counts_equal_a_brute_force_recount(minutes: list[int], who: list[str]) -> None:
+    """After each event, its agent's count in the event's local day, ISO week and month
+    equals a recount of the events so far; and only periods not yet ended are kept."""
     engine = Engine(POLICY)
     events = violations(minutes, who)
-    engine.feed_all(events)
     rules = {r.rule.id: r for r in engine.window_rules}
-    formats = {"month": "%Y-%m", "day": "%Y-%m-%d"}
-    for unit in ("month", "week", "day"):
-        expected: dict[tuple[str, str], int] = {}
-        for event in events:
-            local = at(event).astimezone(NEW_YORK)
-            if unit == "week":
-                year, week, _ = local.isocalendar()
-                key = f"{year}-W{week:02d}"
-            else:
-                key = local.strftime(formats[unit])
-            expected[(str(event["agent"]), key)] = expected.get((str(event["agent"]), key), 0) + 1
-        counted = {k: len(v) for k, v in rules[unit].calendar.items()}
-        assert counted == expected
+    for index, event in enumerate(events):
+        engine.feed(event)
+        now, agent = at(event), str(event["agent"])
+        for unit in ("month", "week", "day"):
+            label = calendar_label(now, unit)
+            brute = [
+                e for e in events[: index + 1]
+                if e["agent"] == agent and calendar_label(at(e), unit) == label
+            ]  # fmt: skip
+            tallies = rules[unit].calendar[agent]
+            assert tallies[label].ids == [str(e["id"]) for e in brute]
+            assert all(tally.end > now.timestamp() for tally in tallies.values())
 
 
 @given(offsets, st.lists(agents, min_size=1, max_size=5))
