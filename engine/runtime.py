@@ -79,10 +79,19 @@ class _Scored:
     grade: str | None
 
 
-class Engine:
-    """Feed events in time order; collect decisions. Not thread-safe: one engine per stream."""
+REMEMBER_IDS = dt.timedelta(days=7)
 
-    def __init__(self, policy: Policy) -> None:
+
+class Engine:
+    """Feed events in time order; collect decisions. Not thread-safe: one engine per stream.
+
+    `remember_ids`: how long (in event time) an event's id is kept to ignore the event if
+    it is fed again. An event re-sent later than that is older than the clock, and refused
+    as such, so nothing is counted twice unless the resent copy carries a new, later time.
+    Keeping every id would grow without end in a long-running service.
+    """
+
+    def __init__(self, policy: Policy, remember_ids: dt.timedelta = REMEMBER_IDS) -> None:
         self.policy = policy
         tree = policy.checked.tree
         self.zone = policy.timezone
@@ -97,10 +106,17 @@ class Engine:
         self._due_at: dt.datetime | None = None
         self._due_fold = 0
         self._never = dt.datetime.max.replace(tzinfo=self.zone)
-        # ids of the events applied. A dict of strings, not a set: CPython's cyclic garbage
-        # collector skips dicts that hold only strings, but scans every set, and with a
-        # year of event ids that scan dominated a replay.
+        # ids of the events applied, in two generations: `seen` since `_ids_rotate`
+        # minus `remember_ids`, `_seen_before` in the span before. At `_ids_rotate` the
+        # older are dropped, so every id is kept for at least `remember_ids`. Dicts of
+        # strings, not sets: CPython's cyclic garbage collector skips dicts that hold
+        # only strings, but scans every set.
         self.seen: dict[str, None] = {}
+        self._seen_before: dict[str, None] = {}
+        if remember_ids <= dt.timedelta(0):
+            raise ValueError("remember_ids must be positive")
+        self._remember_ids = remember_ids.total_seconds()
+        self._ids_rotate = math.inf  # set by the first event
         self.status: dict[str, str] = {}
         self.actions = {a.id: a for a in tree.actions}
         self.pending: dict[str, Decision] = {}
@@ -258,7 +274,7 @@ class Engine:
             if moment.tzinfo is not None
             else moment.replace(tzinfo=self.zone)
         )
-        if event_id in self.seen:
+        if event_id in self.seen or event_id in self._seen_before:
             return []
         # Two local times compare by wall clock, which is real-time order except when one
         # is in the hour repeated as daylight saving ends (its `fold` is 1): then compare
@@ -270,7 +286,9 @@ class Engine:
         ):
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
-                f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order"
+                f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order "
+                f"(an event fed again over {self._remember_ids / 86400:g} days later was "
+                "counted the first time)"
             )
         # everything that can reject the event, before any change
         scored = check(event) if check is not None else None
@@ -344,6 +362,10 @@ class Engine:
             return []
         self.clock = now
         self._clock_fold = now.fold
+        if instant >= self._ids_rotate:
+            self._forget_ids(instant)
+        elif self._ids_rotate == math.inf:
+            self._ids_rotate = instant + self._remember_ids
         out: list[Decision] = []
         for chain in self.chains:
             for complaint, role, reason, when in chain.due(now):
@@ -366,6 +388,17 @@ class Engine:
         self._set_next_due(self._earliest_due(now))
         return out
 
+    def _forget_ids(self, instant: float) -> None:
+        """Drop the ids older than the span kept (see `remember_ids`)."""
+        span = self._remember_ids
+        if instant >= self._ids_rotate + span:  # two spans or more without events
+            self._seen_before = {}
+        else:
+            self._seen_before = self.seen
+        self.seen = {}
+        while self._ids_rotate <= instant:
+            self._ids_rotate += span
+
     def _set_next_due(self, instant: float) -> None:
         self._next_due = instant
         if instant == math.inf:
@@ -378,6 +411,7 @@ class Engine:
         dues = [chain.next_due() for chain in self.chains]
         dues += [threshold.next_due() for threshold in self.thresholds]
         dues += [sampling.next_due(now) for sampling in self.samplings]
+        dues.append(self._ids_rotate)
         return min([due for due in dues if due is not None], default=math.inf)
 
     def _wake(self, when: float) -> None:

@@ -9,10 +9,12 @@ import datetime as dt
 import itertools
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import load_policy
+from engine.events import EventError
 from engine.runtime import Engine
 
 NEW_YORK = ZoneInfo("America/New_York")  # DST changes on 2026-03-08 and 2026-11-01
@@ -206,3 +208,48 @@ def test_sampling_eligibility_flags_equal_each_condition_alone(data: st.DataObje
         for e in exprs
     )
     assert flags(facts) == alone
+
+
+def window_state(engine: Engine) -> dict[str, object]:
+    """What the discipline rules have counted: the ids in every window."""
+    state: dict[str, object] = {}
+    for rule in engine.window_rules:
+        state[f"{rule.rule.id} calendar"] = {
+            (agent, period): tally.ids
+            for agent, periods in rule.calendar.items()
+            for period, tally in periods.items()
+        }
+        state[f"{rule.rule.id} rolling"] = {a: w.evidence() for a, w in rule.rolling.items()}
+    return state
+
+
+@given(offsets, st.integers(1, 5 * 24 * 60), st.data())
+def test_an_event_fed_again_within_remember_ids_changes_nothing(
+    minutes: list[int], remember: int, data: st.DataObject
+) -> None:
+    """Re-sent within `remember_ids` of the first time (as it was, or stamped with the
+    current time), an event is ignored; the ids kept stay within two such spans."""
+    span = dt.timedelta(minutes=remember)
+    events = violations(minutes, ["A1", "A2"])
+    plain, resent = Engine(POLICY, remember_ids=span), Engine(POLICY, remember_ids=span)
+    for index, event in enumerate(events):
+        plain.feed(event)
+        resent.feed(event)
+        recent = [e for e in events[: index + 1] if at(event) - at(e) < span]
+        again = data.draw(st.lists(st.sampled_from(recent), max_size=2), label="again")
+        for copy in again:
+            stamped = data.draw(st.booleans(), label="stamped now")
+            assert resent.feed({**copy, "at": at(event)} if stamped else copy) == []
+        kept = len(resent.seen) + len(resent._seen_before)
+        assert kept <= sum(1 for e in events[: index + 1] if at(event) - at(e) < 2 * span)
+    assert window_state(resent) == window_state(plain)
+
+
+def test_an_event_fed_again_after_remember_ids_is_refused_not_counted() -> None:
+    engine = Engine(POLICY, remember_ids=dt.timedelta(days=1))
+    first, later = violations([0, 3 * 24 * 60], ["A1"])
+    engine.feed_all([first, later])
+    before = window_state(engine)
+    with pytest.raises(EventError, match="counted the first time"):
+        engine.feed(first)
+    assert window_state(engine) == before
