@@ -376,12 +376,18 @@ class Engine:
                 ))  # fmt: skip
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
+        in_order = not out  # all that follows came from one sampling rule's `due`
         for sampling in self.samplings:
             if sampling.ends and sampling.ends[0][0] <= instant:
-                out += sampling.due(now, self.status)
+                samples = sampling.due(now, self.status)  # in time, then id order
+                in_order = in_order and not out
+                out += samples
             if sampling.publish is not None:
-                out += sampling.published(now)
-        if len(out) > 1:  # by time, then id: two stable sorts beat one on (time, id) pairs
+                published = sampling.published(now)
+                in_order = in_order and not published
+                out += published
+        # by time, then id: two stable sorts beat one on (time, id) pairs
+        if len(out) > 1 and not in_order:
             out.sort(key=_DECISION_ID)
             # local times sort by wall clock, unless some fall in a repeated hour
             out.sort(key=_decision_instant if any(d.at.fold for d in out) else _DECISION_AT)

@@ -13,6 +13,7 @@ import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
+from operator import attrgetter
 from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,6 +24,8 @@ from engine.decisions import Decision
 from engine.sample_close import compile_close
 from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
 from engine.windows import calendar_bounds, calendar_key
+
+_DECISION_ID = attrgetter("id")
 
 
 @dataclass
@@ -94,7 +97,8 @@ class SamplingRule:
         return due
 
     def due(self, now: dt.datetime, status: Mapping[str, str]) -> list[Decision]:
-        """The samples (and shortfalls) of every period that ended by `now`."""
+        """The samples (and shortfalls) of every period that ended by `now`, by time (the
+        period's end), then id: the order `Engine.advance` gives decisions in."""
         out: list[Decision] = []
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
@@ -105,7 +109,10 @@ class SamplingRule:
             facts = MappingProxyType({"period": period, "seed": seed})
             ident = f"{self.block.id}/{period}/"
             extra_of = partial(self._extra, status=status) if self.quotas else None
-            self._close(agents, ident, end, facts, seed, period, extra_of, out)
+            closed: list[Decision] = []
+            self._close(agents, ident, end, facts, seed, period, extra_of, closed)
+            closed.sort(key=_DECISION_ID)
+            out += closed
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:

@@ -253,3 +253,43 @@ def test_an_event_fed_again_after_remember_ids_is_refused_not_counted() -> None:
     with pytest.raises(EventError, match="counted the first time"):
         engine.feed(first)
     assert window_state(engine) == before
+
+
+SAMPLED = load_policy(
+    text='policy "s" version "1" timezone "America/New_York"\n'
+    "sampling daily {\n  per agent per day\n  pick 1st call\n  pick 1 random call\n}\n"
+    "escalation e {\n  chain L1 -> L2\n  escalate after 20h at L1 while unresolved\n}\n",
+    file="s.policy",
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.integers(0, 4 * 24 * 60),
+            st.sampled_from(["call", "complaint"]),
+            st.sampled_from(["A1", "A2", "A3"]),
+        ),
+        max_size=40,
+    ),
+    st.integers(0, 3 * 24 * 60),
+)
+def test_decisions_come_in_time_then_id_order(
+    stream: list[tuple[int, str, str]], step: int
+) -> None:
+    """Whatever falls due together (days sampled, escalations), `feed` and `advance` give
+    it by time, then decision id."""
+    events = [
+        {"kind": kind, "id": f"{kind[:2]}{n}", "agent": agent,
+         "at": START + dt.timedelta(minutes=minute), **({"duration": 60} if kind == "call" else {})}
+        for n, (minute, kind, agent) in enumerate(stream)
+    ]  # fmt: skip
+    events.sort(key=lambda e: (at(e), str(e["id"])))
+    engine = Engine(SAMPLED)
+    batches = [engine.feed(event) for event in events]
+    moment = START + dt.timedelta(minutes=step)
+    while moment < START + dt.timedelta(days=8):
+        batches.append(engine.advance(moment))
+        moment += dt.timedelta(days=1, minutes=step)
+    for batch in batches:
+        assert batch == sorted(batch, key=lambda d: (d.at.timestamp(), d.id))
