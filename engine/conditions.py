@@ -31,6 +31,7 @@ _FAST_TYPES = {
 }
 
 Condition = Callable[[Mapping[str, Any]], Any]
+_SHARED_FLAGS = 8  # up to this many flags, every combination is built in advance
 
 
 def compile_expression(
@@ -87,7 +88,18 @@ def compile_flags(
         lines += [
             "    " + line for line in _converted(slot, key, facts.types[name], zone, constants)
         ]
-    lines.append(f"    return ({', '.join(flags)},)")
+    if len(flags) <= _SHARED_FLAGS:
+        # Every combination is built once and shared: a call's flags are one index into
+        # them, not a new tuple to allocate (and for the garbage collector to track).
+        combinations = tuple(
+            tuple(bool(index >> bit & 1) for bit in range(len(flags)))
+            for index in range(2 ** len(flags))
+        )
+        table = constants.add(combinations, "FLAGS")
+        index = " + ".join(f"{1 << bit} * {flag}" for bit, flag in enumerate(flags))
+        lines.append(f"    return {table}[{index or 0}]")
+    else:
+        lines.append(f"    return ({', '.join(flags)},)")
     function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
         lines, "flags", constants, zone, False
     )

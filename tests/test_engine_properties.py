@@ -190,13 +190,14 @@ def _fact_values(kind: object) -> st.SearchStrategy[object]:
 
 @given(st.data())
 def test_sampling_eligibility_flags_equal_each_condition_alone(data: st.DataObject) -> None:
-    """`compile_flags` (one function for all of a rule's picks) says what each condition
-    compiled on its own says, facts missing included."""
+    """`compile_flags` (one function for all of a rule's picks; their combinations shared
+    up to 8 picks, built per call beyond) says what each condition compiled on its own
+    says, facts missing included."""
     from dsl.types import BUILTIN_FIELDS
     from engine.conditions import compile_expression, compile_flags
     from tests.strategies import BUILTIN_SCOPE, conditions
 
-    exprs = data.draw(st.lists(st.none() | conditions(BUILTIN_SCOPE, 2), min_size=1, max_size=3))
+    exprs = data.draw(st.lists(st.none() | conditions(BUILTIN_SCOPE, 2), max_size=10))
     facts = {
         name: data.draw(_fact_values(kind), label=name)
         for name, kind in sorted(BUILTIN_FIELDS.items())
