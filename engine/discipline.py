@@ -50,6 +50,7 @@ class WindowRule:
         self.length = 0.0 if rule.window.rolling is None else float(rule.window.rolling.value)  # type: ignore[arg-type]
         self.compare = COMPARE[rule.op]
         self.limit = float(rule.limit.value)  # type: ignore[arg-type]
+        self._last_period, self._last_end = "", 0.0  # the latest period opened, its end
 
     def observe(self, agent: str, event_id: str, at: dt.datetime, facts: dict[str, Any]) -> Any:
         """Add one matching event. Returns None, or (verdict, value, count, evidence,
@@ -90,8 +91,10 @@ class WindowRule:
         now = at.timestamp()
         for ended in [p for p, tally in periods.items() if tally.end <= now]:
             del periods[ended]
-        end = calendar_bounds(period, self.unit, self.zone)[1].timestamp()
-        tally = periods[period] = Tally(end)
+        if period != self._last_period:  # agents open the same few periods in turn
+            self._last_period = period
+            self._last_end = calendar_bounds(period, self.unit, self.zone)[1].timestamp()
+        tally = periods[period] = Tally(self._last_end)
         return tally
 
     def _verdict(self, window: Tally | RollingWindow, label: str) -> Any:

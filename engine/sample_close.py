@@ -38,10 +38,13 @@ Close = Callable[
 
 def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close:
     """The function closing one period of the sampling rule `block` with these picks."""
+    wants = wanted(picks)
     constants: dict[str, Any] = {
         "NEW": tuple.__new__, "DECISION": Decision, "BLOCK": block, "LOCATION": location,
         "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "CALL_ID": itemgetter(1),
-        "WANTED": wanted(picks),
+        "WANTED": wants,
+        # the start of a shortfall's reason, by the number of calls taken
+        "TAKEN_OF": tuple(f"{n} of {wants} calls sampled for " for n in range(wants + 1)),
     }  # fmt: skip
 
     def sample(why: str, indent: str) -> list[str]:
@@ -54,6 +57,7 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
     lines = [
         "def close(agents, ident, end, facts, seed, period, extra_of, out):",
         "    append = out.append",
+        "    on_period = f' on {period}: '",
         "    for agent, calls in agents.items():",
         "        taken = []",
         "        short = []",
@@ -78,7 +82,10 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
             continue
         constants[f"ALL_TAKEN{index}"] = spec.all_taken
         lines += [
-            f"        pool = [c[1] for c in calls if c[2][{index}] and c[1] not in taken]",
+            "        pool = []",  # a loop: an agent's day has few calls, and a list
+            "        for c in calls:",  # comprehension costs a function call in 3.11
+            f"            if c[2][{index}] and c[1] not in taken:",
+            "                pool.append(c[1])",
             "        found = len(pool)",
             f"        if found > {spec.count}:",
             f"            for call, why in RANKED(pool, {spec.count}, seed, CHOSEN{index}):",
@@ -106,11 +113,13 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
         "        if short:",
         "            count = len(taken)",
         "            wants = WANTED + extra",
+        "            taken_of = TAKEN_OF[count] if not extra else"
+        " f'{count} of {wants} calls sampled for '",
         "            append(NEW(DECISION, (",
         "                f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
-        "                f'{count} of {wants} calls sampled for {agent} on {period}: '",
-        "                + '; '.join(short), BLOCK, LOCATION, end,",
-        "                {'wanted': wants, 'picked': count}, tuple(map(CALL_ID, calls)), (),",
+        "                taken_of + agent + on_period + '; '.join(short), BLOCK, LOCATION, end,",
+        "                {'wanted': wants, 'picked': count},",
+        "                (calls[0][1],) if len(calls) == 1 else tuple(map(CALL_ID, calls)), (),",
         "                'final',",
         "            )))",
     ]
