@@ -58,57 +58,92 @@ class FactReader:
         return reader
 
     def _compile(self, cls: Any) -> Reader:
+        constants: dict[str, Any] = {}
+
+        def constant(value: Any) -> str:
+            key = f"K{len(constants)}"
+            constants[key] = value
+            return key
+
+        def value(name: str) -> tuple[str, bool]:
+            if name in ("id", "facts"):  # every event has an id; an evaluation, its facts
+                return f"values[{constant(name)}]", True
+            return f"values.get({constant(name)})", False
+
         kind: str = cls.model_fields["kind"].default
-        names = [name for name in cls.model_fields if name not in _SKIP]
+        lines = ["def reader(values, at, statuses):", "    facts = {}"]
+        lines += self.lines(cls, value, constant)
+        lines.append("    return facts")
+        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), constants)
+        reader: Reader = constants["reader"]
+        return reader
+
+    def lines(
+        self,
+        cls: Any,
+        value: Callable[[str], tuple[str, bool] | None],
+        constant: Callable[[Any], str],
+    ) -> list[str]:
+        """Lines that fill `facts` for an event of class `cls`, given `at` (its time in
+        the policy's timezone) and `statuses`. `value(field)` is the code reading a field
+        and whether it is surely not None, or None when the event surely lacks it (as in
+        `engine.kind_path`, which knows which fields an event has). `constant(v)` names a
+        constant for the code."""
+        kind: str = cls.model_fields["kind"].default
         wanted = self.wanted
 
         def read(name: str) -> bool:
             return wanted is None or name in wanted
 
-        # fact names and attribute names travel as constants (K0, K1...), never as code
-        constants: dict[str, Any] = {"merge": _merge_own_fields, "merge_facts": _merge_facts}
-        lines = ["def reader(values, at, statuses):"]
-        lines.append("    facts = {}")
+        lines: list[str] = []
 
-        def constant(value: str) -> str:
-            key = f"K{len(constants)}"
-            constants[key] = value
-            return key
+        def put(name: str, fact: str) -> None:
+            """facts[fact] = the field `name`, when it is there and not None."""
+            got = value(name)
+            if got is None:
+                return
+            code, sure = got
+            key = constant(fact)
+            if sure:
+                lines.append(f"    facts[{key}] = {code}")
+            else:
+                lines.extend([f"    value = {code}", "    if value is not None:"])
+                lines.append(f"        facts[{key}] = value")
 
-        for name in names:
-            if read(f"{kind}.{name}"):
-                lines += [
-                    f"    value = values.get({constant(name)})",
-                    "    if value is not None:",
-                    f"        facts[{constant(f'{kind}.{name}')}] = value",
-                ]
+        for name in cls.model_fields:
+            if name not in _SKIP and read(f"{kind}.{name}"):
+                put(name, f"{kind}.{name}")
         if read(f"{kind}.id"):
-            lines.append(f"    facts[{constant(f'{kind}.id')}] = values['id']")
+            put("id", f"{kind}.id")
         if read(f"{kind}.at"):
             lines.append(f"    facts[{constant(f'{kind}.at')}] = at")
         if kind == "call" and read("call.start"):
             lines.append(f"    facts[{constant('call.start')}] = at")
-        lines += ["    own = values.get('fields')", "    if own:"]
-        lines.append(f"        merge(facts, own, {constant(kind)})")
+        own = value("fields")
+        if own is not None:
+            lines += [f"    own = {own[0]}", "    if own:"]
+            lines.append(f"        {constant(_merge_own_fields)}(facts, own, {constant(kind)})")
         if kind == "evaluation":
-            lines.append("    merge_facts(facts, values['facts'])")
+            given = value("facts")
+            assert given is not None
+            lines.append(f"    {constant(_merge_facts)}(facts, {given[0]})")
         has_agent, has_team = "agent" in cls.model_fields, "team" in cls.model_fields
-        if has_agent and (read("agent.id") or read("agent.status")):
-            lines.append(f"    agent = values.get({constant('agent')})")
-            lines.append("    if agent is not None:")
+        agent = value("agent") if has_agent else None
+        if agent is not None and (read("agent.id") or read("agent.status")):
+            code, sure = agent
+            lines.append(f"    agent = {code}")
+            indent = "    "
+            if not sure:
+                lines.append("    if agent is not None:")
+                indent = "        "
             if read("agent.id"):
-                lines.append(f"        facts[{constant('agent.id')}] = agent")
+                lines.append(f"{indent}facts[{constant('agent.id')}] = agent")
             if read("agent.status"):
                 status = f"statuses.get(agent, {constant(DEFAULT_STATUS)})"
-                lines.append(f"        facts[{constant('agent.status')}] = {status}")
+                lines.append(f"{indent}facts[{constant('agent.status')}] = {status}")
         if has_team and read("agent.team"):
-            lines.append(f"    team = values.get({constant('team')})")
-            lines.append("    if team is not None:")
-            lines.append(f"        facts[{constant('agent.team')}] = team")
-        lines.append("    return facts")
-        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), constants)
-        reader: Reader = constants["reader"]
-        return reader
+            put("team", "agent.team")
+        return lines
 
 
 def _merge_own_fields(facts: dict[str, Any], own: dict[str, Any], kind: str) -> None:

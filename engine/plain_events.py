@@ -18,6 +18,7 @@ import datetime as dt
 import types
 import typing
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from annotated_types import Ge, MinLen
@@ -31,12 +32,40 @@ _MISSING = object()
 _EXACT_FLOAT = 2**53  # an int up to this converts to float exactly, as pydantic does
 
 
-def plain_reader(model: Any) -> PlainReader | None:
-    """The checker for plain dicts of `model`'s kind, or None when some required field has
-    a type it does not handle (then every event of the kind goes through pydantic).
+@dataclass
+class Optional:
+    """An optional field: `test` checks its local when given (None: never plain)."""
 
-    The values it returns leave out what is None and an empty `fields` (`sparse`): a
-    call's 14 fields are mostly empty, and readers use `values.get(name)`."""
+    name: str
+    local: str
+    test: list[str] | None
+    default: str | None  # the constant holding its default, when that is not None
+    own_facts: bool  # `fields`: accepted only empty, and then left out
+
+
+@dataclass
+class PlainShape:
+    """The code that fetches and checks a well-typed event of one kind, as lines for a
+    function whose argument is `d`, the event. Shared by `plain_reader` and
+    `engine.kind_path`."""
+
+    kind: str
+    count: int  # keys of an event with only the required fields, kind included
+    fetch: list[str]  # binds each required field to its local; a missing one: return None
+    checks: list[str]  # return None unless each required field is well typed
+    values: dict[str, str]  # field -> the local or constant holding it, never None
+    optional: list[Optional]
+    constants: dict[str, Any]  # the names the lines use
+
+    @property
+    def literal(self) -> str:
+        """The values of an event with only the required fields, as a dict display."""
+        return "{" + ", ".join(f"{name!r}: {code}" for name, code in self.values.items()) + "}"
+
+
+def plain_shape(model: Any) -> PlainShape | None:
+    """The checks of plain `model` events; None when some required field has a type the
+    plain check does not handle (then every event of the kind goes through pydantic)."""
     decorators = model.__pydantic_decorators__
     if decorators.model_validators or model.model_config.get("strict"):
         return None
@@ -49,42 +78,62 @@ def plain_reader(model: Any) -> PlainReader | None:
     fetch = ["    try:", "        if d['kind'] != KIND:", "            return None"]
     required: list[str] = []
     count = 1  # keys of the required fields, kind included
-    optional: list[str] = []
-    entries: list[str] = ["'kind': KIND"]  # the values every event of the kind has
+    optional: list[Optional] = []
+    values: dict[str, str] = {"kind": "KIND"}  # the values every event of the kind has
     for index, (name, info) in enumerate(model.model_fields.items()):
         local = f"v{index}"
         if name == "kind":
             continue
         test = None if name in validated else _test(local, info.annotation, info.metadata)
+        own_facts = typing.get_origin(info.annotation) is dict
         if info.is_required():
-            if test is None or typing.get_origin(info.annotation) is dict:
+            if test is None or own_facts or type(None) in typing.get_args(info.annotation):
                 return None
             fetch.append(f"        {local} = d[{name!r}]")
             required += test
-            entries.append(f"{name!r}: {local}")
+            values[name] = local
             count += 1
             continue
+        default = None
         if info.default_factory is None and info.default is not None:
-            constants[f"D{index}"] = info.default
-            entries.append(f"{name!r}: D{index}")
-        optional += [f"    {local} = d.get({name!r}, MISSING)", f"    if {local} is not MISSING:"]
-        if test is None:
-            optional.append("        return None")
-            continue
-        optional += ["        n += 1", *("    " + line for line in test)]
-        if typing.get_origin(info.annotation) is not dict:  # an empty dict is left out
-            optional += [f"        if {local} is not None:", f"            out[{name!r}] = {local}"]
-    values = "{" + ", ".join(entries) + "}"
+            default = f"D{index}"
+            constants[default] = info.default
+            values[name] = default
+        optional.append(Optional(name, local, test, default, own_facts))
     # required fields by subscript (cheaper than get); one missing ends in KeyError
     fetch += ["    except KeyError:", "        return None"]
-    lines = ["def plain(d):", *fetch, *required]
+    return PlainShape(kind, count, fetch, required, values, optional, constants)
+
+
+def plain_reader(model: Any) -> PlainReader | None:
+    """The checker for plain dicts of `model`'s kind, or None when some required field has
+    a type it does not handle (then every event of the kind goes through pydantic).
+
+    The values it returns leave out what is None and an empty `fields` (`sparse`): a
+    call's 14 fields are mostly empty, and readers use `values.get(name)`."""
+    shape = plain_shape(model)
+    if shape is None:
+        return None
+    lines = ["def plain(d):", *shape.fetch, *shape.checks]
     # only the required fields given (the common case): no lookups for the others
-    lines += [f"    if len(d) == {count}:", f"        return {values}"]
-    lines += [f"    n = {count}", f"    out = {values}", *optional]
+    lines += [f"    if len(d) == {shape.count}:", f"        return {shape.literal}"]
+    lines += [f"    n = {shape.count}", f"    out = {shape.literal}"]
+    for field in shape.optional:
+        local = field.local
+        lines.append(f"    {local} = d.get({field.name!r}, MISSING)")
+        lines.append(f"    if {local} is not MISSING:")
+        if field.test is None:
+            lines.append("        return None")
+            continue
+        lines += ["        n += 1", *("    " + line for line in field.test)]
+        if not field.own_facts:  # an empty dict is left out
+            lines.append(f"        if {local} is not None:")
+            lines.append(f"            out[{field.name!r}] = {local}")
     lines += ["    if n != len(d):", "        return None"]  # a key the model does not have
     lines += ["    return out"]
     source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<callqa plain {kind} events>", "exec"), constants)
+    constants = dict(shape.constants)
+    exec(compile(source, f"<callqa plain {shape.kind} events>", "exec"), constants)
     reader: PlainReader = constants["plain"]
     return reader
 

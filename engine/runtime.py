@@ -35,6 +35,7 @@ from engine.events import (
     parse_event,
 )
 from engine.facts import DEFAULT_STATUS, FactReader, Reader, referenced_fields
+from engine.kind_path import KindPath, kind_path
 from engine.plain_events import PlainReader, plain_reader
 from engine.policy import Policy
 from engine.sampling import PickSpec
@@ -248,6 +249,9 @@ class Engine:
             if kind not in self._checks and kind not in self._handlers
         }
         self._plain: dict[Any, PlainReader] = {k: r for k, r in plain.items() if r is not None}
+        # the same kinds' events with only their required fields: their whole path
+        paths = {kind: kind_path(self, kind) for kind in self._plain}
+        self._paths: dict[Any, KindPath] = {k: p for k, p in paths.items() if p is not None}
 
     # ------------------------------------------------------------------- feeding
 
@@ -257,9 +261,15 @@ class Engine:
         event: Any = None  # the model; only kinds with checks or handlers need it
         if raw.__class__ is dict:  # well typed, of a kind in self._plain: no pydantic model
             given = raw.get("kind")
-            plain = self._plain.get(given) if given.__class__ is str else None
-            if plain is not None:
-                values = plain(raw)
+            if given.__class__ is str:
+                path = self._paths.get(given)  # only the required fields: engine.kind_path
+                if path is not None:
+                    decisions = path(raw)
+                    if decisions is not None:
+                        return decisions
+                plain = self._plain.get(given)
+                if plain is not None:
+                    values = plain(raw)
         if values is None:
             event = parse_event(raw)
             values = event.__dict__  # the model's fields, without pydantic's attribute lookup
@@ -276,31 +286,9 @@ class Engine:
         )
         if event_id in self.seen or event_id in self._seen_before:
             return []
-        # Two local times compare by wall clock, which is real-time order except when one
-        # is in the hour repeated as daylight saving ends (its `fold` is 1): then compare
-        # instants. (A timestamp for every event would cost more than all the rules.)
-        fold = at.fold
-        clock = self.clock
-        if clock is not None and (
-            at.timestamp() < clock.timestamp() if fold or self._clock_fold else at < clock
-        ):
-            raise EventError(
-                f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
-                f"engine's clock ({self.clock:%Y-%m-%d %H:%M}); feed events in time order "
-                f"(an event fed again over {self._remember_ids / 86400:g} days later was "
-                "counted the first time)"
-            )
         # everything that can reject the event, before any change
         scored = check(event) if check is not None else None
-        due = self._due_at
-        if due is None or (
-            at.timestamp() >= self._next_due if fold or self._due_fold else at >= due
-        ):
-            decisions = self.advance(at)
-        else:
-            self.clock = at
-            self._clock_fold = fold
-            decisions = []
+        decisions = self._move_clock(at, kind, event_id)
         self.seen[event_id] = None
         facts = read(values, at, self.status)
         if scored is not None:
@@ -319,6 +307,32 @@ class Engine:
         if disciplined and agent is not None:
             decisions += self._discipline(values, agent, at, facts)
         return decisions
+
+    def _move_clock(self, at: dt.datetime, kind: str, event_id: str) -> list[Decision]:
+        """Refuse an event earlier than the clock; otherwise fire what fell due before
+        it and set the clock to its time `at` (local to the policy)."""
+        # Two local times compare by wall clock, which is real-time order except when one
+        # is in the hour repeated as daylight saving ends (its `fold` is 1): then compare
+        # instants. (A timestamp for every event would cost more than all the rules.)
+        fold = at.fold
+        clock = self.clock
+        if clock is not None and (
+            at.timestamp() < clock.timestamp() if fold or self._clock_fold else at < clock
+        ):
+            raise EventError(
+                f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
+                f"engine's clock ({clock:%Y-%m-%d %H:%M}); feed events in time order "
+                f"(an event fed again over {self._remember_ids / 86400:g} days later was "
+                "counted the first time)"
+            )
+        due = self._due_at
+        if due is None or (
+            at.timestamp() >= due.timestamp() if fold or self._due_fold else at >= due
+        ):
+            return self.advance(at)
+        self.clock = at
+        self._clock_fold = fold
+        return []
 
     def _check_evaluation(self, event: Evaluation) -> ScoreResult:
         try:

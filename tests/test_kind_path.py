@@ -1,0 +1,63 @@
+"""A kind's written-out path (engine.kind_path) decides and refuses exactly as the
+general `Engine.feed` does, on arbitrary streams of mostly well-typed events."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from engine import load_policy
+from engine.events import EventError
+from engine.runtime import Engine
+from tests.test_plain_events import raw_events
+
+CENTER = load_policy("policies/center.policy")  # sampling, thresholds, discipline
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+START = dt.datetime(2026, 11, 27, 9, tzinfo=SHANGHAI)
+KINDS = ["call", "call", "call", "violation", "commendation", "exam", "survey", "complaint"]
+
+
+@st.composite
+def streams(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """Events in time order (now and then one out of order, or an id used again), with
+    their fields mostly well typed and sometimes odd, missing or extra."""
+    events: list[dict[str, Any]] = []
+    minutes = 0
+    for n in range(draw(st.integers(1, 40))):
+        event = draw(raw_events(draw(st.sampled_from(KINDS))))
+        minutes += draw(st.sampled_from([0, 1, 30, 200, 1500]))
+        if draw(st.integers(0, 9)):  # mostly a usable time and a fresh id
+            late = draw(st.integers(0, 19)) == 0
+            event["at"] = START + dt.timedelta(minutes=minutes - (600 if late else 0))
+            event["id"] = f"e{n}" if n == 0 or draw(st.integers(0, 9)) else f"e{n - 1}"
+        events.append(event)
+    return events
+
+
+def outcomes(engine: Engine, events: list[dict[str, Any]]) -> list[object]:
+    out: list[object] = []
+    for event in events:
+        try:
+            out.append(engine.feed(dict(event)))
+        except EventError as error:
+            out.append(str(error))
+    out.append(engine.advance(START + dt.timedelta(days=60)))
+    return out
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(streams())
+def test_the_written_out_path_decides_as_the_general_one(events: list[dict[str, Any]]) -> None:
+    written, general = Engine(CENTER), Engine(CENTER)
+    general._paths = {}
+    assert outcomes(written, events) == outcomes(general, events)
+
+
+def test_calls_violations_and_commendations_have_a_path() -> None:
+    """The kinds without checks or handlers: a complaint (escalation) goes the general way."""
+    assert {"call", "violation", "commendation", "exam", "survey"} <= set(Engine(CENTER)._paths)
+    assert "complaint" not in Engine(CENTER)._paths
