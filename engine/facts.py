@@ -1,6 +1,6 @@
 """The facts a condition can read about an event: `complaint.severity`, `agent.status`...
 
-The engine reads only the facts its policy mentions (`FactReader(referenced_fields(tree))`):
+The engine reads only the facts its policy mentions (`FactReader(policy.fields_read)`):
 building every field of every event into a dictionary cost more than all of a policy's
 conditions together.
 """

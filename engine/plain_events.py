@@ -15,6 +15,7 @@ accepts what pydantic accepts unchanged (in its default, lax mode);
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import types
 import typing
 from collections.abc import Callable
@@ -105,6 +106,7 @@ def plain_shape(model: Any) -> PlainShape | None:
     return PlainShape(kind, count, fetch, required, values, optional, constants)
 
 
+@functools.cache  # per model, whatever the policy: engines share them
 def plain_reader(model: Any) -> PlainReader | None:
     """The checker for plain dicts of `model`'s kind, or None when some required field has
     a type it does not handle (then every event of the kind goes through pydantic).

@@ -14,6 +14,7 @@ from dsl.suggest import closest
 from engine.codegen import GeneratedScorer, generate
 from engine.diagnose import explain_failure
 from engine.errors import EvaluationError, UnknownRubric
+from engine.facts import referenced_fields
 from engine.rubric import RubricTable, build_table
 from engine.scoring import BatchScores, ScoreResult
 
@@ -86,7 +87,9 @@ def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
 class Policy(_Frozen):
     """A checked and compiled policy. Immutable: load a new one to change rules."""
 
-    __slots__ = ("_rubrics", "checked", "diagnostics", "file", "name", "timezone", "version")
+    __slots__ = (
+        "_rubrics", "checked", "diagnostics", "fields_read", "file", "name", "timezone", "version",
+    )  # fmt: skip
 
     def __init__(self, checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> None:
         header = checked.tree.header
@@ -102,6 +105,8 @@ class Policy(_Frozen):
             scorer = generate(table, checked.fields, self.timezone, ScoreResult)
             rubrics[rubric.id] = CompiledRubric(table, scorer)
         self._rubrics = MappingProxyType(rubrics)
+        # every field name the rules mention: what an engine's events are read for
+        self.fields_read = referenced_fields(checked.tree)
         self._seal()
 
     @property

@@ -34,7 +34,7 @@ from engine.events import (
     event_model,
     parse_event,
 )
-from engine.facts import DEFAULT_STATUS, FactReader, Reader, referenced_fields
+from engine.facts import DEFAULT_STATUS, FactReader, Reader
 from engine.kind_path import KindPath, kind_path
 from engine.plain_events import PlainReader, plain_reader
 from engine.policy import Policy
@@ -125,7 +125,7 @@ class Engine:
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
         self.complaint_chains: dict[str, EscalationChain] = {}
-        self.facts = FactReader(referenced_fields(tree))
+        self.facts = FactReader(policy.fields_read)
         # what an event of each kind must pass first, and what it does besides the rules
         self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
             "evaluation": self._check_evaluation,
@@ -249,9 +249,8 @@ class Engine:
             if kind not in self._checks and kind not in self._handlers
         }
         self._plain: dict[Any, PlainReader] = {k: r for k, r in plain.items() if r is not None}
-        # the same kinds' events with only their required fields: their whole path
-        paths = {kind: kind_path(self, kind) for kind in self._plain}
-        self._paths: dict[Any, KindPath] = {k: p for k, p in paths.items() if p is not None}
+        # the same kinds' whole path (engine.kind_path), written when the first comes
+        self._paths: dict[Any, KindPath | None] = {}
 
     # ------------------------------------------------------------------- feeding
 
@@ -262,7 +261,9 @@ class Engine:
         if raw.__class__ is dict:  # well typed, of a kind in self._plain: no pydantic model
             given = raw.get("kind")
             if given.__class__ is str:
-                path = self._paths.get(given)  # only the required fields: engine.kind_path
+                path = self._paths.get(given)
+                if path is None and given not in self._paths:
+                    path = self._paths[given] = self._kind_path(given)
                 if path is not None:
                     decisions = path(raw)
                     if decisions is not None:
@@ -307,6 +308,10 @@ class Engine:
         if disciplined and agent is not None:
             decisions += self._discipline(values, agent, at, facts)
         return decisions
+
+    def _kind_path(self, kind: str) -> KindPath | None:
+        """The written-out path of plain `kind` events (engine.kind_path), if it has one."""
+        return kind_path(self, kind) if kind in self._plain else None
 
     def _move_clock(self, at: dt.datetime, kind: str, event_id: str) -> list[Decision]:
         """Refuse an event earlier than the clock; otherwise fire what fell due before
