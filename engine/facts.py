@@ -13,6 +13,7 @@ from dataclasses import fields, is_dataclass
 from typing import Any
 
 from dsl import ast
+from engine.codegen_expr import Constants
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
 DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action changes it
@@ -58,24 +59,20 @@ class FactReader:
         return reader
 
     def _compile(self, cls: Any) -> Reader:
-        constants: dict[str, Any] = {}
-
-        def constant(value: Any) -> str:
-            key = f"K{len(constants)}"
-            constants[key] = value
-            return key
+        constants = Constants()
 
         def value(name: str) -> tuple[str, bool]:
             if name in ("id", "facts"):  # every event has an id; an evaluation, its facts
-                return f"values[{constant(name)}]", True
-            return f"values.get({constant(name)})", False
+                return f"values[{constants.add(name)}]", True
+            return f"values.get({constants.add(name)})", False
 
         kind: str = cls.model_fields["kind"].default
         lines = ["def reader(values, at, statuses):", "    facts = {}"]
-        lines += self.lines(cls, value, constant)
+        lines += self.lines(cls, value, constants.add)
         lines.append("    return facts")
-        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), constants)
-        reader: Reader = constants["reader"]
+        namespace: dict[str, Any] = constants.values
+        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), namespace)
+        reader: Reader = namespace["reader"]
         return reader
 
     def lines(

@@ -34,7 +34,7 @@ _EXACT_FLOAT = 2**53  # an int up to this converts to float exactly, as pydantic
 
 
 @dataclass
-class Optional:
+class OptionalField:
     """An optional field: `test` checks its local when given (None: never plain)."""
 
     name: str
@@ -55,7 +55,7 @@ class PlainShape:
     fetch: list[str]  # binds each required field to its local; a missing one: return None
     checks: list[str]  # return None unless each required field is well typed
     values: dict[str, str]  # field -> the local or constant holding it, never None
-    optional: list[Optional]
+    optional: list[OptionalField]
     constants: dict[str, Any]  # the names the lines use
 
     @property
@@ -79,7 +79,7 @@ def plain_shape(model: Any) -> PlainShape | None:
     fetch = ["    try:", "        if d['kind'] != KIND:", "            return None"]
     required: list[str] = []
     count = 1  # keys of the required fields, kind included
-    optional: list[Optional] = []
+    optional: list[OptionalField] = []
     values: dict[str, str] = {"kind": "KIND"}  # the values every event of the kind has
     for index, (name, info) in enumerate(model.model_fields.items()):
         local = f"v{index}"
@@ -100,7 +100,7 @@ def plain_shape(model: Any) -> PlainShape | None:
             default = f"D{index}"
             constants[default] = info.default
             values[name] = default
-        optional.append(Optional(name, local, test, default, own_facts))
+        optional.append(OptionalField(name, local, test, default, own_facts))
     # required fields by subscript (cheaper than get); one missing ends in KeyError
     fetch += ["    except KeyError:", "        return None"]
     return PlainShape(kind, count, fetch, required, values, optional, constants)

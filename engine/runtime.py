@@ -395,7 +395,8 @@ class Engine:
                 ))  # fmt: skip
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
-        in_order = not out  # all that follows came from one sampling rule's `due`
+        # True while `out` holds at most one sampling rule's samples, which come in order
+        in_order = not out
         for sampling in self.samplings:
             if sampling.ends and sampling.ends[0][0] <= instant:
                 samples = sampling.due(now, self.status)  # in time, then id order
