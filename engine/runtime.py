@@ -327,7 +327,7 @@ class Engine:
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({clock:%Y-%m-%d %H:%M}); feed events in time order "
-                f"(an event fed again over {self._remember_ids / 86400:g} days later was "
+                f"(if it was fed before, over {self._remember_ids / 86400:g} days ago, it was "
                 "counted the first time)"
             )
         due = self._due_at
