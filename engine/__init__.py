@@ -9,7 +9,7 @@ decisions = Engine(policy).feed(event)
 
 from dsl.diagnostics import Diagnostic, PolicyError
 from engine.decisions import Decision
-from engine.errors import EngineError, EvaluationError, UnknownRubric
+from engine.errors import ClockGapError, EngineError, EvaluationError, UnknownRubric
 from engine.events import EventError
 from engine.policy import CompiledRubric, Policy, load_policy
 from engine.runtime import Engine
@@ -26,6 +26,7 @@ from engine.scoring import (
 __all__ = [
     "BatchScores",
     "Bonus",
+    "ClockGapError",
     "CompiledRubric",
     "CriticalFailure",
     "Decision",

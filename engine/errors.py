@@ -19,3 +19,7 @@ class EvaluationError(EngineError, ValueError):
         super().__init__(message)
         self.item = item
         self.fact = fact
+
+
+class ClockGapError(EngineError, ValueError):
+    """`advance` to a time further past the engine's clock than its `max_gap`."""

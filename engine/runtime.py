@@ -19,7 +19,7 @@ from dsl import ast
 from engine.conditions import Condition, compile_expression, compile_flags
 from engine.decisions import Decision
 from engine.discipline import WindowRule
-from engine.errors import EngineError
+from engine.errors import ClockGapError, EngineError
 from engine.escalation import EscalationChain
 from engine.events import (
     EVENT_KINDS,
@@ -81,6 +81,7 @@ class _Scored:
 
 
 REMEMBER_IDS = dt.timedelta(days=7)
+MAX_GAP = dt.timedelta(days=366)
 
 
 class Engine:
@@ -90,9 +91,19 @@ class Engine:
     it is fed again. An event re-sent later than that is older than the clock, and refused
     as such, so nothing is counted twice unless the resent copy carries a new, later time.
     Keeping every id would grow without end in a long-running service.
+
+    `max_gap`: the longest step forward in time the engine takes at once, from its clock to
+    an event or to `advance`. A longer step is refused (EventError, or ClockGapError from
+    `advance`): a date typed wrong (9026 for 2026) would otherwise make the engine close
+    and publish every day in between, millions of periods.
     """
 
-    def __init__(self, policy: Policy, remember_ids: dt.timedelta = REMEMBER_IDS) -> None:
+    def __init__(
+        self,
+        policy: Policy,
+        remember_ids: dt.timedelta = REMEMBER_IDS,
+        max_gap: dt.timedelta = MAX_GAP,
+    ) -> None:
         self.policy = policy
         tree = policy.checked.tree
         self.zone = policy.timezone
@@ -118,6 +129,9 @@ class Engine:
             raise ValueError("remember_ids must be positive")
         self._remember_ids = remember_ids.total_seconds()
         self._ids_rotate = math.inf  # set by the first event
+        if max_gap <= dt.timedelta(0):
+            raise ValueError("max_gap must be positive")
+        self._max_gap = max_gap.total_seconds()
         self.status: dict[str, str] = {}
         self.actions = {a.id: a for a in tree.actions}
         self.pending: dict[str, Decision] = {}
@@ -334,6 +348,11 @@ class Engine:
         if due is None or (
             at.timestamp() >= due.timestamp() if fold or self._due_fold else at >= due
         ):
+            # the due time is never over `max_gap` after the last advance: a longer step
+            # always comes here
+            gap = self._gap_too_long(at)
+            if gap is not None:
+                raise EventError(f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} {gap}")
             return self.advance(at)
         self.clock = at
         self._clock_fold = fold
@@ -379,6 +398,9 @@ class Engine:
         instant = now.timestamp()
         if self.clock is not None and instant < self.clock.timestamp():
             return []
+        gap = self._gap_too_long(now)
+        if gap is not None:
+            raise ClockGapError(f"cannot advance to {now:%Y-%m-%d %H:%M}: it {gap}")
         self.clock = now
         self._clock_fold = now.fold
         if instant >= self._ids_rotate:
@@ -414,6 +436,20 @@ class Engine:
         self._set_next_due(self._earliest_due(now))
         return out
 
+    def _gap_too_long(self, at: dt.datetime) -> str | None:
+        """Why a step of the clock to `at` is refused, if it is longer than `max_gap`."""
+        clock = self.clock
+        if clock is None or at.timestamp() - clock.timestamp() <= self._max_gap:
+            return None
+        days = (at.timestamp() - clock.timestamp()) / 86400
+        limit = self._max_gap / 86400
+        return (
+            f"is {days:,.0f} days after the engine's clock ({clock:%Y-%m-%d %H:%M}), more "
+            f"than the {limit:g} days it steps at once: it would close every period in "
+            "between. If the date is a typing mistake, correct it; if the gap is real, "
+            f"give the engine a longer max_gap (Engine(policy, max_gap=timedelta(days=...)))"
+        )
+
     def _forget_ids(self, instant: float) -> None:
         """Drop the ids older than the span kept (see `remember_ids`)."""
         span = self._remember_ids
@@ -427,10 +463,10 @@ class Engine:
 
     def _set_next_due(self, instant: float) -> None:
         self._next_due = instant
-        if instant == math.inf:
-            self._due_at = self._never
-        else:
+        try:
             self._due_at = dt.datetime.fromtimestamp(instant, self.zone)
+        except (OverflowError, ValueError, OSError):  # infinite, or past the year 9999
+            self._due_at = self._never
         self._due_fold = self._due_at.fold
 
     def _earliest_due(self, now: dt.datetime) -> float:
@@ -438,6 +474,7 @@ class Engine:
         dues += [threshold.next_due() for threshold in self.thresholds]
         dues += [sampling.next_due(now) for sampling in self.samplings]
         dues.append(self._ids_rotate)
+        dues.append(now.timestamp() + self._max_gap)  # see `_gap_too_long`
         return min([due for due in dues if due is not None], default=math.inf)
 
     def _wake(self, when: float) -> None:

@@ -53,7 +53,10 @@ def build_plan(
             rejected.append(str(error))
     parsed.sort(key=lambda e: (_aware(e.at, policy), e.id))
     for event in parsed:
-        decisions += engine.feed(event)
+        try:
+            decisions += engine.feed(event)
+        except EventError as error:
+            rejected.append(str(error))
     end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
     decisions += engine.advance(end)
     days: dict[str, dict[str, Any]] = {}

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.decisions import Decision
+from engine.errors import ClockGapError
 from engine.events import EventError, parse_event
 from engine.policy import Policy
 from engine.runtime import Engine
@@ -127,7 +128,6 @@ def simulate(
     engines = (Engine(old), Engine(new))
     twins = _Twins()
     count = 0
-    last: dt.datetime | None = None
     for raw in events:
         count += 1
         try:
@@ -141,15 +141,29 @@ def simulate(
                 twins.add(index, engine.feed(event))
             except EventError as error:
                 twins.sides[index].rejected.append(str(error))
-        if engines[0].clock is not None:
-            last = engines[0].clock
         if progress is not None and count % 1000 == 0:
             progress(count)
-    horizon = until or (last + dt.timedelta(days=1) if last else None)
-    if horizon is not None:
-        for index, engine in enumerate(engines):
-            twins.add(index, engine.advance(horizon))
+    # one end for both sides, even if one refused the last event
+    clocks = [engine.clock for engine in engines if engine.clock is not None]
+    end = until or (max(clocks) + dt.timedelta(days=1) if clocks else None)
+    for index, engine in enumerate(engines):
+        twins.add(index, advance_to_end(engine, end, twins.sides[index].rejected))
     return Report(*twins.finish(), count)
+
+
+def advance_to_end(
+    engine: Engine, until: dt.datetime | None, problems: list[str]
+) -> list[Decision]:
+    """Fire what falls due by `until` (by default a day after the last event), so that the
+    replay's last periods close. A time too far ahead is noted in `problems`."""
+    horizon = until or (engine.clock + dt.timedelta(days=1) if engine.clock else None)
+    if horizon is None:
+        return []
+    try:
+        return engine.advance(horizon)
+    except ClockGapError as error:
+        problems.append(str(error))
+        return []
 
 
 class _Twins:
@@ -206,9 +220,7 @@ def replay_versions(
             except EventError as error:
                 if start is None:
                     side.rejected.append(str(error))
-        horizon = until or (engine.clock + dt.timedelta(days=1) if engine.clock else None)
-        if horizon is not None:
-            decisions += engine.advance(horizon)
+        decisions += advance_to_end(engine, until, side.rejected if start is None else [])
         side.add(
             d for d in decisions
             if (start is None or d.at >= start) and (stop is None or d.at < stop)

@@ -10,9 +10,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from engine.errors import EngineError
+from engine.events import EventError
 from engine.policy import Policy, load_policy
 from engine.runtime import Engine
-from engine.simulate import _label
+from engine.simulate import _label, advance_to_end
 
 
 class SweepError(EngineError):
@@ -52,14 +53,19 @@ def sweep(
         variant = load_policy(text="\n".join(changed), file=policy.file)
         engine = Engine(variant)
         decisions = []
+        rejected = 0
         for event in events:
-            decisions += engine.feed(event)
-        horizon = until
-        if horizon is None and engine.clock is not None:
-            horizon = engine.clock + dt.timedelta(days=1)
-        if horizon is not None:
-            decisions += engine.advance(horizon)
+            try:
+                decisions += engine.feed(event)
+            except EventError:
+                rejected += 1
+        problems: list[str] = []
+        decisions += advance_to_end(engine, until, problems)
+        if problems:
+            raise SweepError(problems[0])
         out[value] = Counter(_label(d) for d in decisions)
+        if rejected:
+            out[value]["rejected events"] = rejected
     return out
 
 

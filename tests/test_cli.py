@@ -240,6 +240,22 @@ def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> N
     assert "row 3: violation event 'v1' rejected: agent: missing" in captured.err
 
 
+def test_callqa_explain_refuses_an_until_years_ahead(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"kind": "complaint", "id": "c1", "at": "2026-11-02 11:00", "agent": "A1"}\n',
+        encoding="utf-8",
+    )
+    code = main(["explain", "--policy", str(ROOT / "policies" / "center.policy"),
+                 "--events", str(events), "--until", "9026-11-03 00:00"])  # fmt: skip
+    assert code == 2
+    assert capsys.readouterr().err.startswith(
+        "--until 9026-11-03 00:00: cannot advance to 9026-11-03 00:00: it is 2,556,"
+    )
+
+
 def test_import_policy_and_simulate_from_the_command_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -14,6 +14,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from engine import load_policy
+from engine.errors import ClockGapError
 from engine.events import EventError
 from engine.runtime import Engine
 
@@ -262,6 +263,52 @@ SAMPLED = load_policy(
     "escalation e {\n  chain L1 -> L2\n  escalate after 20h at L1 while unresolved\n}\n",
     file="s.policy",
 )
+
+
+@given(st.lists(st.integers(0, 5 * 24 * 60), min_size=1, max_size=30), st.booleans())
+def test_a_step_longer_than_max_gap_is_refused_and_nothing_else_is_lost(
+    gaps: list[int], sampled: bool
+) -> None:
+    """An event further past the clock than `max_gap` (a mistyped year) is refused and
+    changes nothing: the engine then decides for the others exactly as if it had never
+    seen it. Under SAMPLED something falls due each day; under POLICY, with ids kept a
+    month, nothing may fall due for longer than the gap."""
+    limit = dt.timedelta(days=2)
+    minutes = list(itertools.accumulate(gaps))
+    if sampled:
+        policy, events = SAMPLED, [
+            {"kind": "call", "id": f"k{n}", "agent": "A1", "duration": 60,
+             "at": START + dt.timedelta(minutes=m)}
+            for n, m in enumerate(minutes)
+        ]  # fmt: skip
+    else:
+        policy, events = POLICY, violations(minutes, ["A1", "A2"])
+    month = dt.timedelta(days=30)
+    guarded = Engine(policy, remember_ids=month, max_gap=limit)
+    reference = Engine(policy, remember_ids=month)
+    clock: dt.datetime | None = None
+    guarded_out, reference_out = [], []
+    for event in events:
+        moment = at(event)
+        if clock is not None and moment - clock > limit:
+            with pytest.raises(EventError, match="more than the 2 days it steps at once"):
+                guarded.feed(event)
+            continue
+        clock = moment
+        guarded_out += guarded.feed(event)
+        reference_out += reference.feed(event)
+    assert guarded_out == reference_out
+    assert guarded.clock == reference.clock
+
+
+def test_advance_further_than_max_gap_is_refused_and_changes_nothing() -> None:
+    engine = Engine(SAMPLED)
+    engine.feed({"kind": "call", "id": "k1", "agent": "A1", "duration": 60, "at": START})
+    with pytest.raises(ClockGapError, match="9026-02-19 19:00: it is 2,556,697 days after"):
+        engine.advance(START.replace(year=9026))
+    assert engine.clock == START.astimezone(NEW_YORK)
+    day = engine.advance(START + dt.timedelta(days=1))  # the 1st call, and too few at random
+    assert sorted(d.kind for d in day) == ["sample", "shortfall"]
 
 
 @given(

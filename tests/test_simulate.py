@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 from hypothesis import given, settings
@@ -90,3 +91,13 @@ def test_simulation_keeps_only_the_decisions_that_differ() -> None:
     assert sum(report.before.counts().values()) == len(full_before)
     kept = {(d.kind, d.subject, d.action, d.at) for d in report.before.decisions}
     assert not kept & {(d.kind, d.subject, d.action, d.at) for d in report.after.decisions}
+
+
+def test_an_end_time_years_ahead_is_reported_not_replayed_for_millennia() -> None:
+    """`until` in the year 9026 (a typing mistake) would close ~2.5 million days."""
+    events = demo_events(days=3, agents=2, seed=1)
+    report = simulate(POLICY, STRICTER, events, until=dt.datetime(9026, 1, 1)).to_dict()
+    for side in ("before", "after"):
+        (problem,) = report["rejected_events"][side]
+        assert problem.startswith("cannot advance to 9026-01-01 00:00: it is ")
+        assert "If the date is a typing mistake, correct it" in problem

@@ -17,7 +17,7 @@ from typing import TextIO
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
-from engine import EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
+from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
 from engine.evaluations import RowError, csv_header, read_evaluations
 
 DEFAULT_DB = "callqa.db"
@@ -400,7 +400,11 @@ def run_explain(args: argparse.Namespace) -> int:
             print(f"--until {args.until!r} is not a date and time such as 2026-12-01 00:00",
                   file=sys.stderr)  # fmt: skip
             return 2
-        decisions += engine.advance(until)
+        try:
+            decisions += engine.advance(until)
+        except EngineError as error:
+            print(f"--until {args.until}: {error}", file=sys.stderr)
+            return 2
     for decision in decisions:
         if args.format == "jsonl":
             print(json.dumps(decision.to_dict(), ensure_ascii=False, default=str))
