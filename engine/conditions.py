@@ -55,7 +55,7 @@ def compile_expression(
         lines.append(f"    {slot} = facts.get({key}, MISSING)")
         lines.append(f"    if {slot} is MISSING or {slot} is None:")
         lines.append("        return MISSING_RESULT")
-        lines += _converted(slot, key, facts.types[name], zone, constants)
+        lines += _converted(slot, name, facts.types[name], zone, constants)
     lines.append(f"    return {body}")
     function: Condition = _define(lines, "condition", constants, zone, missing)
     return function
@@ -68,6 +68,27 @@ def compile_flags(
     once: which picks of a sampling rule a call is eligible for. A condition whose facts
     are absent is false."""
     constants = Constants()
+    lines, flags = flags_code(
+        exprs, fields, zone, constants, lambda fact: f"facts.get({constants.add(fact)})"
+    )
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
+        ["def flags(facts):", *lines, f"    return {flags}"], "flags", constants, zone, False
+    )
+    return function
+
+
+def flags_code(
+    exprs: Sequence[ast.Expr | None],
+    fields: Mapping[str, Type],
+    zone: ZoneInfo,
+    constants: Constants,
+    read: Callable[[str], str],
+) -> tuple[list[str], str]:
+    """`compile_flags` as code, for a function that has the facts at hand (one kind of
+    event's path, engine.kind_path): lines that fetch each fact the conditions read, by
+    the code `read(fact)` (None when absent), then the expression giving the flags.
+    The code needs `DATETIME` and `ZONE` (the policy's timezone) among its constants."""
+    constants.values.update(DATETIME=dt.datetime, ZONE=zone)
     facts = _TouchedSlots()
     compiler = _AggregateAwareCompiler(Scope(dict(fields)), constants, facts, zone, None)
     flags = []
@@ -80,13 +101,12 @@ def compile_flags(
         present = [f"{slot} is not None" for slot in sorted(facts.touched)]
         flag = body if _gives_bool(expr) else f"bool({body})"
         flags.append(f"({' and '.join([*present, flag])})")
-    lines = ["def flags(facts):"]
+    lines = []
     for name, slot in facts.names.items():  # an absent fact reads as None
-        key = constants.add(name)
-        lines.append(f"    {slot} = facts.get({key})")
+        lines.append(f"    {slot} = {read(name)}")
         lines.append(f"    if {slot} is not None:")
         lines += [
-            "    " + line for line in _converted(slot, key, facts.types[name], zone, constants)
+            "    " + line for line in _converted(slot, name, facts.types[name], zone, constants)
         ]
     if len(flags) <= _SHARED_FLAGS:
         # Every combination is built once and shared: a call's flags are one index into
@@ -97,13 +117,8 @@ def compile_flags(
         )
         table = constants.add(combinations, "FLAGS")
         index = " + ".join(f"{1 << bit} * {flag}" for bit, flag in enumerate(flags))
-        lines.append(f"    return {table}[{index or 0}]")
-    else:
-        lines.append(f"    return ({', '.join(flags)},)")
-    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
-        lines, "flags", constants, zone, False
-    )
-    return function
+        return lines, f"{table}[{index or 0}]"
+    return lines, f"({', '.join(flags)},)"
 
 
 def _gives_bool(expr: ast.Expr) -> bool:
@@ -118,14 +133,15 @@ def _gives_bool(expr: ast.Expr) -> bool:
     return isinstance(expr, ast.InList)
 
 
-def _converted(slot: str, key: str, kind: Type, zone: ZoneInfo, constants: Constants) -> list[str]:
+def _converted(slot: str, fact: str, kind: Type, zone: ZoneInfo, constants: Constants) -> list[str]:
     """Lines that bring a fact to its field's type; values of that type already skip the
     converter (the common case, tested inline)."""
-    constants.values[f"C_{slot}"] = converter(kind, zone)
+    convert = constants.add(converter(kind, zone), "C")
+    call = f"    {slot} = {convert}({slot}, {constants.add(fact)})"
     test = _FAST_TYPES.get(kind)
     if test is None:
-        return [f"    {slot} = C_{slot}({slot}, {key})"]
-    return ["    if " + test.format(slot=slot) + ":", f"        {slot} = C_{slot}({slot}, {key})"]
+        return [call]
+    return ["    if " + test.format(slot=slot) + ":", "    " + call]
 
 
 def _define(

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import fields, is_dataclass
+from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from dsl import ast
@@ -86,26 +86,45 @@ class FactReader:
         and whether it is surely not None, or None when the event surely lacks it (as in
         `engine.kind_path`, which knows which fields an event has). `constant(v)` names a
         constant for the code."""
+        lines: list[str] = []
+        for source in self.sources(cls, value, constant):
+            if isinstance(source, str):
+                lines.append(source)
+                continue
+            key = constant(source.fact)
+            if source.guard is None:
+                lines.append(f"    facts[{key}] = {source.code}")
+            elif source.guard == source.code:  # the value, when it is not None
+                lines += [f"    value = {source.code}", "    if value is not None:",
+                          f"        facts[{key}] = value"]  # fmt: skip
+            else:
+                lines += [f"    if {source.guard} is not None:",
+                          f"        facts[{key}] = {source.code}"]  # fmt: skip
+        return lines
+
+    def sources(
+        self,
+        cls: Any,
+        value: Callable[[str], tuple[str, bool] | None],
+        constant: Callable[[Any], str],
+    ) -> list[FactSource | str]:
+        """Where each fact of an event of class `cls` comes from, in order (arguments as
+        for `lines`). A line of code instead merges facts whose names only the event
+        knows (a center's own fields, an evaluation's facts) into `facts`."""
         kind: str = cls.model_fields["kind"].default
         wanted = self.wanted
 
         def read(name: str) -> bool:
             return wanted is None or name in wanted
 
-        lines: list[str] = []
+        sources: list[FactSource | str] = []
 
         def put(name: str, fact: str) -> None:
-            """facts[fact] = the field `name`, when it is there and not None."""
+            """The fact is the field `name`, when the event has it and it is not None."""
             got = value(name)
-            if got is None:
-                return
-            code, sure = got
-            key = constant(fact)
-            if sure:
-                lines.append(f"    facts[{key}] = {code}")
-            else:
-                lines.extend([f"    value = {code}", "    if value is not None:"])
-                lines.append(f"        facts[{key}] = value")
+            if got is not None:
+                code, sure = got
+                sources.append(FactSource(fact, code, None if sure else code))
 
         for name in cls.model_fields:
             if name not in _SKIP and read(f"{kind}.{name}"):
@@ -113,34 +132,48 @@ class FactReader:
         if read(f"{kind}.id"):
             put("id", f"{kind}.id")
         if read(f"{kind}.at"):
-            lines.append(f"    facts[{constant(f'{kind}.at')}] = at")
+            sources.append(FactSource(f"{kind}.at", "at", None))
         if kind == "call" and read("call.start"):
-            lines.append(f"    facts[{constant('call.start')}] = at")
+            sources.append(FactSource("call.start", "at", None))
         own = value("fields")
         if own is not None:
-            lines += [f"    own = {own[0]}", "    if own:"]
-            lines.append(f"        {constant(_merge_own_fields)}(facts, own, {constant(kind)})")
+            merge = constant(_merge_own_fields)
+            sources.append(
+                f"    own = {own[0]}\n    if own:\n        {merge}(facts, own, {constant(kind)})"
+            )
         if kind == "evaluation":
             given = value("facts")
             assert given is not None
-            lines.append(f"    {constant(_merge_facts)}(facts, {given[0]})")
-        has_agent, has_team = "agent" in cls.model_fields, "team" in cls.model_fields
-        agent = value("agent") if has_agent else None
-        if agent is not None and (read("agent.id") or read("agent.status")):
+            sources.append(f"    {constant(_merge_facts)}(facts, {given[0]})")
+        agent = value("agent") if "agent" in cls.model_fields else None
+        if agent is not None:
             code, sure = agent
-            lines.append(f"    agent = {code}")
-            indent = "    "
-            if not sure:
-                lines.append("    if agent is not None:")
-                indent = "        "
+            guard = None if sure else code
             if read("agent.id"):
-                lines.append(f"{indent}facts[{constant('agent.id')}] = agent")
+                sources.append(FactSource("agent.id", code, guard))
             if read("agent.status"):
-                status = f"statuses.get(agent, {constant(DEFAULT_STATUS)})"
-                lines.append(f"{indent}facts[{constant('agent.status')}] = {status}")
-        if has_team and read("agent.team"):
+                status = f"statuses.get({code}, {constant(DEFAULT_STATUS)})"
+                sources.append(FactSource("agent.status", status, guard))
+        if "team" in cls.model_fields and read("agent.team"):
             put("team", "agent.team")
-        return lines
+        return sources
+
+
+@dataclass(frozen=True)
+class FactSource:
+    """The code giving a fact; when `guard` is not None, the event has the fact only
+    when `guard` is not None (the guard is the code itself for a field that may be
+    missing)."""
+
+    fact: str
+    code: str
+    guard: str | None
+
+    def expression(self) -> str:
+        """The fact's value, None when the event lacks it."""
+        if self.guard is None or self.guard == self.code:
+            return self.code
+        return f"({self.code} if {self.guard} is not None else None)"
 
 
 def _merge_own_fields(facts: dict[str, Any], own: dict[str, Any], kind: str) -> None:

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from engine.codegen_expr import Constants
 from engine.decisions import Decision
 from engine.events import event_model
+from engine.facts import FactSource
 from engine.plain_events import plain_shape
 
 if TYPE_CHECKING:
@@ -77,16 +78,37 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
         " else moment.replace(tzinfo=ZONE)",
         f"    if {event_id} in ENGINE.seen or {event_id} in ENGINE._seen_before:",
         "        return []",
-        f"    decisions = MOVE_CLOCK(at, KIND, {event_id})",
+        # Engine._move_clock, unless the clock only moves: nothing falls due before the
+        # event, and no time is in an hour repeated as daylight saving ends
+        "    clock = ENGINE.clock",
+        "    due = ENGINE._due_at",
+        "    if (clock is None or due is None or at.fold or ENGINE._clock_fold",
+        "            or ENGINE._due_fold or at < clock or at >= due):",
+        f"        decisions = MOVE_CLOCK(at, KIND, {event_id})",
+        "    else:",
+        "        ENGINE.clock = at",
+        "        decisions = []",
         f"    ENGINE.seen[{event_id}] = None",
-        "    facts = {}",
     ]
-    facts = engine.facts.lines(model, fields.get, constants.add)
-    if any("statuses" in line for line in facts):
-        lines.append("    statuses = ENGINE.status")
-    lines += facts
-    for observe in route.observers:
-        lines.append(f"    {constants.add(observe)}({agent}, {event_id}, at, facts)")
+    start = len(lines)
+    if engine.thresholds or route.disciplined:  # they take the facts as a dict
+        lines += ["    facts = {}", *engine.facts.lines(model, fields.get, constants.add)]
+
+        def read(fact: str) -> str:
+            return f"facts.get({constants.add(fact)})"
+
+    else:  # only sampling rules read them: each is code for the rules to use in place
+        sources = engine.facts.sources(model, fields.get, constants.add)
+        given = {s.fact: s.expression() for s in sources if isinstance(s, FactSource)}
+        assert len(given) == len(sources), "a plain event has no facts of its own to merge"
+
+        def read(fact: str) -> str:
+            return given.get(fact, "None")
+
+    for rule in route.samplings:
+        lines += rule.observe_code(constants, read, agent, event_id)
+    if any("statuses" in line for line in lines[start:]):
+        lines.insert(start, "    statuses = ENGINE.status")
     if engine.thresholds:
         subjects = ", ".join(
             f"{name!r}: {fields.get(name, ('None', True))[0]}"

@@ -16,7 +16,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from dsl import ast
-from engine.conditions import Condition, compile_expression, compile_flags
+from engine.conditions import Condition, compile_expression
 from engine.decisions import Decision
 from engine.discipline import WindowRule
 from engine.errors import ClockGapError, EngineError
@@ -68,7 +68,7 @@ class _Route(NamedTuple):
     check: Callable[[Any], ScoreResult | None] | None  # may reject it, before any change
     read: Reader  # its facts
     handler: Callable[[Any, dt.datetime, Facts], list[Decision]] | None
-    observers: tuple[Callable[[str, str, dt.datetime, Facts], None], ...]  # sampling
+    samplings: tuple[SamplingRule, ...]  # the sampling rules that see it
     disciplined: bool  # some discipline or recognition rule counts events of this kind
 
 
@@ -236,7 +236,8 @@ class Engine:
                     where(sampling),
                     sample_per.period,
                     specs,
-                    compile_flags([p.where for p in picks], fields, self.zone),
+                    [p.where for p in picks],
+                    fields,
                     quotas,
                     publish,
                     (policy.name, policy.version),
@@ -250,7 +251,7 @@ class Engine:
                 self._checks.get(kind),
                 self.facts.reader(event_model(kind)),
                 self._handlers.get(kind),
-                tuple(s.observe for s in self.samplings) if kind == "call" else (),
+                tuple(self.samplings) if kind == "call" else (),
                 kind in self.rule_kinds,
             )
             for kind in EVENT_KINDS
@@ -290,7 +291,7 @@ class Engine:
             values = event.__dict__  # the model's fields, without pydantic's attribute lookup
         kind: str = values["kind"]
         # a named tuple's fields are slow attributes: unpack the route once
-        check, read, handler, observers, disciplined = self._routes[kind]
+        check, read, handler, samplings, disciplined = self._routes[kind]
         event_id = values["id"]
         # one conversion to the policy's timezone: calendar windows and decisions use it
         moment = values["at"]
@@ -312,8 +313,8 @@ class Engine:
         if handler is not None:
             decisions += handler(event, at, facts)
         agent: Any = values.get("agent")  # a call's agent is required, so never None there
-        for observe in observers:
-            observe(agent, event_id, at, facts)
+        for sampling in samplings:
+            sampling.observe(agent, event_id, at, facts)
         if self.thresholds:
             subjects = {"agent": agent, "team": values.get("team"),
                         "evaluator": values.get("evaluator")}  # fmt: skip

@@ -19,7 +19,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dsl import ast
-from engine.conditions import Condition
+from dsl.types import Type
+from engine.codegen_expr import Constants
+from engine.conditions import Condition, flags_code
 from engine.decisions import Decision
 from engine.sample_close import compile_close
 from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
@@ -34,7 +36,8 @@ class SamplingRule:
     location: str  # file:line of the block
     period: str  # day, week or month
     picks: list[PickSpec]
-    eligibility: Callable[[Mapping[str, Any]], tuple[bool, ...]]  # per pick: may it take the call
+    wheres: list[ast.Expr | None]  # per pick: which calls it may take (None: any)
+    fields: Mapping[str, Type]  # the policy's facts and their types
     quotas: list[tuple[int, Condition | None]]  # (calls per agent, for which agents)
     publish: ast.Publish | None
     policy: tuple[str, str | None]  # name and version: part of every seed
@@ -51,23 +54,42 @@ class SamplingRule:
     def __post_init__(self) -> None:
         # the picks, written out as Python for this rule (engine.sample_close)
         self._close = compile_close(self.picks, self.block.id, self.location)
+        constants = Constants()
+        lines = self.observe_code(
+            constants, lambda fact: f"facts.get({constants.add(fact)})", "agent", "call"
+        )
+        source = "\n".join(["def observe(agent, call, at, facts):", *lines]) + "\n"
+        exec(compile(source, f"<callqa sampling {self.block.id}>", "exec"), constants.values)
+        self.observe: Callable[[str, str, dt.datetime, Mapping[str, Any]], None]
+        self.observe = constants.values["observe"]  # type: ignore[assignment]
 
     def seed(self, period: str) -> str:
         return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
 
-    def observe(self, agent: str, call: str, at: dt.datetime, facts: Mapping[str, Any]) -> None:
-        """Remember a call (`at` in the policy's timezone) with the picks it is eligible for."""
-        candidate = (at, call, self.eligibility(facts))
-        agents = self.open_days.get(at.date())
-        if agents is None:
-            agents = self._open(at)
-        calls = agents.get(agent)
-        if calls is None:
-            agents[agent] = [candidate]
-        elif calls[-1][0] < at:  # later on the wall clock is later: calls come in time order
-            calls.append(candidate)
-        else:  # the same instant (ordered by id), or the hour repeated when DST ends
-            add_candidate(calls, candidate)
+    def observe_code(
+        self, constants: Constants, read: Callable[[str], str], agent: str, call: str
+    ) -> list[str]:
+        """Lines that remember a call `at` (in the policy's timezone), with the picks it is
+        eligible for, given code for its agent, its id, and each fact (`read(fact)`, as
+        for conditions.flags_code). They make `observe(agent, call, at, facts)`, and go
+        into the path of calls (engine.kind_path)."""
+        lines, flags = flags_code(self.wheres, self.fields, self.zone, constants, read)
+        rule = constants.add(self, "RULE")
+        add = constants.add(add_candidate)
+        return [
+            *lines,
+            f"    candidate = (at, {call}, {flags})",
+            f"    agents = {rule}.open_days.get(at.date())",
+            "    if agents is None:",
+            f"        agents = {rule}._open(at)",
+            f"    calls = agents.get({agent})",
+            "    if calls is None:",
+            f"        agents[{agent}] = [candidate]",
+            "    elif calls[-1][0] < at:  # later on the wall clock is later: calls come in order",
+            "        calls.append(candidate)",
+            "    else:  # the same instant (ordered by id), or the hour repeated when DST ends",
+            f"        {add}(calls, candidate)",
+        ]
 
     def _open(self, at: dt.datetime) -> dict[str, list[Candidate]]:
         """The calls of the period containing `at` by agent, opened on its first call."""
