@@ -13,6 +13,7 @@ that both ways decide and refuse alike.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -75,7 +76,7 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
     lines += [
         f"    moment = {moment}",
         "    at = moment.astimezone(ZONE) if moment.tzinfo is not None"
-        " else moment.replace(tzinfo=ZONE)",
+        " else COMBINE(moment.date(), moment.time(), ZONE)",  # runtime.in_zone
         f"    if {event_id} in ENGINE.seen or {event_id} in ENGINE._seen_before:",
         "        return []",
         # Engine._move_clock, unless the clock only moves: nothing falls due before the
@@ -136,6 +137,7 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
     namespace: dict[str, Any] = {
         **shape.constants, **constants.values, "ENGINE": engine, "ZONE": engine.zone,
         "MOVE_CLOCK": engine._move_clock, "DISCIPLINE": engine._discipline,
+        "COMBINE": dt.datetime.combine,
     }  # fmt: skip
     source = "\n".join(lines) + "\n"
     exec(compile(source, f"<callqa path of {kind} events>", "exec"), namespace)

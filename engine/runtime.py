@@ -47,6 +47,15 @@ _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
 
 
+def in_zone(naive: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
+    """`naive.replace(tzinfo=zone)`, at a quarter of the cost: in Python 3.11 `replace`
+    parses its keywords by name on every call."""
+    return _COMBINE(naive.date(), naive.time(), zone)
+
+
+_COMBINE = dt.datetime.combine
+
+
 def _decision_instant(decision: Decision) -> float:
     return decision.at.timestamp()
 
@@ -298,7 +307,7 @@ class Engine:
         at = (
             moment.astimezone(self.zone)
             if moment.tzinfo is not None
-            else moment.replace(tzinfo=self.zone)
+            else in_zone(moment, self.zone)
         )
         if event_id in self.seen or event_id in self._seen_before:
             return []

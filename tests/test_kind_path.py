@@ -36,7 +36,11 @@ def streams(draw: st.DrawFn) -> list[dict[str, Any]]:
         odd = event.get("at")
         if draw(st.integers(0, 9)) or isinstance(odd, dt.date | int | float):
             late = draw(st.integers(0, 19)) == 0
-            event["at"] = START + dt.timedelta(minutes=minutes - (600 if late else 0))
+            moment = START + dt.timedelta(minutes=minutes - (600 if late else 0))
+            # in the policy's timezone, in UTC, or naive (read in the policy's timezone)
+            event["at"] = draw(st.sampled_from([
+                moment, moment.astimezone(dt.UTC), moment.replace(tzinfo=None)
+            ]))  # fmt: skip
             event["id"] = f"e{n}" if n == 0 or draw(st.integers(0, 9)) else f"e{n - 1}"
         events.append(event)
     return events
