@@ -31,6 +31,8 @@ _FAST_TYPES = {
 }
 
 Condition = Callable[[Mapping[str, Any]], Any]
+# code reading a fact, and whether it surely gives a value of the fact's type (not None)
+FactCode = tuple[str, bool]
 _SHARED_FLAGS = 8  # up to this many flags, every combination is built in advance
 
 
@@ -69,7 +71,7 @@ def compile_flags(
     are absent is false."""
     constants = Constants()
     lines, flags = flags_code(
-        exprs, fields, zone, constants, lambda fact: f"facts.get({constants.add(fact)})"
+        exprs, fields, zone, constants, lambda fact: (f"facts.get({constants.add(fact)})", False)
     )
     function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
         ["def flags(facts):", *lines, f"    return {flags}"], "flags", constants, zone, False
@@ -82,11 +84,11 @@ def flags_code(
     fields: Mapping[str, Type],
     zone: ZoneInfo,
     constants: Constants,
-    read: Callable[[str], str],
+    read: Callable[[str], FactCode],
 ) -> tuple[list[str], str]:
     """`compile_flags` as code, for a function that has the facts at hand (one kind of
     event's path, engine.kind_path): lines that fetch each fact the conditions read, by
-    the code `read(fact)` (None when absent), then the expression giving the flags.
+    the code `read(fact)` gives (None when absent), then the expression giving the flags.
     The code needs `DATETIME` and `ZONE` (the policy's timezone) among its constants."""
     constants.values.update(DATETIME=dt.datetime, ZONE=zone)
     facts = _TouchedSlots()
@@ -98,16 +100,19 @@ def flags_code(
             continue
         facts.touched = set()
         body = compiler.compile(expr)
-        present = [f"{slot} is not None" for slot in sorted(facts.touched)]
+        maybe_absent = [slot for name, slot in facts.names.items()
+                        if slot in facts.touched and not read(name)[1]]  # fmt: skip
+        present = [f"{slot} is not None" for slot in sorted(maybe_absent)]
         flag = body if _gives_bool(expr) else f"bool({body})"
         flags.append(f"({' and '.join([*present, flag])})")
     lines = []
     for name, slot in facts.names.items():  # an absent fact reads as None
-        lines.append(f"    {slot} = {read(name)}")
-        lines.append(f"    if {slot} is not None:")
-        lines += [
-            "    " + line for line in _converted(slot, name, facts.types[name], zone, constants)
-        ]
+        code, of_its_type = read(name)
+        lines.append(f"    {slot} = {code}")
+        if not of_its_type:
+            lines.append(f"    if {slot} is not None:")
+            converted = _converted(slot, name, facts.types[name], zone, constants)
+            lines += ["    " + line for line in converted]
     if len(flags) <= _SHARED_FLAGS:
         # Every combination is built once and shared: a call's flags are one index into
         # them, not a new tuple to allocate (and for the garbage collector to track).

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from engine.codegen_expr import Constants
+from engine.conditions import FactCode
 from engine.decisions import Decision
 from engine.events import event_model
 from engine.facts import FactSource
@@ -95,16 +96,17 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
     if engine.thresholds or route.disciplined:  # they take the facts as a dict
         lines += ["    facts = {}", *engine.facts.lines(model, fields.get, constants.add)]
 
-        def read(fact: str) -> str:
-            return f"facts.get({constants.add(fact)})"
+        def read(fact: str) -> FactCode:
+            return f"facts.get({constants.add(fact)})", False
 
     else:  # only sampling rules read them: each is code for the rules to use in place
         sources = engine.facts.sources(model, fields.get, constants.add)
         given = {s.fact: s.expression() for s in sources if isinstance(s, FactSource)}
         assert len(given) == len(sources), "a plain event has no facts of its own to merge"
 
-        def read(fact: str) -> str:
-            return given.get(fact, "None")
+        def read(fact: str) -> FactCode:
+            code = given.get(fact, "None")
+            return code, code == "at"  # the event's time, in the policy's timezone
 
     for rule in route.samplings:
         lines += rule.observe_code(constants, read, agent, event_id)

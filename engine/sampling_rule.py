@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from dsl import ast
 from dsl.types import Type
 from engine.codegen_expr import Constants
-from engine.conditions import Condition, flags_code
+from engine.conditions import Condition, FactCode, flags_code
 from engine.decisions import Decision
 from engine.sample_close import compile_close
 from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
@@ -56,7 +56,7 @@ class SamplingRule:
         self._close = compile_close(self.picks, self.block.id, self.location)
         constants = Constants()
         lines = self.observe_code(
-            constants, lambda fact: f"facts.get({constants.add(fact)})", "agent", "call"
+            constants, lambda fact: (f"facts.get({constants.add(fact)})", False), "agent", "call"
         )
         source = "\n".join(["def observe(agent, call, at, facts):", *lines]) + "\n"
         exec(compile(source, f"<callqa sampling {self.block.id}>", "exec"), constants.values)
@@ -67,7 +67,7 @@ class SamplingRule:
         return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
 
     def observe_code(
-        self, constants: Constants, read: Callable[[str], str], agent: str, call: str
+        self, constants: Constants, read: Callable[[str], FactCode], agent: str, call: str
     ) -> list[str]:
         """Lines that remember a call `at` (in the policy's timezone), with the picks it is
         eligible for, given code for its agent, its id, and each fact (`read(fact)`, as
