@@ -9,6 +9,7 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
@@ -91,6 +92,7 @@ class _Scored:
 
 REMEMBER_IDS = dt.timedelta(days=7)
 MAX_GAP = dt.timedelta(days=366)
+KEEP_EVALUATIONS = dt.timedelta(days=30)
 
 
 class Engine:
@@ -105,6 +107,11 @@ class Engine:
     an event or to `advance`. A longer step is refused (EventError, or ClockGapError from
     `advance`): a date typed wrong (9026 for 2026) would otherwise make the engine close
     and publish every day in between, millions of periods.
+
+    `keep_evaluations`: how long after its rubric's appeal window closes a scored
+    evaluation is kept (to reject a late appeal with its reason); then it is forgotten,
+    unless an appeal of it is open. Evaluations of rubrics without an appeal window are
+    kept: they can be appealed at any time.
     """
 
     def __init__(
@@ -112,6 +119,7 @@ class Engine:
         policy: Policy,
         remember_ids: dt.timedelta = REMEMBER_IDS,
         max_gap: dt.timedelta = MAX_GAP,
+        keep_evaluations: dt.timedelta = KEEP_EVALUATIONS,
     ) -> None:
         self.policy = policy
         tree = policy.checked.tree
@@ -145,6 +153,9 @@ class Engine:
         self.actions = {a.id: a for a in tree.actions}
         self.pending: dict[str, Decision] = {}
         self.evaluations: dict[str, _Scored] = {}
+        # (instant, evaluation id): from when each evaluation may be forgotten, earliest first
+        self._evaluations_to_forget: list[tuple[float, str]] = []
+        self._keep_evaluations = keep_evaluations.total_seconds()
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
         self.complaint_chains: dict[str, EscalationChain] = {}
@@ -380,7 +391,11 @@ class Engine:
 
     def _check_appeal(self, event: Appeal) -> None:
         if event.evaluation not in self.evaluations:
-            raise EventError(f"appeal {event.id!r}: no evaluation {event.evaluation!r}")
+            raise EventError(
+                f"appeal {event.id!r}: no evaluation {event.evaluation!r} (feed the evaluation "
+                f"first; one is kept {self._keep_evaluations / 86400:g} days past its appeal "
+                "window, then forgotten)"
+            )
 
     def _check_appeal_decision(self, event: AppealDecision) -> None:
         if event.appeal not in self.appeals:
@@ -600,6 +615,11 @@ class Engine:
         self, event: Evaluation, result: ScoreResult, at: dt.datetime, facts: dict[str, Any]
     ) -> list[Decision]:
         self.evaluations[event.id] = _Scored(event, at, result.score, result.grade)
+        window = result.rubric.settings.appeal_window_seconds
+        if window is not None:
+            forget = at.timestamp() + window + self._keep_evaluations
+            heapq.heappush(self._evaluations_to_forget, (forget, event.id))
+        self._forget_evaluations(at.timestamp())
         facts["evaluation.score"] = result.score
         facts["evaluation.grade"] = result.grade
         lost = "; ".join(str(d) for d in result.deductions) or "no deductions"
@@ -611,6 +631,18 @@ class Engine:
             table.id, table.location, at, {"score": result.score, "grade": result.grade},
             (event.id, *( [event.call] if event.call else [])),
         )]  # fmt: skip
+
+    def _forget_evaluations(self, instant: float) -> None:
+        """Drop the evaluations kept long enough (see `keep_evaluations`), except those
+        with an open appeal: they are kept until `keep_evaluations` after its decision."""
+        heap = self._evaluations_to_forget
+        if not heap or heap[0][0] > instant:
+            return
+        appealed = {evaluation for _, evaluation in self.appeals.values()}
+        while heap and heap[0][0] <= instant:
+            _, evaluation = heapq.heappop(heap)
+            if evaluation not in appealed:
+                self.evaluations.pop(evaluation, None)
 
     def _appeal(self, event: Appeal, at: dt.datetime, facts: Facts) -> list[Decision]:
         scored = self.evaluations[event.evaluation]
@@ -636,6 +668,10 @@ class Engine:
         scored = self.evaluations[evaluation_id]
         original = scored.evaluation
         self._count_decided_appeal(appeal, original, event.upheld, at)
+        window = self.policy.rubric(original.rubric).table.settings.appeal_window_seconds
+        if window is not None:  # kept while the appeal was open: forget it in due time
+            forget = max(scored.at.timestamp() + window, at.timestamp()) + self._keep_evaluations
+            heapq.heappush(self._evaluations_to_forget, (forget, evaluation_id))
         if not event.upheld:
             return []
         answers = dict(original.answers)

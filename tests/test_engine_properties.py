@@ -341,3 +341,74 @@ def test_decisions_come_in_time_then_id_order(
         moment += dt.timedelta(days=1, minutes=step)
     for batch in batches:
         assert batch == sorted(batch, key=lambda d: (d.at.timestamp(), d.id))
+
+
+APPEALED = load_policy(
+    text='policy "p" version "1" timezone "Asia/Shanghai"\n'
+    'rubric qa "质检" {\n  scale 100\n'
+    '  section s { item a "开场白" deduct 50  item b "准确" deduct 50 }\n'
+    '  grades { "合格" >= 60  "不合格" otherwise }\n  appeals within 3 days\n}\n',
+    file="a.policy",
+)
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from([0, 30, 12 * 60, 26 * 60, 3 * 24 * 60 + 30]),  # minutes later
+            st.sampled_from(["evaluation", "evaluation", "appeal", "decision"]),
+            st.integers(0, 50),
+            st.booleans(),
+        ),
+        max_size=40,
+    )
+)
+def test_forgetting_evaluations_changes_no_decision_within_the_kept_span(
+    steps: list[tuple[int, str, int, bool]],
+) -> None:
+    """An evaluation is forgotten `keep_evaluations` after its appeal window closes (unless
+    an appeal of it is open): until then the engine decides as one that keeps them all;
+    after, an appeal of it is refused rather than rejected as late. A quiet month later
+    only evaluations with an open appeal are left."""
+    keep = dt.timedelta(days=1)
+    forgetful = Engine(APPEALED, keep_evaluations=keep)
+    keeping = Engine(APPEALED, keep_evaluations=dt.timedelta(days=3650))
+    moment = START
+    scored: list[tuple[str, dt.datetime]] = []
+    appeals: list[str] = []
+    for n, (minutes, kind, pick, upheld) in enumerate(steps):
+        moment += dt.timedelta(minutes=minutes)
+        event: dict[str, object] = {"kind": kind, "id": f"x{n}", "at": moment}
+        if kind == "evaluation":
+            event.update(agent="A1", rubric="qa", evaluator="Q1",
+                         answers={"a": "fail", "b": "pass"})  # fmt: skip
+            scored.append((f"x{n}", moment))
+        elif kind == "appeal" and scored:
+            evaluation, scored_at = scored[pick % len(scored)]
+            event.update(evaluation=evaluation, item="a")
+            appeals.append(f"x{n}")
+        elif kind == "decision" and appeals:
+            event.update(kind="appeal_decision", appeal=appeals.pop(pick % len(appeals)),
+                         upheld=upheld)  # fmt: skip
+        else:
+            continue
+        try:
+            expected = keeping.feed(event)
+        except EventError:  # a decision on an appeal rejected as late
+            assert kind == "decision"
+            with pytest.raises(EventError):
+                forgetful.feed(event)
+            continue
+        try:
+            got = forgetful.feed(event)
+        except EventError as error:  # only an appeal of an evaluation kept long enough
+            assert "kept 1 days past its appeal window, then forgotten" in str(error)
+            assert moment - scored_at > dt.timedelta(days=3) + keep
+            assert [d.kind for d in expected] == ["appeal_rejected"]
+            continue
+        assert got == expected
+    later = moment + dt.timedelta(days=30)
+    forgetful.feed({"kind": "evaluation", "id": "last", "at": later, "agent": "A1",
+                    "rubric": "qa", "answers": {"a": "pass", "b": "pass"}})  # fmt: skip
+    open_appeals = {evaluation for _, evaluation in forgetful.appeals.values()}
+    assert set(forgetful.evaluations) == open_appeals | {"last"}
