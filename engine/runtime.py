@@ -57,6 +57,12 @@ def in_zone(naive: dt.datetime, zone: dt.tzinfo) -> dt.datetime:
 _COMBINE = dt.datetime.combine
 
 
+def _days(seconds: float) -> str:
+    """`2 days`, `1 day`, `1.5 days`: a span of seconds in days, for messages."""
+    days = seconds / 86400
+    return f"{days:g} day" + ("" if days == 1 else "s")
+
+
 def _decision_instant(decision: Decision) -> float:
     return decision.at.timestamp()
 
@@ -362,7 +368,7 @@ class Engine:
             raise EventError(
                 f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
                 f"engine's clock ({clock:%Y-%m-%d %H:%M}); feed events in time order "
-                f"(if it was fed before, over {self._remember_ids / 86400:g} days ago, it was "
+                f"(if it was fed before, over {_days(self._remember_ids)} ago, it was "
                 "counted the first time)"
             )
         due = self._due_at
@@ -393,7 +399,7 @@ class Engine:
         if event.evaluation not in self.evaluations:
             raise EventError(
                 f"appeal {event.id!r}: no evaluation {event.evaluation!r} (feed the evaluation "
-                f"first; one is kept {self._keep_evaluations / 86400:g} days past its appeal "
+                f"first; one is kept {_days(self._keep_evaluations)} past its appeal "
                 "window, then forgotten)"
             )
 
@@ -467,10 +473,9 @@ class Engine:
         if clock is None or at.timestamp() - clock.timestamp() <= self._max_gap:
             return None
         days = (at.timestamp() - clock.timestamp()) / 86400
-        limit = self._max_gap / 86400
         return (
             f"is {days:,.0f} days after the engine's clock ({clock:%Y-%m-%d %H:%M}), more "
-            f"than the {limit:g} days it steps at once: it would close every period in "
+            f"than the {_days(self._max_gap)} it steps at once: it would close every period in "
             "between. If the date is a typing mistake, correct it; if the gap is real, "
             f"give the engine a longer max_gap (Engine(policy, max_gap=timedelta(days=...)))"
         )
@@ -654,8 +659,8 @@ class Engine:
             days = window / 86400
             return [Decision(
                 f"appeal/{event.id}", "appeal_rejected", scored.evaluation.agent, None,
-                f"filed {elapsed // 86400:g} days after the evaluation; appeals must be "
-                f"filed within {days:g} days", compiled.table.id, location, at,
+                f"filed {_days(elapsed // 86400 * 86400)} after the evaluation; appeals must "
+                f"be filed within {_days(window)}", compiled.table.id, location, at,
                 {"window_days": days}, (event.id, scored.evaluation.id),
             )]  # fmt: skip
         self.appeals[event.id] = (event, scored.evaluation.id)

@@ -402,7 +402,7 @@ def test_forgetting_evaluations_changes_no_decision_within_the_kept_span(
         try:
             got = forgetful.feed(event)
         except EventError as error:  # only an appeal of an evaluation kept long enough
-            assert "kept 1 days past its appeal window, then forgotten" in str(error)
+            assert "kept 1 day past its appeal window, then forgotten" in str(error)
             assert moment - scored_at > dt.timedelta(days=3) + keep
             assert [d.kind for d in expected] == ["appeal_rejected"]
             continue
