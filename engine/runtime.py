@@ -470,14 +470,17 @@ class Engine:
     def _gap_too_long(self, at: dt.datetime) -> str | None:
         """Why a step of the clock to `at` is refused, if it is longer than `max_gap`."""
         clock = self.clock
-        if clock is None or at.timestamp() - clock.timestamp() <= self._max_gap:
+        if clock is None:
             return None
-        days = (at.timestamp() - clock.timestamp()) / 86400
+        seconds = at.timestamp() - clock.timestamp()
+        if seconds <= self._max_gap:
+            return None
         return (
-            f"is {days:,.0f} days after the engine's clock ({clock:%Y-%m-%d %H:%M}), more "
-            f"than the {_days(self._max_gap)} it steps at once: it would close every period in "
-            "between. If the date is a typing mistake, correct it; if the gap is real, "
-            f"give the engine a longer max_gap (Engine(policy, max_gap=timedelta(days=...)))"
+            f"is {seconds / 86400:,.0f} days after the engine's clock "
+            f"({clock:%Y-%m-%d %H:%M}), more than the {_days(self._max_gap)} it steps at "
+            "once: it would close every period in between. If the date is a typing mistake, "
+            "correct it; if the gap is real, give the engine a longer max_gap "
+            "(Engine(policy, max_gap=timedelta(days=...)))"
         )
 
     def _forget_ids(self, instant: float) -> None:
@@ -622,8 +625,7 @@ class Engine:
         self.evaluations[event.id] = _Scored(event, at, result.score, result.grade)
         window = result.rubric.settings.appeal_window_seconds
         if window is not None:
-            forget = at.timestamp() + window + self._keep_evaluations
-            heapq.heappush(self._evaluations_to_forget, (forget, event.id))
+            self._forget_later(event.id, at.timestamp() + window)
         self._forget_evaluations(at.timestamp())
         facts["evaluation.score"] = result.score
         facts["evaluation.grade"] = result.grade
@@ -637,9 +639,14 @@ class Engine:
             (event.id, *( [event.call] if event.call else [])),
         )]  # fmt: skip
 
+    def _forget_later(self, evaluation: str, closed: float) -> None:
+        """Forget `evaluation` `keep_evaluations` after `closed` (the instant its appeal
+        window closed, or an appeal of it was decided, whichever is later)."""
+        heapq.heappush(self._evaluations_to_forget, (closed + self._keep_evaluations, evaluation))
+
     def _forget_evaluations(self, instant: float) -> None:
         """Drop the evaluations kept long enough (see `keep_evaluations`), except those
-        with an open appeal: they are kept until `keep_evaluations` after its decision."""
+        with an open appeal: its decision schedules them again (`_forget_later`)."""
         heap = self._evaluations_to_forget
         if not heap or heap[0][0] > instant:
             return
@@ -675,8 +682,7 @@ class Engine:
         self._count_decided_appeal(appeal, original, event.upheld, at)
         window = self.policy.rubric(original.rubric).table.settings.appeal_window_seconds
         if window is not None:  # kept while the appeal was open: forget it in due time
-            forget = max(scored.at.timestamp() + window, at.timestamp()) + self._keep_evaluations
-            heapq.heappush(self._evaluations_to_forget, (forget, evaluation_id))
+            self._forget_later(evaluation_id, max(scored.at.timestamp() + window, at.timestamp()))
         if not event.upheld:
             return []
         answers = dict(original.answers)
