@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import html
+import re
 from pathlib import Path
+from typing import Any
 
 from textual.widgets import DataTable, Static
 
@@ -75,6 +78,30 @@ def test_f5_runs_the_tests(folder: Path, tmp_path: Path) -> None:
             results = rows(app, "tests")
             assert len(results) == 8 and all(r[0] == "PASS" for r in results)
             assert "8 passed, 0 failed" in str(app.query_one("#test-detail", Static).render())
+
+    asyncio.run(scenario())
+
+
+def test_test_names_are_drawn_whole_even_by_a_frame_drawn_at_once(
+    folder: Path, tmp_path: Path
+) -> None:
+    """On a busy machine a frame was drawn before the table widened its columns, and the
+    table kept showing that frame: test names cut to four letters. Draw one on purpose."""
+
+    class DrawsAtOnce(CallqaApp):
+        def _show_tests(self, results: list[Any]) -> None:
+            super()._show_tests(results)
+            self.export_screenshot()
+
+    async def scenario() -> None:
+        app = DrawsAtOnce(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(130, 42)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f5")
+            await settle(app, pilot)
+            screen = html.unescape(re.sub(r"<[^>]+>", "", app.export_screenshot()))
+            assert "three substantiated complaints in one month" in screen.replace("\xa0", " ")
+            assert "center.policy:55" in screen
 
     asyncio.run(scenario())
 

@@ -7,7 +7,7 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -39,8 +39,15 @@ from engine.policy import Policy
 from tui.editor import PolicyEditor
 from tui.files import write_atomically
 from tui.screens import Confirm, Help
+from tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
+HEADERS = {
+    "problems": ("line:col", "severity", "message"),
+    "tests": ("result", "test", "where"),
+    "simulation": ("decision", "before", "after", "change"),
+    "sampling": ("day", "agent", "call", "why"),
+}
 
 
 class CallqaApp(App[None]):
@@ -141,12 +148,8 @@ class CallqaApp(App[None]):
             yield item
 
     def on_mount(self) -> None:
-        self.query_one("#problems", DataTable).add_columns("line:col", "severity", "message")
-        self.query_one("#tests", DataTable).add_columns("result", "test", "where")
-        self.query_one("#simulation", DataTable).add_columns(
-            "decision", "before", "after", "change"
-        )
-        self.query_one("#sampling", DataTable).add_columns("day", "agent", "call", "why")
+        for name in HEADERS:
+            self._fill(name, [])
         if self.path is None:
             first = next(iter(sorted(self.folder.glob("*.policy"))), None)
             self.path = first
@@ -259,11 +262,11 @@ class CallqaApp(App[None]):
 
     def _show_problems(self, diagnostics: list[Diagnostic]) -> None:
         self.problems = diagnostics
-        table = self.query_one("#problems", DataTable)
-        table.clear()
-        for index, d in enumerate(diagnostics):
-            message = d.message + (f" — try: {d.hint}" if d.hint else "")
-            table.add_row(f"{d.line}:{d.col}", d.severity.value, message, key=str(index))
+        rows = []
+        for d in diagnostics:
+            hint = f" — try: {d.hint}" if d.hint else ""
+            rows.append((f"{d.line}:{d.col}", d.severity.value, d.message + hint))
+        self._fill("problems", rows, keys=[str(index) for index in range(len(rows))])
         self.query_one(PolicyEditor).show_problems(diagnostics)
         self._status()
 
@@ -310,10 +313,8 @@ class CallqaApp(App[None]):
         self.call_from_thread(self._show_tests, results)
 
     def _show_tests(self, results: list[Any]) -> None:
-        table = self.query_one("#tests", DataTable)
-        table.clear()
-        for result in results:
-            table.add_row("PASS" if result.passed else "FAIL", result.name, result.location)
+        self._fill("tests", [("PASS" if result.passed else "FAIL", result.name, result.location)
+                             for result in results])  # fmt: skip
         failed = [r for r in results if not r.passed]
         detail = "\n".join(f for r in failed for f in r.failures) if failed else ""
         summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
@@ -378,12 +379,12 @@ class CallqaApp(App[None]):
 
     def _show_simulation(self, report: dict[str, Any], against: str) -> None:
         self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
-        table = self.query_one("#simulation", DataTable)
-        table.clear()
+        rows = []
         for label, row in report["counts"].items():
             delta = row["after"] - row["before"]
-            table.add_row(label, str(row["before"]), str(row["after"]),
-                          f"{delta:+d}" if delta else "")  # fmt: skip
+            rows.append((label, str(row["before"]), str(row["after"]),
+                         f"{delta:+d}" if delta else ""))  # fmt: skip
+        self._fill("simulation", rows)
         grades = report["grades"]
         chart = _grade_chart(grades["before"], grades["after"])
         changed = report["changed"]
@@ -482,15 +483,20 @@ class CallqaApp(App[None]):
 
     def _show_plan(self, plan: dict[str, Any]) -> None:
         self.plan = plan
-        table = self.query_one("#sampling", DataTable)
-        table.clear()
+        rows = []
         for day in plan["days"]:
-            for pick in day["picks"]:
-                table.add_row(day["day"], pick["agent"], pick["call"], pick["why"])
-            for short in day["shortfalls"]:
-                table.add_row(day["day"], short["agent"], "SHORTFALL", short["why"])
+            rows += [(day["day"], pick["agent"], pick["call"], pick["why"])
+                     for pick in day["picks"]]  # fmt: skip
+            rows += [(day["day"], short["agent"], "SHORTFALL", short["why"])
+                     for short in day["shortfalls"]]  # fmt: skip
+        self._fill("sampling", rows)
 
     # ------------------------------------------------------------------ misc
+
+    def _fill(
+        self, name: str, rows: Sequence[Sequence[str]], keys: Sequence[str] | None = None
+    ) -> None:
+        fill_table(self.query_one(f"#{name}", DataTable), HEADERS[name], rows, keys)
 
     def action_help(self) -> None:
         self.push_screen(Help())

@@ -1,0 +1,31 @@
+"""Fill a result table with its columns already as wide as their widest cell.
+
+Textual's DataTable widens auto-sized columns only when it next idles, and a frame drawn
+before that stays cached with the narrow columns (the cache key has no widths): a
+manager could be left looking at cut-off test names. Sizing the columns up front, from
+the rows themselves, draws them right the first time.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.cells import cell_len
+from textual.widgets import DataTable
+
+
+def fill_table(
+    table: DataTable[str],
+    headers: Sequence[str],
+    rows: Sequence[Sequence[str]],
+    keys: Sequence[str] | None = None,
+) -> None:
+    """Replace the table's rows (and columns) with `rows` under `headers`."""
+    widths = [cell_len(header) for header in headers]
+    for row in rows:
+        widths = [max(width, cell_len(cell)) for width, cell in zip(widths, row, strict=True)]
+    table.clear(columns=True)
+    for header, width in zip(headers, widths, strict=True):
+        table.add_column(header, width=width)
+    for index, row in enumerate(rows):
+        table.add_row(*row, key=keys[index] if keys is not None else None)
