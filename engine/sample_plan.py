@@ -6,12 +6,14 @@ log and reports every difference, so a team lead can check that nobody chose the
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from engine.decisions import Decision
+from engine.errors import ClockGapError
 from engine.events import EventError, parse_event
 from engine.policy import Policy
 from engine.runtime import Engine
@@ -41,24 +43,31 @@ def build_plan(
     policy: Policy, events: Iterable[Mapping[str, Any]], period: str, rejected: list[str]
 ) -> dict[str, Any]:
     """Feed the call log (and agent status changes) and collect the period's samples.
-    A bad event is skipped and its reason appended to `rejected`."""
+    A bad event is skipped and its reason appended to `rejected`. Events from the end of
+    the period on cannot change its samples, and are left out."""
     first, last = period_days(period)
+    end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
     engine = Engine(policy)
     decisions: list[Decision] = []
     parsed = []
     for raw in events:
         try:
-            parsed.append(parse_event(raw))
+            event = parse_event(raw)
         except EventError as error:
             rejected.append(str(error))
+            continue
+        if _aware(event.at, policy) < end:
+            parsed.append(event)
     parsed.sort(key=lambda e: (_aware(e.at, policy), e.id))
     for event in parsed:
         try:
             decisions += engine.feed(event)
         except EventError as error:
             rejected.append(str(error))
-    end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
-    decisions += engine.advance(end)
+    # refused when the log ends over `max_gap` (a year) before the period ends: then every
+    # sampling period (a month at most) holding one of its calls ended before this began
+    with contextlib.suppress(ClockGapError):
+        decisions += engine.advance(end)
     days: dict[str, dict[str, Any]] = {}
     for decision in decisions:
         if decision.kind not in ("sample", "shortfall"):

@@ -213,6 +213,8 @@ def test_callqa_sample_publishes_and_verifies(
     assert "k12" in out and "2nd eligible call" in out
     assert main([*args, "--verify", str(plan)]) == 0
     assert "the plan matches" in capsys.readouterr().out
+    assert main([*args, "--period", "2029-01"]) == 0
+    assert "no calls in 2029-01 in the call log: nothing to sample" in capsys.readouterr().out
     tampered = json.loads(plan.read_text(encoding="utf-8"))
     tampered["days"][0]["picks"][0]["call"] = "k9"
     plan.write_text(json.dumps(tampered), encoding="utf-8")

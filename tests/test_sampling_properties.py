@@ -154,6 +154,14 @@ def test_a_re_derived_plan_equals_the_published_one(data: st.DataObject) -> None
     assert plan_picks(published) == plan_picks(derived)
     assert published == derived  # the same reasons (ranks, digests) and shortfalls too
 
+    # calls after the period cannot change it, even over a year later; a period long
+    # after the last call has nothing to sample (and is not refused as a clock jump)
+    later = [{**c, "id": f"{c['id']}-later", "at": c["at"] + dt.timedelta(days=400)}
+             for c in calls]  # fmt: skip
+    assert build_plan(CENTER, calls + later, period, rejected) == published
+    assert build_plan(CENTER, calls, "2028-W10", rejected)["days"] == []
+    assert rejected == []
+
     # every pick is a call of that agent on that local day, inside the period
     by_id = {c["id"]: c for c in calls}
     days_in_period = {d.isoformat() for d in days} if period.startswith("2026-W") else {period}

@@ -206,6 +206,29 @@ def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
     asyncio.run(scenario())
 
 
+def test_f8_for_a_period_long_after_the_calls_says_there_is_nothing_to_sample(
+    folder: Path, tmp_path: Path
+) -> None:
+    """The demo's calls are from 2026: a plan for 2029-01 has no calls, and says so
+    (it used to stop the app: the engine refused to step its clock over two years)."""
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")  # fills the demo database on first use
+            await settle(app, pilot)
+            await pilot.click("#--content-tab-sampling-tab")
+            await pilot.click("#sample-period")
+            await pilot.press(*"2029-01")
+            await pilot.press("f8")
+            await settle(app, pilot)
+            assert app.is_running and rows(app, "sampling") == []
+            assert any("no calls" in str(n.message) for n in app._notifications)
+
+    asyncio.run(scenario())
+
+
 def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: Path) -> None:
     from engine.store import Store
 

@@ -490,6 +490,8 @@ class CallqaApp(App[None]):
             rows += [(day["day"], short["agent"], "SHORTFALL", short["why"])
                      for short in day["shortfalls"]]  # fmt: skip
         self._fill("sampling", rows)
+        if not rows:
+            self.notify(f"no calls in {plan['period']}: nothing to sample", severity="warning")
 
     # ------------------------------------------------------------------ misc
 

@@ -783,6 +783,8 @@ def _print_plan(plan: dict[str, object]) -> None:
         for text in rule["rule"]:
             print(f"    {text}")
     print(f"  method: {plan['seed_method']}")
+    if not plan["days"]:
+        print(f"\nno calls in {plan['period']} in the call log: nothing to sample")
     for day in plan["days"]:  # type: ignore[attr-defined]
         print(f"\n{day['day']}  seed {day.get('seed', '-')}")
         for pick in day["picks"]:
