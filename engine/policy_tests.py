@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from itertools import pairwise
 from typing import Any
 
 from dsl import ast
@@ -17,6 +18,12 @@ from engine.decisions import Decision
 from engine.events import EventError
 from engine.policy import Policy
 from engine.runtime import Engine
+
+# A test steps up to ten years at once (a rule over two years needs events two years
+# apart), longer than a live engine's default max_gap: a test's times are few and written
+# by hand. Beyond that, the test fails at the line of the time, rather than replaying
+# every day up to a year such as 9026.
+LONGEST_STEP = dt.timedelta(days=3653)
 
 
 @dataclass
@@ -55,23 +62,41 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
             target[parts[-1]] = value.value
         events.append((at, index, data, entry.span.line))
     events.sort(key=lambda t: (t[0], t[1]))
-    engine = Engine(policy)
+    expects = [e for e in block.entries if isinstance(e, ast.Expect)]
+    times = [(at, line) for at, _, _, line in events]
+    times += [(_local(e.at.value, zone), e.span.line) for e in expects if e.at is not None]
+    too_far = _too_far_apart(times)
+    if too_far is not None:
+        result.failures.append(too_far)
+        return result
+    engine = Engine(policy, max_gap=LONGEST_STEP)
     for _, _, data, line in events:
         try:
             result.decisions += engine.feed(data)
         except EventError as error:
             result.failures.append(f"line {line}: {error}")
             return result
-    expects = [e for e in block.entries if isinstance(e, ast.Expect)]
-    times = [t for t, _, _, _ in events]
-    times += [_local(e.at.value, zone) for e in expects if e.at is not None]
     if times:
-        result.decisions += engine.advance(max(times))
+        result.decisions += engine.advance(max(at for at, _ in times))
     for expect in expects:
         failure = _check(expect, result.decisions, zone)
         if failure:
             result.failures.append(f"line {expect.span.line}: {failure}")
     return result
+
+
+def _too_far_apart(times: list[tuple[dt.datetime, int]]) -> str | None:
+    """The failure of a time over LONGEST_STEP after the time before it, if any: most
+    likely a mistyped year, and the engine would close every day in between."""
+    ordered = sorted(times)
+    for (before, _), (after, line) in pairwise(ordered):
+        if after - before > LONGEST_STEP:
+            return (
+                f"line {line}: {after:%Y-%m-%d %H:%M} is {(after - before).days:,} days after "
+                f"the test's time before it ({before:%Y-%m-%d %H:%M}); a test steps at most "
+                "10 years at once: is the year a typing mistake?"
+            )
+    return None
 
 
 def _local(value: object, zone: Any) -> dt.datetime:

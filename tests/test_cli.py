@@ -193,6 +193,36 @@ def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
     assert "0 passed, 1 failed" in out
 
 
+def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A rule over two years is tested with events two years apart; a year typed wrong
+    (9026) fails its test with the line and the dates, instead of stopping `callqa test`."""
+    policy = tmp_path / "t.policy"
+    policy.write_text(
+        'policy "t" version "1" timezone "Asia/Shanghai"\n'
+        'action hr "转人力资源部" notify 主管\n'
+        "discipline d {\n  rule w when count(violation) in 730 days >= 2 then hr\n}\n"
+        'test "two warnings within two years go to HR" {\n'
+        '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
+        '  violation agent "A1" type "late" at 2027-12-20 09:00\n'
+        '  expect hr for "A1" at 2027-12-20 09:00\n}\n'
+        'test "a mistyped year" {\n'
+        '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
+        '  expect no hr for "A1" at 9026-01-06 09:00\n}\n',
+        encoding="utf-8",
+    )
+    assert main(["test", str(policy)]) == 1
+    out = capsys.readouterr().out
+    assert "PASS  two warnings within two years go to HR" in out
+    assert "FAIL  a mistyped year" in out
+    assert (
+        "line 13: 9026-01-06 09:00 is 2,556,698 days after the test's time before it "
+        "(2026-01-05 09:00); a test steps at most 10 years at once: is the year a typing mistake?"
+    ) in out
+    assert "1 passed, 1 failed" in out
+
+
 def test_callqa_sample_publishes_and_verifies(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
