@@ -221,7 +221,8 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
         if kind_of == "missing":
             problems.append(f"{where}: missing")
         elif kind_of == "extra_forbidden":
-            problems.append(f"{where}: not a field of a {kind} event (put it under fields)")
+            article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
+            problems.append(f"{where}: not a field of {article} {kind} event (put it under fields)")
         elif "datetime" in kind_of:
             problems.append(
                 f"{where}: {item['input']!r} is not a date and time such as 2026-11-02 09:00"

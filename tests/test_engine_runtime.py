@@ -216,6 +216,10 @@ def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: E
           "rubric": "qq", "answers": {}}, "the policy has no rubric 'qq'"),
         ({"kind": "evaluation", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
           "rubric": "qa", "answers": {"a": "pass"}}, r"item b \(准确\) is not answered"),
+        ({"kind": "appeal", "id": "x", "at": "2026-11-02 09:00", "evaluation": "E1",
+          "item": "b", "agent": "A"}, "agent: not a field of an appeal event"),
+        ({"kind": "violation", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
+          "type": "late", "mood": "x"}, "mood: not a field of a violation event"),
     ],
 )  # fmt: skip
 def test_bad_events_are_rejected_and_change_nothing(
