@@ -134,6 +134,48 @@ def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
     asyncio.run(scenario())
 
 
+def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, tmp_path: Path) -> None:
+    """A database file that is not one (a wrong --db) used to stop the app, edits and all."""
+    broken_db = tmp_path / "h.db"
+    broken_db.write_bytes(b"this is not a database" * 100)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(broken_db), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("ctrl+home", *"# edited", "enter")
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert app.is_running
+            assert app.query_one(PolicyEditor).text.startswith("# edited")
+            messages = [str(n.message) for n in app._notifications]
+            assert any(
+                m.startswith("the simulation stopped: file is not a database") for m in messages
+            ), messages
+
+    asyncio.run(scenario())
+
+
+def test_simulating_against_a_broken_file_on_disk_says_so(folder: Path, tmp_path: Path) -> None:
+    """The buffer fixes a policy whose file on disk is broken: there is nothing to compare
+    it with, and the TUI says what to do (it used to stop the app)."""
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            (folder / "center.policy").write_text("policy oops\n", encoding="utf-8")
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert app.is_running
+            messages = [str(n.message) for n in app._notifications]
+            assert any(
+                "center.policy on disk has" in m and "Save the buffer" in m for m in messages
+            ), messages
+
+    asyncio.run(scenario())
+
+
 def test_ctrl_s_saves_to_disk_and_quit_asks_first(folder: Path, tmp_path: Path) -> None:
     async def scenario() -> None:
         path = folder / "standard.policy"

@@ -7,6 +7,7 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -31,6 +32,7 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
+from textual.worker import Worker, WorkerState
 
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
@@ -42,6 +44,9 @@ from tui.screens import Confirm, Help
 from tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
+# what each group of workers does, as a failure names it
+WORK = {"check": "the check", "tests": "the tests", "simulate": "the simulation",
+        "sampling": "the sampling plan"}  # fmt: skip
 HEADERS = {
     "problems": ("line:col", "severity", "message"),
     "tests": ("result", "test", "where"),
@@ -254,7 +259,7 @@ class CallqaApp(App[None]):
         self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_buffer(text))
         self._status()
 
-    @work(exclusive=True, group="check", thread=True)
+    @work(exclusive=True, group="check", thread=True, exit_on_error=False)
     def check_buffer(self, text: str) -> None:
         name = self.path.name if self.path else "<buffer>"
         _, diagnostics = check_text(text, name)
@@ -305,7 +310,7 @@ class CallqaApp(App[None]):
             self.query_one(TabbedContent).active = "tests-tab"
             self.run_tests(policy)
 
-    @work(exclusive=True, group="tests", thread=True)
+    @work(exclusive=True, group="tests", thread=True, exit_on_error=False)
     def run_tests(self, policy: Policy) -> None:
         from engine.policy_tests import run_policy_tests
 
@@ -342,7 +347,7 @@ class CallqaApp(App[None]):
             bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone))
         self.simulate(policy, bounds[0], bounds[1])
 
-    @work(exclusive=True, group="simulate", thread=True)
+    @work(exclusive=True, group="simulate", thread=True, exit_on_error=False)
     def simulate(
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
@@ -359,7 +364,18 @@ class CallqaApp(App[None]):
             against = load_policy(text=active.text, file=active.file)
             label = f"active {active.hash[:8]}"
         elif self.path is not None and self.path.exists():
-            against = load_policy(self.path, file=self.path.name)
+            try:
+                against = load_policy(self.path, file=self.path.name)
+            except PolicyError as error:
+                store.close()
+                self.call_from_thread(
+                    self.notify,
+                    f"{self.path.name} on disk has {len(error.diagnostics)} problem(s): there "
+                    "is no working version to compare with. Save the buffer (ctrl+s); later "
+                    "changes are then compared with it",
+                    severity="error",
+                )
+                return
             label = f"{self.path.name} on disk"
         else:
             against, label = policy, "itself"
@@ -447,7 +463,7 @@ class CallqaApp(App[None]):
             self.query_one(TabbedContent).active = "sampling-tab"
             self.sampling_plan(policy)
 
-    @work(exclusive=True, group="sampling", thread=True)
+    @work(exclusive=True, group="sampling", thread=True, exit_on_error=False)
     def sampling_plan(self, policy: Policy) -> None:
         from engine.sample_plan import build_plan, period_days
         from engine.store import Store
@@ -495,6 +511,14 @@ class CallqaApp(App[None]):
 
     # ------------------------------------------------------------------ misc
 
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that fails says why, and the app (with any unsaved edits) stays open."""
+        if event.state is not WorkerState.ERROR:
+            return
+        what = WORK.get(event.worker.group, "a background task")
+        self.notify(f"{what} stopped: {_first_line(event.worker.error)} — your edits are kept",
+                    severity="error", timeout=30)  # fmt: skip
+
     def _fill(
         self, name: str, rows: Sequence[Sequence[str]], keys: Sequence[str] | None = None
     ) -> None:
@@ -522,3 +546,10 @@ def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:
         rows.append(f"{grade:<6} {'▓' * round(20 * b / peak):<20} {b:>5}")
         rows.append(f"{'':<6} {'█' * round(20 * a / peak):<20} {a:>5}")
     return "\n".join(rows)
+
+
+def _first_line(error: BaseException | None) -> str:
+    """The first line of an error's message, without the `(sqlite3.DatabaseError) ` prefix
+    and the SQL a database driver adds; the error's class name if it has no message."""
+    text = str(error).strip().splitlines()[0] if error is not None and str(error).strip() else ""
+    return re.sub(r"^\([\w.]+\) ", "", text) or type(error).__name__
