@@ -17,13 +17,7 @@ from dsl import ast
 from engine.decisions import Decision
 from engine.events import EventError
 from engine.policy import Policy
-from engine.runtime import Engine
-
-# A test steps up to ten years at once (a rule over two years needs events two years
-# apart), longer than a live engine's default max_gap: a test's times are few and written
-# by hand. Beyond that, the test fails at the line of the time, rather than replaying
-# every day up to a year such as 9026.
-LONGEST_STEP = dt.timedelta(days=3653)
+from engine.runtime import REPLAY_MAX_GAP, Engine
 
 
 @dataclass
@@ -69,7 +63,7 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
     if too_far is not None:
         result.failures.append(too_far)
         return result
-    engine = Engine(policy, max_gap=LONGEST_STEP)
+    engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     for _, _, data, line in events:
         try:
             result.decisions += engine.feed(data)
@@ -86,11 +80,12 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
 
 
 def _too_far_apart(times: list[tuple[dt.datetime, int]]) -> str | None:
-    """The failure of a time over LONGEST_STEP after the time before it, if any: most
-    likely a mistyped year, and the engine would close every day in between."""
+    """The failure of a time over REPLAY_MAX_GAP (10 years) after the time before it, if
+    any: a test steps that far (a rule over two years needs events two years apart), but
+    further is most likely a mistyped year, better failed at its line than replayed."""
     ordered = sorted(times)
     for (before, _), (after, line) in pairwise(ordered):
-        if after - before > LONGEST_STEP:
+        if after - before > REPLAY_MAX_GAP:
             return (
                 f"line {line}: {after:%Y-%m-%d %H:%M} is {(after - before).days:,} days after "
                 f"the test's time before it ({before:%Y-%m-%d %H:%M}); a test steps at most "

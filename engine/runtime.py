@@ -98,6 +98,10 @@ class _Scored:
 
 REMEMBER_IDS = dt.timedelta(days=7)
 MAX_GAP = dt.timedelta(days=366)
+# Replays of stored history (simulations, sweeps, sampling plans, explain, policy tests)
+# step up to ten years at once: a history may have a quiet year in it, where a live
+# service's clock would not. Beyond that, a date is most likely typed wrong.
+REPLAY_MAX_GAP = dt.timedelta(days=3653)
 KEEP_EVALUATIONS = dt.timedelta(days=30)
 
 

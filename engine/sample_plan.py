@@ -16,7 +16,7 @@ from engine.decisions import Decision
 from engine.errors import ClockGapError
 from engine.events import EventError, parse_event
 from engine.policy import Policy
-from engine.runtime import Engine
+from engine.runtime import REPLAY_MAX_GAP, Engine
 from engine.windows import calendar_bounds
 
 
@@ -47,7 +47,7 @@ def build_plan(
     the period on cannot change its samples, and are left out."""
     first, last = period_days(period)
     end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
-    engine = Engine(policy)
+    engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     decisions: list[Decision] = []
     parsed = []
     for raw in events:
@@ -64,8 +64,8 @@ def build_plan(
             decisions += engine.feed(event)
         except EventError as error:
             rejected.append(str(error))
-    # refused when the log ends over `max_gap` (a year) before the period ends: then every
-    # sampling period (a month at most) holding one of its calls ended before this began
+    # refused when the log ends over REPLAY_MAX_GAP (10 years) before the period ends: then
+    # every sampling period (a month at most) holding one of its calls ended before it began
     with contextlib.suppress(ClockGapError):
         decisions += engine.advance(end)
     days: dict[str, dict[str, Any]] = {}

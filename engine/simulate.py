@@ -20,7 +20,7 @@ from engine.decisions import Decision
 from engine.errors import ClockGapError
 from engine.events import EventError, parse_event
 from engine.policy import Policy
-from engine.runtime import Engine
+from engine.runtime import REPLAY_MAX_GAP, Engine
 
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
@@ -125,7 +125,7 @@ def simulate(
     until: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> Report:
-    engines = (Engine(old), Engine(new))
+    engines = (Engine(old, max_gap=REPLAY_MAX_GAP), Engine(new, max_gap=REPLAY_MAX_GAP))
     twins = _Twins()
     count = 0
     for raw in events:
@@ -212,7 +212,7 @@ def replay_versions(
     starts = [start for start, _ in versions]
     for index, (start, policy) in enumerate(versions):
         stop = starts[index + 1] if index + 1 < len(starts) else None
-        engine = Engine(policy)
+        engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
         decisions: list[Decision] = []
         for event in events:
             try:

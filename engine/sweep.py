@@ -12,7 +12,7 @@ from typing import Any
 from engine.errors import EngineError
 from engine.events import EventError
 from engine.policy import Policy, load_policy
-from engine.runtime import Engine
+from engine.runtime import REPLAY_MAX_GAP, Engine
 from engine.simulate import _label, advance_to_end
 
 
@@ -51,7 +51,7 @@ def sweep(
         line = changed[span.line - 1]
         changed[span.line - 1] = line[: span.col - 1] + text + line[span.end_col - 1 :]
         variant = load_policy(text="\n".join(changed), file=policy.file)
-        engine = Engine(variant)
+        engine = Engine(variant, max_gap=REPLAY_MAX_GAP)
         decisions = []
         rejected = 0
         for event in events:

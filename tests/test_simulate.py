@@ -101,3 +101,18 @@ def test_an_end_time_years_ahead_is_reported_not_replayed_for_millennia() -> Non
         (problem,) = report["rejected_events"][side]
         assert problem.startswith("cannot advance to 9026-01-01 00:00: it is ")
         assert "If the date is a typing mistake, correct it" in problem
+
+
+def test_a_quiet_year_in_the_history_is_replayed_not_refused() -> None:
+    """A live engine refuses a step over 366 days (a mistyped year, most likely); a
+    stored history may really have a quiet year, and its later events still count."""
+    first = demo_events(days=3, agents=2, seed=1)
+    later = [{**e, "id": f"{e['id']}-later", "at": e["at"] + dt.timedelta(days=400)}
+             for e in first]  # fmt: skip
+    report = simulate(POLICY, STRICTER, first + later).to_dict()
+    alone = simulate(POLICY, STRICTER, first).to_dict()
+    assert report["rejected_events"] == {"before": [], "after": []}
+    for side in ("before", "after"):
+        assert sum(report["counts"][k][side] for k in report["counts"]) > sum(
+            alone["counts"][k][side] for k in alone["counts"]
+        )

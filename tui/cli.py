@@ -375,12 +375,12 @@ def run_explain(args: argparse.Namespace) -> int:
 
     from engine.evaluations import read_records
     from engine.events import EventError
-    from engine.runtime import Engine
+    from engine.runtime import REPLAY_MAX_GAP, Engine
 
     policy = _load_or_report(args.policy)
     if policy is None:
         return 1
-    engine = Engine(policy)
+    engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     rejected = 0
     decisions = []
     for row in read_records(Path(args.events)):
