@@ -156,6 +156,32 @@ def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, tmp_path
     asyncio.run(scenario())
 
 
+def test_activating_into_a_broken_database_says_so_and_keeps_the_app(
+    folder: Path, tmp_path: Path
+) -> None:
+    broken_db = tmp_path / "h.db"
+    broken_db.write_bytes(b"this is not a database" * 100)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(broken_db), folder / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f7")
+            await settle(app, pilot)
+            await pilot.press("y")
+            await settle(app, pilot)
+            assert app.is_running
+            messages = [str(n.message) for n in app._notifications]
+            assert any(
+                m.startswith(
+                    "not activated: the database cannot be written: file is not a database"
+                )
+                for m in messages
+            ), messages
+
+    asyncio.run(scenario())
+
+
 def test_simulating_against_a_broken_file_on_disk_says_so(folder: Path, tmp_path: Path) -> None:
     """The buffer fixes a policy whose file on disk is broken: there is nothing to compare
     it with, and the TUI says what to do (it used to stop the app)."""

@@ -447,12 +447,17 @@ class CallqaApp(App[None]):
         text = self.query_one(PolicyEditor).text
         if self.dirty and self.path is not None:
             self.action_save()
-        store = Store(self.db)
-        digest = store.add_policy(text, name=policy.name, version=policy.version,
-                                  file=self.path.name if self.path else "<buffer>",
-                                  author="tui")  # fmt: skip
-        store.activate(digest, by="tui")
-        store.close()
+        try:
+            store = Store(self.db)
+            digest = store.add_policy(text, name=policy.name, version=policy.version,
+                                      file=self.path.name if self.path else "<buffer>",
+                                      author="tui")  # fmt: skip
+            store.activate(digest, by="tui")
+            store.close()
+        except Exception as error:  # a broken or unreachable database: say so, stay open
+            self.notify(f"not activated: the database cannot be written: {_first_line(error)}",
+                        severity="error", timeout=30)  # fmt: skip
+            return
         self.notify(f"activated {policy.name} ({digest})")
 
     # ---------------------------------------------------------------- sampling
