@@ -9,7 +9,13 @@ decisions = Engine(policy).feed(event)
 
 from dsl.diagnostics import Diagnostic, PolicyError
 from engine.decisions import Decision
-from engine.errors import ClockGapError, EngineError, EvaluationError, UnknownRubric
+from engine.errors import (
+    ClockGapError,
+    EngineError,
+    EvaluationError,
+    InputFileError,
+    UnknownRubric,
+)
 from engine.events import EventError
 from engine.policy import CompiledRubric, Policy, load_policy
 from engine.runtime import Engine
@@ -36,6 +42,7 @@ __all__ = [
     "EngineError",
     "EvaluationError",
     "EventError",
+    "InputFileError",
     "NotApplicable",
     "Policy",
     "PolicyError",

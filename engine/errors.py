@@ -23,3 +23,11 @@ class EvaluationError(EngineError, ValueError):
 
 class ClockGapError(EngineError, ValueError):
     """`advance` to a time further past the engine's clock than its `max_gap`."""
+
+
+class InputFileError(EngineError, OSError):
+    """A file that cannot be read: missing, a folder, or not text. The message names the
+    file and what to do. (An OSError too, so code that caught the old error still does.)"""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else "cannot read the file"

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from engine.text_files import open_data, read_data
+
 
 @dataclass(frozen=True, slots=True)
 class Row:
@@ -34,7 +36,7 @@ class RowError:
 def read_evaluations(path: str | Path) -> Iterator[Row | RowError]:
     """Rows of a `.csv`, `.jsonl` or `.ndjson` file (chosen by extension)."""
     path = Path(path)
-    text = path.read_text(encoding="utf-8-sig")
+    text = read_data(path)
     if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
         yield from read_jsonl(text)
     else:
@@ -79,7 +81,7 @@ def read_csv(text: str) -> Iterator[Row | RowError]:
 def read_records(path: str | Path) -> Iterator[Row | RowError]:
     """Rows of a `.csv` or `.jsonl` file as flat dicts (for events: one column a field)."""
     path = Path(path)
-    with path.open(encoding="utf-8-sig", newline="") as handle:  # streamed, not read whole
+    with open_data(path) as handle:  # streamed, not read whole
         if path.suffix.lower() in (".jsonl", ".ndjson", ".json"):
             yield from read_jsonl(handle)
         else:
@@ -107,6 +109,6 @@ def _csv_records(handle: Iterable[str]) -> Iterator[Row | RowError]:
 
 
 def csv_header(path: str | Path) -> list[str]:
-    with Path(path).open(encoding="utf-8-sig", newline="") as handle:
+    with open_data(path) as handle:
         first = next(csv.reader(handle), [])
     return [cell.strip() for cell in first]

@@ -39,6 +39,7 @@ from zoneinfo import ZoneInfo
 from engine.evaluations import Row, RowError, read_records
 from engine.events import EventError, parse_event
 from engine.store import Store
+from engine.text_files import read_data
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
@@ -74,7 +75,7 @@ class EventMapping:
 
 def load_mapping(path: str | Path) -> list[EventMapping]:
     try:
-        data = tomllib.loads(Path(path).read_text(encoding="utf-8"))
+        data = tomllib.loads(read_data(path))
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{path}: not valid TOML ({error})") from None
     return [_mapping(data, str(path))] + [

@@ -17,6 +17,7 @@ from engine.errors import EvaluationError, UnknownRubric
 from engine.facts import referenced_fields
 from engine.rubric import RubricTable, build_table
 from engine.scoring import BatchScores, ScoreResult
+from engine.text_files import read_utf8
 
 
 class _Frozen:
@@ -138,7 +139,7 @@ def load_policy(
     if text is None:
         if path is None:
             raise TypeError("load_policy needs a path or text=")
-        text = Path(path).read_text(encoding="utf-8")
+        text = read_utf8(path)
         file = file or str(path)
     checked, diagnostics = check_text(text, file or "<policy>")
     if has_errors(diagnostics):

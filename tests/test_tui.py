@@ -297,6 +297,28 @@ def test_f8_for_a_period_long_after_the_calls_says_there_is_nothing_to_sample(
     asyncio.run(scenario())
 
 
+def test_a_policy_file_that_is_not_utf8_is_refused_with_the_fix(
+    folder: Path, tmp_path: Path
+) -> None:
+    """Saved as GBK by an old editor: opening it says to save it as UTF-8 (it stopped the
+    app at start, since the first policy of the folder opens by itself)."""
+    gbk = folder / "a_gbk.policy"
+    gbk.write_bytes((folder / "standard.policy").read_text(encoding="utf-8").encode("gbk"))
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert app.is_running
+            messages = [str(n.message) for n in app._notifications]
+            assert any(
+                "a_gbk.policy: not UTF-8 text (byte " in m and "save the file as UTF-8" in m
+                for m in messages
+            ), messages
+
+    asyncio.run(scenario())
+
+
 def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: Path) -> None:
     from engine.store import Store
 

@@ -37,7 +37,9 @@ from textual.worker import Worker, WorkerState
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
 from engine import load_policy
+from engine.errors import InputFileError
 from engine.policy import Policy
+from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
 from tui.files import write_atomically
 from tui.screens import Confirm, Help
@@ -177,7 +179,11 @@ class CallqaApp(App[None]):
     # -------------------------------------------------------------- files, save
 
     def open_file(self, path: Path) -> None:
-        text = path.read_text(encoding="utf-8")
+        try:
+            text = read_utf8(path)
+        except InputFileError as error:  # a GBK file, say: the editor keeps what it shows
+            self.notify(str(error), severity="error", timeout=30)
+            return
         self.path = path
         self.saved_text = text
         editor = self.query_one(PolicyEditor)

@@ -18,7 +18,9 @@ from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
 from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
+from engine.errors import InputFileError
 from engine.evaluations import RowError, csv_header, read_evaluations
+from engine.text_files import read_data
 
 DEFAULT_DB = "callqa.db"
 
@@ -33,6 +35,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
     except KeyboardInterrupt:
         return 130
+    except InputFileError as error:  # a file that is missing, a folder, or not text
+        print(error, file=sys.stderr)
+        return 1
+    except OSError as error:  # one written, or a database file: say which, not a traceback
+        print(f"{error.filename or 'callqa'}: {error.strerror or error}", file=sys.stderr)
+        return 1
     return code
 
 
@@ -365,8 +373,8 @@ def _load_or_report(path: str) -> Policy | None:
     except PolicyError as error:
         print(error.render(), file=sys.stderr)
         print(f"{path}: the policy has errors", file=sys.stderr)
-    except OSError as error:
-        print(f"{path}: cannot read the policy ({error.strerror})", file=sys.stderr)
+    except InputFileError as error:
+        print(error, file=sys.stderr)
     return None
 
 
@@ -733,8 +741,8 @@ def run_sample(args: argparse.Namespace) -> int:
     published = None
     if args.verify:
         try:
-            published = json.loads(Path(args.verify).read_text(encoding="utf-8"))
-        except (OSError, json.JSONDecodeError) as error:
+            published = json.loads(read_data(args.verify))
+        except (InputFileError, json.JSONDecodeError) as error:
             print(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
             return 1
     period = args.period or (published or {}).get("period")
