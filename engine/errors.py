@@ -22,7 +22,8 @@ class EvaluationError(EngineError, ValueError):
 
 
 class ClockGapError(EngineError, ValueError):
-    """`advance` to a time further past the engine's clock than its `max_gap`."""
+    """`advance` to a time further past the engine's clock than its `max_gap`, or in a
+    year no event may be in."""
 
 
 class InputFileError(EngineError, OSError):

@@ -29,12 +29,28 @@ class EventError(EngineError, ValueError):
     """An event that cannot be accepted, with every problem in plain words."""
 
 
+# The years an event may be in: a year such as 9999 or 0001 is a typing mistake, and
+# periods and timers computed from it would run off the calendar (engine.plain_events
+# checks the same).
+FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
 class _Event(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
 
     id: NonEmpty
     at: dt.datetime
     fields: dict[str, Any] = Field(default_factory=dict)  # a center's own facts
+
+    @field_validator("at")
+    @classmethod
+    def _real_year(cls, at: dt.datetime) -> dt.datetime:
+        if not FIRST_YEAR <= at.year <= LAST_YEAR:
+            raise ValueError(
+                f"the year {at.year} is not a real time for an event (years {FIRST_YEAR} "
+                f"to {LAST_YEAR}): correct the date"
+            )
+        return at
 
 
 def _seconds(value: object) -> object:
@@ -175,6 +191,20 @@ def event_model(kind: str) -> type[_Event]:
     return _MODELS[kind]
 
 
+def parse_moment(text: str) -> dt.datetime:
+    """A date, or a date and time, as typed on a command line or in a form (2026-11-01,
+    2026-11-01 09:00); a ValueError in plain words for anything else, a year such as
+    9999 included."""
+    try:
+        moment = dt.datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date such as 2026-11-01 or 2026-11-01 09:00") from None
+    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
+        raise ValueError(f"{text!r}: the year {moment.year} is not a real time (years "
+                         f"{FIRST_YEAR} to {LAST_YEAR})")  # fmt: skip
+    return moment
+
+
 def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
     """Validate one event; an EventError lists every problem ("agent: missing")."""
     if data.__class__ is not dict:  # the common case, a plain dict, skips these checks
@@ -223,6 +253,8 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
         elif kind_of == "extra_forbidden":
             article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
             problems.append(f"{where}: not a field of {article} {kind} event (put it under fields)")
+        elif kind_of == "value_error":  # ours, already in plain words
+            problems.append(f"{where}: {item['ctx']['error']}")
         elif "datetime" in kind_of:
             problems.append(
                 f"{where}: {item['input']!r} is not a date and time such as 2026-11-02 09:00"

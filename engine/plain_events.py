@@ -24,8 +24,11 @@ from typing import Any
 
 from annotated_types import Ge, MinLen
 
-# before-validators that return every value that is not text unchanged (events.py)
-PASS_THROUGH_VALIDATORS = frozenset({"_durations"})
+from engine.events import FIRST_YEAR, LAST_YEAR
+
+# validators the plain checks agree with (events.py): `_durations` returns every value
+# that is not text unchanged; `_real_year` refuses the years the datetime check refuses
+PASS_THROUGH_VALIDATORS = frozenset({"_durations", "_real_year"})
 
 PlainReader = Callable[[dict[str, Any]], dict[str, Any] | None]
 
@@ -189,7 +192,11 @@ def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:
     elif annotation is bool and not metadata:
         checks = [f"    if {local}.__class__ is not bool:", "        return None"]
     elif annotation is dt.datetime and not metadata:
-        checks = [f"    if {local}.__class__ is not DATETIME:", "        return None"]
+        checks = [
+            f"    if {local}.__class__ is not DATETIME"
+            f" or not {FIRST_YEAR} <= {local}.year <= {LAST_YEAR}:",
+            "        return None",
+        ]
     elif typing.get_origin(annotation) is dict and not metadata:
         # only an empty one (a center's own facts, as `model_dump()` writes them)
         checks = [f"    if {local}.__class__ is not dict or {local}:", "        return None"]

@@ -24,6 +24,8 @@ from engine.errors import ClockGapError, EngineError
 from engine.escalation import EscalationChain
 from engine.events import (
     EVENT_KINDS,
+    FIRST_YEAR,
+    LAST_YEAR,
     AgentStatus,
     Appeal,
     AppealDecision,
@@ -427,6 +429,12 @@ class Engine:
 
     def advance(self, now: dt.datetime) -> list[Decision]:
         """Fire what falls due up to `now` (escalation timers, periods that ended)."""
+        if not FIRST_YEAR <= now.year <= LAST_YEAR:  # before astimezone: it may overflow
+            raise ClockGapError(
+                f"cannot advance to {now.replace(tzinfo=None).isoformat(' ', 'minutes')}: the "
+                f"year {now.year} is not a real time (years {FIRST_YEAR} to {LAST_YEAR}): "
+                "correct the date"
+            )
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
         now = now.astimezone(self.zone)

@@ -14,14 +14,27 @@ from typing import Any
 
 from engine.decisions import Decision
 from engine.errors import ClockGapError
-from engine.events import EventError, parse_event
+from engine.events import FIRST_YEAR, LAST_YEAR, EventError, parse_event
 from engine.policy import Policy
 from engine.runtime import REPLAY_MAX_GAP, Engine
 from engine.windows import calendar_bounds
 
 
 def period_days(period: str) -> tuple[dt.date, dt.date]:
-    """[first, last] day of `2026-11-02`, `2026-W48` or `2026-11`."""
+    """[first, last] day of `2026-11-02`, `2026-W48` or `2026-11`; a ValueError in plain
+    words for anything else (`2026-W00`, `2026-13`, the year 9999)."""
+    try:
+        first, last = _period_days(period)
+    except ValueError:
+        raise ValueError(f"{period!r} is not a period: write a day (2026-11-02), a week "
+                         "(2026-W48) or a month (2026-11)") from None  # fmt: skip
+    if not FIRST_YEAR <= first.year <= LAST_YEAR:
+        raise ValueError(f"{period!r}: the year {first.year} is not a real time (years "
+                         f"{FIRST_YEAR} to {LAST_YEAR})")  # fmt: skip
+    return first, last
+
+
+def _period_days(period: str) -> tuple[dt.date, dt.date]:
     if re.fullmatch(r"\d{4}-\d{2}-\d{2}", period):
         day = dt.date.fromisoformat(period)
         return day, day
@@ -35,8 +48,7 @@ def period_days(period: str) -> tuple[dt.date, dt.date]:
         first = dt.date(year_number, month, 1)
         following = dt.date(year_number + (month == 12), month % 12 + 1, 1)
         return first, following - dt.timedelta(days=1)
-    raise ValueError(f"{period!r} is not a period: write a day (2026-11-02), a week (2026-W48) "
-                     "or a month (2026-11)")  # fmt: skip
+    raise ValueError(period)
 
 
 def build_plan(

@@ -221,6 +221,29 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
         "(2026-01-05 09:00); a test steps at most 10 years at once: is the year a typing mistake?"
     ) in out
     assert "1 passed, 1 failed" in out
+    policy.write_text(
+        'policy "t" version "1" timezone "Asia/Shanghai"\n'
+        'action hr "转人力资源部" notify 主管\n'
+        "discipline d {\n  rule w when count(violation) in 730 days >= 2 then hr\n}\n"
+        'test "an expectation in 9999" {\n  expect no hr for "A1" at 9999-01-06 09:00\n}\n',
+        encoding="utf-8",
+    )
+    assert main(["test", str(policy)]) == 1
+    assert "line 7: cannot advance to 9999-01-06 09:00: the year 9999 is not a real time" in (
+        capsys.readouterr().out
+    )
+
+
+def test_demo_refuses_a_count_it_cannot_or_should_not_make(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for count, message in (("0", "0 is not between 1 and 1,000,000"),
+                           ("99999999999999999999", "is not between 1 and 1,000,000"),
+                           ("x", "'x' is not a whole number")):  # fmt: skip
+        with pytest.raises(SystemExit) as stop:
+            main(["demo", "--count", count])
+        assert stop.value.code == 2
+        assert message in capsys.readouterr().err
 
 
 def test_callqa_sample_publishes_and_verifies(
@@ -245,6 +268,10 @@ def test_callqa_sample_publishes_and_verifies(
     assert "the plan matches" in capsys.readouterr().out
     assert main([*args, "--period", "2029-01"]) == 0
     assert "no calls in 2029-01 in the call log: nothing to sample" in capsys.readouterr().out
+    assert main([*args, "--period", "2026-W00"]) == 2
+    assert capsys.readouterr().err.startswith("--period: '2026-W00' is not a period: write a day")
+    assert main([*args, "--period", "9999-12-31"]) == 2
+    assert "the year 9999 is not a real time (years 1900 to 2999)" in capsys.readouterr().err
     tampered = json.loads(plan.read_text(encoding="utf-8"))
     tampered["days"][0]["picks"][0]["call"] = "k9"
     plan.write_text(json.dumps(tampered), encoding="utf-8")
@@ -281,11 +308,17 @@ def test_callqa_explain_refuses_an_until_years_ahead(
         encoding="utf-8",
     )
     code = main(["explain", "--policy", str(ROOT / "policies" / "center.policy"),
-                 "--events", str(events), "--until", "9026-11-03 00:00"])  # fmt: skip
+                 "--events", str(events), "--until", "2926-11-03 00:00"])  # fmt: skip
     assert code == 2
     assert capsys.readouterr().err.startswith(
-        "--until 9026-11-03 00:00: cannot advance to 9026-11-03 00:00: it is 2,556,"
+        "--until 2926-11-03 00:00: cannot advance to 2926-11-03 00:00: it is 328,7"
     )
+    for until, message in (("tomorrow", "--until: 'tomorrow' is not a date such as 2026-11-01"),
+                           ("9026-11-03", "--until: '9026-11-03': the year 9026 is not a real"),
+                           ("0001-01-01", "--until: '0001-01-01': the year 1 is not a real")):  # fmt: skip
+        code = main(["explain", "--policy", str(ROOT / "policies" / "center.policy"),
+                     "--events", str(events), "--until", until])  # fmt: skip
+        assert code == 2 and capsys.readouterr().err.startswith(message)
 
 
 def test_import_policy_and_simulate_from_the_command_line(

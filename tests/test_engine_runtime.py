@@ -220,6 +220,10 @@ def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: E
           "item": "b", "agent": "A"}, "agent: not a field of an appeal event"),
         ({"kind": "violation", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
           "type": "late", "mood": "x"}, "mood: not a field of a violation event"),
+        ({"kind": "call", "id": "x", "at": "9999-12-31 23:59", "agent": "A", "duration": 60},
+         r"at: the year 9999 is not a real time for an event \(years 1900 to 2999\)"),
+        ({"kind": "call", "id": "x", "at": dt.datetime(1, 1, 1), "agent": "A", "duration": 60},
+         r"at: the year 1 is not a real time for an event"),
     ],
 )  # fmt: skip
 def test_bad_events_are_rejected_and_change_nothing(

@@ -94,12 +94,12 @@ def test_simulation_keeps_only_the_decisions_that_differ() -> None:
 
 
 def test_an_end_time_years_ahead_is_reported_not_replayed_for_millennia() -> None:
-    """`until` in the year 9026 (a typing mistake) would close ~2.5 million days."""
+    """`until` in the year 2926 (a typing mistake) would close ~330,000 days."""
     events = demo_events(days=3, agents=2, seed=1)
-    report = simulate(POLICY, STRICTER, events, until=dt.datetime(9026, 1, 1)).to_dict()
+    report = simulate(POLICY, STRICTER, events, until=dt.datetime(2926, 1, 1)).to_dict()
     for side in ("before", "after"):
         (problem,) = report["rejected_events"][side]
-        assert problem.startswith("cannot advance to 9026-01-01 00:00: it is ")
+        assert problem.startswith("cannot advance to 2926-01-01 00:00: it is ")
         assert "If the date is a typing mistake, correct it" in problem
 
 

@@ -38,6 +38,7 @@ from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
 from engine import load_policy
 from engine.errors import InputFileError
+from engine.events import parse_moment
 from engine.policy import Policy
 from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
@@ -346,9 +347,9 @@ class CallqaApp(App[None]):
                 bounds.append(None)
                 continue
             try:
-                moment = dt.datetime.fromisoformat(text)
-            except ValueError:
-                self.notify(f"{text!r} is not a date such as 2026-11-01", severity="error")
+                moment = parse_moment(text)
+            except ValueError as error:
+                self.notify(str(error), severity="error")
                 return
             bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone))
         self.simulate(policy, bounds[0], bounds[1])

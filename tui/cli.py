@@ -20,6 +20,7 @@ from dsl.source import NOWHERE as _NO_SPAN
 from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
 from engine.errors import InputFileError
 from engine.evaluations import RowError, csv_header, read_evaluations
+from engine.events import parse_moment
 from engine.text_files import read_data
 
 DEFAULT_DB = "callqa.db"
@@ -144,7 +145,8 @@ def _parser() -> argparse.ArgumentParser:
     tui.set_defaults(run=run_tui)
 
     demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
-    demo.add_argument("--count", type=int, default=2000, help="evaluations per rubric")
+    demo.add_argument("--count", type=_demo_count, default=2000,
+                      help="evaluations per rubric, 1 to 1,000,000")  # fmt: skip
     demo.add_argument("--db", default="callqa-demo.db", help="the demo database (re-runs reuse it)")
     demo.add_argument("--data", metavar="DIR", help="import the public data sets from DIR too")
     demo.set_defaults(run=run_demo)
@@ -189,6 +191,16 @@ def run_check(args: argparse.Namespace) -> int:
             f"{warnings} warning{'s' if warnings != 1 else ''}"
         )
     return 1 if errors else 0
+
+
+def _demo_count(text: str) -> int:
+    try:
+        count = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if not 1 <= count <= 1_000_000:
+        raise argparse.ArgumentTypeError(f"{count} is not between 1 and 1,000,000")
+    return count
 
 
 def _read(name: str) -> tuple[str | None, Diagnostic | None]:
@@ -379,7 +391,6 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from engine.evaluations import read_records
     from engine.events import EventError
@@ -403,10 +414,9 @@ def run_explain(args: argparse.Namespace) -> int:
             rejected += 1
     if args.until:
         try:
-            until = dt.datetime.fromisoformat(args.until)
-        except ValueError:
-            print(f"--until {args.until!r} is not a date and time such as 2026-12-01 00:00",
-                  file=sys.stderr)  # fmt: skip
+            until = parse_moment(args.until)
+        except ValueError as error:
+            print(f"--until: {error}", file=sys.stderr)
             return 2
         try:
             decisions += engine.advance(until)
@@ -486,7 +496,6 @@ def _policy_from(store: object, reference: str) -> object:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    import datetime as dt
 
     from engine.policy import Policy
     from engine.simulate import simulate
@@ -511,9 +520,9 @@ def run_simulate(args: argparse.Namespace) -> int:
             bounds.append(None)
             continue
         try:
-            moment = dt.datetime.fromisoformat(text)
-        except ValueError:
-            print(f"{text!r} is not a date such as 2026-11-01", file=sys.stderr)
+            moment = parse_moment(text)
+        except ValueError as error:
+            print(f"--from/--to: {error}", file=sys.stderr)
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
     if args.sweep:
@@ -684,13 +693,10 @@ def run_policy(args: argparse.Namespace) -> int:
     if args.policy_command == "add":
         effective = None
         if args.effective:
-            import datetime as dt
-
             try:
-                effective = dt.datetime.fromisoformat(args.effective)
-            except ValueError:
-                print(f"--effective {args.effective!r} is not a date such as 2026-12-01",
-                      file=sys.stderr)  # fmt: skip
+                effective = parse_moment(args.effective)
+            except ValueError as error:
+                print(f"--effective: {error}", file=sys.stderr)
                 return 2
         try:
             policy = load_policy(args.file)
@@ -733,7 +739,7 @@ def run_policy(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     from engine.evaluations import read_records
     from engine.events import EventError
-    from engine.sample_plan import build_plan, verify_plan
+    from engine.sample_plan import build_plan, period_days, verify_plan
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -748,6 +754,11 @@ def run_sample(args: argparse.Namespace) -> int:
     period = args.period or (published or {}).get("period")
     if not period:
         print("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
+        return 2
+    try:
+        period_days(str(period))
+    except ValueError as error:
+        print(f"--period: {error}", file=sys.stderr)
         return 2
     events = []
     rejected = 0
