@@ -121,10 +121,45 @@ def _day_of(decision: Decision) -> str:
     return (decision.at - dt.timedelta(seconds=1)).date().isoformat()
 
 
+def plan_problems(plan: object) -> list[str]:
+    """What keeps `plan` (read from a published plan.json) from being a sampling plan, in
+    plain words; empty when `verify_plan` can compare it."""
+    if not isinstance(plan, dict):
+        return ["it is not a JSON object {...} as callqa sample --out writes"]
+    problems = [f"{key}: missing or not text" for key in ("policy", "period")
+                if not isinstance(plan.get(key), str)]  # fmt: skip
+    days = plan.get("days", [])
+    if not isinstance(days, list):
+        return [*problems, "days: not a list"]
+    for index, day in enumerate(days):
+        where = f"days[{index}]"
+        if not isinstance(day, dict) or not isinstance(day.get("day"), str):
+            problems.append(f'{where}: not a day with its date ("day": "2026-11-02")')
+            continue
+        picks = day.get("picks", [])
+        if not isinstance(picks, list) or not all(
+            isinstance(p, dict)
+            and isinstance(p.get("agent"), str)
+            and isinstance(p.get("call"), str)
+            for p in picks
+        ):
+            problems.append(f"{where} ({day['day']}): picks must each have an agent and a call")
+    return problems
+
+
+def _is_pick(pick: object) -> bool:
+    return (
+        isinstance(pick, dict)
+        and isinstance(pick.get("agent"), str)
+        and isinstance(pick.get("call"), str)
+    )
+
+
 def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
-    """Every difference between a published plan and one re-derived from the call log."""
+    """Every difference between a published plan (checked by `plan_problems`) and one
+    re-derived from the call log: the policy, the rules, each day's seed and picks."""
     problems = []
-    for key in ("policy", "version", "period"):
+    for key in ("policy", "version", "period", "rules", "seed_method"):
         if published.get(key) != derived.get(key):
             problems.append(
                 f"{key}: published {published.get(key)!r}, derived {derived.get(key)!r}"
@@ -132,8 +167,11 @@ def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> lis
     mine = {d["day"]: d for d in derived.get("days", [])}
     theirs = {d["day"]: d for d in published.get("days", [])}
     for day in sorted(set(mine) | set(theirs)):
-        a = {(p["agent"], p["call"]) for p in theirs.get(day, {}).get("picks", [])}
-        b = {(p["agent"], p["call"]) for p in mine.get(day, {}).get("picks", [])}
+        seeds = theirs.get(day, {}).get("seed"), mine.get(day, {}).get("seed")
+        if day in mine and day in theirs and seeds[0] != seeds[1]:
+            problems.append(f"{day}: the plan's seed is {seeds[0]!r}, the rule's {seeds[1]!r}")
+        a = _picks(theirs.get(day, {}))
+        b = _picks(mine.get(day, {}))
         for agent, call in sorted(a - b):
             problems.append(
                 f"{day}: {agent}'s call {call} is in the plan but the rule does not pick it"

@@ -279,6 +279,46 @@ def test_callqa_sample_publishes_and_verifies(
     assert "does NOT match" in capsys.readouterr().out
 
 
+def test_callqa_sample_verify_reports_a_tampered_seed_or_rule_and_a_malformed_plan(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    rows = [
+        "id,agent,at,duration",
+        *(f"k{h},A1,2026-11-02 {h:02d}:05,{60 + h}" for h in range(9, 17)),
+    ]
+    calls.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    plan = tmp_path / "plan.json"
+    args = ["sample", "--policy", str(ROOT / "policies" / "center.policy"), "--calls", str(calls)]
+    assert main([*args, "--period", "2026-11-02", "--out", str(plan)]) == 0
+    capsys.readouterr()
+    good = json.loads(plan.read_text(encoding="utf-8"))
+
+    def verify(published: object) -> tuple[int, str, str]:
+        plan.write_text(json.dumps(published, ensure_ascii=False), encoding="utf-8")
+        code = main([*args, "--verify", str(plan), "--period", "2026-11-02"])
+        out, err = capsys.readouterr()
+        return code, out, err
+
+    seeded = json.loads(json.dumps(good))
+    seeded["days"][0]["seed"] = "chosen by hand"
+    code, out, _ = verify(seeded)
+    assert code == 1 and "2026-11-02: the plan's seed is 'chosen by hand', the rule's '" in out
+    ruled = json.loads(json.dumps(good))
+    ruled["rules"][0]["rule"] = ["pick 1st call"]
+    code, out, _ = verify(ruled)
+    assert code == 1 and "rules: published [{" in out
+    for malformed, message in (
+        ([1, 2], "it is not a JSON object"),
+        ({**good, "days": [1]}, "days[0]: not a day with its date"),
+        ({**good, "days": [{"day": "2026-11-02", "picks": [{"call": "k9"}]}]},
+         "days[0] (2026-11-02): picks must each have an agent and a call"),
+        ({**good, "period": 5}, "period: missing or not text"),
+    ):  # fmt: skip
+        code, _, err = verify(malformed)
+        assert code == 1 and f"plan.json: not a sampling plan: {message}" in err, err
+
+
 def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_text(

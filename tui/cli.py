@@ -739,7 +739,7 @@ def run_policy(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     from engine.evaluations import read_records
     from engine.events import EventError
-    from engine.sample_plan import build_plan, period_days, verify_plan
+    from engine.sample_plan import build_plan, period_days, plan_problems, verify_plan
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -750,6 +750,10 @@ def run_sample(args: argparse.Namespace) -> int:
             published = json.loads(read_data(args.verify))
         except (InputFileError, json.JSONDecodeError) as error:
             print(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
+            return 1
+        shape = plan_problems(published)
+        if shape:
+            print(f"{args.verify}: not a sampling plan: {'; '.join(shape[:5])}", file=sys.stderr)
             return 1
     period = args.period or (published or {}).get("period")
     if not period:
