@@ -133,14 +133,12 @@ class _Checker:
             self.error(extra.span, "a file has one policy line", "remove this policy line")
         header = headers[0]
         if header.timezone is not None and header.timezone_span is not None:
-            try:
-                zoneinfo.ZoneInfo(header.timezone)
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+            hint = timezone_hint(header.timezone)
+            if hint is not None:
                 self.error(
                     header.timezone_span,
                     f"unknown timezone {header.timezone!r}",
-                    did_you_mean(header.timezone, _timezones())
-                    or 'use a name such as "Asia/Shanghai" or "UTC"',
+                    hint,
                     code="timezone",
                 )
         elif header.timezone is None:
@@ -471,6 +469,22 @@ class _Checker:
                 "remove the upper bound (<) of the highest grade",
                 code="grades-gap",
             )
+
+
+def timezone_hint(name: str) -> str | None:
+    """None when `name` is a timezone; else a fix to try (a close name, or for `UTC+8`,
+    the zone to write)."""
+    try:
+        zoneinfo.ZoneInfo(name)
+        return None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        pass
+    offset = re.fullmatch(r"\s*(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::00)?\s*", name, re.IGNORECASE)
+    if offset is not None:
+        sign = "-" if offset[1] == "+" else "+"  # the Etc/GMT zones count the other way
+        local = ' (China: "Asia/Shanghai")' if offset[1] == "+" and int(offset[2]) == 8 else ""
+        return f'write your city\'s zone{local}, or "Etc/GMT{sign}{int(offset[2])}"'
+    return did_you_mean(name, _timezones()) or 'use a name such as "Asia/Shanghai" or "UTC"'
 
 
 @functools.cache

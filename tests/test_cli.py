@@ -319,6 +319,22 @@ def test_callqa_sample_verify_reports_a_tampered_seed_or_rule_and_a_malformed_pl
         assert code == 1 and f"plan.json: not a sampling plan: {message}" in err, err
 
 
+def test_import_refuses_an_unknown_timezone_with_the_zone_to_write(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "kind,id,agent,at,duration\ncall,k1,A1,2026-11-02 09:00,60\n", encoding="utf-8"
+    )
+    args = ["import", "--db", str(tmp_path / "h.db"), str(calls)]
+    assert main([*args, "--timezone", "UTC+8"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "--timezone: unknown timezone 'UTC+8': write your city's zone (China: \"Asia/Shanghai\"), "
+        'or "Etc/GMT-8"'
+    )
+    assert main([*args, "--timezone", "Asia/Shanghai"]) == 0
+
+
 def test_callqa_explain(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     events = tmp_path / "events.jsonl"
     events.write_text(

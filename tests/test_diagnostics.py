@@ -151,6 +151,9 @@ def test_center_fields_and_keywords_as_names() -> None:
 def test_unknown_timezone_and_missing_header() -> None:
     _, found = check_text('policy "p" timezone "Asia/Shangai"\n', "p.policy")
     assert found[0].message == "unknown timezone 'Asia/Shangai'"
+    assert found[0].hint == "did you mean Asia/Shanghai?"
+    _, found = check_text('policy "p" timezone "UTC+8"\n', "p.policy")
+    assert found[0].hint == 'write your city\'s zone (China: "Asia/Shanghai"), or "Etc/GMT-8"'
     _, found = check_text("rubric r { section s { item a deduct 5 } }\n", "p.policy")
     assert found[0].message == "the file does not say which policy it is"
 

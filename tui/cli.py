@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from dsl.check import check_text
+from dsl.check import check_text, timezone_hint
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
 from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
@@ -454,6 +454,10 @@ def run_import(args: argparse.Namespace) -> int:
     from engine.importer import MappingError, import_file
     from engine.store import Store
 
+    hint = timezone_hint(args.timezone)
+    if hint is not None:
+        print(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
+        return 2
     store = _open_store(args.db)
     if not isinstance(store, Store):
         return 1
