@@ -20,6 +20,9 @@ class SweepError(EngineError):
     pass
 
 
+MAX_LIMIT = 1_000_000_000  # a count or a target no center has: a typing mistake
+
+
 def parse_sweep(text: str) -> tuple[str, list[float]]:
     """`block.rule=2..5` or `rule=2,3,5` -> ("block.rule", [2, 3, 4, 5])."""
     match = re.fullmatch(r"\s*([\w.]+)\s*=\s*(.+)", text)
@@ -29,11 +32,29 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
         )
     target, values = match.groups()
     if ".." in values:
-        low, high = (float(v) for v in values.split("..", 1))
+        low, high = (_limit(v, text) for v in values.split("..", 1))
         if high < low or high - low > 100:
             raise SweepError(f"{values!r}: the range must go up, and by at most 100 steps")
         return target, [low + step for step in range(int(high - low) + 1)]
-    return target, [float(v) for v in values.split(",")]
+    return target, [_limit(v, text) for v in values.split(",")]
+
+
+def _limit(text: str, whole: str) -> float:
+    """One limit to try: a number a rule can hold (no sign, no exponent, not NaN)."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise SweepError(f"{whole!r}: {text.strip()!r} is not a number; write RULE=FROM..TO, "
+                         "e.g. bottom_removal.complaints_month=2..5") from None  # fmt: skip
+    if not 0 <= value <= MAX_LIMIT:  # NaN fails every comparison
+        raise SweepError(f"{whole!r}: {text.strip()!r} is not a limit a rule can have "
+                         f"(0 to {MAX_LIMIT:,})")  # fmt: skip
+    return value
+
+
+def limit_text(value: float) -> str:
+    """`value` as the policy writes it: 3, 2.5 (never 1e+06)."""
+    return str(int(value)) if value == int(value) else f"{value:.6f}".rstrip("0")
 
 
 def sweep(
@@ -46,7 +67,7 @@ def sweep(
     span = rule.limit.span
     out: dict[float, Counter[str]] = {}
     for value in values:
-        text = f"{value:g}"
+        text = limit_text(value)
         changed = list(lines)
         line = changed[span.line - 1]
         changed[span.line - 1] = line[: span.col - 1] + text + line[span.end_col - 1 :]

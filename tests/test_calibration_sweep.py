@@ -9,7 +9,7 @@ import pytest
 from engine import load_policy
 from engine.calibration import calibrate
 from engine.demo_data import demo_calibration, demo_events
-from engine.sweep import SweepError, parse_sweep, sweep
+from engine.sweep import SweepError, limit_text, parse_sweep, sweep
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
@@ -51,10 +51,28 @@ def test_sweep_moves_the_counts_monotonically() -> None:
 
 @pytest.mark.parametrize(
     ("text", "message"),
-    [("complaints_month", "write RULE=FROM..TO"), ("x.nope=1..2", "no single window rule")],
+    [
+        ("complaints_month", "write RULE=FROM..TO"),
+        ("x.nope=1..2", "no single window rule"),
+        ("m=a..b", "'a' is not a number"),
+        ("m=nan..inf", "'nan' is not a limit a rule can have"),
+        ("m=-5..-1", "'-5' is not a limit a rule can have"),
+        ("m=1,1e400", "'1e400' is not a limit a rule can have"),
+        ("m=99999999999999999999..99999999999999999999", "is not a limit a rule can have"),
+    ],
 )
 def test_sweep_errors(text: str, message: str) -> None:
+    """Each said in words; non-numbers, NaN, negative and huge limits were tracebacks."""
     policy = load_policy(POLICIES / "center.policy")
     with pytest.raises(SweepError, match=message):
         target, values = parse_sweep(text)
         sweep(policy, target, values, [])
+
+
+def test_a_swept_limit_is_written_as_the_policy_writes_it() -> None:
+    assert [limit_text(v) for v in (3.0, 2.5, 2_000_000.0, 0.125)] == [
+        "3",
+        "2.5",
+        "2000000",
+        "0.125",
+    ]
