@@ -62,10 +62,15 @@ def calibrate(
         if not call or not evaluator:
             rejected.append(f"evaluation {evaluation.get('id')!r}: needs a call and an evaluator")
             continue
+        facts, answers = evaluation.get("facts", {}), evaluation.get("answers", {})
+        if not isinstance(facts, Mapping) or not isinstance(answers, Mapping):
+            rejected.append(f"evaluation {evaluation.get('id')!r}: facts and answers must each "
+                            'be an object such as {"call.type": "account"}')  # fmt: skip
+            continue
         data = {
             "id": evaluation.get("id"),
-            **evaluation.get("facts", {}),
-            "answers": evaluation.get("answers", {}),
+            **facts,
+            "answers": answers,
         }
         try:
             result = rubric.score(data)

@@ -27,6 +27,19 @@ def test_calibration_flags_the_evaluator_outside_the_tolerance() -> None:
     assert report.calls == 30 and report.rejected == []
 
 
+@pytest.mark.parametrize("bad", ["str", [1], None])
+def test_calibration_rejects_facts_that_are_not_an_object_and_goes_on(bad: object) -> None:
+    policy = load_policy(POLICIES / "standard.policy")
+    rows = demo_calibration(policy.rubric("standard_call").table, calls=30)
+    broken = {**rows[0], "id": "broken", "facts": bad}
+    report = calibrate(policy, "standard_call", [broken, *rows], expert="EXPERT")
+    assert report.rejected == [
+        "evaluation 'broken': facts and answers must each be an object such as "
+        '{"call.type": "account"}'
+    ]
+    assert report.calls == 30
+
+
 def test_calibration_tolerance_comes_from_the_rubric() -> None:
     text = (
         (POLICIES / "standard.policy")

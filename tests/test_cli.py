@@ -234,6 +234,17 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     )
 
 
+def test_demo_says_when_its_database_is_not_one(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    broken = tmp_path / "bad.db"
+    broken.write_bytes(b"not a database" * 100)
+    assert main(["demo", "--count", "10", "--db", str(broken)]) == 1
+    assert "bad.db: cannot use it as the demo database: file is not a database" in (
+        capsys.readouterr().out.replace("\n", "")
+    )
+
+
 def test_demo_refuses_a_count_it_cannot_or_should_not_make(
     capsys: pytest.CaptureFixture[str],
 ) -> None:

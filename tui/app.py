@@ -7,7 +7,6 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any, ClassVar
@@ -42,6 +41,7 @@ from engine.events import parse_moment
 from engine.policy import Policy
 from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
+from tui.errors import first_line
 from tui.files import write_atomically
 from tui.screens import Confirm, Help
 from tui.tables import fill_table
@@ -462,7 +462,7 @@ class CallqaApp(App[None]):
             store.activate(digest, by="tui")
             store.close()
         except Exception as error:  # a broken or unreachable database: say so, stay open
-            self.notify(f"not activated: the database cannot be written: {_first_line(error)}",
+            self.notify(f"not activated: the database cannot be written: {first_line(error)}",
                         severity="error", timeout=30)  # fmt: skip
             return
         self.notify(f"activated {policy.name} ({digest})")
@@ -528,7 +528,7 @@ class CallqaApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         what = WORK.get(event.worker.group, "a background task")
-        self.notify(f"{what} stopped: {_first_line(event.worker.error)} — your edits are kept",
+        self.notify(f"{what} stopped: {first_line(event.worker.error)} — your edits are kept",
                     severity="error", timeout=30)  # fmt: skip
 
     def _fill(
@@ -558,10 +558,3 @@ def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:
         rows.append(f"{grade:<6} {'▓' * round(20 * b / peak):<20} {b:>5}")
         rows.append(f"{'':<6} {'█' * round(20 * a / peak):<20} {a:>5}")
     return "\n".join(rows)
-
-
-def _first_line(error: BaseException | None) -> str:
-    """The first line of an error's message, without the `(sqlite3.DatabaseError) ` prefix
-    and the SQL a database driver adds; the error's class name if it has no message."""
-    text = str(error).strip().splitlines()[0] if error is not None and str(error).strip() else ""
-    return re.sub(r"^\([\w.]+\) ", "", text) or type(error).__name__

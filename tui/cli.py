@@ -22,6 +22,7 @@ from engine.errors import InputFileError
 from engine.evaluations import RowError, csv_header, read_evaluations
 from engine.events import parse_moment
 from engine.text_files import read_data
+from tui.errors import first_line
 
 DEFAULT_DB = "callqa.db"
 
@@ -443,8 +444,7 @@ def _open_store(target: str) -> object:
     except StoreError as error:
         print(f"{target}: {error}", file=sys.stderr)
     except Exception as error:  # a bad URL, an unreachable server: say which and why
-        print(f"{target}: cannot open the database ({type(error).__name__}: {error})",
-              file=sys.stderr)  # fmt: skip
+        print(f"{target}: cannot open the database ({first_line(error)})", file=sys.stderr)
     return None
 
 

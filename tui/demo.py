@@ -13,6 +13,7 @@ from dsl.check import check_text
 from engine import EvaluationError, Policy, load_policy
 from engine.demo_data import demo_evaluations
 from policies import shipped_policies
+from tui.errors import first_line
 
 
 def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
@@ -99,9 +100,13 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     console.print(f"policy tests: {passed} of {len(results)} pass")
     if passed != len(results):
         return 1
-    store = Store(db)
     history = [parse_event(e) for e in demo_events(days=56)]
-    added = store.add_events(history, source="demo")
+    try:
+        store = Store(db)
+        added = store.add_events(history, source="demo")
+    except Exception as error:  # a folder, a file that is not a database, a server down
+        console.print(f"[red]{db}: cannot use it as the demo database: {first_line(error)}[/]")
+        return 1
     console.print(
         f"demo database {db}: {added.kept:,} events added, {added.duplicates:,} already there "
         f"(two months of a generated center: 24 agents in 3 teams)"
