@@ -48,12 +48,17 @@ def explain_failure(
         )
     if isinstance(exc, ZeroDivisionError):
         return EvaluationError("a condition divides by zero")
+    if isinstance(exc, OverflowError):  # a date or a number the condition made too large
+        return EvaluationError(f"a condition went out of range ({exc}): check the facts' "
+                               "dates and numbers")  # fmt: skip
     if isinstance(exc, EngineError | TypeError | ValueError | KeyError):
         return EvaluationError(f"the evaluation could not be scored: {exc}")
     raise exc
 
 
 _ABSENT = object()
+# occurrences of one fault in one call: a failed evaluation with more blames the count
+MAX_COUNT = 1_000_000
 
 
 def _fact(evaluation: Mapping[str, Any], name: str) -> object:
@@ -73,12 +78,25 @@ def _answer_problem(item: RubricItem, value: object) -> str | None:
     if normal is NA:
         return None
     if isinstance(normal, int) and not isinstance(normal, bool) and normal >= 0:
-        return None
+        return None if normal <= MAX_COUNT else _too_many(item, normal)
+    if isinstance(normal, str) and normal.strip().isdigit() and len(normal.strip()) > 7:
+        return _too_many(item, normal.strip())
     try:
-        answer_count(normal)
-    except BadAnswer:
+        count = answer_count(normal)
+    except (BadAnswer, ValueError):  # ValueError: an int of thousands of digits
         wanted = '"pass", "fail" or "na"'
         if item.per_occurrence:
             wanted += " or a count such as 2"
-        return f"item {item.id} ({item.label}) has the answer {value!r}; write {wanted}"
-    return None
+        return f"item {item.id} ({item.label}) has the answer {_shown(value)}; write {wanted}"
+    return _too_many(item, count) if isinstance(count, int) and count > MAX_COUNT else None
+
+
+def _too_many(item: RubricItem, count: int | str) -> str:
+    return (f"item {item.id} ({item.label}) has the count {_shown(count)}, too large to be "
+            "a number of occurrences in one call: check the number")  # fmt: skip
+
+
+def _shown(value: object) -> str:
+    """A value as a message quotes it: a number of thousands of digits shortened."""
+    text = repr(value)
+    return text if len(text) <= 40 else f"{text[:20]}…({len(text):,} characters)"

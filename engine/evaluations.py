@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
         except json.JSONDecodeError as error:
             yield RowError(number, f"not valid JSON ({error.msg} at column {error.colno})")
             continue
+        except RecursionError:
+            yield RowError(number, "nested too deeply to be an event or an evaluation")
+            continue
         if not isinstance(value, dict):
             yield RowError(number, "each line must be one JSON object {...}")
             continue
@@ -89,23 +93,53 @@ def read_records(path: str | Path) -> Iterator[Row | RowError]:
 
 
 def _csv_records(handle: Iterable[str]) -> Iterator[Row | RowError]:
-    reader = csv.reader(handle)
+    lines = iter(handle)
+    first = next(lines, "")
+    # Excel's "Unicode text" is separated by tabs: read it so; say so for semicolons
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(itertools.chain([first], lines), delimiter=delimiter)
     header: list[str] | None = None
-    for row in reader:
+    while True:
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a cell of over 131,072 characters, a NUL byte...
+            yield RowError(reader.line_num, f"cannot be read as CSV ({error}); the rows "
+                           "after it are not read")  # fmt: skip
+            return
         if header is None:
             header = [cell.strip() for cell in row]
+            problem = _header_problem(header)
+            if problem:
+                yield RowError(reader.line_num, problem)
+                return
             continue
         if not any(cell.strip() for cell in row):
             continue
         if len(row) != len(header):
-            yield RowError(
-                reader.line_num, f"has {len(row)} cells but the header has {len(header)} columns"
-            )
+            message = f"has {len(row)} cells but the header has {len(header)} columns"
+            if any("\n" in cell for cell in row):  # a quote ran over the line's end
+                message += '; a quote (") in it is not closed, so it ran over several rows'
+            yield RowError(reader.line_num, message)
             continue
         record = {
             name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
         }
         yield Row(reader.line_num, record)
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """Why the first row cannot name the columns: the file's rows would be misread."""
+    if len(header) == 1 and ";" in header[0]:
+        return (f"the header is one column, {header[0][:60]!r}: the file is separated by ';'; "
+                "save it as CSV (comma-separated)")  # fmt: skip
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            return f"the header names the column {name!r} twice: rename or remove one"
+        seen.add(name)
+    return None
 
 
 def csv_header(path: str | Path) -> list[str]:

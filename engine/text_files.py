@@ -3,7 +3,8 @@ text get one clear error (InputFileError), and a data file saved by Excel on Chi
 Windows, which writes GBK rather than UTF-8, is read as it is.
 
 Data files (CSV, JSONL, plans, mappings) are UTF-8, with or without a byte-order mark,
-or else GB18030 (GBK's superset). Policies must be UTF-8: `callqa fmt` writes them back.
+or else GB18030 (GBK's superset), or UTF-16 with its byte-order mark. Policies must be
+UTF-8: `callqa fmt` writes them back.
 """
 
 from __future__ import annotations
@@ -48,7 +49,15 @@ def read_utf8(path: str | Path) -> str:
 
 
 def data_encoding(path: Path) -> str:
-    """'utf-8-sig' for UTF-8 text, else 'gb18030'; each checked in one streamed pass."""
+    """'utf-16' after its byte-order mark (Excel's "Unicode text"); else 'utf-8-sig' for
+    UTF-8 text, else 'gb18030'; each checked in one streamed pass."""
+    try:
+        with path.open("rb") as handle:
+            start = handle.read(2)
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        return "utf-16"
     first_bad = _first_bad_byte(path, "utf-8")
     if first_bad is None:
         return "utf-8-sig"  # reads UTF-8 with or without the byte-order mark Excel writes

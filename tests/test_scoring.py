@@ -196,6 +196,32 @@ def test_bad_answers_name_the_item_and_what_to_write(change, message):
     assert 'write "pass", "fail" or "na"' in str(error.value)
 
 
+@pytest.mark.parametrize(
+    "count",
+    [10**400, "9" * 4400],
+    ids=["an int too large for a float", "4,400 digits of text"],
+)
+def test_a_count_no_call_can_have_is_named_not_a_traceback(count):
+    with pytest.raises(EvaluationError) as error:
+        policy().score("r", evaluation(jargon=count))
+    assert "item jargon (术语) has the count " in str(error.value)
+    assert "too large to be a number of occurrences in one call" in str(error.value)
+
+
+def test_a_condition_that_runs_off_the_calendar_is_named_not_a_traceback():
+    far = load_policy(
+        text=(
+            'policy "p" version "1" timezone "Asia/Shanghai"\n'
+            'rubric r "R" {\n  scale 100\n  section s "S" {\n    item a "A" deduct 5\n'
+            '    item b "B" deduct 1 when call.start.date + 99999999999d > 2026-11-02\n  }\n}\n'
+        )
+    )
+    with pytest.raises(EvaluationError, match="a condition went out of range"):
+        far.score(
+            "r", {"answers": {"a": "pass", "b": "fail"}, "call": {"start": "2026-11-02 10:00"}}
+        )
+
+
 def test_missing_answer_suggests_the_misspelt_key():
     data = evaluation()
     data["answers"]["greting"] = data["answers"].pop("greeting")

@@ -103,3 +103,37 @@ def test_the_cli_reads_gbk_and_reports_missing_files_without_a_traceback(
     )
     assert main(["explain", "--policy", str(tmp_path), "--events", str(calls)]) == 1
     assert "this is a folder, not a file" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "expected"),
+    [
+        ("big.csv", "id,note\n1," + "x" * 140_000 + "\n",
+         "row 2: cannot be read as CSV (field larger than field limit (131072)); the rows after"),
+        ("semi.csv", "id;agent;note\n1;A;x\n",
+         "row 1: the header is one column, 'id;agent;note': the file is separated by ';'"),
+        ("dup.csv", "id,greeting,greeting\n1,pass,fail\n",
+         "row 1: the header names the column 'greeting' twice: rename or remove one"),
+        ("quote.csv", 'id,agent,note,n\n1,A,"open,1\n2,B,x,2\n',
+         'row 3: has 3 cells but the header has 4 columns; a quote (") in it is not closed'),
+        ("deep.jsonl", '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n",
+         "row 1: nested too deeply to be an event or an evaluation"),
+    ],
+    ids=["a cell of 140,000 characters", "semicolons", "a column twice", "an open quote",
+         "JSON nested 100,000 deep"],
+)  # fmt: skip
+def test_a_malformed_file_is_one_row_error_not_a_traceback(
+    tmp_path: Path, name: str, content: str, expected: str
+) -> None:
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    first = str(next(iter(read_records(path))))
+    assert first.startswith(expected), first[:300]
+
+
+def test_tab_separated_and_utf16_files_read_as_their_comma_separated_twin(tmp_path: Path) -> None:
+    """Excel's 'Unicode text' is UTF-16 with a byte-order mark, separated by tabs."""
+    comma = "id,agent,at,duration\nk1,张三,2026-11-02 10:05,70\n"
+    (tmp_path / "c.csv").write_text(comma, encoding="utf-8")
+    (tmp_path / "t.txt").write_text(comma.replace(",", "\t"), encoding="utf-16")
+    assert list(read_records(tmp_path / "t.txt")) == list(read_records(tmp_path / "c.csv"))
