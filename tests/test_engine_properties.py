@@ -10,7 +10,7 @@ import itertools
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from engine import load_policy
@@ -325,11 +325,13 @@ def test_advance_further_than_max_gap_is_refused_and_changes_nothing() -> None:
     ),
     st.integers(0, 3 * 24 * 60),
 )
+@example([(1395, "complaint", "A1"), (195, "complaint", "A1")], 0)  # co1's L2 due as co0 comes
 def test_decisions_come_in_time_then_id_order(
     stream: list[tuple[int, str, str]], step: int
 ) -> None:
     """Whatever falls due together (days sampled, escalations), `feed` and `advance` give
-    it by time, then decision id."""
+    it by time, then decision id; `feed` gives it before the event's own decisions, even
+    when it falls due at the event's very time (the clock reaches it first)."""
     events = [
         {"kind": kind, "id": f"{kind[:2]}{n}", "agent": agent,
          "at": START + dt.timedelta(minutes=minute), **({"duration": 60} if kind == "call" else {})}
@@ -337,7 +339,14 @@ def test_decisions_come_in_time_then_id_order(
     ]  # fmt: skip
     events.sort(key=lambda e: (at(e), str(e["id"])))
     engine = Engine(SAMPLED)
-    batches = [engine.feed(event) for event in events]
+    batches = []
+    for event in events:
+        batch = engine.feed(event)
+        own = [d for d in batch if event["id"] in d.evidence]
+        due = batch[: len(batch) - len(own)]
+        assert batch[len(due) :] == own  # the event's own decisions come last
+        assert all(d.at <= event["at"] for d in due)
+        batches.append(due)
     moment = START + dt.timedelta(minutes=step)
     while moment < START + dt.timedelta(days=8):
         batches.append(engine.advance(moment))
