@@ -121,10 +121,11 @@ class _Checker:
     def header(self) -> None:
         headers = [s for s in self.tree.statements if isinstance(s, ast.PolicyHeader)]
         if not headers:
-            if self.tree.statements and not self.header_written:
+            if not self.header_written:  # an empty file too: activated, it would judge nothing
                 self.error(
                     Span.point(1, 1),
-                    "the file does not say which policy it is",
+                    "the file does not say which policy it is"
+                    + ("" if self.tree.statements else " (it is empty)"),
                     'start with: policy "name" version "2026.11" timezone "Asia/Shanghai"',
                     code="no-header",
                 )

@@ -25,6 +25,7 @@ from sqlmodel import Field, Session, SQLModel, col, create_engine, select
 from engine.errors import EngineError
 
 SCHEMA_VERSION = 1
+MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 
 
 class StoreError(EngineError):
@@ -244,23 +245,33 @@ class Store:
         return digest
 
     def policy(self, digest: str) -> PolicyVersion:
+        """The version with this hash, or the one whose hash starts with these (4 or more)
+        characters."""
         with Session(self.engine) as session:
             found = session.get(PolicyVersion, digest)
-            if found is None:
-                matches = session.exec(
-                    select(PolicyVersion).where(col(PolicyVersion.hash).startswith(digest))
-                ).all()
-                if len(matches) == 1:
-                    return matches[0]
-                raise StoreError(f"no policy version {digest!r} in the store; "
-                                 "see callqa policy history")  # fmt: skip
-            return found
+            if found is not None:
+                return found
+            if len(digest.strip()) < MIN_PREFIX:
+                raise StoreError(f"{digest!r}: give at least {MIN_PREFIX} characters of a "
+                                 "version's hash; see callqa policy history")  # fmt: skip
+            matches = session.exec(
+                select(PolicyVersion).where(col(PolicyVersion.hash).startswith(digest))
+            ).all()
+        if len(matches) == 1:
+            return matches[0]
+        if matches:
+            raise StoreError(f"{digest!r} starts {len(matches)} versions' hashes: give more "
+                             "characters; see callqa policy history")  # fmt: skip
+        raise StoreError(f"no policy version {digest!r} in the store; "
+                         "see callqa policy history")  # fmt: skip
 
     def activate(self, digest: str, by: str) -> None:
-        self.policy(digest)
+        """Put the version in force; it is recorded by its whole hash, so a short prefix
+        given here stays unambiguous when more versions are added."""
+        version = self.policy(digest)
         with Session(self.engine) as session:
-            session.add(Activation(policy_hash=digest, activated_utc=_utc(dt.datetime.now(dt.UTC)),
-                                   by=by))  # fmt: skip
+            session.add(Activation(policy_hash=version.hash,
+                                   activated_utc=_utc(dt.datetime.now(dt.UTC)), by=by))  # fmt: skip
             session.commit()
 
     def active_policy(self) -> PolicyVersion | None:

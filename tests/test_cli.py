@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from engine import load_policy
 from tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -463,3 +464,31 @@ def test_policy_diff_and_effective_dates(
     # in December the 12h version was already in force: only November's complaint moves
     # (its escalations to 总经理 and 主管领导 come 12 hours earlier)
     assert report["retimed"] == 2 and report["changed"] == []
+
+
+def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """An empty evaluations file, an empty policy (activated, it would judge nothing) and
+    an expert nobody in the data is were all 'OK' with exit 0."""
+    from engine.demo_data import demo_calibration
+
+    standard = str(ROOT / "policies" / "standard.policy")
+    empty = tmp_path / "evals.csv"
+    empty.write_text("", encoding="utf-8")
+    assert main(["score", "--policy", standard, "--rubric", "standard_call",
+                 "--input", str(empty)]) == 1  # fmt: skip
+    assert "evals.csv: no evaluations in the file (is it the right one?)" in capsys.readouterr().err
+    nothing = tmp_path / "empty.policy"
+    nothing.write_text("", encoding="utf-8")
+    assert main(["check", str(nothing)]) == 1
+    assert "the file does not say which policy it is (it is empty)" in capsys.readouterr().out
+    rows = demo_calibration(load_policy(standard).rubric("standard_call").table, calls=5)
+    data = tmp_path / "cal.jsonl"
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main(["calibration", "--policy", standard, "--rubric", "standard_call",
+                 "--input", str(data), "--expert", "NOBODY"]) == 2  # fmt: skip
+    assert capsys.readouterr().err.strip() == (
+        "--expert 'NOBODY' scored none of these evaluations; the evaluators are: EXPERT, QA1, "
+        "QA2, QA3"
+    )

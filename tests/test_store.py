@@ -74,8 +74,14 @@ def test_policy_versions_and_activation_history(url: str) -> None:
     assert active is not None and active.hash == digest and active.text == text
     [(activation, version)] = store.history()
     assert activation.by == "李主管" and version.name == "中心"
+    # recorded by the whole hash: a later version sharing the prefix leaves no doubt
+    assert activation.policy_hash == digest
     with pytest.raises(StoreError, match="no policy version 'nope'"):
         store.activate("nope", by="x")
+    with pytest.raises(StoreError, match="'': give at least 4 characters of a version's hash"):
+        store.activate("", by="x")  # used to activate the only version
+    with pytest.raises(StoreError, match=f"'{digest[:3]}': give at least 4 characters"):
+        store.policy(digest[:3])
     store.close()
 
 

@@ -293,6 +293,9 @@ def run_score(args: argparse.Namespace) -> int:
         if result.evaluation_id is None:
             result.evaluation_id = f"row {row.number}"
         results.append(result)
+    if not results and not rejected:
+        print(f"{args.input}: no evaluations in the file (is it the right one?)", file=sys.stderr)
+        return 1
     if args.format == "jsonl":
         for result in results:
             print(json.dumps(result.to_dict(), ensure_ascii=False))
@@ -641,6 +644,11 @@ def run_calibration(args: argparse.Namespace) -> int:
         print("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
         return 2
     report = calibrate(policy, args.rubric, evaluations, args.expert)
+    names = sorted({str(e.get("evaluator")) for e in evaluations if e.get("evaluator")})
+    if args.expert and args.expert not in names:
+        print(f"--expert {args.expert!r} scored none of these evaluations; the evaluators "
+              f"are: {', '.join(names[:20]) or '(none)'}", file=sys.stderr)  # fmt: skip
+        return 2
     for problem in report.rejected:
         print(problem, file=sys.stderr)
     if args.format == "json":
