@@ -36,7 +36,11 @@ FIRST_YEAR, LAST_YEAR = 1900, 2999
 
 
 class _Event(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", str_strip_whitespace=True)
+    # allow_inf_nan: a duration of 'inf' would be the longest call of all; engine.plain_events
+    # checks the same
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
+    )
 
     id: NonEmpty
     at: dt.datetime

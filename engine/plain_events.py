@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import math
 import types
 import typing
 from collections.abc import Callable
@@ -78,7 +79,9 @@ def plain_shape(model: Any) -> PlainShape | None:
         if decorator.cls_var_name not in PASS_THROUGH_VALIDATORS:
             validated.update(decorator.info.fields)
     kind: str = model.model_fields["kind"].default
-    constants: dict[str, Any] = {"MISSING": _MISSING, "DATETIME": dt.datetime, "KIND": kind}
+    constants: dict[str, Any] = {
+        "MISSING": _MISSING, "DATETIME": dt.datetime, "KIND": kind, "INF": math.inf,
+    }  # fmt: skip
     fetch = ["    try:", "        if d['kind'] != KIND:", "            return None"]
     required: list[str] = []
     count = 1  # keys of the required fields, kind included
@@ -179,10 +182,11 @@ def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:
             bad += f" or not {local}"
         checks = [f"    if {bad}:", "        return None"]
     elif annotation is float and min_length == 0:
-        low = "" if minimum is None else f" and {local} >= {minimum!r}"
+        # finite only (allow_inf_nan=False): NaN fails both comparisons
+        low = "-INF <" if minimum is None else f"{minimum!r} <="
         lowest = -_EXACT_FLOAT if minimum is None else minimum
         checks = [
-            f"    if {local}.__class__ is float{low}:",
+            f"    if {local}.__class__ is float and {low} {local} < INF:",
             "        pass",
             f"    elif {local}.__class__ is int and {lowest!r} <= {local} <= {_EXACT_FLOAT}:",
             f"        {local} = float({local})",

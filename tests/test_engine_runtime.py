@@ -224,6 +224,8 @@ def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: E
          r"at: the year 9999 is not a real time for an event \(years 1900 to 2999\)"),
         ({"kind": "call", "id": "x", "at": dt.datetime(1, 1, 1), "agent": "A", "duration": 60},
          r"at: the year 1 is not a real time for an event"),
+        ({"kind": "call", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
+          "duration": float("inf")}, r"duration: input should be a finite number \(got inf\)"),
     ],
 )  # fmt: skip
 def test_bad_events_are_rejected_and_change_nothing(
