@@ -492,3 +492,26 @@ def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
         "--expert 'NOBODY' scored none of these evaluations; the evaluators are: EXPERT, QA1, "
         "QA2, QA3"
     )
+
+
+def test_options_that_cannot_mean_what_they_say_are_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    center = str(ROOT / "policies" / "center.policy")
+    assert main(["demo", "--count", "10", "--db", str(tmp_path / "d.db"),
+                 "--data", str(tmp_path / "nope")]) == 1  # fmt: skip
+    assert "no such folder" in capsys.readouterr().out.replace("\n", "")
+    assert main(["simulate", "--db", str(tmp_path / "d.db"), "--policy", center, "--against",
+                 center, "--from", "2026-12-01", "--to", "2026-11-01"]) == 2  # fmt: skip
+    assert "--from 2026-12-01 is not before --to 2026-11-01: swap them" in capsys.readouterr().err
+    events = tmp_path / "events.jsonl"
+    events.write_text(
+        '{"kind": "complaint", "id": "c1", "at": "2026-11-02 11:00", "agent": "A1"}\n',
+        encoding="utf-8",
+    )
+    assert main(["explain", "--policy", center, "--events", str(events),
+                 "--until", "2026-01-01"]) == 0  # fmt: skip
+    assert (
+        "--until 2026-01-01 is before the last event (2026-11-02 11:00): nothing more falls due"
+        in capsys.readouterr().err
+    )

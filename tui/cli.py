@@ -422,6 +422,10 @@ def run_explain(args: argparse.Namespace) -> int:
         except ValueError as error:
             print(f"--until: {error}", file=sys.stderr)
             return 2
+        clock = engine.clock
+        if clock is not None and until.replace(tzinfo=until.tzinfo or policy.timezone) < clock:
+            print(f"--until {args.until} is before the last event ({clock:%Y-%m-%d %H:%M}): "
+                  "nothing more falls due", file=sys.stderr)  # fmt: skip
         try:
             decisions += engine.advance(until)
         except EngineError as error:
@@ -532,6 +536,9 @@ def run_simulate(args: argparse.Namespace) -> int:
             print(f"--from/--to: {error}", file=sys.stderr)
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
+        print(f"--from {args.start} is not before --to {args.end}: swap them", file=sys.stderr)
+        return 2
     if args.sweep:
         return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
     total = store.count_events()

@@ -18,6 +18,10 @@ from tui.errors import first_line
 
 def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
     console = Console(soft_wrap=False)
+    if data and not Path(data).is_dir():
+        console.print(f"[red]--data {data}: no such folder (it should hold the public data "
+                      "sets, see ../shared/data/README.md)[/]")  # fmt: skip
+        return 1
     console.rule("[bold]callqa demo")
     paths = shipped_policies()
     policies: list[Policy] = []
@@ -113,6 +117,7 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     )
     if data:
         mappings = Path(str(path.parent)) / "mappings"
+        found = 0
         for name, mapping in (
             ("pwc_call_center.csv", "pwc_call_center.toml"),
             ("technion_anonymous_bank_1999_08.csv", "technion_bank.toml"),
@@ -120,8 +125,12 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
         ):
             source = Path(data) / name
             if source.exists():
+                found += 1
                 report = import_file(store, source, mappings / mapping, ZoneInfo("Asia/Shanghai"))
                 console.print(f"{name}: {report.summary()}")
+        if not found:
+            console.print(f"[yellow]--data {data}: none of the public data sets is in it; "
+                          "going on with the demo data only[/]")  # fmt: skip
     digest = store.add_policy(text, name=policy.name, version=policy.version, file=path.name,
                               author="demo")  # fmt: skip
     active = store.active_policy()
