@@ -114,6 +114,17 @@ class _Checker:
                 )
             seen[rubric.id] = rubric
             self.rubric(rubric)
+        tests: dict[str, ast.TestBlock] = {}
+        for test in self.tree.tests:
+            if test.name in tests:  # `callqa test` would report two results under one name
+                self.warn(
+                    test.span,
+                    f"there is already a test called {test.name!r} "
+                    f"(line {tests[test.name].span.line})",
+                    "give each test its own name",
+                    code="duplicate-test",
+                )
+            tests[test.name] = test
         BlockChecker(self.tree, self.fields, self.error, self.warn).run()
 
     # ----------------------------------------------------------------- header

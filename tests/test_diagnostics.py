@@ -158,6 +158,18 @@ def test_unknown_timezone_and_missing_header() -> None:
     assert found[0].message == "the file does not say which policy it is"
 
 
+def test_two_tests_with_one_name_are_a_warning() -> None:
+    text = (
+        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
+        "discipline d {\n  rule w when count(violation) in 30 days >= 2 then hr\n}\n"
+        'test "t" {\n  expect no hr for "A1"\n}\ntest "t" {\n  expect no hr for "A2"\n}\n'
+    )
+    _, found = check_text(text, "p.policy")
+    assert [(d.line, d.message, d.is_error) for d in found] == [
+        (9, "there is already a test called 't' (line 6)", False)
+    ]
+
+
 def test_render_puts_the_caret_under_chinese_text() -> None:
     text = (
         HEAD + 'rubric r {\n  section s { item 开场白 "规范" deduct 5 when call.duraton > 5m }\n}\n'
