@@ -78,23 +78,74 @@ def load_mapping(path: str | Path) -> list[EventMapping]:
         data = tomllib.loads(read_data(path))
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{path}: not valid TOML ({error})") from None
-    return [_mapping(data, str(path))] + [
-        _mapping(extra, str(path)) for extra in data.get("also", [])
-    ]
+    also = data.get("also", [])
+    if not isinstance(also, list) or not all(isinstance(extra, dict) for extra in also):
+        raise MappingError(f"{path}: also must be tables, each written [[also]]")
+    return [_mapping(data, str(path))] + [_mapping(extra, str(path)) for extra in also]
 
 
 def _mapping(data: Mapping[str, Any], path: str) -> EventMapping:
+    """One mapping, its every part checked: a mistake names the part and what to write."""
     if "kind" not in data or "fields" not in data:
         raise MappingError(f'{path}: a mapping needs kind = "..." and a [fields] table')
-    at = data.get("at", {})
+    if not isinstance(data["kind"], str):
+        raise MappingError(f'{path}: kind must be text, e.g. kind = "call"')
+    fields, at = data["fields"], data.get("at", {})
+    if not isinstance(fields, dict):
+        raise MappingError(f'{path}: fields must be a table, e.g. [fields] agent = "Agent"')
+    for name, source in fields.items():
+        _check_source(path, name, source)
+    if not isinstance(at, dict):
+        raise MappingError(f'{path}: at must be a table, e.g. [at] formats = ["%d-%m-%Y %H:%M"]')
+    formats = at.get("formats", [])
+    if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
+        raise MappingError(f'{path}: at.formats must be a list of text, e.g. ["%d-%m-%Y %H:%M"]')
+    for key in ("where", "where_not"):
+        table = data.get(key, {})
+        if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
+            raise MappingError(f'{path}: {key} must be a table of column = "value"')
     within = None
     if "within" in at:
-        first, last = at["within"]
-        within = (dt.date.fromisoformat(first), dt.date.fromisoformat(last))
+        within = _within(path, at["within"])
     return EventMapping(
         data["kind"], data["fields"], tuple(at.get("formats", ())), within,
         data.get("where", {}), data.get("where_not", {}),
     )  # fmt: skip
+
+
+def _check_source(path: str, name: str, source: object) -> None:
+    """A field's source: a column, a "{A} {B}" template, or a table with column (and map)
+    or value."""
+    where = f"{path}: fields.{name}"
+    if isinstance(source, str):
+        if source.count("{") != source.count("}"):
+            raise MappingError(f"{where}: {source!r} opens and closes braces unevenly; write "
+                               'a template such as "{Date} {Time}"')  # fmt: skip
+        return
+    if isinstance(source, dict):
+        if "value" in source:
+            return
+        if not isinstance(source.get("column"), str):
+            raise MappingError(f'{where}: name its column, e.g. {{ column = "Resolved" }}')
+        if "map" in source and not isinstance(source["map"], dict):
+            raise MappingError(
+                f"{where}: map must be a table, e.g. map = {{ Y = true, N = false }}"
+            )
+        return
+    raise MappingError(f'{where}: write a column name, e.g. {name} = "Agent"')
+
+
+def _within(path: str, value: object) -> tuple[dt.date, dt.date]:
+    problem = f'{path}: at.within must be two dates in order, e.g. ["2015-04-01", "2015-07-01"]'
+    if not isinstance(value, list) or len(value) != 2:
+        raise MappingError(problem)
+    try:
+        first, last = (dt.date.fromisoformat(str(day)) for day in value)
+    except ValueError:
+        raise MappingError(problem) from None
+    if not first < last:
+        raise MappingError(problem)
+    return first, last
 
 
 def rows_to_events(

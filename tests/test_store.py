@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import multiprocessing
 import os
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -161,3 +162,31 @@ def test_the_public_data_sets_import_through_the_shipped_mappings(
     if data.startswith("comcast"):  # the swapped day/month rows land in April-June 2015
         assert dt.date(2015, 3, 31) <= span[0].date() and span[1].date() <= dt.date(2015, 7, 1)
     store.close()
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ('kind = 5\n[fields]\nagent = "A"\n', 'kind must be text, e.g. kind = "call"'),
+        ('kind = "call"\nfields = "x"\n', "fields must be a table"),
+        ('kind = "call"\n[fields]\nagent = 5\n', 'fields.agent: write a column name'),
+        ('kind = "call"\n[fields]\nagent = { map = { a = 1 } }\n', "fields.agent: name its column"),
+        ('kind = "call"\n[fields]\nid = "{Call Id"\n', "opens and closes braces unevenly"),
+        ('kind = "call"\nat = "x"\n[fields]\nagent = "A"\n', "at must be a table"),
+        ('kind = "call"\n[fields]\nagent = "A"\n[at]\nformats = [5]\n', "at.formats must be a list"),
+        ('kind = "call"\n[fields]\nagent = "A"\n[at]\nwithin = ["2021-02-01", "2021-01-01"]\n',
+         "at.within must be two dates in order"),
+        ('kind = "call"\nwhere = "x"\n[fields]\nagent = "A"\n', 'where must be a table of column'),
+        ('kind = "call"\nalso = 5\n[fields]\nagent = "A"\n', "also must be tables"),
+    ],
+)  # fmt: skip
+def test_a_mapping_mistake_names_its_part_and_what_to_write(
+    tmp_path: Path, toml: str, message: str
+) -> None:
+    """Each of these was an AttributeError or TypeError traceback, or a silent mismatch."""
+    from engine.importer import MappingError, load_mapping
+
+    path = tmp_path / "m.toml"
+    path.write_text(toml, encoding="utf-8")
+    with pytest.raises(MappingError, match=re.escape(message)):
+        load_mapping(path)
