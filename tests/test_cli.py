@@ -515,3 +515,13 @@ def test_options_that_cannot_mean_what_they_say_are_told(
         "--until 2026-01-01 is before the last event (2026-11-02 11:00): nothing more falls due"
         in capsys.readouterr().err
     )
+
+
+def test_policy_add_of_a_stored_text_with_a_new_effective_date_says_it_is_not_applied(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, standard = str(tmp_path / "h.db"), str(ROOT / "policies" / "standard.policy")
+    assert main(["policy", "add", "--db", db, standard, "--effective", "2026-12-01"]) == 0
+    assert main(["policy", "add", "--db", db, standard, "--effective", "2027-01-01"]) == 1
+    assert "so --effective is not applied to it" in capsys.readouterr().err
+    assert main(["policy", "add", "--db", db, standard]) == 0  # storing it again is harmless

@@ -678,7 +678,7 @@ def run_calibration(args: argparse.Namespace) -> int:
 
 def run_policy(args: argparse.Namespace) -> int:
     from engine.policy_tests import run_policy_tests
-    from engine.store import Store, StoreError
+    from engine.store import PolicyVersion, Store, StoreError, policy_hash
 
     if not args.policy_command:
         print("say what to do: callqa policy add|activate|history", file=sys.stderr)
@@ -726,6 +726,15 @@ def run_policy(args: argparse.Namespace) -> int:
         text = Path(args.file).read_text(encoding="utf-8")
         if effective is not None and effective.tzinfo is None:
             effective = effective.replace(tzinfo=policy.timezone)
+        try:
+            stored: PolicyVersion | None = store.policy(policy_hash(text))
+        except StoreError:
+            stored = None
+        if stored is not None and effective is not None:
+            print(f"{args.file} is already stored as {stored.hash} (the same text is stored "
+                  "once), so --effective is not applied to it: change the text, e.g. its "
+                  "version, to store a new version", file=sys.stderr)  # fmt: skip
+            return 1
         digest = store.add_policy(text, name=policy.name, version=policy.version,
                                   file=Path(args.file).name, author=args.author,
                                   effective_from=effective)  # fmt: skip
