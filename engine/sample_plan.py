@@ -12,6 +12,8 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from pydantic import BaseModel
+
 from engine.decisions import Decision
 from engine.errors import ClockGapError
 from engine.events import FIRST_YEAR, LAST_YEAR, EventError, parse_event
@@ -52,7 +54,10 @@ def _period_days(period: str) -> tuple[dt.date, dt.date]:
 
 
 def build_plan(
-    policy: Policy, events: Iterable[Mapping[str, Any]], period: str, rejected: list[str]
+    policy: Policy,
+    events: Iterable[Mapping[str, Any] | BaseModel],
+    period: str,
+    rejected: list[str],
 ) -> dict[str, Any]:
     """Feed the call log (and agent status changes) and collect the period's samples.
     A bad event is skipped and its reason appended to `rejected`. Events from the end of

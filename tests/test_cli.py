@@ -525,3 +525,19 @@ def test_policy_add_of_a_stored_text_with_a_new_effective_date_says_it_is_not_ap
     assert main(["policy", "add", "--db", db, standard, "--effective", "2027-01-01"]) == 1
     assert "so --effective is not applied to it" in capsys.readouterr().err
     assert main(["policy", "add", "--db", db, standard]) == 0  # storing it again is harmless
+
+
+def test_callqa_sample_names_the_row_of_a_bad_call_and_of_a_repeated_id(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    calls = tmp_path / "calls.csv"
+    calls.write_text(
+        "id,agent,at,duration\nk1,A1,2026-11-02 10:05,70\nk2,,2026-11-02 11:05,80\n"
+        "k1,A1,2026-11-02 10:05,70\n",
+        encoding="utf-8",
+    )
+    assert main(["sample", "--policy", str(ROOT / "policies" / "center.policy"),
+                 "--calls", str(calls), "--period", "2026-11-02"]) == 1  # fmt: skip
+    err = capsys.readouterr().err
+    assert "calls.csv row 3: call event 'k2' rejected: agent: missing" in err
+    assert "calls.csv row 4: the call id 'k1' is in row 2 too: counted once" in err

@@ -766,7 +766,7 @@ def run_policy(args: argparse.Namespace) -> int:
 
 def run_sample(args: argparse.Namespace) -> int:
     from engine.evaluations import read_records
-    from engine.events import EventError
+    from engine.events import EventError, parse_event
     from engine.sample_plan import build_plan, period_days, plan_problems, verify_plan
 
     policy = _load_or_report(args.policy)
@@ -794,6 +794,7 @@ def run_sample(args: argparse.Namespace) -> int:
         return 2
     events = []
     rejected = 0
+    first_row: dict[str, int] = {}  # call id -> the row it was first in
     for row in read_records(args.calls):
         if isinstance(row, RowError):
             print(f"{args.calls} {row}", file=sys.stderr)
@@ -801,7 +802,17 @@ def run_sample(args: argparse.Namespace) -> int:
             continue
         record = dict(row.evaluation)
         record.setdefault("kind", "call")
-        events.append(record)
+        try:
+            event = parse_event(record)  # here, to name the row of a bad one
+        except EventError as error:
+            print(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
+            rejected += 1
+            continue
+        if event.id in first_row:
+            print(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
+                  f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
+        first_row.setdefault(event.id, row.number)
+        events.append(event)
     problems: list[str] = []
     try:
         plan = build_plan(policy, events, period, problems)
