@@ -33,6 +33,7 @@ class EventError(EngineError, ValueError):
 # periods and timers computed from it would run off the calendar (engine.plain_events
 # checks the same).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 class _Event(BaseModel):
@@ -45,6 +46,21 @@ class _Event(BaseModel):
     id: NonEmpty
     at: dt.datetime
     fields: dict[str, Any] = Field(default_factory=dict)  # a center's own facts
+
+    @field_validator("at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        """A number is not read as seconds since 1970, as pydantic would: a column of Excel
+        dates (days since 1899) would all fall on 1 January 1970."""
+        number = value.__class__ in (int, float) or (
+            value.__class__ is str and _NUMBER.fullmatch(value) is not None
+        )
+        if number:
+            raise ValueError(
+                f"{value!r} is a number, not a date and time: write it as 2026-11-02 09:00 "
+                "(Excel dates: format the column as a date before saving)"
+            )
+        return value
 
     @field_validator("at")
     @classmethod

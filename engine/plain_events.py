@@ -28,8 +28,9 @@ from annotated_types import Ge, MinLen
 from engine.events import FIRST_YEAR, LAST_YEAR
 
 # validators the plain checks agree with (events.py): `_durations` returns every value
-# that is not text unchanged; `_real_year` refuses the years the datetime check refuses
-PASS_THROUGH_VALIDATORS = frozenset({"_durations", "_real_year"})
+# that is not text unchanged; `_real_year` refuses the years the datetime check refuses;
+# `_not_a_number` refuses numbers, which the datetime check refuses too
+PASS_THROUGH_VALIDATORS = frozenset({"_durations", "_real_year", "_not_a_number"})
 
 PlainReader = Callable[[dict[str, Any]], dict[str, Any] | None]
 
