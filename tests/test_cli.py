@@ -541,3 +541,10 @@ def test_callqa_sample_names_the_row_of_a_bad_call_and_of_a_repeated_id(
     err = capsys.readouterr().err
     assert "calls.csv row 3: call event 'k2' rejected: agent: missing" in err
     assert "calls.csv row 4: the call id 'k1' is in row 2 too: counted once" in err
+
+
+def test_a_store_url_callqa_does_not_speak_says_which_it_does(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert main(["policy", "history", "--db", "mysql://x"]) == 1
+    assert "callqa keeps its store in SQLite (a file) or PostgreSQL" in capsys.readouterr().err

@@ -451,7 +451,10 @@ def _open_store(target: str) -> object:
     except StoreError as error:
         print(f"{target}: {error}", file=sys.stderr)
     except Exception as error:  # a bad URL, an unreachable server: say which and why
-        print(f"{target}: cannot open the database ({first_line(error)})", file=sys.stderr)
+        hint = ""
+        if "://" in target and not target.startswith(("sqlite", "postgresql")):
+            hint = "; callqa keeps its store in SQLite (a file) or PostgreSQL (postgresql+psycopg://...)"
+        print(f"{target}: cannot open the database ({first_line(error)}){hint}", file=sys.stderr)
     return None
 
 
@@ -636,6 +639,9 @@ def run_calibration(args: argparse.Namespace) -> int:
         print(f"{args.policy}: {error}", file=sys.stderr)
         return 1
     evaluations: list[dict[str, object]] = []
+    if args.db and args.input:
+        print("give the evaluations once: --input FILE or --db DATABASE, not both", file=sys.stderr)
+        return 2
     if args.db:
         store = _open_store(args.db)
         if not isinstance(store, Store):
