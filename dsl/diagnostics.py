@@ -73,14 +73,28 @@ class Diagnostic:
         if 1 <= self.line <= len(lines):
             text = _printable(lines[self.line - 1].removesuffix("\r"))
             gutter = f"{self.line:>5} | "
-            out.append(gutter + text)
-            before = cell_len(text[: self.col - 1])
+            first, last = _window(len(text), self.col)  # a long line: the part around col
+            lead = "..." if first else ""
+            out.append(gutter + lead + text[first:last] + ("..." if last < len(text) else ""))
+            before = len(lead) + cell_len(text[first : self.col - 1])
             end = self.end_col if self.end_line == self.line else len(text) + 1
-            width = max(1, cell_len(text[self.col - 1 : max(end, self.col) - 1]))
+            width = max(1, cell_len(text[self.col - 1 : min(max(end, self.col) - 1, last)]))
             out.append(" " * (len(gutter) - 2) + "| " + " " * before + "^" * width)
         if self.hint:
             out.append(f"      = try: {self.hint}")
         return "\n".join(out)
+
+
+SHOWN = 160  # characters of a line shown under a diagnostic
+
+
+def _window(length: int, col: int) -> tuple[int, int]:
+    """[first, last) of a line of `length` characters to show for column `col`: all of
+    it, or SHOWN characters starting a little before the column."""
+    if length <= SHOWN:
+        return 0, length
+    first = max(0, min(col - 1 - SHOWN // 3, length - SHOWN))
+    return first, first + SHOWN
 
 
 def _printable(line: str) -> str:

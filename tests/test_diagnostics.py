@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic
+from dsl.source import Span
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 
@@ -183,3 +186,15 @@ def test_render_puts_the_caret_under_chinese_text() -> None:
     # 开场白 and 规范 are five characters but ten terminal cells: the caret counts cells
     assert rendered[2] == "      |" + " " * 48 + "^" * len("call.duraton")
     assert rendered[3] == "      = try: did you mean call.duration?"
+
+
+@given(st.text(alphabet="abc xyz()=", min_size=1, max_size=3000), st.data())
+def test_on_a_line_of_any_length_the_caret_sits_under_its_character(
+    line: str, data: st.DataObject
+) -> None:
+    """A 2 MB line used to be echoed whole, with as many carets; now a window of it."""
+    col = data.draw(st.integers(1, len(line)), label="col")
+    diagnostic = Diagnostic.at(Span(1, col, 1, col + 1), "here", file="p.policy")
+    shown, carets = diagnostic.render(line).splitlines()[1:3]
+    assert len(shown) <= 8 + 3 + 160 + 3
+    assert shown[carets.index("^")] == line[col - 1]
