@@ -150,6 +150,10 @@ def _infer_binary(expr: ast.Binary, scope: Scope, report: Report) -> Type:
             _arithmetic_hint(expr, left, right),
         )
         return Type.UNKNOWN
+    divisor = expr.right
+    if op == "/" and isinstance(divisor, ast.Literal) and divisor.value == 0:
+        # every evaluation would then be rejected with "a condition divides by zero"
+        report(divisor.span, f"{divisor.text} divides by zero", "divide by a number other than 0")
     return result
 
 

@@ -198,3 +198,14 @@ def test_on_a_line_of_any_length_the_caret_sits_under_its_character(
     shown, carets = diagnostic.render(line).splitlines()[1:3]
     assert len(shown) <= 8 + 3 + 160 + 3
     assert shown[carets.index("^")] == line[col - 1]
+
+
+def test_dividing_by_a_written_zero_is_an_error_at_the_zero() -> None:
+    """It passed `check`, then every evaluation was rejected: 'a condition divides by zero'."""
+    text = (
+        HEAD + 'rubric r {\n  section s { item a "A" deduct 5 when call.hold_time / 0s > 1 }\n}\n'
+    )
+    _, found = check_text(text, "p.policy")
+    assert [(d.line, d.col, d.message) for d in found if d.is_error] == [
+        (3, 57, "0s divides by zero")
+    ]
