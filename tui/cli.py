@@ -395,7 +395,6 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-
     from engine.evaluations import read_records
     from engine.events import EventError
     from engine.runtime import REPLAY_MAX_GAP, Engine
@@ -510,7 +509,6 @@ def _policy_from(store: object, reference: str) -> object:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-
     from engine.policy import Policy
     from engine.simulate import simulate
     from engine.store import Store
