@@ -492,6 +492,12 @@ def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
         "--expert 'NOBODY' scored none of these evaluations; the evaluators are: EXPERT, QA1, "
         "QA2, QA3"
     )
+    args = ["calibration", "--policy", standard, "--rubric", "standard_call", "--input", str(data)]
+    assert main(args) == 0
+    rows[0] = {**rows[0], "facts": "not an object"}
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
+    assert main(args) == 1  # a rejected row fails the run, as in `score`
+    assert "facts and answers must each be an object" in capsys.readouterr().err
 
 
 def test_options_that_cannot_mean_what_they_say_are_told(

@@ -664,7 +664,7 @@ def run_calibration(args: argparse.Namespace) -> int:
         print(problem, file=sys.stderr)
     if args.format == "json":
         print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
-        return 0
+        return 1 if report.rejected else 0
     print(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
           f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
     for row in report.evaluators:
@@ -677,7 +677,7 @@ def run_calibration(args: argparse.Namespace) -> int:
     print("Items where evaluators disagree most:")
     for item in report.items[:5]:
         print(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
-    return 0
+    return 1 if report.rejected else 0  # as `score`: a rejected row is a failure
 
 
 def run_policy(args: argparse.Namespace) -> int:
