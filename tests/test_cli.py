@@ -198,7 +198,7 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """A rule over two years is tested with events two years apart; a year typed wrong
-    (9026) fails its test with the line and the dates, instead of stopping `callqa test`."""
+    (2926) fails its test with the line and the dates, instead of stopping `callqa test`."""
     policy = tmp_path / "t.policy"
     policy.write_text(
         'policy "t" version "1" timezone "Asia/Shanghai"\n'
@@ -210,7 +210,7 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
         '  expect hr for "A1" at 2027-12-20 09:00\n}\n'
         'test "a mistyped year" {\n'
         '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
-        '  expect no hr for "A1" at 9026-01-06 09:00\n}\n',
+        '  expect no hr for "A1" at 2926-01-06 09:00\n}\n',
         encoding="utf-8",
     )
     assert main(["test", str(policy)]) == 1
@@ -218,7 +218,7 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     assert "PASS  two warnings within two years go to HR" in out
     assert "FAIL  a mistyped year" in out
     assert (
-        "line 13: 9026-01-06 09:00 is 2,556,698 days after the test's time before it "
+        "line 13: 2926-01-06 09:00 is 328,719 days after the test's time before it "
         "(2026-01-05 09:00); a test steps at most 10 years at once: is the year a typing mistake?"
     ) in out
     assert "1 passed, 1 failed" in out
@@ -230,7 +230,7 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
         encoding="utf-8",
     )
     assert main(["test", str(policy)]) == 1
-    assert "line 7: cannot advance to 9999-01-06 09:00: the year 9999 is not a real time" in (
+    assert "line 7: the year 9999 is not a real time (years 1900 to 2999): correct the date" in (
         capsys.readouterr().out
     )
 
