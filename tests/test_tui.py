@@ -249,20 +249,25 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
     asyncio.run(scenario())
 
 
+async def ask_for_the_plan_of(app: CallqaApp, pilot, period: str) -> None:  # type: ignore[no-untyped-def]
+    """F6 fills the demo database on first use; then the sampling tab's F8 for `period`."""
+    await settle(app, pilot)
+    await pilot.press("f6")
+    await settle(app, pilot)
+    await pilot.click("#--content-tab-sampling-tab")
+    await pilot.click("#sample-period")
+    await pilot.press(*period)
+    await pilot.press("f8")
+    await settle(app, pilot)
+
+
 def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
     folder: Path, tmp_path: Path
 ) -> None:
     async def scenario() -> None:
         app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f6")  # fills the demo database on first use
-            await settle(app, pilot)
-            await pilot.click("#--content-tab-sampling-tab")
-            await pilot.click("#sample-period")
-            await pilot.press(*"2026-11-03")
-            await pilot.press("f8")
-            await settle(app, pilot)
+            await ask_for_the_plan_of(app, pilot, "2026-11-03")
             plan = rows(app, "sampling")
             assert plan and all(row[0] == "2026-11-03" for row in plan)
             assert any("2nd eligible call" in row[3] for row in plan)
@@ -283,14 +288,7 @@ def test_f8_for_a_period_long_after_the_calls_says_there_is_nothing_to_sample(
     async def scenario() -> None:
         app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
-            await settle(app, pilot)
-            await pilot.press("f6")  # fills the demo database on first use
-            await settle(app, pilot)
-            await pilot.click("#--content-tab-sampling-tab")
-            await pilot.click("#sample-period")
-            await pilot.press(*"2029-01")
-            await pilot.press("f8")
-            await settle(app, pilot)
+            await ask_for_the_plan_of(app, pilot, "2029-01")
             assert app.is_running and rows(app, "sampling") == []
             assert any("no calls" in str(n.message) for n in app._notifications)
 
