@@ -21,6 +21,7 @@ from dsl.types import Type
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
+MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
 WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 
 
@@ -470,6 +471,10 @@ class Builder:
             unit = WORD_UNITS[str(word).rstrip("s")]
             text = f"{number_literal.text} {word}"
         seconds = amount * UNIT_SECONDS[unit]
+        if seconds > MAX_DURATION:  # date arithmetic with it would run off the calendar
+            self.error(span, f"the duration {text} is longer than 100 years",
+                       "write a shorter one, e.g. 365d", code="too-large")  # fmt: skip
+            seconds = MAX_DURATION
         value: int | float = int(seconds) if seconds == int(seconds) else seconds
         return ast.Literal(Type.DURATION, value, text, span)
 

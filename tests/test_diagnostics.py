@@ -209,3 +209,15 @@ def test_dividing_by_a_written_zero_is_an_error_at_the_zero() -> None:
     assert [(d.line, d.col, d.message) for d in found if d.is_error] == [
         (3, 57, "0s divides by zero")
     ]
+
+
+def test_a_duration_longer_than_a_century_is_an_error() -> None:
+    """99999999999d passed `check`; then every evaluation's date arithmetic overflowed."""
+    text = (
+        HEAD
+        + 'rubric r {\n  section s { item a "A" deduct 5 when call.duration > 99999999999d }\n}\n'
+    )
+    _, found = check_text(text, "p.policy")
+    assert [d.message for d in found if d.is_error] == [
+        "the duration 99999999999d is longer than 100 years"
+    ]
