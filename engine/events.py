@@ -33,6 +33,15 @@ class EventError(EngineError, ValueError):
 # periods and timers computed from it would run off the calendar (engine.plain_events
 # checks the same).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
+
+
+def unreal_year(year: int) -> str | None:
+    """Why `year` cannot be a time callqa works with, or None when it can."""
+    if FIRST_YEAR <= year <= LAST_YEAR:
+        return None
+    return f"the year {year} is not a real time (years {FIRST_YEAR} to {LAST_YEAR})"
+
+
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
@@ -219,9 +228,9 @@ def parse_moment(text: str) -> dt.datetime:
         moment = dt.datetime.fromisoformat(text.strip())
     except ValueError:
         raise ValueError(f"{text!r} is not a date such as 2026-11-01 or 2026-11-01 09:00") from None
-    if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-        raise ValueError(f"{text!r}: the year {moment.year} is not a real time (years "
-                         f"{FIRST_YEAR} to {LAST_YEAR})")  # fmt: skip
+    problem = unreal_year(moment.year)
+    if problem is not None:
+        raise ValueError(f"{text!r}: {problem}")
     return moment
 
 

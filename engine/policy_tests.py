@@ -15,7 +15,7 @@ from typing import Any
 
 from dsl import ast
 from engine.decisions import Decision
-from engine.events import FIRST_YEAR, LAST_YEAR, EventError
+from engine.events import EventError, unreal_year
 from engine.policy import Policy
 from engine.runtime import REPLAY_MAX_GAP, Engine
 
@@ -59,7 +59,7 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
     expects = [e for e in block.entries if isinstance(e, ast.Expect)]
     times = [(at, line) for at, _, _, line in events]
     times += [(_local(e.at.value, zone), e.span.line) for e in expects if e.at is not None]
-    too_far = _too_far_apart(times)
+    too_far = _time_problem(times)
     if too_far is not None:
         result.failures.append(too_far)
         return result
@@ -70,7 +70,7 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
         except EventError as error:
             result.failures.append(f"line {line}: {error}")
             return result
-    if times:  # within the years and steps _too_far_apart allows: advance takes it
+    if times:  # within the years and steps _time_problem allows: advance takes it
         result.decisions += engine.advance(max(at for at, _ in times))
     for expect in expects:
         failure = _check(expect, result.decisions, zone)
@@ -79,15 +79,15 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
     return result
 
 
-def _too_far_apart(times: list[tuple[dt.datetime, int]]) -> str | None:
+def _time_problem(times: list[tuple[dt.datetime, int]]) -> str | None:
     """The failure of a time in a year no event may be in, or over REPLAY_MAX_GAP (10
     years) after the time before it, if any. A test steps that far (a rule over two years
     needs events two years apart); further is most likely a mistyped year, better failed
     at its line than replayed."""
     for moment, line in times:
-        if not FIRST_YEAR <= moment.year <= LAST_YEAR:
-            return (f"line {line}: the year {moment.year} is not a real time (years "
-                    f"{FIRST_YEAR} to {LAST_YEAR}): correct the date")  # fmt: skip
+        problem = unreal_year(moment.year)
+        if problem is not None:
+            return f"line {line}: {problem}: correct the date"
     ordered = sorted(times)
     for (before, _), (after, line) in pairwise(ordered):
         if after - before > REPLAY_MAX_GAP:

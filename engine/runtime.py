@@ -24,8 +24,6 @@ from engine.errors import ClockGapError, EngineError
 from engine.escalation import EscalationChain
 from engine.events import (
     EVENT_KINDS,
-    FIRST_YEAR,
-    LAST_YEAR,
     AgentStatus,
     Appeal,
     AppealDecision,
@@ -36,6 +34,7 @@ from engine.events import (
     EventError,
     event_model,
     parse_event,
+    unreal_year,
 )
 from engine.facts import DEFAULT_STATUS, FactReader, Reader
 from engine.kind_path import KindPath, kind_path
@@ -429,12 +428,10 @@ class Engine:
 
     def advance(self, now: dt.datetime) -> list[Decision]:
         """Fire what falls due up to `now` (escalation timers, periods that ended)."""
-        if not FIRST_YEAR <= now.year <= LAST_YEAR:  # before astimezone: it may overflow
-            raise ClockGapError(
-                f"cannot advance to {now.replace(tzinfo=None).isoformat(' ', 'minutes')}: the "
-                f"year {now.year} is not a real time (years {FIRST_YEAR} to {LAST_YEAR}): "
-                "correct the date"
-            )
+        problem = unreal_year(now.year)  # before astimezone: it may overflow
+        if problem is not None:
+            moment = now.replace(tzinfo=None).isoformat(" ", "minutes")
+            raise ClockGapError(f"cannot advance to {moment}: {problem}: correct the date")
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
         now = now.astimezone(self.zone)

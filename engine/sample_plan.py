@@ -16,7 +16,7 @@ from pydantic import BaseModel
 
 from engine.decisions import Decision
 from engine.errors import ClockGapError
-from engine.events import FIRST_YEAR, LAST_YEAR, EventError, parse_event
+from engine.events import EventError, parse_event, unreal_year
 from engine.policy import Policy
 from engine.runtime import REPLAY_MAX_GAP, Engine
 from engine.windows import calendar_bounds
@@ -30,9 +30,9 @@ def period_days(period: str) -> tuple[dt.date, dt.date]:
     except ValueError:
         raise ValueError(f"{period!r} is not a period: write a day (2026-11-02), a week "
                          "(2026-W48) or a month (2026-11)") from None  # fmt: skip
-    if not FIRST_YEAR <= first.year <= LAST_YEAR:
-        raise ValueError(f"{period!r}: the year {first.year} is not a real time (years "
-                         f"{FIRST_YEAR} to {LAST_YEAR})")  # fmt: skip
+    problem = unreal_year(first.year)
+    if problem is not None:
+        raise ValueError(f"{period!r}: {problem}")
     return first, last
 
 
@@ -73,10 +73,11 @@ def build_plan(
         except EventError as error:
             rejected.append(str(error))
             continue
-        if _aware(event.at, policy) < end:
-            parsed.append(event)
-    parsed.sort(key=lambda e: (_aware(e.at, policy), e.id))
-    for event in parsed:
+        at = _aware(event.at, policy)
+        if at < end:
+            parsed.append((at, event.id, event))
+    parsed.sort(key=lambda timed: timed[:2])
+    for _, _, event in parsed:
         try:
             decisions += engine.feed(event)
         except EventError as error:

@@ -194,6 +194,14 @@ def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
     assert "0 passed, 1 failed" in out
 
 
+# two violations within two years send the agent to HR
+TWO_YEAR_RULE = (
+    'policy "t" version "1" timezone "Asia/Shanghai"\n'
+    'action hr "转人力资源部" notify 主管\n'
+    "discipline d {\n  rule w when count(violation) in 730 days >= 2 then hr\n}\n"
+)
+
+
 def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -201,10 +209,7 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     (2926) fails its test with the line and the dates, instead of stopping `callqa test`."""
     policy = tmp_path / "t.policy"
     policy.write_text(
-        'policy "t" version "1" timezone "Asia/Shanghai"\n'
-        'action hr "转人力资源部" notify 主管\n'
-        "discipline d {\n  rule w when count(violation) in 730 days >= 2 then hr\n}\n"
-        'test "two warnings within two years go to HR" {\n'
+        TWO_YEAR_RULE + 'test "two warnings within two years go to HR" {\n'
         '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
         '  violation agent "A1" type "late" at 2027-12-20 09:00\n'
         '  expect hr for "A1" at 2027-12-20 09:00\n}\n'
@@ -223,10 +228,8 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
     ) in out
     assert "1 passed, 1 failed" in out
     policy.write_text(
-        'policy "t" version "1" timezone "Asia/Shanghai"\n'
-        'action hr "转人力资源部" notify 主管\n'
-        "discipline d {\n  rule w when count(violation) in 730 days >= 2 then hr\n}\n"
-        'test "an expectation in 9999" {\n  expect no hr for "A1" at 9999-01-06 09:00\n}\n',
+        TWO_YEAR_RULE
+        + 'test "an expectation in 9999" {\n  expect no hr for "A1" at 9999-01-06 09:00\n}\n',
         encoding="utf-8",
     )
     assert main(["test", str(policy)]) == 1

@@ -8,6 +8,7 @@ import re
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.widgets import DataTable, Static
 
 from tui.app import CallqaApp
@@ -134,10 +135,16 @@ def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
     asyncio.run(scenario())
 
 
-def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, tmp_path: Path) -> None:
+@pytest.fixture
+def broken_db(tmp_path: Path) -> Path:
+    """A file given as the database that is not one (a wrong --db)."""
+    path = tmp_path / "h.db"
+    path.write_bytes(b"this is not a database" * 100)
+    return path
+
+
+def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, broken_db: Path) -> None:
     """A database file that is not one (a wrong --db) used to stop the app, edits and all."""
-    broken_db = tmp_path / "h.db"
-    broken_db.write_bytes(b"this is not a database" * 100)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(broken_db), folder / "center.policy")
@@ -157,11 +164,8 @@ def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, tmp_path
 
 
 def test_activating_into_a_broken_database_says_so_and_keeps_the_app(
-    folder: Path, tmp_path: Path
+    folder: Path, broken_db: Path
 ) -> None:
-    broken_db = tmp_path / "h.db"
-    broken_db.write_bytes(b"this is not a database" * 100)
-
     async def scenario() -> None:
         app = CallqaApp(folder, str(broken_db), folder / "standard.policy")
         async with app.run_test(size=(120, 40)) as pilot:
