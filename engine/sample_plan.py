@@ -1,7 +1,9 @@
 """Published sampling plans: which calls each agent has sampled in a period, re-derivable.
 
-A plan lists, per day, the seed and the picks; `verify_plan` re-derives it from the call
-log and reports every difference, so a team lead can check that nobody chose the calls.
+A plan lists, for each sampling rule's period that overlaps the period asked for (the
+days of a week; the week around a day, for a weekly rule), the seed and the picks;
+`verify_plan` re-derives it from the call log and reports every difference, so a team
+lead can check that nobody chose the calls.
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from engine.errors import ClockGapError
 from engine.events import EventError, parse_event, unreal_year
 from engine.policy import Policy
 from engine.runtime import REPLAY_MAX_GAP, Engine
-from engine.windows import calendar_bounds
+from engine.sampling_rule import SamplingRule
+from engine.windows import calendar_bounds, calendar_key
 
 
 def period_days(period: str) -> tuple[dt.date, dt.date]:
@@ -53,78 +56,169 @@ def _period_days(period: str) -> tuple[dt.date, dt.date]:
     raise ValueError(period)
 
 
+SEED_METHOD = "sha256(seed + ':' + call id), lowest first; seed = policy|version|sampling id|period"
+
+
+def plan_span(policy: Policy, period: str) -> tuple[dt.datetime | None, dt.datetime]:
+    """The calls that can be in `period`'s samples: from the start of the first sampling
+    period overlapping it to the end of the last (a weekly rule's week reaches past a
+    day). The start is None when every call counts, because a discipline rule counts
+    calls and its actions may set the statuses that quotas depend on."""
+    return _span(Engine(policy), period)
+
+
+def _span(engine: Engine, period: str) -> tuple[dt.datetime | None, dt.datetime]:
+    first, last = period_days(period)
+    zone = engine.zone
+    start = calendar_bounds(first.isoformat(), "day", zone)[0]
+    end = calendar_bounds(last.isoformat(), "day", zone)[1]
+    opens, closes = start, end
+    for sampling in engine.samplings:
+        opens = min(opens, _bounds(sampling, start)[0])
+        closes = max(closes, _bounds(sampling, end - _INSTANT)[1])
+    return (None if "call" in engine.rule_kinds else opens), closes
+
+
+_INSTANT = dt.timedelta(microseconds=1)
+
+
+def _bounds(sampling: SamplingRule, moment: dt.datetime) -> tuple[dt.datetime, dt.datetime]:
+    """[start, end) of the sampling rule's period containing `moment`."""
+    return calendar_bounds(
+        calendar_key(moment, sampling.period, sampling.zone), sampling.period, sampling.zone
+    )
+
+
 def build_plan(
     policy: Policy,
     events: Iterable[Mapping[str, Any] | BaseModel],
     period: str,
     rejected: list[str],
 ) -> dict[str, Any]:
-    """Feed the call log (and agent status changes) and collect the period's samples.
-    A bad event is skipped and its reason appended to `rejected`. Events from the end of
-    the period on cannot change its samples, and are left out."""
+    """Feed the call log (and agent status changes) and collect the samples of every
+    sampling period that overlaps `period`. A bad event is skipped and its reason
+    appended to `rejected`. Calls outside `plan_span` cannot change the samples: they are
+    left out unread, so a plan of one day from years of calls takes a second or so."""
     first, last = period_days(period)
-    end = calendar_bounds(last.isoformat(), "day", policy.timezone)[1]
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
-    decisions: list[Decision] = []
-    parsed = []
+    opens, closes = _span(engine, period)
+    start = calendar_bounds(first.isoformat(), "day", engine.zone)[0]
+    end = calendar_bounds(last.isoformat(), "day", engine.zone)[1]
+    rules = {sampling.block.id: sampling for sampling in engine.samplings}
+    entries: dict[tuple[str, str], dict[str, Any]] = {}  # (sampling id, its period) ->
+    ends: dict[tuple[str, str], dt.datetime] = {}
+
+    def collect(decisions: Iterable[Decision]) -> None:
+        for decision in decisions:
+            sampling = rules.get(decision.rule)
+            if decision.kind not in ("sample", "shortfall") or sampling is None:
+                continue
+            # a sampling period's decisions come at its end: it overlaps the period asked
+            # for when it ends after the period starts and starts before the period ends
+            if decision.at <= start or _bounds(sampling, decision.at - _INSTANT)[0] >= end:
+                continue
+            key = calendar_key(decision.at - _INSTANT, sampling.period, sampling.zone)
+            entry = entries.get((sampling.block.id, key))
+            if entry is None:
+                entry = entries[sampling.block.id, key] = {
+                    "sampling": sampling.block.id, "period": key, "seed": sampling.seed(key),
+                    "picks": [], "shortfalls": [],
+                }  # fmt: skip
+                ends[sampling.block.id, key] = decision.at
+            if decision.kind == "sample":
+                entry["picks"].append(
+                    {"agent": decision.subject, "call": decision.action, "why": decision.reason}
+                )
+            else:
+                entry["shortfalls"].append({"agent": decision.subject, "why": decision.reason})
+
+    timed = []
     for raw in events:
+        if _call_outside(raw, opens, closes, engine.zone):
+            continue
         try:
             event = parse_event(raw)
         except EventError as error:
             rejected.append(str(error))
             continue
         at = _aware(event.at, policy)
-        if at < end:
-            parsed.append((at, event.id, event))
-    parsed.sort(key=lambda timed: timed[:2])
-    for _, _, event in parsed:
+        if at < closes and (event.kind != "call" or opens is None or opens <= at):
+            timed.append((at, event.id, event))
+    timed.sort(key=lambda timed: timed[:2])
+    for at, _, event in timed:
+        # a status change years before the calls is stepped towards, as the calls left
+        # out would have stepped the clock
+        collect(_catch_up(engine, at if opens is None else min(at, opens)))
         try:
-            decisions += engine.feed(event)
+            collect(engine.feed(event))
         except EventError as error:
             rejected.append(str(error))
+    collect(_catch_up(engine, closes))
     # refused when the log ends over REPLAY_MAX_GAP (10 years) before the period ends: then
     # every sampling period (a month at most) holding one of its calls ended before it began
     with contextlib.suppress(ClockGapError):
-        decisions += engine.advance(end)
-    days: dict[str, dict[str, Any]] = {}
-    for decision in decisions:
-        if decision.kind not in ("sample", "shortfall"):
-            continue
-        day = str(decision.facts.get("period", "")) or _day_of(decision)
-        if not first.isoformat() <= day <= last.isoformat():
-            continue
-        entry = days.setdefault(day, {"day": day, "picks": [], "shortfalls": []})
-        if decision.kind == "sample":
-            entry["seed"] = decision.facts["seed"]
-            entry["picks"].append(
-                {"agent": decision.subject, "call": decision.action, "why": decision.reason}
-            )
-        else:
-            entry["shortfalls"].append({"agent": decision.subject, "why": decision.reason})
-    for entry in days.values():
+        collect(engine.advance(closes))
+    for entry in entries.values():
         entry["picks"].sort(key=lambda p: (p["agent"], p["call"]))
         entry["shortfalls"].sort(key=lambda s: s["agent"])
-    rules = [
-        {"sampling": s.block.id, "rule": [p.text for p in s.picks], "location": s.location}
-        for s in engine.samplings
-    ]
+    ordered = [entries[key] for key in sorted(entries, key=lambda key: (ends[key], key))]
     return {
         "policy": policy.name,
         "version": policy.version,
         "period": period,
-        "rules": rules,
-        "seed_method": "sha256(seed + ':' + call id), lowest first; "
-        "seed = policy|version|sampling id|day",
-        "days": [days[d] for d in sorted(days)],
+        "rules": [
+            {"sampling": s.block.id, "rule": [p.text for p in s.picks], "location": s.location}
+            for s in engine.samplings
+        ],
+        "seed_method": SEED_METHOD,
+        "periods": ordered,
     }
+
+
+def _call_outside(
+    raw: Mapping[str, Any] | BaseModel,
+    opens: dt.datetime | None,
+    closes: dt.datetime,
+    zone: dt.tzinfo,
+) -> bool:
+    """Whether `raw` is surely a call outside [opens, closes), told without validating it
+    (a year of calls takes seconds to validate). False when in doubt."""
+    if isinstance(raw, BaseModel):
+        kind, moment = getattr(raw, "kind", None), getattr(raw, "at", None)
+    else:
+        kind, moment = raw.get("kind"), raw.get("at")
+    if kind != "call":
+        return False
+    if isinstance(moment, str):
+        try:
+            moment = dt.datetime.fromisoformat(moment)
+        except ValueError:
+            return False
+    if not isinstance(moment, dt.datetime):
+        return False
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone)
+    try:
+        return moment >= closes or (opens is not None and moment < opens)
+    except OverflowError:
+        return False
+
+
+def _catch_up(engine: Engine, target: dt.datetime) -> list[Decision]:
+    """Advance the engine towards `target` in steps the engine takes (REPLAY_MAX_GAP, less
+    a day for a daylight saving hour); stops at a step refused (a year past 2999)."""
+    out: list[Decision] = []
+    step = REPLAY_MAX_GAP - dt.timedelta(days=1)
+    while engine.clock is not None and target - engine.clock > step:
+        try:
+            out += engine.advance(engine.clock + step)
+        except ClockGapError:
+            break
+    return out
 
 
 def _aware(moment: dt.datetime, policy: Policy) -> dt.datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=policy.timezone)
-
-
-def _day_of(decision: Decision) -> str:
-    return (decision.at - dt.timedelta(seconds=1)).date().isoformat()
 
 
 def plan_problems(plan: object) -> list[str]:
@@ -134,22 +228,24 @@ def plan_problems(plan: object) -> list[str]:
         return ["it is not a JSON object {...} as callqa sample --out writes"]
     problems = [f"{key}: missing or not text" for key in ("policy", "period")
                 if not isinstance(plan.get(key), str)]  # fmt: skip
-    days = plan.get("days", [])
-    if not isinstance(days, list):
-        return [*problems, "days: not a list"]
-    for index, day in enumerate(days):
-        where = f"days[{index}]"
-        if not isinstance(day, dict) or not isinstance(day.get("day"), str):
-            problems.append(f'{where}: not a day with its date ("day": "2026-11-02")')
-            continue
-        picks = day.get("picks", [])
-        if not isinstance(picks, list) or not all(
-            isinstance(p, dict)
-            and isinstance(p.get("agent"), str)
-            and isinstance(p.get("call"), str)
-            for p in picks
+    if "periods" not in plan and "days" in plan:
+        return [*problems, "it lists days, as callqa wrote plans before it planned weekly "
+                "and monthly rules: publish it again with callqa sample --out"]  # fmt: skip
+    periods = plan.get("periods", [])
+    if not isinstance(periods, list):
+        return [*problems, "periods: not a list"]
+    for index, entry in enumerate(periods):
+        where = f"periods[{index}]"
+        if not isinstance(entry, dict) or not all(
+            isinstance(entry.get(key), str) for key in ("sampling", "period")
         ):
-            problems.append(f"{where} ({day['day']}): picks must each have an agent and a call")
+            problems.append(f'{where}: not a sampling period with its rule and label '
+                            '("sampling": "daily_check", "period": "2026-11-02")')  # fmt: skip
+            continue
+        picks = entry.get("picks", [])
+        if not isinstance(picks, list) or not all(_is_pick(pick) for pick in picks):
+            problems.append(f"{where} ({entry['period']}): picks must each have an agent and "
+                            "a call")  # fmt: skip
     return problems
 
 
@@ -163,29 +259,31 @@ def _is_pick(pick: object) -> bool:
 
 def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> list[str]:
     """Every difference between a published plan (checked by `plan_problems`) and one
-    re-derived from the call log: the policy, the rules, each day's seed and picks."""
+    re-derived from the call log: the policy, the rules, each period's seed and picks."""
     problems = []
     for key in ("policy", "version", "period", "rules", "seed_method"):
         if published.get(key) != derived.get(key):
             problems.append(
                 f"{key}: published {published.get(key)!r}, derived {derived.get(key)!r}"
             )
-    mine = {d["day"]: d for d in derived.get("days", [])}
-    theirs = {d["day"]: d for d in published.get("days", [])}
-    for day in sorted(set(mine) | set(theirs)):
-        seeds = theirs.get(day, {}).get("seed"), mine.get(day, {}).get("seed")
-        if day in mine and day in theirs and seeds[0] != seeds[1]:
-            problems.append(f"{day}: the plan's seed is {seeds[0]!r}, the rule's {seeds[1]!r}")
-        a = _picks(theirs.get(day, {}))
-        b = _picks(mine.get(day, {}))
+    mine = {(e["sampling"], e["period"]): e for e in derived.get("periods", [])}
+    theirs = {(e["sampling"], e["period"]): e for e in published.get("periods", [])}
+    one_rule = len({sampling for sampling, _ in mine.keys() | theirs.keys()}) <= 1
+    for sampled in sorted(mine.keys() | theirs.keys(), key=lambda pair: (pair[1], pair[0])):
+        label = sampled[1] if one_rule else f"{sampled[1]} ({sampled[0]})"
+        seeds = theirs.get(sampled, {}).get("seed"), mine.get(sampled, {}).get("seed")
+        if sampled in mine and sampled in theirs and seeds[0] != seeds[1]:
+            problems.append(f"{label}: the plan's seed is {seeds[0]!r}, the rule's {seeds[1]!r}")
+        a = _picks(theirs.get(sampled, {}))
+        b = _picks(mine.get(sampled, {}))
         for agent, call in sorted(a - b):
             problems.append(
-                f"{day}: {agent}'s call {call} is in the plan but the rule does not pick it"
+                f"{label}: {agent}'s call {call} is in the plan but the rule does not pick it"
             )
         for agent, call in sorted(b - a):
-            problems.append(f"{day}: the rule picks {agent}'s call {call}, missing from the plan")
+            problems.append(f"{label}: the rule picks {agent}'s call {call}, missing from the plan")
     return problems
 
 
-def _picks(day: Mapping[str, Any]) -> set[tuple[str, str]]:
-    return {(str(p["agent"]), str(p["call"])) for p in day.get("picks", [])}
+def _picks(entry: Mapping[str, Any]) -> set[tuple[str, str]]:
+    return {(str(p["agent"]), str(p["call"])) for p in entry.get("picks", [])}

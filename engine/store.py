@@ -184,10 +184,16 @@ class Store:
             return len(session.exec(select(EventRecord.id)).all())
 
     def events(
-        self, start: dt.datetime | None = None, end: dt.datetime | None = None
+        self,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        kinds: Sequence[str] | None = None,
     ) -> Iterator[dict[str, Any]]:
-        """Events in time order (then by id), as the dicts the engine takes."""
+        """Events in time order (then by id), as the dicts the engine takes; those from
+        `start`, before `end`, of `kinds`, when given."""
         query = select(EventRecord.payload).order_by(col(EventRecord.at_utc), col(EventRecord.id))
+        if kinds is not None:
+            query = query.where(col(EventRecord.kind).in_(kinds))
         if start is not None:
             query = query.where(col(EventRecord.at_utc) >= _utc(start))
         if end is not None:

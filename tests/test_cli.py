@@ -288,7 +288,7 @@ def test_callqa_sample_publishes_and_verifies(
     assert main([*args, "--period", "9999-12-31"]) == 2
     assert "the year 9999 is not a real time (years 1900 to 2999)" in capsys.readouterr().err
     tampered = json.loads(plan.read_text(encoding="utf-8"))
-    tampered["days"][0]["picks"][0]["call"] = "k9"
+    tampered["periods"][0]["picks"][0]["call"] = "k9"
     plan.write_text(json.dumps(tampered), encoding="utf-8")
     assert main([*args, "--verify", str(plan)]) == 1
     assert "does NOT match" in capsys.readouterr().out
@@ -316,7 +316,7 @@ def test_callqa_sample_verify_reports_a_tampered_seed_or_rule_and_a_malformed_pl
         return code, out, err
 
     seeded = json.loads(json.dumps(good))
-    seeded["days"][0]["seed"] = "chosen by hand"
+    seeded["periods"][0]["seed"] = "chosen by hand"
     code, out, _ = verify(seeded)
     assert code == 1 and "2026-11-02: the plan's seed is 'chosen by hand', the rule's '" in out
     ruled = json.loads(json.dumps(good))
@@ -325,9 +325,12 @@ def test_callqa_sample_verify_reports_a_tampered_seed_or_rule_and_a_malformed_pl
     assert code == 1 and "rules: published [{" in out
     for malformed, message in (
         ([1, 2], "it is not a JSON object"),
-        ({**good, "days": [1]}, "days[0]: not a day with its date"),
-        ({**good, "days": [{"day": "2026-11-02", "picks": [{"call": "k9"}]}]},
-         "days[0] (2026-11-02): picks must each have an agent and a call"),
+        ({**good, "periods": [1]}, "periods[0]: not a sampling period with its rule and label"),
+        ({**good, "periods": [{"sampling": "daily_check", "period": "2026-11-02",
+                               "picks": [{"call": "k9"}]}]},
+         "periods[0] (2026-11-02): picks must each have an agent and a call"),
+        ({key: value for key, value in good.items() if key != "periods"} | {"days": []},
+         "it lists days, as callqa wrote plans before it planned weekly and monthly rules"),
         ({**good, "period": 5}, "period: missing or not text"),
     ):  # fmt: skip
         code, _, err = verify(malformed)

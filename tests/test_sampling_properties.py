@@ -130,7 +130,7 @@ def local_day(event: Event, zone: ZoneInfo) -> str:
 
 
 def plan_picks(plan: dict[str, Any]) -> set[tuple[str, str, str]]:
-    return {(day["day"], p["agent"], p["call"]) for day in plan["days"] for p in day["picks"]}
+    return {(e["period"], p["agent"], p["call"]) for e in plan["periods"] for p in e["picks"]}
 
 
 @settings(max_examples=60, deadline=None)
@@ -159,7 +159,7 @@ def test_a_re_derived_plan_equals_the_published_one(data: st.DataObject) -> None
     later = [{**c, "id": f"{c['id']}-later", "at": c["at"] + dt.timedelta(days=400)}
              for c in calls]  # fmt: skip
     assert build_plan(CENTER, calls + later, period, rejected) == published
-    assert build_plan(CENTER, calls, "2028-W10", rejected)["days"] == []
+    assert build_plan(CENTER, calls, "2028-W10", rejected)["periods"] == []
     assert rejected == []
 
     # every pick is a call of that agent on that local day, inside the period
@@ -179,18 +179,18 @@ def test_a_re_derived_plan_equals_the_published_one(data: st.DataObject) -> None
     assert {(day, agent) for day, agent, _ in plan_picks(published)} == expected_days
 
     # tampering is reported: a pick removed, a pick added
-    spots = [(i, j) for i, day in enumerate(published["days"]) for j in range(len(day["picks"]))]
+    spots = [(i, j) for i, e in enumerate(published["periods"]) for j in range(len(e["picks"]))]
     if spots:
         i, j = data.draw(st.sampled_from(spots), label="removed pick")
         tampered = copy.deepcopy(published)
-        removed = tampered["days"][i]["picks"].pop(j)
+        removed = tampered["periods"][i]["picks"].pop(j)
         problems = verify_plan(tampered, derived)
         assert len(problems) == 1, problems
-        assert removed["call"] in problems[0] and tampered["days"][i]["day"] in problems[0]
+        assert removed["call"] in problems[0] and tampered["periods"][i]["period"] in problems[0]
         assert "missing from the plan" in problems[0]
 
         forged = copy.deepcopy(published)
-        forged["days"][i]["picks"].append({"agent": "A1", "call": "forged", "why": "chosen"})
+        forged["periods"][i]["picks"].append({"agent": "A1", "call": "forged", "why": "chosen"})
         problems = verify_plan(forged, derived)
         assert len(problems) == 1 and "forged" in problems[0], problems
         assert "the rule does not pick it" in problems[0]

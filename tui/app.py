@@ -54,7 +54,7 @@ HEADERS = {
     "problems": ("line:col", "severity", "message"),
     "tests": ("result", "test", "where"),
     "simulation": ("decision", "before", "after", "change"),
-    "sampling": ("day", "agent", "call", "why"),
+    "sampling": ("period", "agent", "call", "why"),
 }
 
 
@@ -477,24 +477,34 @@ class CallqaApp(App[None]):
 
     @work(exclusive=True, group="sampling", thread=True, exit_on_error=False)
     def sampling_plan(self, policy: Policy) -> None:
-        from engine.sample_plan import build_plan, period_days
+        from engine.sample_plan import build_plan, period_days, plan_span
         from engine.store import Store
 
         store = Store(self.db)
-        span = store.time_span()
-        events = [e for e in store.events() if e.get("kind") in ("call", "agent_status")]
-        store.close()
-        if span is None:
-            self.call_from_thread(self.notify, "no calls in the database yet", severity="warning")
-            return
-        period = self.query_one("#sample-period", Input).value.strip()
-        if not period:
-            period = (span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)).isoformat()
         try:
-            period_days(period)
-        except ValueError as error:
-            self.call_from_thread(self.notify, str(error), severity="error")
-            return
+            span = store.time_span()
+            if span is None:
+                self.call_from_thread(
+                    self.notify, "no calls in the database yet", severity="warning"
+                )
+                return
+            period = self.query_one("#sample-period", Input).value.strip()
+            if not period:
+                yesterday = span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)
+                period = yesterday.isoformat()
+            try:
+                period_days(period)
+            except ValueError as error:
+                self.call_from_thread(self.notify, str(error), severity="error")
+                return
+            # only what can change the plan: status changes, and the calls of its span
+            opens, closes = plan_span(policy, period)
+            events = [
+                *store.events(end=closes, kinds=("agent_status",)),
+                *store.events(start=opens, end=closes, kinds=("call",)),
+            ]
+        finally:
+            store.close()
         plan = build_plan(policy, events, period, [])
         self.call_from_thread(self._show_plan, plan)
 
@@ -512,11 +522,11 @@ class CallqaApp(App[None]):
     def _show_plan(self, plan: dict[str, Any]) -> None:
         self.plan = plan
         rows = []
-        for day in plan["days"]:
-            rows += [(day["day"], pick["agent"], pick["call"], pick["why"])
-                     for pick in day["picks"]]  # fmt: skip
-            rows += [(day["day"], short["agent"], "SHORTFALL", short["why"])
-                     for short in day["shortfalls"]]  # fmt: skip
+        for entry in plan["periods"]:
+            rows += [(entry["period"], pick["agent"], pick["call"], pick["why"])
+                     for pick in entry["picks"]]  # fmt: skip
+            rows += [(entry["period"], short["agent"], "SHORTFALL", short["why"])
+                     for short in entry["shortfalls"]]  # fmt: skip
         self._fill("sampling", rows)
         if not rows:
             self.notify(f"no calls in {plan['period']}: nothing to sample", severity="warning")

@@ -849,13 +849,15 @@ def _print_plan(plan: dict[str, object]) -> None:
         for text in rule["rule"]:
             print(f"    {text}")
     print(f"  method: {plan['seed_method']}")
-    if not plan["days"]:
+    if not plan["periods"]:
         print(f"\nno calls in {plan['period']} in the call log: nothing to sample")
-    for day in plan["days"]:  # type: ignore[attr-defined]
-        print(f"\n{day['day']}  seed {day.get('seed', '-')}")
-        for pick in day["picks"]:
+    several = len(plan["rules"]) > 1  # type: ignore[arg-type]
+    for entry in plan["periods"]:  # type: ignore[attr-defined]
+        rule = f"  ({entry['sampling']})" if several else ""
+        print(f"\n{entry['period']}  seed {entry['seed']}{rule}")
+        for pick in entry["picks"]:
             print(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
-        for short in day["shortfalls"]:
+        for short in entry["shortfalls"]:
             print(f"  SHORTFALL {short['why']}")
 
 
