@@ -362,7 +362,8 @@ class GivenEvent:
 @dataclass(frozen=True, slots=True)
 class Expect:
     negated: bool
-    what: str
+    what: str  # an action, a role, a decision kind or a grade
+    which: str | None  # `expect sample "c4"`: the decision's action (the call, the role)
     subject: str | None
     at: Literal | None
     span: Span = field(default=NOWHERE, compare=False)

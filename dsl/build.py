@@ -212,11 +212,12 @@ class Builder:
                     ast.GivenEvent(str(kind), tuple(attrs), self.datetime(at), span_of(entry))
                 )
             else:
-                negated, what, subject, at = parts
+                negated, what, which, subject, at = parts
                 built.append(
                     ast.Expect(
                         negated is not None,
                         str(what),
+                        unquote(which) if which is not None else None,
                         unquote(subject) if subject is not None else None,
                         self.datetime(at) if at is not None else None,
                         span_of(entry),

@@ -225,3 +225,9 @@ class BlockChecker:
                 hint = did_you_mean(entry.what, known)
                 self.error(entry.span, f"{entry.what} is not an action, role or decision",
                            hint or "expect an action declared with `action`")  # fmt: skip
+            elif entry.which is not None and entry.what not in DECISION_KINDS:
+                who = ' for "' + (entry.subject or "A001") + '"'
+                self.error(entry.span, f'“expect {entry.what} "{entry.which}"”: only a kind of '
+                           "decision takes a text after it (the call sampled, the role "
+                           "escalated to)", f"write: expect {entry.what}{who}, or expect "
+                           f'sample "{entry.which}"{who}')  # fmt: skip

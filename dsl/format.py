@@ -242,6 +242,8 @@ def _test_entry(entry: ast.GivenEvent | ast.Expect) -> str:
         attributes = "".join(f" {key} {value.text}" for key, value in entry.attributes)
         return f"{entry.kind}{attributes} at {entry.at.text}"
     text = "expect " + ("no " if entry.negated else "") + entry.what
+    if entry.which is not None:
+        text += " " + quote(entry.which)
     if entry.subject is not None:
         text += " for " + quote(entry.subject)
     if entry.at is not None:

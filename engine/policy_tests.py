@@ -108,6 +108,8 @@ def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | No
     def matches(d: Decision, with_time: bool = True) -> bool:
         if expect.what not in (d.action, d.kind):
             return False
+        if expect.which is not None and d.action != expect.which:
+            return False
         if expect.subject is not None and d.subject != expect.subject:
             return False
         if not with_time or expect.at is None:
@@ -117,7 +119,8 @@ def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | No
         return d.at <= at if expect.negated else d.at == at
 
     found = [d for d in decisions if matches(d)]
-    wanted = expect.what + (f" for {expect.subject}" if expect.subject else "")
+    wanted = expect.what + (f" {expect.which}" if expect.which else "")
+    wanted += f" for {expect.subject}" if expect.subject else ""
     wanted += f" at {expect.at.text}" if expect.at is not None else ""
     if expect.negated:
         if not found:

@@ -488,10 +488,12 @@ def test_blocks(draw: st.DrawFn, known: list[str]) -> ast.TestBlock:
             )
         )
     for _ in range(draw(st.integers(1, 2))):
+        what = draw(st.sampled_from(known))
         entries.append(
             ast.Expect(
                 draw(st.booleans()),
-                draw(st.sampled_from(known)),
+                what,
+                draw(st.none() | labels) if what in DECISION_KINDS else None,
                 draw(st.none() | labels),
                 draw(st.none() | datetimes()),
             )

@@ -131,7 +131,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 8 of 8 pass" in out
+    assert "policy tests: 11 of 11 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     assert main(["demo", "--count", "200", "--db", db]) == 0
     assert "0 events added" in " ".join(capsys.readouterr().out.split())
@@ -192,6 +192,26 @@ def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
     assert "line 8: expected warn for A1, but the engine decided:" in out
     assert "(no decisions)" in out
     assert "0 passed, 1 failed" in out
+
+
+def test_callqa_test_names_the_call_a_sampling_test_expected(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`expect sample "c2"` wants that call sampled; the failure shows what was sampled."""
+    policy = tmp_path / "t.policy"
+    policy.write_text(
+        'policy "t" version "1" timezone "Asia/Shanghai"\n'
+        "sampling s {\n  per agent per day\n  pick 1st call where call.duration >= 60s\n}\n"
+        'test "the first long call" {\n'
+        '  call id "c1" agent "A1" duration 90 at 2026-11-02 09:00\n'
+        '  call id "c2" agent "A1" duration 90 at 2026-11-02 10:00\n'
+        '  expect sample "c2" for "A1" at 2026-11-03 00:00\n}\n',
+        encoding="utf-8",
+    )
+    assert main(["test", str(policy)]) == 1
+    out = capsys.readouterr().out
+    assert "line 9: expected sample c2 for A1 at 2026-11-03 00:00, but the engine decided:" in out
+    assert "2026-11-03 00:00 sample c1 for A1" in out
 
 
 # two violations within two years send the agent to HR

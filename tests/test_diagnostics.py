@@ -173,6 +173,19 @@ def test_two_tests_with_one_name_are_a_warning() -> None:
     ]
 
 
+def test_a_text_after_expect_is_for_kinds_of_decision_only() -> None:
+    text = (
+        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
+        'test "t" {\n  expect sample "c4" for "A1"\n  expect hr "c1" for "A1"\n}\n'
+    )
+    _, found = check_text(text, "p.policy")
+    assert [(d.line, d.message, d.hint) for d in found] == [(
+        5, '“expect hr "c1"”: only a kind of decision takes a text after it (the call '
+        "sampled, the role escalated to)",
+        'write: expect hr for "A1", or expect sample "c1" for "A1"',
+    )]  # fmt: skip
+
+
 def test_render_puts_the_caret_under_chinese_text() -> None:
     text = (
         HEAD + 'rubric r {\n  section s { item 开场白 "规范" deduct 5 when call.duraton > 5m }\n}\n'
