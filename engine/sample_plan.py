@@ -133,8 +133,12 @@ def build_plan(
                 entry["shortfalls"].append({"agent": decision.subject, "why": decision.reason})
 
     timed = []
+    latest: dt.datetime | None = None  # the last event read
+    reached = False  # whether the log goes on past the last sampling period's end
     for raw in events:
-        if _call_outside(raw, opens, closes, engine.zone):
+        side = _call_side(raw, opens, closes, engine.zone)
+        if side:
+            reached = reached or side > 0
             continue
         try:
             event = parse_event(raw)
@@ -142,6 +146,8 @@ def build_plan(
             rejected.append(str(error))
             continue
         at = _aware(event.at, policy)
+        latest = at if latest is None or at > latest else latest
+        reached = reached or at >= closes
         if at < closes and (event.kind != "call" or opens is None or opens <= at):
             timed.append((at, event.id, event))
     timed.sort(key=lambda timed: timed[:2])
@@ -158,7 +164,9 @@ def build_plan(
     # every sampling period (a month at most) holding one of its calls ended before it began
     with contextlib.suppress(ClockGapError):
         collect(engine.advance(closes))
-    for entry in entries.values():
+    for key, entry in entries.items():
+        # a period the log stops in: calls still to come can change its sample
+        entry["final"] = reached or (latest is not None and latest >= ends[key])
         entry["picks"].sort(key=lambda p: (p["agent"], p["call"]))
         entry["shortfalls"].sort(key=lambda s: s["agent"])
     ordered = [entries[key] for key in sorted(entries, key=lambda key: (ends[key], key))]
@@ -171,37 +179,41 @@ def build_plan(
             for s in engine.samplings
         ],
         "seed_method": SEED_METHOD,
+        "log_ends": None
+        if reached or latest is None
+        else latest.astimezone(engine.zone).isoformat(),
         "periods": ordered,
     }
 
 
-def _call_outside(
+def _call_side(
     raw: Mapping[str, Any] | BaseModel,
     opens: dt.datetime | None,
     closes: dt.datetime,
     zone: dt.tzinfo,
-) -> bool:
-    """Whether `raw` is surely a call outside [opens, closes), told without validating it
-    (a year of calls takes seconds to validate). False when in doubt."""
+) -> int:
+    """-1 when `raw` is surely a call before `opens`, 1 a call from `closes` on, told
+    without validating it (a year of calls takes seconds to validate); 0 when it is
+    inside, not a call, or in doubt."""
     if isinstance(raw, BaseModel):
         kind, moment = getattr(raw, "kind", None), getattr(raw, "at", None)
     else:
         kind, moment = raw.get("kind"), raw.get("at")
     if kind != "call":
-        return False
+        return 0
     if isinstance(moment, str):
         try:
             moment = dt.datetime.fromisoformat(moment)
         except ValueError:
-            return False
+            return 0
     if not isinstance(moment, dt.datetime):
-        return False
+        return 0
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone)
     try:
-        return moment >= closes or (opens is not None and moment < opens)
+        return 1 if moment >= closes else -1 if opens is not None and moment < opens else 0
     except OverflowError:
-        return False
+        return 0
 
 
 def _catch_up(engine: Engine, target: dt.datetime) -> list[Decision]:

@@ -100,15 +100,15 @@ def periods() -> st.SearchStrategy[str]:
     )
 
 
+def instant(event: Event) -> dt.datetime:
+    at = event["at"]
+    at = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
+    return at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)
+
+
 def live_decisions(policy: Policy, events: list[Event]) -> list[Decision]:
     """What the engine decides fed the whole history, in time order, never refusing a step."""
     engine = Engine(policy, max_gap=dt.timedelta(days=400 * 366))
-
-    def instant(event: Event) -> dt.datetime:
-        at = event["at"]
-        at = dt.datetime.fromisoformat(at) if isinstance(at, str) else at
-        return at if at.tzinfo is not None else at.replace(tzinfo=SHANGHAI)
-
     decisions: list[Decision] = []
     for event in sorted(events, key=lambda e: (instant(e), e["id"])):
         decisions += engine.feed(event)
@@ -151,8 +151,12 @@ def test_a_plan_lists_what_the_engine_samples_in_every_overlapping_period(
     plan = build_plan(policy, events, period, rejected)
     assert rejected == []
     assert planned(plan) == overlapping(live_decisions(policy, events), period)
+    last = max(instant(event) for event in events)
     for entry in plan["periods"]:  # each period with its own rule's seed
         assert entry["seed"] == f"plans|1|{entry['sampling']}|{entry['period']}"
+        # final once the log reaches the period's end: no later call can change it
+        end = calendar_bounds(entry["period"], UNITS[entry["sampling"]], SHANGHAI)[1]
+        assert entry["final"] == (last >= end)
     assert verify_plan(plan, build_plan(policy, events[::-1], period, [])) == []
 
 
@@ -193,6 +197,8 @@ def test_callqa_sample_plans_a_weekly_rule_for_its_week_or_a_day_in_it(
     out = capsys.readouterr().out
     assert "2026-W48  seed weekly|1|weekly|2026-W48" in out
     assert out.count("→ random, rank") == 2
+    # the log stops on Sunday morning: a call that afternoon could change the sample
+    assert "the call log ends 2026-11-29 10:02, before this period does" in out
     plan = json.loads(out_file.read_text(encoding="utf-8"))
     assert [(e["sampling"], e["period"], len(e["picks"])) for e in plan["periods"]] == [
         ("weekly", "2026-W48", 2)
@@ -202,6 +208,11 @@ def test_callqa_sample_plans_a_weekly_rule_for_its_week_or_a_day_in_it(
     # a day of the week plans the week it is in: its sample holds the day's calls too
     assert main([*args, "--period", "2026-11-25"]) == 0
     assert "2026-W48  seed weekly|1|weekly|2026-W48" in capsys.readouterr().out
+    # a call of the week after: the log has gone past the week's end
+    with calls.open("a", encoding="utf-8") as log:
+        log.write("d1,A1,2026-11-30 09:00,100\n")
+    assert main([*args, "--period", "2026-W48"]) == 0
+    assert "the call log ends" not in capsys.readouterr().out
 
 
 def test_callqa_sample_reads_status_changes_from_the_call_log(

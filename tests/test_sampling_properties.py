@@ -133,6 +133,12 @@ def plan_picks(plan: dict[str, Any]) -> set[tuple[str, str, str]]:
     return {(e["period"], p["agent"], p["call"]) for e in plan["periods"] for p in e["picks"]}
 
 
+def samples_of(plan: dict[str, Any]) -> list[tuple[Any, ...]]:
+    """What each period of the plan sampled, with its seed and shortfalls."""
+    keys = ("sampling", "period", "seed", "picks", "shortfalls")
+    return [tuple(entry[key] for key in keys) for entry in plan["periods"]]
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.data())
 def test_a_re_derived_plan_equals_the_published_one(data: st.DataObject) -> None:
@@ -158,7 +164,9 @@ def test_a_re_derived_plan_equals_the_published_one(data: st.DataObject) -> None
     # after the last call has nothing to sample (and is not refused as a clock jump)
     later = [{**c, "id": f"{c['id']}-later", "at": c["at"] + dt.timedelta(days=400)}
              for c in calls]  # fmt: skip
-    assert build_plan(CENTER, calls + later, period, rejected) == published
+    extended = build_plan(CENTER, calls + later, period, rejected)
+    assert samples_of(extended) == samples_of(published)
+    assert extended["log_ends"] is None and all(e["final"] for e in extended["periods"])
     assert build_plan(CENTER, calls, "2028-W10", rejected)["periods"] == []
     assert rejected == []
 

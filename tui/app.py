@@ -530,6 +530,12 @@ class CallqaApp(App[None]):
         self._fill("sampling", rows)
         if not rows:
             self.notify(f"no calls in {plan['period']}: nothing to sample", severity="warning")
+        unfinished = [entry["period"] for entry in plan["periods"] if not entry["final"]]
+        if unfinished:
+            ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
+            self.notify(f"the history ends {ends}, before {', '.join(unfinished)} does: a "
+                        "later call would change its sample",
+                        severity="warning", timeout=15)  # fmt: skip
 
     # ------------------------------------------------------------------ misc
 

@@ -855,6 +855,10 @@ def _print_plan(plan: dict[str, object]) -> None:
     for entry in plan["periods"]:  # type: ignore[attr-defined]
         rule = f"  ({entry['sampling']})" if several else ""
         print(f"\n{entry['period']}  seed {entry['seed']}{rule}")
+        if not entry["final"]:
+            ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
+            print(f"  the call log ends {ends}, before this period does: a later call would "
+                  "change this sample")  # fmt: skip
         for pick in entry["picks"]:
             print(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
         for short in entry["shortfalls"]:
