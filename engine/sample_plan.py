@@ -136,7 +136,7 @@ def build_plan(
     latest: dt.datetime | None = None  # the last event read
     reached = False  # whether the log goes on past the last sampling period's end
     for raw in events:
-        side = _call_side(raw, opens, closes, engine.zone)
+        side = call_side(raw, opens, closes, engine.zone)
         if side:
             reached = reached or side > 0
             continue
@@ -186,7 +186,7 @@ def build_plan(
     }
 
 
-def _call_side(
+def call_side(
     raw: Mapping[str, Any] | BaseModel,
     opens: dt.datetime | None,
     closes: dt.datetime,

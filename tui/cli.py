@@ -771,7 +771,14 @@ def run_policy(args: argparse.Namespace) -> int:
 def run_sample(args: argparse.Namespace) -> int:
     from engine.evaluations import read_records
     from engine.events import EventError, parse_event
-    from engine.sample_plan import build_plan, period_days, plan_problems, verify_plan
+    from engine.sample_plan import (
+        build_plan,
+        call_side,
+        period_days,
+        plan_problems,
+        plan_span,
+        verify_plan,
+    )
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -799,6 +806,8 @@ def run_sample(args: argparse.Namespace) -> int:
     events = []
     rejected = 0
     first_row: dict[str, int] = {}  # call id -> the row it was first in
+    opens, closes = plan_span(policy, str(period))
+    past = False  # whether a call after the plan's periods was seen (then they are over)
     for row in read_records(args.calls):
         if isinstance(row, RowError):
             print(f"{args.calls} {row}", file=sys.stderr)
@@ -806,6 +815,12 @@ def run_sample(args: argparse.Namespace) -> int:
             continue
         record = dict(row.evaluation)
         record.setdefault("kind", "call")
+        side = call_side(record, opens, closes, policy.timezone)
+        if side:  # a call that cannot be in the plan: not read (a year of calls takes seconds)
+            if side > 0 and not past:
+                past = True
+                events.append(record)  # tells build_plan the log goes past the periods
+            continue
         try:
             event = parse_event(record)  # here, to name the row of a bad one
         except EventError as error:
