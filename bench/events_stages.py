@@ -3,6 +3,7 @@ shared machine, where wall-clock timings of the same run vary by a third.
 
     python bench/events_stages.py              # every stage under valgrind's callgrind
     python bench/events_stages.py --n 20000    # the default; 2 minutes or so
+    python bench/events_stages.py --seconds --n 200000  # wall clock, fastest of 3 rounds
     python bench/events_stages.py --stage full # one stage, no valgrind (for a profiler)
 
 Stages, each over the same generated events (one agent per 500 events, so an agent has as
@@ -17,7 +18,10 @@ many calls a day as in the 1,000,000-event replay):
   sampled (what observing the calls costs);
 - `full` — the engine.
 
-Each stage's count is the run's total minus a run that only generates the events.
+Each stage's count is the run's total minus a run that only generates the events. With
+`--seconds`, each stage's replay alone is timed (the fastest of three rounds, each stage
+in its own process): `full` minus `no-samples` is what sampling each period and building
+its decisions costs.
 """
 
 from __future__ import annotations
@@ -25,9 +29,11 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import gc
+import math
 import re
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -37,7 +43,8 @@ from bench.events_data import POLICY_TEXT, events
 STAGES = ("hand", "validate", "no-sampling", "no-samples", "full")
 
 
-def run_stage(stage: str, n: int) -> None:
+def run_stage(stage: str, n: int) -> float:
+    """Replay the events through `stage`; the seconds the replay alone took."""
     from engine import Engine, load_policy
     from engine.events import parse_event
     from engine.sampling_rule import SamplingRule
@@ -48,7 +55,8 @@ def run_stage(stage: str, n: int) -> None:
     gc.collect()
     gc.freeze()
     if stage == "none":
-        return
+        return 0.0
+    started = time.perf_counter()
     if stage == "hand":
         from bench.events_hand import HandWritten
 
@@ -56,14 +64,15 @@ def run_stage(stage: str, n: int) -> None:
         for event in data:
             hand.feed(event)
         hand.finish(end)
-        return
+        return time.perf_counter() - started
     if stage == "validate":  # as the engine does: plain dicts checked, the rest by pydantic
         plain = Engine(policy)._plain
+        started = time.perf_counter()
         for event in data:
             reader = plain.get(event["kind"])
             if reader is None or reader(event) is None:
                 parse_event(event)
-        return
+        return time.perf_counter() - started
     if stage == "no-samples":
 
         def drop(rule: SamplingRule, now: dt.datetime, status: object) -> list[object]:
@@ -79,9 +88,11 @@ def run_stage(stage: str, n: int) -> None:
         assert "sampling" not in text
         policy = load_policy(text=text, file="bench.policy")
     engine = Engine(policy)
+    started = time.perf_counter()
     for event in data:
         engine.feed(event)
     engine.advance(end)
+    return time.perf_counter() - started
 
 
 def instructions(stage: str, n: int) -> int:
@@ -94,14 +105,31 @@ def instructions(stage: str, n: int) -> int:
     return int(match[1])
 
 
+def print_seconds(n: int, rounds: int = 3) -> int:
+    best: dict[str, float] = {}
+    for _ in range(rounds):  # rounds alternate the stages: noise only ever slows a run
+        for stage in STAGES:
+            command = [sys.executable, __file__, "--stage", stage, "--n", str(n)]
+            output = subprocess.run(command, capture_output=True, text=True, check=True).stdout
+            best[stage] = min(best.get(stage, math.inf), float(output))
+    print(f"Microseconds per event, {n:,} events, the fastest of {rounds} rounds:\n")
+    for stage, seconds in best.items():
+        ratio = best["hand"] / seconds
+        print(f"{stage:<14}{seconds / n * 1e6:>10.2f}   hand-written ÷ this = {ratio:.2f}")
+    return 0
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=20_000)
     parser.add_argument("--stage", choices=("none", *STAGES))
+    parser.add_argument("--seconds", action="store_true", help="time, not count")
     args = parser.parse_args()
     if args.stage:
-        run_stage(args.stage, args.n)
+        print(run_stage(args.stage, args.n))
         return 0
+    if args.seconds:
+        return print_seconds(args.n)
     base = instructions("none", args.n)
     counts = {stage: (instructions(stage, args.n) - base) / args.n for stage in STAGES}
     print(f"CPU instructions per event, {args.n:,} events (callgrind):\n")
