@@ -16,8 +16,10 @@ THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")
 CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
 TEST_EVENT_KINDS = (*EVENT_KINDS, "complaint_resolved", "appeal_decision", "agent_status",
                     "approval")  # fmt: skip
-DECISION_KINDS = ("alert", "no_data", "sample", "shortfall", "escalation", "score",
-                  "insufficient_evidence", "appeal_rejected", "rescore")  # fmt: skip
+# the kinds of decision a test may expect (engine.decisions.Decision.kind)
+DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
+                  "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",
+                  "rescore")  # fmt: skip
 
 Error = Callable[..., None]
 

@@ -50,6 +50,8 @@ class Decision(NamedTuple):
             " (awaiting approval)" if self.status == "pending" else ""
         )
         lines = [head, f"  why: {self.reason}", f"  rule: {self.rule} ({self.rule_location})"]
+        if self.status == "pending":  # the id an approval event names
+            lines.append(f'  approve with: approval decision "{self.id}"')
         if self.facts:
             facts = ", ".join(f"{k} = {v}" for k, v in self.facts.items())
             lines.append(f"  facts: {facts}")

@@ -76,6 +76,9 @@ def test_calendar_month_is_local_and_the_action_fires_once(engine: Engine) -> No
     assert action.rule == "d.month" and action.rule_location == "center.policy:7"
     assert "count(complaint) in calendar month 2026-11 is 3, which is >= 3" in action.reason
     assert action.notify == ("主管",)
+    explained = action.explain().splitlines()
+    assert explained[0] == "2026-11-30 23:59 action off_floor for A1 (awaiting approval)"
+    assert f'  approve with: approval decision "{action.id}"' in explained
 
 
 def test_approval_sets_the_status(engine: Engine) -> None:
