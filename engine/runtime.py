@@ -445,6 +445,8 @@ class Engine:
         self._clock_fold = now.fold
         if instant >= self._ids_rotate:
             self._forget_ids(instant)
+            for rule in self.window_rules:  # as often: agents who left take no memory
+                rule.forget_ended(instant)
         elif self._ids_rotate == math.inf:
             self._ids_rotate = instant + self._remember_ids
         out: list[Decision] = []

@@ -247,6 +247,37 @@ def test_an_event_fed_again_within_remember_ids_changes_nothing(
     assert window_state(resent) == window_state(plain)
 
 
+FIRING = load_policy(
+    text='policy "p" version "1" timezone "America/New_York"\n'
+    'action act "处理" notify 班长\n'
+    "discipline d {\n"
+    "  rule week when count(violation) in calendar week >= 3 then act\n"
+    "  rule day when count(violation) in calendar day >= 2 then act\n"
+    "  rule rolling when count(violation) in 36h >= 3 then act\n"
+    "  rule lone when count(violation) in 20h <= 1 with at least 1 violation then act\n"
+    "}\n",
+    file="p.policy",
+)
+
+
+@given(offsets, st.lists(agents, min_size=1, max_size=5))
+def test_forgetting_what_no_event_can_count_changes_no_decision(
+    minutes: list[int], who: list[str]
+) -> None:
+    """Every `remember_ids` the engine drops ended calendar periods and emptied rolling
+    windows (agents who left take no memory): an engine doing so every 30 minutes decides
+    exactly as one that never does, and keeps nothing ended or empty."""
+    events = violations(minutes, who)
+    often = Engine(FIRING, remember_ids=dt.timedelta(minutes=30))
+    never = Engine(FIRING, remember_ids=dt.timedelta(days=1000))
+    assert [often.feed(e) for e in events] == [never.feed(e) for e in events]
+    rotated = at(events[-1]).timestamp() - 30 * 60  # the last drop was after this
+    for rule in often.window_rules:
+        assert all(window.times for window in rule.rolling.values())
+        for periods in rule.calendar.values():
+            assert periods and all(tally.end > rotated for tally in periods.values())
+
+
 def test_an_event_fed_again_after_remember_ids_is_refused_not_counted() -> None:
     engine = Engine(POLICY, remember_ids=dt.timedelta(days=1))
     first, later = violations([0, 3 * 24 * 60], ["A1"])
