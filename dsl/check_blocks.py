@@ -79,8 +79,18 @@ class BlockChecker:
             self.threshold(threshold)
         for discipline in self.tree.disciplines:
             self.discipline(discipline)
+        self.unused_actions()
         for test in self.tree.tests:
             self.test(test)
+
+    def unused_actions(self) -> None:
+        """An action no rule takes never happens: most likely a rule was meant to use it."""
+        used = {rule.then for block in self.tree.disciplines for rule in block.rules}
+        for action in self.tree.actions:
+            if action.id not in used:
+                self.warn(action.id_span, f"no rule takes the action {action.id}",
+                          f"end a discipline rule with: then {action.id} (or delete the "
+                          "action)", code="unused-action")  # fmt: skip
 
     # ------------------------------------------------------------------ sampling
 

@@ -173,13 +173,26 @@ def test_two_tests_with_one_name_are_a_warning() -> None:
     ]
 
 
+def test_an_action_no_rule_takes_is_a_warning() -> None:
+    text = (
+        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
+        'action warn "警告" notify 班长\n'
+        "discipline d {\n  rule w when count(violation) in 30 days >= 2 then warn\n}\n"
+    )
+    _, found = check_text(text, "p.policy")
+    assert [(d.line, d.col, d.message, d.hint, d.is_error) for d in found] == [(
+        2, 8, "no rule takes the action hr",
+        "end a discipline rule with: then hr (or delete the action)", False,
+    )]  # fmt: skip
+
+
 def test_a_text_after_expect_is_for_kinds_of_decision_only() -> None:
     text = (
         'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
         'test "t" {\n  expect sample "c4" for "A1"\n  expect hr "c1" for "A1"\n}\n'
     )
     _, found = check_text(text, "p.policy")
-    assert [(d.line, d.message, d.hint) for d in found] == [(
+    assert [(d.line, d.message, d.hint) for d in found if d.is_error] == [(
         5, '“expect hr "c1"”: only a kind of decision takes a text after it (the call '
         "sampled, the role escalated to)",
         'write: expect hr for "A1", or expect sample "c1" for "A1"',
