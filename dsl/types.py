@@ -89,6 +89,10 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "survey.rating": Type.NUMBER,
     "appeal.item": Type.TEXT,
     "appeal.upheld": Type.BOOL,
+    # shift swaps (换班) and leave requests (请假)
+    "shift_swap.partner": Type.TEXT,
+    "leave_request.at": Type.DATETIME,
+    "leave_request.starts": Type.DATE,
 }
 
 # Parts of a value that a policy may read with a dot: `call.start.time >= 11:00`.

@@ -183,6 +183,25 @@ class AppealDecision(_Event):
     decided_by: str | None = None
 
 
+class ShiftSwap(_Event):
+    """An agent swapped a shift (换班): centers cap them, e.g. 3 a month."""
+
+    kind: Literal["shift_swap"] = "shift_swap"
+    agent: NonEmpty
+    team: str | None = None
+    partner: str | None = None  # the colleague who took the shift
+
+
+class LeaveRequest(_Event):
+    """An agent asked for leave (请假) at `at`, for leave starting on `starts`: centers
+    want it a day ahead (`leave_request.starts > leave_request.at.date`)."""
+
+    kind: Literal["leave_request"] = "leave_request"
+    agent: NonEmpty
+    team: str | None = None
+    starts: dt.date
+
+
 class AgentStatus(_Event):
     kind: Literal["agent_status"] = "agent_status"
     agent: NonEmpty
@@ -199,19 +218,21 @@ class Approval(_Event):
 
 Event = Annotated[
     Call | Evaluation | Complaint | ComplaintResolved | Violation | Commendation | Exam
-    | Survey | Appeal | AppealDecision | AgentStatus | Approval,
+    | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest | AgentStatus | Approval,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "complaint_resolved", "violation", "commendation",
-    "exam", "survey", "appeal", "appeal_decision", "agent_status", "approval",
+    "exam", "survey", "appeal", "appeal_decision", "shift_swap", "leave_request",
+    "agent_status", "approval",
 )  # fmt: skip
 
 # Validating with the kind's own model skips the union's dispatch (the hot path of a replay).
 _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
     for model in (Call, Evaluation, Complaint, ComplaintResolved, Violation, Commendation, Exam,
-                  Survey, Appeal, AppealDecision, AgentStatus, Approval)
+                  Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest, AgentStatus,
+                  Approval)
 }  # fmt: skip
 
 
