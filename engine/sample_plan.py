@@ -12,7 +12,7 @@ import contextlib
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
@@ -64,10 +64,18 @@ def plan_span(policy: Policy, period: str) -> tuple[dt.datetime | None, dt.datet
     period overlapping it to the end of the last (a weekly rule's week reaches past a
     day). The start is None when every call counts, because a discipline rule counts
     calls and its actions may set the statuses that quotas depend on."""
-    return _span(Engine(policy), period)
+    _, _, opens, closes = _span(Engine(policy), period)
+    return opens, closes
 
 
-def _span(engine: Engine, period: str) -> tuple[dt.datetime | None, dt.datetime]:
+class _Span(NamedTuple):
+    start: dt.datetime  # the period asked for: [start, end)
+    end: dt.datetime
+    opens: dt.datetime | None  # the calls that can change its plan: [opens, closes)
+    closes: dt.datetime
+
+
+def _span(engine: Engine, period: str) -> _Span:
     first, last = period_days(period)
     zone = engine.zone
     start = calendar_bounds(first.isoformat(), "day", zone)[0]
@@ -76,7 +84,7 @@ def _span(engine: Engine, period: str) -> tuple[dt.datetime | None, dt.datetime]
     for sampling in engine.samplings:
         opens = min(opens, _bounds(sampling, start)[0])
         closes = max(closes, _bounds(sampling, end - _INSTANT)[1])
-    return (None if "call" in engine.rule_kinds else opens), closes
+    return _Span(start, end, None if "call" in engine.rule_kinds else opens, closes)
 
 
 _INSTANT = dt.timedelta(microseconds=1)
@@ -99,11 +107,8 @@ def build_plan(
     sampling period that overlaps `period`. A bad event is skipped and its reason
     appended to `rejected`. Calls outside `plan_span` cannot change the samples: they are
     left out unread, so a plan of one day from years of calls takes a second or so."""
-    first, last = period_days(period)
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
-    opens, closes = _span(engine, period)
-    start = calendar_bounds(first.isoformat(), "day", engine.zone)[0]
-    end = calendar_bounds(last.isoformat(), "day", engine.zone)[1]
+    start, end, opens, closes = _span(engine, period)
     rules = {sampling.block.id: sampling for sampling in engine.samplings}
     entries: dict[tuple[str, str], dict[str, Any]] = {}  # (sampling id, its period) ->
     ends: dict[tuple[str, str], dt.datetime] = {}

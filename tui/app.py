@@ -497,12 +497,16 @@ class CallqaApp(App[None]):
             except ValueError as error:
                 self.call_from_thread(self.notify, str(error), severity="error")
                 return
-            # only what can change the plan: status changes, and the calls of its span
+            # only what can change the plan: status changes, and the calls of its span;
+            # and one call after it, if any, to say the history goes on past it
             opens, closes = plan_span(policy, period)
             events = [
                 *store.events(end=closes, kinds=("agent_status",)),
                 *store.events(start=opens, end=closes, kinds=("call",)),
             ]
+            for after in store.events(start=closes, kinds=("call",)):
+                events.append(after)
+                break
         finally:
             store.close()
         plan = build_plan(policy, events, period, [])
