@@ -14,8 +14,7 @@ from dsl.types import Type
 PERIODS = ("day", "week", "month")
 THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")
 CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
-TEST_EVENT_KINDS = (*EVENT_KINDS, "complaint_resolved", "appeal_decision", "agent_status",
-                    "approval")  # fmt: skip
+TEST_EVENT_KINDS = (*EVENT_KINDS, "appeal_decision", "agent_status", "approval")
 # the kinds of decision a test may expect (engine.decisions.Decision.kind)
 DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
                   "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",

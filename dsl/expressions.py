@@ -82,7 +82,7 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
 
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
-    "shift_swap", "leave_request",
+    "shift_swap", "leave_request", "complaint_resolved",
 )  # fmt: skip
 
 

@@ -80,6 +80,9 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "complaint.channel": Type.TEXT,
     "complaint.substantiated": Type.BOOL,
     "complaint.resolved": Type.BOOL,
+    # a later resolution: counted for its complaint's agent and team
+    "complaint_resolved.complaint": Type.TEXT,
+    "complaint_resolved.within": Type.DURATION,
     "violation.type": Type.TEXT,
     "commendation.channel": Type.TEXT,
     "commendation.text": Type.TEXT,

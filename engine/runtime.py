@@ -104,6 +104,7 @@ MAX_GAP = dt.timedelta(days=366)
 # service's clock would not. Beyond that, a date is most likely typed wrong.
 REPLAY_MAX_GAP = dt.timedelta(days=3653)
 KEEP_EVALUATIONS = dt.timedelta(days=30)
+KEEP_OPEN_COMPLAINTS = 366 * 86400.0  # seconds: a resolution later than that is not counted
 
 
 class Engine:
@@ -170,6 +171,10 @@ class Engine:
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
         self.complaint_chains: dict[str, EscalationChain] = {}
+        # complaint id -> (agent, team, POSIX time) of the complaints not yet resolved, so
+        # that a `complaint_resolved` counts for its complaint's agent and team, and says
+        # how long it took; kept a year
+        self.open_complaints: dict[str, tuple[str | None, str | None, float]] = {}
         self.facts = FactReader(policy.fields_read)
         # what an event of each kind must pass first, and what it does besides the rules
         self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
@@ -344,11 +349,13 @@ class Engine:
         if handler is not None:
             decisions += handler(event, at, facts)
         agent: Any = values.get("agent")  # a call's agent is required, so never None there
+        team = values.get("team")
+        if agent is None and kind == "complaint_resolved":  # its complaint's agent and team
+            agent, team = facts.get("agent.id"), facts.get("agent.team")
         for sampling in samplings:
             sampling.observe(agent, event_id, at, facts)
         if self.thresholds:
-            subjects = {"agent": agent, "team": values.get("team"),
-                        "evaluator": values.get("evaluator")}  # fmt: skip
+            subjects = {"agent": agent, "team": team, "evaluator": values.get("evaluator")}
             for threshold in self.thresholds:
                 threshold.observe(kind, event_id, subjects, at, facts)
         if disciplined and agent is not None:
@@ -447,6 +454,7 @@ class Engine:
             self._forget_ids(instant)
             for rule in self.window_rules:  # as often: agents who left take no memory
                 rule.forget_ended(instant)
+            self._forget_open_complaints(instant)
         elif self._ids_rotate == math.inf:
             self._ids_rotate = instant + self._remember_ids
         out: list[Decision] = []
@@ -505,6 +513,13 @@ class Engine:
         while self._ids_rotate <= instant:
             self._ids_rotate += span
 
+    def _forget_open_complaints(self, instant: float) -> None:
+        """Complaints open over a year: a resolution that late is not counted."""
+        year_ago = instant - KEEP_OPEN_COMPLAINTS
+        for complaint_id, (_, _, filed) in list(self.open_complaints.items()):
+            if filed < year_ago:
+                del self.open_complaints[complaint_id]
+
     def _set_next_due(self, instant: float) -> None:
         self._next_due = instant
         try:
@@ -529,6 +544,8 @@ class Engine:
     # ------------------------------------------------------------------ applying
 
     def _complaint(self, event: Complaint, at: dt.datetime, facts: Facts) -> list[Decision]:
+        if not event.resolved:
+            self.open_complaints[event.id] = (event.agent, event.team, at.timestamp())
         out: list[Decision] = []
         for chain in self.chains:
             role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
@@ -547,6 +564,11 @@ class Engine:
         resolved = self.complaint_chains.pop(event.complaint, None)
         if resolved is not None:
             resolved.resolve(event.complaint)
+        complaint = self.open_complaints.pop(event.complaint, None)
+        if complaint is not None:
+            agent, team, filed = complaint
+            facts["complaint_resolved.within"] = at.timestamp() - filed
+            facts["agent.id"], facts["agent.team"] = agent, team
         return []
 
     def _agent_status(self, event: AgentStatus, at: dt.datetime, facts: Facts) -> list[Decision]:

@@ -131,7 +131,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 17 of 17 pass" in out
+    assert "policy tests: 18 of 18 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     assert main(["demo", "--count", "200", "--db", db]) == 0
     assert "0 events added" in " ".join(capsys.readouterr().out.split())

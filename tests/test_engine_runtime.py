@@ -412,3 +412,31 @@ def test_an_appeal_window_counts_real_days_across_a_clock_change() -> None:
             "at": dt.datetime(2026, 11, 2, 12, 0, tzinfo=ny)}  # fmt: skip
     rejected = kinds(engine.feed(late), "appeal_rejected")
     assert len(rejected) == 1 and "within 3 days" in rejected[0].reason
+
+
+def test_a_resolution_counts_for_its_complaints_agent_and_team_within_a_year() -> None:
+    """`complaint_resolved` carries no agent: it counts for its complaint's agent and team,
+    with how long it took (`complaint_resolved.within`); a complaint open over a year is
+    forgotten, and its resolution counts for nobody."""
+    policy = load_policy(
+        text='policy "p" version "1" timezone "Asia/Shanghai"\n'
+        'action thanks "表扬" notify 班长\n'
+        "discipline d {\n  rule resolved when count(complaint_resolved where "
+        "complaint_resolved.within <= 400d) in calendar month >= 1 then thanks\n}\n",
+        file="p.policy",
+    )
+    engine = Engine(policy)
+    engine.feed({"kind": "complaint", "id": "k1", "agent": "A1", "team": "T1",
+                 "at": "2026-01-05 09:00"})  # fmt: skip
+    engine.feed({"kind": "complaint", "id": "k2", "agent": "A2", "at": "2026-01-05 10:00"})
+    out = engine.feed({"kind": "complaint_resolved", "id": "r1", "complaint": "k1",
+                       "at": "2026-01-05 20:00"})  # fmt: skip
+    assert [(d.action, d.subject, d.evidence) for d in out] == [("thanks", "A1", ("r1",))]
+    assert list(engine.open_complaints) == ["k2"]
+    for month in range(2, 14):  # the clock moves on, a violation a month, past a year
+        engine.feed({"kind": "violation", "id": f"v{month}", "agent": "A3", "type": "late",
+                     "at": f"{2026 + month // 13}-{month % 13 or 1:02d}-10 09:00"})  # fmt: skip
+    assert engine.open_complaints == {}
+    out = engine.feed({"kind": "complaint_resolved", "id": "r2", "complaint": "k2",
+                       "at": "2027-01-20 09:00"})  # fmt: skip
+    assert out == []  # 380 days: within 400d, but k2 was forgotten at a year
