@@ -520,6 +520,13 @@ def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
     )
     args = ["calibration", "--policy", standard, "--rubric", "standard_call", "--input", str(data)]
     assert main(args) == 0
+    assert "QA2" in capsys.readouterr().out
+    alone = [{**row, "call": row["id"]} for row in rows]  # no call scored twice
+    data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in alone), encoding="utf-8")
+    assert main(args) == 0
+    out = capsys.readouterr().out
+    assert "nothing to compare: calibration needs the same call scored by two or more" in out
+    assert "disagree" not in out  # no table of items on 0% of 0 calls
     rows[0] = {**rows[0], "facts": "not an object"}
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in rows), encoding="utf-8")
     assert main(args) == 1  # a rejected row fails the run, as in `score`

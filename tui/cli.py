@@ -667,6 +667,10 @@ def run_calibration(args: argparse.Namespace) -> int:
         return 1 if report.rejected else 0
     print(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
           f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
+    if not report.calls:
+        print("  nothing to compare: calibration needs the same call scored by two or more "
+              'evaluators (each evaluation with its "call" and its "evaluator")')  # fmt: skip
+        return 1 if report.rejected else 0
     for row in report.evaluators:
         flag = "  OUTSIDE TOLERANCE" if row.flagged else ""
         print(

@@ -11,7 +11,8 @@ from rich.table import Table
 
 from dsl.check import check_text
 from engine import EvaluationError, Policy, load_policy
-from engine.demo_data import demo_evaluations
+from engine.calibration import calibrate
+from engine.demo_data import demo_calibration, demo_evaluations
 from policies import shipped_policies
 from tui.errors import first_line
 
@@ -66,6 +67,7 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
             worst = min(results, key=lambda r: (r.score, str(r.evaluation_id)))
             _explain(console, worst)
             _show_bad_input(console, policy, rubric_id, evaluations[0])
+            _calibration(console, policy, rubric_id)
     if _rulebook(console, db, data):
         return 1
     console.rule("done")
@@ -147,6 +149,22 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     print_simulation(report.to_dict(), "proposed", "active")
     store.close()
     return 0
+
+
+def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
+    """校准: the same 40 calls scored by an expert and three evaluators, compared."""
+    evaluations = demo_calibration(policy.rubric(rubric_id).table)
+    report = calibrate(policy, rubric_id, evaluations, "EXPERT")
+    console.print(f"\nCalibration (校准): {report.calls} calls scored by EXPERT and QA1-QA3, "
+                  f"against EXPERT (tolerance ±{report.tolerance:g} points)")  # fmt: skip
+    for row in report.evaluators:
+        flag = "  [red]OUTSIDE TOLERANCE[/]" if row.flagged else ""
+        console.print(f"  {row.evaluator:<8} mean difference {row.mean_difference:+5.1f}, "
+                      f"mean absolute {row.mean_absolute_difference:4.1f}{flag}")  # fmt: skip
+    worst = report.items[0] if report.items else None
+    if worst is not None:
+        console.print(f"  most disputed item: {worst.label} ({worst.item}), on "
+                      f"{worst.disagreement:.0%} of the calls")  # fmt: skip
 
 
 def _explain(console: Console, result: object) -> None:
