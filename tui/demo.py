@@ -155,8 +155,8 @@ def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
     """校准: the same 40 calls scored by an expert and three evaluators, compared."""
     evaluations = demo_calibration(policy.rubric(rubric_id).table)
     report = calibrate(policy, rubric_id, evaluations, "EXPERT")
-    console.print(f"\nCalibration (校准): {report.calls} calls scored by EXPERT and QA1-QA3, "
-                  f"against EXPERT (tolerance ±{report.tolerance:g} points)")  # fmt: skip
+    console.print(f"\nCalibration (校准) of QA1-QA3 against EXPERT on {report.calls} calls, "
+                  f"±{report.tolerance:g} points")  # fmt: skip
     for row in report.evaluators:
         flag = "  [red]OUTSIDE TOLERANCE[/]" if row.flagged else ""
         console.print(f"  {row.evaluator:<8} mean difference {row.mean_difference:+5.1f}, "
