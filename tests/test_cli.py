@@ -171,23 +171,30 @@ def test_fmt_refuses_a_file_with_syntax_errors(
     assert "unexpected word “five”" in err and "not formatted" in err
 
 
+def callqa_test(folder: Path, text: str, capsys: pytest.CaptureFixture[str]) -> tuple[int, str]:
+    """`callqa test` of a policy written as `text`: its exit code and what it printed."""
+    policy = folder / "t.policy"
+    policy.write_text(text, encoding="utf-8")
+    code = main(["test", str(policy)])
+    return code, capsys.readouterr().out
+
+
 def test_callqa_test_reports_pass_and_fail_with_expected_vs_actual(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert main(["test", str(ROOT / "policies" / "center.policy")]) == 0
     assert "PASS  three substantiated complaints" in capsys.readouterr().out
-    policy = tmp_path / "t.policy"
-    policy.write_text(
+    code, out = callqa_test(
+        tmp_path,
         'policy "t" version "1" timezone "Asia/Shanghai"\n'
         'action warn "警告" notify 班长\n'
         "discipline d {\n  rule v when count(violation) in calendar month >= 2 then warn\n}\n"
         'test "one violation is not enough" {\n'
         '  violation agent "A1" type "late" at 2026-11-02 08:40\n'
         '  expect warn for "A1"\n}\n',
-        encoding="utf-8",
+        capsys,
     )
-    assert main(["test", str(policy)]) == 1
-    out = capsys.readouterr().out
+    assert code == 1
     assert "FAIL  one violation is not enough" in out
     assert "line 8: expected warn for A1, but the engine decided:" in out
     assert "(no decisions)" in out
@@ -198,18 +205,17 @@ def test_callqa_test_names_the_call_a_sampling_test_expected(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`expect sample "c2"` wants that call sampled; the failure shows what was sampled."""
-    policy = tmp_path / "t.policy"
-    policy.write_text(
+    code, out = callqa_test(
+        tmp_path,
         'policy "t" version "1" timezone "Asia/Shanghai"\n'
         "sampling s {\n  per agent per day\n  pick 1st call where call.duration >= 60s\n}\n"
         'test "the first long call" {\n'
         '  call id "c1" agent "A1" duration 90 at 2026-11-02 09:00\n'
         '  call id "c2" agent "A1" duration 90 at 2026-11-02 10:00\n'
         '  expect sample "c2" for "A1" at 2026-11-03 00:00\n}\n',
-        encoding="utf-8",
+        capsys,
     )
-    assert main(["test", str(policy)]) == 1
-    out = capsys.readouterr().out
+    assert code == 1
     assert "line 9: expected sample c2 for A1 at 2026-11-03 00:00, but the engine decided:" in out
     assert "2026-11-03 00:00 sample c1 for A1" in out
 
@@ -227,8 +233,8 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
 ) -> None:
     """A rule over two years is tested with events two years apart; a year typed wrong
     (2926) fails its test with the line and the dates, instead of stopping `callqa test`."""
-    policy = tmp_path / "t.policy"
-    policy.write_text(
+    code, out = callqa_test(
+        tmp_path,
         TWO_YEAR_RULE + 'test "two warnings within two years go to HR" {\n'
         '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
         '  violation agent "A1" type "late" at 2027-12-20 09:00\n'
@@ -236,10 +242,9 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
         'test "a mistyped year" {\n'
         '  violation agent "A1" type "late" at 2026-01-05 09:00\n'
         '  expect no hr for "A1" at 2926-01-06 09:00\n}\n',
-        encoding="utf-8",
+        capsys,
     )
-    assert main(["test", str(policy)]) == 1
-    out = capsys.readouterr().out
+    assert code == 1
     assert "PASS  two warnings within two years go to HR" in out
     assert "FAIL  a mistyped year" in out
     assert (
@@ -247,15 +252,14 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
         "(2026-01-05 09:00); a test steps at most 10 years at once: is the year a typing mistake?"
     ) in out
     assert "1 passed, 1 failed" in out
-    policy.write_text(
+    code, out = callqa_test(
+        tmp_path,
         TWO_YEAR_RULE
         + 'test "an expectation in 9999" {\n  expect no hr for "A1" at 9999-01-06 09:00\n}\n',
-        encoding="utf-8",
+        capsys,
     )
-    assert main(["test", str(policy)]) == 1
-    assert "line 7: the year 9999 is not a real time (years 1900 to 2999): correct the date" in (
-        capsys.readouterr().out
-    )
+    assert code == 1
+    assert "line 7: the year 9999 is not a real time (years 1900 to 2999): correct the date" in out
 
 
 def test_demo_says_when_its_database_is_not_one(

@@ -11,6 +11,7 @@ from dsl.diagnostics import Diagnostic
 from dsl.source import Span
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
+HEAD_HR = HEAD + 'action hr "HR" notify 主管\n'
 
 
 def problems(body: str) -> list[Diagnostic]:
@@ -163,8 +164,7 @@ def test_unknown_timezone_and_missing_header() -> None:
 
 def test_two_tests_with_one_name_are_a_warning() -> None:
     text = (
-        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
-        "discipline d {\n  rule w when count(violation) in 30 days >= 2 then hr\n}\n"
+        HEAD_HR + "discipline d {\n  rule w when count(violation) in 30 days >= 2 then hr\n}\n"
         'test "t" {\n  expect no hr for "A1"\n}\ntest "t" {\n  expect no hr for "A2"\n}\n'
     )
     _, found = check_text(text, "p.policy")
@@ -175,8 +175,7 @@ def test_two_tests_with_one_name_are_a_warning() -> None:
 
 def test_an_action_no_rule_takes_is_a_warning() -> None:
     text = (
-        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
-        'action warn "警告" notify 班长\n'
+        HEAD_HR + 'action warn "警告" notify 班长\n'
         "discipline d {\n  rule w when count(violation) in 30 days >= 2 then warn\n}\n"
     )
     _, found = check_text(text, "p.policy")
@@ -187,10 +186,7 @@ def test_an_action_no_rule_takes_is_a_warning() -> None:
 
 
 def test_a_text_after_expect_is_for_kinds_of_decision_only() -> None:
-    text = (
-        'policy "p" version "1" timezone "Asia/Shanghai"\naction hr "HR" notify 主管\n'
-        'test "t" {\n  expect sample "c4" for "A1"\n  expect hr "c1" for "A1"\n}\n'
-    )
+    text = HEAD_HR + 'test "t" {\n  expect sample "c4" for "A1"\n  expect hr "c1" for "A1"\n}\n'
     _, found = check_text(text, "p.policy")
     assert [(d.line, d.message, d.hint) for d in found if d.is_error] == [(
         5, '“expect hr "c1"”: only a kind of decision takes a text after it (the call '
