@@ -89,6 +89,14 @@ class PolicyHeader:
 
 
 @dataclass(frozen=True, slots=True)
+class Include:
+    """`include "standard.policy"`: another policy file's blocks join this policy."""
+
+    path: str  # as written, relative to the including file's folder
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
 class FieldDecl:
     path: tuple[str, ...]
     type_name: str
@@ -378,7 +386,7 @@ class TestBlock:
 
 
 Statement = (
-    PolicyHeader | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
+    PolicyHeader | Include | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
     | Discipline | TestBlock
 )  # fmt: skip
 
@@ -400,6 +408,10 @@ class PolicyFile:
     def header(self) -> PolicyHeader | None:
         found = [s for s in self.statements if isinstance(s, PolicyHeader)]
         return found[0] if found else None
+
+    @property
+    def includes(self) -> tuple[Include, ...]:
+        return tuple(s for s in self.statements if isinstance(s, Include))
 
     @property
     def rubrics(self) -> tuple[Rubric, ...]:

@@ -70,6 +70,8 @@ class Builder:
         kind = tree.data
         if kind == "policy_header":
             return self.policy_header(tree)
+        if kind == "include":
+            return ast.Include(unquote(kids(tree)[0]), span_of(tree))
         if kind == "field_decl":
             path, type_token = kids(tree)
             return ast.FieldDecl(

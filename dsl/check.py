@@ -12,13 +12,15 @@ import itertools
 import re
 import zoneinfo
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from dsl import ast
 from dsl.check_blocks import BlockChecker
 from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from dsl.expressions import Scope, infer, never_true
+from dsl.includes import bundle, bundle_reader, disk_reader, relative_name, resolve, unbundle
 from dsl.parse import parse_policy
-from dsl.source import Span
+from dsl.source import Span, line_ref
 from dsl.suggest import did_you_mean
 from dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
 
@@ -54,25 +56,62 @@ class RubricSettings:
 
 @dataclass(frozen=True, slots=True)
 class CheckedPolicy:
+    """`tree` holds the policy's own statements and those of the files it includes
+    (`dsl.includes`); `sources` holds those files' texts by name."""
+
     tree: ast.PolicyFile
     fields: dict[str, Type]
     settings: dict[str, RubricSettings] = field(default_factory=dict)
     source: str = ""
+    sources: dict[str, str] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
         return self.tree.file
 
+    def location(self, span: Span) -> str:
+        """`file:line` of a span, in whichever file it is."""
+        return f"{span.file or self.file}:{span.line}"
 
-def check_text(text: str, file: str = "<policy>") -> tuple[CheckedPolicy, list[Diagnostic]]:
-    """Parse and check a policy text. Never raises on bad input."""
+    def line(self, span: Span) -> str:
+        """The text of a span's first line, without surrounding blanks."""
+        text = self.sources.get(span.file, "") if span.file else self.source
+        lines = text.split("\n")
+        return lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
+
+    def text_of(self, file: str) -> str | None:
+        """The text of the policy's own file or of a file it includes."""
+        return self.source if file == self.file else self.sources.get(file)
+
+    @property
+    def stored_text(self) -> str:
+        """The text that stores this policy: its own, with its included files' after it
+        (a bundle, see `dsl.includes`)."""
+        if not self.sources:
+            return self.source
+        files = {relative_name(name, self.file): text for name, text in self.sources.items()}
+        return bundle(self.source, files)
+
+
+def check_text(
+    text: str, file: str = "<policy>", folder: str | Path | None = None
+) -> tuple[CheckedPolicy, list[Diagnostic]]:
+    """Parse and check a policy text (or a stored bundle, see `dsl.includes`), with the
+    files it includes, read from `folder` (by default the folder `file` names). Never
+    raises on bad input."""
+    text, bundled = unbundle(text)
+    read = bundle_reader(bundled, file) if bundled else disk_reader(file, folder)
     tree, diagnostics = parse_policy(text, file)
+    included = resolve(tree, read)
+    if included.statements:
+        tree = ast.PolicyFile((*tree.statements, *included.statements), tree.comments, file)
     checker = _Checker(tree)
     # A policy line that could not be read is reported already, not as a missing one.
     checker.header_written = re.search(r"^[\ufeff \t]*policy\b", text, re.MULTILINE) is not None
     checker.run()
-    checked = CheckedPolicy(tree, checker.fields, checker.settings, text)
-    return checked, sort_diagnostics([*diagnostics, *checker.diagnostics])
+    checked = CheckedPolicy(tree, checker.fields, checker.settings, text, included.sources)
+    all_found = [*diagnostics, *included.diagnostics, *checker.diagnostics]
+    return checked, sort_diagnostics(all_found)
 
 
 class _Checker:
@@ -80,6 +119,7 @@ class _Checker:
         self.tree = tree
         self.diagnostics: list[Diagnostic] = []
         self.fields: dict[str, Type] = dict(BUILTIN_FIELDS)
+        self.declared: dict[str, ast.FieldDecl] = {}
         self.settings: dict[str, RubricSettings] = {}
         self.header_written = False
 
@@ -108,7 +148,7 @@ class _Checker:
                 self.error(
                     rubric.id_span,
                     f"there is already a rubric called {rubric.id} "
-                    f"(line {seen[rubric.id].span.line})",
+                    f"({line_ref(seen[rubric.id].span, rubric.span, self.tree.file)})",
                     "give each rubric its own id",
                     code="duplicate-id",
                 )
@@ -187,9 +227,19 @@ class _Checker:
                 code="duplicate-field",
             )
             return
-        if decl.name in self.fields:
-            self.error(decl.span, f"{decl.name} is declared twice", "remove one of the lines")
+        first = self.declared.get(decl.name)
+        if first is not None:
+            # a file included for its rubric declares the fields the rubric reads, and so
+            # may the policy including it: the same declaration in two files is fine
+            if first.span.file != decl.span.file and self.fields[decl.name] == kind:
+                return
+            where = line_ref(first.span, decl.span, self.tree.file)
+            self.error(
+                decl.span, f"{decl.name} is declared twice (first at {where})",
+                "remove one of the lines",
+            )  # fmt: skip
             return
+        self.declared[decl.name] = decl
         self.fields[decl.name] = kind
 
     # ----------------------------------------------------------------- rubric

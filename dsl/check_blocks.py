@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 from dsl import ast
 from dsl.expressions import EVENT_KINDS, Scope, infer
-from dsl.source import Span
+from dsl.source import Span, line_ref
 from dsl.suggest import did_you_mean
 from dsl.types import Type
 
@@ -57,8 +57,10 @@ class BlockChecker:
     def run(self) -> None:
         for action in self.tree.actions:
             if action.id in self.actions:
-                self.error(action.id_span, f"there is already an action called {action.id}",
-                           "give each action its own id", code="duplicate-id")  # fmt: skip
+                where = line_ref(self.actions[action.id].span, action.span, self.tree.file)
+                self.error(action.id_span, f"there is already an action called {action.id} "
+                           f"({where})", "give each action its own id",
+                           code="duplicate-id")  # fmt: skip
             self.actions[action.id] = action
         for escalation in self.tree.escalations:
             self.escalation(escalation)
@@ -69,8 +71,10 @@ class BlockChecker:
         ]  # fmt: skip
         for block in blocks:
             if block.id in seen:
-                self.error(block.id_span, f"there is already a block called {block.id}",
-                           "give each block its own id", code="duplicate-id")  # fmt: skip
+                where = line_ref(seen[block.id], block.id_span, self.tree.file)
+                self.error(block.id_span, f"there is already a block called {block.id} "
+                           f"({where})", "give each block its own id",
+                           code="duplicate-id")  # fmt: skip
             seen[block.id] = block.id_span
         for sampling in self.tree.samplings:
             self.sampling(sampling)

@@ -7,7 +7,7 @@ understands) and, when one is likely, a fix to try (`hint`).
 from __future__ import annotations
 
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass
 from enum import StrEnum
 
@@ -43,8 +43,17 @@ class Diagnostic:
         code: str = "",
         severity: Severity = Severity.ERROR,
     ) -> Diagnostic:
+        """`file` is the policy's; a span in an included file names its own."""
         return Diagnostic(
-            severity, message, file, span.line, span.col, span.end_line, span.end_col, hint, code
+            severity,
+            message,
+            span.file or file,
+            span.line,
+            span.col,
+            span.end_line,
+            span.end_col,
+            hint,
+            code,
         )
 
     @property
@@ -121,9 +130,15 @@ def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
 class PolicyError(Exception):
     """Raised by `load_policy` when a policy has errors; carries every diagnostic."""
 
-    def __init__(self, diagnostics: Sequence[Diagnostic], source_text: str | None = None) -> None:
+    def __init__(
+        self,
+        diagnostics: Sequence[Diagnostic],
+        source_text: str | None = None,
+        sources: Mapping[str, str] | None = None,
+    ) -> None:
         self.diagnostics = list(diagnostics)
         self.source_text = source_text
+        self.sources = dict(sources or {})  # the texts of included files, by name
         errors = [d for d in self.diagnostics if d.is_error]
         first = errors[0] if errors else None
         summary = f"{len(errors)} error(s) in policy"
@@ -132,4 +147,6 @@ class PolicyError(Exception):
         super().__init__(summary)
 
     def render(self) -> str:
-        return "\n\n".join(d.render(self.source_text) for d in self.diagnostics)
+        return "\n\n".join(
+            d.render(self.sources.get(d.file, self.source_text)) for d in self.diagnostics
+        )

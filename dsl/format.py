@@ -159,6 +159,8 @@ def _statement(out: _Lines, statement: ast.Statement) -> None:
         if statement.timezone is not None:
             text += " timezone " + quote(statement.timezone)
         out.add(text, 0, statement.span)
+    elif isinstance(statement, ast.Include):
+        out.add("include " + quote(statement.path), 0, statement.span, solo="include")
     elif isinstance(statement, ast.FieldDecl):
         out.add(f"field {statement.name} {statement.type_name}", 0, statement.span, solo="field")
     elif isinstance(statement, ast.ActionDecl):

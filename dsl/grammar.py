@@ -15,6 +15,7 @@ from grammars import policy_grammar
 TOP_LEVEL_KEYWORDS = frozenset(
     {
         "policy",
+        "include",
         "field",
         "rubric",
         "action",

@@ -102,7 +102,9 @@ class Policy(_Frozen):
         self.diagnostics = tuple(diagnostics)  # warnings only, after a successful load
         rubrics: dict[str, CompiledRubric] = {}
         for rubric in checked.tree.rubrics:
-            table = build_table(rubric, checked.settings[rubric.id], checked.file, checked.source)
+            file = rubric.span.file or checked.file  # a rubric may be in an included file
+            source = checked.text_of(file) or ""
+            table = build_table(rubric, checked.settings[rubric.id], file, source)
             scorer = generate(table, checked.fields, self.timezone, ScoreResult)
             rubrics[rubric.id] = CompiledRubric(table, scorer)
         self._rubrics = MappingProxyType(rubrics)
@@ -133,15 +135,23 @@ class Policy(_Frozen):
 
 
 def load_policy(
-    path: str | Path | None = None, *, text: str | None = None, file: str | None = None
+    path: str | Path | None = None,
+    *,
+    text: str | None = None,
+    file: str | None = None,
+    folder: str | Path | None = None,
 ) -> Policy:
-    """Parse, check and compile a policy file (or `text=`). Raises `PolicyError` on errors."""
+    """Parse, check and compile a policy file (or `text=`, which may be a stored bundle),
+    with the files it includes. `file` is the name shown in locations (by default the
+    path); included files are read from `folder` (by default the folder of `path`, or
+    of `file`). Raises `PolicyError` on errors."""
     if text is None:
         if path is None:
             raise TypeError("load_policy needs a path or text=")
         text = read_utf8(path)
         file = file or str(path)
-    checked, diagnostics = check_text(text, file or "<policy>")
+        folder = folder if folder is not None else Path(path).parent
+    checked, diagnostics = check_text(text, file or "<policy>", folder)
     if has_errors(diagnostics):
-        raise PolicyError(diagnostics, text)
+        raise PolicyError(diagnostics, checked.source, checked.sources)
     return Policy(checked, diagnostics)

@@ -137,7 +137,6 @@ class Engine:
         tree = policy.checked.tree
         self.zone = policy.timezone
         fields = policy.checked.fields
-        file = policy.file
         # the latest event's or advance's time, in the policy's timezone
         self.clock: dt.datetime | None = None
         self._clock_fold = 0  # the clock's fold, kept here: reading a datetime's is slow
@@ -196,7 +195,7 @@ class Engine:
             return None if expr is None else compile_expression(expr, fields, self.zone)
 
         def where(node: Any) -> str:
-            return f"{file}:{node.span.line}"
+            return policy.checked.location(node.span)
 
         self.window_rules: list[WindowRule] = []
         self.event_rules: list[_EventRule] = []
@@ -232,7 +231,6 @@ class Engine:
                 )
             )
         self.thresholds: list[ThresholdState] = []
-        lines = policy.checked.source.split("\n")
         for threshold in tree.thresholds:
             per = next(e for e in threshold.entries if isinstance(e, ast.Per))
             value = next(e for e in threshold.entries if isinstance(e, ast.ThresholdValue))
@@ -244,7 +242,7 @@ class Engine:
             for alert in threshold.entries:
                 if isinstance(alert, ast.Alert):
                     alert_when = compile_expression(alert.when, fields, self.zone)
-                    text = lines[alert.span.line - 1].strip()
+                    text = policy.checked.line(alert.span)
                     alerts.append((alert.roles, alert_when, text, where(alert)))
             self.thresholds.append(
                 ThresholdState(
@@ -263,7 +261,7 @@ class Engine:
         for sampling in tree.samplings:
             sample_per = next(e for e in sampling.entries if isinstance(e, ast.Per))
             picks = [e for e in sampling.entries if isinstance(e, ast.Pick)]
-            specs = [PickSpec(p.ordinal, p.count, lines[p.span.line - 1].strip()) for p in picks]
+            specs = [PickSpec(p.ordinal, p.count, policy.checked.line(p.span)) for p in picks]
             quotas = [(q.count, cond(q.when)) for q in sampling.entries if isinstance(q, ast.Quota)]
             publish = next((e for e in sampling.entries if isinstance(e, ast.Publish)), None)
             self.samplings.append(

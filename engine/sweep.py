@@ -9,6 +9,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from dsl.check import CheckedPolicy
 from engine.errors import EngineError
 from engine.events import EventError
 from engine.policy import Policy, load_policy
@@ -63,15 +64,21 @@ def sweep(
 ) -> dict[float, Counter[str]]:  # fmt: skip
     rule = _find_rule(policy, target)
     assert rule.limit is not None
-    lines = policy.checked.source.split("\n")
+    checked = policy.checked
     span = rule.limit.span
+    lines = (checked.text_of(span.file or checked.file) or "").split("\n")
     out: dict[float, Counter[str]] = {}
     for value in values:
-        text = limit_text(value)
         changed = list(lines)
         line = changed[span.line - 1]
-        changed[span.line - 1] = line[: span.col - 1] + text + line[span.end_col - 1 :]
-        variant = load_policy(text="\n".join(changed), file=policy.file)
+        changed[span.line - 1] = line[: span.col - 1] + limit_text(value) + line[span.end_col - 1 :]
+        if span.file:  # the rule is in an included file: change that file
+            files = {**checked.sources, span.file: "\n".join(changed)}
+            main = checked.source
+        else:
+            files, main = checked.sources, "\n".join(changed)
+        stored = CheckedPolicy(checked.tree, checked.fields, source=main, sources=files)
+        variant = load_policy(text=stored.stored_text, file=policy.file)
         engine = Engine(variant, max_gap=REPLAY_MAX_GAP)
         decisions = []
         rejected = 0

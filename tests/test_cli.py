@@ -420,7 +420,7 @@ def test_callqa_explain_refuses_an_until_years_ahead(
 
 
 def test_import_policy_and_simulate_from_the_command_line(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "h.db")
     log = tmp_path / "events.csv"
@@ -444,7 +444,7 @@ def test_import_policy_and_simulate_from_the_command_line(
     assert main(["policy", "activate", digest, "--db", db, "--by", "李主管"]) == 0
     assert main(["policy", "history", "--db", db]) == 0
     assert "activated by 李主管" in capsys.readouterr().out
-    stricter = tmp_path / "stricter.policy"
+    stricter = folder / "stricter.policy"  # beside the scorecards it includes
     stricter.write_text(
         (ROOT / "policies" / "center.policy")
         .read_text(encoding="utf-8")
@@ -465,11 +465,11 @@ def test_import_policy_and_simulate_from_the_command_line(
 
 
 def test_policy_diff_and_effective_dates(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, folder: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     db = str(tmp_path / "h.db")
     center = ROOT / "policies" / "center.policy"
-    newer = tmp_path / "center.policy"
+    newer = folder / "center.policy"  # beside the scorecards it includes
     newer.write_text(
         center.read_text(encoding="utf-8").replace("24h at 主管副总经理", "12h at 主管副总经理"),
         encoding="utf-8",
@@ -481,6 +481,19 @@ def test_policy_diff_and_effective_dates(
     assert main(["policy", "diff", old, new, "--db", db]) == 0
     diff = capsys.readouterr().out
     assert "24h at 主管副总经理" in diff and "+  escalate after 8h at 班长, 12h" in diff
+    # a change in a scorecard the rulebook includes is a new version, shown in its file
+    card = folder / "standard.policy"
+    card.write_text(card.read_text(encoding="utf-8").replace("deduct 15", "deduct 20", 1),
+                    encoding="utf-8")  # fmt: skip
+    assert main(["policy", "add", str(newer), "--db", db]) == 0
+    newest = capsys.readouterr().out.split()[-1]
+    assert newest != new
+    assert main(["policy", "diff", new, newest, "--db", db]) == 0
+    diff = capsys.readouterr().out
+    assert f"+++ standard.policy ({newest})" in diff and "\x1c" not in diff
+    assert [line for line in diff.splitlines() if line.startswith("+ ")] == [
+        '+    item accuracy  "业务解答准确"     deduct 20'
+    ]
     for digest in (old, new):
         assert main(["policy", "activate", digest, "--db", db]) == 0
     log = tmp_path / "events.csv"

@@ -20,7 +20,7 @@ STRICTER = load_policy(
         "in calendar month >= 2 then off_floor_retraining\n",
         1,
     ),
-    file="stricter.policy",
+    file=str(CENTER.with_name("stricter.policy")),  # beside the files it includes
 )
 
 

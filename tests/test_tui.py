@@ -35,13 +35,12 @@ def test_typing_a_mistake_shows_it_at_the_right_line(folder: Path, tmp_path: Pat
             await settle(app, pilot)
             assert rows(app, "problems") == []
             editor = app.query_one(PolicyEditor)
-            editor.cursor_location = (35, 0)  # line 36: the threshold `value` line
+            editor.cursor_location = (37, 0)  # line 38: the threshold `value` line
+            assert editor.document.get_line(37).lstrip().startswith("value count(survey")
             await pilot.press("end", *"  x", "enter")
             await settle(app, pilot)
             problems = rows(app, "problems")
-            assert (problems and problems[0][0].startswith("36:")) or problems[0][0].startswith(
-                "37:"
-            )
+            assert problems and problems[0][0].split(":")[0] in ("38", "39")
             assert "unsaved changes" in str(app.query_one("#status", Static).render())
             await pilot.press("ctrl+z", "ctrl+z", "ctrl+z", "ctrl+z")
             await settle(app, pilot)
@@ -65,6 +64,29 @@ def test_a_type_error_is_listed_and_selecting_it_moves_the_cursor(
             await pilot.click("#problems")
             await pilot.press("enter")
             assert app.query_one(PolicyEditor).cursor_location == (4, 25)
+
+    asyncio.run(scenario())
+
+
+def test_a_mistake_in_an_included_scorecard_is_listed_under_its_file(
+    folder: Path, tmp_path: Path
+) -> None:
+    card = folder / "standard.policy"
+    card.write_text(card.read_text(encoding="utf-8").replace("deduct 10\n", "dedcut 10\n", 1),
+                    encoding="utf-8")  # fmt: skip
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            [problem] = rows(app, "problems")
+            assert problem[0].startswith("standard.policy:") and "dedcut" in problem[2]
+            editor = app.query_one(PolicyEditor)
+            assert editor.problems == []  # nothing to mark in center.policy's own lines
+            await pilot.click("#problems")
+            await pilot.press("enter")
+            await pilot.pause()
+            assert editor.cursor_location == (0, 0)  # it stays: the line is in another file
 
     asyncio.run(scenario())
 

@@ -268,23 +268,37 @@ class CallqaApp(App[None]):
 
     @work(exclusive=True, group="check", thread=True, exit_on_error=False)
     def check_buffer(self, text: str) -> None:
-        name = self.path.name if self.path else "<buffer>"
-        _, diagnostics = check_text(text, name)
+        _, diagnostics = check_text(text, self._buffer_name, self._buffer_folder)
         self.call_from_thread(self._show_problems, diagnostics)
+
+    @property
+    def _buffer_name(self) -> str:
+        return self.path.name if self.path else "<buffer>"
+
+    @property
+    def _buffer_folder(self) -> Path:
+        """Where the files the buffer includes are read from."""
+        return self.path.parent if self.path else self.folder
 
     def _show_problems(self, diagnostics: list[Diagnostic]) -> None:
         self.problems = diagnostics
         rows = []
+        here = self._buffer_name
         for d in diagnostics:
             hint = f" — try: {d.hint}" if d.hint else ""
-            rows.append((f"{d.line}:{d.col}", d.severity.value, d.message + hint))
+            # a problem in an included file is shown with that file's name
+            where = f"{d.line}:{d.col}" if d.file == here else d.location
+            rows.append((where, d.severity.value, d.message + hint))
         self._fill("problems", rows, keys=[str(index) for index in range(len(rows))])
-        self.query_one(PolicyEditor).show_problems(diagnostics)
+        self.query_one(PolicyEditor).show_problems([d for d in diagnostics if d.file == here])
         self._status()
 
     @on(DataTable.RowSelected, "#problems")
     def _go_to_problem(self, event: DataTable.RowSelected) -> None:
         problem = self.problems[int(str(event.row_key.value))]
+        if problem.file != self._buffer_name:
+            self.notify(f"this problem is in {problem.file}: open that file to fix it")
+            return
         editor = self.query_one(PolicyEditor)
         editor.cursor_location = (problem.line - 1, problem.col - 1)
         editor.focus()
@@ -301,8 +315,8 @@ class CallqaApp(App[None]):
 
     def _buffer_policy(self) -> Policy | None:
         try:
-            return load_policy(text=self.query_one(PolicyEditor).text,
-                               file=self.path.name if self.path else "<buffer>")  # fmt: skip
+            return load_policy(text=self.query_one(PolicyEditor).text, file=self._buffer_name,
+                               folder=self._buffer_folder)  # fmt: skip
         except PolicyError as error:
             self.notify(f"the policy has {len(error.diagnostics)} problem(s): see Problems",
                         severity="error")  # fmt: skip
@@ -451,13 +465,13 @@ class CallqaApp(App[None]):
     def _activate(self, policy: Policy) -> None:
         from engine.store import Store
 
-        text = self.query_one(PolicyEditor).text
         if self.dirty and self.path is not None:
             self.action_save()
         try:
             store = Store(self.db)
-            digest = store.add_policy(text, name=policy.name, version=policy.version,
-                                      file=self.path.name if self.path else "<buffer>",
+            # the text with the files it includes, as they are now
+            digest = store.add_policy(policy.checked.stored_text, name=policy.name,
+                                      version=policy.version, file=self._buffer_name,
                                       author="tui")  # fmt: skip
             store.activate(digest, by="tui")
             store.close()

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TextIO
 
-from dsl.check import check_text, timezone_hint
+from dsl.check import CheckedPolicy, check_text, timezone_hint
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
 from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
@@ -158,15 +158,15 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def run_check(args: argparse.Namespace) -> int:
-    results: list[tuple[str, str | None, list[Diagnostic]]] = []
+    results: list[tuple[str, CheckedPolicy | None, list[Diagnostic]]] = []
     for name in args.files:
         text, problem = _read(name)
         if problem is not None:
             results.append((name, None, [problem]))
             continue
         assert text is not None
-        _, diagnostics = check_text(text, name)
-        results.append((name, text, diagnostics))
+        checked, diagnostics = check_text(text, name)
+        results.append((name, checked, diagnostics))
     errors = sum(1 for _, _, ds in results for d in ds if d.is_error)
     warnings = sum(1 for _, _, ds in results for d in ds if not d.is_error)
     if args.format == "json":
@@ -181,9 +181,10 @@ def run_check(args: argparse.Namespace) -> int:
         }  # fmt: skip
         print(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        for _name, text, diagnostics in results:
-            for diagnostic in diagnostics:
-                print(diagnostic.render(text), end="\n\n")
+        for _name, checked, diagnostics in results:
+            for diagnostic in diagnostics:  # in the file it is in: the policy or an included one
+                source = checked.text_of(diagnostic.file) if checked is not None else None
+                print(diagnostic.render(source), end="\n\n")
         files = len(results)
         verdict = "OK" if not errors else "FAILED"
         print(
@@ -706,16 +707,24 @@ def run_policy(args: argparse.Namespace) -> int:
     if args.policy_command == "diff":
         import difflib
 
+        from dsl.includes import unbundle
+
         try:
             old, new = store.policy(args.old), store.policy(args.new)
         except StoreError as error:
             print(str(error), file=sys.stderr)
             return 1
-        lines = difflib.unified_diff(
-            old.text.splitlines(keepends=True), new.text.splitlines(keepends=True),
-            f"{old.file} ({old.hash})", f"{new.file} ({new.hash})",
-        )  # fmt: skip
-        sys.stdout.writelines(lines)
+        # file by file: the policy's own, then each file it includes (dsl.includes)
+        (old_text, old_files), (new_text, new_files) = unbundle(old.text), unbundle(new.text)
+        pairs = [(old.file, new.file, old_text, new_text)] + [
+            (name, name, old_files.get(name, ""), new_files.get(name, ""))
+            for name in sorted({*old_files, *new_files})
+        ]
+        for old_name, new_name, before, after in pairs:
+            sys.stdout.writelines(difflib.unified_diff(
+                before.splitlines(keepends=True), after.splitlines(keepends=True),
+                f"{old_name} ({old.hash})", f"{new_name} ({new.hash})",
+            ))  # fmt: skip
         return 0
     if args.policy_command == "add":
         effective = None
@@ -731,7 +740,9 @@ def run_policy(args: argparse.Namespace) -> int:
             print(error.render(), file=sys.stderr)
             print(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
             return 1
-        text = Path(args.file).read_text(encoding="utf-8")
+        # stored as shown by its name, with the files it includes as they are now
+        policy = load_policy(args.file, file=Path(args.file).name)
+        text = policy.checked.stored_text
         if effective is not None and effective.tzinfo is None:
             effective = effective.replace(tzinfo=policy.timezone)
         try:

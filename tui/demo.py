@@ -29,7 +29,7 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
     for path in paths:
         text = path.read_text(encoding="utf-8")
         started = time.perf_counter()
-        _, diagnostics = check_text(text, path.name)
+        checked, diagnostics = check_text(text, path.name, path.parent)
         elapsed = (time.perf_counter() - started) * 1000
         errors = [d for d in diagnostics if d.is_error]
         verdict = "[green]clean[/]" if not errors else f"[red]{len(errors)} error(s)[/]"
@@ -37,7 +37,7 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
             f"check {path.name}: {verdict} ({len(text.splitlines())} lines, {elapsed:.1f} ms)"
         )
         for diagnostic in diagnostics:
-            console.print(diagnostic.render(text), markup=False)
+            console.print(diagnostic.render(checked.text_of(diagnostic.file)), markup=False)
         if errors:
             return 1
         policies.append(load_policy(path, file=path.name))
@@ -133,14 +133,20 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
         if not found:
             console.print(f"[yellow]--data {data}: none of the public data sets is in it; "
                           "going on with the demo data only[/]")  # fmt: skip
-    digest = store.add_policy(text, name=policy.name, version=policy.version, file=path.name,
-                              author="demo")  # fmt: skip
+    digest = store.add_policy(
+        policy.checked.stored_text,
+        name=policy.name,
+        version=policy.version,
+        file=path.name,
+        author="demo",
+    )
     active = store.active_policy()
     if active is None or active.hash != digest:
         store.activate(digest, by="demo")
     console.print(f"active policy: {policy.name} {policy.version} ({digest})")
     old_rule, new_rule = PROPOSED_CHANGE
-    proposed = load_policy(text=text.replace(old_rule, new_rule, 1), file="proposed.policy")
+    proposed = load_policy(text=text.replace(old_rule, new_rule, 1), file="proposed.policy",
+                           folder=path.parent)  # fmt: skip
     console.print(f"\nproposed change: “{old_rule}” → “{new_rule}”")
     started = time.perf_counter()
     report = simulate(proposed, policy, store.events())

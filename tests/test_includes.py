@@ -1,0 +1,216 @@
+"""`include`: a rulebook in several files runs as one policy, one engine."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+
+from dsl.check import check_text
+from dsl.diagnostics import PolicyError
+from dsl.format import format_text
+from dsl.includes import SEPARATOR, bundle, unbundle
+from engine import Engine, load_policy
+from engine.store import policy_hash
+from engine.sweep import sweep
+
+ROOT = Path(__file__).resolve().parent.parent
+
+SCORECARD = """\
+policy "质检表" version "1" timezone "Asia/Shanghai"
+field call.queue text
+rubric card "质检表" {
+  section s "服务" {
+    item greeting "开场白" deduct 40
+    item tone "语气" deduct 40
+  }
+  grades { "合格" >= 60  "不合格" otherwise }
+}
+action coaching "质检辅导" notify 班长
+discipline qa "辅导" {
+  rule low when avg(evaluation.score) in 30 days < 70 with at least 2 evaluations then coaching
+}
+test "its own test" {
+  call agent "A1" duration 30 at 2026-11-02 10:00
+  expect nothing for "A1"
+}
+"""
+
+RULEBOOK = """\
+policy "总则" version "2026.11" timezone "Asia/Shanghai"
+include "cards/scorecard.policy"
+field call.queue text
+action retraining "下岗培训" notify 主管 sets status "retraining"
+discipline floor "末位下岗" {
+  rule failed when count(evaluation where evaluation.grade == "不合格") in calendar month >= 2 then retraining
+}
+test "two failed calls in a month" {
+  evaluation agent "A1" rubric "card" answers.greeting "fail" answers.tone "fail" at 2026-11-02 10:00
+  evaluation agent "A1" rubric "card" answers.greeting "fail" answers.tone "fail" at 2026-11-03 10:00
+  expect action "retraining" for "A1" at 2026-11-03 10:00
+  expect action "coaching" for "A1" at 2026-11-03 10:00
+}
+"""
+
+
+def write(folder: Path, scorecard: str = SCORECARD, rulebook: str = RULEBOOK) -> Path:
+    (folder / "cards").mkdir(exist_ok=True)
+    (folder / "cards" / "scorecard.policy").write_text(scorecard, encoding="utf-8")
+    main = folder / "center.policy"
+    main.write_text(rulebook, encoding="utf-8")
+    return main
+
+
+def failed(at: str, n: int) -> dict[str, object]:
+    return {
+        "kind": "evaluation", "id": f"e{n}", "agent": "A1", "rubric": "card",
+        "answers": {"greeting": "fail", "tone": "fail"},
+        "at": dt.datetime.fromisoformat(at).replace(tzinfo=dt.timezone(dt.timedelta(hours=8))),
+    }  # fmt: skip
+
+
+def test_an_included_scorecard_is_scored_and_read_by_the_rules_of_one_engine(
+    tmp_path: Path,
+) -> None:
+    policy = load_policy(write(tmp_path))
+    assert policy.name == "总则" and policy.version == "2026.11"  # the including file's
+    assert set(policy.rubrics) == {"card"}
+    engine = Engine(policy)
+    decisions = engine.feed(failed("2026-11-02 10:00", 1)) + engine.feed(
+        failed("2026-11-03 10:00", 2)
+    )
+    actions = {d.action: d for d in decisions if d.kind == "action"}
+    assert set(actions) == {"retraining", "coaching"}
+    # each decision names the file and line of its rule
+    card = str(tmp_path / "cards" / "scorecard.policy")
+    assert actions["coaching"].rule_location == f"{card}:12"
+    assert actions["retraining"].rule_location == f"{tmp_path / 'center.policy'}:6"
+    assert engine.status["A1"] == "retraining"  # one engine holds the agent's status
+    score = next(d for d in decisions if d.kind == "score")
+    assert score.rule_location == f"{card}:3"
+
+
+def test_the_included_files_tests_stay_with_it(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path))
+    assert [t.name for t in policy.checked.tree.tests] == ["two failed calls in a month"]
+
+
+def test_a_mistake_in_an_included_file_is_shown_in_that_file(tmp_path: Path) -> None:
+    broken = SCORECARD.replace("deduct 40\n    item tone", "deduct 40\n    item tone ded 4")
+    with pytest.raises(PolicyError) as raised:
+        load_policy(write(tmp_path, scorecard=broken))
+    card = str(tmp_path / "cards" / "scorecard.policy")
+    [problem] = [d for d in raised.value.diagnostics if d.is_error]
+    assert problem.file == card and problem.line == 6
+    shown = raised.value.render()
+    assert f"{card}:6:" in shown
+    assert (
+        '    6 |     item tone ded 4 "语气" deduct 40' in shown
+    )  # that file's line, with its caret
+
+
+def test_a_missing_included_file_is_an_error_at_the_include_line(tmp_path: Path) -> None:
+    main = tmp_path / "center.policy"
+    main.write_text(RULEBOOK, encoding="utf-8")
+    _, diagnostics = check_text(RULEBOOK, str(main))
+    [problem] = [d for d in diagnostics if d.code == "include"]
+    assert (problem.file, problem.line, problem.col) == (str(main), 2, 1)
+    assert f"cannot read {tmp_path / 'cards' / 'scorecard.policy'}" in problem.message
+    assert problem.hint and "folder of the file that includes it" in problem.hint
+
+
+def test_files_that_include_each_other_are_an_error(tmp_path: Path) -> None:
+    looping = SCORECARD.replace("field call.queue text", 'include "../center.policy"')
+    main = write(tmp_path, scorecard=looping)
+    _, diagnostics = check_text(RULEBOOK, str(main))
+    [problem] = [d for d in diagnostics if d.code == "include"]
+    assert problem.file == str(tmp_path / "cards" / "scorecard.policy")
+    assert "includes this file again" in problem.message
+
+
+def test_an_included_file_in_another_timezone_is_refused(tmp_path: Path) -> None:
+    elsewhere = SCORECARD.replace("Asia/Shanghai", "Europe/Berlin")
+    main = write(tmp_path, scorecard=elsewhere)
+    _, diagnostics = check_text(RULEBOOK, str(main))
+    [problem] = [d for d in diagnostics if d.is_error]
+    assert problem.line == 2 and "reads times in Europe/Berlin" in problem.message
+    assert problem.hint and "same timezone" in problem.hint
+
+
+def test_an_id_used_in_both_files_names_where_the_other_is(tmp_path: Path) -> None:
+    twice = RULEBOOK.replace("action retraining", "action coaching")
+    twice = twice.replace("then retraining", "then coaching").replace('"retraining"', '"coaching"')
+    main = write(tmp_path, rulebook=twice)
+    _, diagnostics = check_text(twice, str(main))
+    [problem] = [d for d in diagnostics if d.is_error]
+    assert problem.file == str(tmp_path / "cards" / "scorecard.policy")
+    assert f"already an action called coaching ({main} line 4)" in problem.message
+
+
+def test_a_field_declared_alike_in_both_files_is_fine_but_not_differently(
+    tmp_path: Path,
+) -> None:
+    main = write(tmp_path)
+    _, diagnostics = check_text(RULEBOOK, str(main))
+    assert not [d for d in diagnostics if d.is_error]
+    other = RULEBOOK.replace("field call.queue text", "field call.queue number")
+    _, diagnostics = check_text(other, str(main))
+    [problem] = [d for d in diagnostics if d.is_error]
+    assert "call.queue is declared twice" in problem.message
+
+
+def test_a_stored_version_keeps_the_included_texts_of_its_day(tmp_path: Path) -> None:
+    main = write(tmp_path)
+    policy = load_policy(main)
+    stored = policy.checked.stored_text
+    assert stored.startswith(RULEBOOK) and f"{SEPARATOR}cards/scorecard.policy" in stored
+    # the scorecard changes on disk: the stored version still has the old one
+    (tmp_path / "cards" / "scorecard.policy").write_text(
+        SCORECARD.replace("不合格", "差"), encoding="utf-8"
+    )
+    again = load_policy(text=stored, file=str(main))
+    engine = Engine(again)
+    [score] = [d for d in engine.feed(failed("2026-11-02 10:00", 1)) if d.kind == "score"]
+    assert score.action == "不合格"
+    # and a change of the included file is a new version
+    assert policy_hash(load_policy(main).checked.stored_text) != policy_hash(stored)
+
+
+def test_a_bundle_comes_apart_as_it_was_put_together() -> None:
+    files = {"a/b.policy": "x\n\ny", "c.policy": ""}
+    assert unbundle(bundle("main\n", files)) == ("main\n", files)
+    assert unbundle("no includes") == ("no includes", {})
+
+
+def test_the_formatter_keeps_include_lines(tmp_path: Path) -> None:
+    formatted = format_text(RULEBOOK)
+    assert formatted.splitlines()[2] == 'include "cards/scorecard.policy"'
+    assert format_text(formatted) == formatted
+
+
+def test_a_sweep_changes_a_rule_in_an_included_file(tmp_path: Path) -> None:
+    policy = load_policy(write(tmp_path))
+    events = [failed("2026-11-02 10:00", 1), failed("2026-11-03 10:00", 2)]
+    counts = sweep(policy, "qa.low", [70, 0], events)  # scores of 0: below 70, not below 0
+    assert counts[70]["action: coaching"] == 1
+    assert counts[0]["action: coaching"] == 0
+
+
+def test_the_shipped_rulebook_includes_the_scorecards() -> None:
+    policy = load_policy(ROOT / "policies" / "center.policy")
+    assert {"standard_call", "complaint_call"} <= set(policy.rubrics)
+
+
+def test_callqa_check_shows_a_mistake_in_an_included_file_with_its_own_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.cli import main as callqa
+
+    broken = SCORECARD.replace('item tone "语气" deduct 40', 'item tone "语气" dedcut 40')
+    main = write(tmp_path, scorecard=broken)
+    assert callqa(["check", str(main)]) == 1
+    shown = capsys.readouterr().out
+    assert f"{tmp_path / 'cards' / 'scorecard.policy'}:6:20: error" in shown
+    assert '    6 |     item tone "语气" dedcut 40' in shown
+    assert "did you mean deduct?" in shown
