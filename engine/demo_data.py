@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from typing import Any
 
+from engine.policy import Policy
 from engine.rubric import RubricTable
 
 CALL_TYPES = ["account", "card", "billing", "general", "walk_in"]
@@ -29,25 +30,35 @@ def demo_evaluations(table: RubricTable, count: int, seed: int = 2026) -> list[d
             "escalated": rng.random() < 0.2,
             "agent": agent,
         }
-        answers: dict[str, Any] = {}
-        for item in table.items:
-            if item.kind == "bonus":
-                answers[item.id] = "pass" if rng.random() < 0.15 else "fail"
-            elif item.critical:
-                answers[item.id] = "fail" if rng.random() < 0.01 else "pass"
-            elif item.per_occurrence:
-                answers[item.id] = 0 if rng.random() < p_ok else rng.randint(1, 4)
-            elif rng.random() < 0.02:
-                answers[item.id] = "na"
-            else:
-                answers[item.id] = "fail" if rng.random() > p_ok else "pass"
+        answers = _answers(table, rng, p_ok)
         out.append({"id": f"{table.id}-{n + 1:05d}", "call": call, "answers": answers})
     return out
 
 
-def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict[str, Any]]:
+def _answers(table: RubricTable, rng: random.Random, p_ok: float) -> dict[str, Any]:
+    """An evaluator's answers for an agent who gets each item right with chance `p_ok`."""
+    answers: dict[str, Any] = {}
+    for item in table.items:
+        if item.kind == "bonus":
+            answers[item.id] = "pass" if rng.random() < 0.15 else "fail"
+        elif item.critical:
+            answers[item.id] = "fail" if rng.random() < 0.01 else "pass"
+        elif item.per_occurrence:
+            answers[item.id] = 0 if rng.random() < p_ok else rng.randint(1, 4)
+        elif rng.random() < 0.02:
+            answers[item.id] = "na"
+        else:
+            answers[item.id] = "fail" if rng.random() > p_ok else "pass"
+    return answers
+
+
+def demo_events(
+    days: int = 28, agents: int = 24, seed: int = 2026, rubric: RubricTable | None = None
+) -> list[dict[str, Any]]:
     """A month of a small center's events, in time order: calls on a daily arrival curve
-    (peaks mid-morning and mid-afternoon), complaints, violations, commendations, surveys."""
+    (peaks mid-morning and mid-afternoon), complaints, violations, commendations, surveys;
+    with a `rubric`, also QA evaluations of two of each agent's calls a day (scored the
+    next day, the weaker agents lower) and appeals of some of them."""
     import datetime as dt
 
     rng = random.Random(f"{seed}:events")
@@ -94,6 +105,8 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
                 add("survey", date + dt.timedelta(hours=18), agent=agent, team=teams[agent],
                     satisfied=rng.random() < 0.95)  # fmt: skip
     out.sort(key=lambda e: (e["at"], e["id"]))
+    if rubric is not None:
+        out += _evaluations(out, rubric, weak, rng)
     complaints = [e for e in out if e["kind"] == "complaint"]
     for complaint in complaints:
         if rng.random() < 0.7:
@@ -102,6 +115,50 @@ def demo_events(days: int = 28, agents: int = 24, seed: int = 2026) -> list[dict
                         "at": complaint["at"] + dt.timedelta(hours=hours),
                         "complaint": complaint["id"]})  # fmt: skip
     out.sort(key=lambda e: (e["at"], e["id"]))
+    return out
+
+
+def demo_history(policy: Policy, days: int = 56) -> list[dict[str, Any]]:
+    """The demo's stored history for a policy: `demo_events`, with evaluations against
+    the policy's first rubric when it has one (the rulebook includes its scorecards)."""
+    first = next(iter(policy.rubrics.values()), None)
+    return demo_events(days=days, rubric=first.table if first is not None else None)
+
+
+def _evaluations(
+    events: list[dict[str, Any]], rubric: RubricTable, weak: set[str], rng: random.Random
+) -> list[dict[str, Any]]:
+    """Evaluations of two calls per agent and day, scored the next working hours by one of
+    three evaluators; one in ten with a failed item is appealed, and half of those upheld."""
+    import datetime as dt
+
+    by_day: dict[tuple[str, dt.date], list[dict[str, Any]]] = {}
+    for event in events:
+        if event["kind"] == "call":
+            by_day.setdefault((event["agent"], event["at"].date()), []).append(event)
+    skill = {agent: rng.uniform(0.55, 0.7) if agent in weak else rng.uniform(0.85, 0.98)
+             for agent, _ in by_day}  # fmt: skip
+    out: list[dict[str, Any]] = []
+    for (agent, _), calls in by_day.items():
+        for call in rng.sample(calls, min(2, len(calls))):
+            at = call["at"] + dt.timedelta(days=1, hours=rng.randint(1, 3))
+            answers = _answers(rubric, rng, skill[agent])
+            facts = {"call": {"type": call["type"], "duration": call["duration"],
+                              "hold_time": rng.choice([0, 0, 0, 30, 90])}}  # fmt: skip
+            evaluation_id = f"EV-{call['id']}"
+            out.append({"kind": "evaluation", "id": evaluation_id, "at": at, "agent": agent,
+                        "team": call["team"], "rubric": rubric.id, "call": call["id"],
+                        "evaluator": rng.choice(["QA1", "QA2", "QA3"]), "answers": answers,
+                        "facts": facts})  # fmt: skip
+            failed = [item for item, answer in answers.items() if answer == "fail"]
+            if failed and rng.random() < 0.1:
+                appeal_at = at + dt.timedelta(hours=rng.randint(2, 20))
+                out.append({"kind": "appeal", "id": f"AP-{call['id']}", "at": appeal_at,
+                            "evaluation": evaluation_id, "item": rng.choice(failed),
+                            "reason": "录音显示已按规范操作"})  # fmt: skip
+                out.append({"kind": "appeal_decision", "id": f"AD-{call['id']}",
+                            "at": appeal_at + dt.timedelta(days=1), "appeal": f"AP-{call['id']}",
+                            "upheld": rng.random() < 0.5, "decided_by": "质检主管"})  # fmt: skip
     return out
 
 

@@ -133,6 +133,8 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "red line" in out or "N/A" in out
     assert "policy tests: 18 of 18 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
+    # the stored history has QA evaluations of the included scorecard, appeals among them
+    assert "action: coaching" in out and "rescore" in out and "grades: 不合格" in out
     assert main(["demo", "--count", "200", "--db", db]) == 0
     assert "0 events added" in " ".join(capsys.readouterr().out.split())
 

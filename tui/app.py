@@ -372,14 +372,14 @@ class CallqaApp(App[None]):
     def simulate(
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
-        from engine.demo_data import demo_events
+        from engine.demo_data import demo_history
         from engine.events import parse_event
         from engine.simulate import simulate
         from engine.store import Store
 
         store = Store(self.db)
         if store.count_events() == 0:
-            store.add_events([parse_event(e) for e in demo_events(days=56)], source="demo")
+            store.add_events([parse_event(e) for e in demo_history(policy)], source="demo")
         active = store.active_policy()
         if active is not None:
             against = load_policy(text=active.text, file=active.file)

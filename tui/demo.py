@@ -44,6 +44,8 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
 
     for policy in policies:
         for rubric_id, rubric in policy.rubrics.items():
+            if _included(policy, rubric_id):
+                continue  # shown with the scorecard's own file
             evaluations = demo_evaluations(rubric.table, count)
             started = time.perf_counter()
             results = [policy.score(rubric_id, e) for e in evaluations]
@@ -77,6 +79,11 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
     return 0
 
 
+def _included(policy: Policy, rubric_id: str) -> bool:
+    """Whether the rubric is in a file the policy includes, not in its own."""
+    return any(r.id == rubric_id and r.span.file for r in policy.checked.tree.rubrics)
+
+
 PROPOSED_CHANGE = (
     "in calendar month >= 3 then off_floor_retraining",
     "in calendar month >= 2 then off_floor_retraining",
@@ -87,7 +94,7 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     """The rulebook on a stored history: import, activate, then simulate a proposed change."""
     from zoneinfo import ZoneInfo
 
-    from engine.demo_data import demo_events
+    from engine.demo_data import demo_history
     from engine.events import parse_event
     from engine.importer import import_file
     from engine.policy_tests import run_policy_tests
@@ -106,7 +113,7 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     console.print(f"policy tests: {passed} of {len(results)} pass")
     if passed != len(results):
         return 1
-    history = [parse_event(e) for e in demo_events(days=56)]
+    history = [parse_event(e) for e in demo_history(policy)]
     try:
         store = Store(db)
         added = store.add_events(history, source="demo")
