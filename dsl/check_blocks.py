@@ -36,10 +36,12 @@ class BlockChecker:
     def report(self, span: Span, message: str, hint: str | None) -> None:
         self.error(span, message, hint, code="type")
 
-    def condition(self, expr: ast.Expr | None, extra: dict[str, Type] | None = None) -> None:
+    def condition(
+        self, expr: ast.Expr | None, extra: dict[str, Type] | None = None, aggregates: bool = False
+    ) -> None:
         if expr is None:
             return
-        scope = Scope({**self.fields, **(extra or {})})
+        scope = Scope({**self.fields, **(extra or {})}, aggregates)
         kind = infer(expr, scope, self.report)
         if kind not in (Type.BOOL, Type.UNKNOWN):
             self.error(
@@ -179,12 +181,13 @@ class BlockChecker:
                 "add: value count(survey where survey.satisfied) / count(survey)",
             )
         for value in values:
-            kind = infer(value.expr, Scope(self.fields), self.report)
+            kind = infer(value.expr, Scope(self.fields, aggregates=True), self.report)
             if kind not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
                 self.error(value.span, "a threshold value must be a number or a duration")
         for entry in block.entries:
             if isinstance(entry, ast.Alert):
-                self.condition(entry.when, {"value": Type.NUMBER})
+                # an alert may read aggregates of its own: ... and count(survey) >= 20
+                self.condition(entry.when, {"value": Type.NUMBER}, aggregates=True)
 
     # ---------------------------------------------------------------- discipline
 
@@ -203,7 +206,7 @@ class BlockChecker:
                 self.condition(rule.where)
                 continue
             assert rule.measure is not None and rule.window is not None
-            infer(rule.measure, Scope(self.fields), self.report)
+            infer(rule.measure, Scope(self.fields, aggregates=True), self.report)
             if rule.window.calendar is not None:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
             elif rule.window.rolling is not None and float(rule.window.rolling.value) <= 0:  # type: ignore[arg-type]

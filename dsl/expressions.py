@@ -21,6 +21,7 @@ class Scope:
     """The fields a condition may read (built-in plus the policy's own), with their types."""
 
     fields: Mapping[str, Type]
+    aggregates: bool = False  # count(...), avg(...): only a threshold's value and alerts
 
     def resolve(self, path: tuple[str, ...]) -> tuple[Type, str] | None:
         """Type of `call.start.time`: the longest declared prefix, then value parts."""
@@ -65,6 +66,15 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
             return Type.UNKNOWN
         return inner
     if isinstance(expr, ast.Aggregate):
+        if not scope.aggregates:
+            report(
+                expr.span,
+                f"{expr.function}(...) cannot be used here: it is read over a period, in a "
+                "threshold's value or alerts, or as what a discipline rule counts",
+                "for a count in a window, write a rule: "
+                "rule r when count(complaint) in calendar month >= 3 then ...",
+            )
+            return Type.UNKNOWN
         return _infer_aggregate(expr, scope, report)
     if isinstance(expr, ast.InList):
         kind = infer(expr.operand, scope, report)
@@ -95,8 +105,8 @@ def _infer_aggregate(expr: ast.Aggregate, scope: Scope, report: Report) -> Type:
             f"did you mean {guess}?" if guess else "use one of: " + ", ".join(EVENT_KINDS),
         )
         return Type.UNKNOWN
-    if expr.where is not None:
-        kind = infer(expr.where, scope, report)
+    if expr.where is not None:  # about one event: no aggregates in it
+        kind = infer(expr.where, Scope(scope.fields), report)
         if kind not in (Type.BOOL, Type.UNKNOWN):
             report(expr.where.span, "the where condition must be true or false", None)
     if expr.function == "count":

@@ -238,10 +238,11 @@ class Engine:
             compiled_value = compile_expression(
                 value.expr, fields, self.zone, aggregates, missing=None
             )
+            valued = len(aggregates)
             alerts = []
             for alert in threshold.entries:
-                if isinstance(alert, ast.Alert):
-                    alert_when = compile_expression(alert.when, fields, self.zone)
+                if isinstance(alert, ast.Alert):  # it may read aggregates of its own
+                    alert_when = compile_expression(alert.when, fields, self.zone, aggregates)
                     text = policy.checked.line(alert.span)
                     alerts.append((alert.roles, alert_when, text, where(alert)))
             self.thresholds.append(
@@ -255,6 +256,7 @@ class Engine:
                     alerts,
                     self.zone,
                     wake=self._wake,
+                    valued=valued,
                 )
             )
         self.samplings: list[SamplingRule] = []
@@ -762,7 +764,7 @@ class Engine:
                 ))  # fmt: skip
                 continue
             for roles, condition, text, location in threshold.alerts:
-                if condition({"value": closed.value}):
+                if condition({"value": closed.value, **closed.slots}):
                     out.append(Decision(
                         ident, "alert", closed.subject, ", ".join(roles),
                         f"{block.label or block.id} for {closed.period} is "

@@ -27,6 +27,7 @@ class Closed:
     value: float | None
     explanation: str
     evidence: tuple[str, ...]
+    slots: Mapping[str, Any]  # every aggregate's result (@0, @1, ...), for the alerts
 
 
 @dataclass
@@ -51,6 +52,9 @@ class ThresholdState:
     # timezone compare by wall clock
     ends: list[tuple[float, dt.datetime, str, str]] = field(default_factory=list)
     wake: Callable[[float], None] | None = None  # told when a new period will end
+    # how many of the aggregators the value reads (the first ones); the alerts' own, such
+    # as a minimum count of evidence, come after and do not make a period "no data"
+    valued: int | None = None
 
     def observe(
         self,
@@ -111,7 +115,7 @@ class ThresholdState:
             ):
                 result = _apply(aggregator.aggregate.function, values)
                 parts.append(f"{_text(aggregator.aggregate)} = {_fmt(result)}")
-                if result is None:
+                if result is None and (self.valued is None or index < self.valued):
                     empty = True
                 slots[f"@{index}"] = result
             value: float | None = None
@@ -120,7 +124,7 @@ class ThresholdState:
                     value = float(self.value(slots))
                 except ZeroDivisionError:
                     value = None
-            out.append(Closed(key[0], key[1], end, value, ", ".join(parts), evidence))
+            out.append(Closed(key[0], key[1], end, value, ", ".join(parts), evidence, slots))
         return out
 
 

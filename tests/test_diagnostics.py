@@ -243,3 +243,17 @@ def test_a_duration_longer_than_a_century_is_an_error() -> None:
     assert [d.message for d in found if d.is_error] == [
         "the duration 99999999999d is longer than 100 years"
     ]
+
+
+def test_an_aggregate_outside_a_threshold_or_a_count_rule_is_an_error_not_a_crash() -> None:
+    text = (
+        'policy "p" version "1" timezone "UTC"\naction coaching "辅导"\n'
+        "discipline d {\n  rule x on call where count(call) > 2 then coaching\n"
+        "  rule y when count(complaint where count(call) > 1) in 30 days >= 3 then coaching\n}\n"
+        "threshold t {\n  per team per week\n  value count(survey)\n"
+        "  alert 主管 when value < 5 and count(call) >= 10\n}\n"
+    )
+    _, diagnostics = check_text(text, "p.policy")
+    errors = [(d.line, d.col) for d in diagnostics if d.is_error]
+    assert errors == [(4, 24), (5, 37)]  # the alert may read an aggregate of its own
+    assert all("cannot be used here" in d.message for d in diagnostics if d.is_error)

@@ -214,3 +214,25 @@ def test_callqa_check_shows_a_mistake_in_an_included_file_with_its_own_line(
     assert f"{tmp_path / 'cards' / 'scorecard.policy'}:6:20: error" in shown
     assert '    6 |     item tone "语气" dedcut 40' in shown
     assert "did you mean deduct?" in shown
+
+
+def test_the_rulebook_names_model_agents_from_the_included_scorecard() -> None:
+    """标兵 (domain §5): a month's QA average of 95 or more, on at least 8 evaluations."""
+    policy = load_policy(ROOT / "policies" / "center.policy")
+    table = policy.rubric("standard_call").table
+    clean = {i.id: 0 if i.per_occurrence else "fail" if i.kind == "bonus" else "pass"
+             for i in table.items}  # fmt: skip
+    facts = {"call": {"type": "billing", "duration": 100, "hold_time": 0}}
+    zone = dt.timezone(dt.timedelta(hours=8))
+    engine = Engine(policy)
+    decisions = []
+    for n in range(15):  # A1: 8 clean calls; A2: 7, too few to judge a month by
+        agent = "A1" if n < 8 else "A2"
+        decisions += engine.feed({
+            "kind": "evaluation", "id": f"e{n}", "agent": agent, "rubric": "standard_call",
+            "answers": clean, "facts": facts, "at": dt.datetime(2026, 11, 2 + n, 10, tzinfo=zone),
+        })  # fmt: skip
+    decisions += engine.advance(dt.datetime(2026, 12, 1, 1, tzinfo=zone))
+    [model] = [d for d in decisions if d.rule == "model_agent"]
+    assert (model.kind, model.subject, model.action) == ("alert", "A1", "主管")
+    assert "count(evaluation) = 8" in model.reason and len(model.evidence) == 8
