@@ -6,14 +6,18 @@ import datetime as dt
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
+from dsl import ast
 from dsl.check import check_text
 from dsl.diagnostics import PolicyError
-from dsl.format import format_text
+from dsl.format import format_text, format_tree
 from dsl.includes import SEPARATOR, bundle, unbundle
 from engine import Engine, load_policy
 from engine.store import policy_hash
 from engine.sweep import sweep
+from tests.strategies import policies
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -236,3 +240,28 @@ def test_the_rulebook_names_model_agents_from_the_included_scorecard() -> None:
     [model] = [d for d in decisions if d.rule == "model_agent"]
     assert (model.kind, model.subject, model.action) == ("alert", "A1", "主管")
     assert "count(evaluation) = 8" in model.reason and len(model.evidence) == 8
+
+
+@settings(max_examples=30, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(policies(), st.data())
+def test_including_a_file_is_writing_its_blocks_in_place(
+    tmp_path: Path, tree: ast.PolicyFile, data: st.DataObject
+) -> None:
+    header, *statements = tree.statements
+    assert isinstance(header, ast.PolicyHeader)
+    moved = [
+        s for s in statements
+        if not isinstance(s, ast.TestBlock) and data.draw(st.booleans(), label="moved")
+    ]  # fmt: skip
+    kept = [s for s in statements if s not in moved]
+    whole = format_tree(ast.PolicyFile((header, *kept, *moved)))
+    other = ast.PolicyHeader("评分表", None, header.timezone)
+    (tmp_path / "part.policy").write_text(format_tree(ast.PolicyFile((other, *moved))), "utf-8")
+    main = format_tree(ast.PolicyFile((header, ast.Include("part.policy"), *kept)))
+    single, single_diagnostics = check_text(whole, str(tmp_path / "whole.policy"))
+    split, split_diagnostics = check_text(main, str(tmp_path / "main.policy"))
+    assert [d.message for d in split_diagnostics] == [d.message for d in single_diagnostics]
+    assert [s for s in split.tree.statements if not isinstance(s, ast.Include)] == list(
+        single.tree.statements
+    )
+    assert split.fields == single.fields and split.settings == single.settings
