@@ -61,6 +61,7 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "call.answer_delay": Type.DURATION,
     "call.hold_time": Type.DURATION,
     "call.resolved": Type.BOOL,
+    "call.answered": Type.BOOL,
     "call.topic": Type.TEXT,
     # the agent who took it
     "agent.id": Type.TEXT,

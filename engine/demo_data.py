@@ -85,11 +85,16 @@ def demo_events(
             for _ in range(rng.randint(8, 14)):
                 hour = rng.choice([9, 9, 10, 10, 10, 11, 11, 14, 14, 15, 15, 16, 17])
                 at = date + dt.timedelta(hours=hour, minutes=rng.randrange(60))
-                duration = int(rng.lognormvariate(5.0, 0.7))
                 kind = rng.choice(CALL_TYPES)
+                if rng.random() < 0.03:  # rang out or hung up before it was answered
+                    add("call", at, agent=agent, team=teams[agent], type=kind, duration=0,
+                        answered=False)  # fmt: skip
+                    continue
+                duration = int(rng.lognormvariate(5.0, 0.7))
                 resolved = rng.random() < 0.85
+                delay = int(rng.lognormvariate(1.6, 0.6))  # seconds to pick up, median ~5
                 add("call", at, agent=agent, team=teams[agent], type=kind, duration=duration,
-                    resolved=resolved)  # fmt: skip
+                    resolved=resolved, answer_delay=delay)  # fmt: skip
             p_complaint = 0.1 if agent in weak else 0.01
             if rng.random() < p_complaint:
                 severity = "major" if rng.random() < 0.2 else "normal"
@@ -134,7 +139,7 @@ def _evaluations(
 
     by_day: dict[tuple[str, dt.date], list[dict[str, Any]]] = {}
     for event in events:
-        if event["kind"] == "call":
+        if event["kind"] == "call" and event.get("answered", True):
             by_day.setdefault((event["agent"], event["at"].date()), []).append(event)
     skill = {agent: rng.uniform(0.55, 0.7) if agent in weak else rng.uniform(0.85, 0.98)
              for agent, _ in by_day}  # fmt: skip

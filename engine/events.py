@@ -106,6 +106,8 @@ class Call(_Event):
     hold_time: float | None = Field(default=None, ge=0)
     resolved: bool | None = None
     topic: str | None = None
+    # false: offered to the agent and not answered (missed, abandoned): never sampled
+    answered: bool = True
 
     @field_validator("duration", "answer_delay", "hold_time", mode="before")
     @classmethod

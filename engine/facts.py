@@ -21,8 +21,9 @@ DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action change
 
 def referenced_fields(tree: Any) -> frozenset[str]:
     """Every field name a policy mentions, with each of its prefixes (`call.start.time`
-    gives call, call.start and call.start.time): a generous superset of the facts it reads."""
-    names: set[str] = set()
+    gives call, call.start and call.start.time): a generous superset of the facts it reads.
+    A policy that samples calls reads `call.answered`: an unanswered call is not sampled."""
+    names: set[str] = {"call", "call.answered"} if getattr(tree, "samplings", ()) else set()
     stack = [tree]
     while stack:
         node = stack.pop()

@@ -10,6 +10,7 @@ field comes from:
     agent = "Agent"
     duration = "AvgTalkDuration"            # 00:03:45 or 225 or 3m45s all work
     resolved = { column = "Resolved", map = { Y = true, N = false } }
+    hold_time = { column = "Hold", default = 0 }  # an empty cell: 0, not a missing field
     [at]                                    # optional: how to read the time
     formats = ["%d-%m-%Y %I:%M:%S %p", "%m-%d-%Y %I:%M:%S %p"]
     within = ["2015-04-01", "2015-07-01"]   # the first format giving a time in range wins
@@ -114,8 +115,8 @@ def _mapping(data: Mapping[str, Any], path: str) -> EventMapping:
 
 
 def _check_source(path: str, name: str, source: object) -> None:
-    """A field's source: a column, a "{A} {B}" template, or a table with column (and map)
-    or value."""
+    """A field's source: a column, a "{A} {B}" template, or a table with column (and map,
+    and a default for an empty cell) or value."""
     where = f"{path}: fields.{name}"
     if isinstance(source, str):
         if source.count("{") != source.count("}"):
@@ -226,8 +227,8 @@ def _value(record: Mapping[str, Any], source: Any) -> Any:
         if "value" in source:
             return source["value"]
         raw = record.get(source["column"])
-        if raw is None:
-            return None
+        if raw is None or raw == "":
+            return source.get("default")
         table = source.get("map")
         if table is not None:
             if raw not in table:

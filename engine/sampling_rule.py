@@ -76,7 +76,7 @@ class SamplingRule:
         lines, flags = flags_code(self.wheres, self.fields, self.zone, constants, read)
         rule = constants.add(self, "RULE")
         add = constants.add(add_candidate)
-        return [
+        noting = [
             *lines,
             f"    candidate = (at, {call}, {flags})",
             f"    agents = {rule}.open_days.get(at.date())",
@@ -90,6 +90,9 @@ class SamplingRule:
             "    else:  # the same instant (ordered by id), or the hour repeated when DST ends",
             f"        {add}(calls, candidate)",
         ]
+        # a call nobody answered has no recording to evaluate: it is not noted at all
+        answered, _ = read("call.answered")
+        return [f"    if {answered} is not False:", *("    " + line for line in noting)]
 
     def _open(self, at: dt.datetime) -> dict[str, list[Candidate]]:
         """The calls of the period containing `at` by agent, opened on its first call."""

@@ -131,7 +131,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 18 of 18 pass" in out
+    assert "policy tests: 19 of 19 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
     assert "action: coaching" in out and "rescore" in out and "grades: 不合格" in out

@@ -185,6 +185,21 @@ def test_sampling_is_reproducible_by_anyone_with_sha256(engine: Engine) -> None:
     assert kinds(out, "shortfall") == []
 
 
+def test_a_call_nobody_answered_is_never_sampled(engine: Engine) -> None:
+    """It has no recording to score: not even the ordinal pick counts it."""
+    for hour in range(11, 17):
+        engine.feed({"kind": "call", "id": f"k{hour}", "at": f"2026-11-02 {hour:02d}:10",
+                     "agent": "A5", "duration": 90, "answered": hour % 2 == 0})  # fmt: skip
+    # the same through pydantic: a value it converts ("false") takes the general path
+    engine.feed({"kind": "call", "id": "k17", "at": "2026-11-02 17:10", "agent": "A5",
+                 "duration": 90, "answered": "false"})  # fmt: skip
+    out = engine.advance(dt.datetime(2026, 11, 3, tzinfo=SHANGHAI))
+    picks = [d.action for d in kinds(out, "sample")]
+    assert len(picks) == 2 and set(picks) <= {"k12", "k14", "k16"}
+    assert next(d for d in out if d.action == "k14").reason.startswith("pick 2nd call")
+    assert kinds(out, "shortfall") == []
+
+
 def test_probation_quota_and_shortfall(engine: Engine) -> None:
     engine.feed({"kind": "agent_status", "id": "st", "at": "2026-11-01 08:00", "agent": "A6",
                  "status": "probation"})  # fmt: skip
