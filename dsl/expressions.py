@@ -92,7 +92,7 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
 
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
-    "shift_swap", "leave_request", "complaint_resolved",
+    "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated",
 )  # fmt: skip
 
 

@@ -84,6 +84,10 @@ BUILTIN_FIELDS: dict[str, Type] = {
     # a later resolution: counted for its complaint's agent and team
     "complaint_resolved.complaint": Type.TEXT,
     "complaint_resolved.within": Type.DURATION,
+    # sent up a level by hand: counted for its complaint's agent and team
+    "complaint_escalated.complaint": Type.TEXT,
+    "complaint_escalated.by": Type.TEXT,
+    "complaint_escalated.reason": Type.TEXT,
     "violation.type": Type.TEXT,
     "commendation.channel": Type.TEXT,
     "commendation.text": Type.TEXT,

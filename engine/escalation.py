@@ -64,6 +64,26 @@ class EscalationChain:
             limit = "; already resolved"
         return role, f"assigned to {role}: {why}{limit}", where
 
+    def send_up(self, complaint_id: str, at: dt.datetime) -> tuple[str, str] | None:
+        """Move an open complaint one level up now (its level could not solve it), with
+        the next level's clock starting now: (previous role, new role); None when it is
+        not open here or already at the last level."""
+        complaint = self.open.get(complaint_id)
+        if complaint is None or complaint.level + 1 >= len(self.roles):
+            return None
+        previous = self.roles[complaint.level]
+        complaint.level += 1
+        complaint.due = self._due(complaint.level, at)
+        self._schedule(complaint_id, complaint.due)  # the old timer is dropped when it comes
+        return previous, self.roles[complaint.level]
+
+    def top(self, complaint_id: str) -> str | None:
+        """The last role of the chain, if the complaint is open here and has reached it."""
+        complaint = self.open.get(complaint_id)
+        if complaint is None or complaint.level + 1 < len(self.roles):
+            return None
+        return self.roles[-1]
+
     def resolve(self, complaint_id: str) -> OpenComplaint | None:
         return self.open.pop(complaint_id, None)
 

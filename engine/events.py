@@ -141,6 +141,16 @@ class ComplaintResolved(_Event):
     complaint: NonEmpty
 
 
+class ComplaintEscalated(_Event):
+    """A level could not solve a complaint and sends it up (domain §4): it climbs one
+    level now, without waiting for the level's time limit."""
+
+    kind: Literal["complaint_escalated"] = "complaint_escalated"
+    complaint: NonEmpty
+    by: str | None = None  # who sent it up
+    reason: str = ""
+
+
 class Violation(_Event):
     kind: Literal["violation"] = "violation"
     agent: NonEmpty
@@ -219,22 +229,23 @@ class Approval(_Event):
 
 
 Event = Annotated[
-    Call | Evaluation | Complaint | ComplaintResolved | Violation | Commendation | Exam
-    | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest | AgentStatus | Approval,
+    Call | Evaluation | Complaint | ComplaintResolved | ComplaintEscalated | Violation
+    | Commendation | Exam | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest
+    | AgentStatus | Approval,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
-    "call", "evaluation", "complaint", "complaint_resolved", "violation", "commendation",
-    "exam", "survey", "appeal", "appeal_decision", "shift_swap", "leave_request",
-    "agent_status", "approval",
+    "call", "evaluation", "complaint", "complaint_resolved", "complaint_escalated",
+    "violation", "commendation", "exam", "survey", "appeal", "appeal_decision", "shift_swap",
+    "leave_request", "agent_status", "approval",
 )  # fmt: skip
 
 # Validating with the kind's own model skips the union's dispatch (the hot path of a replay).
 _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
-    for model in (Call, Evaluation, Complaint, ComplaintResolved, Violation, Commendation, Exam,
-                  Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest, AgentStatus,
-                  Approval)
+    for model in (Call, Evaluation, Complaint, ComplaintResolved, ComplaintEscalated, Violation,
+                  Commendation, Exam, Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest,
+                  AgentStatus, Approval)
 }  # fmt: skip
 
 

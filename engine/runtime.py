@@ -29,6 +29,7 @@ from engine.events import (
     AppealDecision,
     Approval,
     Complaint,
+    ComplaintEscalated,
     ComplaintResolved,
     Evaluation,
     EventError,
@@ -96,6 +97,9 @@ class _Scored:
     score: float
     grade: str | None
 
+
+# events about a complaint, counted for its agent and team
+_ABOUT_A_COMPLAINT = frozenset({"complaint_resolved", "complaint_escalated"})
 
 REMEMBER_IDS = dt.timedelta(days=7)
 MAX_GAP = dt.timedelta(days=366)
@@ -169,7 +173,6 @@ class Engine:
         self._keep_evaluations = keep_evaluations.total_seconds()
         self.appeals: dict[str, tuple[Appeal, str]] = {}
         self.upheld_appeals: dict[str, int] = {}
-        self.complaint_chains: dict[str, EscalationChain] = {}
         # complaint id -> (agent, team, POSIX time) of the complaints not yet resolved, so
         # that a `complaint_resolved` counts for its complaint's agent and team, and says
         # how long it took; kept a year
@@ -181,10 +184,12 @@ class Engine:
             "approval": self._check_approval,
             "appeal": self._check_appeal,
             "appeal_decision": self._check_appeal_decision,
+            "complaint_escalated": self._check_complaint_escalated,
         }
         self._handlers: dict[str, Callable[[Any, dt.datetime, Facts], list[Decision]]] = {
             "complaint": self._complaint,
             "complaint_resolved": self._complaint_resolved,
+            "complaint_escalated": self._complaint_escalated,
             "agent_status": self._agent_status,
             "approval": self._approve,
             "appeal": self._appeal,
@@ -350,7 +355,7 @@ class Engine:
             decisions += handler(event, at, facts)
         agent: Any = values.get("agent")  # a call's agent is required, so never None there
         team = values.get("team")
-        if agent is None and kind == "complaint_resolved":  # its complaint's agent and team
+        if agent is None and kind in _ABOUT_A_COMPLAINT:  # its complaint's agent and team
             agent, team = facts.get("agent.id"), facts.get("agent.team")
         for sampling in samplings:
             sampling.observe(agent, event_id, at, facts)
@@ -549,7 +554,6 @@ class Engine:
         out: list[Decision] = []
         for chain in self.chains:
             role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
-            self.complaint_chains[event.id] = chain
             out.append(Decision(
                 f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
                 reason, chain.block.id, location, at,
@@ -561,15 +565,59 @@ class Engine:
     def _complaint_resolved(
         self, event: ComplaintResolved, at: dt.datetime, facts: Facts
     ) -> list[Decision]:
-        resolved = self.complaint_chains.pop(event.complaint, None)
-        if resolved is not None:
-            resolved.resolve(event.complaint)
-        complaint = self.open_complaints.pop(event.complaint, None)
-        if complaint is not None:
-            agent, team, filed = complaint
+        for chain in self.chains:  # every chain's clock stops
+            chain.resolve(event.complaint)
+        filed = self._attribute_to_complaint(event.complaint, facts)
+        if filed is not None:
             facts["complaint_resolved.within"] = at.timestamp() - filed
-            facts["agent.id"], facts["agent.team"] = agent, team
+        self.open_complaints.pop(event.complaint, None)
         return []
+
+    def _attribute_to_complaint(self, complaint_id: str, facts: Facts) -> float | None:
+        """An event about an open complaint counts for its agent and team (facts
+        `agent.id`, `agent.team`); when the complaint was filed (POSIX), if it is open."""
+        complaint = self.open_complaints.get(complaint_id)
+        if complaint is None:
+            return None
+        agent, team, filed = complaint
+        facts["agent.id"], facts["agent.team"] = agent, team
+        return filed
+
+    def _check_complaint_escalated(self, event: ComplaintEscalated) -> None:
+        chains = [chain for chain in self.chains if event.complaint in chain.open]
+        if not chains:
+            raise EventError(
+                f"complaint_escalated {event.id!r}: no open complaint {event.complaint!r} "
+                "(feed the complaint first; a resolved one cannot be sent up)"
+            )
+        tops = {chain.top(event.complaint) for chain in chains}
+        if None not in tops:
+            raise EventError(
+                f"complaint_escalated {event.id!r}: complaint {event.complaint!r} is already "
+                f"at {', '.join(sorted(t for t in tops if t))}, the last level of the chain"
+            )
+
+    def _complaint_escalated(
+        self, event: ComplaintEscalated, at: dt.datetime, facts: Facts
+    ) -> list[Decision]:
+        self._attribute_to_complaint(event.complaint, facts)
+        out: list[Decision] = []
+        who = f" by {event.by}" if event.by else ""
+        why = f" ({event.reason})" if event.reason else ""
+        for chain in self.chains:
+            moved = chain.send_up(event.complaint, at)
+            if moved is None:
+                continue
+            previous, role = moved
+            complaint = chain.open[event.complaint]
+            due = f"; must be resolved by {complaint.due:%Y-%m-%d %H:%M}" if complaint.due else ""
+            out.append(Decision(
+                f"{chain.block.id}/{event.complaint}/{role}", "escalation", event.complaint,
+                role, f"sent up{who} from {previous}, which could not solve it{why}: "
+                f"escalated to {role}{due}", chain.block.id, chain.location, at,
+                {"level": role, "agent": complaint.agent}, (event.complaint, event.id), (role,),
+            ))  # fmt: skip
+        return out
 
     def _agent_status(self, event: AgentStatus, at: dt.datetime, facts: Facts) -> list[Decision]:
         self.status[event.agent] = event.status

@@ -131,7 +131,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 19 of 19 pass" in out
+    assert "policy tests: 20 of 20 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
     assert "action: coaching" in out and "rescore" in out and "grades: 不合格" in out
@@ -472,8 +472,12 @@ def test_policy_diff_and_effective_dates(
     db = str(tmp_path / "h.db")
     center = ROOT / "policies" / "center.policy"
     newer = folder / "center.policy"  # beside the scorecards it includes
+    # the change, and the policy test it moves (or activation would refuse the version)
     newer.write_text(
-        center.read_text(encoding="utf-8").replace("24h at 主管副总经理", "12h at 主管副总经理"),
+        center.read_text(encoding="utf-8")
+        .replace("24h at 主管副总经理", "12h at 主管副总经理")
+        .replace('"总经理" for "k9" at 2026-11-03 10:59', '"总经理" for "k9" at 2026-11-02 22:59')
+        .replace('"总经理" for "k9" at 2026-11-03 11:00', '"总经理" for "k9" at 2026-11-02 23:00'),
         encoding="utf-8",
     )
     assert main(["policy", "add", str(center), "--db", db]) == 0

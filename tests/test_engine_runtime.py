@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine import load_policy
+from engine.decisions import Decision
 from engine.events import EventError
 from engine.runtime import Engine
 
@@ -154,6 +155,45 @@ def test_escalation_climbs_one_level_at_a_time_and_stops_when_resolved(engine: E
     engine.feed({"kind": "complaint_resolved", "id": "r2", "at": "2026-11-10 10:00",
                  "complaint": "c2"})  # fmt: skip
     assert engine.advance(dt.datetime(2026, 11, 20, tzinfo=SHANGHAI)) == []
+
+
+def test_a_complaint_sent_up_by_hand_climbs_one_level_now(engine: Engine) -> None:
+    engine.feed(complaint(1, "2026-11-02 09:00", team="T1"))
+
+    def send_up(n: int, at: str, target: str = "c1") -> list[Decision]:
+        return engine.feed({"kind": "complaint_escalated", "id": f"up{n}", "at": at,
+                            "complaint": target, "by": "班长", "reason": "超出权限"})  # fmt: skip
+
+    [up] = send_up(1, "2026-11-02 10:00")
+    assert (up.kind, up.action, up.subject) == ("escalation", "主管", "c1")
+    assert up.reason == (
+        "sent up by 班长 from 班长, which could not solve it (超出权限): escalated to 主管; "
+        "must be resolved by 2026-11-03 10:00"
+    )
+    assert up.evidence == ("c1", "up1")
+    # 班长's 8 hours no longer count; 主管's 24 start at 10:00
+    out = engine.advance(dt.datetime(2026, 11, 3, 12, tzinfo=SHANGHAI))
+    assert [(d.action, d.at.day, d.at.hour) for d in out] == [("总经理", 3, 10)]
+    with pytest.raises(EventError, match="already at 总经理, the last level"):
+        send_up(2, "2026-11-03 13:00")
+    with pytest.raises(EventError, match="no open complaint 'c9'"):
+        send_up(3, "2026-11-03 13:00", "c9")
+    engine.feed({"kind": "complaint_resolved", "id": "r1", "at": "2026-11-03 14:00",
+                 "complaint": "c1"})  # fmt: skip
+    with pytest.raises(EventError, match="a resolved one cannot be sent up"):
+        send_up(4, "2026-11-03 15:00")
+
+
+def test_every_escalation_chain_stops_when_the_complaint_is_resolved() -> None:
+    two_chains = POLICY + (
+        "escalation quality {\n  chain 质检 -> 质检主管\n"
+        "  escalate after 4h at 质检 while unresolved\n}\n"
+    )
+    engine = Engine(load_policy(text=two_chains, file="center.policy"))
+    assert [d.action for d in engine.feed(complaint(1, "2026-11-02 09:00"))] == ["班长", "质检"]
+    engine.feed({"kind": "complaint_resolved", "id": "r1", "at": "2026-11-02 10:00",
+                 "complaint": "c1"})  # fmt: skip
+    assert engine.advance(dt.datetime(2026, 11, 5, tzinfo=SHANGHAI)) == []
 
 
 def test_threshold_alerts_and_reports_no_data(engine: Engine) -> None:
