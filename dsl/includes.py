@@ -34,8 +34,21 @@ MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook
 Reader = Callable[[str], str]
 
 
+MAX_BYTES = 4 << 20  # a policy file is a few pages; beyond this it is not one
+
+
 def read_from_disk(name: str) -> str:
-    return Path(name).read_text(encoding="utf-8")
+    return _read(Path(name))
+
+
+def _read(path: Path) -> str:
+    """A policy file's text: a regular file of reasonable size (never a device or a pipe,
+    which could be read forever)."""
+    if not path.is_file():
+        raise FileNotFoundError(2, "no such file", str(path))
+    if path.stat().st_size > MAX_BYTES:
+        raise OSError(27, f"larger than {MAX_BYTES >> 20} MB, too large for a policy", str(path))
+    return path.read_text(encoding="utf-8")
 
 
 def disk_reader(file: str, folder: str | Path | None) -> Reader:
@@ -45,7 +58,7 @@ def disk_reader(file: str, folder: str | Path | None) -> Reader:
         return read_from_disk
 
     def read(name: str) -> str:
-        return (Path(folder) / relative_name(name, file)).read_text(encoding="utf-8")
+        return _read(Path(folder) / relative_name(name, file))
 
     return read
 
@@ -128,6 +141,12 @@ def _include(
                 Diagnostic.at(span, message, file=file, hint=hint, code="include")
             )
 
+        if not include.path.endswith(".policy"):  # never another kind of file
+            error(
+                f"{include.path} is not a policy file",
+                'include a file whose name ends in .policy, e.g. include "standard.policy"',
+            )
+            continue
         if name in chain:
             error(
                 f"{include.path} includes this file again (through {' → '.join(chain)})",

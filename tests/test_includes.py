@@ -265,3 +265,19 @@ def test_including_a_file_is_writing_its_blocks_in_place(
         single.tree.statements
     )
     assert split.fields == single.fields and split.settings == single.settings
+
+
+@pytest.mark.parametrize(
+    ("path", "message"),
+    [
+        ("/etc/passwd", "/etc/passwd is not a policy file"),
+        ("/dev/zero", "/dev/zero is not a policy file"),
+        ("folder.policy", "cannot read"),  # a folder, not a file
+    ],
+)
+def test_only_policy_files_can_be_included(tmp_path: Path, path: str, message: str) -> None:
+    (tmp_path / "folder.policy").mkdir()
+    text = f'policy "p" timezone "UTC"\ninclude "{path}"\n'
+    _, diagnostics = check_text(text, str(tmp_path / "p.policy"))
+    [problem] = diagnostics
+    assert problem.line == 2 and message in problem.message
