@@ -74,6 +74,9 @@ HABITS: dict[str, tuple[str, str]] = {
 }
 
 _WORD = re.compile(r"[^\W\d]\w*")
+# 1e400 or 2.5e-3: the parser reads the digits, then stops at the exponent
+_EXPONENT = re.compile(r"[eE][+-]?\d+")
+_DIGITS_BEFORE = re.compile(r"\d+(\.\d+)?$")
 # Parts of a condition that count as one nesting level each: `not`, `-`, arithmetic, and
 # every further operand of an and/or chain (it becomes one more level of the tree).
 _CHAINS = frozenset({"or_expr", "and_expr"})
@@ -320,6 +323,16 @@ def _unexpected_token(
             message = f"unexpected {words} here: the }} on line {closed} already closed the block"
             hint = f"remove the extra }} on line {closed}"
             code = "extra-brace"
+    elif (
+        token.type == "NAME"
+        and (exponent := _EXPONENT.match(rest))
+        and (digits := _DIGITS_BEFORE.search(line_text[: col - 1]))
+    ):
+        number = digits.group() + exponent.group()
+        span = Span(line, col - len(digits.group()), line, col + len(exponent.group()))
+        message = f"{number} is a number in scientific notation, which policies do not use"
+        hint = "write the number in digits, such as 5, 2.5 or 1000"
+        code = "number"
     elif token.type == "NAME" and "STRING" in expected and rest.count('"') % 2 == 1:
         quoted = rest[: rest.index('"')]
         message = f"a double quote is missing before {quoted.strip()}"

@@ -257,3 +257,15 @@ def test_an_aggregate_outside_a_threshold_or_a_count_rule_is_an_error_not_a_cras
     errors = [(d.line, d.col) for d in diagnostics if d.is_error]
     assert errors == [(4, 24), (5, 37)]  # the alert may read an aggregate of its own
     assert all("cannot be used here" in d.message for d in diagnostics if d.is_error)
+
+
+@pytest.mark.parametrize("number", ["1e400", "2.5e-3", "7E2"])
+def test_scientific_notation_is_named_and_the_caret_covers_the_number(number: str) -> None:
+    text = f'policy "p" timezone "UTC"\nrubric r {{\n  section s {{\n    item a "x" deduct {number}\n  }}\n}}\n'
+    _, diagnostics = check_text(text, "p.policy")
+    [problem] = diagnostics
+    assert (problem.line, problem.col, problem.end_col) == (4, 23, 23 + len(number))
+    assert (
+        problem.message == f"{number} is a number in scientific notation, which policies do not use"
+    )
+    assert problem.hint == "write the number in digits, such as 5, 2.5 or 1000"
