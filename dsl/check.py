@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import itertools
+import os
 import re
 import zoneinfo
 from dataclasses import dataclass, field
@@ -18,7 +19,7 @@ from dsl import ast
 from dsl.check_blocks import BlockChecker
 from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from dsl.expressions import Scope, infer, never_true
-from dsl.includes import bundle, bundle_reader, disk_reader, relative_name, resolve, unbundle
+from dsl.includes import Files, FolderFiles, StoredFiles, bundle, resolve, unbundle
 from dsl.parse import parse_policy
 from dsl.source import Span, line_ref
 from dsl.suggest import did_you_mean
@@ -57,13 +58,15 @@ class RubricSettings:
 @dataclass(frozen=True, slots=True)
 class CheckedPolicy:
     """`tree` holds the policy's own statements and those of the files it includes
-    (`dsl.includes`); `sources` holds those files' texts by name."""
+    (`dsl.includes`); `sources` holds those files' texts by the name they are shown by,
+    `logical` their names from the policy's folder (how a stored version keeps them)."""
 
     tree: ast.PolicyFile
     fields: dict[str, Type]
     settings: dict[str, RubricSettings] = field(default_factory=dict)
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    logical: dict[str, str] = field(default_factory=dict)
 
     @property
     def file(self) -> str:
@@ -86,30 +89,36 @@ class CheckedPolicy:
     @property
     def stored_text(self) -> str:
         """The text that stores this policy: its own, with its included files' after it
-        (a bundle, see `dsl.includes`)."""
+        (a bundle, see `dsl.includes`); load it back with `stored=True`."""
         if not self.sources:
             return self.source
-        files = {relative_name(name, self.file): text for name, text in self.sources.items()}
-        return bundle(self.source, files)
+        return bundle(self.source, {self.logical[n]: t for n, t in self.sources.items()})
 
 
 def check_text(
-    text: str, file: str = "<policy>", folder: str | Path | None = None
+    text: str, file: str = "<policy>", folder: str | Path | None = None, stored: bool = False
 ) -> tuple[CheckedPolicy, list[Diagnostic]]:
-    """Parse and check a policy text (or a stored bundle, see `dsl.includes`), with the
-    files it includes, read from `folder` (by default the folder `file` names). Never
-    raises on bad input."""
-    text, bundled = unbundle(text)
-    read = bundle_reader(bundled, file) if bundled else disk_reader(file, folder)
+    """Parse and check a policy text with the files it includes, read from `folder` (by
+    default the folder `file` names, or the current one), or from the text itself when
+    it is `stored` (`CheckedPolicy.stored_text`). Never raises on bad input."""
+    if stored:
+        text, bundled = unbundle(text)
+        files: Files = StoredFiles(bundled)
+    else:
+        if folder is None:
+            folder = os.curdir if file.startswith("<") else os.path.dirname(file) or os.curdir
+        files = FolderFiles(folder)
     tree, diagnostics = parse_policy(text, file)
-    included = resolve(tree, read)
+    included = resolve(tree, files)
     if included.statements:
         tree = ast.PolicyFile((*tree.statements, *included.statements), tree.comments, file)
     checker = _Checker(tree)
     # A policy line that could not be read is reported already, not as a missing one.
     checker.header_written = re.search(r"^[\ufeff \t]*policy\b", text, re.MULTILINE) is not None
     checker.run()
-    checked = CheckedPolicy(tree, checker.fields, checker.settings, text, included.sources)
+    checked = CheckedPolicy(
+        tree, checker.fields, checker.settings, text, included.sources, included.logical
+    )
     all_found = [*diagnostics, *included.diagnostics, *checker.diagnostics]
     return checked, sort_diagnostics(all_found)
 

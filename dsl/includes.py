@@ -7,20 +7,27 @@ own file, and one engine holds every agent's status. The included file's `policy
 and its tests stay with it: `callqa test standard.policy` runs them. The files must
 share a timezone: calendar windows and times of day are read in it.
 
+Each included file has three names. Its *logical* name is its path from the policy's
+folder as the include lines spell it (`standard.policy`, `../shared/card.policy`): a
+stored version keeps its files under it, so it reads the same wherever it is loaded
+from. Its *shown* name is the one diagnostics and decisions give (`policies/
+standard.policy` when the policy is shown as `policies/center.policy`). Its *identity*
+(the real path on disk) tells whether two include lines name the same file.
+
 A stored policy version keeps the included texts of the day it was published, so that
 history can be replayed under the rules then in force: its text is a *bundle*, the
 policy's own text followed by each included file's, each after a line holding an ASCII
-file separator (U+001C, which no policy text can hold) and the file's name.
+file separator (U+001C, which no policy text can hold) and the file's logical name.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from dsl import ast
 from dsl.diagnostics import Diagnostic
@@ -29,54 +36,60 @@ from dsl.source import Span
 
 SEPARATOR = "\x1c"
 MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook
-
-# Reads an included file's text by its name; raises OSError or UnicodeError.
-Reader = Callable[[str], str]
-
-
 MAX_BYTES = 4 << 20  # a policy file is a few pages; beyond this it is not one
 
 
-def read_from_disk(name: str) -> str:
-    return _read(Path(name))
+class Files(Protocol):
+    """Where included files come from: a folder on disk, or a stored bundle."""
+
+    def identity(self, logical: str) -> str:
+        """What tells two logical names of the same file apart from two files."""
+
+    def read(self, logical: str) -> str:
+        """The file's text; raises OSError or UnicodeError."""
 
 
-def _read(path: Path) -> str:
-    """A policy file's text: a regular file of reasonable size (never a device or a pipe,
-    which could be read forever)."""
-    if not path.is_file():
-        raise FileNotFoundError(2, "no such file", str(path))
-    if path.stat().st_size > MAX_BYTES:
-        raise OSError(27, f"larger than {MAX_BYTES >> 20} MB, too large for a policy", str(path))
-    return path.read_text(encoding="utf-8")
+class FolderFiles:
+    """Included files on disk, their logical names taken from `folder`, where the policy
+    really is (it may be shown by its bare name, or be an edited copy of a file)."""
+
+    def __init__(self, folder: str | Path) -> None:
+        self.folder = Path(folder).resolve()
+
+    def identity(self, logical: str) -> str:
+        return str((self.folder / logical).resolve())
+
+    def read(self, logical: str) -> str:
+        real = Path(self.identity(logical))
+        # the real file, not a link's name: a link called x.policy to another file is
+        # not a policy, and a device or a pipe could be read forever
+        if real.suffix != ".policy":
+            raise FileNotFoundError(2, "not a .policy file (a link to another file)", str(real))
+        if not real.is_file():
+            raise FileNotFoundError(2, "no such file", str(real))
+        if real.stat().st_size > MAX_BYTES:
+            raise OSError(27, f"larger than {MAX_BYTES >> 20} MB, too large for a policy")
+        return real.read_text(encoding="utf-8")
 
 
-def disk_reader(file: str, folder: str | Path | None) -> Reader:
-    """Reads included files from `folder`, where the policy shown as `file` really is
-    (a policy may be shown by its bare name, or be an edited copy of a file)."""
-    if folder is None:
-        return read_from_disk
+class StoredFiles:
+    """Included files kept in a stored version (`unbundle`)."""
 
-    def read(name: str) -> str:
-        return _read(Path(folder) / relative_name(name, file))
+    def __init__(self, files: Mapping[str, str]) -> None:
+        self.files = files
 
-    return read
+    def identity(self, logical: str) -> str:
+        return logical
 
-
-def bundle_reader(files: Mapping[str, str], file: str) -> Reader:
-    """Reads included files from a stored bundle's files (`unbundle`)."""
-
-    def read(name: str) -> str:
-        key = relative_name(name, file)
-        if key not in files:
-            raise FileNotFoundError(2, "not in the stored version", name)
-        return files[key]
-
-    return read
+    def read(self, logical: str) -> str:
+        if logical not in self.files:
+            raise FileNotFoundError(2, "not in the stored version", logical)
+        return self.files[logical]
 
 
 def bundle(text: str, included: Mapping[str, str]) -> str:
-    """The policy's text and its included files' texts, as one text to store."""
+    """The policy's text and its included files' texts by logical name, as one text to
+    store."""
     parts = [text]
     for name, source in included.items():
         parts.append(f"\n{SEPARATOR}{name}\n{source}")
@@ -84,8 +97,8 @@ def bundle(text: str, included: Mapping[str, str]) -> str:
 
 
 def unbundle(text: str) -> tuple[str, dict[str, str]]:
-    """A bundle's policy text and its included files by name (a plain policy text comes
-    back as it is, with no files)."""
+    """A stored text's policy text and its included files by logical name (a text
+    stored without includes comes back as it is, with no files)."""
     if SEPARATOR not in text:
         return text, {}
     main, *rest = text.split(f"\n{SEPARATOR}")
@@ -96,49 +109,57 @@ def unbundle(text: str) -> tuple[str, dict[str, str]]:
     return main, files
 
 
-def relative_name(name: str, policy_file: str) -> str:
-    """An included file's name from the folder of the policy: how a bundle keeps it, so
-    that a stored version reads the same wherever its file is shown from."""
-    folder = "" if policy_file.startswith("<") else os.path.dirname(policy_file)
-    return os.path.relpath(name, folder or os.curdir)
-
-
-def included_name(including: str, path: str) -> str:
-    """The name an included file goes by: its path from the including file's folder."""
-    if including.startswith("<"):  # a text with no file: the path as written
-        return os.path.normpath(path)
+def _logical(including: str, path: str) -> str:
+    """The logical name of `path` included by the file of logical name `including` (the
+    policy's own is "")."""
     return os.path.normpath(os.path.join(os.path.dirname(including), path))
+
+
+def _shown(policy_file: str, logical: str) -> str:
+    if policy_file.startswith("<") or os.path.isabs(logical):  # a text with no file
+        return logical
+    return os.path.normpath(os.path.join(os.path.dirname(policy_file), logical))
 
 
 @dataclass
 class Included:
     """What a policy's includes bring in."""
 
+    policy_file: str  # the policy's shown name
     statements: list[ast.Statement] = field(default_factory=list)
-    sources: dict[str, str] = field(default_factory=dict)  # file name -> text
+    sources: dict[str, str] = field(default_factory=dict)  # shown name -> text
+    logical: dict[str, str] = field(default_factory=dict)  # shown name -> logical name
     diagnostics: list[Diagnostic] = field(default_factory=list)
 
 
-def resolve(tree: ast.PolicyFile, read: Reader) -> Included:
+def resolve(tree: ast.PolicyFile, files: Files) -> Included:
     """The statements (besides `policy` lines and tests) of every file `tree` includes,
     directly or not, each file once, their spans naming their file."""
-    out = Included()
+    out = Included(tree.file)
     header = tree.header
     timezone = (header.timezone if header else None) or "UTC"
-    _include(tree, tree.file, timezone, read, out, [tree.file])
+    own = os.path.basename(tree.file) if not tree.file.startswith("<") else ""
+    # the policy's own file, so that a file including it back is caught
+    _include(tree, "", timezone, files, out, [files.identity(own) if own else ""], set())
     return out
 
 
 def _include(
-    tree: ast.PolicyFile, file: str, timezone: str, read: Reader, out: Included, chain: list[str]
+    tree: ast.PolicyFile,
+    including: str,
+    timezone: str,
+    files: Files,
+    out: Included,
+    chain: list[str],
+    seen: set[str],
 ) -> None:
     for include in tree.includes:
-        name = included_name(file, include.path)
-        span = include.span if file == chain[0] else dataclasses.replace(include.span, file=file)
+        logical = _logical(including, include.path)
+        span = include.span
 
         def error(message: str, hint: str, span: Span = span) -> None:
             out.diagnostics.append(
-                Diagnostic.at(span, message, file=file, hint=hint, code="include")
+                Diagnostic.at(span, message, file=out.policy_file, hint=hint, code="include")
             )
 
         if not include.path.endswith(".policy"):  # never another kind of file
@@ -147,35 +168,36 @@ def _include(
                 'include a file whose name ends in .policy, e.g. include "standard.policy"',
             )
             continue
-        if name in chain:
+        identity = files.identity(logical)
+        if identity in chain:
             error(
-                f"{include.path} includes this file again (through {' → '.join(chain)})",
+                f"{include.path} includes this file back, directly or not: a circle",
                 "remove one of the include lines: files cannot include each other in a circle",
             )
             continue
-        if name in out.sources:  # already in, through another file
+        if identity in seen:  # already in, through another include line
             continue
         if len(chain) > MAX_DEPTH:
             error(f"includes nest more than {MAX_DEPTH} files deep", "include files directly")
             continue
+        name = _shown(out.policy_file, logical)
         try:
-            text = read(name)
+            text = files.read(logical)
         except (OSError, UnicodeError) as problem:
-            reason = (
-                "not UTF-8 text" if isinstance(problem, UnicodeError)
-                else problem.strerror or type(problem).__name__
-            )  # fmt: skip
-            error(
-                f"cannot read {name}: {reason}",
-                "check the file name; it is read from the folder of the file that includes it"
-                if not isinstance(problem, UnicodeError)
-                else "save the file as UTF-8",
-            )
+            if isinstance(problem, UnicodeError):
+                error(f"cannot read {name}: not UTF-8 text", "save the file as UTF-8")
+            else:
+                error(
+                    f"cannot read {name}: {problem.strerror or type(problem).__name__}",
+                    "check the file name; it is read from the folder of the file that includes it",
+                )
             continue
         if SEPARATOR in text:
             error(f"{name} holds a file separator character (U+001C)", "remove it from the file")
             continue
+        seen.add(identity)
         out.sources[name] = text
+        out.logical[name] = logical
         included, diagnostics = parse_policy(text, name)
         out.diagnostics += diagnostics
         included_header = included.header
@@ -191,7 +213,10 @@ def _include(
         for statement in included.statements:
             if not isinstance(statement, ast.PolicyHeader | ast.TestBlock | ast.Include):
                 out.statements.append(_in_file(statement, name))
-        _include(included, name, timezone, read, out, [*chain, name])
+        nested = ast.PolicyFile(
+            tuple(_in_file(s, name) for s in included.includes), file=included.file
+        )
+        _include(nested, logical, timezone, files, out, [*chain, identity], seen)
 
 
 def _in_file(node: Any, name: str) -> Any:

@@ -148,8 +148,10 @@ def _evaluations(
         for call in rng.sample(calls, min(2, len(calls))):
             at = call["at"] + dt.timedelta(days=1, hours=rng.randint(1, 3))
             answers = _answers(rubric, rng, skill[agent])
+            # every fact the shipped scorecards read
             facts = {"call": {"type": call["type"], "duration": call["duration"],
-                              "hold_time": rng.choice([0, 0, 0, 30, 90])}}  # fmt: skip
+                              "hold_time": rng.choice([0, 0, 0, 30, 90]),
+                              "escalated": rng.random() < 0.2}}  # fmt: skip
             evaluation_id = f"EV-{call['id']}"
             out.append({"kind": "evaluation", "id": evaluation_id, "at": at, "agent": agent,
                         "team": call["team"], "rubric": rubric.id, "call": call["id"],

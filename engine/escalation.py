@@ -77,12 +77,17 @@ class EscalationChain:
         self._schedule(complaint_id, complaint.due)  # the old timer is dropped when it comes
         return previous, self.roles[complaint.level]
 
-    def top(self, complaint_id: str) -> str | None:
-        """The last role of the chain, if the complaint is open here and has reached it."""
+    def at_top(self, complaint_id: str, at: dt.datetime) -> bool:
+        """Whether the complaint, open here, is at the last level by `at`, counting the
+        levels its time limits will have climbed by then (changing nothing)."""
         complaint = self.open.get(complaint_id)
-        if complaint is None or complaint.level + 1 < len(self.roles):
-            return None
-        return self.roles[-1]
+        if complaint is None:
+            return False
+        level, due, instant = complaint.level, complaint.due, at.timestamp()
+        while due is not None and due.timestamp() <= instant and level + 1 < len(self.roles):
+            level += 1
+            due = self._due(level, due)
+        return level + 1 >= len(self.roles)
 
     def resolve(self, complaint_id: str) -> OpenComplaint | None:
         return self.open.pop(complaint_id, None)

@@ -140,18 +140,20 @@ def load_policy(
     text: str | None = None,
     file: str | None = None,
     folder: str | Path | None = None,
+    stored: bool = False,
 ) -> Policy:
-    """Parse, check and compile a policy file (or `text=`, which may be a stored bundle),
-    with the files it includes. `file` is the name shown in locations (by default the
-    path); included files are read from `folder` (by default the folder of `path`, or
-    of `file`). Raises `PolicyError` on errors."""
+    """Parse, check and compile a policy file (or `text=`), with the files it includes.
+    `file` is the name shown in locations (by default the path); included files are read
+    from `folder` (by default the folder of `path`, or of `file`), or from the text when
+    it is `stored` (`CheckedPolicy.stored_text`, as a store keeps a version). Raises
+    `PolicyError` on errors."""
     if text is None:
         if path is None:
             raise TypeError("load_policy needs a path or text=")
         text = read_utf8(path)
         file = file or str(path)
         folder = folder if folder is not None else Path(path).parent
-    checked, diagnostics = check_text(text, file or "<policy>", folder)
+    checked, diagnostics = check_text(text, file or "<policy>", folder, stored)
     if has_errors(diagnostics):
         raise PolicyError(diagnostics, checked.source, checked.sources)
     return Policy(checked, diagnostics)

@@ -584,17 +584,19 @@ class Engine:
         return filed
 
     def _check_complaint_escalated(self, event: ComplaintEscalated) -> None:
-        chains = [chain for chain in self.chains if event.complaint in chain.open]
-        if not chains:
+        if event.complaint not in self.open_complaints:
             raise EventError(
                 f"complaint_escalated {event.id!r}: no open complaint {event.complaint!r} "
                 "(feed the complaint first; a resolved one cannot be sent up)"
             )
-        tops = {chain.top(event.complaint) for chain in chains}
-        if None not in tops:
+        chains = [chain for chain in self.chains if event.complaint in chain.open]
+        moment = event.at  # as the chains will stand then, after what falls due before it
+        at = moment.astimezone(self.zone) if moment.tzinfo else in_zone(moment, self.zone)
+        if chains and all(chain.at_top(event.complaint, at) for chain in chains):
+            tops = ", ".join(sorted({chain.roles[-1] for chain in chains}))
             raise EventError(
                 f"complaint_escalated {event.id!r}: complaint {event.complaint!r} is already "
-                f"at {', '.join(sorted(t for t in tops if t))}, the last level of the chain"
+                f"at {tops}, the last level of the chain"
             )
 
     def _complaint_escalated(

@@ -3,13 +3,13 @@ how the outcome counts move (`--sweep bottom_removal.complaints_month=2..5`)."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import re
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from dsl.check import CheckedPolicy
 from engine.errors import EngineError
 from engine.events import EventError
 from engine.policy import Policy, load_policy
@@ -77,8 +77,8 @@ def sweep(
             main = checked.source
         else:
             files, main = checked.sources, "\n".join(changed)
-        stored = CheckedPolicy(checked.tree, checked.fields, source=main, sources=files)
-        variant = load_policy(text=stored.stored_text, file=policy.file)
+        stored = dataclasses.replace(checked, source=main, sources=files).stored_text
+        variant = load_policy(text=stored, file=policy.file, stored=True)
         engine = Engine(variant, max_gap=REPLAY_MAX_GAP)
         decisions = []
         rejected = 0

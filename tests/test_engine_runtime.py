@@ -184,6 +184,30 @@ def test_a_complaint_sent_up_by_hand_climbs_one_level_now(engine: Engine) -> Non
         send_up(4, "2026-11-03 15:00")
 
 
+def test_sending_up_is_judged_at_the_events_time() -> None:
+    """A limit that passed before the event moved the complaint first: then it may be at
+    the last level, and sending it up is refused, before anything changes."""
+    engine = Engine(load_policy(text=POLICY, file="center.policy"))
+    engine.feed(complaint(1, "2026-11-02 09:00", severity="major"))  # starts at 主管
+    late = {"kind": "complaint_escalated", "id": "up", "at": "2026-11-03 10:00", "complaint": "c1"}
+    with pytest.raises(EventError, match="already at 总经理"):  # 主管's 24h ended at 09:00
+        engine.feed(late)
+    assert engine.clock is not None and engine.clock.day == 2  # nothing moved
+
+
+def test_a_complaint_can_be_sent_up_without_an_escalation_chain() -> None:
+    counting = (
+        'policy "p" version "1" timezone "Asia/Shanghai"\naction review "复盘" notify 主管\n'
+        "discipline d {\n  rule r when count(complaint_escalated) in calendar month >= 1"
+        " then review\n}\n"
+    )
+    engine = Engine(load_policy(text=counting, file="p.policy"))
+    engine.feed(complaint(1, "2026-11-02 09:00"))
+    [review] = engine.feed({"kind": "complaint_escalated", "id": "up", "at": "2026-11-02 10:00",
+                            "complaint": "c1"})  # fmt: skip
+    assert (review.action, review.subject) == ("review", "A1")  # the complaint's agent
+
+
 def test_every_escalation_chain_stops_when_the_complaint_is_resolved() -> None:
     two_chains = POLICY + (
         "escalation quality {\n  chain 质检 -> 质检主管\n"

@@ -130,7 +130,7 @@ def test_files_that_include_each_other_are_an_error(tmp_path: Path) -> None:
     _, diagnostics = check_text(RULEBOOK, str(main))
     [problem] = [d for d in diagnostics if d.code == "include"]
     assert problem.file == str(tmp_path / "cards" / "scorecard.policy")
-    assert "includes this file again" in problem.message
+    assert "../center.policy includes this file back" in problem.message
 
 
 def test_an_included_file_in_another_timezone_is_refused(tmp_path: Path) -> None:
@@ -173,7 +173,7 @@ def test_a_stored_version_keeps_the_included_texts_of_its_day(tmp_path: Path) ->
     (tmp_path / "cards" / "scorecard.policy").write_text(
         SCORECARD.replace("不合格", "差"), encoding="utf-8"
     )
-    again = load_policy(text=stored, file=str(main))
+    again = load_policy(text=stored, file="elsewhere/center.policy", stored=True)
     engine = Engine(again)
     [score] = [d for d in engine.feed(failed("2026-11-02 10:00", 1)) if d.kind == "score"]
     assert score.action == "不合格"
@@ -281,3 +281,64 @@ def test_only_policy_files_can_be_included(tmp_path: Path, path: str, message: s
     _, diagnostics = check_text(text, str(tmp_path / "p.policy"))
     [problem] = diagnostics
     assert problem.line == 2 and message in problem.message
+
+
+def test_includes_resolve_from_the_policys_folder_whatever_the_current_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    deep = tmp_path / "a" / "b"
+    deep.mkdir(parents=True)
+    (tmp_path / "a" / "shared.policy").write_text(SCORECARD, encoding="utf-8")
+    text = RULEBOOK.replace('"cards/scorecard.policy"', '"../shared.policy"')
+    (deep / "center.policy").write_text(text, encoding="utf-8")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    # shown by its bare name (as the TUI and the demo show it), read from its folder
+    policy = load_policy(deep / "center.policy", file="center.policy")
+    assert "card" in policy.rubrics
+    assert policy.checked.location(policy.checked.tree.rubrics[0].span) == "../shared.policy:3"
+    # the stored version keeps the file under its name from the policy's folder
+    _, files = unbundle(policy.checked.stored_text)
+    assert list(files) == ["../shared.policy"]
+    monkeypatch.chdir(tmp_path)
+    again = load_policy(text=policy.checked.stored_text, file="x/center.policy", stored=True)
+    assert again.checked.stored_text == policy.checked.stored_text
+
+
+def test_one_file_included_by_two_spellings_is_read_once(tmp_path: Path) -> None:
+    twice = RULEBOOK.replace(
+        'include "cards/scorecard.policy"',
+        f'include "cards/scorecard.policy"\ninclude "../{tmp_path.name}/cards/./scorecard.policy"',
+    )
+    main = write(tmp_path, rulebook=twice)
+    policy = load_policy(main)
+    assert len(policy.checked.sources) == 1
+
+
+def test_a_separator_in_a_file_on_disk_is_not_read_as_a_stored_version(tmp_path: Path) -> None:
+    main = write(tmp_path)
+    smuggled = RULEBOOK + f"\n{SEPARATOR}cards/scorecard.policy\n" + 'policy "x"\n'
+    _, diagnostics = check_text(smuggled, str(main))
+    assert any(d.file == str(main) and "U+001C" in d.message for d in diagnostics)
+    assert not any(d.file.endswith("scorecard.policy") for d in diagnostics)
+
+
+def test_a_link_named_policy_to_another_kind_of_file_is_not_read(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("root:x:0:0", encoding="utf-8")
+    (tmp_path / "x.policy").symlink_to(secret)
+    text = 'policy "p" timezone "UTC"\ninclude "x.policy"\n'
+    _, diagnostics = check_text(text, str(tmp_path / "p.policy"))
+    [problem] = diagnostics
+    assert "cannot read" in problem.message and "not a .policy file" in problem.message
+    assert "root:x" not in problem.render(text)
+
+
+def test_the_demo_history_is_accepted_by_each_shipped_scorecard() -> None:
+    from engine.demo_data import demo_history
+
+    for name in ("standard.policy", "complaint.policy", "center.policy"):
+        policy = load_policy(ROOT / "policies" / name)
+        events = demo_history(policy, days=7)
+        Engine(policy).feed_all(events)  # raises at the first rejected event

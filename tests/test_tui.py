@@ -348,18 +348,23 @@ def test_a_policy_file_that_is_not_utf8_is_refused_with_the_fix(
 
 
 def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: Path) -> None:
+    from engine import load_policy
     from engine.store import Store
 
     db = tmp_path / "h.db"
     store = Store(db)
     text = (folder / "center.policy").read_text(encoding="utf-8")
+    stored = load_policy(folder / "center.policy").checked.stored_text  # with its scorecards
     store.activate(
-        store.add_policy(text, name="中心", version="1", file="center.policy", author="王"), by="李"
+        store.add_policy(stored, name="中心", version="1", file="center.policy", author="王"),
+        by="李",
     )
     store.close()
+    # the scorecard changes on disk: the stored version is checked with its own copy
+    (folder / "standard.policy").write_text("broken", encoding="utf-8")
 
     async def scenario() -> None:
-        app = CallqaApp(folder, str(db), folder / "standard.policy")
+        app = CallqaApp(folder, str(db), folder / "complaint.policy")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             await pilot.press("ctrl+o", "down", "down", "down", "enter")
@@ -367,5 +372,7 @@ def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: P
             editor = app.query_one(PolicyEditor)
             assert editor.read_only and editor.text == text
             assert "read-only" in app.sub_title
+            assert "with standard.policy, complaint.policy" in app.sub_title
+            assert rows(app, "problems") == []
 
     asyncio.run(scenario())

@@ -35,6 +35,7 @@ from textual.worker import Worker, WorkerState
 
 from dsl.check import check_text
 from dsl.diagnostics import Diagnostic, PolicyError
+from dsl.includes import unbundle
 from engine import load_policy
 from engine.errors import InputFileError
 from engine.events import parse_moment
@@ -219,11 +220,13 @@ class CallqaApp(App[None]):
                         severity="warning")  # fmt: skip
             return
         self.path = None
-        self.saved_text = text
-        editor.load_text(text)
+        own, included = unbundle(text)  # the files it included, as they were stored
+        self.saved_text = own
         editor.read_only = True
-        self.sub_title = f"{name} (stored version, read-only)"
-        self.check_buffer(text)
+        editor.load_text(own)
+        with_files = f" with {', '.join(included)}" if included else ""
+        self.sub_title = f"{name} (stored version{with_files}, read-only)"
+        self.check_stored(text)
 
     @property
     def dirty(self) -> bool:
@@ -262,13 +265,23 @@ class CallqaApp(App[None]):
     def _edited(self) -> None:
         if self._check_timer is not None:
             self._check_timer.stop()
-        text = self.query_one(PolicyEditor).text
+        editor = self.query_one(PolicyEditor)
+        if editor.read_only:  # a stored version, loaded: checked with its stored files
+            self._status()
+            return
+        text = editor.text
         self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_buffer(text))
         self._status()
 
     @work(exclusive=True, group="check", thread=True, exit_on_error=False)
     def check_buffer(self, text: str) -> None:
         _, diagnostics = check_text(text, self._buffer_name, self._buffer_folder)
+        self.call_from_thread(self._show_problems, diagnostics)
+
+    @work(exclusive=True, group="check", thread=True, exit_on_error=False)
+    def check_stored(self, text: str) -> None:
+        """A stored version is checked with the included files stored with it."""
+        _, diagnostics = check_text(text, self._buffer_name, stored=True)
         self.call_from_thread(self._show_problems, diagnostics)
 
     @property
@@ -382,7 +395,7 @@ class CallqaApp(App[None]):
             store.add_events([parse_event(e) for e in demo_history(policy)], source="demo")
         active = store.active_policy()
         if active is not None:
-            against = load_policy(text=active.text, file=active.file)
+            against = load_policy(text=active.text, file=active.file, stored=True)
             label = f"active {active.hash[:8]}"
         elif self.path is not None and self.path.exists():
             try:

@@ -505,7 +505,7 @@ def _policy_from(store: object, reference: str) -> object:
         print("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
               " or pass --against FILE", file=sys.stderr)  # fmt: skip
         return None
-    policy: Policy = load_policy(text=version.text, file=version.file)
+    policy: Policy = load_policy(text=version.text, file=version.file, stored=True)
     return policy
 
 
@@ -573,7 +573,7 @@ def _simulate_history(args: argparse.Namespace, store: object) -> int:
     try:
         new = load_policy(args.policy)
         versions = [
-            (start, load_policy(text=version.text, file=version.file))
+            (start, load_policy(text=version.text, file=version.file, stored=True))
             for start, version in store.versions_in_force()
         ]
     except PolicyError as error:
@@ -740,9 +740,7 @@ def run_policy(args: argparse.Namespace) -> int:
             print(error.render(), file=sys.stderr)
             print(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
             return 1
-        # stored as shown by its name, with the files it includes as they are now
-        policy = load_policy(args.file, file=Path(args.file).name)
-        text = policy.checked.stored_text
+        text = policy.checked.stored_text  # with the files it includes, as they are now
         if effective is not None and effective.tzinfo is None:
             effective = effective.replace(tzinfo=policy.timezone)
         try:
@@ -765,7 +763,7 @@ def run_policy(args: argparse.Namespace) -> int:
         print(str(error), file=sys.stderr)
         return 1
     try:
-        policy = load_policy(text=version.text, file=version.file)
+        policy = load_policy(text=version.text, file=version.file, stored=True)
     except PolicyError as error:
         print(error.render(), file=sys.stderr)
         return 1
