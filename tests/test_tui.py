@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from textual.widgets import DataTable, Static
+from textual.worker import WorkerCancelled
 
 from tui.app import CallqaApp
 from tui.editor import PolicyEditor
@@ -22,9 +23,18 @@ def rows(app: CallqaApp, table_id: str) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def workers_done(app: CallqaApp) -> None:
+    while True:  # a check is cancelled by a newer one (an exclusive group): wait again
+        try:
+            await app.workers.wait_for_complete()
+            return
+        except WorkerCancelled:
+            continue
+
+
 async def settle(app: CallqaApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause(0.5)
-    await app.workers.wait_for_complete()
+    await workers_done(app)
     await pilot.pause()
 
 

@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from tests.test_tui import workers_done
 from tui.app import CallqaApp
 from tui.editor import PolicyEditor
 
@@ -26,7 +27,7 @@ class _SteadyApp(CallqaApp):
 async def _ready(pilot: Any) -> None:
     pilot.app.query_one(PolicyEditor).cursor_blink = False
     await pilot.pause(0.5)
-    await pilot.app.workers.wait_for_complete()
+    await workers_done(pilot.app)
     await pilot.pause()
 
 

@@ -97,6 +97,7 @@ class CallqaApp(App[None]):
         self.problems: list[Diagnostic] = []
         self.plan: dict[str, Any] | None = None
         self._check_timer: Timer | None = None
+        self._checked: str | None = None  # the text last sent to be checked
 
     # ------------------------------------------------------------------ layout
 
@@ -192,6 +193,7 @@ class CallqaApp(App[None]):
         editor.read_only = False
         editor.load_text(text)
         self.sub_title = path.name
+        self._checked = text
         self.check_buffer(text)
 
     @on(ListView.Selected, "#files")
@@ -270,7 +272,13 @@ class CallqaApp(App[None]):
             self._status()
             return
         text = editor.text
-        self._check_timer = self.set_timer(CHECK_DELAY, lambda: self.check_buffer(text))
+        if text != self._checked:  # not the file just opened, checked already
+
+            def check() -> None:
+                self._checked = text
+                self.check_buffer(text)
+
+            self._check_timer = self.set_timer(CHECK_DELAY, check)
         self._status()
 
     @work(exclusive=True, group="check", thread=True, exit_on_error=False)
