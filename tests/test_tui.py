@@ -93,10 +93,15 @@ def test_a_mistake_in_an_included_scorecard_is_listed_under_its_file(
             assert problem[0].startswith("standard.policy:") and "dedcut" in problem[2]
             editor = app.query_one(PolicyEditor)
             assert editor.problems == []  # nothing to mark in center.policy's own lines
+            line, col = (int(n) for n in problem[0].split(":")[1:])
             await pilot.click("#problems")
-            await pilot.press("enter")
-            await pilot.pause()
-            assert editor.cursor_location == (0, 0)  # it stays: the line is in another file
+            await pilot.press("enter")  # opens the scorecard at the problem
+            await settle(app, pilot)
+            assert app.path == folder / "standard.policy"
+            assert editor.cursor_location == (line - 1, col - 1)
+            # listed now by line (its tests then miss the item that could not be read)
+            assert rows(app, "problems")[0][0] == f"{line}:{col}"
+            assert "dedcut" in editor.document.get_line(line - 1)
 
     asyncio.run(scenario())
 

@@ -317,10 +317,14 @@ class CallqaApp(App[None]):
     @on(DataTable.RowSelected, "#problems")
     def _go_to_problem(self, event: DataTable.RowSelected) -> None:
         problem = self.problems[int(str(event.row_key.value))]
-        if problem.file != self._buffer_name:
-            self.notify(f"this problem is in {problem.file}: open that file to fix it")
-            return
         editor = self.query_one(PolicyEditor)
+        if problem.file != self._buffer_name:  # in a file the buffer includes: open it there
+            target = self._buffer_folder / problem.file
+            if editor.read_only or self.dirty or not target.is_file():
+                why = "save your changes first" if self.dirty else "open that file to fix it"
+                self.notify(f"this problem is in {problem.file}: {why}")
+                return
+            self.open_file(target)
         editor.cursor_location = (problem.line - 1, problem.col - 1)
         editor.focus()
 
