@@ -6,6 +6,7 @@ items follow the call's facts. The same seed always gives the same evaluations.
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from typing import Any
 
@@ -59,8 +60,6 @@ def demo_events(
     (peaks mid-morning and mid-afternoon), complaints, violations, commendations, surveys;
     with a `rubric`, also QA evaluations of two of each agent's calls a day (scored the
     next day, the weaker agents lower) and appeals of some of them."""
-    import datetime as dt
-
     rng = random.Random(f"{seed}:events")
     zone = dt.timezone(dt.timedelta(hours=8))
     start = dt.datetime(2026, 11, 2, tzinfo=zone)
@@ -135,8 +134,6 @@ def _evaluations(
 ) -> list[dict[str, Any]]:
     """Evaluations of two calls per agent and day, scored the next working hours by one of
     three evaluators; one in ten with a failed item is appealed, and half of those upheld."""
-    import datetime as dt
-
     by_day: dict[tuple[str, dt.date], list[dict[str, Any]]] = {}
     for event in events:
         if event["kind"] == "call" and event.get("answered", True):

@@ -17,6 +17,7 @@ from typing import Any
 
 from dsl import ast
 from engine.conditions import Condition
+from engine.decisions import Decision
 from engine.windows import real_time_after
 
 
@@ -63,6 +64,23 @@ class EscalationChain:
         if resolved:
             limit = "; already resolved"
         return role, f"assigned to {role}: {why}{limit}", where
+
+    def decision(
+        self,
+        complaint_id: str,
+        role: str,
+        reason: str,
+        at: dt.datetime,
+        facts: dict[str, Any],
+        evidence: tuple[str, ...] = (),
+        location: str | None = None,
+    ) -> Decision:
+        """The decision that the complaint is now with `role` (who is notified)."""
+        return Decision(
+            f"{self.block.id}/{complaint_id}/{role}", "escalation", complaint_id, role, reason,
+            self.block.id, location or self.location, at, facts, evidence or (complaint_id,),
+            (role,),
+        )  # fmt: skip
 
     def send_up(self, complaint_id: str, at: dt.datetime) -> tuple[str, str] | None:
         """Move an open complaint one level up now (its level could not solve it), with

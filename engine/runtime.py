@@ -465,11 +465,8 @@ class Engine:
         out: list[Decision] = []
         for chain in self.chains:
             for complaint, role, reason, when in chain.due(now):
-                out.append(Decision(
-                    f"{chain.block.id}/{complaint.id}/{role}", "escalation", complaint.id, role,
-                    reason, chain.block.id, chain.location, when,
-                    {"level": role, "agent": complaint.agent}, (complaint.id,), (role,),
-                ))  # fmt: skip
+                facts = {"level": role, "agent": complaint.agent}
+                out.append(chain.decision(complaint.id, role, reason, when, facts))
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
         # True while `out` holds at most one sampling rule's samples, which come in order
@@ -554,12 +551,8 @@ class Engine:
         out: list[Decision] = []
         for chain in self.chains:
             role, reason, location = chain.start(event.id, event.agent, at, facts, event.resolved)
-            out.append(Decision(
-                f"{chain.block.id}/{event.id}/{role}", "escalation", event.id, role,
-                reason, chain.block.id, location, at,
-                {"complaint.severity": event.severity, "level": role, "agent": event.agent},
-                (event.id,), (role,),
-            ))  # fmt: skip
+            read = {"complaint.severity": event.severity, "level": role, "agent": event.agent}
+            out.append(chain.decision(event.id, role, reason, at, read, location=location))
         return out
 
     def _complaint_resolved(
@@ -613,12 +606,11 @@ class Engine:
             previous, role = moved
             complaint = chain.open[event.complaint]
             due = f"; must be resolved by {complaint.due:%Y-%m-%d %H:%M}" if complaint.due else ""
-            out.append(Decision(
-                f"{chain.block.id}/{event.complaint}/{role}", "escalation", event.complaint,
-                role, f"sent up{who} from {previous}, which could not solve it{why}: "
-                f"escalated to {role}{due}", chain.block.id, chain.location, at,
-                {"level": role, "agent": complaint.agent}, (event.complaint, event.id), (role,),
-            ))  # fmt: skip
+            reason = (f"sent up{who} from {previous}, which could not solve it{why}: "
+                      f"escalated to {role}{due}")  # fmt: skip
+            read = {"level": role, "agent": complaint.agent}
+            out.append(chain.decision(event.complaint, role, reason, at, read,
+                                      (event.complaint, event.id)))  # fmt: skip
         return out
 
     def _agent_status(self, event: AgentStatus, at: dt.datetime, facts: Facts) -> list[Decision]:

@@ -228,7 +228,7 @@ class CallqaApp(App[None]):
         editor.load_text(own)
         with_files = f" with {', '.join(included)}" if included else ""
         self.sub_title = f"{name} (stored version{with_files}, read-only)"
-        self.check_stored(text)
+        self.check_buffer(text, stored=True)
 
     @property
     def dirty(self) -> bool:
@@ -282,14 +282,10 @@ class CallqaApp(App[None]):
         self._status()
 
     @work(exclusive=True, group="check", thread=True, exit_on_error=False)
-    def check_buffer(self, text: str) -> None:
-        _, diagnostics = check_text(text, self._buffer_name, self._buffer_folder)
-        self.call_from_thread(self._show_problems, diagnostics)
-
-    @work(exclusive=True, group="check", thread=True, exit_on_error=False)
-    def check_stored(self, text: str) -> None:
-        """A stored version is checked with the included files stored with it."""
-        _, diagnostics = check_text(text, self._buffer_name, stored=True)
+    def check_buffer(self, text: str, stored: bool = False) -> None:
+        """Check with the included files on disk, or with those stored with a version."""
+        folder = None if stored else self._buffer_folder
+        _, diagnostics = check_text(text, self._buffer_name, folder, stored)
         self.call_from_thread(self._show_problems, diagnostics)
 
     @property
