@@ -318,6 +318,8 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
             problems.append(f"{where}: not a field of {article} {kind} event (put it under fields)")
         elif kind_of == "value_error":  # ours, already in plain words
             problems.append(f"{where}: {item['ctx']['error']}")
+        elif kind_of.startswith("bool"):
+            problems.append(f"{where}: {item['input']!r} is not yes or no: write true or false")
         elif "datetime" in kind_of:
             problems.append(
                 f"{where}: {item['input']!r} is not a date and time such as 2026-11-02 09:00"

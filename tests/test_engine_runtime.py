@@ -310,6 +310,8 @@ def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: E
           "duration": float("inf")}, r"duration: input should be a finite number \(got inf\)"),
         ({"kind": "complaint", "id": "x", "at": "45962.5", "agent": "A"},
          r"at: '45962.5' is a number, not a date and time: write it as 2026-11-02 09:00"),
+        ({"kind": "call", "id": "x", "at": "2026-11-02 09:00", "agent": "A", "duration": 60,
+          "answered": "maybe"}, "answered: 'maybe' is not yes or no: write true or false"),
     ],
 )  # fmt: skip
 def test_bad_events_are_rejected_and_change_nothing(
