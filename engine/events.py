@@ -7,6 +7,7 @@ attaches it, because only the policy knows its timezone).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import re
 from collections.abc import Mapping
@@ -83,14 +84,13 @@ class _Event(BaseModel):
 
 
 def _seconds(value: object) -> object:
-    """Durations may come as seconds or as text such as `5m` or `00:03:45`."""
+    """Durations may come as seconds or as text such as `3m45s`, `3:45` or `00:03:45`
+    (engine.values.parse_duration, the one reading of durations; its ValueError is the
+    reason shown)."""
     if isinstance(value, str):
-        from engine.values import to_duration
+        from engine.values import parse_duration
 
-        try:
-            return to_duration(value, "duration")
-        except EngineError:
-            return value
+        return parse_duration(value)
     return value
 
 
@@ -258,8 +258,10 @@ def parse_moment(text: str) -> dt.datetime:
     """A date, or a date and time, as typed on a command line or in a form (2026-11-01,
     2026-11-01 09:00); a ValueError in plain words for anything else, a year such as
     9999 included."""
+    from engine.values import parse_datetime  # the forms data files may use, too
+
     try:
-        moment = dt.datetime.fromisoformat(text.strip())
+        moment = parse_datetime(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date such as 2026-11-01 or 2026-11-01 09:00") from None
     problem = unreal_year(moment.year)
@@ -296,14 +298,28 @@ def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
 
 
 def _lenient_time(data: Mapping[str, Any]) -> dict[str, Any] | None:
-    """` 2026-11-02 9:00 ` as people type it: blanks around it, a one-digit hour. Tried only
-    after the strict reading failed, so well-formed events pay nothing for it."""
-    at = data.get("at")
-    if not isinstance(at, str):
-        return None
-    match = re.fullmatch(r"\s*(\d{4}-\d{2}-\d{2})[ T](\d):(.*?)\s*", at)
-    fixed = f"{match[1]}T0{match[2]}:{match[3]}" if match else at.strip()
-    return None if fixed == at else {**data, "at": fixed}
+    """Times and dates as exports write them (`2026/11/2 9:00`, `2026年11月2日 9:00`: the
+    forms of engine.values.parse_datetime, the one reading of times). Tried only after
+    pydantic's ISO reading failed, so well-formed events pay nothing for it."""
+    from engine.values import parse_date, parse_datetime
+
+    fixed = dict(data)
+    for name, parse in (("at", parse_datetime), ("starts", parse_date)):
+        if isinstance(data.get(name), str):
+            with contextlib.suppress(ValueError):
+                fixed[name] = parse(data[name])
+    return None if fixed == data else fixed
+
+
+def _time_problem(value: object) -> str:
+    """Why `value` is not a date and time, in parse_datetime's words."""
+    from engine.values import parse_datetime
+
+    try:
+        parse_datetime(str(value))
+    except ValueError as error:
+        return str(error)
+    return f"{value!r} is not a date and time such as 2026-11-02 09:00"
 
 
 def _plain(error: ValidationError, kind: str, event_id: object) -> str:
@@ -321,9 +337,7 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
         elif kind_of.startswith("bool"):
             problems.append(f"{where}: {item['input']!r} is not yes or no: write true or false")
         elif "datetime" in kind_of:
-            problems.append(
-                f"{where}: {item['input']!r} is not a date and time such as 2026-11-02 09:00"
-            )
+            problems.append(f"{where}: {_time_problem(item['input'])}")
         else:
             problems.append(f"{where}: {item['msg'].lower()} (got {item.get('input')!r})")
     name = f"{kind} event {event_id!r}" if event_id else f"{kind} event"

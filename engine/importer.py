@@ -8,7 +8,7 @@ field comes from:
     id = "Call Id"                          # a column
     at = "{Date} {Time}"                    # columns joined by a template
     agent = "Agent"
-    duration = "AvgTalkDuration"            # 00:03:45 or 225 or 3m45s all work
+    duration = "AvgTalkDuration"            # 225, 3m45s, 3:45 (m:ss), 00:03:45 (h:mm:ss)
     resolved = { column = "Resolved", map = { Y = true, N = false } }
     hold_time = { column = "Hold", default = 0 }  # an empty cell: 0, not a missing field
     [at]                                    # optional: how to read the time
@@ -41,6 +41,7 @@ from engine.evaluations import Row, RowError, read_records
 from engine.events import EventError, parse_event
 from engine.store import Store
 from engine.text_files import read_data
+from engine.values import parse_datetime
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 
@@ -241,8 +242,8 @@ def _value(record: Mapping[str, Any], source: Any) -> Any:
 
 
 def _time(text: str, mapping: EventMapping, zone: ZoneInfo) -> dt.datetime:
-    if not mapping.at_formats:
-        parsed = dt.datetime.fromisoformat(text.strip().replace("T", " "))
+    if not mapping.at_formats:  # the forms every file may use (engine.values)
+        parsed = parse_datetime(text)
         return parsed if parsed.tzinfo else parsed.replace(tzinfo=zone)
     for pattern in mapping.at_formats:
         try:

@@ -14,8 +14,34 @@ from zoneinfo import ZoneInfo
 from dsl.types import Type
 from engine.errors import EvaluationError
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d|w)?\s*$")
-_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800, None: 1}
+# Durations as call-center exports write them. A library was weighed and none fits: the
+# ISO 8601 parsers read only PT3M45S, and the few that read 3m45s and 5:30 are unmaintained;
+# this is a small, closed grammar. Units in falling order, each at most once.
+_UNIT_WORDS = {
+    "w": 604800, "周": 604800, "星期": 604800,
+    "d": 86400, "天": 86400, "日": 86400,
+    "h": 3600, "hr": 3600, "小时": 3600, "时": 3600,
+    "m": 60, "min": 60, "分钟": 60, "分": 60,
+    "s": 1, "sec": 1, "秒钟": 1, "秒": 1,
+}  # fmt: skip
+_UNIT = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
+_NUMBER = r"(?:\d{1,15}(?:\.\d{1,9})?|\.\d{1,9})"  # bounded: 4,300 digits would not convert
+_PART = re.compile(rf"({_NUMBER})\s*({_UNIT})\s*")
+_SECONDS = re.compile(_NUMBER)
+_CLOCK = re.compile(r"(\d{1,9}):([0-5]\d)(?::([0-5]\d(?:\.\d{1,9})?))?")
+DURATION_FORMS = "seconds (225), 3m45s, 3分45秒, 3:45 (minutes:seconds) or 1:03:45 (h:mm:ss)"
+
+# Date-times: ISO 8601 first (T or a space, seconds or not, an offset or Z), then this fixed
+# list of forms Excel writes on Chinese Windows, read by the standard library's strptime (no
+# guessing: python-dateutil would read 02/11/2026 as 11 February without a word). The year
+# comes first in every form, so day and month are never confused.
+_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+_CLOCKS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f")
+_DATETIME_FORMS = tuple(day + clock for day in _DATES for clock in _CLOCKS) + tuple(
+    "%Y年%m月%d日" + clock.strip() for clock in _CLOCKS[1:]
+)  # 2026年11月2日9:00, no space
+_AMBIGUOUS = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})\b.*")
+DATETIME_FORMS = "2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)"
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
 
@@ -29,16 +55,38 @@ def to_duration(value: object, name: str) -> float:
     if isinstance(value, dt.timedelta):
         return value.total_seconds()
     if isinstance(value, str):
-        match = _DURATION.match(value)
-        if match:
-            return float(match.group(1)) * _UNITS[match.group(2)]
-        parts = value.strip().split(":")
-        if 2 <= len(parts) <= 3 and all(p.isdigit() for p in parts):
-            seconds = 0
-            for part in parts:
-                seconds = seconds * 60 + int(part)
-            return float(seconds) if len(parts) == 3 else float(seconds * 60)
+        try:
+            return parse_duration(value)
+        except ValueError:
+            message = f"{name} is {shown(value)}, which is not a duration: write {DURATION_FORMS}"
+            raise EvaluationError(message, fact=name) from None
     raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
+
+
+def parse_duration(text: str) -> float:
+    """Seconds from a duration as exports write it (see DURATION_FORMS): two parts with a
+    colon are minutes and seconds (5:30 is 330 s), three are h:mm:ss. The one reading of
+    durations for import, events and scoring; a ValueError says what to write instead."""
+    stripped = text.strip()
+    if _SECONDS.fullmatch(stripped):
+        return float(stripped)
+    clock = _CLOCK.fullmatch(stripped)
+    if clock:
+        first, second, third = clock.groups()
+        if third is None:  # mm:ss
+            return int(first) * 60 + float(second)
+        return int(first) * 3600 + int(second) * 60 + float(third)
+    seconds, position, last_unit = 0.0, 0, None
+    for part in _PART.finditer(stripped):
+        unit = _UNIT_WORDS[part.group(2)]
+        if part.start() != position or (last_unit is not None and unit >= last_unit):
+            break
+        seconds += float(part.group(1)) * unit
+        position, last_unit = part.end(), unit
+    else:
+        if stripped and position == len(stripped):
+            return seconds
+    raise ValueError(f"{shown(text)} is not a duration: write {DURATION_FORMS}")
 
 
 def to_number(value: object, name: str) -> float:
@@ -91,24 +139,59 @@ def to_date(value: object, name: str) -> dt.date:
         return value
     if isinstance(value, str):
         try:
-            return dt.date.fromisoformat(value.strip())
-        except ValueError:
-            pass
+            return parse_date(value)
+        except ValueError as error:
+            raise EvaluationError(f"{name}: {error}", fact=name) from None
     raise _bad(name, value, "a date such as 2026-11-02")
+
+
+def parse_date(text: str) -> dt.date:
+    """A date in any of the forms parse_datetime reads, without a time of day."""
+    moment = parse_datetime(text)
+    if moment.time() != dt.time() or moment.tzinfo is not None:
+        raise ValueError(f"{shown(text)} is a date and time: write only the date, as in 2026-11-02")
+    return moment.date()
 
 
 def to_datetime(value: object, name: str, zone: ZoneInfo) -> dt.datetime:
     """An aware datetime in the policy's timezone; a naive one is read in that timezone."""
     if isinstance(value, str):
         try:
-            value = dt.datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-        except ValueError:
-            raise _bad(name, value, "a date and time such as 2026-11-02 09:00") from None
+            value = parse_datetime(value)
+        except ValueError as error:
+            raise EvaluationError(f"{name}: {error}", fact=name) from None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=zone)
         return value.astimezone(zone)
     raise _bad(name, value, "a date and time such as 2026-11-02 09:00")
+
+
+def parse_datetime(text: str) -> dt.datetime:
+    """A date and time as exports write it (see DATETIME_FORMS), naive unless it carries an
+    offset. The one reading of times for import, events and scoring; a date whose day and
+    month could be swapped (02/11/2026, 11/2/26) is refused, with the form to write."""
+    stripped = text.strip()
+    try:
+        return dt.datetime.fromisoformat(stripped.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for form in _DATETIME_FORMS:
+        try:
+            return dt.datetime.strptime(stripped, form)
+        except ValueError:
+            continue
+    if _AMBIGUOUS.fullmatch(stripped):
+        raise ValueError(
+            f"{shown(text)} could be day-first or month-first: write the year first, "
+            f"as in {DATETIME_FORMS}"
+        )
+    raise ValueError(f"{shown(text)} is not a date and time: write {DATETIME_FORMS}")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """`text` quoted for a message, cut short: a cell of 100,000 characters is not shown."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
 
 
 def converter(kind: Type, zone: ZoneInfo) -> Callable[[object, str], object]:

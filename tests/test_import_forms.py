@@ -1,0 +1,169 @@
+"""Talk times and times as call-center exports write them (issue 15, item 4): one reading,
+engine.values.parse_duration and parse_datetime, used by import, events and scoring alike."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from dsl.types import Type
+from engine.errors import EvaluationError
+from engine.evaluations import read_records
+from engine.events import EventError, parse_event
+from engine.importer import EventMapping, ImportReport, load_mapping, rows_to_events
+from engine.values import converter, parse_datetime, parse_duration
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+
+
+def duration_forms(seconds: int) -> list[str]:
+    """Every way an export may write `seconds` of talk time."""
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    units = "".join(f"{n}{u}" for n, u in ((hours, "h"), (minutes, "m"), (secs, "s")) if n)
+    chinese = "".join(f"{n}{u}" for n, u in ((hours, "小时"), (minutes, "分"), (secs, "秒")) if n)
+    return [
+        str(seconds),
+        f"{seconds}.0",
+        f" {seconds} ",
+        units or "0s",
+        chinese or "0秒",
+        f"{seconds // 60}:{secs:02d}",
+        f"{hours}:{minutes:02d}:{secs:02d}",
+        f"{hours:02d}:{minutes:02d}:{secs:02d}",
+        f"{seconds}s",
+    ]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(min_value=0, max_value=100 * 3600))
+def test_a_duration_in_any_accepted_form_reads_as_the_same_seconds(seconds: int) -> None:
+    as_fact = converter(Type.DURATION, SHANGHAI)
+    for text in duration_forms(seconds):
+        assert parse_duration(text) == seconds, text
+        assert as_fact(text, "call.duration") == seconds, text  # callqa score's facts
+        call = {"kind": "call", "id": "c", "agent": "A", "at": "2026-11-02 09:00"}
+        assert parse_event({**call, "duration": text}).duration == seconds, text  # events
+
+
+def datetime_forms(moment: dt.datetime) -> list[str]:
+    y, mo, d, h, mi, s = (moment.year, moment.month, moment.day, moment.hour,
+                          moment.minute, moment.second)  # fmt: skip
+    forms = [
+        moment.isoformat(),
+        moment.isoformat(sep=" "),
+        f"{y}/{mo}/{d} {h}:{mi:02d}:{s:02d}",
+        f"{y}/{mo:02d}/{d:02d} {h:02d}:{mi:02d}:{s:02d}",
+        f"{y}-{mo}-{d} {h}:{mi:02d}:{s:02d}",
+        f"{y}年{mo}月{d}日 {h}:{mi:02d}:{s:02d}",
+        f"{y}年{mo}月{d}日{h}:{mi:02d}:{s:02d}",
+        f"  {y}/{mo}/{d}  {h}:{mi:02d}:{s:02d} ",
+    ]
+    if s == 0:  # without seconds
+        forms += [f"{y}/{mo}/{d} {h}:{mi:02d}", f"{y}-{mo}-{d} {h}:{mi:02d}",
+                  f"{y}-{mo:02d}-{d:02d}T{h:02d}:{mi:02d}", f"{y}年{mo}月{d}日 {h}:{mi:02d}"]  # fmt: skip
+    return forms
+
+
+MOMENTS = st.datetimes(min_value=dt.datetime(1990, 1, 1), max_value=dt.datetime(2100, 1, 1)).map(
+    lambda moment: moment.replace(microsecond=0)
+)
+
+
+@settings(max_examples=150, deadline=None)
+@given(MOMENTS, st.booleans())
+def test_a_time_in_any_accepted_form_reads_as_the_same_moment(
+    moment: dt.datetime, whole_minute: bool
+) -> None:
+    if whole_minute:
+        moment = moment.replace(second=0)
+    as_fact = converter(Type.DATETIME, SHANGHAI)
+    call = {"kind": "call", "id": "c", "agent": "A", "duration": 60}
+    for text in datetime_forms(moment):
+        assert parse_datetime(text) == moment, text
+        assert as_fact(text, "call.at") == moment.replace(tzinfo=SHANGHAI), text
+        assert parse_event({**call, "at": text}).at == moment, text
+
+
+@pytest.mark.parametrize(
+    ("text", "seconds"),
+    [("05:30", 330), ("5:30", 330), ("125:00", 7500), ("0:05:30", 330), ("1:02:03", 3723),
+     ("3m45s", 225), ("3m", 180), ("45s", 45), ("1h2m3s", 3723), ("1h 2m 3s", 3723),
+     ("3分45秒", 225), ("3分钟", 180), ("1小时2分3秒", 3723), ("1.5h", 5400), ("225.0", 225),
+     ("00:03:45.5", 225.5)],
+)  # fmt: skip
+def test_excel_talk_times_read_as_minutes_and_seconds(text: str, seconds: float) -> None:
+    """05:30 was read as h:mm (19,800 s); 3m45s, which the importer documents, was refused."""
+    assert parse_duration(text) == seconds
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["5:75", "1:2", "1:02:03:04", "-5", "nan", "inf", "1e3", "3s45m", "3m3m", "", "m", "五分"],
+)
+def test_a_duration_that_is_not_one_is_refused_with_the_forms_to_write(text: str) -> None:
+    with pytest.raises(ValueError, match=r"is not a duration: write seconds \(225\), 3m45s"):
+        parse_duration(text)
+    with pytest.raises(EvaluationError, match=r"call.duration is .*, which is not a duration: write seconds"):
+        converter(Type.DURATION, SHANGHAI)(text, "call.duration")
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [("02/11/2026 09:00", "could be day-first or month-first: write the year first"),
+     ("11/2/26", "could be day-first or month-first: write the year first"),
+     ("2026/13/2 9:00", "is not a date and time: write 2026-11-02 09:00"),
+     ("2026/11/2 25:00", "is not a date and time: write 2026-11-02 09:00"),
+     ("yesterday", "is not a date and time: write 2026-11-02 09:00")],
+)  # fmt: skip
+def test_an_ambiguous_or_wrong_time_is_refused_with_the_reason(text: str, reason: str) -> None:
+    with pytest.raises(ValueError, match=reason):
+        parse_datetime(text)
+    call = {"kind": "call", "id": "c", "agent": "A", "duration": 60, "at": text}
+    with pytest.raises(EventError, match=f"at: '{text}' {reason}"):
+        parse_event(call)
+
+
+def test_a_call_log_from_chinese_excel_imports_without_a_mapping_for_its_times(
+    tmp_path: Path,
+) -> None:
+    path = tmp_path / "calls.csv"
+    path.write_text(
+        "kind,id,agent,at,duration\n"
+        "call,k1,张三,2026/11/2 9:00,05:30\n"
+        "call,k2,李四,2026年11月2日 9:05,3m45s\n"
+        "call,k3,王五,2026-11-2 9:10:30,3分45秒\n"
+        "call,k4,赵六,02/11/2026 9:15,60\n"
+        "call,k5,钱七,2026-11-02 09:20,5:75\n",
+        encoding="utf-8",
+    )
+    report = ImportReport()
+    events = list(rows_to_events(read_records(path), [EventMapping("", {})], SHANGHAI, report))
+    assert [(e.id, e.at.replace(tzinfo=None), e.duration) for e in events] == [
+        ("k1", dt.datetime(2026, 11, 2, 9, 0), 330),
+        ("k2", dt.datetime(2026, 11, 2, 9, 5), 225),
+        ("k3", dt.datetime(2026, 11, 2, 9, 10, 30), 225),
+    ]
+    assert all(e.at.tzinfo == SHANGHAI for e in events)
+    assert [problem.split(":")[0] for problem in report.rejected] == ["row 5", "row 6"]
+    assert "could be day-first or month-first" in report.rejected[0]
+    assert "'5:75' is not a duration" in report.rejected[1]
+
+
+def test_a_mapped_at_template_reads_the_same_forms(tmp_path: Path) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(
+        'kind = "call"\n[fields]\nid = "{Id}"\nat = "{Date} {Time}"\nagent = "Agent"\n'
+        'duration = "Talk"\n',
+        encoding="utf-8",
+    )
+    path = tmp_path / "calls.csv"
+    path.write_text("Id,Date,Time,Agent,Talk\n1,2026/11/2,9:00,张三,05:30\n", encoding="utf-8")
+    report = ImportReport()
+    (event,) = rows_to_events(read_records(path), load_mapping(mapping), SHANGHAI, report)
+    assert (event.at, event.duration) == (dt.datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), 330)
