@@ -116,6 +116,7 @@ def generate(
         "RESULT": result_factory,
         "TABLE": table,
         "REPEAT": itertools.repeat,
+        "INF": math.inf,
     }
     for name, kind in facts.types.items():
         constants.values[f"C_{facts.names[name]}"] = converter(kind, zone)
@@ -192,7 +193,11 @@ def _convert_fact(w: _Writer, indent: int, slot: str, kind: Type, key: str) -> N
     if kind is Type.TEXT:
         w(indent, f"if {slot}.__class__ is not str:")
     elif kind in _NUMERIC:
-        w(indent, f"if {slot}.__class__ is not int and {slot}.__class__ is not float:")
+        # NaN, an infinity (and a negative duration) go to the converter, which refuses
+        # them: NaN would make the item's condition false, the item not applicable
+        low = "0 <=" if kind is Type.DURATION else "-INF <"
+        w(indent, f"if ({slot}.__class__ is not int and {slot}.__class__ is not float)"
+                  f" or not {low} {slot} < INF:")  # fmt: skip
     elif kind is Type.BOOL:
         w(indent, f"if {slot}.__class__ is not bool:")
     else:

@@ -9,6 +9,7 @@ Aggregates (`count(survey where ...)`) in a threshold value read pre-computed sl
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -22,13 +23,19 @@ from engine.values import converter
 _MISSING = object()
 
 # Values already of the right type skip the converter (the common case, checked inline).
+# A number that is NaN or infinite, and a negative duration, go to the converter, which
+# refuses them (engine.values.real_number): NaN would make the condition silently false.
 _FAST_TYPES = {
     Type.TEXT: "{slot}.__class__ is not str",
-    Type.NUMBER: "{slot}.__class__ is not int and {slot}.__class__ is not float",
-    Type.DURATION: "{slot}.__class__ is not int and {slot}.__class__ is not float",
+    Type.NUMBER: "({slot}.__class__ is not int and {slot}.__class__ is not float)"
+    " or not -INF < {slot} < INF",
+    Type.DURATION: "({slot}.__class__ is not int and {slot}.__class__ is not float)"
+    " or not 0 <= {slot} < INF",
     Type.BOOL: "{slot}.__class__ is not bool",
     Type.DATETIME: "{slot}.__class__ is not DATETIME or {slot}.tzinfo is not ZONE",
 }
+
+_COMPUTED = "{slot}.__class__ is not float"  # a threshold's value and its aggregates
 
 Condition = Callable[[Mapping[str, Any]], Any]
 # code reading a fact, and whether it surely gives a value of the fact's type (not None)
@@ -90,7 +97,7 @@ def flags_code(
     event's path, engine.kind_path): lines that fetch each fact the conditions read, by
     the code `read(fact)` gives (None when absent), then the expression giving the flags.
     The code needs `DATETIME` and `ZONE` (the policy's timezone) among its constants."""
-    constants.values.update(DATETIME=dt.datetime, ZONE=zone)
+    constants.values.update(DATETIME=dt.datetime, ZONE=zone, INF=math.inf)
     facts = _TouchedSlots()
     compiler = _AggregateAwareCompiler(Scope(dict(fields)), constants, facts, zone, None)
     flags = []
@@ -144,6 +151,8 @@ def _converted(slot: str, fact: str, kind: Type, zone: ZoneInfo, constants: Cons
     convert = constants.add(converter(kind, zone), "C")
     call = f"    {slot} = {convert}({slot}, {constants.add(fact)})"
     test = _FAST_TYPES.get(kind)
+    if fact.startswith("@") or fact == "value":  # the engine's own aggregates: not data
+        test = _COMPUTED
     if test is None:
         return [call]
     return ["    if " + test.format(slot=slot) + ":", "    " + call]
@@ -158,6 +167,7 @@ def _define(
         "MISSING_RESULT": missing,
         "DATETIME": dt.datetime,
         "ZONE": zone,
+        "INF": math.inf,
     }
     exec(compile("\n".join(lines) + "\n", f"<callqa {name}>", "exec"), namespace)
     return namespace[name]

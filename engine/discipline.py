@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from dsl import ast
 from engine.conditions import Condition
+from engine.thresholds import as_float
 from engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -34,6 +35,8 @@ class WindowRule:
     location: str
     where: Condition | None
     zone: ZoneInfo
+    # the measured field's converter (engine.values), for a value given as text ('5m')
+    number: Callable[[object, str], Any] = as_float
     # agent -> period -> its tally; only periods not yet ended are kept, so a long-running
     # service holds one month (or week, day...) per agent, not its whole history
     calendar: dict[str, dict[str, Tally]] = field(default_factory=dict)
@@ -62,7 +65,7 @@ class WindowRule:
             raw = facts.get(self.fact)
             if raw is None:
                 return None
-            value = float(raw)
+            value = raw if raw.__class__ is float else float(self.number(raw, self.fact))
         if self.unit is not None:
             period = calendar_key(at, self.unit, self.zone)
             periods = self.calendar.get(agent)

@@ -17,6 +17,7 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from dsl import ast
+from dsl.types import Type
 from engine.conditions import Condition, compile_expression
 from engine.decisions import Decision
 from engine.discipline import WindowRule
@@ -44,7 +45,8 @@ from engine.policy import Policy
 from engine.sampling import PickSpec
 from engine.sampling_rule import SamplingRule
 from engine.scoring import ScoreResult
-from engine.thresholds import Aggregator, ThresholdState
+from engine.thresholds import Aggregator, ThresholdState, as_float
+from engine.values import converter, real_number
 
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
@@ -178,6 +180,12 @@ class Engine:
         # how long it took; kept a year
         self.open_complaints: dict[str, tuple[str | None, str | None, float]] = {}
         self.facts = FactReader(policy.fields_read)
+        # the fields read as numbers: a center's own value of one must be a real number
+        self._numbers = {
+            name: converter(kind, self.zone)
+            for name, kind in fields.items()
+            if kind in (Type.NUMBER, Type.DURATION)
+        }
         # what an event of each kind must pass first, and what it does besides the rules
         self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
             "evaluation": self._check_evaluation,
@@ -212,7 +220,14 @@ class Engine:
                 else:
                     assert rule.measure is not None
                     self.window_rules.append(
-                        WindowRule(rule, block.id, location, cond(rule.measure.where), self.zone)
+                        WindowRule(
+                            rule,
+                            block.id,
+                            location,
+                            cond(rule.measure.where),
+                            self.zone,
+                            self._numbers.get(rule.measure.name, as_float),
+                        )
                     )
         self.rule_kinds = {r.kind for r in self.window_rules} | {
             r.rule.on for r in self.event_rules if r.rule.on is not None
@@ -257,7 +272,10 @@ class Engine:
                     per.subject,
                     per.period,
                     compiled_value,
-                    [Aggregator(a, cond(a.where)) for a in aggregates],
+                    [
+                        Aggregator(a, cond(a.where), self._numbers.get(a.name, as_float))
+                        for a in aggregates
+                    ],
                     alerts,
                     self.zone,
                     wake=self._wake,
@@ -344,6 +362,8 @@ class Engine:
         if event_id in self.seen or event_id in self._seen_before:
             return []
         # everything that can reject the event, before any change
+        if event is not None:  # the plain paths take no own fields or facts
+            self._check_numbers(event)
         scored = check(event) if check is not None else None
         decisions = self._move_clock(at, kind, event_id)
         self.seen[event_id] = None
@@ -401,6 +421,32 @@ class Engine:
         self.clock = at
         self._clock_fold = fold
         return []
+
+    def _check_numbers(self, event: Any) -> None:
+        """Refuse a center's own field, or an evaluation's fact, that is not a real number
+        (NaN, an infinity, a negative duration) where the policy reads a number: NaN would
+        make its conditions false and its averages NaN, silencing rules and alerts. The
+        check is engine.values', as for scoring."""
+        own: dict[str, Any] = event.fields
+        given: dict[str, Any] = event.facts if event.kind == "evaluation" else {}
+        if not own and not given:
+            return
+        kind = event.kind
+        named = [(name if "." in name else f"{kind}.{name}", value) for name, value in own.items()]
+        for entity, inner in given.items():  # as engine.facts merges them
+            if isinstance(inner, dict):
+                named += [(f"{entity}.{name}", value) for name, value in inner.items()]
+            else:
+                named.append((entity, inner))
+        for fact, value in named:
+            convert = self._numbers.get(fact)
+            try:
+                if convert is not None:
+                    convert(value, fact)
+                elif value.__class__ is float:  # NaN is no value, whatever the field
+                    real_number(value, fact)
+            except EngineError as error:
+                raise EventError(f"{kind} event {event.id!r} rejected: {error}") from None
 
     def _check_evaluation(self, event: Evaluation) -> ScoreResult:
         try:

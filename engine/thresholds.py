@@ -30,10 +30,17 @@ class Closed:
     slots: Mapping[str, Any]  # every aggregate's result (@0, @1, ...), for the alerts
 
 
+def as_float(value: object, name: str) -> float:
+    """A measured fact as a float, for a field the policy does not type as a number."""
+    return float(value)  # type: ignore[arg-type]
+
+
 @dataclass
 class Aggregator:
     aggregate: ast.Aggregate
     where: Condition | None
+    # the field's converter (engine.values), for a value given as text such as '5m'
+    number: Callable[[object, str], Any] = as_float
 
 
 @dataclass
@@ -89,6 +96,8 @@ class ThresholdState:
             raw = 1.0 if aggregate.function == "count" else facts.get(aggregate.name)
             if raw is None:
                 continue
+            if raw.__class__ is not float:
+                raw = aggregator.number(raw, aggregate.name)
             totals[index].append(float(raw))
             matched = True
         if matched:

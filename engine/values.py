@@ -42,6 +42,7 @@ _DATETIME_FORMS = tuple(day + clock for day in _DATES for clock in _CLOCKS) + tu
 )  # 2026年11月2日9:00, no space
 _AMBIGUOUS = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})\b.*")
 DATETIME_FORMS = "2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)"
+_INF = float("inf")
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
 
@@ -51,16 +52,37 @@ def to_duration(value: object, name: str) -> float:
     if isinstance(value, bool):
         raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
     if isinstance(value, int | float):
-        return value
+        return real_number(value, name, duration=True)
     if isinstance(value, dt.timedelta):
-        return value.total_seconds()
+        return real_number(value.total_seconds(), name, duration=True)
     if isinstance(value, str):
         try:
-            return parse_duration(value)
+            seconds = parse_duration(value)
         except ValueError:
             message = f"{name} is {shown(value)}, which is not a duration: write {DURATION_FORMS}"
             raise EvaluationError(message, fact=name) from None
+        return real_number(seconds, name, duration=True, given=value)
     raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
+
+
+def real_number(value: float, name: str, *, duration: bool = False, given: object = None) -> float:
+    """`value`, when it is a real number (a duration: not negative). The one check of
+    numbers for scoring, conditions and events: NaN makes every comparison false (a
+    failed item read as not applicable, an alert never raised), an infinity is no count
+    or time, and a negative duration no length of time. `given`: the text it was read
+    from, shown in the message."""
+    shown = repr(value if given is None else given)
+    if value != value or value in (_INF, -_INF):
+        raise EvaluationError(
+            f"{name} is {shown}, which is not a number (NaN or infinite): correct it "
+            "or leave it out", fact=name
+        )  # fmt: skip
+    if duration and value < 0:
+        raise EvaluationError(
+            f"{name} is {shown}, a negative duration: a duration is 0 seconds or more",
+            fact=name,
+        )
+    return value
 
 
 def parse_duration(text: str) -> float:
@@ -93,13 +115,15 @@ def to_number(value: object, name: str) -> float:
     if isinstance(value, bool):
         raise _bad(name, value, "a number")
     if isinstance(value, int | float):
-        return value
+        return real_number(value, name)
     if isinstance(value, str):
         text = value.strip()
         try:
-            return float(text[:-1]) / 100 if text.endswith("%") else float(text)
+            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
         except ValueError:
             pass
+        else:
+            return real_number(number, name, given=value)
     raise _bad(name, value, "a number")
 
 
