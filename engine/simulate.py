@@ -6,6 +6,11 @@ Both engines see the same events in the same order, in one pass over the history
 side tallies every decision as it comes and keeps only the decisions with no identical
 twin (same kind, subject, action and time) on the other side: a year of a large center
 then fits in memory, and the diff shows exactly what differs.
+
+Without an end time a replay runs to the end of the last period its events touch (the
+last week or month of a KPI or a sampling rule), so that period's KPIs and samples close;
+the report says when it stopped short of a period's end (a `--to`, or a period not over
+yet) and which periods it left open.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dsl import ast
 from engine.decisions import Decision
 from engine.errors import ClockGapError
 from engine.events import EventError, parse_event
 from engine.policy import Policy
 from engine.runtime import REPLAY_MAX_GAP, Engine
+from engine.windows import calendar_bounds, calendar_key
 
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
@@ -31,12 +38,17 @@ Twin = tuple[str, str, str, dt.datetime]  # (kind, subject, action, time)
 @dataclass
 class Side:
     """One version's decisions: a tally of all of them, and the decisions themselves (in a
-    two-sided simulation, only those without a twin on the other side)."""
+    two-sided simulation, only those without a twin on the other side); and what it
+    replayed: the first and last event's times, the time it ran to, the periods left open."""
 
     decisions: list[Decision] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     tally: Counter[str] = field(default_factory=Counter)
     grade_tally: Counter[str] = field(default_factory=Counter)
+    first_event: dt.datetime | None = None
+    last_event: dt.datetime | None = None
+    replayed_to: dt.datetime | None = None
+    open_periods: list[str] = field(default_factory=list)
 
     def add(self, decisions: Iterable[Decision]) -> None:
         for d in decisions:
@@ -106,6 +118,12 @@ class Report:
         samples_before, samples_after = before.get("sample", 0), after.get("sample", 0)
         return {
             "events": self.events,
+            "replay": {
+                "first_event": _iso(self.before.first_event or self.after.first_event),
+                "last_event": _iso(self.before.last_event or self.after.last_event),
+                "replayed_to": _iso(self.before.replayed_to or self.after.replayed_to),
+                "open_periods": sorted({*self.before.open_periods, *self.after.open_periods}),
+            },
             "counts": {
                 label: {"before": before.get(label, 0), "after": after.get(label, 0)}
                 for label in sorted(set(before) | set(after))
@@ -124,10 +142,14 @@ def simulate(
     events: Iterable[Mapping[str, Any]],
     until: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    now: dt.datetime | None = None,
 ) -> Report:
+    """`until`: where the replay stops (by default `replay_end`); `now`: the present, for
+    tests (a period not over by now is not closed)."""
     engines = (Engine(old, max_gap=REPLAY_MAX_GAP), Engine(new, max_gap=REPLAY_MAX_GAP))
     twins = _Twins()
     count = 0
+    first: dt.datetime | None = None
     for raw in events:
         count += 1
         try:
@@ -136,6 +158,8 @@ def simulate(
             for side in twins.sides:
                 side.rejected.append(str(error))
             continue
+        if first is None:
+            first = event.at
         for index, engine in enumerate(engines):
             try:
                 twins.add(index, engine.feed(event))
@@ -145,18 +169,74 @@ def simulate(
             progress(count)
     # one end for both sides, even if one refused the last event
     clocks = [engine.clock for engine in engines if engine.clock is not None]
-    end = until or (max(clocks) + dt.timedelta(days=1) if clocks else None)
+    last = max(clocks, key=dt.datetime.timestamp) if clocks else None
+    end = until or (replay_end((old, new), last, now) if last else None)
     for index, engine in enumerate(engines):
-        twins.add(index, advance_to_end(engine, end, twins.sides[index].rejected))
+        side = twins.sides[index]
+        twins.add(index, advance_to_end(engine, end, side.rejected))
+        side.first_event, side.last_event, side.replayed_to = first, last, end
+        side.open_periods = open_periods(engine)
     return Report(*twins.finish(), count)
+
+
+def period_units(policy: Policy) -> set[str]:
+    """The calendar units (day, week, month) whose periods close with decisions: the KPI
+    thresholds' and the sampling rules'. A discipline rule decides as its events come, so
+    the end of its window decides nothing."""
+    tree = policy.checked.tree
+    blocks: list[ast.Threshold | ast.Sampling] = [*tree.thresholds, *tree.samplings]
+    return {entry.period for block in blocks for entry in block.entries
+            if isinstance(entry, ast.Per)}  # fmt: skip
+
+
+def replay_end(
+    policies: Iterable[Policy], last: dt.datetime, now: dt.datetime | None = None
+) -> dt.datetime:
+    """Where a replay without an end time stops: the end of the last period the history
+    touches (the week, month... holding its last event, of every KPI threshold and
+    sampling rule), so that period closes; but not after `now` (by default the present)
+    when that period is not over yet: it is left open, not closed on part of its events."""
+    end = last
+    for policy in policies:
+        zone = policy.timezone
+        for unit in period_units(policy):
+            closes = calendar_bounds(calendar_key(last, unit, zone), unit, zone)[1]
+            end = max(end, closes, key=dt.datetime.timestamp)
+    present = now or dt.datetime.now(dt.UTC)
+    if last.timestamp() < present.timestamp() < end.timestamp():
+        return present.astimezone(last.tzinfo)
+    return end
+
+
+def open_periods(engine: Engine) -> list[str]:
+    """The periods holding events that the replay did not close (it stopped before they
+    end), each with its end and the rules waiting on it: `2026-12 (model_agent), ends
+    2027-01-01 00:00`."""
+    waiting: dict[tuple[float, str, str], set[str]] = {}
+    for threshold in engine.thresholds:
+        for instant, end, _subject, period in threshold.ends:
+            waiting.setdefault((instant, period, f"{end:%Y-%m-%d %H:%M}"), set()).add(
+                threshold.block.id
+            )
+    for sampling in engine.samplings:
+        for instant, end, period in sampling.ends:
+            waiting.setdefault((instant, period, f"{end:%Y-%m-%d %H:%M}"), set()).add(
+                sampling.block.id
+            )
+    return [f"{period} ({', '.join(sorted(ids))}), ends {end}"
+            for (_, period, end), ids in sorted(waiting.items())]  # fmt: skip
+
+
+def _iso(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat(" ", "minutes")
 
 
 def advance_to_end(
     engine: Engine, until: dt.datetime | None, problems: list[str]
 ) -> list[Decision]:
-    """Fire what falls due by `until` (by default a day after the last event), so that the
-    replay's last periods close. A time too far ahead is noted in `problems`."""
-    horizon = until or (engine.clock + dt.timedelta(days=1) if engine.clock else None)
+    """Fire what falls due by `until` (by default `replay_end`), so that the replay's last
+    periods close. A time too far ahead is noted in `problems`."""
+    horizon = until or (replay_end([engine.policy], engine.clock) if engine.clock else None)
     if horizon is None:
         return []
     try:
@@ -201,15 +281,19 @@ def replay_versions(
     versions: list[tuple[dt.datetime | None, Policy]],
     events: list[Mapping[str, Any]],
     until: dt.datetime | None = None,
+    ends_with: Iterable[Policy] = (),
+    now: dt.datetime | None = None,
 ) -> Side:
     """Judge each event under the version in force at its time.
 
     Each version replays the history from the start, so its windows and timers are warm
     when it takes effect, but only its decisions from its effective time until the next
-    version's are kept.
+    version's are kept. Without `until`, every version stops at the `replay_end` of all
+    of them and of `ends_with` (the policy it is compared with), so both sides end alike.
     """
     side = Side()
     starts = [start for start, _ in versions]
+    policies = [*(policy for _, policy in versions), *ends_with]
     for index, (start, policy) in enumerate(versions):
         stop = starts[index + 1] if index + 1 < len(starts) else None
         engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
@@ -220,11 +304,18 @@ def replay_versions(
             except EventError as error:
                 if start is None:
                     side.rejected.append(str(error))
-        decisions += advance_to_end(engine, until, side.rejected if start is None else [])
+            if side.first_event is None:
+                side.first_event = engine.clock
+        last = engine.clock
+        end = until or (replay_end(policies, last, now) if last else None)
+        decisions += advance_to_end(engine, end, side.rejected if start is None else [])
         side.add(
             d for d in decisions
             if (start is None or d.at >= start) and (stop is None or d.at < stop)
         )  # fmt: skip
+        side.last_event, side.replayed_to = last, end
+        if stop is None:  # the version in force at the end: what it left open
+            side.open_periods = open_periods(engine)
     return side
 
 
@@ -233,9 +324,10 @@ def simulate_against_history(
     versions: list[tuple[dt.datetime | None, Policy]],
     events: Iterable[Mapping[str, Any]],
     until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
 ) -> Report:
     """The proposed policy against the versions that were really in force."""
     history = list(events)
-    before = replay_versions(versions, history, until)
-    after = replay_versions([(None, new)], history, until)
+    before = replay_versions(versions, history, until, [new], now)
+    after = replay_versions([(None, new)], history, until, [p for _, p in versions], now)
     return Report(before, after, len(history))

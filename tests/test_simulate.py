@@ -77,16 +77,14 @@ def test_simulation_keeps_only_the_decisions_that_differ() -> None:
     """Each side tallies every decision but keeps only those without a twin (same kind,
     subject, action and time) on the other side: memory follows the change, not the
     history. The tallies still agree with a full replay of each version."""
-    import datetime as dt
-
     from engine.runtime import Engine
 
     events = demo_events(days=56, agents=24, seed=7)
     report = simulate(STRICTER, POLICY, events)  # before: POLICY, after: STRICTER
     engine = Engine(POLICY)
     full_before = engine.feed_all(events)
-    assert engine.clock is not None
-    full_before += engine.advance(engine.clock + dt.timedelta(days=1))  # simulate's horizon
+    assert report.before.replayed_to is not None
+    full_before += engine.advance(report.before.replayed_to)  # simulate's horizon
     assert 0 < len(report.before.decisions) + len(report.after.decisions) < len(full_before) / 10
     assert sum(report.before.counts().values()) == len(full_before)
     kept = {(d.kind, d.subject, d.action, d.at) for d in report.before.decisions}
@@ -116,3 +114,43 @@ def test_a_quiet_year_in_the_history_is_replayed_not_refused() -> None:
         assert sum(report["counts"][k][side] for k in report["counts"]) > sum(
             alone["counts"][k][side] for k in alone["counts"]
         )
+
+
+SHANGHAI = POLICY.timezone
+
+
+def test_a_replay_without_an_end_closes_the_last_period_its_events_touch() -> None:
+    """The history ends on Saturday 28 November: the replay used to stop a day later, so
+    neither the week nor November's monthly KPI (model_agent) closed. It now runs to the
+    end of November, 1 December 00:00."""
+    events = demo_events(days=28, agents=6, seed=3)
+    assert max(e["at"] for e in events).date() == dt.date(2026, 11, 28)
+    present = dt.datetime(2027, 3, 1, tzinfo=SHANGHAI)
+    report = simulate(POLICY, POLICY, events, now=present)
+    data = report.to_dict()
+    assert data["replay"]["replayed_to"] == "2026-12-01 00:00+08:00"
+    assert data["replay"]["open_periods"] == []
+    monthly = sum(n for label, n in report.before.counts().items()
+                  if label in ("alert", "no_data"))  # fmt: skip
+    weekly_only = simulate(
+        POLICY, POLICY, events, until=dt.datetime(2026, 11, 30, tzinfo=SHANGHAI), now=present
+    )
+    assert monthly > sum(n for label, n in weekly_only.before.counts().items()
+                         if label in ("alert", "no_data"))  # fmt: skip
+    assert (
+        "2026-11 (model_agent), ends 2026-12-01 00:00"
+        in weekly_only.to_dict()["replay"]["open_periods"]
+    )
+
+
+def test_a_period_not_over_yet_is_left_open_and_said() -> None:
+    """A history imported on 20 November: its week and month are not over, so they are
+    not closed on part of their events; the report names them."""
+    events = demo_events(days=17, agents=4, seed=5)  # 2 to 18 November
+    present = dt.datetime(2026, 11, 20, 12, 0, tzinfo=SHANGHAI)
+    data = simulate(POLICY, STRICTER, events, now=present).to_dict()
+    assert data["replay"]["replayed_to"] == "2026-11-20 12:00+08:00"
+    open_periods = data["replay"]["open_periods"]
+    assert "2026-11 (model_agent), ends 2026-12-01 00:00" in open_periods
+    assert any(p.startswith("2026-W47 (") and "csat" in p for p in open_periods)
+    assert not any("2026-W46" in p for p in open_periods)  # the week before closed
