@@ -29,6 +29,7 @@ and every good row is kept. Importing the same file twice adds nothing (event id
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import tomllib
 from collections.abc import Iterator, Mapping
@@ -39,11 +40,13 @@ from zoneinfo import ZoneInfo
 
 from engine.evaluations import Row, RowError, read_records
 from engine.events import EventError, parse_event
-from engine.store import Store
+from engine.store import Store, unstorable
 from engine.text_files import read_data
-from engine.values import parse_datetime
+from engine.values import parse_datetime, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+_NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...
+MAX_MAPPING = 1 << 20  # bytes: a mapping is a few lines
 
 
 class MappingError(EventError):
@@ -57,11 +60,13 @@ class ImportReport:
     duplicates: int = 0
     skipped: int = 0  # filtered out by [where]/[where_not]
     rejected: list[str] = field(default_factory=list)
+    conflicts: list[str] = field(default_factory=list)  # another event stored under its id
 
     def summary(self) -> str:
         return (
             f"read {self.read} rows: kept {self.kept} events, {self.duplicates} already "
-            f"stored, {self.skipped} filtered out, {len(self.rejected)} rejected"
+            f"stored, {len(self.conflicts)} conflicting with a stored event (the stored one "
+            f"kept), {self.skipped} filtered out, {len(self.rejected)} rejected"
         )
 
 
@@ -76,10 +81,17 @@ class EventMapping:
 
 
 def load_mapping(path: str | Path) -> list[EventMapping]:
+    text = read_data(path, limit=MAX_MAPPING)
     try:
-        data = tomllib.loads(read_data(path))
+        data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
         raise MappingError(f"{path}: not valid TOML ({error})") from None
+    except RecursionError:
+        key = _NESTED.search(text)
+        raise MappingError(
+            f"{path}: {key[1] if key else 'a value'} is nested too deeply (lists or tables "
+            'inside each other hundreds of times) to be a mapping: write a column, e.g. "Agent"'
+        ) from None
     also = data.get("also", [])
     if not isinstance(also, list) or not all(isinstance(extra, dict) for extra in also):
         raise MappingError(f"{path}: also must be tables, each written [[also]]")
@@ -167,6 +179,9 @@ def rows_to_events(
                 event = parse_event(_event(row.evaluation, mapping, zone))
                 if event.at.tzinfo is None:  # a time without a zone is read in `zone`
                     event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
+                problem = unstorable(event)  # a NUL character: no database can keep it
+                if problem is not None:
+                    raise ValueError(problem)
                 yield event
             except (EventError, KeyError, ValueError) as error:
                 report.rejected.append(f"row {row.number}: {_reason(error)}")
@@ -191,6 +206,8 @@ def _flush(store: Store, batch: list[Any], source: str, report: ImportReport) ->
         counts = store.add_events(batch, source=source)
         report.kept += counts.kept
         report.duplicates += counts.duplicates
+        report.conflicts += counts.conflicts
+        report.rejected += counts.rejected
         batch.clear()
 
 
@@ -232,13 +249,31 @@ def _value(record: Mapping[str, Any], source: Any) -> Any:
             return source.get("default")
         table = source.get("map")
         if table is not None:
-            if raw not in table:
+            key = _map_key(raw)
+            if key not in table:
                 raise ValueError(
-                    f"{source['column']} is {raw!r}; the mapping knows {', '.join(table)}"
+                    f"{source['column']} is {_cell(raw)}; the mapping knows {', '.join(table)}"
                 )
-            return table[raw]
+            return table[key]
         return raw
     return source
+
+
+def _cell(raw: object) -> str:
+    """A cell as a message shows it: text quoted, a JSON list or object as JSON."""
+    return shown(raw) if isinstance(raw, str) else shown(json.dumps(raw, ensure_ascii=False))
+
+
+def _map_key(raw: object) -> str | None:
+    """A cell as a key of a mapping's map: TOML keys are text, so a JSON number or true is
+    looked up as 1 or true; a list or an object is no key (None)."""
+    if isinstance(raw, str):
+        return raw
+    if isinstance(raw, bool):
+        return "true" if raw else "false"
+    if isinstance(raw, int | float):
+        return str(raw)
+    return None
 
 
 def _time(text: str, mapping: EventMapping, zone: ZoneInfo) -> dt.datetime:

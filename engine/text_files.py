@@ -1,89 +1,254 @@
-"""Reading the files managers hand over: a missing file, a folder or bytes that are not
-text get one clear error (InputFileError), and a data file saved by Excel on Chinese
-Windows, which writes GBK rather than UTF-8, is read as it is.
+"""Reading the files managers hand over: a missing file, a folder, a device or bytes that
+are not text get one clear error (InputFileError), and a data file saved by Excel on
+Chinese Windows, which writes GBK rather than UTF-8, is read as it is.
 
 Data files (CSV, JSONL, plans, mappings) are UTF-8, with or without a byte-order mark,
-or else GB18030 (GBK's superset), or UTF-16 with its byte-order mark. Policies must be
-UTF-8: `callqa fmt` writes them back.
+or else GB18030 (GBK's superset), or UTF-16 with its byte-order mark. A file that is
+neither clean UTF-8 nor clean GBK is refused with the line and byte that break it: read
+as GBK, a UTF-8 file with one stray byte would have every Chinese value garbled. Policies
+must be UTF-8: `callqa fmt` writes them back.
+
+Every file is read once from where it comes from: a pipe or standard input (`cat calls.csv |
+callqa import /dev/stdin`) is copied aside as it is read, so the encoding check and the
+rows read the same bytes. What is read is bounded: a line of more than MAX_LINE bytes is
+not a row of a call log (`/dev/zero` has none), and devices are refused outright.
+
+Rows: `read_records` gives each CSV or JSON Lines row as a `Row` or, when it cannot be
+read, a `RowError` with its row number; the rows after a bad one are still read.
 """
 
 from __future__ import annotations
 
 import codecs
+import contextlib
+import csv
+import io
+import json
+import os
+import stat
+import sys
+import tempfile
+from collections import Counter, deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TextIO
+from typing import IO, Any, TextIO
 
 from engine.errors import InputFileError
 
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
 CHUNK = 1 << 20
+MAX_LINE = 4 << 20  # bytes in one line: a row of a call log is a few hundred
+MAX_TEXT = 64 << 20  # bytes of a file read whole (a mapping, a sample plan)
+MAX_POLICY = 4 << 20  # bytes of a policy: a few pages; beyond this it is not one
+MAX_CELL = csv.field_size_limit()  # characters in one CSV cell (131,072)
+JSONL_SUFFIXES = (".jsonl", ".ndjson", ".json")
+
+
+@dataclass(frozen=True, slots=True)
+class Row:
+    number: int  # the line number in the file (the CSV header is row 1)
+    evaluation: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    number: int
+    message: str
+
+    def __str__(self) -> str:
+        return f"row {self.number}: {self.message}"
+
+
+# ------------------------------------------------------------------ bytes, bounded
+
+
+def _source(path: Path, limit: int | None = None) -> IO[bytes]:
+    """The file's bytes, from the start, seekable: a regular file as it is, a pipe or
+    standard input copied aside as it is read (once). Devices and folders are refused; a
+    line longer than MAX_LINE, or more than `limit` bytes in all, stops the reading."""
+    try:
+        mode = os.stat(path).st_mode if str(path) != "-" else os.fstat(0).st_mode
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if stat.S_ISDIR(mode):
+        raise unreadable(path, IsADirectoryError(21, "is a folder"))
+    if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
+        raise InputFileError(
+            f"{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a data "
+            "file, or pipe one in (cat calls.csv | callqa import /dev/stdin)"
+        )
+    try:
+        handle: IO[bytes] = sys.stdin.buffer if str(path) == "-" else path.open("rb")
+    except OSError as error:
+        raise unreadable(path, error) from None
+    if stat.S_ISREG(mode) and limit is None:
+        return handle
+    copy = tempfile.SpooledTemporaryFile(max_size=32 << 20)  # noqa: SIM115 (returned)
+    with contextlib.nullcontext(handle) if str(path) == "-" else handle:
+        for chunk in _bounded_chunks(handle, path, limit):
+            copy.write(chunk)
+    copy.seek(0)
+    return copy
+
+
+def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterator[bytes]:
+    """The file's bytes in chunks, refused past `limit` bytes in all, or at a line longer
+    than MAX_LINE bytes (an endless stream such as /dev/zero has no line ends)."""
+    total, line, run = 0, 1, 0  # bytes read, line number, bytes since the last line end
+    try:
+        while chunk := handle.read(CHUNK):
+            total += len(chunk)
+            if limit is not None and total > limit:
+                raise InputFileError(
+                    f"{path}: larger than {limit >> 20} MB, too large for this kind of file: "
+                    "check that it is the right file"
+                )
+            end = chunk.rfind(b"\n")
+            if end < 0:
+                run += len(chunk)
+            else:
+                line += chunk.count(b"\n")
+                run = len(chunk) - end - 1
+            if run > MAX_LINE:
+                raise InputFileError(
+                    f"{path}: line {line} is longer than {MAX_LINE >> 20} MB, which no row of a "
+                    "call log is: check that it is a CSV or JSON Lines file"
+                )
+            yield chunk
+    except OSError as error:
+        raise unreadable(path, error) from None
+
+
+def read_bytes(path: str | Path, limit: int = MAX_POLICY) -> bytes:
+    """A whole file's bytes, at most `limit` of them: a device is refused, a pipe read once.
+    The bounded reader for policies (dsl/) and any file read whole."""
+    with _source(Path(path), limit) as handle:
+        return handle.read()
+
+
+# ------------------------------------------------------------------ encodings
 
 
 def open_data(path: str | Path) -> TextIO:
     """A data file opened as text in the encoding it is in (see the module's docstring),
-    for csv (newline="")."""
-    path = Path(path)
-    encoding = data_encoding(path)
+    for csv (newline=""). Read once: a pipe works."""
+    return _open_text(Path(path), None)
+
+
+def _open_text(path: Path, limit: int | None) -> TextIO:
+    source = _source(path, limit)
     try:
-        return path.open(encoding=encoding, newline="")
-    except OSError as error:
-        raise unreadable(path, error) from None
+        encoding = _encoding(source, path)
+    except BaseException:
+        source.close()
+        raise
+    source.seek(0)
+    return io.TextIOWrapper(source, encoding=encoding, newline="")
 
 
-def read_data(path: str | Path) -> str:
-    with open_data(path) as handle:
+def read_data(path: str | Path, limit: int = MAX_TEXT) -> str:
+    """A whole data file (a mapping, a plan) as text, at most `limit` bytes."""
+    with _open_text(Path(path), limit) as handle:
         return handle.read()
 
 
-def read_utf8(path: str | Path) -> str:
-    """A policy's text: UTF-8 only."""
-    path = Path(path)
+def read_utf8(path: str | Path, limit: int = MAX_POLICY) -> str:
+    """A policy's text: UTF-8 only, at most `limit` bytes, never a device."""
+    data = read_bytes(path, limit)
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as error:
-        raise unreadable(path, error) from None
+        return data.decode("utf-8")
     except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
         raise InputFileError(
-            f"{path}: not UTF-8 text (byte {error.start}): save the file as UTF-8"
+            f"{path}: not UTF-8 text (byte {error.start}, line {line}): save the file as UTF-8"
         ) from None
 
 
-def data_encoding(path: Path) -> str:
+def data_encoding(path: str | Path) -> str:
+    """The encoding `open_data` reads `path` in."""
+    path = Path(path)
+    with _source(path) as source:
+        return _encoding(source, path)
+
+
+def _encoding(source: IO[bytes], path: Path) -> str:
     """'utf-16' after its byte-order mark (Excel's "Unicode text"); else 'utf-8-sig' for
-    UTF-8 text, else 'gb18030'; each checked in one streamed pass."""
-    try:
-        with path.open("rb") as handle:
-            start = handle.read(2)
-    except OSError as error:
-        raise unreadable(path, error) from None
+    UTF-8 text, else 'gb18030' for clean GBK; each checked in one streamed pass. Lines
+    longer than MAX_LINE are refused in the first pass."""
+    start = source.read(2)
+    source.seek(0)
     if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
+        for _ in _bounded_chunks(source, path, None):
+            pass
         return "utf-16"
-    first_bad = _first_bad_byte(path, "utf-8")
-    if first_bad is None:
+    bad = _first_bad_utf8(source, path)
+    if bad is None:
         return "utf-8-sig"  # reads UTF-8 with or without the byte-order mark Excel writes
-    if _first_bad_byte(path, "gb18030") is None:
+    source.seek(0)
+    problem = _gbk_problem(source)
+    if problem is None:
         return "gb18030"
-    raise InputFileError(f"{path}: not UTF-8 or GBK text (byte {first_bad}): {SAVE_AS_UTF8}")
+    offset, line, near = bad
+    raise InputFileError(
+        f"{path}: not UTF-8 or GBK text: line {line}, byte {offset} (in {near}) is not UTF-8, "
+        f"and {problem}; {SAVE_AS_UTF8}"
+    )
 
 
-def _first_bad_byte(path: Path, encoding: str) -> int | None:
-    decoder = codecs.getincrementaldecoder(encoding)()
-    offset = 0
-    try:
-        with path.open("rb") as handle:
-            while chunk := handle.read(CHUNK):
-                try:
-                    decoder.decode(chunk)
-                except UnicodeDecodeError as error:
-                    return offset + error.start
-                offset += len(chunk)
-    except OSError as error:
-        raise unreadable(path, error) from None
+def _first_bad_utf8(source: IO[bytes], path: Path) -> tuple[int, int, str] | None:
+    """Where the first byte that is not UTF-8 is: (offset, line, the text around it)."""
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    offset, lines, previous = 0, 1, b""
+    for chunk in _bounded_chunks(source, path, None):
+        held = len(decoder.getstate()[0])  # an unfinished character from the last chunk
+        try:
+            decoder.decode(chunk)
+        except UnicodeDecodeError as error:
+            at = offset - held + error.start
+            line = lines + chunk.count(b"\n", 0, max(0, at - offset))
+            return at, line, _near(previous[-64:] + chunk, at - offset + len(previous[-64:]))
+        offset += len(chunk)
+        lines += chunk.count(b"\n")
+        previous = chunk
     try:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return offset
+        return offset, lines, _near(previous, len(previous))
     return None
+
+
+def _near(data: bytes, position: int) -> str:
+    """The bytes of the line around `position`, undecodable ones written as \\xe9."""
+    start = data.rfind(b"\n", max(0, position - 24), position) + 1 or max(0, position - 24)
+    end = data.find(b"\n", position, position + 16)
+    return data[start : end if end >= 0 else position + 16].decode("utf-8", "backslashreplace")
+
+
+def _gbk_problem(source: IO[bytes]) -> str | None:
+    """Why the bytes are not clean GBK, or None when they are. Chinese saved as GBK is
+    nearly all in GB2312's table (the 6,763 common characters); UTF-8 misread as GBK, or
+    Latin-1 (José), gives mostly characters outside it (张三 -> 寮犱笁)."""
+    decoder = codecs.getincrementaldecoder("gb18030")()
+    seen: Counter[str] = Counter()
+    try:
+        while chunk := source.read(CHUNK):
+            seen.update(ch for ch in decoder.decode(chunk) if ch > "\x7f")
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return "the file is not GBK either"
+    common = sum(count for ch, count in seen.items() if _in_gb2312(ch))
+    if common * 5 < sum(seen.values()) * 4:  # fewer than 4 in 5
+        return "read as GBK the file gives rare characters: it mixes encodings"
+    return None
+
+
+def _in_gb2312(character: str) -> bool:
+    try:
+        character.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def unreadable(path: Path, error: OSError) -> InputFileError:
@@ -97,3 +262,193 @@ def unreadable(path: Path, error: OSError) -> InputFileError:
     else:
         reason = f"cannot read it ({error.strerror or error})"
     return InputFileError(f"{path}: {reason}")
+
+
+# ------------------------------------------------------------------ rows
+
+
+def read_records(path: str | Path) -> Iterator[Row | RowError]:
+    """Rows of a `.csv` or `.jsonl` file as flat dicts (for events: one column a field),
+    streamed. Standard input without a name to tell: JSON Lines when it starts with {."""
+    path = Path(path)
+    with open_data(path) as handle:
+        lines = _lines(handle, path)
+        first = next(lines, None)
+        if first is None:
+            return
+        lines = _chain([first], lines)
+        jsonl = path.suffix.lower() in JSONL_SUFFIXES or (
+            not path.suffix and first.lstrip("\ufeff \t").startswith("{")
+        )
+        yield from (read_jsonl(lines) if jsonl else csv_records(lines))
+
+
+def _lines(handle: TextIO, path: Path) -> Iterator[str]:
+    """The lines of a text, each at most MAX_LINE characters (UTF-16 is not bounded by the
+    byte check)."""
+    number = 0
+    while line := handle.readline(MAX_LINE + 1):
+        number += 1
+        if len(line) > MAX_LINE:
+            raise InputFileError(
+                f"{path}: line {number} is longer than {MAX_LINE >> 20} MB, which no row of a "
+                "call log is: check that it is a CSV or JSON Lines file"
+            )
+        yield line
+
+
+def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
+    yield from first
+    yield from rest
+
+
+def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
+    """One JSON object per line; a line that is not one is a RowError, the rest are read."""
+    lines = io.StringIO(text, newline="") if isinstance(text, str) else text
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line)
+        except json.JSONDecodeError as error:
+            yield RowError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            continue
+        except RecursionError:
+            yield RowError(number, "nested too deeply to be an event or an evaluation")
+            continue
+        except ValueError:  # a number of over 4,300 digits
+            yield RowError(number, "holds a number with thousands of digits, which no count or "
+                           "time has: correct it")  # fmt: skip
+            continue
+        if not isinstance(value, dict):
+            yield RowError(number, "each line must be one JSON object {...}")
+            continue
+        yield Row(number, value)
+
+
+class _Lines:
+    """Lines with their numbers for csv.reader; the lines of the row being read are kept,
+    so that lines a runaway quote swallowed can be given back and read again (each once)."""
+
+    def __init__(self, lines: Iterable[str]) -> None:
+        self.lines = iter(lines)
+        self.again: deque[tuple[int, str]] = deque()
+        self.read = 0  # lines taken from the file
+        self.given_back = 0  # the last line number given back: none is given back twice
+        self.taken: list[tuple[int, str]] = []  # the lines of the row being read
+
+    def __iter__(self) -> _Lines:
+        return self
+
+    def __next__(self) -> str:
+        if self.again:
+            number, line = self.again.popleft()
+        else:
+            line = next(self.lines)
+            self.read += 1
+            number = self.read
+        self.taken.append((number, line))
+        return line
+
+    def give_back(self) -> int:
+        """Give back the lines after the row's first to be read again; how many."""
+        lines = [(n, line) for n, line in self.taken[1:] if n > self.given_back]
+        if lines:
+            self.given_back = lines[-1][0]
+            self.again.extendleft(reversed(lines))
+        return len(lines)
+
+
+def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
+    """CSV rows as dicts by the header's names, each numbered by the line it starts on. A
+    quote that is not closed swallows the lines after it into one cell: when those lines
+    look like rows, or the cell grows past MAX_CELL, the row is reported and its lines are
+    read again as rows, so none is lost silently."""
+    source = _Lines(lines)
+    first = next(source, "")
+    source.again.appendleft(source.taken.pop())
+    # Excel's "Unicode text" is separated by tabs: read it so; say so for semicolons
+    delimiter = "\t" if "\t" in first and "," not in first else ","
+    reader = csv.reader(source, delimiter=delimiter)
+    header: list[str] | None = None
+    while True:
+        source.taken = []
+        try:
+            row = next(reader)
+        except StopIteration:
+            return
+        except csv.Error as error:  # a cell over 131,072 characters
+            number = source.taken[0][0] if source.taken else source.read
+            yield RowError(number, _csv_problem(error, source.give_back()))
+            continue
+        number = source.taken[0][0]
+        if header is None:
+            header = [cell.strip() for cell in row]
+            problem = _header_problem(header)
+            if problem:
+                yield RowError(number, problem)
+                return
+            continue
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(source.taken) > 1 and _swallowed_rows(source.taken[1:], len(header), delimiter):
+            count = source.give_back()
+            if count:
+                yield RowError(number, _RUNAWAY_QUOTE.format(count=count))
+                continue
+        if len(row) != len(header):
+            message = f"has {len(row)} cells but the header has {len(header)} columns"
+            if any("\n" in cell or "\r" in cell for cell in row):  # a quote ran over lines
+                message += '; a quote (") in it is not closed, so it ran over several rows'
+            yield RowError(number, message)
+            continue
+        record = {
+            name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
+        }
+        yield Row(number, record)
+
+
+_RUNAWAY_QUOTE = (
+    'a quote (") in this row is not closed, so its cell ran over the next {count} line(s), '
+    "which look like rows: the row is left out and those lines are read as rows; close the "
+    'quote, or write a quote inside a cell as ""'
+)
+
+
+def _csv_problem(error: csv.Error, given_back: int) -> str:
+    if "field larger than field limit" in str(error):
+        problem = f"a cell is longer than {MAX_CELL:,} characters"
+        if given_back:
+            return (f'{problem}: a quote (") in it is probably not closed; the row is left '
+                    f"out and the {given_back} line(s) it swallowed are read as rows; close "
+                    'the quote, or write a quote inside a cell as ""')  # fmt: skip
+        return f"{problem}, which no call log has: the row is left out; shorten the cell"
+    return f"cannot be read as CSV ({error}): the row is left out"
+
+
+def _swallowed_rows(lines: list[tuple[int, str]], columns: int, delimiter: str) -> bool:
+    """Whether lines inside one cell look like rows of their own: as many cells as the
+    header has columns (a note written over two lines does not)."""
+    if columns < 2:
+        return False
+    for _, line in lines:
+        try:
+            cells = next(csv.reader([line], delimiter=delimiter), [])
+        except csv.Error:
+            continue
+        if len(cells) == columns:
+            return True
+    return False
+
+
+def _header_problem(header: list[str]) -> str | None:
+    """Why the first row cannot name the columns: the file's rows would be misread."""
+    if len(header) == 1 and ";" in header[0]:
+        return (f"the header is one column, {header[0][:60]!r}: the file is separated by ';'; "
+                "save it as CSV (comma-separated)")  # fmt: skip
+    seen: set[str] = set()
+    for name in header:
+        if name and name in seen:
+            return f"the header names the column {name!r} twice: rename or remove one"
+        seen.add(name)
+    return None

@@ -4,19 +4,28 @@ Excel on Chinese Windows, and clear errors for the rest."""
 from __future__ import annotations
 
 import contextlib
+import io
+import json
+import os
 import re
+import subprocess
+import sys
+import threading
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from engine import InputFileError, load_policy
-from engine.evaluations import read_records
-from engine.text_files import read_data
+from engine.evaluations import Row, read_records
+from engine.importer import ImportReport, MappingError, load_mapping, rows_to_events
+from engine.text_files import csv_records, read_data, read_utf8
 from tui.cli import main
 
 # text a call center writes: ASCII, Chinese (GBK has it), full-width punctuation, newlines
+ROOT = Path(__file__).resolve().parent.parent
 TEXT = st.text(
     alphabet=st.sampled_from("abcXYZ019 ,.:-\n\"'张三李四质检投诉表扬班长主管，。：（）"),
     max_size=300,
@@ -51,7 +60,8 @@ def test_a_gbk_csv_gives_the_same_rows_as_its_utf8_twin(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "content", "message"),
     [
-        ("latin.csv", b"id,agent\nk1,A\xe9\n", "latin.csv: not UTF-8 or GBK text (byte 13): save it as UTF-8"),
+        ("latin.csv", b"id,agent\nk1,A\xe9\n",
+         "latin.csv: not UTF-8 or GBK text: line 2, byte 13 (in k1,A\\xe9) is not UTF-8, and the file is not GBK either; save it as UTF-8"),
         ("missing.csv", None, "missing.csv: file not found: check the path"),
         ("folder", "dir", "folder: this is a folder, not a file: give a file in it"),
     ],
@@ -71,7 +81,7 @@ def test_an_unreadable_data_file_says_which_and_what_to_do(
 def test_a_policy_must_be_utf8_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "gbk.policy"
     path.write_bytes('policy "质检" version "1" timezone "Asia/Shanghai"\n'.encode("gbk"))
-    with pytest.raises(InputFileError, match=r"gbk.policy: not UTF-8 text \(byte 8\)"):
+    with pytest.raises(InputFileError, match=r"gbk.policy: not UTF-8 text \(byte 8, line 1\)"):
         load_policy(path)
     with pytest.raises(OSError):  # still an OSError for code written against the old error
         load_policy(tmp_path / "missing.policy")
@@ -106,29 +116,37 @@ def test_the_cli_reads_gbk_and_reports_missing_files_without_a_traceback(
 
 
 @pytest.mark.parametrize(
-    ("name", "content", "expected"),
+    ("name", "content", "expected", "kept"),
     [
-        ("big.csv", "id,note\n1," + "x" * 140_000 + "\n",
-         "row 2: cannot be read as CSV (field larger than field limit (131072)); the rows after"),
+        ("big.csv", "id,note\n1," + "x" * 140_000 + "\n2,ok\n",
+         "row 2: a cell is longer than 131,072 characters, which no call log has: the row is "
+         "left out; shorten the cell", [3]),
         ("semi.csv", "id;agent;note\n1;A;x\n",
-         "row 1: the header is one column, 'id;agent;note': the file is separated by ';'"),
+         "row 1: the header is one column, 'id;agent;note': the file is separated by ';'", []),
         ("dup.csv", "id,greeting,greeting\n1,pass,fail\n",
-         "row 1: the header names the column 'greeting' twice: rename or remove one"),
+         "row 1: the header names the column 'greeting' twice: rename or remove one", []),
         ("quote.csv", 'id,agent,note,n\n1,A,"open,1\n2,B,x,2\n',
-         'row 3: has 3 cells but the header has 4 columns; a quote (") in it is not closed'),
-        ("deep.jsonl", '{"a":' * 100_000 + "1" + "}" * 100_000 + "\n",
-         "row 1: nested too deeply to be an event or an evaluation"),
+         'row 2: a quote (") in this row is not closed, so its cell ran over the next 1 '
+         "line(s), which look like rows: the row is left out and those lines are read as rows",
+         [3]),
+        ("deep.jsonl", '{"a":' * 100_000 + "1" + "}" * 100_000 + '\n{"id": 2}\n',
+         "row 1: nested too deeply to be an event or an evaluation", [2]),
+        ("digits.jsonl", '{"n": 1' + "0" * 5000 + '}\n{"id": 2}\n',
+         "row 1: holds a number with thousands of digits", [2]),
     ],
     ids=["a cell of 140,000 characters", "semicolons", "a column twice", "an open quote",
-         "JSON nested 100,000 deep"],
+         "JSON nested 100,000 deep", "a JSON number of 5,000 digits"],
 )  # fmt: skip
-def test_a_malformed_file_is_one_row_error_not_a_traceback(
-    tmp_path: Path, name: str, content: str, expected: str
+def test_a_malformed_row_is_one_row_error_and_the_rows_after_it_are_read(
+    tmp_path: Path, name: str, content: str, expected: str, kept: list[int]
 ) -> None:
+    """A cell over 131,072 characters or a 5,000-digit number stopped the reading: the
+    good rows after it were lost."""
     path = tmp_path / name
     path.write_text(content, encoding="utf-8")
-    first = str(next(iter(read_records(path))))
-    assert first.startswith(expected), first[:300]
+    rows = list(read_records(path))
+    assert str(rows[0]).startswith(expected), str(rows[0])[:300]
+    assert [row.number for row in rows if isinstance(row, Row)] == kept
 
 
 def test_tab_separated_and_utf16_files_read_as_their_comma_separated_twin(tmp_path: Path) -> None:
@@ -137,3 +155,148 @@ def test_tab_separated_and_utf16_files_read_as_their_comma_separated_twin(tmp_pa
     (tmp_path / "c.csv").write_text(comma, encoding="utf-8")
     (tmp_path / "t.txt").write_text(comma.replace(",", "\t"), encoding="utf-16")
     assert list(read_records(tmp_path / "t.txt")) == list(read_records(tmp_path / "c.csv"))
+
+
+def test_a_utf8_file_with_one_latin1_byte_is_refused_not_read_as_gbk(tmp_path: Path) -> None:
+    """The bytes are valid GB18030 too: read so, 张三 was stored as 寮犱笁, '0 rejected'."""
+    rows = [
+        "id,agent,at,duration",
+        "k1,张三,2026-11-02 10:05,70",
+        "k2,Jos\xe9e,2026-11-02 10:06,80",
+    ]
+    rows += [f"k{n},李四王五,2026-11-02 11:{n:02d},60" for n in range(3, 40)]
+    data = "\n".join(rows).encode("utf-8").replace("Jos\xe9e".encode(), b"Jos\xe9e")
+    data.decode("gb18030")  # the trap: every byte reads as GBK
+    path = tmp_path / "calls.csv"
+    path.write_bytes(data)
+    expected = (
+        f"{path}: not UTF-8 or GBK text: line 3, byte 57 (in k2,Jos\\xe9e,2026-11-02 10) is not "
+        "UTF-8, and read as GBK the file gives rare characters: it mixes encodings; save it "
+        "as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
+    )
+    with pytest.raises(InputFileError) as error:
+        list(read_records(path))
+    assert str(error.value) == expected
+
+
+def test_a_gbk_file_with_rare_name_characters_is_still_read(tmp_path: Path) -> None:
+    """Names may use characters outside GB2312 (喆, 堃): a few of them are GBK all the same."""
+    rows = ["id,agent,at,duration"] + [
+        f"k{n},{name},2026-11-02 10:{n:02d},70"
+        for n, name in enumerate(["张喆", "李堃", "王小明", "赵丽华", "钱学森", "孙悟空"] * 3)
+    ]
+    text = "\n".join(rows) + "\n"
+    (tmp_path / "gbk.csv").write_bytes(text.encode("gbk"))
+    (tmp_path / "utf8.csv").write_text(text, encoding="utf-8")
+    assert list(read_records(tmp_path / "gbk.csv")) == list(read_records(tmp_path / "utf8.csv"))
+
+
+def test_an_unclosed_quote_in_the_last_column_loses_no_row(tmp_path: Path) -> None:
+    """It swallowed the rest of the file into one cell: 150 of 200 rows vanished, '0 rejected'."""
+    rows = ["id,agent,at,note"] + [f"k{n},A{n},2026-11-02 10:00,ok" for n in range(200)]
+    rows[51] = 'k50,A50,2026-11-02 10:00,"unclosed note'
+    path = tmp_path / "calls.csv"
+    path.write_text("\n".join(rows) + "\n", encoding="utf-8")
+    read = list(read_records(path))
+    errors = [str(row) for row in read if not isinstance(row, Row)]
+    assert [row.evaluation["id"] for row in read if isinstance(row, Row)] == [
+        f"k{n}" for n in range(200) if n != 50
+    ]
+    assert len(errors) == 1 and errors[0].startswith(
+        'row 52: a quote (") in this row is not closed, so its cell ran over the next 149 line(s)'
+    )
+
+
+def test_a_note_written_over_several_lines_is_one_cell() -> None:
+    text = 'id,agent,note\nk1,A,"line one\nline two, and more"\nk2,B,x\n'
+    rows = list(csv_records(io.StringIO(text, newline="")))
+    assert rows == [
+        Row(2, {"id": "k1", "agent": "A", "note": "line one\nline two, and more"}),
+        Row(4, {"id": "k2", "agent": "B", "note": "x"}),
+    ]
+
+
+def _fifo(tmp_path: Path, data: bytes | None) -> Path:
+    """A named pipe fed `data` (None: zeros without end) by a thread, like `cat f |`."""
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+
+    def feed() -> None:
+        with contextlib.suppress(BrokenPipeError), fifo.open("wb") as out:
+            if data is not None:
+                out.write(data)
+                return
+            while True:
+                out.write(bytes(1 << 16))
+
+    threading.Thread(target=feed, daemon=True).start()
+    return fifo
+
+
+def test_a_pipe_is_read_once_with_its_rows(tmp_path: Path) -> None:
+    """`cat calls.csv | callqa import /dev/stdin` read 0 rows: the encoding check read the
+    stream to its end, then reopened it."""
+    text = "id,agent\nk1,张三\nk2,李四\n"
+    rows = list(read_records(_fifo(tmp_path, text.encode("gbk"))))
+    assert rows == [Row(2, {"id": "k1", "agent": "张三"}), Row(3, {"id": "k2", "agent": "李四"})]
+
+
+def test_callqa_import_reads_standard_input(tmp_path: Path) -> None:
+    rows = ["kind,id,agent,at,duration"] + [
+        f"call,k{n},A,2026-11-02 10:{n:02d},05:30" for n in range(30)
+    ]
+    result = subprocess.run(
+        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+         "import", "--db", str(tmp_path / "h.db"), "/dev/stdin"],
+        input="\n".join(rows).encode(), capture_output=True, cwd=ROOT, timeout=120,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr.decode()
+    assert "read 30 rows: kept 30 events" in result.stdout.decode()
+
+
+def test_a_device_or_an_endless_stream_is_refused_not_read_forever(tmp_path: Path) -> None:
+    device = "/dev/zero: not a file but a device (a terminal, a disk, /dev/zero...)"
+    for read in (read_records, read_data, read_utf8, load_mapping):
+        with pytest.raises(InputFileError, match=re.escape(device)):
+            list(read("/dev/zero"))  # type: ignore[operator]
+    with pytest.raises(InputFileError, match=r"pipe: line 1 is longer than 4 MB, which no row"):
+        list(read_records(_fifo(tmp_path, None)))
+
+
+def test_a_huge_file_read_whole_is_refused_at_its_limit(tmp_path: Path) -> None:
+    path = tmp_path / "big.toml"
+    path.write_bytes(b"# x\n" * (1 << 18) + b'kind = "call"\n')
+    with pytest.raises(InputFileError, match=r"big.toml: larger than 1 MB, too large"):
+        load_mapping(path)
+
+
+@pytest.mark.parametrize(
+    ("toml", "message"),
+    [
+        ("kind = " + "[" * 5000 + "]" * 5000 + "\n[fields]\n",
+         "m.toml: kind is nested too deeply (lists or tables inside each other hundreds of times)"),
+        ('kind = "call"\n[fields]\nagent = "A"\nid = "I"\nat = "T"\nduration = "D"\n'
+         'resolved = { column = "R", map = { Y = true, "1" = true, "true" = true } }\n', None),
+    ],
+)  # fmt: skip
+def test_a_hostile_mapping_is_a_clear_error(tmp_path: Path, toml: str, message: str | None) -> None:
+    mapping = tmp_path / "m.toml"
+    mapping.write_text(toml, encoding="utf-8")
+    if message is not None:
+        with pytest.raises(MappingError, match=re.escape(message)):
+            load_mapping(mapping)
+        return
+    data = tmp_path / "calls.jsonl"
+    lines = [{"I": "a", "A": "x", "T": "2026-11-02 09:00", "D": 60, "R": value}
+             for value in (["Y"], {"Y": 1}, 1, True, "Y", "N")]  # fmt: skip
+    data.write_text("\n".join(json.dumps(line) for line in lines), encoding="utf-8")
+    report = ImportReport()
+    events = list(
+        rows_to_events(read_records(data), load_mapping(mapping), ZoneInfo("UTC"), report)
+    )
+    assert [event.resolved for event in events] == [True, True, True]
+    assert report.rejected == [
+        """row 1: R is '["Y"]'; the mapping knows Y, 1, true""",
+        """row 2: R is '{"Y": 1}'; the mapping knows Y, 1, true""",
+        "row 6: R is 'N'; the mapping knows Y, 1, true",
+    ]
