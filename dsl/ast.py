@@ -403,44 +403,55 @@ class PolicyFile:
     statements: tuple[Statement, ...]
     comments: tuple[Comment, ...] = field(default=(), compare=False)
     file: str = field(default="<policy>", compare=False)
+    # statements by kind, sorted once: the checker asks for the rubrics once per test
+    # block, and a scan of every statement each time made a long policy quadratic
+    _by_kind: dict[type, tuple[Statement, ...]] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
+
+    def __post_init__(self) -> None:
+        grouped: dict[type, list[Statement]] = {}
+        for statement in self.statements:
+            grouped.setdefault(type(statement), []).append(statement)
+        object.__setattr__(self, "_by_kind", {k: tuple(v) for k, v in grouped.items()})
 
     @property
     def header(self) -> PolicyHeader | None:
-        found = [s for s in self.statements if isinstance(s, PolicyHeader)]
-        return found[0] if found else None
+        found = self._by_kind.get(PolicyHeader, ())
+        return found[0] if found else None  # type: ignore[return-value]
 
     @property
     def includes(self) -> tuple[Include, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Include))
+        return self._by_kind.get(Include, ())  # type: ignore[return-value]
 
     @property
     def rubrics(self) -> tuple[Rubric, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Rubric))
+        return self._by_kind.get(Rubric, ())  # type: ignore[return-value]
 
     @property
     def fields(self) -> tuple[FieldDecl, ...]:
-        return tuple(s for s in self.statements if isinstance(s, FieldDecl))
+        return self._by_kind.get(FieldDecl, ())  # type: ignore[return-value]
 
     @property
     def actions(self) -> tuple[ActionDecl, ...]:
-        return tuple(s for s in self.statements if isinstance(s, ActionDecl))
+        return self._by_kind.get(ActionDecl, ())  # type: ignore[return-value]
 
     @property
     def samplings(self) -> tuple[Sampling, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Sampling))
+        return self._by_kind.get(Sampling, ())  # type: ignore[return-value]
 
     @property
     def escalations(self) -> tuple[Escalation, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Escalation))
+        return self._by_kind.get(Escalation, ())  # type: ignore[return-value]
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Threshold))
+        return self._by_kind.get(Threshold, ())  # type: ignore[return-value]
 
     @property
     def disciplines(self) -> tuple[Discipline, ...]:
-        return tuple(s for s in self.statements if isinstance(s, Discipline))
+        return self._by_kind.get(Discipline, ())  # type: ignore[return-value]
 
     @property
     def tests(self) -> tuple[TestBlock, ...]:
-        return tuple(s for s in self.statements if isinstance(s, TestBlock))
+        return self._by_kind.get(TestBlock, ())  # type: ignore[return-value]

@@ -23,6 +23,10 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
 WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+# A scorecard has tens of items; each item is compiled into the rubric's scoring code, and
+# Python's compiler needs about 0.1 MB per item at once, so a rubric far beyond any real
+# scorecard is refused while it is read, before anything is compiled.
+MAX_RUBRIC_ITEMS = 1_000
 
 
 def span_of(node: Tree[Any] | Token) -> Span:
@@ -255,6 +259,7 @@ class Builder:
         built: list[ast.RubricEntry] = []
         for entry in entries:
             built.append(self.rubric_entry(entry))
+        self.rubric_size(str(id_token), built)
         return ast.Rubric(
             str(id_token),
             unquote(label_token) if label_token is not None else None,
@@ -263,6 +268,20 @@ class Builder:
             span_of(id_token),
             span_of(rbrace),
         )
+
+    def rubric_size(self, rubric_id: str, entries: list[ast.RubricEntry]) -> None:
+        """Report the item that passes MAX_RUBRIC_ITEMS (see there)."""
+        items = [i for e in entries if isinstance(e, ast.Section) for i in e.items]
+        if len(items) > MAX_RUBRIC_ITEMS:
+            past = items[MAX_RUBRIC_ITEMS]
+            self.error(
+                past.span,
+                f"rubric {rubric_id} has more than {MAX_RUBRIC_ITEMS:,} items, the most one "
+                f"rubric may hold, from item {past.id} here on",
+                "split it into several rubrics (each may go in its own file, joined with "
+                'include "part.policy")',
+                code="too-large",
+            )
 
     def rubric_entry(self, tree: Tree[Any]) -> ast.RubricEntry:
         kind = tree.data

@@ -23,6 +23,11 @@ from dsl.source import Span
 from dsl.suggest import closest
 
 MAX_NESTING = 64
+# A policy file's size is limited so that a file far larger than any rulebook (a center's
+# is a few hundred lines) is refused at once instead of taking minutes and gigabytes to
+# check, load and format; below the limits all three grow linearly (bench/policy_size.py).
+MAX_LINES = 50_000
+MAX_CHARACTERS = 5_000_000
 
 FULL_WIDTH = {
     "：": ":",
@@ -142,25 +147,74 @@ def parse_text(text: str, file: str) -> ParsedFile:
     # A byte-order mark is read as a blank, so columns still count from the text as given.
     body = text.lstrip("\ufeff")
     text = " " * (len(text) - len(body)) + body
+    too_large = _too_large(text, file)
+    if too_large is not None:
+        return ParsedFile([], [], [too_large])
     result = ParsedFile([], scan_comments(text), [])
     for block in split_blocks(text):
         if not block.text.strip():
             continue
-        padded = "\n" * (block.first_line - 1) + block.text + "\n"
         try:
-            tree = parser().parse(padded)
-        except UnexpectedInput as error:
-            result.diagnostics.append(_describe(error, padded, file, block))
+            tree = parser().parse(block.text + "\n")
+        except UnexpectedInput:
+            # described on the block placed at its lines, so that every position and
+            # line the description reads is the file's (rare: only for a broken block)
+            padded = "\n" * (block.first_line - 1) + block.text + "\n"
+            try:
+                parser().parse(padded)
+            except UnexpectedInput as error:
+                result.diagnostics.append(_describe(error, padded, file, block))
             continue
         except RecursionError:
             result.diagnostics.append(_too_deep(block, file))
             continue
+        _move_down(tree, block.first_line - 1)
         too_deep = _deepest(tree, file)
         if too_deep is not None:
             result.diagnostics.append(too_deep)
             continue
         result.trees.append(tree)
     return result
+
+
+def _too_large(text: str, file: str) -> Diagnostic | None:
+    """A file over MAX_LINES lines or MAX_CHARACTERS characters, at the line where it
+    passes the limit; checked before anything is parsed."""
+    if text.count("\n") + (not text.endswith("\n")) > MAX_LINES:
+        line, what = MAX_LINES + 1, f"{MAX_LINES:,} lines"
+    elif len(text) > MAX_CHARACTERS:
+        line, what = text.count("\n", 0, MAX_CHARACTERS) + 1, f"{MAX_CHARACTERS:,} characters"
+    else:
+        return None
+    return Diagnostic.at(
+        Span.point(line, 1),
+        f"this policy file is too large: it passes {what} here, the most a policy file may hold",
+        file=file,
+        hint='split it into several files and join them with include "part.policy"',
+        code="too-large",
+    )
+
+
+def _move_down(tree: Tree[Any], lines: int) -> None:
+    """Shift every position in a block's tree down by `lines`: each block is parsed on
+    its own text (parsing it placed at its lines, after as many blank lines, made a long
+    file's parse grow with the square of its length)."""
+    if not lines:
+        return
+    stack: list[Any] = [tree]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, Token):
+            if node.line is not None:
+                node.line += lines
+            if node.end_line is not None:
+                node.end_line += lines
+        elif isinstance(node, Tree):
+            meta = node.meta
+            if not getattr(meta, "empty", True):
+                meta.line += lines
+                meta.end_line += lines
+            stack.extend(node.children)
 
 
 def _too_deep(block: Block, file: str) -> Diagnostic:

@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo
 from dsl.expressions import Scope
 from dsl.types import Type
 from engine.codegen_expr import Constants, ExprCompiler, FactSlots
-from engine.rubric import RubricItem, RubricTable
+from engine.rubric import RubricItem, RubricSection, RubricTable
 from engine.values import converter
 
 NA_ANSWER = -1
@@ -116,6 +116,8 @@ def generate(
         "RESULT": result_factory,
         "TABLE": table,
         "REPEAT": itertools.repeat,
+        "SUM": sum,
+        "BANDS": tuple((b.low, b.high, b.label) for b in table.grades if not b.fallback),
         "INF": math.inf,
     }
     for name, kind in facts.types.items():
@@ -160,13 +162,11 @@ def generate(
     targets = ", ".join(columns)
     w(1, f"for r, ({targets},) in enumerate(zip({zipped})):")
     w(2, "try:")
-    for slot in facts.names.values():
+    for name, slot in facts.names.items():
         w(3, f"{slot} = v_{slot}")
         w(3, f"if {slot} is MISSING:")
-        w(4, f"raise KeyError({fact_keys[_name_of(facts, slot)]})")
-        _convert_fact(
-            w, 3, slot, facts.types[_name_of(facts, slot)], fact_keys[_name_of(facts, slot)]
-        )
+        w(4, f"raise KeyError({fact_keys[name]})")
+        _convert_fact(w, 3, slot, facts.types[name], fact_keys[name])
     _body(w, 3, table, conditions, labels, lambda i: f"a{i}")
     w(3, "add_score(score); add_grade(g); add_crit(X)")
     w(2, "except Exception as exc:")
@@ -180,13 +180,6 @@ def generate(
     return GeneratedScorer(
         namespace["score_one"], namespace["score_many"], source, tuple(facts.names)
     )
-
-
-def _name_of(facts: FactSlots, slot: str) -> str:
-    for name, candidate in facts.names.items():
-        if candidate == slot:
-            return name
-    raise KeyError(slot)
 
 
 def _convert_fact(w: _Writer, indent: int, slot: str, kind: Type, key: str) -> None:
@@ -244,11 +237,8 @@ def _body(
             w(ind + 1, f"num += {weight} * (P{i} - D{i}) / P{i}; den += {weight}")
         w(ind, f"score = {scale!r} * num / den if den else {scale!r}")
     else:
-        sections = table.sections
-        possible = " + ".join(f"P{s.index}" for s in sections) or "0.0"
-        deducted = " + ".join(f"D{s.index}" for s in sections) or "0.0"
-        w(ind, f"P = {possible}")
-        w(ind, f"score = {scale!r} * (P - ({deducted})) / P if P else {scale!r}")
+        w(ind, f"P = {_total('P', table.sections)}")
+        w(ind, f"score = {scale!r} * (P - {_total('D', table.sections)}) / P if P else {scale!r}")
     if any(item.kind == "bonus" for item in table.items):
         w(ind, "score += B")
         if settings.bonus == "capped":
@@ -267,6 +257,21 @@ def _body(
     _grade(w, ind, table, labels)
 
 
+# Longer sums and if/elif chains than these are written as loops over constants: Python
+# compiles `a + b + ...` and `elif` chains as nested trees, and a few thousand levels of
+# them overflow its compiler's stack (a RecursionError when the policy loaded).
+LONGEST_SUM = 32
+LONGEST_CHAIN = 32
+
+
+def _total(prefix: str, sections: tuple[RubricSection, ...]) -> str:
+    """The sum of the sections' P (possible) or D (deducted) points, added left to right."""
+    names = [f"{prefix}{s.index}" for s in sections]
+    if len(names) > LONGEST_SUM:
+        return f"SUM(({', '.join(names)},), 0.0)"
+    return f"({' + '.join(names) or '0.0'})"
+
+
 def _grade(w: _Writer, ind: int, table: RubricTable, labels: dict[str, str]) -> None:
     def code(label: str | None) -> str:
         return "None" if label is None else labels[label]
@@ -277,6 +282,17 @@ def _grade(w: _Writer, ind: int, table: RubricTable, labels: dict[str, str]) -> 
         w(ind, "if X:")
         w(ind + 1, f"g = {lowest_code}")
         first = False
+    if sum(not band.fallback for band in table.grades) > LONGEST_CHAIN:
+        # the same tests in the same order as the chain below, as a loop over BANDS
+        if not first:
+            w(ind, "else:")
+            ind += 1
+        w(ind, f"g = {code(next((b.label for b in table.grades if b.fallback), None))}")
+        w(ind, "for low, high, label in BANDS:")
+        w(ind + 1, "if score >= low and score < high:")
+        w(ind + 2, "g = label")
+        w(ind + 2, "break")
+        return
     for band in table.grades:
         if band.fallback:
             continue

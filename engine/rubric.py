@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from dataclasses import dataclass
 
 from dsl import ast
@@ -160,9 +161,9 @@ def _bands(grades: ast.Grades | None) -> tuple[GradeBand, ...]:
         lo = low[0] if low else float("-inf")
         if high:
             hi = high[0]
-        else:
-            above = [x for x in lowers if x > lo]
-            hi = above[0] if above else float("inf")
+        else:  # up to the next band's lower bound (found by bisection: bands may be many)
+            above = bisect_right(lowers, lo)
+            hi = lowers[above] if above < len(lowers) else float("inf")
         out.append(GradeBand(band.label, lo, hi, False))
     # highest first, so the generated code tests the common good grades first
     out.sort(key=lambda b: (b.fallback, -b.low))

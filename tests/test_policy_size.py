@@ -1,0 +1,211 @@
+"""Policies far larger than any rulebook: refused at once, where the limit is passed, with
+the fix; below the limits, check, load and fmt do work in proportion to the policy's size
+(bench/policy_size.py measures the times; nothing here is timed)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import dsl.syntax
+import engine.codegen
+import engine.policy
+from dsl.build import MAX_RUBRIC_ITEMS
+from dsl.check import check_text
+from dsl.diagnostics import PolicyError
+from dsl.format import format_text
+from dsl.grammar import parser
+from dsl.syntax import MAX_CHARACTERS, MAX_LINES
+from engine import load_policy
+
+HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
+
+
+def rubric(items: int, bands: int = 3, sections: int = 1) -> str:
+    """A rubric of `items` items spread over `sections` sections, with `bands` grades."""
+    lines = [HEAD, 'rubric big "大表" {']
+    per = -(-items // sections) if items else 0
+    for s in range(sections):
+        lines.append(f"  section s{s} {{")
+        for i in range(s * per, min(items, (s + 1) * per)):
+            lines.append(f"    item i{i} deduct 1{' when call.duration > 60s' if i % 3 else ''}")
+        lines.append("  }")
+    lines.append("  grades {")
+    lines += [f'    "g{b}" >= {100 - b / bands * 50:.4f}' for b in range(bands)]
+    lines += ['    "不合格" otherwise', "  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
+def errors(text: str) -> list[Any]:
+    _, diagnostics = check_text(text, "big.policy")
+    return [d for d in diagnostics if d.is_error]
+
+
+@pytest.fixture
+def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail if anything is parsed: the size limit must be checked before parsing."""
+
+    def refuse() -> Any:
+        raise AssertionError("the text was parsed before its size was checked")
+
+    monkeypatch.setattr(dsl.syntax, "parser", refuse)
+
+
+@pytest.mark.usefixtures("no_parsing")
+def test_a_file_over_the_line_limit_is_refused_before_it_is_parsed_at_the_line() -> None:
+    text = HEAD + "field call.x number\n" * MAX_LINES
+    (found,) = errors(text)
+    assert (found.line, found.code) == (MAX_LINES + 1, "too-large")
+    assert found.message == (
+        f"this policy file is too large: it passes {MAX_LINES:,} lines here, the most a "
+        "policy file may hold"
+    )
+    assert found.hint == 'split it into several files and join them with include "part.policy"'
+    with pytest.raises(PolicyError) as raised:
+        format_text(text, "big.policy")
+    assert "too large" in str(raised.value)
+    with pytest.raises(PolicyError):
+        load_policy(text=text, file="big.policy")
+
+
+@pytest.mark.usefixtures("no_parsing")
+def test_a_file_over_the_character_limit_is_refused_at_the_line_that_passes_it() -> None:
+    line = "# " + "x" * 997 + "\n"  # 1,000 characters a line
+    text = HEAD + line * (MAX_CHARACTERS // 1000 + 1)
+    (found,) = errors(text)
+    assert found.line == (MAX_CHARACTERS - len(HEAD)) // 1000 + 2
+    assert f"{MAX_CHARACTERS:,} characters" in found.message
+
+
+def test_a_file_just_under_the_line_limit_is_read() -> None:
+    text = HEAD + "# a comment\n" * (MAX_LINES - 2) + "field call.x number\n"
+    assert text.count("\n") == MAX_LINES
+    assert errors(text) == []
+
+
+def test_each_block_is_parsed_once_on_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Parsing a block used to be given every line before it as blank lines: the text the
+    parser read grew with the square of the file's length."""
+    real = parser()
+    read: list[int] = []
+
+    class Counting:
+        def parse(self, text: str) -> Any:
+            read.append(len(text))
+            return real.parse(text)
+
+    monkeypatch.setattr(dsl.syntax, "parser", Counting)
+    text = HEAD + "".join(f"field call.f{i} number\n" for i in range(2000))
+    assert errors(text) == []
+    assert len(read) == 2001
+    assert sum(read) <= len(text) + len(read)
+
+
+def test_positions_after_many_blocks_are_the_files() -> None:
+    """Each block is parsed on its own text, then placed at its lines; a broken block is
+    described where it is too."""
+    fields = "".join(f"field call.f{i} number\n" for i in range(3000))
+    rubric = "rubric r {\n  section s {\n    item a deduct 1 when call.nope > 1\n  }\n}\n"
+    broken = "rubric q {\n  section s { item a deduct x }\n}\n"
+    found = [
+        (d.line, d.col, d.end_line, d.end_col) for d in errors(HEAD + fields + rubric + broken)
+    ]
+    assert found == [(3004, 26, 3004, 35), (3008, 29, 3008, 30)]
+
+
+def test_a_rubric_over_the_item_limit_is_refused_before_it_is_compiled(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def no_compiling(*_: object) -> None:
+        raise AssertionError("the rubric was compiled")
+
+    monkeypatch.setattr(engine.policy, "generate", no_compiling)
+    text = rubric(MAX_RUBRIC_ITEMS + 1, sections=3)
+    (found,) = errors(text)
+    assert found.code == "too-large"
+    assert text.split("\n")[found.line - 1].startswith(f"    item i{MAX_RUBRIC_ITEMS} ")
+    assert found.message == (
+        f"rubric big has more than {MAX_RUBRIC_ITEMS:,} items, the most one rubric may hold, "
+        f"from item i{MAX_RUBRIC_ITEMS} here on"
+    )
+    assert found.hint is not None and "split it into several rubrics" in found.hint
+    with pytest.raises(PolicyError):
+        load_policy(text=text, file="big.policy")
+
+
+def test_a_rubric_at_the_item_limit_loads_and_scores() -> None:
+    policy = load_policy(text=rubric(MAX_RUBRIC_ITEMS, sections=4), file="big.policy")
+    scorer = policy.rubric("big")
+    answers = {f"i{i}": "pass" for i in range(MAX_RUBRIC_ITEMS)}
+    answers["i0"] = "fail"
+    result = scorer.score({"answers": answers, "call": {"duration": 30}})
+    applicable = sum(1 for i in range(MAX_RUBRIC_ITEMS) if i % 3 == 0)
+    assert result.score == round(100 * (applicable - 1) / applicable, 1)
+
+
+def test_thousands_of_grade_bands_and_sections_load() -> None:
+    """An elif per band and `P0 + P1 + ...` over the sections overflowed Python's compiler
+    (RecursionError) from a few thousand on."""
+    policy = load_policy(text=rubric(600, bands=5000, sections=600), file="big.policy")
+    scorer = policy.rubric("big")
+    answers = {f"i{i}": "pass" for i in range(600)}
+    assert scorer.score({"answers": answers, "call": {"duration": 90}}).grade == "g0"
+    answers.update({f"i{i}": "fail" for i in range(300)})
+    result = scorer.score({"answers": answers, "call": {"duration": 90}})
+    assert (result.score, result.grade) == (50.0, "不合格")
+
+
+@st.composite
+def band_lines(draw: st.DrawFn, otherwise: bool) -> list[str]:
+    """Grade bands that cover the scale (the checker refuses gaps): lower bounds, each band
+    reaching up to the next, written out (`< 90`) or not."""
+    cuts = sorted(draw(st.sets(st.integers(1, 99), max_size=6)) | ({0} if not otherwise else set()))
+    if not cuts:
+        cuts = [draw(st.integers(0, 99))]
+    lines = []
+    for n, low in enumerate(reversed(cuts)):
+        above = cuts[len(cuts) - n] if n else None
+        high = f" < {above}" if above is not None and draw(st.booleans()) else ""
+        lines.append(f'    "g{n}" >= {low}{high}')
+    return lines
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    data=st.data(),
+    otherwise=st.booleans(),
+    critical=st.sampled_from(["zero_score", "fail_keep_score"]),
+    answers=st.lists(st.sampled_from(["pass", "fail", "na", 2]), min_size=4, max_size=4),
+)
+def test_long_sums_and_grade_chains_written_as_loops_score_the_same(
+    data: st.DataObject,
+    otherwise: bool,
+    critical: str,
+    answers: list[object],
+) -> None:
+    """The loop forms (for many sections or bands) against the straight-line forms."""
+    lines = [HEAD, "rubric r {", f"  critical means {critical}"]
+    lines += [
+        "  section a { item a1 deduct 5\n item a2 deduct 2 per occurrence max 6 }",
+        "  section b { item b1 critical\n item b2 bonus 3 }",
+        "  section c { }",
+        "  grades {",
+    ]
+    lines += data.draw(band_lines(otherwise))
+    lines += ['    "other" otherwise' if otherwise else "", "  }", "}"]
+    text = "\n".join(lines) + "\n"
+    assert errors(text) == []
+    evaluation = dict(zip(["a1", "a2", "b1", "b2"], answers, strict=True))
+    straight = load_policy(text=text, file="r.policy").score("r", evaluation)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(engine.codegen, "LONGEST_SUM", 0)
+        patch.setattr(engine.codegen, "LONGEST_CHAIN", 0)
+        looped_policy = load_policy(text=text, file="r.policy")
+    assert "for low, high, label in BANDS" in looped_policy.rubric("r").source
+    looped = looped_policy.score("r", evaluation)
+    assert (looped.score, looped.grade, looped.counts) == (
+        straight.score, straight.grade, straight.counts,
+    )  # fmt: skip
