@@ -157,12 +157,17 @@ def _evaluations(
             failed = [item for item, answer in answers.items() if answer == "fail"]
             if failed and rng.random() < 0.1:
                 appeal_at = at + dt.timedelta(hours=rng.randint(2, 20))
+                item, upheld = rng.choice(failed), rng.random() < 0.5
+                appealed = rubric.item(item)
+                # an appeal is of a deducted item: not a bonus, nor one that may not apply
+                if appealed is None or appealed.kind == "bonus" or appealed.condition is not None:
+                    continue
                 out.append({"kind": "appeal", "id": f"AP-{call['id']}", "at": appeal_at,
-                            "evaluation": evaluation_id, "item": rng.choice(failed),
+                            "evaluation": evaluation_id, "item": item,
                             "reason": "录音显示已按规范操作"})  # fmt: skip
                 out.append({"kind": "appeal_decision", "id": f"AD-{call['id']}",
                             "at": appeal_at + dt.timedelta(days=1), "appeal": f"AP-{call['id']}",
-                            "upheld": rng.random() < 0.5, "decided_by": "质检主管"})  # fmt: skip
+                            "upheld": upheld, "decided_by": "质检主管"})  # fmt: skip
     return out
 
 

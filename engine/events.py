@@ -182,10 +182,14 @@ class Survey(_Event):
 
 
 class Appeal(_Event):
+    """An appeal of one deducted item of an evaluation (domain §2). It is decided once,
+    by someone other than who filed it."""
+
     kind: Literal["appeal"] = "appeal"
     evaluation: NonEmpty  # the evaluation's event id
     item: NonEmpty
     reason: str = ""
+    filed_by: str | None = None  # None: the evaluation's agent, who appeals their score
 
 
 class AppealDecision(_Event):

@@ -17,7 +17,9 @@ from operator import attrgetter
 from typing import Any, NamedTuple
 
 from dsl import ast
+from dsl.suggest import did_you_mean
 from dsl.types import Type
+from engine.codegen import NA_ANSWER, NA_CONDITION
 from engine.conditions import Condition, compile_expression
 from engine.decisions import Decision
 from engine.discipline import WindowRule
@@ -42,6 +44,7 @@ from engine.facts import DEFAULT_STATUS, FactReader, Reader
 from engine.kind_path import KindPath, kind_path
 from engine.plain_events import PlainReader, plain_reader
 from engine.policy import Policy
+from engine.rubric import RubricTable
 from engine.sampling import PickSpec
 from engine.sampling_rule import SamplingRule
 from engine.scoring import ScoreResult
@@ -65,6 +68,23 @@ def _days(seconds: float) -> str:
     """`2 days`, `1 day`, `1.5 days`: a span of seconds in days, for messages."""
     days = seconds / 86400
     return f"{days:g} day" + ("" if days == 1 else "s")
+
+
+def _span(seconds: float) -> str:
+    """`2 days 12 hours`, `3 days 1 minute`, `45 seconds`: a span exactly, in its parts
+    that are not zero, for a reason that compares it with a limit (rounded down to whole
+    days, 2.5 days read as within a 2-day limit)."""
+    parts = []
+    rest = seconds
+    for size, unit in ((86400, "day"), (3600, "hour"), (60, "minute")):
+        amount = int(rest // size)
+        rest -= amount * size
+        if amount:
+            parts.append(f"{amount} {unit}" + ("" if amount == 1 else "s"))
+    rest = round(rest, 6)
+    if rest or not parts:
+        parts.append(f"{rest:g} second" + ("" if rest == 1 else "s"))
+    return " ".join(parts)
 
 
 def _decision_instant(decision: Decision) -> float:
@@ -94,10 +114,17 @@ class _Route(NamedTuple):
 
 @dataclass
 class _Scored:
+    """A scored evaluation as it stands: its answers and counts with every upheld appeal
+    amended, and its items' appeals (item -> the appeal's id, and whether it was upheld;
+    None while it is open): an item is decided once."""
+
     evaluation: Evaluation
     at: dt.datetime
     score: float
     grade: str | None
+    answers: Mapping[str, Any]
+    counts: tuple[int, ...]
+    appealed: dict[str, tuple[str, bool | None]] | None = None
 
 
 # events about a complaint, counted for its agent and team
@@ -469,6 +496,16 @@ class Engine:
     def _check_appeal_decision(self, event: AppealDecision) -> None:
         if event.appeal not in self.appeals:
             raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
+        appeal, evaluation = self.appeals[event.appeal]
+        agent = self.evaluations[evaluation].evaluation.agent
+        filer = appeal.filed_by or agent  # an agent files an appeal of their own score
+        if event.decided_by is not None and event.decided_by in (filer, agent):
+            raise EventError(
+                f"appeal decision {event.id!r}: decided by {event.decided_by}, who "
+                f"{'filed' if event.decided_by == filer else 'was scored on'} appeal "
+                f"{appeal.id!r}; someone else (the supervisor of the panel) decides it, "
+                "and the appeal stays open until then"
+            )
 
     def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
         """`feed` each event in turn; stops at the first bad event (EventError), keeping
@@ -743,7 +780,9 @@ class Engine:
     def _score(
         self, event: Evaluation, result: ScoreResult, at: dt.datetime, facts: dict[str, Any]
     ) -> list[Decision]:
-        self.evaluations[event.id] = _Scored(event, at, result.score, result.grade)
+        self.evaluations[event.id] = _Scored(
+            event, at, result.score, result.grade, event.answers, result.counts
+        )
         window = result.rubric.settings.appeal_window_seconds
         if window is not None:
             self._forget_later(event.id, at.timestamp() + window)
@@ -779,20 +818,63 @@ class Engine:
 
     def _appeal(self, event: Appeal, at: dt.datetime, facts: Facts) -> list[Decision]:
         scored = self.evaluations[event.evaluation]
-        compiled = self.policy.rubric(scored.evaluation.rubric)
-        window = compiled.table.settings.appeal_window_seconds
-        location = compiled.table.location
+        table = self.policy.rubric(scored.evaluation.rubric).table
+        window = table.settings.appeal_window_seconds
         elapsed = at.timestamp() - scored.at.timestamp()  # real time, across DST changes
         if window is not None and elapsed > window:
-            days = window / 86400
-            return [Decision(
-                f"appeal/{event.id}", "appeal_rejected", scored.evaluation.agent, None,
-                f"filed {_days(elapsed // 86400 * 86400)} after the evaluation; appeals must "
-                f"be filed within {_days(window)}", compiled.table.id, location, at,
-                {"window_days": days}, (event.id, scored.evaluation.id),
-            )]  # fmt: skip
+            return self._refuse_appeal(
+                event, scored, f"filed {_span(elapsed)} after the evaluation; appeals must "
+                f"be filed within {_days(window)}", at, {"window_days": window / 86400},
+            )  # fmt: skip
+        problem = self._appeal_problem(event, scored, table)
+        if problem is not None:
+            return self._refuse_appeal(event, scored, problem, at, {"item": event.item})
         self.appeals[event.id] = (event, scored.evaluation.id)
+        if scored.appealed is None:
+            scored.appealed = {}
+        scored.appealed[event.item] = (event.id, None)
         return []
+
+    def _appeal_problem(self, event: Appeal, scored: _Scored, table: RubricTable) -> str | None:
+        """Why an appeal of `event.item` cannot be accepted, if it cannot: an appeal is of
+        an item deducted on the evaluation as it stands, and an item is decided once."""
+        evaluation = scored.evaluation.id
+        item = table.item(event.item)
+        if item is None:
+            hint = did_you_mean(event.item, [i.id for i in table.items])
+            return (f"rubric {table.id} has no item {event.item!r}"
+                    + (f" ({hint})" if hint else "")
+                    + f"; an appeal names a deducted item of evaluation {evaluation}")  # fmt: skip
+        named = f"item {item.id} ({item.label})"
+        earlier = (scored.appealed or {}).get(item.id)
+        if earlier is not None:
+            appeal, upheld = earlier
+            if upheld is None:
+                return (f"{named} of evaluation {evaluation} is already under appeal "
+                        f"{appeal}: wait for its decision")  # fmt: skip
+            return (f"{named} of evaluation {evaluation} was already decided on appeal "
+                    f"{appeal} ({'upheld' if upheld else 'not upheld'}); an item is "
+                    "decided once")  # fmt: skip
+        if item.kind == "bonus":
+            return f"{named} is a bonus, not a deduction: appeals are of deducted items"
+        count = scored.counts[item.index]
+        if count <= 0:
+            why = {NA_ANSWER: "it was answered na", NA_CONDITION: "it did not apply"}.get(
+                count, "it passed"
+            )
+            return (f"nothing was deducted for {named} on evaluation {evaluation} ({why}); "
+                    "appeals are of deducted items")  # fmt: skip
+        return None
+
+    def _refuse_appeal(
+        self, event: Appeal, scored: _Scored, reason: str, at: dt.datetime, facts: Facts
+    ) -> list[Decision]:
+        """The `appeal_rejected` decision: the appeal is refused when it is filed."""
+        table = self.policy.rubric(scored.evaluation.rubric).table
+        return [Decision(
+            f"appeal/{event.id}", "appeal_rejected", scored.evaluation.agent, None, reason,
+            table.id, table.location, at, facts, (event.id, scored.evaluation.id),
+        )]  # fmt: skip
 
     def _appeal_decision(
         self, event: AppealDecision, at: dt.datetime, facts: Facts
@@ -800,24 +882,30 @@ class Engine:
         appeal, evaluation_id = self.appeals.pop(event.appeal)
         scored = self.evaluations[evaluation_id]
         original = scored.evaluation
+        assert scored.appealed is not None
+        scored.appealed[appeal.item] = (appeal.id, event.upheld)
         self._count_decided_appeal(appeal, original, event.upheld, at)
-        window = self.policy.rubric(original.rubric).table.settings.appeal_window_seconds
+        table = self.policy.rubric(original.rubric).table
+        window = table.settings.appeal_window_seconds
         if window is not None:  # kept while the appeal was open: forget it in due time
             self._forget_later(evaluation_id, max(scored.at.timestamp() + window, at.timestamp()))
         if not event.upheld:
             return []
-        answers = dict(original.answers)
-        answers[appeal.item] = "pass" if not isinstance(answers.get(appeal.item), int) else 0
+        # the evaluation as it stands (earlier upheld items amended), this item amended too
+        answers = {**scored.answers, appeal.item: "pass"}
         result = self.policy.score(original.rubric, self._evaluation_input(original, answers))
         evaluator = original.evaluator or "unknown evaluator"
         self.upheld_appeals[evaluator] = self.upheld_appeals.get(evaluator, 0) + 1
-        self.evaluations[evaluation_id] = _Scored(original, scored.at, result.score, result.grade)
+        before, grade_before = scored.score, scored.grade
+        scored.score, scored.grade = result.score, result.grade
+        scored.answers, scored.counts = answers, result.counts
         return [Decision(
             f"rescore/{evaluation_id}/{event.id}", "rescore", original.agent, result.grade,
-            f"appeal on {appeal.item} upheld: score {scored.score:g} → {result.score:g} "
-            f"({result.grade}); counts as an upheld appeal for {evaluator}",
-            original.rubric, self.policy.rubric(original.rubric).table.location, at,
-            {"before": scored.score, "after": result.score, "evaluator": evaluator,
+            f"appeal on {appeal.item} upheld: score {before:g} ({grade_before}) → "
+            f"{result.score:g} ({result.grade}); counts as an upheld appeal for {evaluator}",
+            original.rubric, table.location, at,
+            {"before": before, "after": result.score, "grade_before": grade_before,
+             "grade_after": result.grade, "evaluator": evaluator,
              "upheld_appeals_for_evaluator": self.upheld_appeals[evaluator]},
             (evaluation_id, appeal.id, event.id),
         )]  # fmt: skip
