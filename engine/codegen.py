@@ -151,6 +151,7 @@ def generate(
     ]
     sources = item_keys + [fact_keys[name] for name in facts.names]
     w(0, "")
+    one_lines = len(w.lines)
     w(0, "def score_many(cols, n, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT):")
     w(1, "scores = []; grades = []; crits = []; errors = {}")
     w(1, "add_score = scores.append; add_grade = grades.append; add_crit = crits.append")
@@ -175,8 +176,12 @@ def generate(
 
     source = "\n".join(w.lines) + "\n"
     namespace: dict[str, Any] = {**base, **constants.values}
-    code = compile(source, f"<callqa rubric {table.id}>", "exec")
-    exec(code, namespace)  # our generated source; policy values arrive only as constants
+    # The two functions are compiled one at a time: Python's compiler holds a whole
+    # module's trees at once, about 0.05 MB per item and function (MAX_RUBRIC_ITEMS).
+    # The second is placed at its lines of `source`, so tracebacks point into it.
+    for part in (w.lines[:one_lines], [""] * one_lines + w.lines[one_lines:]):
+        code = compile("\n".join(part) + "\n", f"<callqa rubric {table.id}>", "exec")
+        exec(code, namespace)  # our generated source; policy values arrive only as constants
     return GeneratedScorer(
         namespace["score_one"], namespace["score_many"], source, tuple(facts.names)
     )

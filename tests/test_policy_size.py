@@ -209,3 +209,24 @@ def test_long_sums_and_grade_chains_written_as_loops_score_the_same(
     assert (looped.score, looped.grade, looped.counts) == (
         straight.score, straight.grade, straight.counts,
     )  # fmt: skip
+
+
+def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Python's compiler holds a whole module at once (about 0.1 MB per item for both
+    functions): compiled apart, a rubric at the item limit needs half the memory."""
+    compiled: list[str] = []
+
+    def counting(source: str, *args: Any) -> Any:
+        compiled.append(source)
+        return compile(source, *args)
+
+    monkeypatch.setattr(engine.codegen, "compile", counting, raising=False)
+    scorer = load_policy(text=rubric(30), file="big.policy").rubric("big")
+    assert [source.count("\ndef ") + source.startswith("def ") for source in compiled] == [1, 1]
+    assert "def score_one" in compiled[0] and "def score_many" in compiled[1]
+    # the second is placed at its lines of the source kept for review
+    lines = scorer.source.split("\n")
+    many = next(n for n, line in enumerate(lines) if line.startswith("def score_many"))
+    assert compiled[1].split("\n")[many] == lines[many]
