@@ -328,13 +328,13 @@ def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
 
 class _Lines:
     """Lines with their numbers for csv.reader; the lines of the row being read are kept,
-    so that lines a runaway quote swallowed can be given back and read again (each once)."""
+    so that lines a runaway quote swallowed can be given back and read again."""
 
     def __init__(self, lines: Iterable[str]) -> None:
         self.lines = iter(lines)
         self.again: deque[tuple[int, str]] = deque()
         self.read = 0  # lines taken from the file
-        self.given_back = 0  # the last line number given back: none is given back twice
+        self.given_back = 0  # how many lines were given back, in all
         self.taken: list[tuple[int, str]] = []  # the lines of the row being read
 
     def __iter__(self) -> _Lines:
@@ -351,11 +351,14 @@ class _Lines:
         return line
 
     def give_back(self) -> int:
-        """Give back the lines after the row's first to be read again; how many."""
-        lines = [(n, line) for n, line in self.taken[1:] if n > self.given_back]
-        if lines:
-            self.given_back = lines[-1][0]
-            self.again.extendleft(reversed(lines))
+        """Give back the lines after the row's first to be read again; how many (0 once
+        the lines read again would outnumber the file's several times over: many unclosed
+        quotes would otherwise read a file over and over)."""
+        lines = self.taken[1:]
+        if self.given_back + len(lines) > 4 * self.read + 10_000:
+            return 0
+        self.given_back += len(lines)
+        self.again.extendleft(reversed(lines))
         return len(lines)
 
 
@@ -391,16 +394,17 @@ def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
             continue
         if not any(cell.strip() for cell in row):
             continue
-        if len(source.taken) > 1 and _swallowed_rows(source.taken[1:], len(header), delimiter):
+        spanned = len(source.taken) - 1  # lines a quoted cell ran over
+        if spanned and (
+            len(row) != len(header) or _swallowed_rows(source.taken[1:], len(header), delimiter)
+        ):
             count = source.give_back()
-            if count:
-                yield RowError(number, _RUNAWAY_QUOTE.format(count=count))
-                continue
+            last = source.taken[-1][0]
+            yield RowError(number, _RUNAWAY_QUOTE.format(count=count) if count else
+                           _LOST.format(first=number + 1, last=last))  # fmt: skip
+            continue
         if len(row) != len(header):
-            message = f"has {len(row)} cells but the header has {len(header)} columns"
-            if any("\n" in cell or "\r" in cell for cell in row):  # a quote ran over lines
-                message += '; a quote (") in it is not closed, so it ran over several rows'
-            yield RowError(number, message)
+            yield RowError(number, f"has {len(row)} cells but the header has {len(header)} columns")
             continue
         record = {
             name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
@@ -409,9 +413,14 @@ def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
 
 
 _RUNAWAY_QUOTE = (
-    'a quote (") in this row is not closed, so its cell ran over the next {count} line(s), '
-    "which look like rows: the row is left out and those lines are read as rows; close the "
-    'quote, or write a quote inside a cell as ""'
+    'a quote (") in this row is not closed, so its cell ran over the next {count} line(s): '
+    "the row is left out and those lines are read as rows; close the quote, or write a "
+    'quote inside a cell as ""'
+)
+_LOST = (
+    'a quote (") in this row is not closed, so its cell ran over lines {first} to {last}, '
+    "which are left out (the file has too many unclosed quotes to read them again); close "
+    'the quote, or write a quote inside a cell as ""'
 )
 
 
@@ -420,7 +429,7 @@ def _csv_problem(error: csv.Error, given_back: int) -> str:
         problem = f"a cell is longer than {MAX_CELL:,} characters"
         if given_back:
             return (f'{problem}: a quote (") in it is probably not closed; the row is left '
-                    f"out and the {given_back} line(s) it swallowed are read as rows; close "
+                    f"out and the {given_back} line(s) it ran over are read as rows; close "
                     'the quote, or write a quote inside a cell as ""')  # fmt: skip
         return f"{problem}, which no call log has: the row is left out; shorten the cell"
     return f"cannot be read as CSV ({error}): the row is left out"

@@ -127,7 +127,7 @@ def test_the_cli_reads_gbk_and_reports_missing_files_without_a_traceback(
          "row 1: the header names the column 'greeting' twice: rename or remove one", []),
         ("quote.csv", 'id,agent,note,n\n1,A,"open,1\n2,B,x,2\n',
          'row 2: a quote (") in this row is not closed, so its cell ran over the next 1 '
-         "line(s), which look like rows: the row is left out and those lines are read as rows",
+         "line(s): the row is left out and those lines are read as rows",
          [3]),
         ("deep.jsonl", '{"a":' * 100_000 + "1" + "}" * 100_000 + '\n{"id": 2}\n',
          "row 1: nested too deeply to be an event or an evaluation", [2]),
