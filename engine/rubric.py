@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from dsl import ast
 from dsl.check import RubricSettings
@@ -67,6 +67,11 @@ class RubricTable:
     items: tuple[RubricItem, ...]
     grades: tuple[GradeBand, ...]
     location: str
+    # item id -> item, made once: explaining a bad evaluation looks up each answer
+    _by_id: dict[str, RubricItem] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_by_id", {item.id: item for item in reversed(self.items)})
 
     @property
     def weighted(self) -> bool:
@@ -87,10 +92,7 @@ class RubricTable:
         return min(bounded, key=lambda b: b.low).label if bounded else None
 
     def item(self, item_id: str) -> RubricItem | None:
-        for item in self.items:
-            if item.id == item_id:
-                return item
-        return None
+        return self._by_id.get(item_id)
 
 
 def build_table(

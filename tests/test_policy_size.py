@@ -230,3 +230,26 @@ def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time(
     lines = scorer.source.split("\n")
     many = next(n for n, line in enumerate(lines) if line.startswith("def score_many"))
     assert compiled[1].split("\n")[many] == lines[many]
+
+
+class _CountedId(str):
+    """An item id that counts how often it is compared."""
+
+    compared = 0
+
+    def __eq__(self, other: object) -> bool:
+        _CountedId.compared += 1
+        return str.__eq__(self, other)
+
+    __hash__ = str.__hash__
+
+
+def test_an_item_is_found_by_its_id_without_reading_the_others() -> None:
+    """Explaining a bad evaluation looks up each answer's item: with a scan per answer, a
+    rubric of 1,000 items took a million comparisons per evaluation."""
+    table = load_policy(text=rubric(MAX_RUBRIC_ITEMS), file="big.policy").rubric("big").table
+    _CountedId.compared = 0
+    found = [table.item(_CountedId(f"i{i}")) for i in (0, 500, 999)]
+    assert [item.index for item in found if item is not None] == [0, 500, 999]
+    assert table.item(_CountedId("nope")) is None
+    assert _CountedId.compared <= 8
