@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dsl import ast
+from dsl.format import format_expr
 from engine.conditions import Condition
 from engine.thresholds import as_float
 from engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
@@ -47,6 +48,8 @@ class WindowRule:
         assert rule.measure is not None and rule.window is not None
         assert rule.op is not None and rule.limit is not None
         self.kind = rule.measure.kind
+        # as written, its filter included: count(complaint where complaint.substantiated)
+        self.measure_text = format_expr(rule.measure)
         self.function = rule.measure.function
         self.fact = rule.measure.name
         self.unit = rule.window.calendar

@@ -50,6 +50,7 @@ from engine.sampling_rule import SamplingRule
 from engine.scoring import ScoreResult
 from engine.thresholds import Aggregator, ThresholdState, as_float
 from engine.values import converter, real_number
+from engine.windows import real_time_after
 
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
@@ -100,6 +101,25 @@ class _EventRule:
     block: str
     location: str
     where: Condition | None
+    # `call.answer_delay > 8h` in its where: the limit, and the decision is dated when
+    # the call (an online message) became late, not when it came in
+    late_after: ast.Literal | None = None
+
+
+def _lateness(kind: str, where: ast.Expr | None) -> ast.Literal | None:
+    """The limit of a rule on answering late (`call.answer_delay > 8h`, one of the terms
+    its where joins with `and`), if it is one."""
+    if not isinstance(where, ast.Binary):
+        return None
+    if where.op == "and":
+        return _lateness(kind, where.left) or _lateness(kind, where.right)
+    delay = ast.FieldRef((kind, "answer_delay"))
+    left, right = where.left, where.right
+    if where.op in (">", ">=") and left == delay and isinstance(right, ast.Literal):
+        return right
+    if where.op in ("<", "<=") and right == delay and isinstance(left, ast.Literal):
+        return left
+    return None
 
 
 class _Route(NamedTuple):
@@ -243,7 +263,8 @@ class Engine:
             for rule in block.rules:
                 location = where(rule)
                 if rule.on is not None:
-                    self.event_rules.append(_EventRule(rule, block.id, location, cond(rule.where)))
+                    self.event_rules.append(_EventRule(rule, block.id, location, cond(rule.where),
+                                                       _lateness(rule.on, rule.where)))  # fmt: skip
                 else:
                     assert rule.measure is not None
                     self.window_rules.append(
@@ -714,7 +735,7 @@ class Engine:
             outcome, value, count, evidence, window = verdict
             measure = rule.rule.measure
             assert measure is not None and rule.rule.limit is not None
-            what = f"{measure.function}({measure.name}) in {window} is {value:g}"
+            what = f"{rule.measure_text} in {window} is {value:g}"
             if outcome == "insufficient":
                 out.append(Decision(
                     f"{rule.block}.{rule.rule.id}/{agent}/{window}/insufficient",
@@ -738,9 +759,19 @@ class Engine:
             channel = values.get("channel")
             reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
             reason += f": {detail}" if detail else ""
+            when = at
+            late, delay = event_rule.late_after, values.get("answer_delay")
+            if late is not None and delay is not None:
+                # dated when it became late: the engine hears of it only once answered,
+                # but it arrived on time to be answered until then
+                when = real_time_after(at, float(late.value))  # type: ignore[arg-type]
+                answered = real_time_after(at, delay)
+                reason += (f" came in {at:%Y-%m-%d %H:%M} and was answered "
+                           f"{answered:%Y-%m-%d %H:%M}, {_span(delay)} later: late from "
+                           f"{when:%Y-%m-%d %H:%M} (limit {late.text})")  # fmt: skip
             out += self._act(event_rule.rule.then, agent, reason,
                              f"{event_rule.block}.{event_rule.rule.id}", event_rule.location,
-                             at, {}, (event_id,), event_id)  # fmt: skip
+                             when, {}, (event_id,), event_id)  # fmt: skip
         return out
 
     def _act(self, action_id: str, agent: str, reason: str, rule: str, location: str,

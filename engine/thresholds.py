@@ -15,6 +15,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from dsl import ast
+from dsl.format import format_expr
 from engine.conditions import Condition
 from engine.windows import calendar_bounds, calendar_key
 
@@ -150,7 +151,9 @@ def _apply(function: str, values: list[float]) -> float | None:
 
 
 def _text(aggregate: ast.Aggregate) -> str:
-    return f"{aggregate.function}({aggregate.name}{' where …' if aggregate.where else ''})"
+    """The aggregate as written, its filter included: two counts of calls that differ only
+    in their filters read alike without it."""
+    return format_expr(aggregate)
 
 
 def _fmt(value: float | None) -> str:

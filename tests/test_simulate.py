@@ -41,7 +41,10 @@ def test_a_stricter_complaint_rule_takes_more_agents_off_the_floor() -> None:
     assert data["counts"][label]["after"] > data["counts"][label]["before"]
     newly = [row for row in data["changed"] if row["action"] == "off_floor_retraining"]
     assert newly and all(row["before"] == [] for row in newly)
-    assert "count(complaint) in calendar month 2026-11 is 2, which is >= 2" in newly[0]["after"][0]
+    assert (
+        "count(complaint where complaint.substantiated) in calendar month 2026-11 is 2, "
+        "which is >= 2" in newly[0]["after"][0]
+    )
     assert data["sampling_workload"]["before"] == data["sampling_workload"]["after"] > 0
 
 
