@@ -35,11 +35,14 @@ DURATION_FORMS = "seconds (225), 3m45s, 3分45秒, 3:45 (minutes:seconds) or 1:0
 # list of forms Excel writes on Chinese Windows, read by the standard library's strptime (no
 # guessing: python-dateutil would read 02/11/2026 as 11 February without a word). The year
 # comes first in every form, so day and month are never confused.
-_DATES = ("%Y-%m-%d", "%Y/%m/%d", "%Y.%m.%d", "%Y年%m月%d日")
+_DATES = {"-": "%Y-%m-%d", "/": "%Y/%m/%d", ".": "%Y.%m.%d", "年": "%Y年%m月%d日"}
 _CLOCKS = ("", " %H:%M", " %H:%M:%S", " %H:%M:%S.%f")
-_DATETIME_FORMS = tuple(day + clock for day in _DATES for clock in _CLOCKS) + tuple(
-    "%Y年%m月%d日" + clock.strip() for clock in _CLOCKS[1:]
-)  # 2026年11月2日9:00, no space
+_DATETIME_FORMS = {  # by the separator after the year: only the forms that may match are tried
+    separator: tuple(day + clock for clock in _CLOCKS)
+    + (tuple(day + clock.strip() for clock in _CLOCKS[1:]) if separator == "年" else ())
+    for separator, day in _DATES.items()
+}  # 2026年11月2日9:00, no space
+_DATE_SEPARATOR = re.compile(r"\d{4}([-/.年])")
 _AMBIGUOUS = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})\b.*")
 DATETIME_FORMS = "2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)"
 _INF = float("inf")
@@ -200,7 +203,8 @@ def parse_datetime(text: str) -> dt.datetime:
         return dt.datetime.fromisoformat(stripped.replace("Z", "+00:00"))
     except ValueError:
         pass
-    for form in _DATETIME_FORMS:
+    separator = _DATE_SEPARATOR.match(stripped)
+    for form in _DATETIME_FORMS[separator[1]] if separator else ():
         try:
             return dt.datetime.strptime(stripped, form)
         except ValueError:
