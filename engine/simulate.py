@@ -52,16 +52,25 @@ class Side:
 
     def add(self, decisions: Iterable[Decision]) -> None:
         for d in decisions:
-            self.tally[_label(d)] += 1
-            if d.kind == "score":
-                self.grade_tally[d.action or ""] += 1
+            self.count(d)
             self.decisions.append(d)
+
+    def count(self, decision: Decision) -> None:
+        """Tally a decision; grades are the final ones: an upheld appeal's re-score moves
+        its evaluation from the grade it had to the new one."""
+        self.tally[_label(decision)] += 1
+        if decision.kind == "score":
+            self.grade_tally[decision.action or ""] += 1
+        elif decision.kind == "rescore" and "grade_before" in decision.facts:
+            self.grade_tally[decision.facts["grade_before"] or ""] -= 1
+            self.grade_tally[decision.action or ""] += 1
 
     def counts(self) -> Counter[str]:
         return self.tally
 
     def grades(self) -> Counter[str]:
-        return self.grade_tally
+        """Evaluations by final grade (after the upheld appeals), grades held by none left out."""
+        return Counter({grade: n for grade, n in self.grade_tally.items() if n})
 
     def outcomes(self) -> dict[Outcome, list[Decision]]:
         out: dict[Outcome, list[Decision]] = {}
@@ -257,9 +266,7 @@ class _Twins:
     def add(self, index: int, decisions: list[Decision]) -> None:
         side, mine, theirs = self.sides[index], self.waiting[index], self.waiting[1 - index]
         for d in decisions:
-            side.tally[_label(d)] += 1
-            if d.kind == "score":
-                side.grade_tally[d.action or ""] += 1
+            side.count(d)
             twin = (d.kind, d.subject, d.action or "", d.at)
             waiting = theirs.get(twin)
             if waiting:

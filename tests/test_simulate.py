@@ -157,3 +157,30 @@ def test_a_period_not_over_yet_is_left_open_and_said() -> None:
     assert "2026-11 (model_agent), ends 2026-12-01 00:00" in open_periods
     assert any(p.startswith("2026-W47 (") and "csat" in p for p in open_periods)
     assert not any("2026-W46" in p for p in open_periods)  # the week before closed
+
+
+def test_the_grade_distribution_counts_the_grades_appeals_changed() -> None:
+    """An upheld appeal re-scores its evaluation: the distribution counts each evaluation
+    once, in its final grade (it counted the first grade, whatever the appeal found)."""
+    answers = {item: "pass" for item in ("greeting", "closing", "wait_ack", "tone", "forbidden",
+               "identity_check", "data_leak", "recording_note", "accuracy", "recap",
+               "ownership", "empathy")} | {"interrupting": 0, "jargon": 0, "courtesy": 0}  # fmt: skip
+    call = {"type": "billing", "duration": 120, "hold_time": 0}
+
+    def evaluation(ident: str, day: int, **failed: str) -> dict[str, object]:
+        return {"kind": "evaluation", "id": ident, "agent": "A1", "team": "T1",
+                "evaluator": "QA1", "rubric": "standard_call", "facts": {"call": call},
+                "answers": answers | failed, "at": dt.datetime(2026, 11, day, 10, tzinfo=SHANGHAI)}  # fmt: skip
+
+    events = [
+        evaluation("ev1", 2, accuracy="fail"),  # 80.9: 合格, then 100: 优秀 on appeal
+        evaluation("ev2", 2, accuracy="fail", tone="fail"),  # 66.8: 不合格
+        {"kind": "appeal", "id": "ap1", "evaluation": "ev1", "item": "accuracy",
+         "reason": "the figure quoted was right", "at": dt.datetime(2026, 11, 3, 9, tzinfo=SHANGHAI)},
+        {"kind": "appeal_decision", "id": "ad1", "appeal": "ap1", "upheld": True,
+         "decided_by": "主管", "at": dt.datetime(2026, 11, 4, 9, tzinfo=SHANGHAI)},
+    ]  # fmt: skip
+    report = simulate(POLICY, STRICTER, events, now=dt.datetime(2027, 3, 1, tzinfo=SHANGHAI))
+    assert report.before.counts()["rescore"] == 1
+    assert report.before.grades() == report.after.grades() == {"优秀": 1, "不合格": 1}
+    assert report.to_dict()["grades"]["after"] == {"优秀": 1, "不合格": 1}
