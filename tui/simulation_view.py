@@ -5,10 +5,14 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
+from tui.literal import rich_text
+
 
 def print_simulation(data: dict[str, object], new: str, old: str) -> None:
+    """Every text from the policies and the history is printed literally (tui.literal)."""
     console = Console(soft_wrap=False)
-    console.print(f"Replayed {data['events']:,} events: {old} (before) vs {new} (after)")
+    console.print(rich_text(f"Replayed {data['events']:,} events: {old} (before) vs {new} (after)"))
+    _print_span(console, data)
     table = Table(show_edge=False, header_style="bold")
     table.add_column("decision")
     table.add_column("before", justify="right")
@@ -17,21 +21,56 @@ def print_simulation(data: dict[str, object], new: str, old: str) -> None:
     counts: dict[str, dict[str, int]] = data["counts"]  # type: ignore[assignment]
     for label, row in counts.items():
         delta = row["after"] - row["before"]
-        table.add_row(label, str(row["before"]), str(row["after"]), f"{delta:+d}" if delta else "")
+        table.add_row(rich_text(label), str(row["before"]), str(row["after"]),
+                      f"{delta:+d}" if delta else "")  # fmt: skip
     console.print(table)
     grades: dict[str, dict[str, int]] = data["grades"]  # type: ignore[assignment]
     if grades["before"] or grades["after"]:
         names = sorted(set(grades["before"]) | set(grades["after"]))
         moves = [f"{g} {grades['before'].get(g, 0)}→{grades['after'].get(g, 0)}" for g in names]
-        console.print("grades: " + ", ".join(moves))
+        console.print(rich_text("grades: " + ", ".join(moves)))
     changed: list[dict[str, object]] = data["changed"]  # type: ignore[assignment]
     console.print(f"\n{len(changed)} outcome(s) changed; {data['retimed']} the same but at "
                   "another time")  # fmt: skip
-    for row in changed[:30]:
-        console.print(f"- {row['kind']} {row['action'] or ''} for {row['subject']}", markup=False)
+    for change in changed[:30]:
+        console.print(rich_text(
+            f"- {change['kind']} {change['action'] or ''} for {change['subject']}"
+        ))  # fmt: skip
         for side in ("before", "after"):
-            reasons = row[side] or ["(not decided)"]  # type: ignore[index]
-            for reason in reasons[:2]:  # type: ignore[index]
-                console.print(f"    {side}: {reason}", markup=False)
+            reasons: list[str] = change[side] or ["(not decided)"]  # type: ignore[assignment]
+            for reason in reasons[:2]:
+                console.print(rich_text(f"    {side}: {reason}"))
     if len(changed) > 30:
         console.print(f"... and {len(changed) - 30} more (use --format json for all)")
+    _print_refused(console, data)
+
+
+def _print_span(console: Console, data: dict[str, object]) -> None:
+    """The span of history replayed, where the replay stopped, and the periods it left
+    open (they end after it stopped: their KPIs and samples are not in the counts)."""
+    replay: dict[str, object] = data.get("replay") or {}  # type: ignore[assignment]
+    if not replay.get("first_event"):
+        return
+    console.print(rich_text(f"events from {replay['first_event']} to {replay['last_event']}; "
+                            f"replayed to {replay['replayed_to']}"))  # fmt: skip
+    left: list[str] = replay.get("open_periods") or []  # type: ignore[assignment]
+    if left:
+        more = f"; ... and {len(left) - 10} more" if len(left) > 10 else ""
+        console.print(rich_text(
+            f"not closed, so not in these counts (they end after {replay['replayed_to']}, "
+            f"where the replay stopped): {'; '.join(left[:10])}{more}"
+        ), style="yellow")  # fmt: skip
+
+
+def _print_refused(console: Console, data: dict[str, object]) -> None:
+    """Events a version refused (they are not in its counts), with the first reasons."""
+    refused: dict[str, list[str]] = data.get("rejected_events") or {}  # type: ignore[assignment]
+    sides = [("both versions", refused.get("before") or [])] if refused.get("before") == \
+        refused.get("after") else [(f"the {side} version", refused.get(side) or [])
+                                   for side in ("before", "after")]  # fmt: skip
+    for who, problems in sides:
+        if problems:
+            console.print(rich_text(f"\n{len(problems):,} event(s) refused by {who}, not in the "
+                                    "counts:"), style="yellow")  # fmt: skip
+            for problem in problems[:5]:
+                console.print(rich_text(f"    {problem}"))
