@@ -7,8 +7,9 @@ list of diagnostics. The engine compiles only a CheckedPolicy without errors.
 
 from __future__ import annotations
 
+import bisect
 import functools
-import itertools
+import math
 import os
 import re
 import zoneinfo
@@ -16,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from dsl import ast
-from dsl.check_blocks import BlockChecker
+from dsl.check_blocks import BlockChecker, fractions, misread_fractions
 from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from dsl.expressions import Scope, infer, never_true
 from dsl.includes import Files, FolderFiles, StoredFiles, bundle, resolve, unbundle
@@ -131,6 +132,7 @@ class _Checker:
         self.declared: dict[str, ast.FieldDecl] = {}
         self.settings: dict[str, RubricSettings] = {}
         self.header_written = False
+        self.fractions = fractions(tree)
 
     def error(self, span: Span, message: str, hint: str | None = None, code: str = "") -> None:
         self.diagnostics.append(
@@ -413,6 +415,7 @@ class _Checker:
         if item.condition is not None:
             reported = len(self.diagnostics)
             kind = infer(item.condition, scope, self.report)
+            misread_fractions(item.condition, self.fractions, self.error, self.warn)
             if kind not in (Type.BOOL, Type.UNKNOWN):
                 self.error(
                     item.condition.span,
@@ -463,20 +466,21 @@ class _Checker:
             )
 
     def grades(self, grades: ast.Grades, scale: float) -> None:
-        labels: dict[str, ast.Band] = {}
-        intervals: list[tuple[float, float, ast.Band]] = []
+        """Each band's scores, then overlaps and gaps, found in one sorted pass (a rubric
+        may have thousands of bands). `otherwise` takes the scores below every band: a
+        score a band's `<` leaves uncovered above another band is still a gap."""
         otherwise = [b for b in grades.bands if b.otherwise]
         for extra in otherwise[1:]:
             self.error(extra.span, "only one grade can be `otherwise`",
                        f'give "{extra.label}" a lower bound, such as "{extra.label}" >= 60',
                        code="grades")  # fmt: skip
         bounded = [b for b in grades.bands if not b.otherwise]
-        lowers: list[float] = []
+        labels: set[str] = set()
         for band in bounded:
             if band.label in labels:
                 self.error(band.span, f"the grade {band.label} is given twice",
                            "give each grade its own name", code="grades")  # fmt: skip
-            labels[band.label] = band
+            labels.add(band.label)
             for op, value in band.bounds:
                 if op not in (">=", "<"):
                     self.error(
@@ -485,18 +489,14 @@ class _Checker:
                         f'write "{band.label}" >= 85 < 95',
                         code="grades",
                     )
-            low = [float(v.value) for op, v in band.bounds if op == ">="]  # type: ignore[arg-type]
-            if low:
-                lowers.append(low[0])
+        lowers = sorted(lo for band in bounded if (lo := _bound(band, ">=")) is not None)
+        intervals: list[tuple[float, float, ast.Band]] = []
         for band in bounded:
-            low = [float(v.value) for op, v in band.bounds if op == ">="]  # type: ignore[arg-type]
-            high = [float(v.value) for op, v in band.bounds if op == "<"]  # type: ignore[arg-type]
-            lo = low[0] if low else 0.0
-            if high:
-                hi = high[0]
-            else:
-                above = [x for x in lowers if x > lo]
-                hi = min(above) if above else float("inf")
+            lo = _bound(band, ">=") or 0.0
+            hi = _bound(band, "<")
+            if hi is None:  # up to the next band's lower bound
+                above = bisect.bisect_right(lowers, lo)
+                hi = lowers[above] if above < len(lowers) else math.inf
             if hi <= lo:
                 self.error(band.span, f"the grade {band.label} contains no score",
                            "its upper bound (<) must be above its lower bound (>=)",
@@ -512,34 +512,65 @@ class _Checker:
                 )
             intervals.append((lo, hi, band))
         intervals.sort(key=lambda t: (t[0], t[1]))
-        for (_lo1, hi1, b1), (lo2, _hi2, b2) in itertools.pairwise(intervals):
-            if lo2 < hi1:
+        fallback = otherwise[0].label if otherwise else None
+        reach: tuple[float, ast.Band] | None = None  # the highest score covered so far, by
+        for lo, hi, band in intervals:
+            if reach is None:
+                if lo > 0 and fallback is None:
+                    self.error(
+                        band.span,
+                        f"no grade covers scores from 0 to below {_fmt_number(lo)}",
+                        f'add a band such as "不合格" otherwise, or lower {band.label}',
+                        code="grades-gap",
+                    )
+            elif lo < reach[0]:
+                end = min(reach[0], hi)
+                scores = (
+                    f"between {_fmt_number(lo)} and {_fmt_number(end)}"
+                    if end < math.inf
+                    else f"from {_fmt_number(lo)} up"
+                )
                 self.error(
-                    b2.span,
-                    f"the grades {b1.label} and {b2.label} overlap between "
-                    f"{_fmt_number(lo2)} and {_fmt_number(min(hi1, _hi2))}",
+                    band.span,
+                    f"the grades {reach[1].label} and {band.label} overlap {scores}",
                     "make one grade end (<) where the next starts (>=)",
                     code="grades-overlap",
                 )
-        if otherwise:
-            return
-        cursor = 0.0
-        for lo, hi, band in intervals:
-            if lo > cursor:
-                self.error(
-                    band.span,
-                    f"no grade covers scores from {_fmt_number(cursor)} to below {_fmt_number(lo)}",
-                    f'add a band such as "不合格" otherwise, or lower {band.label}',
-                    code="grades-gap",
-                )
-            cursor = max(cursor, hi)
-        if intervals and cursor <= scale:
+            elif lo > reach[0]:
+                self.grade_gap(reach[1], band, reach[0], lo, fallback)
+            if reach is None or hi > reach[0]:
+                reach = (hi, band)
+        if reach is not None and reach[0] <= scale:
+            top = reach[1]
             self.error(
-                intervals[-1][2].span,
-                f"no grade covers scores of {_fmt_number(cursor)} and above",
-                "remove the upper bound (<) of the highest grade",
+                _bound_span(top, "<") or top.span,
+                f"no grade covers scores of {_fmt_number(reach[0])} and above"
+                + (f": they would get {fallback} (otherwise)" if fallback else ""),
+                f"remove the upper bound (<) of {top.label}, the highest grade",
                 code="grades-gap",
             )
+
+    def grade_gap(
+        self, below: ast.Band, above: ast.Band, start: float, end: float, fallback: str | None
+    ) -> None:
+        """Scores from `start` to below `end` that no band covers, between two bands: the
+        fix is to move a bound (an `otherwise` band would only hide them)."""
+        scores = f"scores from {_fmt_number(start)} to below {_fmt_number(end)}"
+        if fallback is None:
+            message = f"no grade covers {scores}, between {below.label} and {above.label}"
+        else:
+            message = (
+                f"{scores} fall between {below.label} and {above.label} and would get "
+                f"{fallback} (otherwise), a lower grade than {below.label}"
+            )
+        upper = _bound_span(below, "<")
+        hint = f'lower {above.label} to "{above.label}" >= {_fmt_number(start)}'
+        if upper is not None:
+            hint = (
+                f'change {below.label}\'s "< {_fmt_number(start)}" to "< {_fmt_number(end)}", '
+                f"or {hint}"
+            )
+        self.error(upper or above.span, message, hint, code="grades-gap")
 
 
 def timezone_hint(name: str) -> str | None:
@@ -561,6 +592,21 @@ def timezone_hint(name: str) -> str | None:
 @functools.cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+def _bound(band: ast.Band, op: str) -> float | None:
+    """A grade band's first bound written with `op` (>= or <), if any."""
+    for written, value in band.bounds:
+        if written == op:
+            return float(value.value)  # type: ignore[arg-type]
+    return None
+
+
+def _bound_span(band: ast.Band, op: str) -> Span | None:
+    for written, value in band.bounds:
+        if written == op:
+            return value.span
+    return None
 
 
 def _fmt_number(value: float) -> str:

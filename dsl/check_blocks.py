@@ -3,10 +3,10 @@ discipline rules and policy tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 
 from dsl import ast
-from dsl.expressions import EVENT_KINDS, Scope, infer
+from dsl.expressions import COMPARISONS, EVENT_KINDS, FLIP, Scope, infer
 from dsl.source import Span, line_ref
 from dsl.suggest import did_you_mean
 from dsl.types import Type
@@ -22,6 +22,132 @@ DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample"
 
 Error = Callable[..., None]
 
+# what a value kept as a fraction (96% is 0.96) is, in the words a diagnostic uses
+SHARE, PERCENTAGE, RATIO = "share", "percentage", "ratio"
+
+
+def fractions(tree: ast.PolicyFile) -> dict[str, str]:
+    """The fields a policy declares as percentages: kept as fractions, like `96%`."""
+    return {decl.name: PERCENTAGE for decl in tree.fields if decl.type_name == "percent"}
+
+
+def fraction_kind(expr: ast.Expr, named: Mapping[str, str]) -> str | None:
+    """Whether `expr` is a fraction, and which: a SHARE (count(k where ...) / count(k ...),
+    from 0 to 1), a PERCENTAGE (a `percent` field, or its avg, min or max) or a RATIO of
+    counts of two kinds of event (most often a rate, but it may exceed 1)."""
+    if isinstance(expr, ast.FieldRef):
+        return named.get(expr.name)
+    if isinstance(expr, ast.Aggregate):
+        if expr.function in ("avg", "min", "max") and named.get(expr.name) == PERCENTAGE:
+            return PERCENTAGE
+        return None
+    if isinstance(expr, ast.Binary) and expr.op == "/":
+        left, right = expr.left, expr.right
+        counts = isinstance(left, ast.Aggregate) and isinstance(right, ast.Aggregate)
+        if counts and left.function == right.function == "count":  # type: ignore[union-attr]
+            return SHARE if left.kind == right.kind else RATIO  # type: ignore[union-attr]
+    return None
+
+
+def misread_fractions(
+    expr: ast.Expr | None, named: Mapping[str, str], error: Error, warn: Error
+) -> None:
+    """A fraction compared with a plain number outside 0..1 (`value < 96` for 96%): true
+    or false for every team, which the type (both are numbers) cannot tell."""
+    for subject, op, number in _fraction_comparisons(expr, named):
+        misread_fraction(subject, op, number, named, error, warn)
+
+
+def misread_fraction(
+    subject: ast.Expr,
+    op: str,
+    number: ast.Literal,
+    named: Mapping[str, str],
+    error: Error,
+    warn: Error,
+) -> None:
+    """Report `subject op number` when `subject` is a fraction and `number` is a plain
+    number (not a percentage) outside 0..1; `op` reads with the subject on the left."""
+    kind = fraction_kind(subject, named)
+    amount = _plain_number(number)
+    if kind is None or amount is None or 0 <= amount <= 1:
+        return
+    text = number.text
+    what = subject.name if isinstance(subject, ast.FieldRef | ast.Aggregate) else "the ratio"
+    if isinstance(subject, ast.Aggregate) and subject.function != "count":
+        what = f"{subject.function}({subject.name})"
+    if what == "value":
+        what = "the threshold's value"
+    fix = f"write {text}%" if amount > 1 else "compare it with a percentage from 0% to 100%"
+    if kind == RATIO:
+        warn(number.span, f"{what} divides one count by another, so {text} here means "
+             f"{text} times as many, not {text}%", f"{fix} if you mean a percentage",
+             code="fraction")  # fmt: skip
+        return
+    if kind == PERCENTAGE:
+        message = (f"{what} is a percentage, kept as a fraction ({_percent(amount)} is "
+                   f"{_fraction(amount)}), so {text} here means "
+                   f"{_percent(amount * 100)}")  # fmt: skip
+    else:
+        # a share is in 0..1: above 1, `<` holds for every value, `>` for none
+        holds = op in ("<", "<=", "!=") if amount > 1 else op in (">", ">=", "!=")
+        message = (f"{what} is a share from 0 to 1 ({_percent(amount)} is "
+                   f"{_fraction(amount)}), so comparing it with {text} is always "
+                   f"{'true' if holds else 'false'}")  # fmt: skip
+    error(number.span, message, fix, code="fraction")
+
+
+def _fraction_comparisons(
+    expr: ast.Expr | None, named: Mapping[str, str]
+) -> Iterator[tuple[ast.Expr, str, ast.Literal]]:
+    """Every comparison in `expr` of something with a written number, as (something,
+    op, number) with the number on the right."""
+    stack = [expr] if expr is not None else []
+    while stack:  # not recursive: a condition may nest deep
+        node = stack.pop()
+        if isinstance(node, ast.Binary):
+            stack += (node.left, node.right)
+            if node.op in COMPARISONS:
+                if _plain_number(node.right) is not None:
+                    yield node.left, node.op, _literal(node.right)
+                elif _plain_number(node.left) is not None:
+                    yield node.right, FLIP[node.op], _literal(node.left)
+        elif isinstance(node, ast.Unary | ast.InList):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Aggregate) and node.where is not None:
+            stack.append(node.where)
+
+
+def _literal(expr: ast.Expr) -> ast.Literal:
+    """The literal of a written number (`96`, or `-5` with its minus)."""
+    if isinstance(expr, ast.Unary):
+        inner = expr.operand
+        assert isinstance(inner, ast.Literal)
+        return ast.Literal(inner.type, -inner.value, f"-{inner.text}", expr.span)  # type: ignore[operator]
+    assert isinstance(expr, ast.Literal)
+    return expr
+
+
+def _plain_number(expr: ast.Expr) -> float | None:
+    """The value of a number written without %, or None."""
+    negate = isinstance(expr, ast.Unary) and expr.op == "-"
+    if isinstance(expr, ast.Unary) and negate:
+        expr = expr.operand
+    if not isinstance(expr, ast.Literal) or expr.type is not Type.NUMBER:
+        return None
+    if expr.text.endswith("%") or isinstance(expr.value, bool):
+        return None
+    value = float(expr.value)  # type: ignore[arg-type]
+    return -value if negate else value
+
+
+def _percent(amount: float) -> str:
+    return f"{amount:g}%"
+
+
+def _fraction(amount: float) -> str:
+    return f"{amount / 100:g}"
+
 
 class BlockChecker:
     def __init__(self, tree: ast.PolicyFile, fields: dict[str, Type], error: Error,
@@ -32,13 +158,19 @@ class BlockChecker:
         self.warn = warn
         self.actions: dict[str, ast.ActionDecl] = {}
         self.roles: set[str] = set()
+        self.fractions = fractions(tree)
 
     def report(self, span: Span, message: str, hint: str | None) -> None:
         self.error(span, message, hint, code="type")
 
     def condition(
-        self, expr: ast.Expr | None, extra: dict[str, Type] | None = None, aggregates: bool = False
+        self,
+        expr: ast.Expr | None,
+        extra: dict[str, Type] | None = None,
+        aggregates: bool = False,
+        value: str | None = None,
     ) -> None:
+        """`value`: what fraction an alert's value is (`fraction_kind`), if one."""
         if expr is None:
             return
         scope = Scope({**self.fields, **(extra or {})}, aggregates)
@@ -50,6 +182,8 @@ class BlockChecker:
                 'compare it, e.g. complaint.severity == "major"',
                 code="type",
             )
+        named = {**self.fractions, "value": value} if value else self.fractions
+        misread_fractions(expr, named, self.error, self.warn)
 
     def period(self, span: Span, word: str, choices: tuple[str, ...] = PERIODS) -> None:
         if word not in choices:
@@ -184,10 +318,12 @@ class BlockChecker:
             kind = infer(value.expr, Scope(self.fields, aggregates=True), self.report)
             if kind not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
                 self.error(value.span, "a threshold value must be a number or a duration")
+            misread_fractions(value.expr, self.fractions, self.error, self.warn)
+        fraction = fraction_kind(values[0].expr, self.fractions) if values else None
         for entry in block.entries:
             if isinstance(entry, ast.Alert):
                 # an alert may read aggregates of its own: ... and count(survey) >= 20
-                self.condition(entry.when, {"value": Type.NUMBER}, aggregates=True)
+                self.condition(entry.when, {"value": Type.NUMBER}, True, fraction)
 
     # ---------------------------------------------------------------- discipline
 
@@ -207,6 +343,10 @@ class BlockChecker:
                 continue
             assert rule.measure is not None and rule.window is not None
             infer(rule.measure, Scope(self.fields, aggregates=True), self.report)
+            misread_fractions(rule.measure, self.fractions, self.error, self.warn)
+            if rule.op is not None and rule.limit is not None:
+                misread_fraction(rule.measure, rule.op, rule.limit, self.fractions,
+                                 self.error, self.warn)  # fmt: skip
             if rule.window.calendar is not None:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
             elif rule.window.rolling is not None and float(rule.window.rolling.value) <= 0:  # type: ignore[arg-type]

@@ -425,9 +425,12 @@ def thresholds(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Threshold:
     subject = draw(st.sampled_from(["team", "agent"]))
     kind = draw(st.sampled_from(EVENT_KINDS))
     where = draw(conditions(scope, 1))
-    value: ast.Expr = ast.Binary(
+    share = ast.Binary(
         "/", ast.Aggregate("count", (kind,), where), ast.Aggregate("count", (kind,), None)
     )
+    # in percent points: the alerts below compare it with any number (a share, 0 to 1,
+    # compared with 50 is a mistake the checker reports)
+    value: ast.Expr = ast.Binary("*", share, number("100"))
     if draw(st.booleans()):
         value = ast.Aggregate(
             "avg", ("evaluation", "score"), draw(st.none() | conditions(scope, 1))
@@ -508,7 +511,10 @@ def policies(
     """A whole policy that `check_text` accepts without errors."""
     used: set[str] = set()
     fields = [draw(field_decls(used)) for _ in range(draw(st.integers(0, 3)))]
-    scope = readable({**BUILTIN_FIELDS, **{f.name: TYPE_NAMES[f.type_name] for f in fields}})
+    # a `percent` field is declared, not read: compared with a number such as 50 (not
+    # 50%), it is a mistake the checker reports
+    read = {f.name: TYPE_NAMES[f.type_name] for f in fields if f.type_name != "percent"}
+    scope = readable({**BUILTIN_FIELDS, **read})
     ids: set[str] = set()
     rubric_list = [
         draw(rubrics(fresh(draw(names), ids), scope))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from dsl.check import check_text
@@ -269,3 +269,171 @@ def test_scientific_notation_is_named_and_the_caret_covers_the_number(number: st
         problem.message == f"{number} is a number in scientific notation, which policies do not use"
     )
     assert problem.hint == "write the number in digits, such as 5, 2.5 or 1000"
+
+
+GRADED = 'rubric r {\n  section s { item a "A" deduct 5 }\n  grades { %s }\n}\n'
+
+
+def test_a_gap_between_grades_is_reported_though_otherwise_is_there() -> None:
+    """A 92 was graded 不合格 and `check` said nothing: otherwise is the bottom grade, it
+    does not fill holes between bands."""
+    gap = only(GRADED % '"良好" >= 85 < 90  "优秀" >= 95  "不合格" otherwise')
+    assert gap.is_error
+    assert gap.message == (
+        "scores from 90 to below 95 fall between 良好 and 优秀 and would get 不合格 "
+        "(otherwise), a lower grade than 良好"
+    )
+    assert (gap.line, gap.col, gap.end_col) == (4, 25, 27)  # under the 90 of "< 90"
+    assert gap.hint == 'change 良好\'s "< 90" to "< 95", or lower 优秀 to "优秀" >= 90'
+
+
+def test_a_gap_between_grades_is_closed_by_moving_a_bound_not_by_adding_otherwise() -> None:
+    gap = only(GRADED % '"良好" >= 0 < 90  "优秀" >= 95')
+    assert gap.message == "no grade covers scores from 90 to below 95, between 良好 and 优秀"
+    assert "otherwise" not in (gap.hint or "")
+    assert gap.hint == 'change 良好\'s "< 90" to "< 95", or lower 优秀 to "优秀" >= 90'
+
+
+def test_a_top_grade_ending_below_the_scale_is_reported_though_otherwise_is_there() -> None:
+    """`"优秀" >= 95 < 100` graded a perfect 100 as 不合格."""
+    top = only(GRADED % '"优秀" >= 95 < 100  "良好" >= 60  "不合格" otherwise')
+    assert (
+        top.message == "no grade covers scores of 100 and above: they would get 不合格 (otherwise)"
+    )
+    assert (top.line, top.col) == (4, 25)
+
+
+def _band_text(low: int | None, high: int | None, label: str) -> str:
+    bounds = (f" >= {low}" if low is not None else "") + (f" < {high}" if high is not None else "")
+    return f'"{label}"{bounds}' if bounds else f'"{label}" otherwise'
+
+
+@settings(max_examples=300)
+@given(
+    st.lists(
+        st.tuples(st.none() | st.integers(0, 100), st.none() | st.integers(0, 100)),
+        min_size=1,
+        max_size=6,
+    ),
+    st.booleans(),
+)
+def test_grade_gaps_and_overlaps_are_those_of_the_scores(
+    bounds: list[tuple[int | None, int | None]], otherwise: bool
+) -> None:
+    """The sorted sweep reports a gap exactly when some score from 0 (or, with otherwise,
+    from the lowest band) to the scale falls in no band, and an overlap exactly when one
+    falls in two, each band reaching up to its < or else to the next band's >=."""
+    bands = [(low, high) for low, high in bounds if (low, high) != (None, None)]
+    texts = [_band_text(low, high, f"g{i}") for i, (low, high) in enumerate(bands)]
+    texts += ['"fallback" otherwise'] if otherwise else []
+    found = {d.code for d in problems(GRADED % "  ".join(texts))}
+    lowers = sorted(low for low, _ in bands if low is not None)
+    covers: list[tuple[float, float]] = []
+    for low, high in bands:
+        lo = float(low or 0)
+        hi = high if high is not None else min([x for x in lowers if x > lo], default=1e9)
+        if hi > lo:
+            covers.append((lo, hi))
+    assume(covers)  # else every band is reported as containing no score
+    start = min((lo for lo, _ in covers), default=0) if otherwise else 0
+    scores = [s / 2 for s in range(int(start * 2), 201)]  # every half point up to the scale
+    counts = [sum(lo <= s < hi for lo, hi in covers) for s in scores]
+    assert ("grades-gap" in found) == (0 in counts)
+    assert ("grades-overlap" in found) == any(c > 1 for c in counts)
+
+
+def test_two_grades_from_one_score_up_overlap_without_a_crash() -> None:
+    """`"A" >= 60  "B" >= 60` crashed the checker (OverflowError) on the open upper end."""
+    overlap = only(GRADED % '"A" >= 60  "B" >= 60  "C" otherwise')
+    assert overlap.message == "the grades A and B overlap from 60 up"
+
+
+def test_twenty_thousand_grade_bands_are_checked_in_one_sorted_pass() -> None:
+    """20,000 bands took 11 s (each band searched every other band's lower bound)."""
+    count = 20_000
+    lowest, *bands = [f'"g{i}" >= {i}' for i in range(count)]
+    shuffled = bands[1::2] + bands[::2]  # in no order: the checker sorts them
+    gap = 12_345  # one band ends before the next starts
+    shuffled = [
+        f'"g{gap}" >= {gap} < {gap}.5' if b.startswith(f'"g{gap}" ') else b for b in shuffled
+    ]
+    text = f'rubric r {{\n  scale {count}\n  section s {{ item a "A" deduct 5 }}\n  grades {{ {" ".join([lowest, *shuffled])} }}\n}}\n'
+    [found] = problems(text)
+    assert (
+        found.message
+        == f"no grade covers scores from {gap}.5 to below {gap + 1}, between g{gap} and g{gap + 1}"
+    )
+
+
+FRACTION = "threshold sat {\n  per team per week\n  value %s\n  alert 主管 when %s\n}\n"
+SHARE = "count(survey where survey.satisfied) / count(survey)"
+
+
+@pytest.mark.parametrize(
+    ("alert", "message", "where"),
+    [
+        ("value < 96", "the threshold's value is a share from 0 to 1 (96% is 0.96), so "
+         "comparing it with 96 is always true", (5, 25, 27)),
+        ("96 > value and count(survey) >= 20", "the threshold's value is a share from "
+         "0 to 1 (96% is 0.96), so comparing it with 96 is always true", (5, 17, 19)),
+        ("value >= 80", "the threshold's value is a share from 0 to 1 (80% is 0.8), so "
+         "comparing it with 80 is always false", (5, 26, 28)),
+    ],
+)  # fmt: skip
+def test_a_share_compared_with_a_number_above_one_is_an_error_with_the_percent_to_write(
+    alert: str, message: str, where: tuple[int, int, int]
+) -> None:
+    """`alert 主管 when value < 96` meant 96% and alerted on every team every week."""
+    [problem] = [d for d in problems(FRACTION % (SHARE, alert)) if d.code == "fraction"]
+    assert problem.is_error and problem.message == message
+    assert (problem.line, problem.col, problem.end_col) == where
+    number = next(word for word in alert.split() if word.isdigit())
+    assert problem.hint == f"write {number}%"
+
+
+@pytest.mark.parametrize(
+    ("value", "alert"),
+    [
+        (SHARE, "value < 96%"),
+        (SHARE, "value < 0.96"),
+        (SHARE, "value <= 1 and value > 0"),
+        (f"({SHARE}) * 100", "value < 96"),
+        ("avg(evaluation.score)", "value < 96"),
+        ("count(complaint)", "value >= 3"),
+    ],
+)
+def test_a_share_written_as_a_percentage_or_a_plain_number_is_accepted(
+    value: str, alert: str
+) -> None:
+    assert [d.message for d in problems(FRACTION % (value, alert)) if d.code != "no-timezone"] == []
+
+
+def test_a_ratio_of_two_kinds_of_count_above_one_is_a_warning() -> None:
+    """count(complaint_resolved) / count(complaint) is a rate, but may pass 1: a warning."""
+    warning = only(FRACTION % ("count(complaint_resolved) / count(complaint)", "value < 80"))
+    assert not warning.is_error
+    assert warning.message == (
+        "the threshold's value divides one count by another, so 80 here means 80 times as "
+        "many, not 80%"
+    )
+    assert warning.hint == "write 80% if you mean a percentage"
+
+
+def test_a_percent_field_compared_with_a_number_above_one_is_an_error_anywhere() -> None:
+    """Not only in alerts: an item's when, a sampling where, a rule's average."""
+    text = (
+        "field call.csat percent\nfield evaluation.qa percent\n"
+        'action coach "辅导" notify 班长\n'
+        'rubric r {\n  section s { item a "A" deduct 5 when call.csat < 90 }\n}\n'
+        "sampling s {\n  per agent per day\n  pick 1st call where call.csat <= 0.5 or call.csat > 60\n}\n"
+        "discipline d {\n  rule low when avg(evaluation.qa) in 30 days < 85 then coach\n}\n"
+    )
+    found = [(d.line, d.col, d.message, d.hint) for d in problems(text) if d.code == "fraction"]
+    assert found == [
+        (6, 52, "call.csat is a percentage, kept as a fraction (90% is 0.9), so 90 here means "
+         "9000%", "write 90%"),
+        (10, 55, "call.csat is a percentage, kept as a fraction (60% is 0.6), so 60 here means "
+         "6000%", "write 60%"),
+        (13, 49, "avg(evaluation.qa) is a percentage, kept as a fraction (85% is 0.85), so 85 here "
+         "means 8500%", "write 85%"),
+    ]  # fmt: skip
