@@ -228,18 +228,27 @@ def _near(data: bytes, position: int) -> str:
 def _gbk_problem(source: IO[bytes]) -> str | None:
     """Why the bytes are not clean GBK, or None when they are. Chinese saved as GBK is
     nearly all in GB2312's table (the 6,763 common characters); UTF-8 misread as GBK, or
-    Latin-1 (José), gives mostly characters outside it (张三 -> 寮犱笁)."""
+    Latin-1 (José), gives mostly characters outside it (张三 -> 寮犱笁). And GBK's bytes
+    seldom form UTF-8's three-byte characters: when most of them do, the file is UTF-8
+    with a few stray bytes."""
     decoder = codecs.getincrementaldecoder("gb18030")()
+    utf8 = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
     seen: Counter[str] = Counter()
+    as_utf8: Counter[str] = Counter()
     try:
         while chunk := source.read(CHUNK):
             seen.update(ch for ch in decoder.decode(chunk) if ch > "\x7f")
+            as_utf8.update(ch for ch in utf8.decode(chunk) if ch > "\x7f")
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "the file is not GBK either"
     common = sum(count for ch, count in seen.items() if _in_gb2312(ch))
     if common * 5 < sum(seen.values()) * 4:  # fewer than 4 in 5
         return "read as GBK the file gives rare characters: it mixes encodings"
+    stray = sum(count for ch, count in as_utf8.items() if "\udc80" <= ch <= "\udcff")
+    wide = sum(count * 3 for ch, count in as_utf8.items() if "\u0800" <= ch < "\udc80")
+    if wide >= 4 * stray and wide >= 12:  # 4 Chinese characters in UTF-8 for each stray byte
+        return "the rest of it is UTF-8: it mixes encodings"
     return None
 
 

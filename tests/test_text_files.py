@@ -300,3 +300,13 @@ def test_a_hostile_mapping_is_a_clear_error(tmp_path: Path, toml: str, message: 
         """row 2: R is '{"Y": 1}'; the mapping knows Y, 1, true""",
         "row 6: R is 'N'; the mapping knows Y, 1, true",
     ]
+
+
+def test_utf8_whose_stray_byte_reads_as_common_gbk_is_refused_too(tmp_path: Path) -> None:
+    """壶佤蹰踺 in UTF-8 reads as GBK's common 澹朵饯韫拌负 (and 閑 for the stray byte):
+    what gives it away is that the rest of the file is UTF-8."""
+    path = tmp_path / "calls.csv"
+    path.write_bytes("id,agent\nk1,壶佤蹰踺\nk2,Jos".encode() + b"\xe9e\n")
+    with pytest.raises(InputFileError, match=r"line 3, byte 31 \(in k2,Jos\\xe9e\) is not UTF-8, "
+                       "and the rest of it is UTF-8: it mixes encodings; save it as UTF-8"):  # fmt: skip
+        list(read_records(path))
