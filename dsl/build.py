@@ -27,6 +27,9 @@ WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"
 # Python's compiler needs about 0.1 MB per item at once, so a rubric far beyond any real
 # scorecard is refused while it is read, before anything is compiled.
 MAX_RUBRIC_ITEMS = 1_000
+# A sampling rule picks a few calls per agent and period; its picks are compiled into one
+# function (engine.sample_close), so a rule with thousands is refused the same way.
+MAX_PICKS = 100
 
 
 def span_of(node: Tree[Any] | Token) -> Span:
@@ -123,6 +126,15 @@ class Builder:
         id_token, label, *entries, rbrace = kids(tree)
         label_text = unquote(label) if label is not None else None
         built = [self.block_entry(e) for e in entries]
+        picks = [entry for entry in built if isinstance(entry, ast.Pick)]
+        if len(picks) > MAX_PICKS:
+            self.error(
+                picks[MAX_PICKS].span,
+                f"sampling {id_token} has more than {MAX_PICKS} picks, the most one sampling "
+                "rule may hold, from this pick on",
+                "split it into several sampling rules",
+                code="too-large",
+            )
         args = (str(id_token), label_text, tuple(built), span_of(tree), span_of(id_token))
         if tree.data == "sampling":
             return ast.Sampling(*args, span_of(rbrace))

@@ -80,7 +80,7 @@ class CheckedPolicy:
     def line(self, span: Span) -> str:
         """The text of a span's first line, without surrounding blanks."""
         text = self.sources.get(span.file, "") if span.file else self.source
-        lines = text.split("\n")
+        lines = _lines_of(text)
         return lines[span.line - 1].strip() if 0 < span.line <= len(lines) else ""
 
     def text_of(self, file: str) -> str | None:
@@ -627,3 +627,10 @@ __all__ = [
     "errors_only",
     "has_errors",
 ]
+
+
+@functools.lru_cache(maxsize=2)
+def _lines_of(text: str) -> tuple[str, ...]:
+    """A text's lines, split once: the engine asks for the line of every sampling pick
+    and alert, and splitting the whole policy each time grew with the square of its size."""
+    return tuple(text.split("\n"))

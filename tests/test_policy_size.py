@@ -4,6 +4,8 @@ the fix; below the limits, check, load and fmt do work in proportion to the poli
 
 from __future__ import annotations
 
+import dataclasses
+import datetime as dt
 from typing import Any
 
 import pytest
@@ -13,13 +15,14 @@ from hypothesis import strategies as st
 import dsl.syntax
 import engine.codegen
 import engine.policy
-from dsl.build import MAX_RUBRIC_ITEMS
+from dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
 from dsl.check import check_text
 from dsl.diagnostics import PolicyError
 from dsl.format import format_text
 from dsl.grammar import parser
 from dsl.syntax import MAX_CHARACTERS, MAX_LINES
 from engine import load_policy
+from engine.runtime import Engine
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 
@@ -253,3 +256,53 @@ def test_an_item_is_found_by_its_id_without_reading_the_others() -> None:
     assert [item.index for item in found if item is not None] == [0, 500, 999]
     assert table.item(_CountedId("nope")) is None
     assert _CountedId.compared <= 8
+
+
+def sampling(picks: int) -> str:
+    lines = [HEAD, "sampling daily {", "  per agent per day"]
+    lines += [f"  pick 1 random call where call.duration >= {i}s" for i in range(picks)]
+    return "\n".join([*lines, "}"]) + "\n"
+
+
+def test_a_sampling_rule_over_the_pick_limit_is_refused_at_the_pick() -> None:
+    text = sampling(MAX_PICKS + 1)
+    (found,) = errors(text)
+    assert (found.line, found.code) == (text.split("\n").index(
+        f"  pick 1 random call where call.duration >= {MAX_PICKS}s") + 1, "too-large")  # fmt: skip
+    assert found.message == (
+        f"sampling daily has more than {MAX_PICKS} picks, the most one sampling rule may "
+        "hold, from this pick on"
+    )
+    assert found.hint == "split it into several sampling rules"
+
+
+def test_a_sampling_rule_at_the_pick_limit_runs() -> None:
+    policy = load_policy(text=sampling(MAX_PICKS), file="s.policy")
+    engine = Engine(policy)
+    call = {"kind": "call", "id": "c1", "agent": "A1", "duration": 500, "at": "2026-11-02 09:00"}
+    assert engine.feed(call) == []
+    closed = engine.advance(dt.datetime(2026, 11, 3, 0, 1, tzinfo=policy.timezone))
+    assert [(d.subject, d.action) for d in closed if d.kind == "sample"] == [("A1", "c1")]
+
+
+class _CountedText(str):
+    """A policy text that counts how often it is split into lines."""
+
+    splits = 0
+
+    def split(self, *args: Any, **kwargs: Any) -> list[str]:
+        _CountedText.splits += 1
+        return str.split(self, *args, **kwargs)
+
+    __hash__ = str.__hash__
+
+
+def test_the_line_of_each_pick_is_read_without_splitting_the_policy_each_time() -> None:
+    """The engine shows every pick's line in its reasons; splitting the whole policy for
+    each made a long sampling rule's engine take minutes."""
+    checked, _ = check_text(sampling(MAX_PICKS), "s.policy")
+    counted = dataclasses.replace(checked, source=_CountedText(checked.source))
+    (block,) = counted.tree.samplings
+    lines = [counted.line(entry.span) for entry in block.entries]
+    assert lines[-1] == f"pick 1 random call where call.duration >= {MAX_PICKS - 1}s"
+    assert _CountedText.splits <= 1
