@@ -104,7 +104,7 @@ def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterato
                     f"{path}: larger than {limit >> 20} MB, too large for this kind of file: "
                     "check that it is the right file"
                 )
-            end = chunk.rfind(b"\n")
+            end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))  # \r: old Mac line ends
             if end < 0:
                 run += len(chunk)
             else:
@@ -242,7 +242,7 @@ def _gbk_problem(source: IO[bytes]) -> str | None:
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "the file is not GBK either"
-    common = sum(count for ch, count in seen.items() if _in_gb2312(ch))
+    common = sum(count for ch, count in seen.items() if in_gb2312(ch))
     if common * 5 < sum(seen.values()) * 4:  # fewer than 4 in 5
         return "read as GBK the file gives rare characters: it mixes encodings"
     stray = sum(count for ch, count in as_utf8.items() if "\udc80" <= ch <= "\udcff")
@@ -252,7 +252,8 @@ def _gbk_problem(source: IO[bytes]) -> str | None:
     return None
 
 
-def _in_gb2312(character: str) -> bool:
+def in_gb2312(character: str) -> bool:
+    """Whether `character` is in GB2312, the table of common Chinese characters."""
     try:
         character.encode("gb2312")
     except UnicodeEncodeError:

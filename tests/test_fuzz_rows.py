@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 
 from engine.errors import EngineError, InputFileError
 from engine.importer import EventMapping, ImportReport, rows_to_events
-from engine.text_files import read_records
+from engine.text_files import in_gb2312, read_records
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -115,7 +115,7 @@ def test_hostile_csv_rows_are_reported_and_every_good_row_is_kept(
     except UnicodeEncodeError:
         assume(False)
     if encoding == "gb18030":  # the file's non-ASCII text must be GBK-like to be read so
-        assume(text.isascii() or all(ch.isascii() or _gb2312(ch) for ch in text))
+        assume(text.isascii() or all(ch.isascii() or in_gb2312(ch) for ch in text))
     bad_lines = {number for number, (kind, _) in enumerate(lines, start=2) if kind == "bad"}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "calls.csv"
@@ -193,11 +193,3 @@ def test_any_bytes_give_rows_or_one_clear_error_never_a_traceback(
                 raise AssertionError(f"an unexpected {type(error).__name__}: {error}") from None
             assert all(problem.startswith("row ") for problem in report.rejected)
             assert len(events) + len(report.rejected) == report.read  # no row vanishes
-
-
-def _gb2312(character: str) -> bool:
-    try:
-        character.encode("gb2312")
-    except UnicodeEncodeError:
-        return False
-    return True
