@@ -6,7 +6,8 @@ field comes from:
     kind = "call"
     [fields]
     id = "Call Id"                          # a column
-    at = "{Date} {Time}"                    # columns joined by a template
+    at = "{Date} {Time}"                    # columns joined by a template; 2026-11-02 09:00,
+                                            # 2026/11/2 9:00 or 2026年11月2日 9:00 all work
     agent = "Agent"
     duration = "AvgTalkDuration"            # 225, 3m45s, 3:45 (m:ss), 00:03:45 (h:mm:ss)
     resolved = { column = "Resolved", map = { Y = true, N = false } }
@@ -23,7 +24,9 @@ field comes from:
     ...
 
 Every row is validated as an event; a bad row is rejected with its row number and reason
-and every good row is kept. Importing the same file twice adds nothing (event ids).
+and every good row is kept. Importing the same file twice adds nothing (event ids). Times
+and durations are read by engine.values.parse_datetime and parse_duration, as everywhere:
+a date whose day and month could be swapped (02/11/2026) is refused, not guessed.
 """
 
 from __future__ import annotations
