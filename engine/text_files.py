@@ -75,8 +75,8 @@ def _source(path: Path, limit: int | None = None) -> IO[bytes]:
         raise unreadable(path, IsADirectoryError(21, "is a folder"))
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
         raise InputFileError(
-            f"{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a data "
-            "file, or pipe one in (cat calls.csv | callqa import /dev/stdin)"
+            f"{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a file, "
+            "or pipe one in through /dev/stdin"
         )
     try:
         handle: IO[bytes] = sys.stdin.buffer if str(path) == "-" else path.open("rb")
