@@ -78,6 +78,8 @@ def _source(path: Path, limit: int | None = None) -> IO[bytes]:
             f"{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a file, "
             "or pipe one in through /dev/stdin"
         )
+    if stat.S_ISREG(mode) and limit is not None and os.stat(path).st_size > limit:
+        raise _too_large(path, limit)
     try:
         handle: IO[bytes] = sys.stdin.buffer if str(path) == "-" else path.open("rb")
     except OSError as error:
@@ -100,10 +102,7 @@ def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterato
         while chunk := handle.read(CHUNK):
             total += len(chunk)
             if limit is not None and total > limit:
-                raise InputFileError(
-                    f"{path}: larger than {limit >> 20} MB, too large for this kind of file: "
-                    "check that it is the right file"
-                )
+                raise _too_large(path, limit)
             end = max(chunk.rfind(b"\n"), chunk.rfind(b"\r"))  # \r: old Mac line ends
             if end < 0:
                 run += len(chunk)
@@ -118,6 +117,13 @@ def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterato
             yield chunk
     except OSError as error:
         raise unreadable(path, error) from None
+
+
+def _too_large(path: Path, limit: int) -> InputFileError:
+    return InputFileError(
+        f"{path}: larger than {limit >> 20} MB, too large for this kind of file: check that it "
+        "is the right file"
+    )
 
 
 def read_bytes(path: str | Path, limit: int = MAX_POLICY) -> bytes:

@@ -216,9 +216,9 @@ def test_a_note_written_over_several_lines_is_one_cell() -> None:
     ]
 
 
-def _fifo(tmp_path: Path, data: bytes | None) -> Path:
+def _fifo(tmp_path: Path, data: bytes | None, name: str = "pipe") -> Path:
     """A named pipe fed `data` (None: zeros without end) by a thread, like `cat f |`."""
-    fifo = tmp_path / "pipe"
+    fifo = tmp_path / name
     os.mkfifo(fifo)
 
     def feed() -> None:
@@ -261,6 +261,10 @@ def test_a_device_or_an_endless_stream_is_refused_not_read_forever(tmp_path: Pat
             list(read("/dev/zero"))  # type: ignore[operator]
     with pytest.raises(InputFileError, match=r"pipe: line 1 is longer than 4 MB, which no row"):
         list(read_records(_fifo(tmp_path, None)))
+    with pytest.raises(InputFileError, match=r"policy: (larger than 4 MB|line 1 is longer)"):
+        read_utf8(_fifo(tmp_path, None, "policy"))  # the bounded reader policies may use
+    with pytest.raises(InputFileError, match=r"big.policy: larger than 1 MB, too large"):
+        read_utf8(_fifo(tmp_path, b"# a comment\n" * 100_000, "big.policy"), limit=1 << 20)
 
 
 def test_a_huge_file_read_whole_is_refused_at_its_limit(tmp_path: Path) -> None:
