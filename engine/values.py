@@ -156,6 +156,11 @@ def to_time(value: object, name: str) -> dt.time:
             return dt.time.fromisoformat(value.strip())
         except ValueError:
             pass
+        for form in _CLOCKS[1:]:  # 9:00, as the forms of parse_datetime write it
+            try:
+                return dt.datetime.strptime(value.strip(), form.strip()).time()
+            except ValueError:
+                continue
     raise _bad(name, value, "a time of day such as 11:00")
 
 

@@ -109,7 +109,9 @@ def test_excel_talk_times_read_as_minutes_and_seconds(text: str, seconds: float)
 def test_a_duration_that_is_not_one_is_refused_with_the_forms_to_write(text: str) -> None:
     with pytest.raises(ValueError, match=r"is not a duration: write seconds \(225\), 3m45s"):
         parse_duration(text)
-    with pytest.raises(EvaluationError, match=r"call.duration is .*, which is not a duration: write seconds"):
+    with pytest.raises(
+        EvaluationError, match=r"call.duration is .*, which is not a duration: write seconds"
+    ):
         converter(Type.DURATION, SHANGHAI)(text, "call.duration")
 
 
@@ -167,3 +169,20 @@ def test_a_mapped_at_template_reads_the_same_forms(tmp_path: Path) -> None:
     report = ImportReport()
     (event,) = rows_to_events(read_records(path), load_mapping(mapping), SHANGHAI, report)
     assert (event.at, event.duration) == (dt.datetime(2026, 11, 2, 9, tzinfo=SHANGHAI), 330)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("9:00", dt.time(9)), ("09:00", dt.time(9)), ("9:05:30", dt.time(9, 5, 30))],
+)
+def test_a_time_of_day_fact_reads_as_times_in_date_times_do(text: str, expected: dt.time) -> None:
+    """`9:00` was refused as a time of day though `2026/11/2 9:00` is read."""
+    assert converter(Type.TIME, SHANGHAI)(text, "call.start") == expected
+
+
+def test_a_date_fact_reads_the_same_forms() -> None:
+    as_date = converter(Type.DATE, SHANGHAI)
+    for text in ("2026-11-02", "2026/11/2", "2026年11月2日", "2026.11.02"):
+        assert as_date(text, "leave.starts") == dt.date(2026, 11, 2), text
+    with pytest.raises(EvaluationError, match="could be day-first or month-first"):
+        as_date("02/11/2026", "leave.starts")
