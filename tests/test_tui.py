@@ -3,19 +3,65 @@
 from __future__ import annotations
 
 import asyncio
+import errno
 import html
+import os
 import re
+import shutil
+import stat
 from pathlib import Path
 from typing import Any
 
 import pytest
-from textual.widgets import DataTable, Static
+from textual.widgets import DataTable, Input, Label, ListView, Static
 from textual.worker import WorkerCancelled
 
 from tui.app import CallqaApp
 from tui.editor import PolicyEditor
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
+
+
+@pytest.fixture(scope="session")
+def demo_history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The demo's generated history, stored once (what `callqa demo` writes)."""
+    from engine import load_policy
+    from engine.demo_data import demo_history
+    from engine.events import parse_event
+    from engine.store import Store
+
+    path = tmp_path_factory.mktemp("demo") / "callqa-demo.db"
+    store = Store(path, create=True)
+    try:
+        policy = load_policy(POLICIES / "center.policy")
+        store.add_events([parse_event(e) for e in demo_history(policy)], source="demo")
+    finally:
+        store.close()
+    return path
+
+
+@pytest.fixture
+def demo_db(demo_history_db: Path, tmp_path: Path) -> Path:
+    """A copy of the demo history that a test may change."""
+    return Path(shutil.copy(demo_history_db, tmp_path / "callqa-demo.db"))
+
+
+def event_count(db: Path) -> int:
+    from engine.store import Store
+
+    store = Store(db)
+    try:
+        return store.count_events()
+    finally:
+        store.close()
+
+
+def detail(app: CallqaApp, widget_id: str) -> str:
+    return str(app.query_one(f"#{widget_id}", Static).render())
+
+
+def messages(app: CallqaApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
 
 
 def rows(app: CallqaApp, table_id: str) -> list[list[str]]:
@@ -147,10 +193,12 @@ def test_test_names_are_drawn_whole_even_by_a_frame_drawn_at_once(
 
 
 def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
-    folder: Path, tmp_path: Path
+    folder: Path, demo_db: Path
 ) -> None:
+    stored = event_count(demo_db)
+
     async def scenario() -> None:
-        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             editor = app.query_one(PolicyEditor)
@@ -169,9 +217,74 @@ def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
                 int(counts["action: off_floor_retraining"][2]),
             )
             assert after > before
-            assert "outcome(s) changed" in str(app.query_one("#sim-detail", Static).render())
+            said = detail(app, "sim-detail")
+            replayed = f"Replayed {stored:,} events from {demo_db}, the buffer vs"
+            assert replayed in said.replace("\n", " ")
+            assert "center.policy on disk" in said and "outcome(s) changed" in said
 
     asyncio.run(scenario())
+    assert event_count(demo_db) == stored  # read, not added to
+
+
+def test_f6_on_a_database_without_events_says_so_and_adds_none(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A center's database with its policy versions but no history yet: F6 used to add the
+    16,030 generated demo events to it, for good, and report on them as the center's."""
+    from engine import load_policy
+    from engine.store import Store
+
+    db = tmp_path / "real.db"
+    store = Store(db, create=True)
+    stored = load_policy(folder / "center.policy").checked.stored_text
+    store.activate(store.add_policy(stored, name="中心", version="1", file="center.policy",
+                                    author="王"), by="李")  # fmt: skip
+    store.close()
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(db), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail").replace("\n", " ")
+            assert f"Nothing replayed: the database {db} holds no history" in said
+            assert f"callqa import --db {db} calls.csv" in said
+            assert "callqa demo`, then `callqa tui --db callqa-demo.db`" in said
+            assert rows(app, "simulation") == []
+
+    asyncio.run(scenario())
+    assert event_count(db) == 0
+
+
+def test_f6_and_f8_without_a_database_create_none(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No --db: F6 silently created callqa-demo.db in the current folder and filled it."""
+    here = tmp_path / "here"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, file=folder / "center.policy")  # the default database
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail").replace("\n", " ")
+            assert f"the database {here / 'callqa.db'} does not exist (nothing was created)" in said
+            assert "callqa import --db callqa.db calls.csv" in said
+            await pilot.press("f8")
+            await settle(app, pilot)
+            assert any(m.startswith("No sampling plan: the database ") and "does not exist" in m
+                       for m in messages(app)), messages(app)  # fmt: skip
+            assert app.is_running
+
+    asyncio.run(scenario())
+    assert sorted(os.listdir(here)) == []
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        p.name for p in POLICIES.glob("*.policy")
+    )
 
 
 @pytest.fixture
@@ -225,12 +338,12 @@ def test_activating_into_a_broken_database_says_so_and_keeps_the_app(
     asyncio.run(scenario())
 
 
-def test_simulating_against_a_broken_file_on_disk_says_so(folder: Path, tmp_path: Path) -> None:
+def test_simulating_against_a_broken_file_on_disk_says_so(folder: Path, demo_db: Path) -> None:
     """The buffer fixes a policy whose file on disk is broken: there is nothing to compare
     it with, and the TUI says what to do (it used to stop the app)."""
 
     async def scenario() -> None:
-        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             (folder / "center.policy").write_text("policy oops\n", encoding="utf-8")
@@ -293,9 +406,7 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
 
 
 async def ask_for_the_plan_of(app: CallqaApp, pilot, period: str) -> None:  # type: ignore[no-untyped-def]
-    """F6 fills the demo database on first use; then the sampling tab's F8 for `period`."""
-    await settle(app, pilot)
-    await pilot.press("f6")
+    """The sampling tab's F8 for `period`."""
     await settle(app, pilot)
     await pilot.click("#--content-tab-sampling-tab")
     await pilot.click("#sample-period")
@@ -305,10 +416,10 @@ async def ask_for_the_plan_of(app: CallqaApp, pilot, period: str) -> None:  # ty
 
 
 def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
-    folder: Path, tmp_path: Path
+    folder: Path, demo_db: Path
 ) -> None:
     async def scenario() -> None:
-        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
             await ask_for_the_plan_of(app, pilot, "2026-11-03")
             plan = rows(app, "sampling")
@@ -325,13 +436,13 @@ def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
 
 
 def test_f8_for_a_period_long_after_the_calls_says_there_is_nothing_to_sample(
-    folder: Path, tmp_path: Path
+    folder: Path, demo_db: Path
 ) -> None:
     """The demo's calls are from 2026: a plan for 2029-01 has no calls, and says so
     (it used to stop the app: the engine refused to step its clock over two years)."""
 
     async def scenario() -> None:
-        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "center.policy")
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
         async with app.run_test(size=(120, 40)) as pilot:
             await ask_for_the_plan_of(app, pilot, "2029-01")
             assert app.is_running and rows(app, "sampling") == []
@@ -367,7 +478,7 @@ def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: P
     from engine.store import Store
 
     db = tmp_path / "h.db"
-    store = Store(db)
+    store = Store(db, create=True)
     text = (folder / "center.policy").read_text(encoding="utf-8")
     stored = load_policy(folder / "center.policy").checked.stored_text  # with its scorecards
     store.activate(
@@ -391,3 +502,389 @@ def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: P
             assert rows(app, "problems") == []
 
     asyncio.run(scenario())
+
+
+# ------------------------------------------------------------ quitting (issue 15, item 3)
+
+
+async def edited(app: CallqaApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    await settle(app, pilot)
+    await pilot.press("ctrl+home", *"# edited", "enter")
+    assert app.dirty
+
+
+def test_the_palettes_quit_asks_when_there_are_unsaved_changes(
+    folder: Path, tmp_path: Path
+) -> None:
+    """ctrl+p → Quit exited at once, unsaved edits and all."""
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await pilot.press("ctrl+p")
+            await pilot.pause(0.3)
+            await pilot.press(*"quit")
+            await pilot.pause(0.5)
+            await pilot.press("enter")
+            await pilot.pause(0.3)
+            assert app.is_running and app.screen.__class__.__name__ == "Confirm"
+            await pilot.press("ctrl+q")  # asked again while asking: the same question
+            await pilot.pause()
+            assert len(app.screen_stack) == 2
+            await pilot.press("n")
+            await pilot.pause()
+            assert app.is_running and app.dirty
+            assert app.query_one(PolicyEditor).text.startswith("# edited")
+            await pilot.press("ctrl+q", "y")
+            await pilot.pause()
+            assert not app.is_running
+
+    asyncio.run(scenario())
+    assert not (folder / "standard.policy").read_text(encoding="utf-8").startswith("# edited")
+
+
+def test_ctrl_c_outside_the_editor_says_how_to_quit(folder: Path, tmp_path: Path) -> None:
+    """ctrl+c copies in the editor; elsewhere Textual says which key quits: it found none
+    once ctrl+q was bound to an action of another name, and said nothing."""
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await pilot.press("ctrl+o", "ctrl+c")
+            await pilot.pause()
+            assert app.is_running
+            assert any("ctrl+q" in m for m in messages(app)), messages(app)
+
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------------- saving (issue 15, items 12, 15)
+
+
+def _no_space(real: Any) -> Any:
+    def replace(source: Any, target: Any, *args: Any, **kwargs: Any) -> None:
+        if str(target).endswith(".policy"):
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        real(source, target, *args, **kwargs)
+
+    return replace
+
+
+def _read_only_folder(real: Any) -> Any:
+    def mkstemp(*args: Any, **kwargs: Any) -> Any:
+        raise PermissionError(errno.EACCES, os.strerror(errno.EACCES))
+
+    return mkstemp
+
+
+@pytest.mark.parametrize(
+    ("module", "name", "failure", "reason"),
+    [
+        ("os", "replace", _no_space, "No space left on device"),
+        ("tempfile", "mkstemp", _read_only_folder, "Permission denied"),
+    ],
+)
+def test_a_failed_save_says_why_and_keeps_the_edits(
+    folder: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    module: str,
+    name: str,
+    failure: Any,
+    reason: str,
+) -> None:
+    """ctrl+s on a full disk or in a read-only folder: an unhandled OSError stopped the app
+    and the edits were lost."""
+    path = folder / "standard.policy"
+    before = path.read_bytes()
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            target = __import__(module)
+            monkeypatch.setattr(target, name, failure(getattr(target, name)))
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            monkeypatch.undo()
+            assert app.is_running and app.dirty
+            assert app.query_one(PolicyEditor).text.startswith("# edited")
+            assert "unsaved changes" in detail(app, "status")
+            said = [m for m in messages(app) if "was not saved" in m]
+            assert said == [
+                f"{path} was not saved ({reason}): your changes are still in the editor, "
+                "unsaved; free some space or fix the folder's permissions and press ctrl+s "
+                "again, or save them elsewhere with 'Save as' (ctrl+p)"
+            ]
+            await pilot.press("ctrl+s")  # the disk has room again
+            await pilot.pause()
+            assert not app.dirty
+
+    asyncio.run(scenario())
+    assert before != path.read_bytes()
+    assert path.read_text(encoding="utf-8").startswith("# edited")
+    assert sorted(p.name for p in folder.iterdir() if p.name.startswith(".")) == []
+
+
+def test_a_save_is_flushed_to_the_disk_before_and_after_the_rename(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A power cut after a save must not leave an empty policy (the rename reached the disk
+    before the text did) nor the old one (the rename never did)."""
+    path = folder / "standard.policy"
+    steps: list[str] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(descriptor: int) -> None:
+        steps.append("folder" if stat.S_ISDIR(os.fstat(descriptor).st_mode) else "file")
+        real_fsync(descriptor)
+
+    def replace(source: Any, target: Any) -> None:
+        steps.append("rename")
+        real_replace(source, target)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            monkeypatch.setattr(os, "fsync", fsync)
+            monkeypatch.setattr(os, "replace", replace)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            monkeypatch.undo()
+
+    asyncio.run(scenario())
+    assert steps == ["file", "rename", "folder"]
+    assert path.read_text(encoding="utf-8").startswith("# edited")
+    assert stat.S_IMODE(path.stat().st_mode) == stat.S_IMODE(
+        (POLICIES / "standard.policy").stat().st_mode
+    )
+
+
+def test_a_temporary_file_left_by_a_killed_save_is_not_listed(folder: Path, tmp_path: Path) -> None:
+    (folder / ".standard.policy.k2x9_a.saving").write_text("half a poli", encoding="utf-8")
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"))
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            listed = [str(label.render()) for label in app.query_one(ListView).query(Label)]
+            assert listed == sorted(p.name for p in POLICIES.glob("*.policy"))
+
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------ shipped examples (issue 15, item 2)
+
+
+@pytest.fixture
+def shipped_files() -> Any:
+    """The installed examples' bytes: a test fails if the TUI wrote any of them."""
+    before = {path: path.read_bytes() for path in sorted(POLICIES.rglob("*")) if path.is_file()}
+    yield
+    after = {path: path.read_bytes() for path in sorted(POLICIES.rglob("*")) if path.is_file()}
+    assert after == before
+
+
+def test_a_shipped_example_is_saved_as_a_copy_in_your_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
+) -> None:
+    """`callqa tui` in a folder without policies opens the shipped ones; ctrl+s wrote into
+    the installed package, where an upgrade would overwrite the manager's rulebook."""
+    here = tmp_path / "mine"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    async def scenario() -> None:
+        app = CallqaApp(POLICIES, str(tmp_path / "h.db"), POLICIES / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert "shipped example" in detail(app, "status")
+            assert "shipped example, read-only" in app.sub_title
+            await edited(app, pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "SaveAs"
+            assert app.screen.query_one(Input).value == "./center.policy"
+            await pilot.press("enter")
+            await settle(app, pilot)
+            assert app.screen.__class__.__name__ != "SaveAs"
+            assert app.path == here / "center.policy" and not app.dirty
+            assert rows(app, "problems") == []  # its scorecards came along
+            assert any(
+                m == f"saved your copy as {here / 'center.policy'} with standard.policy, "
+                     "complaint.policy (which it includes); your edits now go to it (next "
+                     f"time: callqa tui {here / 'center.policy'})" for m in messages(app)
+            ), messages(app)  # fmt: skip
+            listed = [str(label.render()) for label in app.query_one(ListView).query(Label)]
+            assert listed == ["center.policy", "complaint.policy", "standard.policy"]
+            await pilot.press("ctrl+home", *"# again", "enter", "ctrl+s")  # the copy: no asking
+            await pilot.pause()
+            assert app.screen.__class__.__name__ != "SaveAs" and not app.dirty
+
+    asyncio.run(scenario())
+    copy = (here / "center.policy").read_text(encoding="utf-8")
+    assert "# again\n" in copy and "# edited\n" in copy
+    assert copy.endswith((POLICIES / "center.policy").read_text(encoding="utf-8"))
+    for name in ("standard.policy", "complaint.policy"):
+        assert (here / name).read_bytes() == (POLICIES / name).read_bytes()
+        assert stat.S_IMODE((here / name).stat().st_mode) & 0o044  # readable, as files are
+    assert sorted(os.listdir(here)) == ["center.policy", "complaint.policy", "standard.policy"]
+
+
+def test_saving_a_shipped_example_never_replaces_a_file_without_asking(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    mine = tmp_path / "standard.policy"
+    mine.write_text("# my own scorecard\n", encoding="utf-8")
+
+    async def scenario() -> None:
+        app = CallqaApp(POLICIES, str(tmp_path / "h.db"), POLICIES / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            await pilot.press("enter")  # ./standard.policy: it exists
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "Confirm"
+            assert "standard.policy exists already" in str(app.screen.query_one(Label).render())
+            await pilot.press("n")  # keep it: back to the question of where
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "SaveAs"
+            field = app.screen.query_one(Input)
+            field.value = str(POLICIES / "mine.policy")  # into the package: refused
+            await pilot.press("enter")
+            await pilot.pause()
+            problem = str(app.screen.query_one("#save-as-problem", Label).render())
+            assert "holds callqa's shipped examples" in problem
+            field.value = "./no-such-folder/x.policy"
+            await pilot.press("enter")
+            await pilot.pause()
+            assert "there is no folder" in str(app.screen.query_one("#save-as-problem").render())
+            await pilot.press("escape")
+            await pilot.pause()
+            assert app.screen.__class__.__name__ != "SaveAs"
+            assert app.dirty and app.path == POLICIES / "standard.policy"
+
+    asyncio.run(scenario())
+    assert mine.read_text(encoding="utf-8") == "# my own scorecard\n"
+    assert not (POLICIES / "mine.policy").exists()
+
+
+# ------------------------------------------- text from policies and data (issue 15, item 12)
+
+HOSTILE = "[/x] [bold]b[/bold] \x1b]0;pwned\x07\x1b[5m"  # markup, a title change, blinking
+MARKED = (
+    'policy "[/x] p" version "1" timezone "UTC"\n\n'
+    'rubric r "[/x] card" {\n  scale 100\n  section s "[bold]S" {\n'
+    f'    item a "{HOSTILE}" deduct 50\n  }}\n'
+    '  grades {\n    "good" >= 90\n    "[/bad]" otherwise\n  }\n}\n\n'
+    f'test "{HOSTILE}" {{\n'
+    '  evaluation id "[/y]" agent "[/a]" rubric "r" answers.a "fail" at 2026-11-02 10:00\n'
+    '  expect good for "[/a]"\n}\n'
+)
+
+
+def terminal_output(app: CallqaApp) -> str:
+    """What the app sends to the terminal to draw its whole screen."""
+    return app.screen._compositor.render_update(full=True).render_segments(app.console)
+
+
+def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
+    tmp_path: Path,
+) -> None:
+    """`[/x]` in a test name, an item label, an evaluation id or a file name crashed the
+    TUI (MarkupError) or restyled its text; an ESC sequence reached the terminal raw."""
+    from engine.events import parse_event
+    from engine.store import Store
+
+    folder = tmp_path / "policies"
+    folder.mkdir()
+    path = folder / "[b]marked.policy"
+    path.write_text(MARKED, encoding="utf-8")
+    db = tmp_path / "h.db"
+    store = Store(db, create=True)
+    store.add_events([parse_event({"kind": "evaluation", "id": f"[/e{n}]", "agent": "[/a]",
+                                   "rubric": "r", "answers": {"a": "fail"},
+                                   "at": f"2026-11-0{n} 10:00:00+00:00"})
+                      for n in (2, 3)])  # fmt: skip
+    store.close()
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(db))
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(app, pilot)
+            assert app.path == path and rows(app, "problems") == []
+            listed = [str(label.render()) for label in app.query_one(ListView).query(Label)]
+            assert listed == ["[b]marked.policy"]
+            await pilot.press("f5")
+            await settle(app, pilot)
+            [[result, name, _]] = rows(app, "tests")
+            shown = HOSTILE.replace("\x1b", "␛").replace("\x07", "␇")
+            assert (result, name) == ("FAIL", shown)
+            assert "-50 " + shown in detail(app, "test-detail")
+            assert "score [/bad] for [/a]" in detail(app, "test-detail")
+            # the buffer grades more kindly than the file: its grades are drawn literally
+            editor = app.query_one(PolicyEditor)
+            editor.text = editor.text.replace('"good" >= 90', '"good" >= 0')
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail")
+            assert said.startswith(f"Replayed 2 events from {db}, the buffer vs [b]marked.policy")
+            assert "\n[/bad] ▓" in said and "\ngood " in said
+            screen = terminal_output(app)
+            assert "\x1b]0;pwned" not in screen and "\x1b[5m" not in screen
+            assert "\x07" not in screen
+            await pilot.press("f1")  # the editor's lines, drawn behind the help
+            await pilot.press("escape")
+            await pilot.pause()
+            assert "␛]0;pwned␇␛[5m" in terminal_output(app)
+            assert app.is_running
+
+    asyncio.run(scenario())
+
+
+# ------------------------------------------------------------ stores (issue 15, item 9)
+
+
+def test_a_failed_simulation_closes_its_store(
+    folder: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The simulate worker closed its store only when all went well."""
+    import engine.simulate
+    from engine.store import Store
+
+    opened: list[Store] = []
+    closed: list[Store] = []
+    real_init, real_close = Store.__init__, Store.close
+
+    def init(self: Store, *args: Any, **kwargs: Any) -> None:
+        real_init(self, *args, **kwargs)
+        opened.append(self)
+
+    def close(self: Store) -> None:
+        closed.append(self)
+        real_close(self)
+
+    def fails(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the replay broke")
+
+    monkeypatch.setattr(Store, "__init__", init)
+    monkeypatch.setattr(Store, "close", close)
+    monkeypatch.setattr(engine.simulate, "simulate", fails)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            assert any(m.startswith("the simulation stopped: the replay broke")
+                       for m in messages(app)), messages(app)  # fmt: skip
+
+    asyncio.run(scenario())
+    assert opened and sorted(map(id, closed)) == sorted(map(id, opened))

@@ -7,7 +7,9 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable, Sequence
+from importlib.resources import files
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -15,6 +17,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widgets import (
@@ -44,13 +47,15 @@ from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
 from tui.errors import first_line
 from tui.files import write_atomically
-from tui.screens import Confirm, Help
-from tui.tables import fill_table
+from tui.screens import Confirm, Help, SaveAs
+from tui.tables import fill_table, visible
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
 # what each group of workers does, as a failure names it
 WORK = {"check": "the check", "tests": "the tests", "simulate": "the simulation",
         "sampling": "the sampling plan"}  # fmt: skip
+# the shipped policies: examples to copy, never written (an upgrade would overwrite them)
+SHIPPED = Path(str(files("policies"))).resolve()
 HEADERS = {
     "problems": ("line:col", "severity", "message"),
     "tests": ("result", "test", "where"),
@@ -85,10 +90,11 @@ class CallqaApp(App[None]):
         Binding("f1", "help", "help", id="help"),
         Binding("ctrl+o", "focus_files", "files", show=False),
         Binding("ctrl+e", "focus_editor", "editor", show=False),
-        Binding("ctrl+q", "quit_safely", "quit", id="quit", priority=True),
+        # the app's own quit action, which asks first: so do ctrl+p's Quit and ctrl+c's hint
+        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
     ]
 
-    def __init__(self, folder: Path, db: str = "callqa-demo.db", file: Path | None = None) -> None:
+    def __init__(self, folder: Path, db: str = "callqa.db", file: Path | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.db = db
@@ -107,13 +113,13 @@ class CallqaApp(App[None]):
             yield ListView(*self._file_items(), id="files")
             with Vertical(id="main"):
                 yield PolicyEditor(id="editor")
-                yield Static("", id="status")
+                yield Static("", id="status", markup=False)
                 with TabbedContent(id="panels"):
                     with TabPane("Problems", id="problems-tab"):
                         yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
                     with TabPane("Tests", id="tests-tab"):
                         yield DataTable(id="tests", cursor_type="row")
-                        yield Static("", id="test-detail", classes="detail")
+                        yield Static("", id="test-detail", classes="detail", markup=False)
                     with TabPane("Simulation", id="simulation-tab"):
                         with Horizontal(classes="controls"):
                             yield Label("from ")
@@ -122,7 +128,7 @@ class CallqaApp(App[None]):
                             yield Input(placeholder="2026-12-01 (all)", id="sim-to")
                             yield ProgressBar(id="sim-progress", show_eta=False)
                         yield DataTable(id="simulation", cursor_type="row")
-                        yield Static("", id="sim-detail", classes="detail")
+                        yield Static("", id="sim-detail", classes="detail", markup=False)
                     with TabPane("Sampling", id="sampling-tab"):
                         with Horizontal(classes="controls"):
                             yield Label("day or week ")
@@ -133,26 +139,30 @@ class CallqaApp(App[None]):
 
     def _file_items(self) -> Iterable[ListItem]:
         for path in sorted(self.folder.glob("*.policy")):
-            item = ListItem(Label(path.name))
+            item = ListItem(Label(visible(path.name), markup=False))
             item.path = path  # type: ignore[attr-defined]
             yield item
         yield from self._version_items()
 
     def _version_items(self) -> Iterable[ListItem]:
         """Versions recorded in the store (newest activation first), opened read-only."""
-        if "://" not in self.db and not Path(self.db).exists():
+        if self._missing_database():
             return
         from engine.store import Store
 
         try:
             store = Store(self.db)
-            history = store.history()
-            store.close()
         except Exception:  # a broken database must not stop the editor from opening
             return
+        try:
+            history = store.history()
+        except Exception:
+            return
+        finally:
+            store.close()
         for activation, version in reversed(history[-8:]):
             label = f"{version.hash[:8]} {version.file} {activation.activated_utc:%m-%d %H:%M}"
-            item = ListItem(Label(label), classes="version")
+            item = ListItem(Label(visible(label), markup=False), classes="version")
             item.version_text = version.text  # type: ignore[attr-defined]
             item.version_name = f"{version.file} ({version.hash[:8]})"  # type: ignore[attr-defined]
             yield item
@@ -171,6 +181,7 @@ class CallqaApp(App[None]):
         yield from super().get_system_commands(screen)
         for name, title, help_text in (
             ("save", "Save", "save the file (errors: saved as a draft)"),
+            ("save_as", "Save as", "save the buffer in another file, then edit that one"),
             ("run_tests", "Run tests", "run the policy's test blocks"),
             ("simulate", "Simulate", "the buffer against the active version"),
             ("activate", "Activate", "record this version as active (clean and tested)"),
@@ -185,16 +196,25 @@ class CallqaApp(App[None]):
         try:
             text = read_utf8(path)
         except InputFileError as error:  # a GBK file, say: the editor keeps what it shows
-            self.notify(str(error), severity="error", timeout=30)
+            self._say(str(error), severity="error", timeout=30)
             return
         self.path = path
         self.saved_text = text
         editor = self.query_one(PolicyEditor)
         editor.read_only = False
         editor.load_text(text)
-        self.sub_title = path.name
+        self.sub_title = visible(
+            f"{path.name} (shipped example, read-only: ctrl+s saves a copy in your folder)"
+            if self.shipped
+            else path.name
+        )
         self._checked = text
         self.check_buffer(text)
+
+    @property
+    def shipped(self) -> bool:
+        """Whether the open file is one of the installed package's: never written there."""
+        return self.path is not None and self.path.resolve().is_relative_to(SHIPPED)
 
     @on(ListView.Selected, "#files")
     def _file_chosen(self, event: ListView.Selected) -> None:
@@ -218,8 +238,8 @@ class CallqaApp(App[None]):
         """A stored version is shown read-only; copy from it into a file to change it."""
         editor = self.query_one(PolicyEditor)
         if self.dirty:
-            self.notify("save or undo your changes before viewing a stored version",
-                        severity="warning")  # fmt: skip
+            self._say("save or undo your changes before viewing a stored version",
+                      severity="warning")  # fmt: skip
             return
         self.path = None
         own, included = unbundle(text)  # the files it included, as they were stored
@@ -227,7 +247,7 @@ class CallqaApp(App[None]):
         editor.read_only = True
         editor.load_text(own)
         with_files = f" with {', '.join(included)}" if included else ""
-        self.sub_title = f"{name} (stored version{with_files}, read-only)"
+        self.sub_title = visible(f"{name} (stored version{with_files}, read-only)")
         self.check_buffer(text, stored=True)
 
     @property
@@ -235,23 +255,109 @@ class CallqaApp(App[None]):
         return self.query_one(PolicyEditor).text != self.saved_text
 
     def action_save(self) -> None:
+        """Save the buffer to its file; a shipped example is saved as a copy elsewhere."""
         if self.path is None:
-            self.notify("no file is open", severity="warning")
+            self._say("no file is open", severity="warning")
             return
+        if self.shipped:
+            self._save_copy()
+            return
+        self._save_to(self.path)
+
+    def action_save_as(self) -> None:
+        if self.path is None:
+            self._say("no file is open (a stored version cannot be saved as a file yet)",
+                      severity="warning")  # fmt: skip
+            return
+        self._save_copy()
+
+    def _save_to(self, path: Path, saved: str = "", then: str = "") -> bool:
+        """Write the buffer to `path` and say so (`saved`: what was saved, by default the
+        file's name; `then`: what follows); a failure (a full disk, a read-only folder) is
+        told, and the buffer keeps its text and its unsaved state."""
         text = self.query_one(PolicyEditor).text
-        write_atomically(self.path, text)
+        try:
+            write_atomically(path, text)
+        except OSError as error:
+            reason = error.strerror or type(error).__name__
+            self._say(f"{path} was not saved ({reason}): your changes are still in the "
+                      "editor, unsaved; free some space or fix the folder's permissions and "
+                      "press ctrl+s again, or save them elsewhere with 'Save as' (ctrl+p)",
+                      severity="error", timeout=60)  # fmt: skip
+            self._status()
+            return False
+        self.path = path
         self.saved_text = text
         errors = [d for d in self.problems if d.is_error]
-        if errors:
-            self.notify(f"saved {self.path.name} as a draft: {len(errors)} error(s) to fix "
-                        "before it can be activated", severity="warning")  # fmt: skip
-        else:
-            self.notify(f"saved {self.path.name}")
+        draft = (f" as a draft: {len(errors)} error(s) to fix before it can be activated"
+                 if errors else "")  # fmt: skip
+        self._say(f"saved {saved or path.name}{draft}{then}",
+                  severity="warning" if errors else "information")  # fmt: skip
         self._status()
+        return True
 
-    def action_quit_safely(self) -> None:
+    def _save_copy(self) -> None:
+        """Ask where to save the buffer (by default the current folder), then edit there.
+        A copy of a shipped example takes the files it includes along, when they are not
+        in that folder yet: the copy must check as the example does."""
+        assert self.path is not None
+        why = (f"{self.path.name} is a shipped example: it is never changed, so that an "
+               "upgrade cannot overwrite your rules; save your copy of it here:"
+               if self.shipped else f"Save {self.path.name} as:")  # fmt: skip
+        suggestion = f"./{self.path.name}"
+
+        def chosen(target: Path | None) -> None:
+            if target is None:
+                return
+            copied = self._copy_included(self._included_files(), target) if self.shipped else []
+            along = f" with {', '.join(copied)} (which it includes)" if copied else ""
+            then = f"; your edits now go to it (next time: callqa tui {target})"
+            if not self._save_to(target, f"your copy as {target}{along}", then):
+                return
+            self.sub_title = visible(target.name)
+            if target.parent.resolve() != self.folder.resolve():
+                self.folder = target.parent
+                self._refresh_files()
+            self.check_buffer(self.saved_text)
+
+        self.push_screen(SaveAs(why, suggestion, forbidden=SHIPPED), chosen)
+
+    def _included_files(self) -> dict[str, str]:
+        """The files the buffer includes, by their path from its folder, with their text."""
+        checked, _ = check_text(self.query_one(PolicyEditor).text, self._buffer_name,
+                                self._buffer_folder)  # fmt: skip
+        return {checked.logical[shown]: text for shown, text in checked.sources.items()}
+
+    def _copy_included(self, included: dict[str, str], copy: Path) -> list[str]:
+        """Copy included files next to a policy's copy; one there already is kept."""
+        copied = []
+        for logical, text in included.items():
+            target = copy.parent / logical
+            if ".." in Path(logical).parts or Path(logical).is_absolute() or target.exists():
+                continue
+            try:
+                target.parent.mkdir(parents=True, exist_ok=True)
+                write_atomically(target, text)
+            except OSError as error:
+                self._say(f"{target} was not copied ({error.strerror or error}): copy "
+                          "it from the shipped examples by hand",
+                          severity="error", timeout=60)  # fmt: skip
+                continue
+            copied.append(logical)
+        return copied
+
+    def _refresh_files(self) -> None:
+        files_list = self.query_one("#files", ListView)
+        files_list.clear()
+        files_list.extend(self._file_items())
+
+    async def action_quit(self) -> None:
+        """Every way out (ctrl+q, the palette's Quit) asks first when there are unsaved
+        changes; a second ctrl+q while it asks does not stack another question."""
         if not self.dirty:
             self.exit()
+            return
+        if isinstance(self.screen, Confirm) and self.screen.purpose == "quit":
             return
 
         def answer(quit_anyway: bool | None) -> None:
@@ -259,7 +365,13 @@ class CallqaApp(App[None]):
                 self.exit()
 
         self.push_screen(Confirm("There are unsaved changes. Quit without saving?",
-                                 "Quit", "Stay"), answer)  # fmt: skip
+                                 "Quit", "Stay", purpose="quit"), answer)  # fmt: skip
+
+    def _say(self, message: str, severity: SeverityLevel = "information",
+             timeout: float | None = None) -> None:  # fmt: skip
+        """A notification of text that may hold a policy's or the data's words: shown
+        literally (no markup, control characters drawn)."""
+        self.notify(visible(message), severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------ live diagnostics
 
@@ -318,7 +430,7 @@ class CallqaApp(App[None]):
             target = self._buffer_folder / problem.file
             if editor.read_only or self.dirty or not target.is_file():
                 why = "save your changes first" if self.dirty else "open that file to fix it"
-                self.notify(f"this problem is in {problem.file}: {why}")
+                self._say(f"this problem is in {problem.file}: {why}")
                 return
             self.open_file(target)
         editor.cursor_location = (problem.line - 1, problem.col - 1)
@@ -329,9 +441,11 @@ class CallqaApp(App[None]):
         warnings = len(self.problems) - errors
         state = "unsaved changes" if self.dirty else "saved"
         verdict = "clean" if not errors else f"{errors} error(s)"
+        name = self.path.name if self.path else "<no file>"
+        if self.shipped:
+            name += " (shipped example: ctrl+s saves a copy)"
         self.query_one("#status", Static).update(
-            f"{self.path.name if self.path else '<no file>'} · {state} · {verdict}, "
-            f"{warnings} warning(s) · F1 help"
+            visible(f"{name} · {state} · {verdict}, {warnings} warning(s) · F1 help")
         )
 
     def _buffer_policy(self) -> Policy | None:
@@ -339,8 +453,8 @@ class CallqaApp(App[None]):
             return load_policy(text=self.query_one(PolicyEditor).text, file=self._buffer_name,
                                folder=self._buffer_folder)  # fmt: skip
         except PolicyError as error:
-            self.notify(f"the policy has {len(error.diagnostics)} problem(s): see Problems",
-                        severity="error")  # fmt: skip
+            self._say(f"the policy has {len(error.diagnostics)} problem(s): see Problems",
+                      severity="error")  # fmt: skip
             self.query_one(TabbedContent).active = "problems-tab"
             return None
 
@@ -365,8 +479,8 @@ class CallqaApp(App[None]):
         failed = [r for r in results if not r.passed]
         detail = "\n".join(f for r in failed for f in r.failures) if failed else ""
         summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
-        self.query_one("#test-detail", Static).update(f"{summary}\n{detail}".strip())
-        self.notify(summary, severity="error" if failed else "information")
+        self.query_one("#test-detail", Static).update(visible(f"{summary}\n{detail}".strip()))
+        self._say(summary, severity="error" if failed else "information")
 
     # ------------------------------------------------------------- simulation
 
@@ -384,7 +498,7 @@ class CallqaApp(App[None]):
             try:
                 moment = parse_moment(text)
             except ValueError as error:
-                self.notify(str(error), severity="error")
+                self._say(str(error), severity="error")
                 return
             bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone))
         self.simulate(policy, bounds[0], bounds[1])
@@ -393,49 +507,82 @@ class CallqaApp(App[None]):
     def simulate(
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
-        from engine.demo_data import demo_history
-        from engine.events import parse_event
+        """Replay the database's history; it only reads it (the TUI never makes up data)."""
         from engine.simulate import simulate
         from engine.store import Store
 
+        if self._missing_database():
+            self.call_from_thread(self._show_no_history, "does not exist (nothing was created)")
+            return
         store = Store(self.db)
-        if store.count_events() == 0:
-            store.add_events([parse_event(e) for e in demo_history(policy)], source="demo")
+        try:
+            total = store.count_events()
+            if total == 0:
+                self.call_from_thread(self._show_no_history, "holds no history (no events)")
+                return
+            against, label = self._compared_with(store, policy)
+            if against is None:
+                return
+            self.call_from_thread(self.query_one("#sim-progress", ProgressBar).update,
+                                  total=total, progress=0)  # fmt: skip
+
+            def progress(done: int) -> None:
+                self.call_from_thread(
+                    self.query_one("#sim-progress", ProgressBar).update, progress=done
+                )
+
+            events = store.events(start, end)
+            report = simulate(policy, against, events, until=end, progress=progress).to_dict()
+        finally:
+            store.close()
+        self.call_from_thread(self._show_simulation, report, label, total)
+
+    def _compared_with(self, store: Any, buffer: Policy) -> tuple[Policy | None, str]:
+        """What the buffer is compared with: the active version, else the file on disk
+        (None when that file does not load: said so)."""
         active = store.active_policy()
         if active is not None:
-            against = load_policy(text=active.text, file=active.file, stored=True)
-            label = f"active {active.hash[:8]}"
-        elif self.path is not None and self.path.exists():
-            try:
-                against = load_policy(self.path, file=self.path.name)
-            except PolicyError as error:
-                store.close()
-                self.call_from_thread(
-                    self.notify,
-                    f"{self.path.name} on disk has {len(error.diagnostics)} problem(s): there "
-                    "is no working version to compare with. Save the buffer (ctrl+s); later "
-                    "changes are then compared with it",
-                    severity="error",
-                )
-                return
-            label = f"{self.path.name} on disk"
-        else:
-            against, label = policy, "itself"
-        total = store.count_events()
-        self.call_from_thread(self.query_one("#sim-progress", ProgressBar).update,
-                              total=total, progress=0)  # fmt: skip
-
-        def progress(done: int) -> None:
-            self.call_from_thread(
-                self.query_one("#sim-progress", ProgressBar).update, progress=done
+            return load_policy(text=active.text, file=active.file, stored=True), (
+                f"active {active.hash[:8]}"
             )
+        if self.path is None or not self.path.exists():
+            return buffer, "itself"
+        try:
+            return load_policy(self.path, file=self.path.name), f"{self.path.name} on disk"
+        except PolicyError as error:
+            self.call_from_thread(
+                self._say,
+                f"{self.path.name} on disk has {len(error.diagnostics)} problem(s): there is "
+                "no working version to compare with. Save the buffer (ctrl+s); later changes "
+                "are then compared with it",
+                severity="error",
+            )
+            return None, ""
 
-        events = store.events(start, end)
-        report = simulate(policy, against, events, until=end, progress=progress).to_dict()
-        store.close()
-        self.call_from_thread(self._show_simulation, report, label)
+    def _missing_database(self) -> bool:
+        """A database file that is not there: read nothing, and create nothing."""
+        return "://" not in self.db and not Path(self.db).expanduser().exists()
 
-    def _show_simulation(self, report: dict[str, Any], against: str) -> None:
+    @property
+    def _db_shown(self) -> str:
+        """The database as the screen names it: a file by its path, a URL without password."""
+        if "://" not in self.db:
+            return str(Path(self.db).expanduser().resolve())
+        return re.sub(r"(://[^:/?#@]*:)[^@]*@", r"\1***@", self.db)
+
+    def _no_history(self, outcome: str, state: str) -> str:
+        """Why F6 or F8 has nothing to work on: which database, and how to fill it."""
+        return (f"{outcome}: the database {self._db_shown} {state}; import the center's "
+                f"calls with `callqa import --db {self.db} calls.csv`, or try callqa on "
+                "generated data: `callqa demo`, then `callqa tui --db callqa-demo.db`")  # fmt: skip
+
+    def _show_no_history(self, state: str) -> None:
+        self._fill("simulation", [])
+        self.query_one("#sim-progress", ProgressBar).update(total=None, progress=0)
+        message = self._no_history("Nothing replayed", state)
+        self.query_one("#sim-detail", Static).update(visible(message))
+
+    def _show_simulation(self, report: dict[str, Any], against: str, stored: int) -> None:
         self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
         rows = []
         for label, row in report["counts"].items():
@@ -446,24 +593,27 @@ class CallqaApp(App[None]):
         grades = report["grades"]
         chart = _grade_chart(grades["before"], grades["after"])
         changed = report["changed"]
-        lines = [f"{report['events']:,} events vs {against}: {len(changed)} outcome(s) changed"]
+        chosen = "" if report["events"] == stored else f" (of {stored:,}: from/to chose them)"
+        lines = [f"Replayed {report['events']:,} events{chosen} from {self._db_shown}, the "
+                 f"buffer vs {against}: {len(changed)} outcome(s) changed"]  # fmt: skip
         for row in changed[:6]:
             before = row["before"][0] if row["before"] else "(not decided)"
             after = row["after"][0] if row["after"] else "(not decided)"
             lines.append(f"• {row['kind']} {row['action'] or ''} {row['subject']}: "
                          f"before {before} | after {after}")  # fmt: skip
-        self.query_one("#sim-detail", Static).update("\n".join([*lines, chart]).strip())
+        text = "\n".join([*lines, chart]).strip()
+        self.query_one("#sim-detail", Static).update(visible(text))
 
     # ------------------------------------------------------------- activation
 
     def action_activate(self) -> None:
         if self.path is None:
-            self.notify("only a policy file can be activated (this is a stored version)",
-                        severity="warning")  # fmt: skip
+            self._say("only a policy file can be activated (this is a stored version)",
+                      severity="warning")  # fmt: skip
             return
         if any(d.is_error for d in self.problems):
-            self.notify("a policy with errors can be saved as a draft, not activated",
-                        severity="error")  # fmt: skip
+            self._say("a policy with errors can be saved as a draft, not activated",
+                      severity="error")  # fmt: skip
             return
         policy = self._buffer_policy()
         if policy is None:
@@ -472,8 +622,8 @@ class CallqaApp(App[None]):
 
         failed = [r for r in run_policy_tests(policy) if not r.passed]
         if failed:
-            self.notify(f"not activated: {len(failed)} test(s) fail (F5 shows them)",
-                        severity="error")  # fmt: skip
+            self._say(f"not activated: {len(failed)} test(s) fail (F5 shows them)",
+                      severity="error")  # fmt: skip
             return
 
         def answer(yes: bool | None) -> None:
@@ -486,21 +636,22 @@ class CallqaApp(App[None]):
     def _activate(self, policy: Policy) -> None:
         from engine.store import Store
 
-        if self.dirty and self.path is not None:
-            self.action_save()
+        if self.dirty and self.path is not None and not self.shipped:
+            self._save_to(self.path)
         try:
-            store = Store(self.db)
-            # the text with the files it includes, as they are now
-            digest = store.add_policy(policy.checked.stored_text, name=policy.name,
-                                      version=policy.version, file=self._buffer_name,
-                                      author="tui")  # fmt: skip
-            store.activate(digest, by="tui")
-            store.close()
+            store = Store(self.db, create=True)
+            try:  # the text with the files it includes, as they are now
+                digest = store.add_policy(policy.checked.stored_text, name=policy.name,
+                                          version=policy.version, file=self._buffer_name,
+                                          author="tui")  # fmt: skip
+                store.activate(digest, by="tui")
+            finally:
+                store.close()
         except Exception as error:  # a broken or unreachable database: say so, stay open
-            self.notify(f"not activated: the database cannot be written: {first_line(error)}",
-                        severity="error", timeout=30)  # fmt: skip
+            self._say(f"not activated: the database cannot be written: {first_line(error)}",
+                      severity="error", timeout=30)  # fmt: skip
             return
-        self.notify(f"activated {policy.name} ({digest})")
+        self._say(f"activated {policy.name} ({digest})")
 
     # ---------------------------------------------------------------- sampling
 
@@ -515,13 +666,16 @@ class CallqaApp(App[None]):
         from engine.sample_plan import build_plan, period_days, plan_span
         from engine.store import Store
 
-        store = Store(self.db)
+        if self._missing_database():
+            message = self._no_history("No sampling plan", "does not exist (nothing was created)")
+            self.call_from_thread(self._say, message, severity="warning", timeout=30)
+            return
+        store = Store(self.db)  # to read: a missing database is not created
         try:
             span = store.time_span()
             if span is None:
-                self.call_from_thread(
-                    self.notify, "no calls in the database yet", severity="warning"
-                )
+                message = self._no_history("No sampling plan", "holds no calls")
+                self.call_from_thread(self._say, message, severity="warning", timeout=30)
                 return
             period = self.query_one("#sample-period", Input).value.strip()
             if not period:
@@ -530,7 +684,7 @@ class CallqaApp(App[None]):
             try:
                 period_days(period)
             except ValueError as error:
-                self.call_from_thread(self.notify, str(error), severity="error")
+                self.call_from_thread(self._say, str(error), severity="error")
                 return
             # only what can change the plan: status changes, and the calls of its span;
             # and one call after it, if any, to say the history goes on past it
@@ -552,11 +706,19 @@ class CallqaApp(App[None]):
         import json
 
         if self.plan is None:
-            self.notify("make a plan first: f8", severity="warning")
+            self._say("make a plan first: f8", severity="warning")
             return
-        target = self.folder / f"sampling-plan-{self.plan['period']}.json"
-        write_atomically(target, json.dumps(self.plan, ensure_ascii=False, indent=2) + "\n")
-        self.notify(f"exported {target.name} (check it with: callqa sample --verify)")
+        # next to the policies, unless they are the shipped examples: never in the package
+        folder = Path.cwd() if self.folder.resolve().is_relative_to(SHIPPED) else self.folder
+        target = folder / f"sampling-plan-{self.plan['period']}.json"
+        try:
+            write_atomically(target, json.dumps(self.plan, ensure_ascii=False, indent=2) + "\n")
+        except OSError as error:
+            self._say(f"{target} was not written ({error.strerror or error}): free some "
+                      "space or fix the folder's permissions and export again",
+                      severity="error", timeout=60)  # fmt: skip
+            return
+        self._say(f"exported {target} (check it with: callqa sample --verify)")
 
     def _show_plan(self, plan: dict[str, Any]) -> None:
         self.plan = plan
@@ -568,13 +730,13 @@ class CallqaApp(App[None]):
                      for short in entry["shortfalls"]]  # fmt: skip
         self._fill("sampling", rows)
         if not rows:
-            self.notify(f"no calls in {plan['period']}: nothing to sample", severity="warning")
+            self._say(f"no calls in {plan['period']}: nothing to sample", severity="warning")
         unfinished = [entry["period"] for entry in plan["periods"] if not entry["final"]]
         if unfinished:
             ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
-            self.notify(f"the history ends {ends}, before {', '.join(unfinished)} does: a "
-                        "later call would change its sample",
-                        severity="warning", timeout=15)  # fmt: skip
+            self._say(f"the history ends {ends}, before {', '.join(unfinished)} does: a "
+                      "later call would change its sample",
+                      severity="warning", timeout=15)  # fmt: skip
 
     # ------------------------------------------------------------------ misc
 
@@ -583,8 +745,8 @@ class CallqaApp(App[None]):
         if event.state is not WorkerState.ERROR:
             return
         what = WORK.get(event.worker.group, "a background task")
-        self.notify(f"{what} stopped: {first_line(event.worker.error)} — your edits are kept",
-                    severity="error", timeout=30)  # fmt: skip
+        self._say(f"{what} stopped: {first_line(event.worker.error)} — your edits are kept",
+                  severity="error", timeout=30)  # fmt: skip
 
     def _fill(
         self, name: str, rows: Sequence[Sequence[str]], keys: Sequence[str] | None = None

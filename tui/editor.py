@@ -6,11 +6,13 @@ from __future__ import annotations
 import dataclasses
 
 from rich.style import Style
+from rich.text import Text
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
 from dsl.diagnostics import Diagnostic
 from tui.highlight import highlight_lines
+from tui.tables import visible
 
 _BASE = TextAreaTheme.get_builtin_theme("monokai")
 assert _BASE is not None
@@ -42,6 +44,11 @@ class PolicyEditor(TextArea):
         self.register_theme(THEME)
         self.theme = "callqa"
 
+    def get_line(self, line_index: int) -> Text:
+        """A line as drawn: a control character in the file (an ESC from pasted terminal
+        output) is drawn as its symbol (␛), not sent to the terminal. The text is kept."""
+        return Text(visible(self.document.get_line(line_index)), end="", no_wrap=True)
+
     def show_problems(self, problems: list[Diagnostic]) -> None:
         self.problems = problems
         self._build_highlight_map()
@@ -51,7 +58,7 @@ class PolicyEditor(TextArea):
         self._line_cache.clear()
         highlights = self._highlights
         highlights.clear()
-        lines = self.text.split("\n")
+        lines = [visible(line) for line in self.document.lines]  # as drawn: bytes count
         for row, spans in highlight_lines(lines).items():
             highlights[row].extend(spans)
         for problem in getattr(self, "problems", []):

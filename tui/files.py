@@ -2,20 +2,53 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import tempfile
 from pathlib import Path
 
+TEMPORARY_SUFFIX = ".saving"  # not `.policy`: a temporary left by a crash is never listed
+
 
 def write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file next to `path` and rename it over: never a half file."""
-    handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    """Write to a temporary file next to `path`, flush it to the disk, rename it over and
+    flush the folder: after a crash or a power cut the file is the old one or the new one,
+    never half of one. A failed save removes its temporary file and raises the OSError."""
+    handle, temporary = tempfile.mkstemp(
+        prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
+    )
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as out:
             out.write(text)
-        if path.exists():
-            os.chmod(temporary, path.stat().st_mode & 0o777)
+            out.flush()
+            os.fsync(out.fileno())
+        os.chmod(temporary, _mode_for(path))
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+    _sync_folder(path.parent)
+
+
+def _mode_for(path: Path) -> int:
+    """The file's own permissions, or for a new file those the user's umask gives (a
+    temporary file is made readable by its owner only)."""
+    try:
+        return path.stat().st_mode & 0o777
+    except FileNotFoundError:
+        umask = os.umask(0o022)
+        os.umask(umask)
+        return 0o666 & ~umask
+
+
+def _sync_folder(folder: Path) -> None:
+    """Flush the rename itself to the disk (where the system can open a folder for it)."""
+    try:
+        descriptor = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return  # Windows cannot open a folder; its rename is flushed with the file
+    try:
+        with contextlib.suppress(OSError):  # some file systems cannot sync a folder
+            os.fsync(descriptor)
+    finally:
+        os.close(descriptor)

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import ClassVar
 
+from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Label, Markdown
+from textual.widgets import Button, Input, Label, Markdown
+
+from tui.tables import visible
 
 
 class Confirm(ModalScreen[bool]):
@@ -26,15 +30,16 @@ class Confirm(ModalScreen[bool]):
         Binding("n,escape", "answer(False)", "no"),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No") -> None:
+    def __init__(self, question: str, yes: str = "Yes", no: str = "No", purpose: str = "") -> None:
         super().__init__()
         self.question = question
         self.yes = yes
         self.no = no
+        self.purpose = purpose  # what is asked ("quit"): the same question is not stacked
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question)
+            yield Label(visible(self.question), markup=False)  # it may name a file
             with Horizontal():
                 yield Button(self.no, id="no")
                 yield Button(self.yes, id="yes", variant="warning")
@@ -46,19 +51,93 @@ class Confirm(ModalScreen[bool]):
         self.dismiss(answer)
 
 
+class SaveAs(ModalScreen[Path | None]):
+    """Ask where to save the buffer: a path, checked before anything is written (a folder
+    that exists, a .policy name, not `forbidden`, and an existing file only if confirmed).
+    Answers the path, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    SaveAs { align: center middle; }
+    SaveAs > Vertical { width: 80; height: auto; border: thick $primary; padding: 1 2;
+                        background: $surface; }
+    SaveAs Input { margin-top: 1; }
+    SaveAs #save-as-problem { color: $error; height: auto; }
+    SaveAs Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    SaveAs Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+
+    def __init__(self, why: str, suggestion: str, forbidden: Path) -> None:
+        super().__init__()
+        self.why = why
+        self.suggestion = suggestion
+        self.forbidden = forbidden
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(visible(self.why), markup=False)
+            yield Input(visible(self.suggestion), id="save-as-path")
+            yield Label("", id="save-as-problem", markup=False)
+            with Horizontal():
+                yield Button("Cancel", id="cancel")
+                yield Button("Save", id="save", variant="primary")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#save")
+    @on(Input.Submitted, "#save-as-path")
+    def _save(self) -> None:
+        given = self.query_one(Input).value.strip()
+        target = Path(given).expanduser().absolute() if given else None
+        problem = self._problem(given, target)
+        if problem is not None or target is None:
+            self.query_one("#save-as-problem", Label).update(visible(problem or ""))
+            return
+        if not target.exists():
+            self.dismiss(target)
+            return
+
+        def replace(yes: bool | None) -> None:
+            if yes:
+                self.dismiss(target)
+
+        self.app.push_screen(Confirm(f"{target} exists already. Replace it with the editor's "
+                                     "text?", "Replace", "Keep it"), replace)  # fmt: skip
+
+    def _problem(self, given: str, target: Path | None) -> str | None:
+        """Why the path cannot be saved to, in a sentence with what to write instead."""
+        if target is None:
+            return "write where to save the file, e.g. ./center.policy"
+        if target.resolve().is_relative_to(self.forbidden):
+            return (f"{target.parent} holds callqa's shipped examples, which an upgrade "
+                    "replaces: choose a folder of your own, e.g. ./" + target.name)  # fmt: skip
+        if target.is_dir():
+            return f"{given} is a folder: add a file name, e.g. {given.rstrip('/')}/my.policy"
+        if not target.parent.is_dir():
+            return f"there is no folder {target.parent}: create it first, or choose another"
+        if target.suffix != ".policy":
+            return (
+                f"a policy file's name ends in .policy (callqa lists only those): "
+                f"{target.stem}.policy"
+            )
+        return None
+
+
 HELP = """
 # callqa — keys
 
 | key | what it does |
 |---|---|
-| **ctrl+s** | save the file (atomically; a policy with errors is saved as a draft) |
+| **ctrl+s** | save (a policy with errors: as a draft; a shipped example: as your copy) |
 | **f5** | run the policy's `test` blocks |
-| **f6** | simulate the buffer against the active version on the demo/chosen database |
+| **f6** | simulate the buffer against the active version on the history in `--db` |
 | **f7** | activate the buffer (only when it checks clean and its tests pass) |
 | **f8** | show the sampling plan for the last day of the history |
 | **ctrl+o** | focus the file list · **ctrl+e** focus the editor |
 | **ctrl+p** | command palette: every action by name |
-| **f1** | this help · **ctrl+q** quit (asks when there are unsaved changes) |
+| **f1** | this help · **ctrl+q** quit (every way out asks when there are unsaved changes) |
 
 Problems are checked as you type, after a short pause. Select a problem (enter) to move
 the cursor to it. Mouse clicks work everywhere.
