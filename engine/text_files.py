@@ -420,7 +420,10 @@ def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
                            _LOST.format(first=number + 1, last=last))  # fmt: skip
             continue
         if len(row) != len(header):
-            yield RowError(number, f"has {len(row)} cells but the header has {len(header)} columns")
+            message = f"has {len(row)} cells but the header has {len(header)} columns"
+            if any("\n" in cell or "\r" in cell for cell in row):  # a quote ran to the end
+                message += '; a quote (") in it is not closed: close it'
+            yield RowError(number, message)
             continue
         record = {
             name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
@@ -453,16 +456,18 @@ def _csv_problem(error: csv.Error, given_back: int) -> str:
 
 def _swallowed_rows(lines: list[tuple[int, str]], columns: int, delimiter: str) -> bool:
     """Whether lines inside one cell look like rows of their own: as many cells as the
-    header has columns (a note written over two lines does not)."""
+    header has columns, read as CSV or with quotes taken as letters (a row with an unclosed
+    quote of its own); a note written over two lines does not."""
     if columns < 2:
         return False
     for _, line in lines:
-        try:
-            cells = next(csv.reader([line], delimiter=delimiter), [])
-        except csv.Error:
-            continue
-        if len(cells) == columns:
-            return True
+        for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
+            try:
+                cells = next(csv.reader([line], delimiter=delimiter, quoting=quoting), [])
+            except csv.Error:
+                continue
+            if len(cells) == columns:
+                return True
     return False
 
 

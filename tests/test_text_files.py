@@ -314,3 +314,14 @@ def test_utf8_whose_stray_byte_reads_as_common_gbk_is_refused_too(tmp_path: Path
     with pytest.raises(InputFileError, match=r"line 3, byte 31 \(in k2,Jos\\xe9e\) is not UTF-8, "
                        "and the rest of it is UTF-8: it mixes encodings; save it as UTF-8"):  # fmt: skip
         list(read_records(path))
+
+
+def test_rows_each_with_an_unclosed_quote_are_each_reported() -> None:
+    """Read as CSV, each such row swallows the next one into a cell of its own: half the
+    rows vanished into the other half's cells."""
+    text = "id,agent,note\n" + "".join(f'k{n},"A,open\n' for n in range(6))
+    rows = [str(row)[:61] for row in csv_records(io.StringIO(text, newline=""))]
+    assert rows == [
+        *(f'row {n}: a quote (") in this row is not closed, so its cell ran' for n in range(2, 7)),
+        'row 7: has 2 cells but the header has 3 columns; a quote (") ',
+    ]
