@@ -3,17 +3,19 @@
     python bench/policy_size.py                      # 1k, 10k, 100k of each kind
     python bench/policy_size.py --sizes 1000 10000 --kinds items rules
     python bench/policy_size.py --markdown           # the table for bench/README.md
+    python bench/policy_size.py --near-limit         # the largest policies accepted
 
 Generates a policy of N rubric items, discipline rules, field declarations, actions or
 tests, and measures each stage on it in its own process (so one stage's memory does not
 count against another's): `check` (parse and check, as `callqa check`), `load`
 (`load_policy`: check and compile, as a service does) and `fmt` (`format_text`, as
-`callqa fmt`). Seconds are wall-clock time of the stage alone; memory is the peak
-resident size of the process (ru_maxrss) minus what it held before the stage ran.
+`callqa fmt`). Seconds are the CPU time of the stage alone (the process's, so that
+other work on a shared machine does not count); memory is the peak resident size of
+the process (ru_maxrss) minus what it held before the stage ran.
 
 Each process is limited in memory (`--max-memory`, 3 GB by default: the machine is
-shared) and time (`--timeout`); a stage that passes a limit is shown as such, not
-waited for. A stage that stops on a size limit of the language (a policy bigger than
+shared) and wall-clock time (`--timeout`); a stage that passes a limit is shown as
+such, not waited for. A stage that stops on a size limit of the language (a policy bigger than
 callqa accepts) shows "refused" and how long that took.
 """
 
@@ -116,6 +118,24 @@ GENERATORS: dict[str, Callable[[int], str]] = {
 }
 
 
+def near_limit(kind: str) -> int:
+    """The most items a rubric may hold, or the most of `kind` that fit in a file of at
+    most MAX_LINES lines: the largest policy of each kind callqa accepts."""
+    from dsl.build import MAX_RUBRIC_ITEMS
+    from dsl.syntax import MAX_LINES
+
+    if kind == "items":
+        return MAX_RUBRIC_ITEMS
+    low, high = 1, MAX_LINES
+    while low < high:  # the generators' line counts grow with n
+        middle = (low + high + 1) // 2
+        if GENERATORS[kind](middle).count("\n") <= MAX_LINES:
+            low = middle
+        else:
+            high = middle - 1
+    return low
+
+
 def run_stage(stage: str, kind: str, n: int) -> dict[str, object]:
     """Run one stage in this process; what the child prints as JSON."""
     from dsl.check import check_text
@@ -125,7 +145,7 @@ def run_stage(stage: str, kind: str, n: int) -> dict[str, object]:
 
     text = GENERATORS[kind](n)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    started = time.perf_counter()
+    started = time.process_time()
     outcome = "ok"
     try:
         if stage == "check":
@@ -138,7 +158,7 @@ def run_stage(stage: str, kind: str, n: int) -> dict[str, object]:
             format_text(text, "size.policy")
     except PolicyError as error:
         outcome = "refused: " + str(error).splitlines()[0]
-    seconds = time.perf_counter() - started
+    seconds = time.process_time() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {"seconds": seconds, "mb": max(0, peak - before) / 1024, "outcome": outcome}
 
@@ -181,6 +201,9 @@ def main() -> None:
     parser.add_argument("--timeout", type=float, default=120.0, help="seconds per stage")
     parser.add_argument("--max-memory", type=float, default=3.0, help="GB per stage")
     parser.add_argument("--markdown", action="store_true", help="print a Markdown table")
+    parser.add_argument(
+        "--near-limit", action="store_true", help="the largest policy of each kind accepted"
+    )
     parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -192,7 +215,7 @@ def main() -> None:
         print("| policy | " + " | ".join(args.stages) + " |")
         print("|---|" + "---|" * len(args.stages))
     for kind in args.kinds:
-        for n in args.sizes:
+        for n in [near_limit(kind)] if args.near_limit else args.sizes:
             cells = [
                 _cell(measure(stage, kind, n, args.timeout, max_memory)) for stage in args.stages
             ]

@@ -12,7 +12,7 @@ def parse_policy(text: str, file: str = "<policy>") -> tuple[PolicyFile, list[Di
     parsed = parse_text(text, file)
     builder = Builder(file)
     statements: list[Statement] = []
-    for tree in parsed.trees:
+    for tree in parsed.trees:  # one block's Lark tree at a time (see ParsedFile)
         statements.extend(builder.statements(tree))
     policy = PolicyFile(tuple(statements), tuple(parsed.comments), file)
     return policy, [*parsed.diagnostics, *builder.diagnostics]

@@ -101,7 +101,12 @@ class Block:
 
 @dataclass(slots=True)
 class ParsedFile:
-    trees: list[Tree[Any]]
+    """`trees` are parsed one block at a time as they are taken, so that a caller that
+    builds each block and lets its Lark tree go holds one block's tree at a time (a
+    tree takes about 20 times the memory of its text); `diagnostics` is complete once
+    `trees` is used up."""
+
+    trees: Iterator[Tree[Any]]
     comments: list[Comment]
     diagnostics: list[Diagnostic]
 
@@ -149,8 +154,12 @@ def parse_text(text: str, file: str) -> ParsedFile:
     text = " " * (len(text) - len(body)) + body
     too_large = _too_large(text, file)
     if too_large is not None:
-        return ParsedFile([], [], [too_large])
-    result = ParsedFile([], scan_comments(text), [])
+        return ParsedFile(iter(()), [], [too_large])
+    diagnostics: list[Diagnostic] = []
+    return ParsedFile(_trees(text, file, diagnostics), scan_comments(text), diagnostics)
+
+
+def _trees(text: str, file: str, diagnostics: list[Diagnostic]) -> Iterator[Tree[Any]]:
     for block in split_blocks(text):
         if not block.text.strip():
             continue
@@ -163,18 +172,17 @@ def parse_text(text: str, file: str) -> ParsedFile:
             try:
                 parser().parse(padded)
             except UnexpectedInput as error:
-                result.diagnostics.append(_describe(error, padded, file, block))
+                diagnostics.append(_describe(error, padded, file, block))
             continue
         except RecursionError:
-            result.diagnostics.append(_too_deep(block, file))
+            diagnostics.append(_too_deep(block, file))
             continue
         _move_down(tree, block.first_line - 1)
         too_deep = _deepest(tree, file)
         if too_deep is not None:
-            result.diagnostics.append(too_deep)
+            diagnostics.append(too_deep)
             continue
-        result.trees.append(tree)
-    return result
+        yield tree
 
 
 def _too_large(text: str, file: str) -> Diagnostic | None:
