@@ -141,6 +141,10 @@ def _plain_number(expr: ast.Expr) -> float | None:
     return -value if negate else value
 
 
+def _where(span: Span) -> str:
+    return f"line {span.line}, column {span.col}"
+
+
 def _percent(amount: float) -> str:
     return f"{amount:g}%"
 
@@ -379,6 +383,7 @@ class BlockChecker:
                     hint = did_you_mean(entry.kind, TEST_EVENT_KINDS)
                     self.error(entry.span, f"{entry.kind} is not a kind of event",
                                hint or "use one of: " + ", ".join(TEST_EVENT_KINDS))  # fmt: skip
+                self.attributes(entry)
             elif entry.what not in known:
                 hint = did_you_mean(entry.what, known)
                 self.error(entry.span, f"{entry.what} is not an action, role or decision",
@@ -389,3 +394,33 @@ class BlockChecker:
                            "decision takes a text after it (the call sampled, the role "
                            "escalated to)", f"write: expect {entry.what}{who}, or expect "
                            f'sample "{entry.which}"{who}')  # fmt: skip
+
+    def attributes(self, event: ast.GivenEvent) -> None:
+        """Each of a test event's values is set once: `x "a"` and `x.y "b"` make x both
+        a value and a group of values (the test run could not build the event)."""
+        values: dict[str, ast.Literal] = {}  # key -> its value
+        groups: dict[str, str] = {}  # a key with parts (x for x.y) -> the first such key
+        for key, value in event.attributes:
+            parts = key.split(".")
+            first = values.get(key)
+            prefix = next(
+                (p for p in (".".join(parts[:n]) for n in range(1, len(parts))) if p in values),
+                None,
+            )
+            if first is not None:
+                self.error(value.span, f"{key} is set twice in this event (first at "
+                           f"{_where(first.span)})", "keep one of the two",
+                           code="test-event")  # fmt: skip
+            elif prefix is not None:
+                self.error(value.span, f"{key} gives {prefix} a part, but {prefix} is set to "
+                           f"{values[prefix].text} at {_where(values[prefix].span)}",
+                           f"set either {prefix} or its parts ({key}), not both",
+                           code="test-event")  # fmt: skip
+            elif key in groups:
+                self.error(value.span, f"{key} is set to {value.text}, but it has parts "
+                           f"already ({groups[key]})", f"set either {key} or its parts "
+                           f"({groups[key]}), not both", code="test-event")  # fmt: skip
+            else:
+                values[key] = value
+                for n in range(1, len(parts)):
+                    groups.setdefault(".".join(parts[:n]), key)

@@ -23,7 +23,10 @@ file separator (U+001C, which no policy text can hold) and the file's logical na
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import stat
+import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +40,42 @@ from dsl.source import Span
 SEPARATOR = "\x1c"
 MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook
 MAX_BYTES = 4 << 20  # a policy file is a few pages; beyond this it is not one
+
+
+def read_policy(path: str | Path) -> str:
+    """The text of a policy file, the one place policy files are read (`callqa check`,
+    `fmt`, `test`, `policy add`, the TUI, `load_policy` and `include`): a regular file
+    of at most MAX_BYTES, UTF-8, its line ends read as "\n". A device (`/dev/zero`), a
+    pipe or a huge file would be read forever or fill the memory. Raises OSError whose
+    strerror says what is wrong in plain words, or UnicodeDecodeError."""
+    name = os.fspath(path)
+    try:
+        info = os.stat(name)
+        if stat.S_ISDIR(info.st_mode):
+            raise IsADirectoryError(errno.EISDIR, "this is a folder, not a policy file", name)
+        if not stat.S_ISREG(info.st_mode):
+            raise OSError(errno.EINVAL, "not a policy file (a device, a pipe or a socket)", name)
+        with open(name, "rb") as handle:  # at most one byte more than allowed, grow as it may
+            data = handle.read(MAX_BYTES + 1)
+    except ValueError:  # a NUL character in the name, which no file name can hold
+        raise OSError(errno.EINVAL, "the file name holds a NUL character", name) from None
+    except OSError as problem:
+        if problem.errno == errno.ELOOP:
+            raise OSError(errno.ELOOP, "links that point at each other in a circle", name) from None
+        raise
+    if len(data) > MAX_BYTES:
+        too_large = f"larger than {MAX_BYTES >> 20} MB, too large for a policy"
+        raise OSError(errno.EFBIG, too_large, name)
+    return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _real(path: Path) -> Path:
+    """`path` with its links followed, or as it is when they cannot be (a circle of links,
+    a NUL in the name): reading it then says why."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError):  # RuntimeError: a circle, before Python 3.13
+        return Path(os.path.abspath(path))
 
 
 class Files(Protocol):
@@ -54,22 +93,18 @@ class FolderFiles:
     really is (it may be shown by its bare name, or be an edited copy of a file)."""
 
     def __init__(self, folder: str | Path) -> None:
-        self.folder = Path(folder).resolve()
+        self.folder = _real(Path(folder))
 
     def identity(self, logical: str) -> str:
-        return str((self.folder / logical).resolve())
+        return str(_real(self.folder / logical))
 
     def read(self, logical: str) -> str:
         real = Path(self.identity(logical))
         # the real file, not a link's name: a link called x.policy to another file is
-        # not a policy, and a device or a pipe could be read forever
+        # not a policy
         if real.suffix != ".policy":
-            raise FileNotFoundError(2, "not a .policy file (a link to another file)", str(real))
-        if not real.is_file():
-            raise FileNotFoundError(2, "no such file", str(real))
-        if real.stat().st_size > MAX_BYTES:
-            raise OSError(27, f"larger than {MAX_BYTES >> 20} MB, too large for a policy")
-        return real.read_text(encoding="utf-8")
+            raise OSError(errno.EINVAL, "not a .policy file (a link to another file)", str(real))
+        return read_policy(real)
 
 
 class StoredFiles:
@@ -162,6 +197,13 @@ def _include(
                 Diagnostic.at(span, message, file=out.policy_file, hint=hint, code="include")
             )
 
+        control = next((c for c in include.path if unicodedata.category(c) == "Cc"), None)
+        if control is not None:  # a NUL, a tab, an escape: no file is meant to be named so
+            error(
+                f"the file name holds an invisible control character (U+{ord(control):04X})",
+                "retype the file name between the quotes",
+            )
+            continue
         if not include.path.endswith(".policy"):  # never another kind of file
             error(
                 f"{include.path} is not a policy file",
@@ -189,7 +231,7 @@ def _include(
             else:
                 error(
                     f"cannot read {name}: {problem.strerror or type(problem).__name__}",
-                    "check the file name; it is read from the folder of the file that includes it",
+                    _READ_HINTS.get(problem.errno or 0, _READ_HINTS[errno.ENOENT]),
                 )
             continue
         if SEPARATOR in text:
@@ -217,6 +259,16 @@ def _include(
             tuple(_in_file(s, name) for s in included.includes), file=included.file
         )
         _include(nested, logical, timezone, files, out, [*chain, identity], seen)
+
+
+_READ_HINTS = {
+    errno.ENOENT: "check the file name; it is read from the folder of the file that includes it",
+    errno.ELOOP: "include the file itself, not a link in a circle of links",
+    errno.EINVAL: "include a policy's text file",
+    errno.EISDIR: "include a policy's text file",
+    errno.EFBIG: "split it into smaller files, each included",
+    errno.EACCES: "give the file read permission",
+}
 
 
 def _in_file(node: Any, name: str) -> Any:

@@ -45,15 +45,19 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
         data: dict[str, Any] = {"kind": entry.kind, "id": f"e{index + 1}", "at": at}
         for key, value in entry.attributes:
             # `answers.greeting "fail"` and `facts.call.type "account"` build nested values
-            head, _, rest = key.partition(".")
-            if not rest:
-                data[key] = value.value
-                continue
-            target = data.setdefault(head, {})
-            parts = rest.split(".")
-            for part in parts[:-1]:
+            *groups, last = key.split(".")
+            target = data
+            for part in groups:
                 target = target.setdefault(part, {})
-            target[parts[-1]] = value.value
+                if not isinstance(target, dict):  # the checker reports it: never a crash
+                    result.failures.append(f"line {entry.span.line}: {key} gives {part} a "
+                                           "part, but it is set to a value")  # fmt: skip
+                    return result
+            if isinstance(target.get(last), dict):
+                result.failures.append(f"line {entry.span.line}: {key} is set to a value, "
+                                       "but it has parts already")  # fmt: skip
+                return result
+            target[last] = value.value
         events.append((at, index, data, entry.span.line))
     events.sort(key=lambda t: (t[0], t[1]))
     expects = [e for e in block.entries if isinstance(e, ast.Expect)]

@@ -437,3 +437,47 @@ def test_a_percent_field_compared_with_a_number_above_one_is_an_error_anywhere()
         (13, 49, "avg(evaluation.qa) is a percentage, kept as a fraction (85% is 0.85), so 85 here "
          "means 8500%", "write 85%"),
     ]  # fmt: skip
+
+
+TEST_EVENT = (
+    'rubric r {\n  section s { item a "A" deduct 5 }\n}\n'
+    'test "t" {\n  evaluation agent "A1" rubric "r" %s at 2026-11-02 10:00\n'
+    '  expect no score for "A2"\n}\n'
+)
+
+
+@pytest.mark.parametrize(
+    ("attributes", "message", "hint", "col"),
+    [
+        ('x "a" x.y "b"', 'x.y gives x a part, but x is set to "a" at line 6, column 38',
+         "set either x or its parts (x.y), not both", 46),
+        ('facts.q.r "b" facts.q "a"', 'facts.q is set to "a", but it has parts already '
+         "(facts.q.r)", "set either facts.q or its parts (facts.q.r), not both", 58),
+        ('answers.a "pass" answers.a "fail"', "answers.a is set twice in this event (first "
+         "at line 6, column 46)", "keep one of the two", 63),
+    ],
+)  # fmt: skip
+def test_a_test_event_setting_a_value_and_its_parts_is_an_error_not_a_crash(
+    attributes: str, message: str, hint: str, col: int
+) -> None:
+    """`x "a"` and `x.y "b"` passed `check`, then crashed `callqa test` and `policy
+    activate` (TypeError in engine/policy_tests.py)."""
+    problem = only(TEST_EVENT % attributes)
+    assert (problem.line, problem.col, problem.message, problem.hint) == (6, col, message, hint)
+
+
+@pytest.mark.parametrize("attributes", ['x "a" x.y "b"', 'x.y "b" x "a"', 'x.y "a" x.y.z "b"'])
+def test_the_test_runner_reports_an_event_it_cannot_build_instead_of_crashing(
+    attributes: str,
+) -> None:
+    """Whatever the checker lets through, running a test never raises on an event."""
+    from engine import load_policy
+    from engine.policy_tests import run_test
+
+    clean = TEST_EVENT % 'answers.a "pass"'
+    policy = load_policy(text=HEAD + clean, file="p.policy")
+    conflicting = check_text(HEAD + TEST_EVENT % attributes, "p.policy")[0].tree.tests[0]
+    result = run_test(policy, conflicting)
+    assert not result.passed
+    [failure] = result.failures
+    assert failure.startswith("line 6: ") and "x" in failure

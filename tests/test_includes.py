@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import os
 from pathlib import Path
 
 import pytest
@@ -342,3 +343,81 @@ def test_the_demo_history_is_accepted_by_each_shipped_scorecard() -> None:
         policy = load_policy(ROOT / "policies" / name)
         events = demo_history(policy, days=7)
         Engine(policy).feed_all(events)  # raises at the first rejected event
+
+
+HOSTILE = 'policy "p" version "1" timezone "UTC"\ninclude "%s"\n'
+
+
+def _hostile_includes(tmp_path: Path) -> dict[str, tuple[str, str]]:
+    """Policies including what no policy is, by name -> (what the diagnostic says, hint)."""
+    (tmp_path / "loop1.policy").symlink_to(tmp_path / "loop2.policy")
+    (tmp_path / "loop2.policy").symlink_to(tmp_path / "loop1.policy")
+    (tmp_path / "zero.policy").symlink_to("/dev/zero")
+    os.mkfifo(tmp_path / "pipe.policy")  # opened, it would wait for a writer forever
+    (tmp_path / "big.policy").write_bytes(b"#" * (4 << 20) + b"\n")
+    cases = {
+        "loop.policy": ("loop1.policy", "links that point at each other in a circle"),
+        "nul.policy": (
+            "a\x00b.policy",
+            "the file name holds an invisible control character (U+0000)",
+        ),
+        "zero.policy": ("zero.policy", "not a .policy file"),
+        "pipe.policy": ("pipe.policy", "not a policy file (a device, a pipe or a socket)"),
+        "big.policy": ("big.policy", "larger than 4 MB, too large for a policy"),
+    }
+    for name, (included, _) in cases.items():
+        (tmp_path / f"main-{name}").write_text(HOSTILE % included, encoding="utf-8")
+    return {f"main-{name}": (message, included) for name, (included, message) in cases.items()}
+
+
+def test_a_hostile_include_is_an_error_at_its_line_in_every_entry_point(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A symlink loop (RuntimeError), a NUL in the name (ValueError), a pipe (read
+    forever): tracebacks in check, fmt, test and policy add; now one diagnostic each."""
+    from tui.cli import main as callqa
+
+    for name, (message, _) in _hostile_includes(tmp_path).items():
+        path = str(tmp_path / name)
+        _, diagnostics = check_text((tmp_path / name).read_text(encoding="utf-8"), path)
+        [problem] = diagnostics
+        assert (problem.line, problem.col) == (2, 1) and message in problem.message, name
+        with pytest.raises(PolicyError):
+            load_policy(path)
+        assert callqa(["check", path]) == 1
+        assert message in capsys.readouterr().out
+        assert callqa(["test", path]) == 1
+        assert message in capsys.readouterr().out
+        assert callqa(["policy", "add", "--db", str(tmp_path / "h.db"), path]) == 1
+        assert f"{path}:2:1: error" in capsys.readouterr().err
+        assert callqa(["fmt", "--check", path]) in (0, 1)
+
+
+@pytest.mark.parametrize("path", ["/dev/zero", "/dev/null", "folder"])
+def test_a_policy_that_is_not_a_regular_file_is_one_diagnostic_not_a_memory_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str
+) -> None:
+    """`callqa check /dev/zero` ended in MemoryError (the whole device was read)."""
+    from tui.cli import main as callqa
+
+    (tmp_path / "folder").mkdir()
+    path = path if path.startswith("/") else str(tmp_path / path)
+    for command in ("check", "fmt", "test"):
+        assert callqa([command, path]) == 1
+        shown = capsys.readouterr()
+        said = shown.out + shown.err
+        assert said.startswith(f"{path}"), said
+        assert "Traceback" not in said and len(said.splitlines()) <= 4, said
+
+
+def test_a_policy_over_4_mb_is_refused_before_it_is_parsed(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from tui.cli import main as callqa
+
+    big = tmp_path / "big.policy"
+    big.write_bytes(HOSTILE.encode() + b"#" * (4 << 20) + b"\n")
+    assert callqa(["check", str(big)]) == 1
+    assert "larger than 4 MB" in capsys.readouterr().out
+    with pytest.raises(OSError, match="larger than 4 MB"):
+        load_policy(big)

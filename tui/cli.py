@@ -21,7 +21,7 @@ from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRub
 from engine.errors import InputFileError
 from engine.evaluations import RowError, csv_header, read_evaluations
 from engine.events import parse_moment
-from engine.text_files import read_data
+from engine.text_files import read_data, read_utf8
 from tui.errors import first_line
 
 DEFAULT_DB = "callqa.db"
@@ -206,18 +206,13 @@ def _demo_count(text: str) -> int:
 
 
 def _read(name: str) -> tuple[str | None, Diagnostic | None]:
+    """A policy file's text, read as load_policy and the TUI read it (bounded: never
+    /dev/zero), or why it cannot be, as a diagnostic."""
     try:
-        return Path(name).read_text(encoding="utf-8"), None
-    except FileNotFoundError:
-        message, hint = "file not found", "check the path"
-    except IsADirectoryError:
-        message, hint = "this is a folder, not a policy file", f"use {name}/*.policy"
-    except UnicodeDecodeError as error:
-        message = f"the file is not UTF-8 text (byte {error.start})"
-        hint = "save the file as UTF-8"
-    except OSError as error:
-        message, hint = f"cannot read the file ({error.strerror})", None
-    return None, Diagnostic.at(_NO_SPAN, message, file=name, hint=hint, code="io")
+        return read_utf8(name), None
+    except InputFileError as error:
+        message = str(error).removeprefix(f"{name}: ")
+    return None, Diagnostic.at(_NO_SPAN, message, file=name, code="io")
 
 
 # -------------------------------------------------------------------------- fmt
@@ -365,8 +360,8 @@ def run_tests(args: argparse.Namespace) -> int:
             print(f"{name}: the policy has errors; its tests were not run")
             failed += 1
             continue
-        except OSError as error:
-            print(f"{name}: cannot read the file ({error.strerror})")
+        except InputFileError as error:  # missing, a folder, a device, not UTF-8
+            print(error)
             failed += 1
             continue
         for result in run_policy_tests(policy):
