@@ -60,3 +60,13 @@ def test_help_screen(app: CallqaApp, snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(app, terminal_size=(130, 42), run_before=help_screen)
+
+
+def test_saving_a_shipped_example_asks_where(tmp_path: Path, snap_compare: Any) -> None:
+    async def save(pilot: Any) -> None:
+        await _ready(pilot)
+        await pilot.press("ctrl+s")
+        await _ready(pilot)
+
+    app = _SteadyApp(POLICIES, str(tmp_path / "h.db"), POLICIES / "center.policy")
+    assert snap_compare(app, terminal_size=(130, 42), run_before=save)

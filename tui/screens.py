@@ -22,6 +22,7 @@ class Confirm(ModalScreen[bool]):
     Confirm { align: center middle; }
     Confirm > Vertical { width: 64; height: auto; border: thick $warning; padding: 1 2;
                          background: $surface; }
+    Confirm Label { width: 100%; }
     Confirm Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     Confirm Button { margin-left: 2; }
     """
@@ -60,6 +61,7 @@ class SaveAs(ModalScreen[Path | None]):
     SaveAs { align: center middle; }
     SaveAs > Vertical { width: 80; height: auto; border: thick $primary; padding: 1 2;
                         background: $surface; }
+    SaveAs Label { width: 100%; }
     SaveAs Input { margin-top: 1; }
     SaveAs #save-as-problem { color: $error; height: auto; }
     SaveAs Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
@@ -130,14 +132,14 @@ HELP = """
 
 | key | what it does |
 |---|---|
-| **ctrl+s** | save (a policy with errors: as a draft; a shipped example: as your copy) |
+| **ctrl+s** | save (with errors: as a draft; a shipped example: as your copy) |
 | **f5** | run the policy's `test` blocks |
 | **f6** | simulate the buffer against the active version on the history in `--db` |
 | **f7** | activate the buffer (only when it checks clean and its tests pass) |
 | **f8** | show the sampling plan for the last day of the history |
 | **ctrl+o** | focus the file list · **ctrl+e** focus the editor |
 | **ctrl+p** | command palette: every action by name |
-| **f1** | this help · **ctrl+q** quit (every way out asks when there are unsaved changes) |
+| **f1** | this help · **ctrl+q** quit (asks first if anything is unsaved) |
 
 Problems are checked as you type, after a short pause. Select a problem (enter) to move
 the cursor to it. Mouse clicks work everywhere.
