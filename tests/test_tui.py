@@ -823,7 +823,7 @@ def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
             await pilot.press("f5")
             await settle(app, pilot)
             [[result, name, _]] = rows(app, "tests")
-            shown = HOSTILE.replace("\x1b", "␛").replace("\x07", "␇")
+            shown = HOSTILE.replace("\x1b", "\\u001b").replace("\x07", "\\u0007")
             assert (result, name) == ("FAIL", shown)
             assert "-50 " + shown in detail(app, "test-detail")
             assert "score [/bad] for [/a]" in detail(app, "test-detail")

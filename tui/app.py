@@ -47,8 +47,9 @@ from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
 from tui.errors import first_line
 from tui.files import write_atomically
+from tui.literal import shown
 from tui.screens import Confirm, Help, SaveAs
-from tui.tables import fill_table, visible
+from tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
 # what each group of workers does, as a failure names it
@@ -139,7 +140,7 @@ class CallqaApp(App[None]):
 
     def _file_items(self) -> Iterable[ListItem]:
         for path in sorted(self.folder.glob("*.policy")):
-            item = ListItem(Label(visible(path.name), markup=False))
+            item = ListItem(Label(shown(path.name), markup=False))
             item.path = path  # type: ignore[attr-defined]
             yield item
         yield from self._version_items()
@@ -162,7 +163,7 @@ class CallqaApp(App[None]):
             store.close()
         for activation, version in reversed(history[-8:]):
             label = f"{version.hash[:8]} {version.file} {activation.activated_utc:%m-%d %H:%M}"
-            item = ListItem(Label(visible(label), markup=False), classes="version")
+            item = ListItem(Label(shown(label), markup=False), classes="version")
             item.version_text = version.text  # type: ignore[attr-defined]
             item.version_name = f"{version.file} ({version.hash[:8]})"  # type: ignore[attr-defined]
             yield item
@@ -203,7 +204,7 @@ class CallqaApp(App[None]):
         editor = self.query_one(PolicyEditor)
         editor.read_only = False
         editor.load_text(text)
-        self.sub_title = visible(
+        self.sub_title = shown(
             f"{path.name} (shipped example, read-only: ctrl+s saves a copy in your folder)"
             if self.shipped
             else path.name
@@ -247,7 +248,7 @@ class CallqaApp(App[None]):
         editor.read_only = True
         editor.load_text(own)
         with_files = f" with {', '.join(included)}" if included else ""
-        self.sub_title = visible(f"{name} (stored version{with_files}, read-only)")
+        self.sub_title = shown(f"{name} (stored version{with_files}, read-only)")
         self.check_buffer(text, stored=True)
 
     @property
@@ -314,7 +315,7 @@ class CallqaApp(App[None]):
             then = f"; your edits now go to it (next time: callqa tui {target})"
             if not self._save_to(target, f"your copy as {target}{along}", then):
                 return
-            self.sub_title = visible(target.name)
+            self.sub_title = shown(target.name)
             if target.parent.resolve() != self.folder.resolve():
                 self.folder = target.parent
                 self._refresh_files()
@@ -370,8 +371,8 @@ class CallqaApp(App[None]):
     def _say(self, message: str, severity: SeverityLevel = "information",
              timeout: float | None = None) -> None:  # fmt: skip
         """A notification of text that may hold a policy's or the data's words: shown
-        literally (no markup, control characters drawn)."""
-        self.notify(visible(message), severity=severity, timeout=timeout, markup=False)
+        literally (no markup, control characters shown as escapes: tui.literal)."""
+        self.notify(shown(message), severity=severity, timeout=timeout, markup=False)
 
     # ------------------------------------------------------ live diagnostics
 
@@ -445,7 +446,7 @@ class CallqaApp(App[None]):
         if self.shipped:
             name += " (shipped example: ctrl+s saves a copy)"
         self.query_one("#status", Static).update(
-            visible(f"{name} · {state} · {verdict}, {warnings} warning(s) · F1 help")
+            shown(f"{name} · {state} · {verdict}, {warnings} warning(s) · F1 help")
         )
 
     def _buffer_policy(self) -> Policy | None:
@@ -479,7 +480,7 @@ class CallqaApp(App[None]):
         failed = [r for r in results if not r.passed]
         detail = "\n".join(f for r in failed for f in r.failures) if failed else ""
         summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
-        self.query_one("#test-detail", Static).update(visible(f"{summary}\n{detail}".strip()))
+        self.query_one("#test-detail", Static).update(shown(f"{summary}\n{detail}".strip()))
         self._say(summary, severity="error" if failed else "information")
 
     # ------------------------------------------------------------- simulation
@@ -580,7 +581,7 @@ class CallqaApp(App[None]):
         self._fill("simulation", [])
         self.query_one("#sim-progress", ProgressBar).update(total=None, progress=0)
         message = self._no_history("Nothing replayed", state)
-        self.query_one("#sim-detail", Static).update(visible(message))
+        self.query_one("#sim-detail", Static).update(shown(message))
 
     def _show_simulation(self, report: dict[str, Any], against: str, stored: int) -> None:
         self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
@@ -602,7 +603,7 @@ class CallqaApp(App[None]):
             lines.append(f"• {row['kind']} {row['action'] or ''} {row['subject']}: "
                          f"before {before} | after {after}")  # fmt: skip
         text = "\n".join([*lines, chart]).strip()
-        self.query_one("#sim-detail", Static).update(visible(text))
+        self.query_one("#sim-detail", Static).update(shown(text))
 
     # ------------------------------------------------------------- activation
 

@@ -12,7 +12,7 @@ from textual.widgets.text_area import TextAreaTheme
 
 from dsl.diagnostics import Diagnostic
 from tui.highlight import highlight_lines
-from tui.tables import visible
+from tui.literal import shown
 
 _BASE = TextAreaTheme.get_builtin_theme("monokai")
 assert _BASE is not None
@@ -25,6 +25,22 @@ THEME = dataclasses.replace(
         "warning": Style(color="#ffd75f", underline=True),
     },
 )
+
+
+# The characters tui.literal shows as escapes (\u001b), drawn here one for one (ESC as ␛,
+# the others as �): the editor's columns, selection and highlights count characters of
+# the text as it is, so a character may not be drawn as six.
+_DRAWN = {
+    code: 0x2400 + code if code < 0x20 else 0x2421 if code == 0x7F else 0xFFFD
+    for code in range(0x2070)  # the last control tui.literal knows is U+2069
+    if shown(chr(code)) != chr(code)
+}
+
+
+def drawn(text: str) -> str:
+    """A line of the policy as the editor draws it: sent raw, a control character (an
+    ESC from pasted terminal output) would act on the terminal."""
+    return text.translate(_DRAWN)
 
 
 class PolicyEditor(TextArea):
@@ -47,7 +63,7 @@ class PolicyEditor(TextArea):
     def get_line(self, line_index: int) -> Text:
         """A line as drawn: a control character in the file (an ESC from pasted terminal
         output) is drawn as its symbol (␛), not sent to the terminal. The text is kept."""
-        return Text(visible(self.document.get_line(line_index)), end="", no_wrap=True)
+        return Text(drawn(self.document.get_line(line_index)), end="", no_wrap=True)
 
     def show_problems(self, problems: list[Diagnostic]) -> None:
         self.problems = problems
@@ -58,7 +74,7 @@ class PolicyEditor(TextArea):
         self._line_cache.clear()
         highlights = self._highlights
         highlights.clear()
-        lines = [visible(line) for line in self.document.lines]  # as drawn: bytes count
+        lines = [drawn(line) for line in self.document.lines]  # as drawn: bytes count
         for row, spans in highlight_lines(lines).items():
             highlights[row].extend(spans)
         for problem in getattr(self, "problems", []):

@@ -12,7 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
 
-from tui.tables import visible
+from tui.literal import shown
 
 
 class Confirm(ModalScreen[bool]):
@@ -40,7 +40,7 @@ class Confirm(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(visible(self.question), markup=False)  # it may name a file
+            yield Label(shown(self.question), markup=False)  # it may name a file
             with Horizontal():
                 yield Button(self.no, id="no")
                 yield Button(self.yes, id="yes", variant="warning")
@@ -77,8 +77,8 @@ class SaveAs(ModalScreen[Path | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(visible(self.why), markup=False)
-            yield Input(visible(self.suggestion), id="save-as-path")
+            yield Label(shown(self.why), markup=False)
+            yield Input(shown(self.suggestion), id="save-as-path")
             yield Label("", id="save-as-problem", markup=False)
             with Horizontal():
                 yield Button("Cancel", id="cancel")
@@ -95,7 +95,7 @@ class SaveAs(ModalScreen[Path | None]):
         target = Path(given).expanduser().absolute() if given else None
         problem = self._problem(given, target)
         if problem is not None or target is None:
-            self.query_one("#save-as-problem", Label).update(visible(problem or ""))
+            self.query_one("#save-as-problem", Label).update(shown(problem or ""))
             return
         if not target.exists():
             self.dismiss(target)
