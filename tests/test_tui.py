@@ -663,17 +663,37 @@ def test_a_save_is_flushed_to_the_disk_before_and_after_the_rename(
     )
 
 
-def test_a_temporary_file_left_by_a_killed_save_is_not_listed(folder: Path, tmp_path: Path) -> None:
-    (folder / ".standard.policy.k2x9_a.saving").write_text("half a poli", encoding="utf-8")
+@pytest.mark.parametrize("name", ["standard.policy", "[b]*?.policy"])
+def test_a_temporary_file_left_by_a_killed_save_is_not_listed_and_the_next_save_removes_it(
+    folder: Path, tmp_path: Path, name: str
+) -> None:
+    """A save killed outright (kill -9, a power cut) cannot clean up after itself."""
+    path = folder / name
+    if not path.exists():
+        shutil.copy(folder / "standard.policy", path)
+    killed = folder / f".{name}.k2x9_a.saving"
+    killed.write_text("half a poli", encoding="utf-8")
+    os.utime(killed, (0, 0))
+    under_way = folder / f".{name}.u7m2_b.saving"  # another program's save, still going
+    under_way.write_text("half", encoding="utf-8")
+    other = folder / ".complaint.policy.q1w2_e.saving"  # another file's: not this save's
+    other.write_text("half", encoding="utf-8")
+    os.utime(other, (0, 0))
 
     async def scenario() -> None:
-        app = CallqaApp(folder, str(tmp_path / "h.db"))
+        app = CallqaApp(folder, str(tmp_path / "h.db"), path)
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             listed = [str(label.render()) for label in app.query_one(ListView).query(Label)]
-            assert listed == sorted(p.name for p in POLICIES.glob("*.policy"))
+            assert listed == sorted(p.name for p in folder.glob("*.policy"))
+            assert not any(".saving" in label for label in listed)
+            await edited(app, pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not app.dirty
 
     asyncio.run(scenario())
+    assert not killed.exists() and under_way.exists() and other.exists()
 
 
 # ------------------------------------------------ shipped examples (issue 15, item 2)
@@ -888,3 +908,25 @@ def test_a_failed_simulation_closes_its_store(
 
     asyncio.run(scenario())
     assert opened and sorted(map(id, closed)) == sorted(map(id, opened))
+
+
+def test_a_plan_exported_beside_the_shipped_examples_goes_to_your_folder(
+    tmp_path: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
+) -> None:
+    """The export was written next to the policies: into the installed package for the
+    shipped examples."""
+    here = tmp_path / "mine"
+    here.mkdir()
+    monkeypatch.chdir(here)
+
+    async def scenario() -> None:
+        app = CallqaApp(POLICIES, str(demo_db), POLICIES / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await ask_for_the_plan_of(app, pilot, "2026-11-03")
+            await pilot.click("#export-plan")
+            await pilot.pause()
+            exported = here / "sampling-plan-2026-11-03.json"
+            assert f"exported {exported} (check it with: callqa sample --verify)" in messages(app)
+
+    asyncio.run(scenario())
+    assert os.listdir(here) == ["sampling-plan-2026-11-03.json"]

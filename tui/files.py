@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import contextlib
+import glob
 import os
 import tempfile
+import time
 from pathlib import Path
 
 TEMPORARY_SUFFIX = ".saving"  # not `.policy`: a temporary left by a crash is never listed
+STALE = 600  # seconds: a temporary this old is no save in progress but a killed one's
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file next to `path`, flush it to the disk, rename it over and
     flush the folder: after a crash or a power cut the file is the old one or the new one,
-    never half of one. A failed save removes its temporary file and raises the OSError."""
+    never half of one. A failed save removes its temporary file and raises the OSError;
+    one killed outright (kill -9, a power cut) cannot, so the next save of the file does."""
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
     )
@@ -28,6 +32,16 @@ def write_atomically(path: Path, text: str) -> None:
         Path(temporary).unlink(missing_ok=True)
         raise
     _sync_folder(path.parent)
+    _remove_stale(path)
+
+
+def _remove_stale(path: Path) -> None:
+    """Remove what killed saves of `path` left; a recent one may be another program's
+    save under way, and stays."""
+    for leftover in path.parent.glob(f".{glob.escape(path.name)}.*{TEMPORARY_SUFFIX}"):
+        with contextlib.suppress(OSError):  # gone already, or not ours to remove
+            if time.time() - leftover.stat().st_mtime > STALE:
+                leftover.unlink()
 
 
 def _mode_for(path: Path) -> int:
