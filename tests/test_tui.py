@@ -311,6 +311,8 @@ def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, broken_d
             assert any(
                 m.startswith("the simulation stopped: file is not a database") for m in messages
             ), messages
+            said = detail(app, "sim-detail")
+            assert said == f"Nothing replayed from the database {broken_db}: file is not a database"
 
     asyncio.run(scenario())
 

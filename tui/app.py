@@ -748,6 +748,12 @@ class CallqaApp(App[None]):
         what = WORK.get(event.worker.group, "a background task")
         self._say(f"{what} stopped: {first_line(event.worker.error)} — your edits are kept",
                   severity="error", timeout=30)  # fmt: skip
+        if event.worker.group == "simulate":  # the results say which database, and why
+            self._fill("simulation", [])
+            self.query_one("#sim-detail", Static).update(shown(
+                f"Nothing replayed from the database {self._db_shown}: "
+                f"{first_line(event.worker.error)}"
+            ))  # fmt: skip
 
     def _fill(
         self, name: str, rows: Sequence[Sequence[str]], keys: Sequence[str] | None = None
