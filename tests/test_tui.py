@@ -46,6 +46,22 @@ def demo_db(demo_history_db: Path, tmp_path: Path) -> Path:
     return Path(shutil.copy(demo_history_db, tmp_path / "callqa-demo.db"))
 
 
+def with_center_active(db: Path, folder: Path) -> Path:
+    """A database holding center.policy (with its scorecards) as its active version."""
+    from engine import load_policy
+    from engine.store import Store
+
+    store = Store(db, create=True)
+    try:
+        stored = load_policy(folder / "center.policy").checked.stored_text
+        digest = store.add_policy(stored, name="中心", version="1", file="center.policy",
+                                  author="王")  # fmt: skip
+        store.activate(digest, by="李")
+    finally:
+        store.close()
+    return db
+
+
 def event_count(db: Path) -> int:
     from engine.store import Store
 
@@ -231,15 +247,7 @@ def test_f6_on_a_database_without_events_says_so_and_adds_none(
 ) -> None:
     """A center's database with its policy versions but no history yet: F6 used to add the
     16,030 generated demo events to it, for good, and report on them as the center's."""
-    from engine import load_policy
-    from engine.store import Store
-
-    db = tmp_path / "real.db"
-    store = Store(db, create=True)
-    stored = load_policy(folder / "center.policy").checked.stored_text
-    store.activate(store.add_policy(stored, name="中心", version="1", file="center.policy",
-                                    author="王"), by="李")  # fmt: skip
-    store.close()
+    db = with_center_active(tmp_path / "real.db", folder)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(db), folder / "center.policy")
@@ -476,18 +484,8 @@ def test_a_policy_file_that_is_not_utf8_is_refused_with_the_fix(
 
 
 def test_stored_versions_are_listed_and_open_read_only(folder: Path, tmp_path: Path) -> None:
-    from engine import load_policy
-    from engine.store import Store
-
-    db = tmp_path / "h.db"
-    store = Store(db, create=True)
+    db = with_center_active(tmp_path / "h.db", folder)
     text = (folder / "center.policy").read_text(encoding="utf-8")
-    stored = load_policy(folder / "center.policy").checked.stored_text  # with its scorecards
-    store.activate(
-        store.add_policy(stored, name="中心", version="1", file="center.policy", author="王"),
-        by="李",
-    )
-    store.close()
     # the scorecard changes on disk: the stored version is checked with its own copy
     (folder / "standard.policy").write_text("broken", encoding="utf-8")
 
