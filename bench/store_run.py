@@ -34,7 +34,7 @@ def main() -> int:
         for event in events(args.n):
             event["at"] = event["at"].isoformat()
             out.write(json.dumps(event, ensure_ascii=False) + "\n")
-    store = Store(folder / "history.db")
+    store = Store(folder / "history.db", create=True)
     started = time.perf_counter()
     report = import_file(store, log, None, ZoneInfo("Asia/Shanghai"))
     import_seconds = time.perf_counter() - started

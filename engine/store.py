@@ -2,8 +2,12 @@
 their activations. SQLite by default (one file, WAL, zero set-up); PostgreSQL by URL
 (`postgresql+psycopg://user@host/db`) for several services writing at once.
 
-The schema version is recorded; a database written by a newer callqa is refused with a
-message that says what to do, and an older one is upgraded in place.
+A store is opened to read (`Store(target)`: the database must already be callqa's, and
+opening it writes nothing) or to create (`Store(target, create=True)`: an empty or missing
+database gets callqa's tables, once, however many processes open it at the same time).
+Another application's database, an in-memory one (nothing would persist) and one written by
+a newer callqa are refused, before anything is written, with a message that says what to do.
+An older schema is upgraded in place when opened to create.
 """
 
 from __future__ import annotations
@@ -11,21 +15,27 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Iterable, Iterator, Sequence
+import re
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import Connection, inspect, text
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine import Engine as SqlEngine
-from sqlmodel import Field, Session, SQLModel, col, create_engine, select
+from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from engine.errors import EngineError
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: the version table is callqa_meta (1 called it meta)
+META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
+_SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
+_HEX = frozenset("0123456789abcdef")
 
 
 class StoreError(EngineError):
@@ -77,7 +87,7 @@ class Activation(SQLModel, table=True):
 
 
 class Meta(SQLModel, table=True):
-    __tablename__ = "meta"
+    __tablename__ = META_TABLE  # named for callqa: its presence says the database is ours
     key: str = Field(primary_key=True)
     value: str
 
@@ -85,7 +95,9 @@ class Meta(SQLModel, table=True):
 @dataclass(frozen=True)
 class ImportCount:
     kept: int
-    duplicates: int
+    duplicates: int  # the same event was already stored: nothing to do
+    conflicts: tuple[str, ...] = ()  # another event was stored under its id: one line each
+    rejected: tuple[str, ...] = ()  # events no database can store: one line each
 
 
 def database_url(target: str | Path) -> str:
@@ -94,8 +106,65 @@ def database_url(target: str | Path) -> str:
     return text if "://" in text else f"sqlite:///{Path(text).expanduser().resolve()}"
 
 
+def shown_target(target: str | Path) -> str:
+    """The database as a message names it: a file by its path, a URL without its password
+    (even a URL too broken to read)."""
+    given = str(target)
+    if "://" not in given:
+        return given
+    try:
+        url = make_url(given)
+        shown = url.render_as_string(hide_password=True) if url.password else given
+    except Exception:  # unreadable: hide whatever stands where a password would
+        shown = re.sub(r"(://[^:/?#@]*:).*@", r"\1***@", given)
+    return re.sub(r"(?i)(password=)[^&]*", r"\1***", shown)
+
+
 def policy_hash(text: str) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def unstorable(event: Any) -> str | None:
+    """Why no database can store this event (a NUL character: PostgreSQL's text cannot hold
+    one, so SQLite refuses it too and a history is the same on both), or None."""
+    data = event.model_dump() if hasattr(event, "model_dump") else dict(event)
+    for path, value in _texts(data, ""):
+        if "\x00" in value:
+            shown = repr(value if len(value) <= 40 else value[:40] + "...")
+            where = path.replace("\x00", "\\x00")
+            return (f"{data.get('kind')} event {str(data.get('id'))!r} rejected: {where}: "
+                    f"{shown} holds a NUL character (\\x00), which a database cannot store; "
+                    "remove it from the file")  # fmt: skip
+    return None
+
+
+def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every text in an event's data, keys included, with where it is (`answers.q1`)."""
+    if isinstance(value, str):
+        yield path or "(value)", value
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            where = f"{path}.{key}" if path else str(key)
+            yield from _texts(str(key), where)
+            yield from _texts(item, where)
+    elif isinstance(value, list | tuple | set | frozenset):
+        for index, item in enumerate(value):
+            yield from _texts(item, f"{path}[{index}]")
+
+
+def _nul_in_policy(text: str, file: str) -> str | None:
+    """Where a policy's text (or a file it includes) holds a NUL character, or None."""
+    from dsl.includes import unbundle
+
+    main, included = unbundle(text)
+    for name, part in [(file, main), *included.items()]:
+        index = part.find("\x00")
+        if index >= 0:
+            line = part.count("\n", 0, index) + 1
+            column = index - (part.rfind("\n", 0, index) + 1) + 1
+            return (f"{name}, line {line}, column {column}: a NUL character (\\x00) "
+                    "cannot be stored; remove it and add the policy again")  # fmt: skip
+    return None
 
 
 def _utc(moment: dt.datetime) -> dt.datetime:
@@ -114,74 +183,210 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
+def _first_line(error: BaseException) -> str:
+    lines = str(error).strip().splitlines()
+    return lines[0] if lines else type(error).__name__
+
+
 class Store:
-    def __init__(self, target: str | Path) -> None:
+    """callqa's history in one database; `create=True` for the commands that may start one
+    (import, policy add, demo), the default for those that only read or add to it."""
+
+    def __init__(self, target: str | Path, *, create: bool = False) -> None:
         self.url = database_url(target)
-        self.engine: SqlEngine = create_engine(self.url)
+        self.shown = shown_target(target)
+        url = self._usable_url(create)
+        self.engine: SqlEngine = create_engine(url)
         self.dialect = self.engine.dialect.name
+        self._meta_table = META_TABLE
         if self.dialect == "sqlite":
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
-        SQLModel.metadata.create_all(self.engine)
-        self._check_schema()
+        try:
+            self._open_schema(create)
+        except StoreError:
+            self.engine.dispose()
+            raise
+        except Exception as error:  # a server down, a file that is not a database, ...
+            self.engine.dispose()
+            raise self._driver_error(error) from None
 
     def close(self) -> None:
         self.engine.dispose()
 
+    def _driver_error(self, error: BaseException) -> StoreError:
+        """A driver's or server's error in one line, without a password it may quote."""
+        reason = re.sub(r"^\([\w.]+\) ", "", _first_line(error))  # (sqlite3.DatabaseError)
+        try:
+            password = make_url(self.url).password
+        except Exception:  # an unreadable URL has no password to find
+            password = None
+        return StoreError(reason.replace(str(password), "***") if password else reason)
+
+    def _usable_url(self, create: bool) -> URL:
+        """The URL to connect to, once it is sure to name a database that persists and, to
+        read, one that exists; refused otherwise before anything is created."""
+        try:
+            url = make_url(self.url)
+        except Exception as error:  # a URL SQLAlchemy cannot read
+            raise StoreError(f"not a database URL ({self._driver_error(error)}); write a file "
+                             "name, or postgresql+psycopg://user@host/db") from None  # fmt: skip
+        backend = url.get_backend_name()
+        if backend not in ("sqlite", "postgresql"):
+            raise StoreError(f"callqa keeps its store in SQLite (a file) or PostgreSQL "
+                             f"(postgresql+psycopg://user@host/db), not {backend}")  # fmt: skip
+        if backend == "postgresql" and url.get_driver_name() != "psycopg":
+            url = url.set(drivername="postgresql+psycopg")  # the driver callqa installs
+        if backend == "sqlite":
+            database = url.database or ""
+            if database in ("", ":memory:") or "mode=memory" in database \
+                    or url.query.get("mode") == "memory":  # fmt: skip
+                raise StoreError("an in-memory database is lost when callqa exits, so nothing "
+                                 "would be kept; give a file, e.g. --db history.db")  # fmt: skip
+            if not create and not Path(database).exists():
+                raise StoreError("there is no such database; create one by importing "
+                                 f"events: callqa import --db {self.shown} FILE")  # fmt: skip
+        return url
+
     # ----------------------------------------------------------------- schema
 
-    def _check_schema(self) -> None:
-        with Session(self.engine) as session:
-            meta = session.get(Meta, "schema_version")
-            if meta is None:
-                session.add(Meta(key="schema_version", value=str(SCHEMA_VERSION)))
-                session.commit()
-                return
-            found = int(meta.value)
+    def _open_schema(self, create: bool) -> None:
+        """Recognise callqa's tables and their version before writing anything; create them
+        only in an empty database opened to create, one process at a time."""
+        with self.engine.begin() as connection:
+            if create and self.dialect == "postgresql":
+                connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
+                                   {"key": _SCHEMA_LOCK})  # fmt: skip
+            elif create:
+                connection.exec_driver_sql("BEGIN IMMEDIATE")  # the writers' lock, now
+            tables = set(inspect(connection).get_table_names())
+            found = self._found_version(connection, tables)
+            if found is None:
+                if tables:
+                    listed = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
+                    raise StoreError(f"this is not a callqa database: it has tables {listed} "
+                                     f"and no {META_TABLE}; give another file or an empty "
+                                     "database")  # fmt: skip
+                if not create:
+                    raise StoreError("this database holds no callqa history yet; create it "
+                                     f"by importing events: callqa import --db {self.shown} "
+                                     "FILE")  # fmt: skip
+                SQLModel.metadata.create_all(connection)
+                connection.execute(Meta.__table__.insert().values(  # type: ignore[attr-defined]
+                    key="schema_version", value=str(SCHEMA_VERSION)))  # fmt: skip
+                found = SCHEMA_VERSION
             if found > SCHEMA_VERSION:
                 raise StoreError(
                     f"this database was written by a newer callqa (schema {found}, this one "
                     f"reads up to {SCHEMA_VERSION}); upgrade callqa: pip install -U callqa"
                 )
-            if found < SCHEMA_VERSION:  # no older schema exists yet; upgrades go here
-                meta.value = str(SCHEMA_VERSION)
-                session.add(meta)
-                session.commit()
+            if found < SCHEMA_VERSION and create:
+                self._upgrade(connection)
+        if create and self.dialect == "sqlite":
+            _write_ahead_log(self.engine)
+
+    def _found_version(self, connection: Connection, tables: set[str]) -> int | None:
+        """The schema version callqa stamped in this database, or None if it is not
+        callqa's. A database from callqa 1 keeps its version in a table named meta."""
+        if META_TABLE not in tables:
+            legacy = {"meta", "events", "policy_versions"} <= tables and {"key", "value"} <= {
+                column["name"] for column in inspect(connection).get_columns("meta")
+            }
+            if not legacy:
+                return None
+            self._meta_table = "meta"
+        value = connection.execute(
+            text(f"SELECT value FROM {self._meta_table} WHERE key = 'schema_version'")
+        ).scalar()
+        if value is None or not str(value).isdigit():
+            if self._meta_table == "meta":
+                return None
+            raise StoreError(f"its {META_TABLE} table has no schema version: it was not "
+                             "made by callqa, or was changed by hand; give another "
+                             "database")  # fmt: skip
+        return int(value)
+
+    def _upgrade(self, connection: Connection) -> None:
+        """Bring an older callqa's tables to this schema (inside the creation lock)."""
+        if self._meta_table == "meta":  # schema 1 -> 2: the version table is named for callqa
+            connection.execute(text(f"ALTER TABLE meta RENAME TO {META_TABLE}"))
+            self._meta_table = META_TABLE
+        connection.execute(
+            text(f"UPDATE {META_TABLE} SET value = :value WHERE key = 'schema_version'"),
+            {"value": str(SCHEMA_VERSION)},
+        )
 
     def schema_version(self) -> int:
-        with Session(self.engine) as session:
-            meta = session.get(Meta, "schema_version")
-            return int(meta.value) if meta else 0
+        with self.engine.connect() as connection:
+            value = connection.execute(
+                text(f"SELECT value FROM {self._meta_table} WHERE key = 'schema_version'")
+            ).scalar()
+        return int(value) if value is not None else 0
 
     # ----------------------------------------------------------------- events
 
     def add_events(self, events: Iterable[Any], source: str | None = None) -> ImportCount:
-        """Append validated events; an id already stored is skipped, not duplicated."""
-        rows = []
+        """Append validated events. An event already stored is a duplicate, skipped; another
+        event under a stored id is a conflict: the stored one is kept and the new one named.
+        An event no database can store (`unstorable`) is rejected; the others are kept."""
+        rows, rejected = [], []
         for item in events:
+            problem = unstorable(item)
+            if problem is not None:
+                rejected.append(problem)
+                continue
             data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
-            at = data["at"]
             rows.append({
-                "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(at),
+                "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
                 "agent": data.get("agent"), "source": source,
                 "payload": json.dumps(data, ensure_ascii=False, default=_json_default),
             })  # fmt: skip
-        kept = 0
+        kept, conflicts = 0, []
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
                 batch = rows[start : start + 500]
-                insert = pg_insert if self.dialect == "postgresql" else sqlite_insert
                 statement = (
-                    insert(EventRecord)
+                    self._insert(EventRecord)
                     .values(batch)
                     .on_conflict_do_nothing(index_elements=["id"])
                     .returning(col(EventRecord.id))  # rows really inserted, on any driver
                 )
-                kept += len(connection.execute(statement).all())
-        return ImportCount(kept, len(rows) - kept)
+                inserted = set(connection.execute(statement).scalars())
+                kept += len(inserted)
+                conflicts += self._conflicts(connection, batch, inserted)
+        duplicates = len(rows) - kept - len(conflicts)
+        return ImportCount(kept, duplicates, tuple(conflicts), tuple(rejected))
+
+    @staticmethod
+    def _conflicts(connection: Connection, batch: list[dict[str, Any]],
+                   inserted: set[str]) -> list[str]:  # fmt: skip
+        """The rows of `batch` not inserted whose id is stored with other content."""
+        waiting, others = set(inserted), []
+        for row in batch:  # the first row of an id in the batch is the one inserted
+            if row["id"] in waiting:
+                waiting.discard(row["id"])
+            else:
+                others.append(row)
+        if not others:
+            return []
+        ids = {row["id"] for row in others}
+        stored: dict[str, str] = dict(connection.execute(
+            select(EventRecord.id, EventRecord.payload).where(col(EventRecord.id).in_(ids))
+        ).all())  # fmt: skip
+        return [
+            f"{row['kind']} event {row['id']!r} conflicts with the event stored under that id: "
+            "the stored one is kept; give this one another id to keep both"
+            for row in others
+            if json.loads(stored[row["id"]]) != json.loads(row["payload"])
+        ]
+
+    def _insert(self, table: type[SQLModel]) -> Any:
+        """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the
+        database in use."""
+        return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     def count_events(self) -> int:
         with Session(self.engine) as session:
-            return len(session.exec(select(EventRecord.id)).all())
+            return session.exec(select(func.count()).select_from(EventRecord)).one()
 
     def events(
         self,
@@ -239,30 +444,38 @@ class Store:
         self, text: str, *, name: str, version: str | None, file: str, author: str,
         effective_from: dt.datetime | None = None,
     ) -> str:  # fmt: skip
+        """Store a version once by its hash; processes adding the same text at once all
+        get its hash. A text holding a NUL character is refused with where it is."""
+        problem = _nul_in_policy(text, file)
+        if problem is not None:
+            raise StoreError(problem)
         digest = policy_hash(text)
-        with Session(self.engine) as session:
-            if session.get(PolicyVersion, digest) is None:
-                session.add(PolicyVersion(
-                    hash=digest, name=name, version=version, file=file, text=text,
-                    author=author, created_utc=_utc(dt.datetime.now(dt.UTC)),
-                    effective_from_utc=_utc(effective_from) if effective_from else None,
-                ))  # fmt: skip
-                session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(self._insert(PolicyVersion).values(
+                hash=digest, name=name, version=version, file=file, text=text,
+                author=author, created_utc=_utc(dt.datetime.now(dt.UTC)),
+                effective_from_utc=_utc(effective_from) if effective_from else None,
+            ).on_conflict_do_nothing(index_elements=["hash"]))  # fmt: skip
         return digest
 
     def policy(self, digest: str) -> PolicyVersion:
         """The version with this hash, or the one whose hash starts with these (4 or more)
-        characters."""
+        hexadecimal characters."""
+        reference = digest.strip().lower()
+        wrong = sorted(set(reference) - _HEX)
+        if wrong:
+            raise StoreError(f"a version's hash is hexadecimal: {digest!r} has "
+                             f"{''.join(wrong)!r}; see callqa policy history")  # fmt: skip
+        if len(reference) < MIN_PREFIX:
+            raise StoreError(f"{digest!r}: give at least {MIN_PREFIX} characters of a "
+                             "version's hash; see callqa policy history")  # fmt: skip
         with Session(self.engine) as session:
-            found = session.get(PolicyVersion, digest)
+            found = session.get(PolicyVersion, reference)
             if found is not None:
                 return found
-            if len(digest.strip()) < MIN_PREFIX:
-                raise StoreError(f"{digest!r}: give at least {MIN_PREFIX} characters of a "
-                                 "version's hash; see callqa policy history")  # fmt: skip
-            matches = session.exec(
-                select(PolicyVersion).where(col(PolicyVersion.hash).startswith(digest))
-            ).all()
+            matches = session.exec(select(PolicyVersion).where(
+                col(PolicyVersion.hash).startswith(reference, autoescape=True)
+            )).all()  # fmt: skip
         if len(matches) == 1:
             return matches[0]
         if matches:
@@ -301,8 +514,21 @@ class Store:
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    """Per connection, writing nothing: another application's file is left as it was."""
     cursor = connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _write_ahead_log(engine: SqlEngine) -> None:
+    """Readers and a writer at once: WAL is kept in the file, so it is set once, on a
+    database that is callqa's (another process creating it at the same time may hold it
+    busy: then that one sets it)."""
+    with engine.connect() as connection:
+        if connection.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal":
+            return
+        try:
+            connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+        except Exception:  # busy: the database works, WAL comes next time
+            return

@@ -7,12 +7,14 @@ import datetime as dt
 import multiprocessing
 import os
 import re
+import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlmodel import SQLModel, create_engine
+from sqlalchemy.engine import make_url
+from sqlmodel import create_engine
 
 from engine.events import parse_event
 from engine.importer import import_file
@@ -31,17 +33,33 @@ def backends() -> list[str]:
     return names
 
 
+def postgres_schema() -> Iterator[str]:
+    """A URL to a fresh, empty PostgreSQL schema of its own (dropped afterwards), so tests
+    see a new database and never touch another test's tables."""
+    if not POSTGRES:
+        pytest.fail("CI must provide a PostgreSQL server: set CALLQA_TEST_POSTGRES_URL")
+    name = f"callqa_test_{uuid.uuid4().hex[:12]}"
+    engine = create_engine(POSTGRES)
+    with engine.begin() as connection:
+        connection.exec_driver_sql(f"CREATE SCHEMA {name}")
+    try:
+        yield (
+            make_url(POSTGRES)
+            .update_query_dict({"options": f"-csearch_path={name}"})
+            .render_as_string(hide_password=False)
+        )
+    finally:
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA {name} CASCADE")
+        engine.dispose()
+
+
 @pytest.fixture(params=backends())
 def url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'history.db'}"
-        return
-    if not POSTGRES:
-        pytest.fail("CI must provide a PostgreSQL server: set CALLQA_TEST_POSTGRES_URL")
-    engine = create_engine(POSTGRES)
-    SQLModel.metadata.drop_all(engine)
-    engine.dispose()
-    yield POSTGRES
+    else:
+        yield from postgres_schema()
 
 
 def call(n: int, minute: int) -> object:
@@ -50,7 +68,7 @@ def call(n: int, minute: int) -> object:
 
 
 def test_events_are_idempotent_and_come_back_in_time_order(url: str) -> None:
-    store = Store(url)
+    store = Store(url, create=True)
     first = store.add_events([call(1, 30), call(2, 10), call(3, 20)])
     again = store.add_events([call(1, 30), call(4, 40)])
     assert (first.kept, first.duplicates, again.kept, again.duplicates) == (3, 0, 1, 1)
@@ -62,7 +80,7 @@ def test_events_are_idempotent_and_come_back_in_time_order(url: str) -> None:
 
 
 def test_policy_versions_and_activation_history(url: str) -> None:
-    store = Store(url)
+    store = Store(url, create=True)
     text = (Path(__file__).resolve().parent.parent / "policies" / "center.policy").read_text()
     digest = store.add_policy(text, name="中心", version="1", file="center.policy", author="王")
     assert (
@@ -77,8 +95,8 @@ def test_policy_versions_and_activation_history(url: str) -> None:
     assert activation.by == "李主管" and version.name == "中心"
     # recorded by the whole hash: a later version sharing the prefix leaves no doubt
     assert activation.policy_hash == digest
-    with pytest.raises(StoreError, match="no policy version 'nope'"):
-        store.activate("nope", by="x")
+    with pytest.raises(StoreError, match="no policy version 'beef'"):
+        store.activate("beef", by="x")
     with pytest.raises(StoreError, match="'': give at least 4 characters of a version's hash"):
         store.activate("", by="x")  # used to activate the only version
     with pytest.raises(StoreError, match=f"'{digest[:3]}': give at least 4 characters"):
@@ -87,7 +105,7 @@ def test_policy_versions_and_activation_history(url: str) -> None:
 
 
 def test_a_database_from_a_newer_callqa_is_refused_with_advice(url: str) -> None:
-    store = Store(url)
+    store = Store(url, create=True)
     from sqlmodel import Session
 
     with Session(store.engine) as session:
@@ -113,7 +131,7 @@ def test_import_rejects_bad_rows_with_their_number_and_keeps_the_rest(
         "call,k4,A2,2026-11-02 09:10,00:03:45\n",
         encoding="utf-8",
     )
-    store = Store(url)
+    store = Store(url, create=True)
     report = import_file(store, log, None, SHANGHAI)
     assert (report.read, report.kept, report.duplicates) == (4, 2, 0)
     assert report.rejected[0] == "row 3: call event 'k2' rejected: agent: missing"
@@ -124,7 +142,7 @@ def test_import_rejects_bad_rows_with_their_number_and_keeps_the_rest(
 
 
 def _import_in_a_process(url: str, path: str, mapping: str) -> int:
-    store = Store(url)
+    store = Store(url, create=True)
     report = import_file(store, path, mapping, SHANGHAI)
     store.close()
     return report.kept
@@ -132,10 +150,9 @@ def _import_in_a_process(url: str, path: str, mapping: str) -> int:
 
 @pytest.mark.skipif(not (DATA / "pwc_call_center.csv").exists(), reason="shared/data is absent")
 def test_two_processes_importing_the_same_file_store_every_row_once(url: str) -> None:
-    Store(url).close()  # create the tables first
     args = (url, str(DATA / "pwc_call_center.csv"), str(MAPPINGS / "pwc_call_center.toml"))
     with multiprocessing.get_context("spawn").Pool(2) as pool:
-        kept = pool.starmap(_import_in_a_process, [args, args])
+        kept = pool.starmap(_import_in_a_process, [args, args])  # both may create the tables
     store = Store(url)
     # 5,000 calls (946 unanswered) and a survey for each of the 4,054 answered
     assert sum(kept) == 9054
@@ -155,7 +172,7 @@ def test_two_processes_importing_the_same_file_store_every_row_once(url: str) ->
 def test_the_public_data_sets_import_through_the_shipped_mappings(
     tmp_path: Path, data: str, mapping: str, kept: int, filtered: int
 ) -> None:
-    store = Store(tmp_path / "data.db")
+    store = Store(tmp_path / "data.db", create=True)
     report = import_file(store, DATA / data, MAPPINGS / mapping, SHANGHAI)
     assert (report.kept, report.skipped, report.rejected) == (kept, filtered, [])
     span = store.time_span()
