@@ -930,3 +930,21 @@ def test_a_plan_exported_beside_the_shipped_examples_goes_to_your_folder(
 
     asyncio.run(scenario())
     assert os.listdir(here) == ["sampling-plan-2026-11-03.json"]
+
+
+def test_a_database_password_is_never_shown(folder: Path) -> None:
+    url = "postgresql+psycopg://callqa:s3cret@127.0.0.1:1/nothing"  # no server there
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, url, folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail")
+            assert said.startswith(
+                "Nothing replayed from the database postgresql+psycopg://callqa:***@127.0.0.1:1/"
+            ), said
+            assert not any("s3cret" in m for m in [said, *messages(app)])
+
+    asyncio.run(scenario())

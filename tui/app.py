@@ -7,10 +7,10 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Sequence
 from importlib.resources import files
 from pathlib import Path
+from shlex import quote
 from typing import Any, ClassVar
 
 from textual import on, work
@@ -567,14 +567,19 @@ class CallqaApp(App[None]):
     @property
     def _db_shown(self) -> str:
         """The database as the screen names it: a file by its path, a URL without password."""
+        from engine.store import shown_target
+
         if "://" not in self.db:
             return str(Path(self.db).expanduser().resolve())
-        return re.sub(r"(://[^:/?#@]*:)[^@]*@", r"\1***@", self.db)
+        return shown_target(self.db)
 
     def _no_history(self, outcome: str, state: str) -> str:
         """Why F6 or F8 has nothing to work on: which database, and how to fill it."""
+        from engine.store import shown_target
+
+        given = quote(shown_target(self.db))  # as the user gave it, to run where they are
         return (f"{outcome}: the database {self._db_shown} {state}; import the center's "
-                f"calls with `callqa import --db {self.db} calls.csv`, or try callqa on "
+                f"calls with `callqa import --db {given} calls.csv`, or try callqa on "
                 "generated data: `callqa demo`, then `callqa tui --db callqa-demo.db`")  # fmt: skip
 
     def _show_no_history(self, state: str) -> None:
