@@ -134,7 +134,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert "policy tests: 20 of 20 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
-    assert "action: coaching" in out and "rescore" in out and "grades: 不合格" in out
+    assert "action: coaching" in out and "rescore" in out and "grades after appeals: 不合格" in out
     assert main(["demo", "--count", "200", "--db", db]) == 0
     assert "0 events added" in " ".join(capsys.readouterr().out.split())
 
@@ -271,7 +271,7 @@ def test_demo_says_when_its_database_is_not_one(
     broken.write_bytes(b"not a database" * 100)
     assert main(["demo", "--count", "10", "--db", str(broken)]) == 1
     assert "bad.db: cannot use it as the demo database: file is not a database" in (
-        capsys.readouterr().out.replace("\n", "")
+        " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal's width
     )
 
 
@@ -307,8 +307,12 @@ def test_callqa_sample_publishes_and_verifies(
     assert "k12" in out and "2nd eligible call" in out
     assert main([*args, "--verify", str(plan)]) == 0
     assert "the plan matches" in capsys.readouterr().out
-    assert main([*args, "--period", "2029-01"]) == 0
-    assert "no calls in 2029-01 in the call log: nothing to sample" in capsys.readouterr().out
+    assert main([*args, "--period", "2029-01", "--out", str(tmp_path / "none.json")]) == 1
+    assert capsys.readouterr().err == (
+        f"{calls}: no call in 2029-01 among its 8 row(s), so there is nothing to sample (is it "
+        "the right period, and the right file?)\n"
+    )
+    assert not (tmp_path / "none.json").exists()  # no empty plan to publish
     assert main([*args, "--period", "2026-W00"]) == 2
     assert capsys.readouterr().err.startswith("--period: '2026-W00' is not a period: write a day")
     assert main([*args, "--period", "9999-12-31"]) == 2
@@ -546,7 +550,7 @@ def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
     assert "QA2" in capsys.readouterr().out
     alone = [{**row, "call": row["id"]} for row in rows]  # no call scored twice
     data.write_text("\n".join(json.dumps(r, ensure_ascii=False) for r in alone), encoding="utf-8")
-    assert main(args) == 0
+    assert main(args) == 1  # compared nothing
     out = capsys.readouterr().out
     assert "nothing to compare: calibration needs the same call scored by two or more" in out
     assert "disagree" not in out  # no table of items on 0% of 0 calls
@@ -610,3 +614,144 @@ def test_a_store_url_callqa_does_not_speak_says_which_it_does(
 ) -> None:
     assert main(["policy", "history", "--db", "mysql://x"]) == 1
     assert "callqa keeps its store in SQLite (a file) or PostgreSQL" in capsys.readouterr().err
+
+
+def test_every_command_reads_callqa_db_and_only_the_demo_writes_the_demo_database() -> None:
+    from tui.cli import DEFAULT_DB, DEMO_DB, _parser
+
+    parser = _parser()
+    assert DEFAULT_DB == "callqa.db" and DEMO_DB == "callqa-demo.db"
+    for argv in (["tui"], ["simulate", "--policy", "p"], ["import", "f"], ["policy", "history"]):
+        assert parser.parse_args(argv).db == DEFAULT_DB, argv
+    assert parser.parse_args(["demo"]).db == DEMO_DB
+
+
+def test_a_command_reading_a_missing_database_says_so_and_where_the_demo_history_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`callqa simulate` after `callqa demo` read callqa.db, replayed 0 events and exited 0
+    (and created callqa.db by reading it)."""
+    monkeypatch.chdir(tmp_path)
+    center = str(ROOT / "policies" / "center.policy")
+    standard = str(ROOT / "policies" / "standard.policy")
+    missing = ("callqa.db does not exist, so it holds no history; import the center's "
+               "events first: callqa import --db callqa.db calls.csv")  # fmt: skip
+    for argv in (
+        ["simulate", "--policy", center],
+        ["policy", "history"],
+        ["calibration", "--policy", standard, "--rubric", "standard_call", "--db", "callqa.db"],
+    ):
+        assert main(argv) == 1, argv
+        assert capsys.readouterr().err == missing + "\n"
+    (tmp_path / "callqa-demo.db").write_bytes(b"")  # the demo ran in this folder
+    assert main(["simulate", "--policy", center]) == 1
+    assert capsys.readouterr().err == (
+        missing + " (the demo's generated history is in callqa-demo.db: --db callqa-demo.db)\n"
+    )
+    assert not (tmp_path / "callqa.db").exists()  # reading creates nothing
+
+
+def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db = str(tmp_path / "h.db")
+    center = str(ROOT / "policies" / "center.policy")
+    header = tmp_path / "header.csv"
+    header.write_text("kind,id,agent,at\n", encoding="utf-8")
+    assert main(["import", "--db", db, str(header)]) == 1  # creates the database, imports none
+    assert "header.csv: the file has no rows, so nothing was imported" in capsys.readouterr().err
+    simulate = ["simulate", "--db", db, "--policy", center, "--against", center]
+    assert main(simulate) == 1
+    assert f"{db} holds no events to replay; import the center's events first" in (
+        capsys.readouterr().err
+    )
+    log = tmp_path / "events.csv"
+    log.write_text("kind,id,agent,at\ncomplaint,c1,A1,2026-11-02 10:00\n"
+                   "complaint,c2,A1,2026-11-20 10:00\n", encoding="utf-8")  # fmt: skip
+    assert main(["import", "--db", db, str(log)]) == 0
+    capsys.readouterr()
+    for flags, asked in (
+        (["--from", "2026-12-01", "--to", "2027-01-01"], "from 2026-12-01 to 2027-01-01"),
+        (["--from", "2026-12-01"], "from 2026-12-01 on"),
+        (["--to", "2026-11-01"], "before 2026-11-01"),
+    ):
+        for mode in (
+            [],
+            ["--against", "history"],
+            ["--sweep", "bottom_removal.complaints_month=2..3"],
+        ):
+            argv = ["simulate", "--db", db, "--policy", center, *flags, *mode]
+            if not mode:
+                argv += ["--against", center]
+            assert main(argv) == 1, argv
+            assert capsys.readouterr().err == (
+                f"{db} has no events {asked}: its events run from 2026-11-02 10:00 to "
+                "2026-11-20 10:00; choose --from and --to within them\n"
+            )
+    assert main([*simulate, "--format", "json"]) == 0
+    replay = json.loads(capsys.readouterr().out)["replay"]
+    assert replay["last_event"] == "2026-11-20 10:00+08:00"
+    assert replay["replayed_to"] == "2026-12-01 00:00+08:00"  # November's KPIs close
+    assert main(simulate) == 0
+    out = capsys.readouterr().out
+    assert "events from 2026-11-02 10:00+08:00 to 2026-11-20 10:00+08:00; replayed to " in out
+    # --against history replays the span asked for too (it replayed the whole history)
+    assert main(["policy", "add", "--db", db, center]) == 0
+    assert main(["policy", "activate", "--db", db, capsys.readouterr().out.split()[-1]]) == 0
+    capsys.readouterr()
+    assert main(["simulate", "--db", db, "--policy", center, "--against", "history",
+                 "--from", "2026-11-10", "--format", "json"]) == 0  # fmt: skip
+    assert json.loads(capsys.readouterr().out)["events"] == 1
+
+
+def test_explain_and_calibration_of_nothing_say_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    empty = tmp_path / "none.jsonl"
+    empty.write_text("", encoding="utf-8")
+    center, standard = str(ROOT / "policies" / "center.policy"), str(STANDARD)
+    assert main(["explain", "--policy", center, "--events", str(empty)]) == 1
+    assert capsys.readouterr().err == (
+        f"{empty}: the file has no events, so there is nothing to explain (is it the right "
+        "file? one JSON object per line, or a CSV with a header line)\n"
+    )
+    assert main(["calibration", "--policy", standard, "--rubric", "standard_call",
+                 "--input", str(empty)]) == 1  # fmt: skip
+    assert capsys.readouterr().err == (
+        f"{empty}: no evaluations in it, so there is nothing to calibrate (is it the right file?)\n"
+    )
+
+
+def test_the_demo_keeps_out_of_a_center_database_and_names_its_own_next(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    real = str(tmp_path / "real.db")
+    assert main(["policy", "add", "--db", real, str(ROOT / "policies" / "center.policy")]) == 0
+    capsys.readouterr()
+    assert main(["demo", "--count", "10", "--db", real]) == 1
+    out = " ".join(capsys.readouterr().out.split())
+    assert f"{real} holds history the demo did not make" in out
+    from engine.store import Store
+
+    store = Store(real)
+    assert store.time_span() is None  # no generated event went in
+    store.close()
+    demo = str(tmp_path / "callqa-demo.db")
+    assert main(["demo", "--count", "10", "--db", demo]) == 0
+    out = capsys.readouterr().out
+    assert f"callqa simulate --db {demo} --policy my-policies/center.policy --against active" in out
+    assert f"callqa tui --db {demo} my-policies/center.policy" in out
+    assert "mkdir my-policies && cp " in out and "/*.policy my-policies/" in out
+
+
+def test_callqa_test_of_a_policy_without_tests_says_nothing_was_tested(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """It printed '0 passed, 0 failed' and exited 0, as if the rules were tested."""
+    code, out = callqa_test(tmp_path, WARNING_ONLY, capsys)
+    assert code == 1
+    assert out.startswith(f"{tmp_path / 't.policy'}: the policy has no test blocks, so nothing "
+                          "was tested")  # fmt: skip
+
+
+WARNING_ONLY = 'policy "t" version "1" timezone "Asia/Shanghai"\naction warn "警告" notify 班长\n'

@@ -10,9 +10,10 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Generator, Sequence
+from datetime import tzinfo
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 
 from dsl.check import CheckedPolicy, check_text, timezone_hint
 from dsl.diagnostics import Diagnostic, PolicyError
@@ -23,8 +24,10 @@ from engine.evaluations import RowError, csv_header, read_evaluations
 from engine.events import parse_moment
 from engine.text_files import read_data, read_utf8
 from tui.errors import first_line
+from tui.literal import rich_text, say
 
-DEFAULT_DB = "callqa.db"
+DEFAULT_DB = "callqa.db"  # every command's history; only `callqa demo` writes to DEMO_DB
+DEMO_DB = "callqa-demo.db"  # the demo's generated history, never mixed with a center's own
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -38,10 +41,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except InputFileError as error:  # a file that is missing, a folder, or not text
-        print(error, file=sys.stderr)
+        say(error, file=sys.stderr)
         return 1
     except OSError as error:  # one written, or a database file: say which, not a traceback
-        print(f"{error.filename or 'callqa'}: {error.strerror or error}", file=sys.stderr)
+        say(f"{error.filename or 'callqa'}: {error.strerror or error}", file=sys.stderr)
         return 1
     return code
 
@@ -142,13 +145,13 @@ def _parser() -> argparse.ArgumentParser:
     tui = commands.add_parser("tui", help="edit, check, test and simulate in the terminal")
     tui.add_argument("file", nargs="?", help="a policy file to open (default: the first one)")
     tui.add_argument("--folder", default="policies", help="where the policy files are")
-    tui.add_argument("--db", default="callqa-demo.db", help="history to simulate on")
+    tui.add_argument("--db", default=DEFAULT_DB, help=f"history to simulate on ({DEFAULT_DB})")
     tui.set_defaults(run=run_tui)
 
     demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
     demo.add_argument("--count", type=_demo_count, default=2000,
                       help="evaluations per rubric, 1 to 1,000,000")  # fmt: skip
-    demo.add_argument("--db", default="callqa-demo.db", help="the demo database (re-runs reuse it)")
+    demo.add_argument("--db", default=DEMO_DB, help="the demo database (re-runs reuse it)")
     demo.add_argument("--data", metavar="DIR", help="import the public data sets from DIR too")
     demo.set_defaults(run=run_demo)
     return parser
@@ -179,15 +182,15 @@ def run_check(args: argparse.Namespace) -> int:
             "errors": errors,
             "warnings": warnings,
         }  # fmt: skip
-        print(json.dumps(payload, ensure_ascii=False, indent=2))
+        say(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
         for _name, checked, diagnostics in results:
             for diagnostic in diagnostics:  # in the file it is in: the policy or an included one
                 source = checked.text_of(diagnostic.file) if checked is not None else None
-                print(diagnostic.render(source), end="\n\n")
+                say(diagnostic.render(source), end="\n\n")
         files = len(results)
         verdict = "OK" if not errors else "FAILED"
-        print(
+        say(
             f"{verdict}: {files} file{'s' if files != 1 else ''} checked, "
             f"{errors} error{'s' if errors != 1 else ''}, "
             f"{warnings} warning{'s' if warnings != 1 else ''}"
@@ -225,27 +228,27 @@ def run_fmt(args: argparse.Namespace) -> int:
     for name in args.files:
         text, problem = _read(name)
         if problem is not None:
-            print(problem.render(), file=sys.stderr)
+            say(problem.render(), file=sys.stderr)
             failed += 1
             continue
         assert text is not None
         try:
             formatted = format_text(text, name)
         except PolicyError as error:
-            print(error.render(), file=sys.stderr)
-            print(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
+            say(error.render(), file=sys.stderr)
+            say(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
             failed += 1
             continue
         if formatted == text:
             continue
         changed += 1
         if args.check:
-            print(f"would reformat {name}")
+            say(f"would reformat {name}")
         else:
             _write_atomically(Path(name), formatted)
-            print(f"formatted {name}")
+            say(f"formatted {name}")
     if args.check and changed:
-        print(f"{changed} file(s) would be reformatted; run callqa fmt to fix them")
+        say(f"{changed} file(s) would be reformatted; run callqa fmt to fix them")
     return 1 if failed or (args.check and changed) else 0
 
 
@@ -265,11 +268,11 @@ def run_score(args: argparse.Namespace) -> int:
     try:
         rubric = policy.rubric(args.rubric)
     except UnknownRubric as error:
-        print(f"{args.policy}: {error}", file=sys.stderr)
+        say(f"{args.policy}: {error}", file=sys.stderr)
         return 1
     input_path = Path(args.input)
     if not input_path.is_file():
-        print(f"{args.input}: file not found", file=sys.stderr)
+        say(f"{args.input}: file not found", file=sys.stderr)
         return 1
     if input_path.suffix.lower() == ".csv":
         _warn_unknown_columns(input_path, [i.id for i in rubric.table.items], sys.stderr)
@@ -278,27 +281,27 @@ def run_score(args: argparse.Namespace) -> int:
     for row in read_evaluations(input_path):
         if isinstance(row, RowError):
             rejected += 1
-            print(f"{args.input} {row}", file=sys.stderr)
+            say(f"{args.input} {row}", file=sys.stderr)
             continue
         try:
             result = rubric.score(row.evaluation)
         except EvaluationError as error:
             rejected += 1
-            print(f"{args.input} row {row.number}: {error}", file=sys.stderr)
+            say(f"{args.input} row {row.number}: {error}", file=sys.stderr)
             continue
         if result.evaluation_id is None:
             result.evaluation_id = f"row {row.number}"
         results.append(result)
     if not results and not rejected:
-        print(f"{args.input}: no evaluations in the file (is it the right one?)", file=sys.stderr)
+        say(f"{args.input}: no evaluations in the file (is it the right one?)", file=sys.stderr)
         return 1
     if args.format == "jsonl":
         for result in results:
-            print(json.dumps(result.to_dict(), ensure_ascii=False))
+            say(json.dumps(result.to_dict(), ensure_ascii=False))
     else:
         _print_table(results)
     total = len(results) + rejected
-    print(
+    say(
         f"scored {len(results)} of {total} evaluations"
         + (f"; {rejected} rejected (see the messages above)" if rejected else ""),
         file=sys.stderr,
@@ -313,7 +316,7 @@ def _warn_unknown_columns(path: Path, item_ids: Sequence[str], out: TextIO) -> N
         if column == "id" or column in item_ids or "." in column:
             continue
         hint = did_you_mean(column, item_ids)
-        print(
+        say(
             f"{path}: column {column!r} is not an item of this rubric and is ignored"
             + (f" ({hint})" if hint else ""),
             file=out,
@@ -331,11 +334,11 @@ def _print_table(results: Sequence[ScoreResult]) -> None:
         deductions = ", ".join(f"{d.label} -{_num(d.points)}" for d in result.deductions)
         critical = ", ".join(c.label for c in result.critical)
         table.add_row(
-            str(result.evaluation_id),
+            rich_text(result.evaluation_id),
             f"{result.score:g}",
-            result.grade or "",
-            deductions,
-            critical,
+            rich_text(result.grade or ""),
+            rich_text(deductions),
+            rich_text(critical),
             str(len(result.not_applicable)),
         )
     Console(soft_wrap=False).print(table)
@@ -356,26 +359,30 @@ def run_tests(args: argparse.Namespace) -> int:
         try:
             policy = load_policy(name)
         except PolicyError as error:
-            print(error.render())
-            print(f"{name}: the policy has errors; its tests were not run")
+            say(error.render())
+            say(f"{name}: the policy has errors; its tests were not run")
             failed += 1
             continue
         except InputFileError as error:  # missing, a folder, a device, not UTF-8
-            print(error)
+            say(str(error))
             failed += 1
             continue
-        for result in run_policy_tests(policy):
+        results = run_policy_tests(policy)
+        if not results:
+            say(f"{name}: the policy has no test blocks, so nothing was tested (add one: "
+                'test "what it checks" { an event, then expect ... })')  # fmt: skip
+        for result in results:
             mark = "PASS" if result.passed else "FAIL"
-            print(f"{mark}  {result.name}  ({result.location})")
+            say(f"{mark}  {result.name}  ({result.location})")
             for failure in result.failures:
-                print("      " + failure.replace("\n", "\n      "))
+                say("      " + failure.replace("\n", "\n      "))
             if args.verbose:
                 for decision in result.decisions:
-                    print("      " + decision.explain().replace("\n", "\n      "))
+                    say("      " + decision.explain().replace("\n", "\n      "))
             passed += result.passed
             failed += not result.passed
-    print(f"{passed} passed, {failed} failed")
-    return 1 if failed else 0
+    say(f"{passed} passed, {failed} failed")
+    return 1 if failed or not passed else 0  # no test run is no pass
 
 
 def _load_or_report(path: str) -> Policy | None:
@@ -383,10 +390,10 @@ def _load_or_report(path: str) -> Policy | None:
     try:
         return load_policy(path)
     except PolicyError as error:
-        print(error.render(), file=sys.stderr)
-        print(f"{path}: the policy has errors", file=sys.stderr)
+        say(error.render(), file=sys.stderr)
+        say(f"{path}: the policy has errors", file=sys.stderr)
     except InputFileError as error:
-        print(error, file=sys.stderr)
+        say(error, file=sys.stderr)
     return None
 
 
@@ -399,58 +406,88 @@ def run_explain(args: argparse.Namespace) -> int:
     if policy is None:
         return 1
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
-    rejected = 0
+    rejected = read = 0
     decisions = []
     for row in read_records(Path(args.events)):
+        read += 1
         if isinstance(row, RowError):
-            print(f"{args.events} {row}", file=sys.stderr)
+            say(f"{args.events} {row}", file=sys.stderr)
             rejected += 1
             continue
         try:
             decisions += engine.feed(row.evaluation)
         except EventError as error:
-            print(f"{args.events} row {row.number}: {error}", file=sys.stderr)
+            say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
             rejected += 1
     if args.until:
         try:
             until = parse_moment(args.until)
         except ValueError as error:
-            print(f"--until: {error}", file=sys.stderr)
+            say(f"--until: {error}", file=sys.stderr)
             return 2
         clock = engine.clock
         if clock is not None and until.replace(tzinfo=until.tzinfo or policy.timezone) < clock:
-            print(f"--until {args.until} is before the last event ({clock:%Y-%m-%d %H:%M}): "
+            say(f"--until {args.until} is before the last event ({clock:%Y-%m-%d %H:%M}): "
                   "nothing more falls due", file=sys.stderr)  # fmt: skip
         try:
             decisions += engine.advance(until)
         except EngineError as error:
-            print(f"--until {args.until}: {error}", file=sys.stderr)
+            say(f"--until {args.until}: {error}", file=sys.stderr)
             return 2
     for decision in decisions:
         if args.format == "jsonl":
-            print(json.dumps(decision.to_dict(), ensure_ascii=False, default=str))
+            say(json.dumps(decision.to_dict(), ensure_ascii=False, default=str))
         else:
-            print(decision.explain(), end="\n\n")
-    print(f"{len(decisions)} decisions; {rejected} events rejected", file=sys.stderr)
+            say(decision.explain(), end="\n\n")
+    if not read:
+        say(f"{args.events}: the file has no events, so there is nothing to explain (is it "
+            "the right file? one JSON object per line, or a CSV with a header line)",
+            file=sys.stderr)  # fmt: skip
+        return 1
+    say(f"{read} events: {len(decisions)} decisions; {rejected} events rejected",
+        file=sys.stderr)  # fmt: skip
     return 1 if rejected else 0
 
 
 # ------------------------------------------------------------ store, simulate
 
 
-def _open_store(target: str) -> object:
-    from engine.store import Store, StoreError
+def _open_store(target: str, create: bool = False) -> object:
+    """The store, or None after saying why not; `create` for the commands that may start
+    one (engine.store.Store)."""
+    from engine.store import Store, StoreError, shown_target
 
+    if not create and "://" not in target and not Path(target).exists():
+        say(_no_history(target, "does not exist, so it holds no history"), file=sys.stderr)
+        return None
     try:
-        return Store(target)
+        return Store(target, create=create)
     except StoreError as error:
-        print(f"{target}: {error}", file=sys.stderr)
+        say(f"{shown_target(target)}: {error}", file=sys.stderr)
     except Exception as error:  # a bad URL, an unreachable server: say which and why
         hint = ""
         if "://" in target and not target.startswith(("sqlite", "postgresql")):
             hint = "; callqa keeps its store in SQLite (a file) or PostgreSQL (postgresql+psycopg://...)"
-        print(f"{target}: cannot open the database ({first_line(error)}){hint}", file=sys.stderr)
+        say(f"{shown_target(target)}: cannot open the database ({first_line(error)}){hint}",
+              file=sys.stderr)  # fmt: skip
     return None
+
+
+def _shown_db(target: str) -> str:
+    from engine.store import shown_target
+
+    return shown_target(target)
+
+
+def _no_history(target: str, state: str) -> str:
+    """Why a command that reads history has none, how to import it, and where the demo's
+    generated history is, when it is in this folder."""
+    demo = Path(DEMO_DB)
+    elsewhere = demo.is_file() and ("://" in target or Path(target).resolve() != demo.resolve())
+    return (f"{_shown_db(target)} {state}; import the center's events first: callqa import "
+            f"--db {_shown_db(target)} calls.csv"
+            + (f" (the demo's generated history is in {DEMO_DB}: --db {DEMO_DB})"
+               if elsewhere else ""))  # fmt: skip
 
 
 def run_import(args: argparse.Namespace) -> int:
@@ -461,9 +498,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     hint = timezone_hint(args.timezone)
     if hint is not None:
-        print(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
+        say(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
         return 2
-    store = _open_store(args.db)
+    store = _open_store(args.db, create=True)
     if not isinstance(store, Store):
         return 1
     failed = 0
@@ -471,17 +508,22 @@ def run_import(args: argparse.Namespace) -> int:
         try:
             report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
         except (OSError, MappingError) as error:
-            print(f"{name}: {error}", file=sys.stderr)
+            say(f"{name}: {error}", file=sys.stderr)
             failed += 1
             continue
-        for problem in report.rejected[:50]:
-            print(f"{name} {problem}", file=sys.stderr)
-        if len(report.rejected) > 50:
-            print(
-                f"{name}: ... and {len(report.rejected) - 50} more rejected rows", file=sys.stderr
-            )
-        print(f"{name}: {report.summary()}")
-        failed += bool(report.rejected)
+        problems = [*report.rejected, *report.conflicts]  # conflicts: the stored one is kept
+        for problem in problems[:50]:
+            say(f"{name} {problem}", file=sys.stderr)
+        if len(problems) > 50:
+            say(f"{name}: ... and {len(problems) - 50} more rows rejected or in conflict",
+                  file=sys.stderr)  # fmt: skip
+        say(f"{name}: {report.summary()}")
+        failed += bool(problems)
+        if not report.read:  # an empty file, or only a header: nothing was imported
+            say(f"{name}: the file has no rows, so nothing was imported (is it the right "
+                "file? a CSV has a header line, then one line per event)",
+                file=sys.stderr)  # fmt: skip
+            failed += 1
     return 1 if failed else 0
 
 
@@ -494,10 +536,10 @@ def _policy_from(store: object, reference: str) -> object:
     try:
         version = store.active_policy() if reference == "active" else store.policy(reference)
     except StoreError as error:
-        print(str(error), file=sys.stderr)
+        say(str(error), file=sys.stderr)
         return None
     if version is None:
-        print("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
+        say("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
               " or pass --against FILE", file=sys.stderr)  # fmt: skip
         return None
     policy: Policy = load_policy(text=version.text, file=version.file, stored=True)
@@ -509,20 +551,10 @@ def run_simulate(args: argparse.Namespace) -> int:
     from engine.simulate import simulate
     from engine.store import Store
 
-    store = _open_store(args.db)
-    if not isinstance(store, Store):
+    new = _load_or_report(args.policy)
+    if new is None:
         return 1
-    if args.against == "history" and not args.sweep:
-        return _simulate_history(args, store)
-    try:
-        new = load_policy(args.policy)
-        old = new if args.sweep else _policy_from(store, args.against)
-    except PolicyError as error:
-        print(error.render(), file=sys.stderr)
-        return 1
-    if not isinstance(old, Policy):
-        return 1
-    bounds = []
+    bounds: list[Any] = []
     for text in (args.start, args.end):
         if text is None:
             bounds.append(None)
@@ -530,14 +562,29 @@ def run_simulate(args: argparse.Namespace) -> int:
         try:
             moment = parse_moment(text)
         except ValueError as error:
-            print(f"--from/--to: {error}", file=sys.stderr)
+            say(f"--from/--to: {error}", file=sys.stderr)
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
     if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
-        print(f"--from {args.start} is not before --to {args.end}: swap them", file=sys.stderr)
+        say(f"--from {args.start} is not before --to {args.end}: swap them", file=sys.stderr)
         return 2
+    store = _open_store(args.db)
+    if not isinstance(store, Store):
+        return 1
+    by_version = args.against == "history" and not args.sweep
+    try:
+        old = new if args.sweep or by_version else _policy_from(store, args.against)
+    except PolicyError as error:
+        say(error.render(), file=sys.stderr)
+        return 1
+    if not isinstance(old, Policy):
+        return 1
+    if _nothing_to_replay(args, store, bounds, new.timezone):
+        return 1
     if args.sweep:
         return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
+    if by_version:
+        return _simulate_history(args, store, new, bounds)
     total = store.count_events()
     shown = [0]
 
@@ -548,10 +595,10 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], progress)
     if shown[0]:
-        print(file=sys.stderr)
+        say(file=sys.stderr)
     data = report.to_dict()
     if args.format == "json":
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
         return 0
     from tui.simulation_view import print_simulation
 
@@ -559,28 +606,57 @@ def run_simulate(args: argparse.Namespace) -> int:
     return 0
 
 
-def _simulate_history(args: argparse.Namespace, store: object) -> int:
+def _nothing_to_replay(
+    args: argparse.Namespace, store: object, bounds: list[Any], zone: tzinfo
+) -> bool:
+    """Whether the span asked for holds no event, after saying so and where the events
+    are: a replay of nothing would report nothing changed, as if all were well."""
+    from engine.store import Store
+
+    assert isinstance(store, Store)
+    events = store.events(bounds[0], bounds[1])
+    found = next(events, None) is not None
+    if isinstance(events, Generator):
+        events.close()  # ends its query now
+    if found:
+        return False
+    span = store.time_span()
+    if span is None:
+        say(_no_history(args.db, "holds no events to replay"), file=sys.stderr)
+        return True
+    first, last = (moment.astimezone(zone) for moment in span)
+    asked = (f"from {args.start} to {args.end}" if args.start and args.end
+             else f"from {args.start} on" if args.start else f"before {args.end}")  # fmt: skip
+    say(f"{_shown_db(args.db)} has no events {asked}: its events run from "
+          f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to within "
+          "them", file=sys.stderr)  # fmt: skip
+    return True
+
+
+def _simulate_history(
+    args: argparse.Namespace, store: object, new: Policy, bounds: list[Any]
+) -> int:
     from engine.simulate import simulate_against_history
     from engine.store import Store
     from tui.simulation_view import print_simulation
 
     assert isinstance(store, Store)
     try:
-        new = load_policy(args.policy)
         versions = [
             (start, load_policy(text=version.text, file=version.file, stored=True))
             for start, version in store.versions_in_force()
         ]
     except PolicyError as error:
-        print(error.render(), file=sys.stderr)
+        say(error.render(), file=sys.stderr)
         return 1
     if not versions:
-        print("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
+        say("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
         return 1
-    report = simulate_against_history(new, versions, store.events())
+    report = simulate_against_history(new, versions, store.events(bounds[0], bounds[1]),
+                                      bounds[1])  # fmt: skip
     data = report.to_dict()
     if args.format == "json":
-        print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         print_simulation(data, args.policy, f"history ({len(versions)} version(s) in force)")
     return 0
@@ -596,23 +672,23 @@ def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, 
         target, values = parse_sweep(args.sweep)
         table = sweep(policy, target, values, events, until)  # type: ignore[arg-type]
     except SweepError as error:
-        print(str(error), file=sys.stderr)
+        say(str(error), file=sys.stderr)
         return 2
     labels = sorted({label for counts in table.values() for label in counts})
     if args.format == "json":
-        print(json.dumps({f"{v:g}": dict(c) for v, c in table.items()}, ensure_ascii=False,
+        say(json.dumps({f"{v:g}": dict(c) for v, c in table.items()}, ensure_ascii=False,
                          indent=2))  # fmt: skip
         return 0
     from rich.console import Console
     from rich.table import Table
 
-    view = Table(title=f"{target}: outcome counts per limit ({len(events):,} events)",
+    view = Table(title=rich_text(f"{target}: outcome counts per limit ({len(events):,} events)"),
                  show_edge=False)  # fmt: skip
     view.add_column("decision")
     for value in table:
         view.add_column(f"{value:g}", justify="right")
     for label in labels:
-        view.add_row(label, *(str(table[v].get(label, 0)) for v in table))
+        view.add_row(rich_text(label), *(str(table[v].get(label, 0)) for v in table))
     Console(soft_wrap=False).print(view)
     return 0
 
@@ -627,14 +703,14 @@ def run_calibration(args: argparse.Namespace) -> int:
         policy = load_policy(args.policy)
         policy.rubric(args.rubric)
     except PolicyError as error:
-        print(error.render(), file=sys.stderr)
+        say(error.render(), file=sys.stderr)
         return 1
     except UnknownRubric as error:
-        print(f"{args.policy}: {error}", file=sys.stderr)
+        say(f"{args.policy}: {error}", file=sys.stderr)
         return 1
     evaluations: list[dict[str, object]] = []
     if args.db and args.input:
-        print("give the evaluations once: --input FILE or --db DATABASE, not both", file=sys.stderr)
+        say("give the evaluations once: --input FILE or --db DATABASE, not both", file=sys.stderr)
         return 2
     if args.db:
         store = _open_store(args.db)
@@ -644,39 +720,44 @@ def run_calibration(args: argparse.Namespace) -> int:
     elif args.input:
         for row in read_evaluations(Path(args.input)):
             if isinstance(row, RowError):
-                print(f"{args.input} {row}", file=sys.stderr)
+                say(f"{args.input} {row}", file=sys.stderr)
             else:
                 evaluations.append(row.evaluation)
     else:
-        print("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
+        say("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
         return 2
+    if not evaluations:
+        where = ("file", args.input) if args.input else ("database", _shown_db(args.db))
+        say(f"{where[1]}: no evaluations in it, so there is nothing to calibrate (is it the "
+            f"right {where[0]}?)", file=sys.stderr)  # fmt: skip
+        return 1
     report = calibrate(policy, args.rubric, evaluations, args.expert)
     names = sorted({str(e.get("evaluator")) for e in evaluations if e.get("evaluator")})
     if args.expert and args.expert not in names:
-        print(f"--expert {args.expert!r} scored none of these evaluations; the evaluators "
+        say(f"--expert {args.expert!r} scored none of these evaluations; the evaluators "
               f"are: {', '.join(names[:20]) or '(none)'}", file=sys.stderr)  # fmt: skip
         return 2
     for problem in report.rejected:
-        print(problem, file=sys.stderr)
+        say(problem, file=sys.stderr)
     if args.format == "json":
-        print(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
-        return 1 if report.rejected else 0
-    print(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
+        say(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return 1 if report.rejected or not report.calls else 0
+    say(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
           f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
     if not report.calls:
-        print("  nothing to compare: calibration needs the same call scored by two or more "
+        say("  nothing to compare: calibration needs the same call scored by two or more "
               'evaluators (each evaluation with its "call" and its "evaluator")')  # fmt: skip
-        return 1 if report.rejected else 0
+        return 1  # compared nothing, as asked: not a success
     for row in report.evaluators:
         flag = "  OUTSIDE TOLERANCE" if row.flagged else ""
-        print(
+        say(
             f"  {row.evaluator:<12} {row.calls:>4} calls  "
             f"mean difference {row.mean_difference:+6.1f}  "
             f"mean absolute {row.mean_absolute_difference:5.1f}{flag}"
         )
-    print("Items where evaluators disagree most:")
+    say("Items where evaluators disagree most:")
     for item in report.items[:5]:
-        print(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
+        say(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
     return 1 if report.rejected else 0  # as `score`: a rejected row is a failure
 
 
@@ -685,19 +766,19 @@ def run_policy(args: argparse.Namespace) -> int:
     from engine.store import PolicyVersion, Store, StoreError, policy_hash
 
     if not args.policy_command:
-        print("say what to do: callqa policy add|activate|history", file=sys.stderr)
+        say("say what to do: callqa policy add|activate|history", file=sys.stderr)
         return 2
-    store = _open_store(args.db)
+    store = _open_store(args.db, create=args.policy_command == "add")
     if not isinstance(store, Store):
         return 1
     if args.policy_command == "history":
         rows = store.history()
         if not rows:
-            print("no policy has been activated yet")
+            say("no policy has been activated yet")
         for activation, version in rows:
             when = f"{activation.activated_utc:%Y-%m-%d %H:%M} UTC"
             what = f"{version.name} {version.version or ''}"
-            print(f"{when}  {version.hash}  {what}  activated by {activation.by}")
+            say(f"{when}  {version.hash}  {what}  activated by {activation.by}")
         return 0
     if args.policy_command == "diff":
         import difflib
@@ -707,7 +788,7 @@ def run_policy(args: argparse.Namespace) -> int:
         try:
             old, new = store.policy(args.old), store.policy(args.new)
         except StoreError as error:
-            print(str(error), file=sys.stderr)
+            say(str(error), file=sys.stderr)
             return 1
         # file by file: the policy's own, then each file it includes (dsl.includes)
         (old_text, old_files), (new_text, new_files) = unbundle(old.text), unbundle(new.text)
@@ -716,10 +797,11 @@ def run_policy(args: argparse.Namespace) -> int:
             for name in sorted({*old_files, *new_files})
         ]
         for old_name, new_name, before, after in pairs:
-            sys.stdout.writelines(difflib.unified_diff(
+            for line in difflib.unified_diff(
                 before.splitlines(keepends=True), after.splitlines(keepends=True),
                 f"{old_name} ({old.hash})", f"{new_name} ({new.hash})",
-            ))  # fmt: skip
+            ):  # fmt: skip
+                say(line, end="")
         return 0
     if args.policy_command == "add":
         effective = None
@@ -727,13 +809,13 @@ def run_policy(args: argparse.Namespace) -> int:
             try:
                 effective = parse_moment(args.effective)
             except ValueError as error:
-                print(f"--effective: {error}", file=sys.stderr)
+                say(f"--effective: {error}", file=sys.stderr)
                 return 2
         try:
             policy = load_policy(args.file)
         except PolicyError as error:
-            print(error.render(), file=sys.stderr)
-            print(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
+            say(error.render(), file=sys.stderr)
+            say(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
             return 1
         text = policy.checked.stored_text  # with the files it includes, as they are now
         if effective is not None and effective.tzinfo is None:
@@ -743,33 +825,37 @@ def run_policy(args: argparse.Namespace) -> int:
         except StoreError:
             stored = None
         if stored is not None and effective is not None:
-            print(f"{args.file} is already stored as {stored.hash} (the same text is stored "
+            say(f"{args.file} is already stored as {stored.hash} (the same text is stored "
                   "once), so --effective is not applied to it: change the text, e.g. its "
                   "version, to store a new version", file=sys.stderr)  # fmt: skip
             return 1
-        digest = store.add_policy(text, name=policy.name, version=policy.version,
-                                  file=Path(args.file).name, author=args.author,
-                                  effective_from=effective)  # fmt: skip
-        print(f"stored {policy.name} {policy.version or ''} as {digest}")
+        try:
+            digest = store.add_policy(text, name=policy.name, version=policy.version,
+                                      file=Path(args.file).name, author=args.author,
+                                      effective_from=effective)  # fmt: skip
+        except StoreError as error:  # a NUL character: no database can keep it
+            say(f"{error}; {args.file}: not stored", file=sys.stderr)
+            return 1
+        say(f"stored {policy.name} {policy.version or ''} as {digest}")
         return 0
     try:
         version = store.policy(args.hash)
     except StoreError as error:
-        print(str(error), file=sys.stderr)
+        say(str(error), file=sys.stderr)
         return 1
     try:
         policy = load_policy(text=version.text, file=version.file, stored=True)
     except PolicyError as error:
-        print(error.render(), file=sys.stderr)
+        say(error.render(), file=sys.stderr)
         return 1
     failures = [r for r in run_policy_tests(policy) if not r.passed]
     if failures:
         for result in failures:
-            print(f"FAIL  {result.name}  ({result.location})", file=sys.stderr)
-        print(f"not activated: {len(failures)} test(s) fail", file=sys.stderr)
+            say(f"FAIL  {result.name}  ({result.location})", file=sys.stderr)
+        say(f"not activated: {len(failures)} test(s) fail", file=sys.stderr)
         return 1
     store.activate(version.hash, args.by)
-    print(f"activated {version.name} {version.version or ''} ({version.hash}) by {args.by}")
+    say(f"activated {version.name} {version.version or ''} ({version.hash}) by {args.by}")
     return 0
 
 
@@ -796,29 +882,31 @@ def run_sample(args: argparse.Namespace) -> int:
         try:
             published = json.loads(read_data(args.verify))
         except (InputFileError, json.JSONDecodeError) as error:
-            print(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
+            say(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
             return 1
         shape = plan_problems(published)
         if shape:
-            print(f"{args.verify}: not a sampling plan: {'; '.join(shape[:5])}", file=sys.stderr)
+            say(f"{args.verify}: not a sampling plan: {'; '.join(shape[:5])}", file=sys.stderr)
             return 1
     period = args.period or (published or {}).get("period")
     if not period:
-        print("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
+        say("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
         return 2
     try:
         period_days(str(period))
     except ValueError as error:
-        print(f"--period: {error}", file=sys.stderr)
+        say(f"--period: {error}", file=sys.stderr)
         return 2
     events = []
     rejected = 0
     first_row: dict[str, int] = {}  # call id -> the row it was first in
     opens, closes = plan_span(policy, str(period))
     past = False  # whether a call after the plan's periods was seen (then they are over)
+    read = 0
     for row in read_records(args.calls):
+        read += 1
         if isinstance(row, RowError):
-            print(f"{args.calls} {row}", file=sys.stderr)
+            say(f"{args.calls} {row}", file=sys.stderr)
             rejected += 1
             continue
         record = dict(row.evaluation)
@@ -832,11 +920,11 @@ def run_sample(args: argparse.Namespace) -> int:
         try:
             event = parse_event(record)  # here, to name the row of a bad one
         except EventError as error:
-            print(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
+            say(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
             rejected += 1
             continue
         if event.id in first_row:
-            print(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
+            say(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
                   f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
         first_row.setdefault(event.id, row.number)
         events.append(event)
@@ -844,48 +932,51 @@ def run_sample(args: argparse.Namespace) -> int:
     try:
         plan = build_plan(policy, events, period, problems)
     except (EventError, ValueError) as error:
-        print(f"{args.calls}: {error}", file=sys.stderr)
+        say(f"{args.calls}: {error}", file=sys.stderr)
         return 1
     for problem in problems:
-        print(f"{args.calls}: {problem}", file=sys.stderr)
+        say(f"{args.calls}: {problem}", file=sys.stderr)
     rejected += len(problems)
     if published is not None:
         problems = verify_plan(published, plan)
         for problem in problems:
-            print(problem)
-        print("the plan matches the rule and the call log" if not problems
+            say(problem)
+        say("the plan matches the rule and the call log" if not problems
               else f"the plan does NOT match: {len(problems)} difference(s)")  # fmt: skip
         return 1 if problems else 0
+    if not plan["periods"]:  # nothing to publish: say so, and write no plan
+        say(f"{args.calls}: " + (f"no call in {period} among its {read:,} row(s)" if read
+            else "the call log has no calls") + ", so there is nothing to sample (is it the "
+            "right period, and the right file?)", file=sys.stderr)  # fmt: skip
+        return 1
     text = json.dumps(plan, ensure_ascii=False, indent=2)
     if args.out:
         _write_atomically(Path(args.out), text + "\n")
     _print_plan(plan)
     if rejected:
-        print(f"{rejected} call(s) rejected: the plan leaves them out", file=sys.stderr)
+        say(f"{rejected} call(s) rejected: the plan leaves them out", file=sys.stderr)
     return 1 if rejected else 0
 
 
 def _print_plan(plan: dict[str, object]) -> None:
-    print(f"Sampling plan — {plan['policy']} {plan['version']}, period {plan['period']}")
+    say(f"Sampling plan — {plan['policy']} {plan['version']}, period {plan['period']}")
     for rule in plan["rules"]:  # type: ignore[attr-defined]
-        print(f"  rule {rule['sampling']} ({rule['location']}):")
+        say(f"  rule {rule['sampling']} ({rule['location']}):")
         for text in rule["rule"]:
-            print(f"    {text}")
-    print(f"  method: {plan['seed_method']}")
-    if not plan["periods"]:
-        print(f"\nno calls in {plan['period']} in the call log: nothing to sample")
+            say(f"    {text}")
+    say(f"  method: {plan['seed_method']}")
     several = len(plan["rules"]) > 1  # type: ignore[arg-type]
     for entry in plan["periods"]:  # type: ignore[attr-defined]
         rule = f"  ({entry['sampling']})" if several else ""
-        print(f"\n{entry['period']}  seed {entry['seed']}{rule}")
+        say(f"\n{entry['period']}  seed {entry['seed']}{rule}")
         if not entry["final"]:
             ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
-            print(f"  the call log ends {ends}, before this period does: a later call would "
+            say(f"  the call log ends {ends}, before this period does: a later call would "
                   "change this sample")  # fmt: skip
         for pick in entry["picks"]:
-            print(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
+            say(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
         for short in entry["shortfalls"]:
-            print(f"  SHORTFALL {short['why']}")
+            say(f"  SHORTFALL {short['why']}")
 
 
 # -------------------------------------------------------------------------- tui

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from pathlib import Path
+from shlex import quote
 
 from rich.console import Console
 from rich.table import Table
@@ -15,13 +16,14 @@ from engine.calibration import calibrate
 from engine.demo_data import demo_calibration, demo_evaluations
 from policies import shipped_policies
 from tui.errors import first_line
+from tui.literal import rich_text
 
 
 def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
     console = Console(soft_wrap=False)
     if data and not Path(data).is_dir():
-        console.print(f"[red]--data {data}: no such folder (it should hold the public data "
-                      "sets, see ../shared/data/README.md)[/]")  # fmt: skip
+        console.print(rich_text(f"--data {data}: no such folder (it should hold the public "
+                                "data sets, see ../shared/data/README.md)", "red"))  # fmt: skip
         return 1
     console.rule("[bold]callqa demo")
     paths = shipped_policies()
@@ -37,7 +39,7 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
             f"check {path.name}: {verdict} ({len(text.splitlines())} lines, {elapsed:.1f} ms)"
         )
         for diagnostic in diagnostics:
-            console.print(diagnostic.render(checked.text_of(diagnostic.file)), markup=False)
+            console.print(rich_text(diagnostic.render(checked.text_of(diagnostic.file))))
         if errors:
             return 1
         policies.append(load_policy(path, file=path.name))
@@ -50,7 +52,9 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
             started = time.perf_counter()
             results = [policy.score(rubric_id, e) for e in evaluations]
             elapsed = time.perf_counter() - started
-            console.rule(f"{rubric.table.label} ({rubric_id}) — {count} demo evaluations")
+            console.rule(
+                rich_text(f"{rubric.table.label} ({rubric_id}) — {count} demo evaluations")
+            )
             grades = Counter(r.grade for r in results)
             table = Table(title="grade distribution", show_edge=False)
             table.add_column("grade")
@@ -58,7 +62,8 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
             table.add_column("share", justify="right")
             for band in rubric.table.grades:
                 n = grades.get(band.label, 0)
-                table.add_row(band.label, str(n), f"{100 * n / max(1, len(results)):.1f}%")
+                table.add_row(rich_text(band.label), str(n),
+                              f"{100 * n / max(1, len(results)):.1f}%")  # fmt: skip
             console.print(table)
             scores = [r.score for r in results]
             red = sum(1 for r in results if not r.passed)
@@ -73,10 +78,29 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
     if _rulebook(console, db, data):
         return 1
     console.rule("done")
-    folder = paths[0].parent if paths else "policies"
-    console.print(f"The shipped policies are in {folder}")
-    console.print("Try: callqa check FILE.policy · callqa fmt --check FILE · callqa score --help")
+    _next_steps(console, paths, db)
     return 0
+
+
+def _next_steps(console: Console, paths: list[Path], db: str) -> None:
+    """What to type next: the demo's own database named (every other command reads
+    callqa.db by default), and a copy of the shipped policies to edit, not the installed
+    ones (an upgrade of callqa replaces them)."""
+    folder = paths[0].parent if paths else Path("policies")
+    demo_db = quote(db)
+    console.print(
+        f"To edit the rulebook, copy the shipped policies into a folder of your own (those "
+        f"in {folder} belong to the installed callqa and an upgrade replaces them); "
+        f"center.policy includes the other two, so copy them together:\n"
+        f"  mkdir my-policies && cp {quote(str(folder))}/*.policy my-policies/\n"
+        f"Then simulate a change on the demo's history, or open it in the editor (the demo's "
+        f"history is in {db}; other commands read callqa.db unless given --db):\n"
+        f"  callqa simulate --db {demo_db} --policy my-policies/center.policy --against active\n"
+        f"  callqa tui --db {demo_db} my-policies/center.policy\n"
+        "For your own center: callqa import --db callqa.db calls.csv, then the same "
+        "commands without --db.",
+        markup=False, highlight=False, soft_wrap=True,  # commands whole, to copy
+    )  # fmt: skip
 
 
 def _included(policy: Policy, rubric_id: str) -> bool:
@@ -99,7 +123,7 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     from engine.importer import import_file
     from engine.policy_tests import run_policy_tests
     from engine.simulate import simulate
-    from engine.store import Store
+    from engine.store import Store, shown_target
     from tui.simulation_view import print_simulation
 
     path = next((p for p in shipped_policies() if p.name == "center.policy"), None)
@@ -107,23 +131,33 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
         return 0
     text = path.read_text(encoding="utf-8")
     policy = load_policy(path, file=path.name)
-    console.rule(f"{policy.name} — the rulebook ({path.name})")
+    console.rule(rich_text(f"{policy.name} — the rulebook ({path.name})"))
     results = run_policy_tests(policy)
     passed = sum(r.passed for r in results)
     console.print(f"policy tests: {passed} of {len(results)} pass")
     if passed != len(results):
         return 1
     history = [parse_event(e) for e in demo_history(policy)]
+    named = shown_target(db)  # never with its password
     try:
-        store = Store(db)
+        store = Store(db, create=True)
+        if _holds_other_history(store):
+            store.close()
+            console.print(rich_text(
+                f"{named} holds history the demo did not make (events or policy versions of a "
+                "center): the demo's generated events would stay in it for good, so it is "
+                "left as it is; give the demo a database of its own, a new file: --db "
+                "callqa-demo.db", "red"))  # fmt: skip
+            return 1
         added = store.add_events(history, source="demo")
     except Exception as error:  # a folder, a file that is not a database, a server down
-        console.print(f"[red]{db}: cannot use it as the demo database: {first_line(error)}[/]")
+        console.print(rich_text(f"{named}: cannot use it as the demo database: "
+                                f"{first_line(error)}", "red"))  # fmt: skip
         return 1
-    console.print(
-        f"demo database {db}: {added.kept:,} events added, {added.duplicates:,} already there "
+    console.print(rich_text(
+        f"demo database {named}: {added.kept:,} events added, {added.duplicates:,} already there "
         f"(two months of a generated center: 24 agents in 3 teams)"
-    )
+    ))  # fmt: skip
     if data:
         mappings = Path(str(path.parent)) / "mappings"
         found = 0
@@ -135,11 +169,11 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
             source = Path(data) / name
             if source.exists():
                 found += 1
-                report = import_file(store, source, mappings / mapping, ZoneInfo("Asia/Shanghai"))
-                console.print(f"{name}: {report.summary()}")
+                imported = import_file(store, source, mappings / mapping, ZoneInfo("Asia/Shanghai"))
+                console.print(rich_text(f"{name}: {imported.summary()}"))
         if not found:
-            console.print(f"[yellow]--data {data}: none of the public data sets is in it; "
-                          "going on with the demo data only[/]")  # fmt: skip
+            console.print(rich_text(f"--data {data}: none of the public data sets is in it; "
+                                    "going on with the demo data only", "yellow"))  # fmt: skip
     digest = store.add_policy(
         policy.checked.stored_text,
         name=policy.name,
@@ -150,7 +184,7 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     active = store.active_policy()
     if active is None or active.hash != digest:
         store.activate(digest, by="demo")
-    console.print(f"active policy: {policy.name} {policy.version} ({digest})")
+    console.print(rich_text(f"active policy: {policy.name} {policy.version} ({digest})"))
     old_rule, new_rule = PROPOSED_CHANGE
     proposed = load_policy(text=text.replace(old_rule, new_rule, 1), file="proposed.policy",
                            folder=path.parent)  # fmt: skip
@@ -164,6 +198,23 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     return 0
 
 
+def _holds_other_history(store: object) -> bool:
+    """Whether the database holds a center's own history: events, none of them the demo's,
+    or policy versions without any demo event (a rulebook stored, nothing imported yet)."""
+    from sqlmodel import Session, col, select
+
+    from engine.store import EventRecord, PolicyVersion, Store
+
+    assert isinstance(store, Store)
+    with Session(store.engine) as session:
+        demo = select(EventRecord.id).where(col(EventRecord.source) == "demo").limit(1)
+        if session.exec(demo).first() is not None:
+            return False
+        events = session.exec(select(EventRecord.id).limit(1)).first()
+        versions = session.exec(select(PolicyVersion.hash).limit(1)).first()
+    return events is not None or versions is not None
+
+
 def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
     """校准: the same 40 calls scored by an expert and three evaluators, compared."""
     evaluations = demo_calibration(policy.rubric(rubric_id).table)
@@ -171,28 +222,29 @@ def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
     console.print(f"\nCalibration (校准) of QA1-QA3 against EXPERT on {report.calls} calls, "
                   f"±{report.tolerance:g} points")  # fmt: skip
     for row in report.evaluators:
-        flag = "  [red]OUTSIDE TOLERANCE[/]" if row.flagged else ""
-        console.print(f"  {row.evaluator:<8} mean difference {row.mean_difference:+5.1f}, "
-                      f"mean absolute {row.mean_absolute_difference:4.1f}{flag}")  # fmt: skip
+        line = rich_text(f"  {row.evaluator:<8} mean difference {row.mean_difference:+5.1f}, "
+                         f"mean absolute {row.mean_absolute_difference:4.1f}")  # fmt: skip
+        console.print(line + rich_text("  OUTSIDE TOLERANCE", "red") if row.flagged else line)
     worst = report.items[0] if report.items else None
     if worst is not None:
-        console.print(f"  most disputed item: {worst.label} ({worst.item}), on "
-                      f"{worst.disagreement:.0%} of the calls")  # fmt: skip
+        console.print(rich_text(f"  most disputed item: {worst.label} ({worst.item}), on "
+                                f"{worst.disagreement:.0%} of the calls"))  # fmt: skip
 
 
 def _explain(console: Console, result: object) -> None:
     from engine import ScoreResult
 
     assert isinstance(result, ScoreResult)
-    console.print(f"\n[bold]Why {result.evaluation_id} scored {result.score:g} ({result.grade}):")
+    console.print(rich_text(f"\nWhy {result.evaluation_id} scored {result.score:g} "
+                            f"({result.grade}):", "bold"))  # fmt: skip
     for deduction in result.deductions:
-        console.print(f"  {deduction}", markup=False)
+        console.print(rich_text(f"  {deduction}"))
     for failure in result.critical:
         console.print(
-            f"  red line: {failure.label} ({failure.location}) — {failure.effect}", markup=False
+            rich_text(f"  red line: {failure.label} ({failure.location}) — {failure.effect}")
         )
     for item in result.not_applicable:
-        console.print(f"  N/A {item.label}: {item.reason}", markup=False)
+        console.print(rich_text(f"  N/A {item.label}: {item.reason}"))
 
 
 def _show_bad_input(
@@ -204,7 +256,8 @@ def _show_bad_input(
     try:
         policy.score(rubric_id, {**good, "answers": answers})
     except EvaluationError as error:
-        console.print(f"\nA bad answer is refused with a reason: [italic]{error}[/]")
+        console.print(rich_text("\nA bad answer is refused with a reason: ")
+                      + rich_text(error, "italic"))  # fmt: skip
 
 
 __all__ = ["run"]

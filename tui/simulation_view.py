@@ -28,7 +28,7 @@ def print_simulation(data: dict[str, object], new: str, old: str) -> None:
     if grades["before"] or grades["after"]:
         names = sorted(set(grades["before"]) | set(grades["after"]))
         moves = [f"{g} {grades['before'].get(g, 0)}→{grades['after'].get(g, 0)}" for g in names]
-        console.print(rich_text("grades: " + ", ".join(moves)))
+        console.print(rich_text("grades after appeals: " + ", ".join(moves)))
     changed: list[dict[str, object]] = data["changed"]  # type: ignore[assignment]
     console.print(f"\n{len(changed)} outcome(s) changed; {data['retimed']} the same but at "
                   "another time")  # fmt: skip
