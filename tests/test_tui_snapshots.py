@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from textual.widgets import Input
 
 from tests.test_tui import workers_done
 from tui.app import CallqaApp
@@ -66,6 +67,8 @@ def test_saving_a_shipped_example_asks_where(tmp_path: Path, snap_compare: Any) 
     async def save(pilot: Any) -> None:
         await _ready(pilot)
         await pilot.press("ctrl+s")
+        await pilot.pause()
+        pilot.app.screen.query_one(Input).cursor_blink = False  # drawn the same every time
         await _ready(pilot)
 
     app = _SteadyApp(POLICIES, str(tmp_path / "h.db"), POLICIES / "center.policy")
