@@ -404,6 +404,8 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
             await pilot.press("f7")
             await settle(app, pilot)
             assert app.screen.__class__.__name__ == "Confirm"
+            question = str(app.screen.query_one(Label).render())
+            assert f"in the database {tmp_path / 'h.db'}?" in question.replace("\n", " ")
             await pilot.press("y")
             await settle(app, pilot)
         from engine.store import Store

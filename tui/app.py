@@ -636,8 +636,9 @@ class CallqaApp(App[None]):
             if yes:
                 self._activate(policy)
 
-        self.push_screen(Confirm(f"Activate {policy.name} {policy.version or ''}? It will judge "
-                                 "all new events.", "Activate", "Cancel"), answer)  # fmt: skip
+        self.push_screen(Confirm(f"Activate {policy.name} {policy.version or ''} in the database "
+                                 f"{self._db_shown}? It will judge all new events.",
+                                 "Activate", "Cancel"), answer)  # fmt: skip
 
     def _activate(self, policy: Policy) -> None:
         from engine.store import Store
