@@ -27,6 +27,7 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine import Engine as SqlEngine
+from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from engine.errors import EngineError
@@ -250,13 +251,25 @@ class Store:
     # ----------------------------------------------------------------- schema
 
     def _open_schema(self, create: bool) -> None:
-        """Recognise callqa's tables and their version before writing anything; create them
-        only in an empty database opened to create, one process at a time."""
+        """Recognise callqa's tables and their version before writing anything; create or
+        upgrade them only when opened to create, one process at a time: a first look takes
+        no lock, so opening a database that is ready never waits for a writer."""
+        try:
+            needed = self._look(create, locked=False)
+        except SQLAlchemyError:  # changed as we looked: another process is upgrading it
+            needed = True
+        if needed:  # again, under the lock when creating: another may have done it meanwhile
+            self._look(create, locked=create)
+        if create and self.dialect == "sqlite":
+            _write_ahead_log(self.engine)
+
+    def _look(self, create: bool, locked: bool) -> bool:
+        """Check the schema; under the lock, create or upgrade it. True if it needs that."""
         with self.engine.begin() as connection:
-            if create and self.dialect == "postgresql":
+            if locked and self.dialect == "postgresql":
                 connection.execute(text("SELECT pg_advisory_xact_lock(:key)"),
                                    {"key": _SCHEMA_LOCK})  # fmt: skip
-            elif create:
+            elif locked:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")  # the writers' lock, now
             tables = set(inspect(connection).get_table_names())
             found = self._found_version(connection, tables)
@@ -270,23 +283,27 @@ class Store:
                     raise StoreError("this database holds no callqa history yet; create it "
                                      f"by importing events: callqa import --db {self.shown} "
                                      "FILE")  # fmt: skip
+                if not locked:
+                    return True
                 SQLModel.metadata.create_all(connection)
                 connection.execute(Meta.__table__.insert().values(  # type: ignore[attr-defined]
                     key="schema_version", value=str(SCHEMA_VERSION)))  # fmt: skip
-                found = SCHEMA_VERSION
+                return True
             if found > SCHEMA_VERSION:
                 raise StoreError(
                     f"this database was written by a newer callqa (schema {found}, this one "
                     f"reads up to {SCHEMA_VERSION}); upgrade callqa: pip install -U callqa"
                 )
             if found < SCHEMA_VERSION and create:
-                self._upgrade(connection)
-        if create and self.dialect == "sqlite":
-            _write_ahead_log(self.engine)
+                if locked:
+                    self._upgrade(connection)
+                return True
+            return False
 
     def _found_version(self, connection: Connection, tables: set[str]) -> int | None:
         """The schema version callqa stamped in this database, or None if it is not
         callqa's. A database from callqa 1 keeps its version in a table named meta."""
+        self._meta_table = META_TABLE
         if META_TABLE not in tables:
             legacy = {"meta", "events", "policy_versions"} <= tables and {"key", "value"} <= {
                 column["name"] for column in inspect(connection).get_columns("meta")
