@@ -49,6 +49,7 @@ class Side:
     last_event: dt.datetime | None = None
     replayed_to: dt.datetime | None = None
     open_periods: list[str] = field(default_factory=list)
+    stopped: str | None = None  # why the replay could not run to `replayed_to`
 
     def add(self, decisions: Iterable[Decision]) -> None:
         for d in decisions:
@@ -132,6 +133,7 @@ class Report:
                 "last_event": _iso(self.before.last_event or self.after.last_event),
                 "replayed_to": _iso(self.before.replayed_to or self.after.replayed_to),
                 "open_periods": sorted({*self.before.open_periods, *self.after.open_periods}),
+                "stopped": self.before.stopped or self.after.stopped,
             },
             "counts": {
                 label: {"before": before.get(label, 0), "after": after.get(label, 0)}
@@ -182,7 +184,9 @@ def simulate(
     end = until or (replay_end((old, new), last, now) if last else None)
     for index, engine in enumerate(engines):
         side = twins.sides[index]
-        twins.add(index, advance_to_end(engine, end, side.rejected))
+        problems: list[str] = []
+        twins.add(index, advance_to_end(engine, end, problems))
+        side.stopped = problems[0] if problems else None
         side.first_event, side.last_event, side.replayed_to = first, last, end
         side.open_periods = open_periods(engine)
     return Report(*twins.finish(), count)
@@ -315,7 +319,10 @@ def replay_versions(
                 side.first_event = engine.clock
         last = engine.clock
         end = until or (replay_end(policies, last, now) if last else None)
-        decisions += advance_to_end(engine, end, side.rejected if start is None else [])
+        problems: list[str] = []
+        decisions += advance_to_end(engine, end, problems)
+        if problems:  # the same end for every version
+            side.stopped = problems[0]
         side.add(
             d for d in decisions
             if (start is None or d.at >= start) and (stop is None or d.at < stop)

@@ -695,6 +695,9 @@ def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
     assert main(simulate) == 0
     out = capsys.readouterr().out
     assert "events from 2026-11-02 10:00+08:00 to 2026-11-20 10:00+08:00; replayed to " in out
+    assert main([*simulate, "--to", "2926-01-01"]) == 1  # a typing mistake: not replayed to
+    out = " ".join(capsys.readouterr().out.split())
+    assert "the replay stopped at its last event, so no period after it was closed: cannot " in out
     # --against history replays the span asked for too (it replayed the whole history)
     assert main(["policy", "add", "--db", db, center]) == 0
     assert main(["policy", "activate", "--db", db, capsys.readouterr().out.split()[-1]]) == 0

@@ -599,11 +599,11 @@ def run_simulate(args: argparse.Namespace) -> int:
     data = report.to_dict()
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-        return 0
-    from tui.simulation_view import print_simulation
+    else:
+        from tui.simulation_view import print_simulation
 
-    print_simulation(data, args.policy, args.against)
-    return 0
+        print_simulation(data, args.policy, args.against)
+    return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
 
 
 def _nothing_to_replay(
@@ -659,7 +659,7 @@ def _simulate_history(
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
         print_simulation(data, args.policy, f"history ({len(versions)} version(s) in force)")
-    return 0
+    return 1 if data["replay"]["stopped"] else 0
 
 
 def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, object]],

@@ -53,6 +53,9 @@ def _print_span(console: Console, data: dict[str, object]) -> None:
         return
     console.print(rich_text(f"events from {replay['first_event']} to {replay['last_event']}; "
                             f"replayed to {replay['replayed_to']}"))  # fmt: skip
+    if replay.get("stopped"):
+        console.print(rich_text(f"the replay stopped at its last event, so no period after it "
+                                f"was closed: {replay['stopped']}", "red"))  # fmt: skip
     left: list[str] = replay.get("open_periods") or []  # type: ignore[assignment]
     if left:
         more = f"; ... and {len(left) - 10} more" if len(left) > 10 else ""
