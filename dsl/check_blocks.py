@@ -22,8 +22,12 @@ DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample"
 
 Error = Callable[..., None]
 
-# what a value kept as a fraction (96% is 0.96) is, in the words a diagnostic uses
+# what a compared value is measured in, in the words a diagnostic uses: fractions, kept
+# as 96% is 0.96, and whole amounts, which a percentage is not meant for
 SHARE, PERCENTAGE, RATIO = "share", "percentage", "ratio"
+COUNT, POINTS = "count", "points"
+FRACTIONS = (SHARE, PERCENTAGE, RATIO)
+SCORES = frozenset({"evaluation.score"})  # points on the rubric's scale
 
 
 def fractions(tree: ast.PolicyFile) -> dict[str, str]:
@@ -31,16 +35,20 @@ def fractions(tree: ast.PolicyFile) -> dict[str, str]:
     return {decl.name: PERCENTAGE for decl in tree.fields if decl.type_name == "percent"}
 
 
-def fraction_kind(expr: ast.Expr, named: Mapping[str, str]) -> str | None:
-    """Whether `expr` is a fraction, and which: a SHARE (count(k where ...) / count(k ...),
-    from 0 to 1), a PERCENTAGE (a `percent` field, or its avg, min or max) or a RATIO of
-    counts of two kinds of event (most often a rate, but it may exceed 1)."""
+def measure_of(expr: ast.Expr, named: Mapping[str, str]) -> str | None:
+    """What `expr` is measured in, when that tells which numbers it may be compared with:
+    a SHARE (count(k where ...) / count(k ...), from 0 to 1), a PERCENTAGE (a `percent`
+    field, or its avg, min or max), a RATIO of counts of two kinds of event (most often a
+    rate, but it may exceed 1), a COUNT of events or POINTS of a score. `named`: the
+    fields (and an alert's `value`) known to be one of these."""
     if isinstance(expr, ast.FieldRef):
-        return named.get(expr.name)
+        return named.get(expr.name) or (POINTS if expr.name in SCORES else None)
     if isinstance(expr, ast.Aggregate):
+        if expr.function == "count":
+            return COUNT
         if expr.function in ("avg", "min", "max") and named.get(expr.name) == PERCENTAGE:
             return PERCENTAGE
-        return None
+        return POINTS if expr.name in SCORES else None
     if isinstance(expr, ast.Binary) and expr.op == "/":
         left, right = expr.left, expr.right
         counts = isinstance(left, ast.Aggregate) and isinstance(right, ast.Aggregate)
@@ -52,9 +60,10 @@ def fraction_kind(expr: ast.Expr, named: Mapping[str, str]) -> str | None:
 def misread_fractions(
     expr: ast.Expr | None, named: Mapping[str, str], error: Error, warn: Error
 ) -> None:
-    """A fraction compared with a plain number outside 0..1 (`value < 96` for 96%): true
-    or false for every team, which the type (both are numbers) cannot tell."""
-    for subject, op, number in _fraction_comparisons(expr, named):
+    """A fraction compared with a plain number outside 0..1 (`value < 96` for 96%), or a
+    count or a score with a percentage (`avg(evaluation.score) < 90%`): true or false for
+    every team, which the type (all are numbers) cannot tell."""
+    for subject, op, number in _comparisons_with_numbers(expr):
         misread_fraction(subject, op, number, named, error, warn)
 
 
@@ -66,18 +75,31 @@ def misread_fraction(
     error: Error,
     warn: Error,
 ) -> None:
-    """Report `subject op number` when `subject` is a fraction and `number` is a plain
-    number (not a percentage) outside 0..1; `op` reads with the subject on the left."""
-    kind = fraction_kind(subject, named)
-    amount = _plain_number(number)
-    if kind is None or amount is None or 0 <= amount <= 1:
+    """Report `subject op number` when `number` is written in the wrong unit for what
+    `subject` measures; `op` reads with the subject on the left."""
+    kind = measure_of(subject, named)
+    amount = _number(number)
+    if kind is None or amount is None:
         return
     text = number.text
     what = subject.name if isinstance(subject, ast.FieldRef | ast.Aggregate) else "the ratio"
-    if isinstance(subject, ast.Aggregate) and subject.function != "count":
+    if isinstance(subject, ast.Aggregate):
         what = f"{subject.function}({subject.name})"
     if what == "value":
         what = "the threshold's value"
+    if text.endswith("%"):
+        digits = text.removesuffix("%")
+        if kind == COUNT and amount != 0:
+            error(number.span, f"{what} counts events, so {text} here means {amount:g} of "
+                  "one event", f"write a number of events, such as {digits}, or divide by "
+                  "another count for a share", code="fraction")  # fmt: skip
+        elif kind == POINTS and amount != 0:
+            error(number.span, f"{what} is in points, so {text} here means {amount:g} "
+                  "points", f"write the points, such as {digits} on a scale of 100",
+                  code="fraction")  # fmt: skip
+        return
+    if kind not in FRACTIONS or 0 <= amount <= 1:
+        return
     fix = f"write {text}%" if amount > 1 else "compare it with a percentage from 0% to 100%"
     if kind == RATIO:
         warn(number.span, f"{what} divides one count by another, so {text} here means "
@@ -97,8 +119,8 @@ def misread_fraction(
     error(number.span, message, fix, code="fraction")
 
 
-def _fraction_comparisons(
-    expr: ast.Expr | None, named: Mapping[str, str]
+def _comparisons_with_numbers(
+    expr: ast.Expr | None,
 ) -> Iterator[tuple[ast.Expr, str, ast.Literal]]:
     """Every comparison in `expr` of something with a written number, as (something,
     op, number) with the number on the right."""
@@ -108,9 +130,9 @@ def _fraction_comparisons(
         if isinstance(node, ast.Binary):
             stack += (node.left, node.right)
             if node.op in COMPARISONS:
-                if _plain_number(node.right) is not None:
+                if _number(node.right) is not None:
                     yield node.left, node.op, _literal(node.right)
-                elif _plain_number(node.left) is not None:
+                elif _number(node.left) is not None:
                     yield node.right, FLIP[node.op], _literal(node.left)
         elif isinstance(node, ast.Unary | ast.InList):
             stack.append(node.operand)
@@ -128,14 +150,14 @@ def _literal(expr: ast.Expr) -> ast.Literal:
     return expr
 
 
-def _plain_number(expr: ast.Expr) -> float | None:
-    """The value of a number written without %, or None."""
+def _number(expr: ast.Expr) -> float | None:
+    """The value of a written number (96, 0.96, 96% as 0.96, -5), or None."""
     negate = isinstance(expr, ast.Unary) and expr.op == "-"
     if isinstance(expr, ast.Unary) and negate:
         expr = expr.operand
     if not isinstance(expr, ast.Literal) or expr.type is not Type.NUMBER:
         return None
-    if expr.text.endswith("%") or isinstance(expr.value, bool):
+    if isinstance(expr.value, bool):
         return None
     value = float(expr.value)  # type: ignore[arg-type]
     return -value if negate else value
@@ -174,7 +196,7 @@ class BlockChecker:
         aggregates: bool = False,
         value: str | None = None,
     ) -> None:
-        """`value`: what fraction an alert's value is (`fraction_kind`), if one."""
+        """`value`: what an alert's value measures (`measure_of`), if known."""
         if expr is None:
             return
         scope = Scope({**self.fields, **(extra or {})}, aggregates)
@@ -323,7 +345,7 @@ class BlockChecker:
             if kind not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
                 self.error(value.span, "a threshold value must be a number or a duration")
             misread_fractions(value.expr, self.fractions, self.error, self.warn)
-        fraction = fraction_kind(values[0].expr, self.fractions) if values else None
+        fraction = measure_of(values[0].expr, self.fractions) if values else None
         for entry in block.entries:
             if isinstance(entry, ast.Alert):
                 # an alert may read aggregates of its own: ... and count(survey) >= 20
@@ -408,9 +430,9 @@ class BlockChecker:
                 None,
             )
             if first is not None:
-                self.error(value.span, f"{key} is set twice in this event (first at "
-                           f"{_where(first.span)})", "keep one of the two",
-                           code="test-event")  # fmt: skip
+                self.warn(value.span, f"{key} is set twice in this event (first at "
+                          f"{_where(first.span)}), and only this value is used",
+                          "keep one of the two", code="test-event")  # fmt: skip
             elif prefix is not None:
                 self.error(value.span, f"{key} gives {prefix} a part, but {prefix} is set to "
                            f"{values[prefix].text} at {_where(values[prefix].span)}",

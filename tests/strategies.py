@@ -20,6 +20,7 @@ import random
 import re
 from collections.abc import Mapping
 
+from hypothesis import assume
 from hypothesis import strategies as st
 
 from dsl import ast
@@ -207,6 +208,9 @@ def comparisons(draw: st.DrawFn, scope: Scope, depth: int = 2) -> ast.Expr:
         return ast.InList(field_ref(draw(st.sampled_from(fields))), tuple(items), negated)
     ops = ["==", "!=", "<", "<=", ">", ">="] if kind in ORDERED else ["==", "!="]
     left, right = draw(values(kind, scope, depth)), draw(values(kind, scope, depth))
+    for score, amount in ((left, right), (right, left)):  # points against a percentage is
+        if isinstance(score, ast.FieldRef) and score.name == "evaluation.score":  # a mistake
+            assume(not (isinstance(amount, ast.Literal) and amount.text.endswith("%")))
     return ast.Binary(draw(st.sampled_from(ops)), left, right)
 
 
@@ -480,6 +484,11 @@ def test_blocks(draw: st.DrawFn, known: list[str]) -> ast.TestBlock:
         attributes = []
         for _ in range(draw(st.integers(0, 3))):
             key = ".".join(draw(st.lists(names, min_size=1, max_size=3)))
+            if any(
+                f"{k}.".startswith(f"{key}.") or f"{key}.".startswith(f"{k}.")
+                for k, _ in attributes
+            ):
+                continue  # one key twice, or a value and its parts: the checker refuses it
             kind = draw(st.sampled_from([t for t in Type if t is not Type.UNKNOWN]))
             value = draw(
                 st.one_of(literals(kind), names.map(lambda n: ast.Literal(Type.TEXT, n, n)))

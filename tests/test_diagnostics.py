@@ -454,7 +454,7 @@ TEST_EVENT = (
         ('facts.q.r "b" facts.q "a"', 'facts.q is set to "a", but it has parts already '
          "(facts.q.r)", "set either facts.q or its parts (facts.q.r), not both", 58),
         ('answers.a "pass" answers.a "fail"', "answers.a is set twice in this event (first "
-         "at line 6, column 46)", "keep one of the two", 63),
+         "at line 6, column 46), and only this value is used", "keep one of the two", 63),
     ],
 )  # fmt: skip
 def test_a_test_event_setting_a_value_and_its_parts_is_an_error_not_a_crash(
@@ -481,3 +481,26 @@ def test_the_test_runner_reports_an_event_it_cannot_build_instead_of_crashing(
     assert not result.passed
     [failure] = result.failures
     assert failure.startswith("line 6: ") and "x" in failure
+
+
+@pytest.mark.parametrize(
+    ("value", "alert", "message", "hint"),
+    [
+        ("count(complaint)", "value > 5%", "the threshold's value counts events, so 5% here "
+         "means 0.05 of one event", "write a number of events, such as 5, or divide by "
+         "another count for a share"),
+        ("avg(evaluation.score)", "value < 90%", "the threshold's value is in points, so 90% "
+         "here means 0.9 points", "write the points, such as 90 on a scale of 100"),
+        (SHARE, "value < 96% and count(survey) < 20%", "count(survey) counts events, so 20% "
+         "here means 0.2 of one event", "write a number of events, such as 20, or divide by "
+         "another count for a share"),
+    ],
+)  # fmt: skip
+def test_a_count_or_a_score_compared_with_a_percentage_is_an_error(
+    value: str, alert: str, message: str, hint: str
+) -> None:
+    """The mirror mistake: `value > 5%` on a count of complaints alerts on one complaint."""
+    problem = only(FRACTION % (value, alert))
+    assert problem.is_error and (problem.message, problem.hint) == (message, hint)
+    shown = alert[problem.col - 17 : problem.end_col - 17]  # the alert starts at column 17
+    assert problem.line == 5 and shown.endswith("%") and f" {shown} " in message
