@@ -40,6 +40,7 @@ from dsl.source import Span
 SEPARATOR = "\x1c"
 MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook
 MAX_BYTES = 4 << 20  # a policy file is a few pages; beyond this it is not one
+MAX_INCLUDED = 4 * MAX_BYTES  # characters of all the files a policy includes
 
 
 def read_policy(path: str | Path) -> str:
@@ -165,6 +166,7 @@ class Included:
     sources: dict[str, str] = field(default_factory=dict)  # shown name -> text
     logical: dict[str, str] = field(default_factory=dict)  # shown name -> logical name
     diagnostics: list[Diagnostic] = field(default_factory=list)
+    size: int = 0  # characters read so far, of at most MAX_INCLUDED
 
 
 def resolve(tree: ast.PolicyFile, files: Files) -> Included:
@@ -237,6 +239,14 @@ def _include(
         if SEPARATOR in text:
             error(f"{name} holds a file separator character (U+001C)", "remove it from the file")
             continue
+        if out.size + len(text) > MAX_INCLUDED:  # many files of up to 4 MB each
+            error(
+                f"with {name}, the included files are larger than {MAX_INCLUDED >> 20} MB "
+                "in all, too large for one policy",
+                "include fewer files, or smaller ones",
+            )
+            continue
+        out.size += len(text)
         seen.add(identity)
         out.sources[name] = text
         out.logical[name] = logical

@@ -421,3 +421,23 @@ def test_a_policy_over_4_mb_is_refused_before_it_is_parsed(
     assert "larger than 4 MB" in capsys.readouterr().out
     with pytest.raises(OSError, match="larger than 4 MB"):
         load_policy(big)
+
+
+def test_the_included_files_together_are_bounded_too(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each file may be 4 MB, but a policy including hundreds of them would fill the
+    memory: past MAX_INCLUDED in all, the next include is an error at its line."""
+    import dsl.includes
+
+    monkeypatch.setattr(dsl.includes, "MAX_INCLUDED", 250)
+    for name in "abc":
+        (tmp_path / f"{name}.policy").write_text(f"# {name}\n" + "#" * 100 + "\n", encoding="utf-8")
+    text = 'policy "p" timezone "UTC"\ninclude "a.policy"\ninclude "b.policy"\ninclude "c.policy"\n'
+    _, diagnostics = check_text(text, str(tmp_path / "p.policy"))
+    [problem] = diagnostics
+    assert problem.line == 4
+    assert problem.message == (
+        f"with {tmp_path / 'c.policy'}, the included files are larger than 0 MB in all, too "
+        "large for one policy"
+    )
