@@ -4,16 +4,20 @@ processes, each with its own Store."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import multiprocessing
 import sqlite3
 import threading
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from sqlmodel import create_engine
 
@@ -436,3 +440,64 @@ def test_an_in_memory_database_is_refused(
     assert main(["import", "--db", target, str(log)]) == 1
     out, err = capsys.readouterr()
     assert "kept" not in out and "give a file, e.g. --db history.db" in err
+
+
+# --------------------------------------------------------------------- property
+
+
+@contextlib.contextmanager
+def fresh_databases(folder: Path) -> Iterator[list[str]]:
+    """A new SQLite file, and a new PostgreSQL schema when the server is given."""
+    with contextlib.ExitStack() as stack:
+        targets = [f"sqlite:///{folder / f'{uuid.uuid4().hex}.db'}"]
+        if "postgresql" in test_store.backends():
+            targets.append(stack.enter_context(contextlib.contextmanager(
+                test_store.postgres_schema)()))  # fmt: skip
+        yield targets
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    events=st.lists(
+        st.tuples(
+            st.sampled_from(["c1", "c2", "c3"]),
+            st.sampled_from(["A1", "A2", "A\x001"]),
+            st.sampled_from([60, 75]),
+        ),
+        max_size=10,
+    ),
+    cuts=st.lists(st.integers(0, 10), max_size=2),
+)
+def test_every_event_is_kept_counted_as_a_duplicate_a_conflict_or_rejected_alike_on_both(
+    tmp_path_factory: pytest.TempPathFactory, events: list[tuple[str, str, int]], cuts: list[int]
+) -> None:
+    """Whatever the order and the batches: the first storable event of an id is stored,
+    a later equal one is a duplicate, a later different one a conflict, one holding a NUL
+    is rejected; and SQLite and PostgreSQL answer the same."""
+    batches, start = [], 0
+    for cut in [*sorted(cuts), len(events)]:
+        batches.append(events[start : max(start, cut)])
+        start = max(start, cut)
+    batches[-1] += events[start:]
+    first: dict[str, tuple[str, int]] = {}
+    expected = [0, 0, 0, 0]  # kept, duplicates, conflicts, rejected
+    for event_id, agent, duration in events:
+        if "\x00" in agent:
+            expected[3] += 1
+        elif event_id not in first:
+            first[event_id] = (agent, duration)
+            expected[0] += 1
+        else:
+            expected[1 if first[event_id] == (agent, duration) else 2] += 1
+    with fresh_databases(tmp_path_factory.mktemp("property")) as targets:
+        for target in targets:
+            store = Store(target, create=True)
+            counts = [0, 0, 0, 0]
+            for batch in batches:
+                got = store.add_events([call(i, agent=a, duration=d) for i, a, d in batch])
+                for n, value in enumerate((got.kept, got.duplicates, len(got.conflicts),
+                                           len(got.rejected))):  # fmt: skip
+                    counts[n] += value
+            stored = {e["id"]: (e["agent"], e["duration"]) for e in store.events()}
+            store.close()
+            assert (counts, stored) == (expected, first), target.split(":")[0]
