@@ -707,6 +707,33 @@ def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
     assert json.loads(capsys.readouterr().out)["events"] == 1
 
 
+def test_explain_says_which_periods_its_events_left_open_and_the_until_that_closes_them(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """Without --until no KPI of the events' weeks and months was reported, silently."""
+    events = tmp_path / "events.jsonl"
+    events.write_text('{"kind": "complaint", "id": "c1", "at": "2026-11-02 11:00", '
+                      '"agent": "A1", "team": "T1"}\n', encoding="utf-8")  # fmt: skip
+    args = [
+        "explain",
+        "--policy",
+        str(ROOT / "policies" / "center.policy"),
+        "--events",
+        str(events),
+    ]
+    assert main(args) == 0
+    err = capsys.readouterr().err
+    assert "not decided yet, as these periods had not ended at 2026-11-02 11:00: 2026-W45 (" in err
+    assert (
+        "2026-11 (model_agent), ends 2026-12-01 00:00; to close them, give --until 2026-12-01 00:00"
+        in err
+    )
+    assert main([*args, "--until", "2026-12-01 00:00"]) == 0
+    out, err = capsys.readouterr()
+    assert "not decided yet" not in err
+    assert "for 2026-W45 is" in out or "no data for 2026-W45" in out  # the week's KPIs closed
+
+
 def test_explain_and_calibration_of_nothing_say_so(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

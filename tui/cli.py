@@ -446,7 +446,23 @@ def run_explain(args: argparse.Namespace) -> int:
         return 1
     say(f"{read} events: {len(decisions)} decisions; {rejected} events rejected",
         file=sys.stderr)  # fmt: skip
+    _say_open_periods(engine)
     return 1 if rejected else 0
+
+
+def _say_open_periods(engine: Any) -> None:
+    """The periods the events opened that are not over at the engine's clock (their KPIs
+    and samples are not decided yet), and the --until that closes them."""
+    from engine.simulate import open_periods, replay_end
+
+    left = open_periods(engine)
+    if not left or engine.clock is None:
+        return
+    end = replay_end([engine.policy], engine.clock)
+    more = f"; ... and {len(left) - 3} more" if len(left) > 3 else ""
+    say(f"not decided yet, as these periods had not ended at {engine.clock:%Y-%m-%d %H:%M}: "
+        f"{'; '.join(left[:3])}{more}; to close them, give --until {end:%Y-%m-%d %H:%M}",
+        file=sys.stderr)  # fmt: skip
 
 
 # ------------------------------------------------------------ store, simulate
