@@ -71,6 +71,8 @@ def _source(path: Path, limit: int | None = None) -> IO[bytes]:
         mode = os.stat(path).st_mode if str(path) != "-" else os.fstat(0).st_mode
     except OSError as error:
         raise unreadable(path, error) from None
+    except ValueError:  # a NUL character in the name: no file is named so
+        raise InputFileError(f"{str(path)!r}: no file name holds a NUL character") from None
     if stat.S_ISDIR(mode):
         raise unreadable(path, IsADirectoryError(21, "is a folder"))
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):

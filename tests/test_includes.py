@@ -441,3 +441,11 @@ def test_the_included_files_together_are_bounded_too(
         f"with {tmp_path / 'c.policy'}, the included files are larger than 0 MB in all, too "
         "large for one policy"
     )
+
+
+def test_load_policy_refuses_a_name_with_a_nul_character_with_an_input_error() -> None:
+    """It raised ValueError ('embedded null byte') from os.stat."""
+    from engine.errors import InputFileError
+
+    with pytest.raises(InputFileError, match="no file name holds a NUL character"):
+        load_policy("a\x00b.policy")
