@@ -785,3 +785,23 @@ def test_callqa_test_of_a_policy_without_tests_says_nothing_was_tested(
 
 
 WARNING_ONLY = 'policy "t" version "1" timezone "Asia/Shanghai"\naction warn "警告" notify 班长\n'
+
+
+def test_calibration_reads_the_evaluations_of_a_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from engine.demo_data import demo_calibration
+
+    standard = str(STANDARD)
+    rows = demo_calibration(load_policy(standard).rubric("standard_call").table, calls=5)
+    data = tmp_path / "cal.jsonl"
+    data.write_text("\n".join(json.dumps({**r, "at": "2026-11-02 10:00"}, ensure_ascii=False)
+                              for r in rows), encoding="utf-8")  # fmt: skip
+    db = str(tmp_path / "h.db")
+    assert main(["import", "--db", db, str(data)]) == 0
+    capsys.readouterr()
+    args = ["calibration", "--policy", standard, "--rubric", "standard_call", "--db", db]
+    assert main([*args, "--expert", "EXPERT"]) == 0
+    assert "Calibration of standard_call: 5 calls scored by several evaluators" in (
+        capsys.readouterr().out
+    )

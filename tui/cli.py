@@ -732,7 +732,7 @@ def run_calibration(args: argparse.Namespace) -> int:
         store = _open_store(args.db)
         if not isinstance(store, Store):
             return 1
-        evaluations = [e for e in store.events() if e.get("kind") == "evaluation"]
+        evaluations = list(store.events(kinds=["evaluation"]))
     elif args.input:
         for row in read_evaluations(Path(args.input)):
             if isinstance(row, RowError):
