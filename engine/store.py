@@ -128,7 +128,12 @@ def policy_hash(text: str) -> str:
 def unstorable(event: Any) -> str | None:
     """Why no database can store this event (a NUL character: PostgreSQL's text cannot hold
     one, so SQLite refuses it too and a history is the same on both), or None."""
-    data = event.model_dump() if hasattr(event, "model_dump") else dict(event)
+    if hasattr(event, "model_dump_json"):  # JSON writes a NUL as \u0000: a quick look first
+        if "\\u0000" not in event.model_dump_json():
+            return None
+        data = event.model_dump()
+    else:
+        data = dict(event)
     for path, value in _texts(data, ""):
         if "\x00" in value:
             shown = repr(value if len(value) <= 40 else value[:40] + "...")
@@ -347,15 +352,15 @@ class Store:
         An event no database can store (`unstorable`) is rejected; the others are kept."""
         rows, rejected = [], []
         for item in events:
-            problem = unstorable(item)
+            data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
+            payload = json.dumps(data, ensure_ascii=False, default=_json_default)
+            problem = unstorable(data) if "\\u0000" in payload else None  # JSON's NUL
             if problem is not None:
                 rejected.append(problem)
                 continue
-            data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
             rows.append({
                 "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
-                "agent": data.get("agent"), "source": source,
-                "payload": json.dumps(data, ensure_ascii=False, default=_json_default),
+                "agent": data.get("agent"), "source": source, "payload": payload,
             })  # fmt: skip
         kept, conflicts = 0, []
         with self.engine.begin() as connection:
