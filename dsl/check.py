@@ -481,6 +481,7 @@ class _Checker:
                 self.error(band.span, f"the grade {band.label} is given twice",
                            "give each grade its own name", code="grades")  # fmt: skip
             labels.add(band.label)
+            written: dict[str, ast.Literal] = {}
             for op, value in band.bounds:
                 if op not in (">=", "<"):
                     self.error(
@@ -489,6 +490,15 @@ class _Checker:
                         f'write "{band.label}" >= 85 < 95',
                         code="grades",
                     )
+                elif op in written:  # only the first would count
+                    self.error(
+                        value.span,
+                        f"the grade {band.label} has two {'lower' if op == '>=' else 'upper'} "
+                        f"bounds ({op} {written[op].text} and {op} {value.text})",
+                        "keep one",
+                        code="grades",
+                    )
+                written.setdefault(op, value)
         lowers = sorted(lo for band in bounded if (lo := _bound(band, ">=")) is not None)
         intervals: list[tuple[float, float, ast.Band]] = []
         for band in bounded:

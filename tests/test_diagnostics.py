@@ -504,3 +504,12 @@ def test_a_count_or_a_score_compared_with_a_percentage_is_an_error(
     assert problem.is_error and (problem.message, problem.hint) == (message, hint)
     shown = alert[problem.col - 17 : problem.end_col - 17]  # the alert starts at column 17
     assert problem.line == 5 and shown.endswith("%") and f" {shown} " in message
+
+
+def test_a_grade_with_two_lower_or_two_upper_bounds_is_an_error() -> None:
+    """`"A" >= 60 >= 90` passed: only the first bound counted, the second was ignored."""
+    found = [(d.col, d.message) for d in problems(GRADED % '"A" >= 60 >= 90  "B" >= 0 < 60 < 70')]
+    assert found == [
+        (25, "the grade A has two lower bounds (>= 60 and >= 90)"),
+        (45, "the grade B has two upper bounds (< 60 and < 70)"),
+    ]
