@@ -5,18 +5,18 @@
     python bench/policy_size.py --markdown           # the table for bench/README.md
     python bench/policy_size.py --near-limit         # the largest policies accepted
 
-Generates a policy of N rubric items, discipline rules, field declarations, actions or
-tests, and measures each stage on it in its own process (so one stage's memory does not
-count against another's): `check` (parse and check, as `callqa check`), `load`
-(`load_policy`: check and compile, as a service does) and `fmt` (`format_text`, as
-`callqa fmt`). Seconds are the CPU time of the stage alone (the process's, so that
-other work on a shared machine does not count); memory is the peak resident size of
-the process (ru_maxrss) minus what it held before the stage ran.
+Generates a policy of N rubric items, grade bands, discipline rules, field
+declarations, actions or tests, and measures each stage on it in its own process (so
+one stage's memory does not count against another's): `check` (parse and check, as
+`callqa check`), `load` (`load_policy`: check and compile, as a service does) and
+`fmt` (`format_text`, as `callqa fmt`). Seconds are the CPU time of the stage alone
+(the process's, so that other work on a shared machine does not count); memory is the
+peak resident size of the process (ru_maxrss) minus what it held before the stage ran.
 
 Each process is limited in memory (`--max-memory`, 3 GB by default: the machine is
 shared) and wall-clock time (`--timeout`); a stage that passes a limit is shown as
-such, not waited for. A stage that stops on a size limit of the language (a policy bigger than
-callqa accepts) shows "refused" and how long that took.
+such, not waited for. A stage that stops on a size limit of the language (a policy
+bigger than callqa accepts) shows "refused" and how long that took.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-KINDS = ("items", "rules", "fields", "actions", "tests")
+KINDS = ("items", "bands", "rules", "fields", "actions", "tests")
 STAGES = ("check", "load", "fmt")
 HEADER = 'policy "size" version "1" timezone "Asia/Shanghai"\n\n'
 
@@ -109,8 +109,19 @@ def tests_policy(n: int) -> str:
     return "\n".join(lines) + "\n"
 
 
+def bands_policy(n: int) -> str:
+    """One rubric of 10 items with n grade bands, 100/n points apart, and `otherwise`."""
+    lines = [HEADER, 'rubric banded "分档" {', '  section s "部分" {']
+    lines += [f"    item i{i} deduct 10" for i in range(10)]
+    lines += ["  }", "  grades {"]
+    lines += [f'    "档{b}" >= {100 - (b + 1) * 100 / n:.6f}' for b in range(n)]
+    lines += ['    "不合格" otherwise', "  }", "}"]
+    return "\n".join(lines) + "\n"
+
+
 GENERATORS: dict[str, Callable[[int], str]] = {
     "items": items_policy,
+    "bands": bands_policy,
     "rules": rules_policy,
     "fields": fields_policy,
     "actions": actions_policy,
