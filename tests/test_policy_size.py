@@ -18,6 +18,7 @@ import dsl.build
 import dsl.syntax
 import engine.codegen
 import engine.policy
+from bench.policy_size import GENERATORS, near_limit
 from dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
 from dsl.check import check_text
 from dsl.diagnostics import PolicyError
@@ -358,3 +359,14 @@ def test_the_line_of_each_pick_is_read_without_splitting_the_policy_each_time() 
     lines = [counted.line(entry.span) for entry in block.entries]
     assert lines[-1] == f"pick 1 random call where call.duration >= {MAX_PICKS - 1}s"
     assert _CountedText.splits <= 1
+
+
+@pytest.mark.parametrize("kind", sorted(GENERATORS))
+def test_the_size_benchmarks_policies_are_clean_and_the_largest_is_accepted(kind: str) -> None:
+    """bench/policy_size.py measures policies that check without errors, and its
+    --near-limit size is the largest accepted (one more is over the limit)."""
+    assert errors(GENERATORS[kind](20)) == []
+    largest = near_limit(kind)
+    if kind != "items":  # the rubric item limit, tested above
+        assert GENERATORS[kind](largest).count("\n") <= MAX_LINES
+        assert GENERATORS[kind](largest + 1).count("\n") > MAX_LINES
