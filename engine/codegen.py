@@ -12,6 +12,7 @@ Counts per item in the returned tuple: >= 0 occurrences (0 = passed), -1 answere
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
 import math
 from collections.abc import Callable
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from dsl.expressions import Scope
 from dsl.types import Type
 from engine.codegen_expr import Constants, ExprCompiler, FactSlots
+from engine.conditions import FAST_TYPES
 from engine.rubric import RubricItem, RubricSection, RubricTable
 from engine.values import converter
 
@@ -80,9 +82,6 @@ class GeneratedScorer:
     fact_names: tuple[str, ...]
 
 
-_NUMERIC = (Type.NUMBER, Type.DURATION)
-
-
 class _Writer:
     def __init__(self) -> None:
         self.lines: list[str] = []
@@ -119,6 +118,8 @@ def generate(
         "SUM": sum,
         "BANDS": tuple((b.low, b.high, b.label) for b in table.grades if not b.fallback),
         "INF": math.inf,
+        "DATETIME": dt.datetime,
+        "ZONE": zone,
     }
     for name, kind in facts.types.items():
         constants.values[f"C_{facts.names[name]}"] = converter(kind, zone)
@@ -128,7 +129,8 @@ def generate(
 
     w = _Writer()
     # ------------------------------------------------------------ one evaluation
-    w(0, "def score_one(ev, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT):")
+    w(0, "def score_one(ev, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT,"
+         " INF=INF):")  # fmt: skip
     w(1, "ans = ev.get('answers')")
     w(1, "if ans is None:")
     w(2, "ans = ev")
@@ -152,7 +154,8 @@ def generate(
     sources = item_keys + [fact_keys[name] for name in facts.names]
     w(0, "")
     one_lines = len(w.lines)
-    w(0, "def score_many(cols, n, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT):")
+    w(0, "def score_many(cols, n, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT,"
+         " INF=INF):")  # fmt: skip
     w(1, "scores = []; grades = []; crits = []; errors = {}")
     w(1, "add_score = scores.append; add_grade = grades.append; add_crit = crits.append")
     for column, key in zip(columns, sources, strict=True):
@@ -188,18 +191,11 @@ def generate(
 
 
 def _convert_fact(w: _Writer, indent: int, slot: str, kind: Type, key: str) -> None:
-    if kind is Type.TEXT:
-        w(indent, f"if {slot}.__class__ is not str:")
-    elif kind in _NUMERIC:
-        # NaN, an infinity (and a negative duration) go to the converter, which refuses
-        # them: NaN would make the item's condition false, the item not applicable
-        low = "0 <=" if kind is Type.DURATION else "-INF <"
-        w(indent, f"if ({slot}.__class__ is not int and {slot}.__class__ is not float)"
-                  f" or not {low} {slot} < INF:")  # fmt: skip
-    elif kind is Type.BOOL:
-        w(indent, f"if {slot}.__class__ is not bool:")
-    else:
-        w(indent, "if True:")
+    """A fact brought to its field's type, as conditions do (engine.conditions.FAST_TYPES):
+    NaN, an infinity or a negative duration go to the converter, which refuses them (NaN
+    made the item's condition false, the item not applicable)."""
+    test = FAST_TYPES.get(kind)
+    w(indent, f"if {test.format(slot=slot) if test else 'True'}:")
     w(indent + 1, f"{slot} = C_{slot}({slot}, {key})")
 
 
