@@ -326,6 +326,21 @@ def _time_problem(value: object) -> str:
     return f"{value!r} is not a date and time such as 2026-11-02 09:00"
 
 
+def _number_problem(where: str, value: object, fallback: str) -> str:
+    """Why `value` is not a number an event can hold, in the words of the one check of
+    numbers (engine.values.real_number) that scoring and conditions use. The fields with
+    a lower bound are durations (duration, answer_delay, hold_time)."""
+    from engine.values import real_number
+
+    try:
+        real_number(float(value), where, duration=True, given=value)  # type: ignore[arg-type]
+    except EngineError as error:
+        return str(error)
+    except (TypeError, ValueError, OverflowError):  # not a number at all
+        pass
+    return f"{where}: {fallback.lower()} (got {value!r})"
+
+
 def _plain(error: ValidationError, kind: str, event_id: object) -> str:
     problems = []
     for item in error.errors():
@@ -338,6 +353,8 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
             problems.append(f"{where}: not a field of {article} {kind} event (put it under fields)")
         elif kind_of == "value_error":  # ours, already in plain words
             problems.append(f"{where}: {item['ctx']['error']}")
+        elif kind_of in ("finite_number", "greater_than_equal"):  # NaN, inf, below 0
+            problems.append(_number_problem(where, item["input"], item["msg"]))
         elif kind_of.startswith("bool"):
             problems.append(f"{where}: {item['input']!r} is not yes or no: write true or false")
         elif "datetime" in kind_of:

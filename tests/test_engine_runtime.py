@@ -307,7 +307,7 @@ def test_appeals_within_the_window_rescore_and_count_for_the_evaluator(engine: E
         ({"kind": "call", "id": "x", "at": dt.datetime(1, 1, 1), "agent": "A", "duration": 60},
          r"at: the year 1 is not a real time for an event"),
         ({"kind": "call", "id": "x", "at": "2026-11-02 09:00", "agent": "A",
-          "duration": float("inf")}, r"duration: input should be a finite number \(got inf\)"),
+          "duration": float("inf")}, r"duration is inf, which is not a number \(NaN or infinite\)"),
         ({"kind": "complaint", "id": "x", "at": "45962.5", "agent": "A"},
          r"at: '45962.5' is a number, not a date and time: write it as 2026-11-02 09:00"),
         ({"kind": "call", "id": "x", "at": "2026-11-02 09:00", "agent": "A", "duration": 60,
