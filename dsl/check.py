@@ -23,7 +23,7 @@ from dsl.expressions import Scope, infer, never_true
 from dsl.includes import Files, FolderFiles, StoredFiles, bundle, resolve, unbundle
 from dsl.parse import parse_policy
 from dsl.source import Span, line_ref
-from dsl.suggest import did_you_mean
+from dsl.suggest import did_you_mean, suggestions_limited
 from dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
 
 CRITICAL_MODES = {
@@ -116,7 +116,8 @@ def check_text(
     checker = _Checker(tree)
     # A policy line that could not be read is reported already, not as a missing one.
     checker.header_written = re.search(r"^[\ufeff \t]*policy\b", text, re.MULTILINE) is not None
-    checker.run()
+    with suggestions_limited():
+        checker.run()
     checked = CheckedPolicy(
         tree, checker.fields, checker.settings, text, included.sources, included.logical
     )
