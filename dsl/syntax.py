@@ -165,14 +165,9 @@ def _trees(text: str, file: str, diagnostics: list[Diagnostic]) -> Iterator[Tree
             continue
         try:
             tree = parser().parse(block.text + "\n")
-        except UnexpectedInput:
-            # described on the block placed at its lines, so that every position and
-            # line the description reads is the file's (rare: only for a broken block)
-            padded = "\n" * (block.first_line - 1) + block.text + "\n"
-            try:
-                parser().parse(padded)
-            except UnexpectedInput as error:
-                diagnostics.append(_describe(error, padded, file, block))
+        except UnexpectedInput as error:
+            _move_error_down(error, block.first_line - 1)
+            diagnostics.append(_describe(error, block.text + "\n", file, block))
             continue
         except RecursionError:
             diagnostics.append(_too_deep(block, file))
@@ -223,6 +218,23 @@ def _move_down(tree: Tree[Any], lines: int) -> None:
                 meta.line += lines
                 meta.end_line += lines
             stack.extend(node.children)
+
+
+def _move_error_down(error: UnexpectedInput, lines: int) -> None:
+    """A parse error's lines, like a tree's (`_move_down`), made the file's; its offsets
+    (`pos_in_stream`) stay the block's."""
+    for holder in (error, getattr(error, "token", None)):
+        for name in ("line", "end_line"):
+            value = getattr(holder, name, None)
+            if isinstance(value, int) and value > 0:
+                setattr(holder, name, value + lines)
+
+
+def _line_text(text: str, line: int, block: Block) -> str:
+    """Line `line` of the file, from the text of `block` (which holds it)."""
+    lines = text.split("\n")
+    index = line - block.first_line
+    return lines[index] if 0 <= index < len(lines) else ""
 
 
 def _too_deep(block: Block, file: str) -> Diagnostic:
@@ -280,7 +292,7 @@ def _span(node: Tree[Any]) -> Span:
 
 def _describe(error: UnexpectedInput, text: str, file: str, block: Block) -> Diagnostic:
     if isinstance(error, UnexpectedCharacters):
-        return _unexpected_character(error, text, file)
+        return _unexpected_character(error, text, file, block)
     if isinstance(error, UnexpectedToken | UnexpectedEOF):
         return _unexpected_token(error, text, file, block)
     line = getattr(error, "line", block.first_line) or block.first_line
@@ -288,7 +300,9 @@ def _describe(error: UnexpectedInput, text: str, file: str, block: Block) -> Dia
     return Diagnostic.at(Span.point(line, col), "this line could not be read", file=file)
 
 
-def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> Diagnostic:
+def _unexpected_character(
+    error: UnexpectedCharacters, text: str, file: str, block: Block
+) -> Diagnostic:
     position = error.pos_in_stream or 0
     char = text[position] if position < len(text) else ""
     span = Span.point(error.line, error.column)
@@ -303,7 +317,7 @@ def _unexpected_character(error: UnexpectedCharacters, text: str, file: str) -> 
             code="full-width",
         )
     if char == '"':
-        line_text = text.split("\n")[error.line - 1]
+        line_text = _line_text(text, error.line, block)
         return Diagnostic.at(
             Span(error.line, error.column, error.line, len(line_text) + 1),
             "this text is not closed: a double quote is missing at the end of the line",
@@ -360,7 +374,7 @@ def _unexpected_token(
     code = "unexpected-token"
     hint = _expected_hint(expected)
     message = f"unexpected {words} here"
-    line_text = text.split("\n")[line - 1] if line <= text.count("\n") + 1 else ""
+    line_text = _line_text(text, line, block)
     rest = line_text[col - 1 :]
     if (
         "RBRACE" in expected

@@ -162,6 +162,27 @@ def test_trees_are_built_with_the_cycle_collector_paused(monkeypatch: pytest.Mon
         gc.enable()
 
 
+def test_a_broken_block_is_described_from_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A broken block was parsed again after as many blank lines as came before it, for
+    its positions: a file of broken lines took time with the square of its length."""
+    real = parser()
+    read: list[int] = []
+
+    class Counting:
+        def parse(self, text: str) -> Any:
+            read.append(len(text))
+            return real.parse(text)
+
+    monkeypatch.setattr(dsl.syntax, "parser", Counting)
+    text = HEAD + "".join(f"field call.f{i} number 5\n" for i in range(500))
+    found = errors(text)
+    assert [(d.line, d.col, d.message) for d in found[-1:]] == [
+        (501, 24, "unexpected number 5 here")
+    ]
+    assert len(found) == 500
+    assert sum(read) <= len(text) + len(read)
+
+
 def test_positions_after_many_blocks_are_the_files() -> None:
     """Each block is parsed on its own text, then placed at its lines; a broken block is
     described where it is too."""
