@@ -7,18 +7,15 @@ names (`call.type`, `call.duration`). JSON Lines: one evaluation object per line
 
 from __future__ import annotations
 
-import csv
 import io
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from engine.text_files import (
-    JSONL_SUFFIXES,
     Row,
     RowError,
     csv_records,
-    open_data,
     read_jsonl,
     read_records,
 )
@@ -27,11 +24,9 @@ __all__ = ["Row", "RowError", "read_csv", "read_evaluations", "read_jsonl", "rea
 
 
 def read_evaluations(path: str | Path) -> Iterator[Row | RowError]:
-    """Rows of a `.csv`, `.jsonl` or `.ndjson` file (chosen by extension), streamed, read
-    once and bounded (engine.text_files)."""
-    jsonl = Path(path).suffix.lower() in JSONL_SUFFIXES
-    for row in read_records(path):
-        yield row if jsonl or isinstance(row, RowError) else _evaluation(row)
+    """Rows of a `.csv`, `.jsonl` or `.ndjson` file (by its extension; a pipe by its first
+    character), streamed, read once and bounded (engine.text_files)."""
+    return read_records(path, csv_row=_evaluation)
 
 
 def read_csv(text: str) -> Iterator[Row | RowError]:
@@ -52,9 +47,3 @@ def _evaluation(row: Row) -> Row:
             answers[name] = value
     evaluation["answers"] = answers
     return Row(row.number, evaluation)
-
-
-def csv_header(path: str | Path) -> list[str]:
-    with open_data(path) as handle:
-        first = next(csv.reader(handle), [])
-    return [cell.strip() for cell in first]

@@ -29,7 +29,7 @@ import stat
 import sys
 import tempfile
 from collections import Counter, deque
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TextIO
@@ -285,9 +285,12 @@ def unreadable(path: Path, error: OSError) -> InputFileError:
 # ------------------------------------------------------------------ rows
 
 
-def read_records(path: str | Path) -> Iterator[Row | RowError]:
+def read_records(
+    path: str | Path, csv_row: Callable[[Row], Row] | None = None
+) -> Iterator[Row | RowError]:
     """Rows of a `.csv` or `.jsonl` file as flat dicts (for events: one column a field),
-    streamed. Standard input without a name to tell: JSON Lines when it starts with {."""
+    streamed. Standard input without a name to tell: JSON Lines when it starts with {.
+    `csv_row` reshapes each CSV row (not a JSON one: a pipe's kind is known only here)."""
     path = Path(path)
     with open_data(path) as handle:
         lines = _lines(handle, path)
@@ -298,7 +301,11 @@ def read_records(path: str | Path) -> Iterator[Row | RowError]:
         jsonl = path.suffix.lower() in JSONL_SUFFIXES or (
             not path.suffix and first.lstrip("\ufeff \t").startswith("{")
         )
-        yield from (read_jsonl(lines) if jsonl else csv_records(lines))
+        if jsonl:
+            yield from read_jsonl(lines)
+            return
+        for row in csv_records(lines):
+            yield row if csv_row is None or isinstance(row, RowError) else csv_row(row)
 
 
 def _lines(handle: TextIO, path: Path) -> Iterator[str]:

@@ -13,14 +13,14 @@ import sys
 from collections.abc import Generator, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any
 
 from dsl.check import CheckedPolicy, check_text, timezone_hint
 from dsl.diagnostics import Diagnostic, PolicyError
 from dsl.source import NOWHERE as _NO_SPAN
 from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
 from engine.errors import InputFileError
-from engine.evaluations import RowError, csv_header, read_evaluations
+from engine.evaluations import Row, RowError, read_evaluations
 from engine.events import parse_moment
 from engine.text_files import read_data, read_utf8
 from tui.errors import first_line
@@ -270,19 +270,16 @@ def run_score(args: argparse.Namespace) -> int:
     except UnknownRubric as error:
         say(f"{args.policy}: {error}", file=sys.stderr)
         return 1
-    input_path = Path(args.input)
-    if not input_path.is_file():
-        say(f"{args.input}: file not found", file=sys.stderr)
-        return 1
-    if input_path.suffix.lower() == ".csv":
-        _warn_unknown_columns(input_path, [i.id for i in rubric.table.items], sys.stderr)
     results = []
     rejected = 0
-    for row in read_evaluations(input_path):
+    item_ids = [item.id for item in rubric.table.items]
+    unknown: set[str] = set()  # answers named as no item is: each told once
+    for row in read_evaluations(args.input):  # read once: a pipe works (/dev/stdin)
         if isinstance(row, RowError):
             rejected += 1
             say(f"{args.input} {row}", file=sys.stderr)
             continue
+        _warn_unknown_items(args.input, row, item_ids, unknown)
         try:
             result = rubric.score(row.evaluation)
         except EvaluationError as error:
@@ -309,18 +306,19 @@ def run_score(args: argparse.Namespace) -> int:
     return 1 if rejected else 0
 
 
-def _warn_unknown_columns(path: Path, item_ids: Sequence[str], out: TextIO) -> None:
+def _warn_unknown_items(name: str, row: Row, item_ids: Sequence[str], told: set[str]) -> None:
+    """Say, at the first row holding it, an answer to no item of the rubric (a misspelt
+    column or key), which scoring ignores."""
     from dsl.suggest import did_you_mean
 
-    for column in csv_header(path):
-        if column == "id" or column in item_ids or "." in column:
+    answers = row.evaluation.get("answers")
+    for key in answers if isinstance(answers, dict) else ():
+        if key in item_ids or key in told:
             continue
-        hint = did_you_mean(column, item_ids)
-        say(
-            f"{path}: column {column!r} is not an item of this rubric and is ignored"
-            + (f" ({hint})" if hint else ""),
-            file=out,
-        )
+        told.add(key)
+        hint = did_you_mean(str(key), item_ids)
+        say(f"{name} row {row.number}: {str(key)!r} is not an item of this rubric, so its "
+            "answer is ignored" + (f" ({hint})" if hint else ""), file=sys.stderr)  # fmt: skip
 
 
 def _print_table(results: Sequence[ScoreResult]) -> None:
@@ -408,7 +406,7 @@ def run_explain(args: argparse.Namespace) -> int:
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     rejected = read = 0
     decisions = []
-    for row in read_records(Path(args.events)):
+    for row in read_records(args.events):
         read += 1
         if isinstance(row, RowError):
             say(f"{args.events} {row}", file=sys.stderr)
@@ -523,8 +521,12 @@ def run_import(args: argparse.Namespace) -> int:
     for name in args.files:
         try:
             report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
-        except (OSError, MappingError) as error:
-            say(f"{name}: {error}", file=sys.stderr)
+        except (InputFileError, MappingError) as error:  # each names its file
+            say(error, file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as error:  # the database's: say which file was being imported
+            say(f"{name}: {error.strerror or error}", file=sys.stderr)
             failed += 1
             continue
         problems = [*report.rejected, *report.conflicts]  # conflicts: the stored one is kept
@@ -734,7 +736,7 @@ def run_calibration(args: argparse.Namespace) -> int:
             return 1
         evaluations = list(store.events(kinds=["evaluation"]))
     elif args.input:
-        for row in read_evaluations(Path(args.input)):
+        for row in read_evaluations(args.input):
             if isinstance(row, RowError):
                 say(f"{args.input} {row}", file=sys.stderr)
             else:
@@ -897,7 +899,10 @@ def run_sample(args: argparse.Namespace) -> int:
     if args.verify:
         try:
             published = json.loads(read_data(args.verify))
-        except (InputFileError, json.JSONDecodeError) as error:
+        except InputFileError as error:  # names the file
+            say(error, file=sys.stderr)
+            return 1
+        except json.JSONDecodeError as error:
             say(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
             return 1
         shape = plan_problems(published)

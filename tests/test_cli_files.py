@@ -1,0 +1,114 @@
+"""The data files every command reads: a missing one is named once, a pipe is read
+(`cat evals.jsonl | callqa score --input /dev/stdin`), a device is refused, and a file
+inside the installed package is never written."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from engine import load_policy
+from engine.demo_data import demo_calibration
+from tui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
+CENTER = str(ROOT / "policies" / "center.policy")
+STANDARD = str(ROOT / "policies" / "standard.policy")
+ITEMS = ["greeting", "closing", "wait_ack", "tone", "forbidden", "identity_check", "data_leak",
+         "recording_note", "accuracy", "recap", "ownership", "empathy"]  # fmt: skip
+EVALUATION = {
+    "id": "J1",
+    "call": {"type": "card", "duration": 30, "hold_time": 0},
+    "answers": dict.fromkeys(ITEMS, "pass") | {"interrupting": 0, "jargon": 3, "courtesy": 0},
+}
+DEVICE = "/dev/zero: not a file but a device (a terminal, a disk, /dev/zero...): give a file"
+
+
+def _commands(name: str, tmp_path: Path) -> list[list[str]]:
+    """Every command reading a data file, given `name` as that file."""
+    return [
+        ["import", "--db", str(tmp_path / "h.db"), name],
+        ["score", "--policy", STANDARD, "--rubric", "standard_call", "--input", name],
+        ["explain", "--policy", CENTER, "--events", name],
+        ["sample", "--policy", CENTER, "--calls", name, "--period", "2026-11-02"],
+        ["calibration", "--policy", STANDARD, "--rubric", "standard_call", "--input", name],
+    ]
+
+
+def test_a_missing_file_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """`callqa import /nope.csv` said '/nope.csv: /nope.csv: file not found'."""
+    calls = tmp_path / "calls.csv"
+    calls.write_text("id,agent,at\nk1,A1,2026-11-02 09:00\n", encoding="utf-8")
+    missing = str(tmp_path / "nope.csv")
+    plan = str(tmp_path / "nope.json")
+    mapping = str(tmp_path / "nope.toml")
+    for args in [
+        *_commands(missing, tmp_path),
+        ["import", "--db", str(tmp_path / "h.db"), "--mapping", mapping, str(calls)],
+        ["sample", "--policy", CENTER, "--calls", str(calls), "--verify", plan],
+    ]:
+        assert main(args) == 1, args
+        err = capsys.readouterr().err
+        named = next(name for name in (missing, plan, mapping) if name in args)
+        assert err == f"{named}: file not found: check the path\n", args
+
+
+def test_a_device_is_refused_by_every_command(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    for args in _commands("/dev/zero", tmp_path):
+        assert main(args) == 1, args
+        assert capsys.readouterr().err.startswith(DEVICE), args
+
+
+def _piped(args: list[str], data: str, cwd: Path) -> subprocess.CompletedProcess[str]:
+    """`callqa ARGS` with `data` piped into its standard input, as `cat file | callqa`."""
+    return subprocess.run(
+        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())", *args],
+        input=data, capture_output=True, cwd=cwd, timeout=120, text=True,
+    )  # fmt: skip
+
+
+def test_score_reads_evaluations_from_a_pipe(tmp_path: Path) -> None:
+    """`callqa score --input /dev/stdin` said 'file not found' (it checked is_file first),
+    and JSON Lines from a pipe were read as CSV rows (their answers lost)."""
+    args = ["score", "--policy", STANDARD, "--rubric", "standard_call", "--input", "/dev/stdin",
+            "--format", "jsonl"]  # fmt: skip
+    result = _piped(args, json.dumps(EVALUATION) + "\n", tmp_path)
+    assert result.returncode == 0, result.stderr
+    scored = json.loads(result.stdout)
+    assert scored["id"] == "J1" and scored["score"] < 100  # jargon 3 was read: deducted
+    assert "jargon" in json.dumps(scored["deductions"])
+    header = "id,call.type,call.duration,call.hold_time," + ",".join(ITEMS)
+    header += ",interrupting,jargon,courtesy,greetng"
+    row = "C1,card,30,0," + ",".join(["pass"] * len(ITEMS)) + ",0,0,0,fail"
+    result = _piped(args, f"{header}\n{row}\n", tmp_path)
+    assert json.loads(result.stdout)["id"] == "C1", result.stderr
+    assert "/dev/stdin row 2: 'greetng' is not an item of this rubric, so its answer is " \
+        "ignored (did you mean greeting?)" in result.stderr  # fmt: skip
+
+
+def test_explain_sample_and_calibration_read_a_pipe(tmp_path: Path) -> None:
+    event = {"kind": "commendation", "id": "m1", "at": "2026-11-02 10:00", "agent": "A1",
+             "text": "耐心"}  # fmt: skip
+    explained = _piped(["explain", "--policy", CENTER, "--events", "/dev/stdin"],
+                       json.dumps(event, ensure_ascii=False) + "\n", tmp_path)  # fmt: skip
+    assert explained.returncode == 0, explained.stderr
+    assert "action praise for A1" in explained.stdout
+    calls = ["id,agent,at,duration"] + [f"k{h},A1,2026-11-02 {h:02d}:05,{60 + h}"
+                                        for h in range(9, 17)]  # fmt: skip
+    sampled = _piped(["sample", "--policy", CENTER, "--calls", "/dev/stdin", "--period",
+                      "2026-11-02"], "\n".join(calls) + "\n", tmp_path)  # fmt: skip
+    assert sampled.returncode == 0, sampled.stderr
+    assert "k12" in sampled.stdout and "2nd eligible call" in sampled.stdout
+    rows = demo_calibration(load_policy(STANDARD).rubric("standard_call").table, calls=5)
+    calibrated = _piped(
+        ["calibration", "--policy", STANDARD, "--rubric", "standard_call", "--input",
+         "/dev/stdin"], "\n".join(json.dumps(r, ensure_ascii=False) for r in rows), tmp_path,
+    )  # fmt: skip
+    assert calibrated.returncode == 0, calibrated.stderr
+    assert "QA2" in calibrated.stdout and "Calibration of standard_call" in calibrated.stdout
