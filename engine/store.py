@@ -13,26 +13,41 @@ An older schema is upgraded in place when opened to create.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import Connection, inspect, text
+from sqlalchemy import (
+    Column,
+    Connection,
+    DateTime,
+    Integer,
+    MetaData,
+    Row,
+    String,
+    Table,
+    create_engine,
+    func,
+    inspect,
+    select,
+    text,
+)
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Field, Session, SQLModel, col, create_engine, func, select
 
 from engine.errors import EngineError
 
-SCHEMA_VERSION = 2  # 2: the version table is callqa_meta (1 called it meta)
+SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 called it meta)
+PREFIX = "callqa_"  # callqa's tables share a database with a host service's without a clash
 META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
@@ -43,54 +58,124 @@ class StoreError(EngineError):
     """The database cannot be used as it is; the message says what to do."""
 
 
-class EventRecord(SQLModel, table=True):
-    __tablename__ = "events"
-    id: str = Field(primary_key=True)
-    kind: str = Field(index=True)
-    at_utc: dt.datetime = Field(index=True)  # in UTC, for ordering on any database
-    agent: str | None = Field(default=None, index=True)
-    payload: str  # the event as JSON, times with their offset
-    source: str | None = None
+@dataclass(frozen=True)
+class Tables:
+    """callqa's tables under the names one schema version gave them, on a MetaData of their
+    own: never SQLModel's shared one, where a host service's own `events` table would clash."""
+
+    events: Table  # append-only, idempotent by id
+    decisions: Table
+    policy_versions: Table
+    activations: Table
+    meta: Table  # the schema version: its presence says the database is callqa's
+
+    def all(self) -> tuple[Table, ...]:
+        return (self.events, self.decisions, self.policy_versions, self.activations, self.meta)
 
 
-class DecisionRecord(SQLModel, table=True):
-    __tablename__ = "decisions"
-    row: int | None = Field(default=None, primary_key=True)
-    run: str = Field(index=True)  # "live" or a simulation id
-    policy_hash: str = Field(index=True)
+@functools.cache
+def tables(prefix: str = PREFIX, meta: str = META_TABLE) -> Tables:
+    """The tables named with `prefix` (callqa 1 and 2 had none) and the version table `meta`;
+    indexes are named after their table (ix_callqa_events_kind), as SQLModel named them."""
+    metadata = MetaData()
+
+    def table(name: str, *columns: Column[Any]) -> Table:
+        return Table(prefix + name, metadata, *columns)
+
+    moment = DateTime(timezone=True)  # in UTC, for ordering on any database
+    return Tables(
+        events=table(
+            "events",
+            Column("id", String, primary_key=True),
+            Column("kind", String, nullable=False, index=True),
+            Column("at_utc", moment, nullable=False, index=True),
+            Column("agent", String, index=True),
+            Column("payload", String, nullable=False),  # the event as JSON, with its offsets
+            Column("source", String),
+        ),
+        decisions=table(
+            "decisions",
+            Column("row", Integer, primary_key=True),
+            Column("run", String, nullable=False, index=True),  # "live" or a simulation id
+            Column("policy_hash", String, nullable=False, index=True),
+            Column("decision_id", String, nullable=False),
+            Column("kind", String, nullable=False, index=True),
+            Column("subject", String, nullable=False, index=True),
+            Column("action", String),
+            Column("rule_location", String, nullable=False),
+            Column("at_utc", moment, nullable=False, index=True),
+            Column("payload", String, nullable=False),
+        ),
+        policy_versions=table(
+            "policy_versions",
+            Column("hash", String, primary_key=True),
+            Column("name", String, nullable=False),
+            Column("version", String),
+            Column("file", String, nullable=False),
+            Column("text", String, nullable=False),
+            Column("author", String, nullable=False),
+            Column("created_utc", moment, nullable=False),
+            Column("effective_from_utc", moment),
+        ),
+        activations=table(
+            "activations",
+            Column("row", Integer, primary_key=True),
+            Column("policy_hash", String, nullable=False, index=True),
+            Column("activated_utc", moment, nullable=False),
+            Column("by", String, nullable=False),
+        ),
+        meta=Table(
+            meta,
+            metadata,
+            Column("key", String, primary_key=True),
+            Column("value", String, nullable=False),
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class DecisionRecord:
+    row: int
+    run: str
+    policy_hash: str
     decision_id: str
-    kind: str = Field(index=True)
-    subject: str = Field(index=True)
-    action: str | None = None
+    kind: str
+    subject: str
+    action: str | None
     rule_location: str
-    at_utc: dt.datetime = Field(index=True)
+    at_utc: dt.datetime
     payload: str
 
 
-class PolicyVersion(SQLModel, table=True):
-    __tablename__ = "policy_versions"
-    hash: str = Field(primary_key=True)
+@dataclass(frozen=True)
+class PolicyVersion:
+    hash: str
     name: str
-    version: str | None = None
+    version: str | None
     file: str
     text: str
     author: str
     created_utc: dt.datetime
-    effective_from_utc: dt.datetime | None = None
+    effective_from_utc: dt.datetime | None
 
 
-class Activation(SQLModel, table=True):
-    __tablename__ = "activations"
-    row: int | None = Field(default=None, primary_key=True)
-    policy_hash: str = Field(index=True)
+@dataclass(frozen=True)
+class Activation:
+    row: int
+    policy_hash: str
     activated_utc: dt.datetime
     by: str
 
 
-class Meta(SQLModel, table=True):
-    __tablename__ = META_TABLE  # named for callqa: its presence says the database is ours
-    key: str = Field(primary_key=True)
-    value: str
+R = TypeVar("R", DecisionRecord, PolicyVersion, Activation)
+
+
+def _record(kind: type[R], row: Row[Any]) -> R:
+    """A stored row as its record, times in UTC whatever the database gave back (SQLite
+    keeps them without an offset)."""
+    values: dict[str, Any] = {key: _aware(value) if isinstance(value, dt.datetime) else value
+                              for key, value in row._mapping.items()}  # fmt: skip
+    return kind(**values)
 
 
 @dataclass(frozen=True)
@@ -180,7 +265,8 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 
 
 def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+    """A stored time in UTC (SQLite gives it back without an offset)."""
+    return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
 
 
 def _json_default(value: Any) -> Any:
@@ -198,13 +284,17 @@ class Store:
     """callqa's history in one database; `create=True` for the commands that may start one
     (import, policy add, demo), the default for those that only read or add to it."""
 
-    def __init__(self, target: str | Path, *, create: bool = False) -> None:
+    def __init__(self, target: str | Path, *, create: bool = False, shared: bool = False) -> None:
+        """`shared=True` for a host service keeping callqa's history in its own database:
+        callqa's tables are created beside the host's instead of the database being refused
+        as another application's."""
         self.url = database_url(target)
         self.shown = shown_target(target)
         url = self._usable_url(create)
         self.engine: SqlEngine = create_engine(url)
         self.dialect = self.engine.dialect.name
-        self._meta_table = META_TABLE
+        self.tables = tables()  # as this database names them, once its version is known
+        self._shared = shared
         if self.dialect == "sqlite":
             sa_event.listen(self.engine, "connect", _sqlite_pragmas)
         try:
@@ -276,11 +366,11 @@ class Store:
                                    {"key": _SCHEMA_LOCK})  # fmt: skip
             elif locked:
                 connection.exec_driver_sql("BEGIN IMMEDIATE")  # the writers' lock, now
-            tables = set(inspect(connection).get_table_names())
-            found = self._found_version(connection, tables)
+            names = set(inspect(connection).get_table_names())
+            found = self._found_version(connection, names)
             if found is None:
-                if tables:
-                    listed = ", ".join(sorted(tables)[:8]) + (", ..." if len(tables) > 8 else "")
+                if names and not self._shared:
+                    listed = ", ".join(sorted(names)[:8]) + (", ..." if len(names) > 8 else "")
                     raise StoreError(f"this is not a callqa database: it has tables {listed} "
                                      f"and no {META_TABLE}; give another file or an empty "
                                      "database")  # fmt: skip
@@ -290,8 +380,9 @@ class Store:
                                      "FILE")  # fmt: skip
                 if not locked:
                     return True
-                SQLModel.metadata.create_all(connection)
-                connection.execute(Meta.__table__.insert().values(  # type: ignore[attr-defined]
+                self.tables = tables()
+                self.tables.events.metadata.create_all(connection)
+                connection.execute(self.tables.meta.insert().values(
                     key="schema_version", value=str(SCHEMA_VERSION)))  # fmt: skip
                 return True
             if found > SCHEMA_VERSION:
@@ -305,42 +396,75 @@ class Store:
                 return True
             return False
 
-    def _found_version(self, connection: Connection, tables: set[str]) -> int | None:
+    def _found_version(self, connection: Connection, names: set[str]) -> int | None:
         """The schema version callqa stamped in this database, or None if it is not
-        callqa's. A database from callqa 1 keeps its version in a table named meta."""
-        self._meta_table = META_TABLE
-        if META_TABLE not in tables:
-            legacy = {"meta", "events", "policy_versions"} <= tables and {"key", "value"} <= {
+        callqa's; `self.tables` then names its tables as that version did. A database from
+        callqa 1 keeps its version in a table named meta."""
+        meta = META_TABLE
+        if META_TABLE not in names:
+            legacy = {"meta", "events", "policy_versions"} <= names and {"key", "value"} <= {
                 column["name"] for column in inspect(connection).get_columns("meta")
             }
             if not legacy:
                 return None
-            self._meta_table = "meta"
+            meta = "meta"
         value = connection.execute(
-            text(f"SELECT value FROM {self._meta_table} WHERE key = 'schema_version'")
+            text(f"SELECT value FROM {meta} WHERE key = 'schema_version'")
         ).scalar()
         if value is None or not str(value).isdigit():
-            if self._meta_table == "meta":
+            if meta == "meta":
                 return None
             raise StoreError(f"its {META_TABLE} table has no schema version: it was not "
                              "made by callqa, or was changed by hand; give another "
                              "database")  # fmt: skip
-        return int(value)
+        version = int(value)
+        self.tables = tables(PREFIX if version >= 3 else "", meta)  # 1 and 2: no prefix
+        return version
 
     def _upgrade(self, connection: Connection) -> None:
-        """Bring an older callqa's tables to this schema (inside the creation lock)."""
-        if self._meta_table == "meta":  # schema 1 -> 2: the version table is named for callqa
-            connection.execute(text(f"ALTER TABLE meta RENAME TO {META_TABLE}"))
-            self._meta_table = META_TABLE
+        """Bring an older callqa's tables to this schema, inside the creation lock and one
+        transaction: each table, its indexes and (PostgreSQL) its primary key and row
+        counter take their callqa_ names, so the database is as a new one would be."""
+        postgres = self.dialect == "postgresql"
+        look = inspect(connection)
+        quote = connection.dialect.identifier_preparer.quote
+        for old, new in zip(self.tables.all(), tables().all(), strict=True):
+            indexes = {tuple(index["column_names"]): str(index["name"])
+                       for index in look.get_indexes(old.name)}  # fmt: skip
+            key = look.get_pk_constraint(old.name).get("name") if postgres else None
+            if old.name != new.name:
+                connection.execute(text(f"ALTER TABLE {old.name} RENAME TO {new.name}"))
+            for index in new.indexes:  # SQLite cannot rename an index: it is made again
+                name = indexes.get(tuple(column.name for column in index.columns))
+                if name == index.name:
+                    continue
+                if name is not None and postgres:
+                    connection.execute(text(f"ALTER INDEX {quote(name)} RENAME TO {index.name}"))
+                    continue
+                if name is not None:
+                    connection.execute(text(f"DROP INDEX {quote(name)}"))
+                index.create(connection)
+            if key and key != f"{new.name}_pkey":
+                connection.execute(text(f"ALTER TABLE {new.name} RENAME CONSTRAINT "
+                                        f"{quote(key)} TO {new.name}_pkey"))  # fmt: skip
+            if postgres and "row" in new.c:
+                counter = connection.execute(text("SELECT pg_get_serial_sequence(:t, 'row')"),
+                                             {"t": new.name}).scalar()  # fmt: skip
+                if counter and counter.rpartition(".")[2] != f"{new.name}_row_seq":
+                    connection.execute(text(f"ALTER SEQUENCE {counter} RENAME TO "
+                                            f"{new.name}_row_seq"))  # fmt: skip
+        self.tables = tables()
         connection.execute(
-            text(f"UPDATE {META_TABLE} SET value = :value WHERE key = 'schema_version'"),
-            {"value": str(SCHEMA_VERSION)},
+            self.tables.meta.update()
+            .where(self.tables.meta.c.key == "schema_version")
+            .values(value=str(SCHEMA_VERSION))
         )
 
     def schema_version(self) -> int:
+        meta = self.tables.meta
         with self.engine.connect() as connection:
             value = connection.execute(
-                text(f"SELECT value FROM {self._meta_table} WHERE key = 'schema_version'")
+                select(meta.c.value).where(meta.c.key == "schema_version")
             ).scalar()
         return int(value) if value is not None else 0
 
@@ -362,24 +486,24 @@ class Store:
                 "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
                 "agent": data.get("agent"), "source": source, "payload": payload,
             })  # fmt: skip
-        kept, conflicts = 0, []
+        kept, conflicts, stored = 0, [], self.tables.events
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
                 batch = rows[start : start + 500]
                 statement = (
-                    self._insert(EventRecord)
+                    self._insert(stored)
                     .values(batch)
                     .on_conflict_do_nothing(index_elements=["id"])
-                    .returning(col(EventRecord.id))  # rows really inserted, on any driver
+                    .returning(stored.c.id)  # rows really inserted, on any driver
                 )
                 inserted = set(connection.execute(statement).scalars())
                 kept += len(inserted)
-                conflicts += self._conflicts(connection, batch, inserted)
+                conflicts += self._conflicts(connection, stored, batch, inserted)
         duplicates = len(rows) - kept - len(conflicts)
         return ImportCount(kept, duplicates, tuple(conflicts), tuple(rejected))
 
     @staticmethod
-    def _conflicts(connection: Connection, batch: list[dict[str, Any]],
+    def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]],
                    inserted: set[str]) -> list[str]:  # fmt: skip
         """The rows of `batch` not inserted whose id is stored with other content."""
         waiting, others = set(inserted), []
@@ -392,7 +516,7 @@ class Store:
             return []
         ids = {row["id"] for row in others}
         stored: dict[str, str] = dict(connection.execute(
-            select(EventRecord.id, EventRecord.payload).where(col(EventRecord.id).in_(ids))
+            select(events.c.id, events.c.payload).where(events.c.id.in_(ids))
         ).all())  # fmt: skip
         return [
             f"{row['kind']} event {row['id']!r} conflicts with the event stored under that id: "
@@ -401,14 +525,16 @@ class Store:
             if json.loads(stored[row["id"]]) != json.loads(row["payload"])
         ]
 
-    def _insert(self, table: type[SQLModel]) -> Any:
+    def _insert(self, table: Table) -> Any:
         """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the
         database in use."""
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
     def count_events(self) -> int:
-        with Session(self.engine) as session:
-            return session.exec(select(func.count()).select_from(EventRecord)).one()
+        with self.engine.connect() as connection:
+            return int(connection.execute(
+                select(func.count()).select_from(self.tables.events)
+            ).scalar_one())  # fmt: skip
 
     def events(
         self,
@@ -418,25 +544,22 @@ class Store:
     ) -> Iterator[dict[str, Any]]:
         """Events in time order (then by id), as the dicts the engine takes; those from
         `start`, before `end`, of `kinds`, when given."""
-        query = select(EventRecord.payload).order_by(col(EventRecord.at_utc), col(EventRecord.id))
+        stored = self.tables.events
+        query = select(stored.c.payload).order_by(stored.c.at_utc, stored.c.id)
         if kinds is not None:
-            query = query.where(col(EventRecord.kind).in_(kinds))
+            query = query.where(stored.c.kind.in_(kinds))
         if start is not None:
-            query = query.where(col(EventRecord.at_utc) >= _utc(start))
+            query = query.where(stored.c.at_utc >= _utc(start))
         if end is not None:
-            query = query.where(col(EventRecord.at_utc) < _utc(end))
-        with Session(self.engine) as session:
-            for payload in session.exec(query.execution_options(yield_per=2000)):
+            query = query.where(stored.c.at_utc < _utc(end))
+        with self.engine.connect() as connection:
+            for payload in connection.execute(query.execution_options(yield_per=2000)).scalars():
                 yield json.loads(payload)
 
     def time_span(self) -> tuple[dt.datetime, dt.datetime] | None:
-        with Session(self.engine) as session:
-            first = session.exec(
-                select(EventRecord.at_utc).order_by(col(EventRecord.at_utc))
-            ).first()
-            last = session.exec(
-                select(EventRecord.at_utc).order_by(col(EventRecord.at_utc).desc())
-            ).first()
+        at = self.tables.events.c.at_utc
+        with self.engine.connect() as connection:
+            first, last = connection.execute(select(func.min(at), func.max(at))).one()
         if first is None or last is None:
             return None
         return _aware(first), _aware(last)
@@ -444,21 +567,21 @@ class Store:
     # -------------------------------------------------------------- decisions
 
     def save_decisions(self, run: str, policy: str, decisions: Sequence[Any]) -> None:
-        with Session(self.engine) as session:
-            for decision in decisions:
-                session.add(DecisionRecord(
-                    run=run, policy_hash=policy, decision_id=decision.id, kind=decision.kind,
-                    subject=decision.subject, action=decision.action,
-                    rule_location=decision.rule_location, at_utc=_utc(decision.at),
-                    payload=json.dumps(decision.to_dict(), ensure_ascii=False,
-                                       default=_json_default),
-                ))  # fmt: skip
-            session.commit()
+        rows = [{
+            "run": run, "policy_hash": policy, "decision_id": decision.id,
+            "kind": decision.kind, "subject": decision.subject, "action": decision.action,
+            "rule_location": decision.rule_location, "at_utc": _utc(decision.at),
+            "payload": json.dumps(decision.to_dict(), ensure_ascii=False, default=_json_default),
+        } for decision in decisions]  # fmt: skip
+        if rows:
+            with self.engine.begin() as connection:
+                connection.execute(self.tables.decisions.insert(), rows)
 
     def decisions(self, run: str) -> list[DecisionRecord]:
-        with Session(self.engine) as session:
-            query = select(DecisionRecord).where(DecisionRecord.run == run)
-            return list(session.exec(query.order_by(col(DecisionRecord.row))).all())
+        stored = self.tables.decisions
+        query = select(stored).where(stored.c.run == run).order_by(stored.c.row)
+        with self.engine.connect() as connection:
+            return [_record(DecisionRecord, row) for row in connection.execute(query)]
 
     # --------------------------------------------------------------- policies
 
@@ -473,7 +596,7 @@ class Store:
             raise StoreError(problem)
         digest = policy_hash(text)
         with self.engine.begin() as connection:
-            connection.execute(self._insert(PolicyVersion).values(
+            connection.execute(self._insert(self.tables.policy_versions).values(
                 hash=digest, name=name, version=version, file=file, text=text,
                 author=author, created_utc=_utc(dt.datetime.now(dt.UTC)),
                 effective_from_utc=_utc(effective_from) if effective_from else None,
@@ -491,15 +614,16 @@ class Store:
         if len(reference) < MIN_PREFIX:
             raise StoreError(f"{digest!r}: give at least {MIN_PREFIX} characters of a "
                              "version's hash; see callqa policy history")  # fmt: skip
-        with Session(self.engine) as session:
-            found = session.get(PolicyVersion, reference)
+        versions = self.tables.policy_versions
+        with self.engine.connect() as connection:
+            found = connection.execute(select(versions).where(versions.c.hash == reference)).first()
             if found is not None:
-                return found
-            matches = session.exec(select(PolicyVersion).where(
-                col(PolicyVersion.hash).startswith(reference, autoescape=True)
+                return _record(PolicyVersion, found)
+            matches = connection.execute(select(versions).where(
+                versions.c.hash.startswith(reference, autoescape=True)
             )).all()  # fmt: skip
         if len(matches) == 1:
-            return matches[0]
+            return _record(PolicyVersion, matches[0])
         if matches:
             raise StoreError(f"{digest!r} starts {len(matches)} versions' hashes: give more "
                              "characters; see callqa policy history")  # fmt: skip
@@ -510,29 +634,33 @@ class Store:
         """Put the version in force; it is recorded by its whole hash, so a short prefix
         given here stays unambiguous when more versions are added."""
         version = self.policy(digest)
-        with Session(self.engine) as session:
-            session.add(Activation(policy_hash=version.hash,
-                                   activated_utc=_utc(dt.datetime.now(dt.UTC)), by=by))  # fmt: skip
-            session.commit()
+        with self.engine.begin() as connection:
+            connection.execute(self.tables.activations.insert().values(
+                policy_hash=version.hash, activated_utc=_utc(dt.datetime.now(dt.UTC)), by=by,
+            ))  # fmt: skip
 
     def active_policy(self) -> PolicyVersion | None:
-        with Session(self.engine) as session:
-            last = session.exec(select(Activation).order_by(col(Activation.row).desc())).first()
-        return self.policy(last.policy_hash) if last else None
+        activations = self.tables.activations
+        with self.engine.connect() as connection:
+            last = connection.execute(
+                select(activations.c.policy_hash).order_by(activations.c.row.desc()).limit(1)
+            ).scalar()
+        return self.policy(last) if last else None
 
     def versions_in_force(self) -> list[tuple[dt.datetime | None, PolicyVersion]]:
         """Activated versions with the time each takes effect (None: from the start), in
         order of effect; when two take effect at once, the later activation wins."""
         chosen: dict[dt.datetime | None, PolicyVersion] = {}
         for _activation, version in self.history():
-            effective = _aware(version.effective_from_utc) if version.effective_from_utc else None
-            chosen[effective] = version
+            chosen[version.effective_from_utc] = version
         return sorted(chosen.items(), key=lambda kv: (kv[0] is not None, kv[0] or dt.datetime.min))
 
     def history(self) -> list[tuple[Activation, PolicyVersion]]:
-        with Session(self.engine) as session:
-            rows = session.exec(select(Activation).order_by(col(Activation.row))).all()
-        return [(row, self.policy(row.policy_hash)) for row in rows]
+        activations = self.tables.activations
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(activations).order_by(activations.c.row)).all()
+        return [(activation, self.policy(activation.policy_hash))
+                for activation in (_record(Activation, row) for row in rows)]  # fmt: skip
 
 
 def _sqlite_pragmas(connection: Any, _record: Any) -> None:

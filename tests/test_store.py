@@ -18,7 +18,7 @@ from sqlmodel import create_engine
 
 from engine.events import parse_event
 from engine.importer import import_file
-from engine.store import Meta, Store, StoreError
+from engine.store import Store, StoreError
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 MAPPINGS = Path(__file__).resolve().parent.parent / "policies" / "mappings"
@@ -106,14 +106,9 @@ def test_policy_versions_and_activation_history(url: str) -> None:
 
 def test_a_database_from_a_newer_callqa_is_refused_with_advice(url: str) -> None:
     store = Store(url, create=True)
-    from sqlmodel import Session
-
-    with Session(store.engine) as session:
-        meta = session.get(Meta, "schema_version")
-        assert meta is not None
-        meta.value = "99"
-        session.add(meta)
-        session.commit()
+    meta = store.tables.meta
+    with store.engine.begin() as connection:
+        connection.execute(meta.update().where(meta.c.key == "schema_version").values(value="99"))
     store.close()
     with pytest.raises(StoreError, match=r"written by a newer callqa .* upgrade callqa"):
         Store(url)

@@ -103,7 +103,7 @@ def test_many_processes_adding_the_same_policy_at_once_store_it_once(url: str) -
         results = at_once(16, add)
         assert [r for r in results if isinstance(r, BaseException)] == []
         assert len(set(results)) == 1
-    assert count_rows(url, "policy_versions") == 5
+    assert count_rows(url, "callqa_policy_versions") == 5
 
 
 def _import_in_a_process(target: str, path: str) -> tuple[int, int]:
@@ -126,7 +126,7 @@ def test_processes_importing_into_a_new_database_at_once_create_it_once(
     assert sum(kept for kept, _ in counts) == 300
     assert all(kept + duplicates == 300 for kept, duplicates in counts)
     store = Store(url)
-    assert store.count_events() == 300 and store.schema_version() == 2
+    assert store.count_events() == 300 and store.schema_version() == 3
     store.close()
 
 
@@ -163,7 +163,7 @@ def test_another_applications_sqlite_file_is_refused_and_left_as_it_was(tmp_path
     other = tmp_path / "crm.db"
     with sqlite3.connect(other) as connection:
         connection.execute("CREATE TABLE customers (id INTEGER PRIMARY KEY, name TEXT)")
-        connection.execute("CREATE TABLE events (id TEXT, what TEXT)")  # a name we use too
+        connection.execute("CREATE TABLE events (id TEXT, what TEXT)")  # a name callqa 2 used
     before = other.read_bytes()
     for create in (False, True):
         with pytest.raises(StoreError, match="this is not a callqa database: it has tables "
@@ -194,7 +194,8 @@ def test_callqa_tables_without_a_version_are_not_stamped(url: str) -> None:
     Store(url, create=True).close()
     make_table(url, "DROP TABLE callqa_meta")
     with pytest.raises(StoreError, match="this is not a callqa database: it has tables "
-                       "activations, decisions, events, policy_versions and no callqa_meta"):  # fmt: skip
+                       "callqa_activations, callqa_decisions, callqa_events, "
+                       "callqa_policy_versions and no callqa_meta"):  # fmt: skip
         Store(url, create=True)
     assert "callqa_meta" not in tables_of(url)
 
@@ -220,39 +221,13 @@ def test_a_newer_schema_is_refused_before_anything_is_created(url: str) -> None:
     engine = create_engine(url)
     with engine.begin() as connection:
         for name in ("events", "decisions", "activations"):
-            connection.execute(text(f"DROP TABLE {name}"))  # a newer callqa's other layout
-        connection.execute(text("UPDATE callqa_meta SET value = '3'"))
+            connection.execute(text(f"DROP TABLE callqa_{name}"))  # a newer callqa's layout
+        connection.execute(text("UPDATE callqa_meta SET value = '4'"))
     engine.dispose()
     for create in (False, True):
-        with pytest.raises(StoreError, match=r"newer callqa \(schema 3, this one reads up to 2"):
+        with pytest.raises(StoreError, match=r"newer callqa \(schema 4, this one reads up to 3"):
             Store(url, create=create)
-    assert tables_of(url) == {"callqa_meta", "policy_versions"}
-
-
-def test_a_database_from_callqa_1_is_read_as_it_is_and_upgraded_to_write(url: str) -> None:
-    """callqa 1 kept its version in a table named meta: still callqa's."""
-    store = Store(url, create=True)
-    store.add_events([call("old")])
-    store.close()
-    engine = create_engine(url)
-    with engine.begin() as connection:
-        connection.execute(text("ALTER TABLE callqa_meta RENAME TO meta"))
-        connection.execute(text("UPDATE meta SET value = '1'"))
-    engine.dispose()
-    store = Store(url)
-    assert [e["id"] for e in store.events()] == ["old"] and store.schema_version() == 1
-    store.close()
-    assert "meta" in tables_of(url) and "callqa_meta" not in tables_of(url)  # read: untouched
-
-    def upgrade(_: int) -> tuple[int, int]:  # several writers at once: one upgrades it
-        store = Store(url, create=True)
-        try:
-            return store.schema_version(), store.count_events()
-        finally:
-            store.close()
-
-    assert at_once(8, upgrade) == [(2, 1)] * 8
-    assert "callqa_meta" in tables_of(url) and "meta" not in tables_of(url)
+    assert tables_of(url) == {"callqa_meta", "callqa_policy_versions"}
 
 
 # ------------------------------------------------------------- (d) hash prefixes
@@ -382,7 +357,7 @@ def test_a_policy_with_a_nul_is_refused_with_its_line_and_column(
     assert main(["policy", "add", str(folder / "center.policy"), "--db", url]) == 1
     assert (f"standard.policy, line {line}, column {column}: a NUL character (\\x00) cannot be "
             "stored") in capsys.readouterr().err  # fmt: skip
-    assert count_rows(url, "policy_versions") == 0
+    assert count_rows(url, "callqa_policy_versions") == 0
 
 
 # ---------------------------------------------------------------- (g) conflicts

@@ -201,17 +201,18 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
 def _holds_other_history(store: object) -> bool:
     """Whether the database holds a center's own history: events, none of them the demo's,
     or policy versions without any demo event (a rulebook stored, nothing imported yet)."""
-    from sqlmodel import Session, col, select
+    from sqlalchemy import select
 
-    from engine.store import EventRecord, PolicyVersion, Store
+    from engine.store import Store
 
     assert isinstance(store, Store)
-    with Session(store.engine) as session:
-        demo = select(EventRecord.id).where(col(EventRecord.source) == "demo").limit(1)
-        if session.exec(demo).first() is not None:
+    stored, policies = store.tables.events, store.tables.policy_versions
+    with store.engine.connect() as connection:
+        demo = select(stored.c.id).where(stored.c.source == "demo").limit(1)
+        if connection.execute(demo).first() is not None:
             return False
-        events = session.exec(select(EventRecord.id).limit(1)).first()
-        versions = session.exec(select(PolicyVersion.hash).limit(1)).first()
+        events = connection.execute(select(stored.c.id).limit(1)).first()
+        versions = connection.execute(select(policies.c.hash).limit(1)).first()
     return events is not None or versions is not None
 
 
