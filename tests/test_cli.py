@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
@@ -265,14 +266,32 @@ def test_callqa_test_spans_years_but_reports_a_mistyped_year_at_its_line(
 
 
 def test_demo_says_when_its_database_is_not_one(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    """On one line, whole: Rich wrapped it where the temporary path's length fell (in the
+    middle of the path at times), so the words joined back did not always match."""
+    monkeypatch.setenv("COLUMNS", "1000")  # the demo's console is as wide as told
     broken = tmp_path / "bad.db"
     broken.write_bytes(b"not a database" * 100)
     assert main(["demo", "--count", "10", "--db", str(broken)]) == 1
-    assert "bad.db: cannot use it as the demo database: file is not a database" in (
-        " ".join(capsys.readouterr().out.split())  # as wrapped to the terminal's width
+    assert f"{broken}: cannot use it as the demo database: file is not a database\n" in (
+        capsys.readouterr().out
     )
+
+
+def test_demo_next_steps_never_show_the_database_password() -> None:
+    """The demo's closing lines named a PostgreSQL target as given, password and all."""
+    from rich.console import Console
+
+    from policies import shipped_policies
+    from tui.demo import _next_steps
+
+    console = Console(file=io.StringIO(), record=True, width=200)
+    _next_steps(console, shipped_policies(), "postgresql+psycopg://qa:s3cret@db.local/callqa")
+    out = console.export_text()
+    assert "s3cret" not in out
+    assert "the demo's history is in postgresql+psycopg://qa:***@db.local/callqa;" in out
+    assert "callqa tui --db 'postgresql+psycopg://qa:***@db.local/callqa' my-policies/" in out
 
 
 def test_demo_refuses_a_count_it_cannot_or_should_not_make(

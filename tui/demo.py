@@ -86,20 +86,23 @@ def _next_steps(console: Console, paths: list[Path], db: str) -> None:
     """What to type next: the demo's own database named (every other command reads
     callqa.db by default), and a copy of the shipped policies to edit, not the installed
     ones (an upgrade of callqa replaces them)."""
+    from engine.store import shown_target
+
     folder = paths[0].parent if paths else Path("policies")
-    demo_db = quote(db)
-    console.print(
+    named = shown_target(db)  # never with its password
+    demo_db = quote(named)
+    console.print(rich_text(
         f"To edit the rulebook, copy the shipped policies into a folder of your own (those "
         f"in {folder} belong to the installed callqa and an upgrade replaces them); "
         f"center.policy includes the other two, so copy them together:\n"
         f"  mkdir my-policies && cp {quote(str(folder))}/*.policy my-policies/\n"
         f"Then simulate a change on the demo's history, or open it in the editor (the demo's "
-        f"history is in {db}; other commands read callqa.db unless given --db):\n"
+        f"history is in {named}; other commands read callqa.db unless given --db):\n"
         f"  callqa simulate --db {demo_db} --policy my-policies/center.policy --against active\n"
         f"  callqa tui --db {demo_db} my-policies/center.policy\n"
         "For your own center: callqa import --db callqa.db calls.csv, then the same "
-        "commands without --db.",
-        markup=False, highlight=False, soft_wrap=True,  # commands whole, to copy
+        "commands without --db."),
+        highlight=False, soft_wrap=True,  # commands whole, to copy
     )  # fmt: skip
 
 
