@@ -121,8 +121,52 @@ def check_text(
     checked = CheckedPolicy(
         tree, checker.fields, checker.settings, text, included.sources, included.logical
     )
-    all_found = [*diagnostics, *included.diagnostics, *checker.diagnostics]
+    invisible = [
+        *invisible_characters(text, file),
+        *(d for name, source in included.sources.items()
+          for d in invisible_characters(source, file, name)),
+    ]  # fmt: skip
+    all_found = [*diagnostics, *included.diagnostics, *checker.diagnostics, *invisible]
     return checked, sort_diagnostics(all_found)
+
+
+# Characters a policy may not hold, even in a text or a comment: invisible, they restyle or
+# rewrite a terminal (ESC starts an escape sequence) or turn the text after them around (the
+# bidi overrides), and no database stores a NUL. C0 controls but tab and newline, DEL, C1,
+# and the bidirectional controls; tui.literal shows these as escapes (\u001b).
+CONTROL_CHARACTERS = (
+    *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
+    0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+)  # fmt: skip
+_CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in CONTROL_CHARACTERS) + "]")
+# a text in double quotes (one line, \" inside) or a comment: where the parser takes any
+# character (elsewhere it reports an invisible one itself); a CRLF line's \r is not in it
+_QUOTED_OR_COMMENT = re.compile(r'"(?:[^"\\\n]|\\.)*"|#(?:[^\r\n]|\r(?!\n))*')
+
+
+def invisible_characters(text: str, file: str, included: str = "") -> list[Diagnostic]:
+    """An error at each control character inside a text or a comment of `text` (the
+    policy's own, or the file it includes named `included`), with the caret under it:
+    such a label or name would reach terminals and reports, and `policy add` refuses a NUL."""
+    if _CONTROL.search(text) is None:  # nearly always: one quick pass
+        return []
+    found = []
+    for part in _QUOTED_OR_COMMENT.finditer(text):
+        kind = "comment" if part.group().startswith("#") else "text"
+        for char in _CONTROL.finditer(part.group()):
+            index = part.start() + char.start()
+            line = text.count("\n", 0, index) + 1
+            column = index - text.rfind("\n", 0, index)
+            found.append(Diagnostic.at(
+                Span(line, column, line, column + 1, included),
+                f"an invisible character (U+{ord(char.group()):04X}) is in this {kind}",
+                file=file,
+                hint="remove the invisible character (it comes along when text is copied from "
+                "a terminal, a document or a web page): shown, it would restyle or reorder "
+                "what terminals and reports show",
+                code="invisible-character",
+            ))  # fmt: skip
+    return found
 
 
 class _Checker:

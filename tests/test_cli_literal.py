@@ -18,6 +18,7 @@ from tui.literal import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "[/x][bold]\x1b[31mA1\u202e"  # closing markup, opening markup, an escape, a bidi override
+MARKUP = "[/x][bold]A1"  # what a policy may hold: it refuses control characters (dsl.check)
 RAW = ("\x1b", "\u202e")
 
 
@@ -42,15 +43,16 @@ SCORECARD = (
     'policy "p" version "1" timezone "Asia/Shanghai"\n'
     'rubric r "质检" {\n  scale 100\n  section s "服务" {\n'
     '    item greeting "[bold]问候" deduct 5\n'
-    '    item tone "\x1b[31m语气" deduct 10\n  }\n'
+    '    item tone "[red]语气" deduct 10\n  }\n'
     '  grades { "[/x]" >= 90 "合格" otherwise }\n}\n'
 )
 
 
 def test_score_prints_markup_and_escapes_in_ids_labels_and_grades_literally(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """`[/x]` as an evaluation id crashed `callqa score` with MarkupError."""
+    monkeypatch.setenv("COLUMNS", "200")  # the table's rows on one line each
     policy = tmp_path / "p.policy"
     policy.write_text(SCORECARD, encoding="utf-8")
     rows = tmp_path / "e.csv"
@@ -60,7 +62,7 @@ def test_score_prints_markup_and_escapes_in_ids_labels_and_grades_literally(
     args = ["score", "--policy", str(policy), "--rubric", "r", "--input", str(rows)]
     assert main(args) == 1  # row 4 is rejected
     captured = capsys.readouterr()
-    literal(captured.out, "[/x]\x1b[31m", "[bold]问候 -5", "\x1b[31m语气 -10", "[/x]")
+    literal(captured.out, "[/x]\x1b[31m", "[bold]问候 -5", "[red]语气 -10", "[/x]")
     literal(captured.err, "[bold]问候")
     assert main([*args, "--format", "jsonl"]) == 1
     first = json.loads(capsys.readouterr().out.splitlines()[0])
@@ -79,9 +81,9 @@ def test_explain_and_test_print_names_and_labels_literally(
 ) -> None:
     policy = tmp_path / "t.policy"
     policy.write_text(
-        WARNING + 'test "[/x] \x1b[31m" {\n'
-        f'  violation agent "{EVIL}" type "late" at 2026-11-02 08:40\n'
-        f'  violation agent "{EVIL}" type "late" at 2026-11-03 08:40\n'
+        WARNING + 'test "[/x] [red]" {\n'
+        f'  violation agent "{MARKUP}" type "late" at 2026-11-02 08:40\n'
+        f'  violation agent "{MARKUP}" type "late" at 2026-11-03 08:40\n'
         '  expect warn for "A1"\n}\n',
         encoding="utf-8",
     )
@@ -97,7 +99,7 @@ def test_explain_and_test_print_names_and_labels_literally(
     assert main([*args, "--format", "jsonl"]) == 0
     assert json.loads(capsys.readouterr().out)["subject"] == EVIL
     assert main(["test", "-v", str(policy)]) == 1
-    literal(capsys.readouterr().out, "FAIL  [/x] \x1b[31m", EVIL)
+    literal(capsys.readouterr().out, "FAIL  [/x] [red]", MARKUP)
 
 
 def test_import_simulate_and_policy_history_print_imported_names_literally(
@@ -164,9 +166,11 @@ def test_check_shows_a_policy_line_with_an_escape_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     policy = tmp_path / "p.policy"
-    policy.write_text(SCORECARD.replace("deduct 10", "deduct 10 when call.duraton > 60"),
+    escaped = SCORECARD.replace("[red]语气", "\x1b[31m语气")  # copied from a terminal
+    policy.write_text(escaped.replace("deduct 10", "deduct 10 when call.duraton > 60"),
                       encoding="utf-8")  # fmt: skip
     assert main(["check", str(policy)]) == 1
     out = capsys.readouterr().out
     literal(out)  # the source line marks the control character, the caret stays aligned
     assert '"\ufffd[31m语气" deduct 10 when call.duraton' in out
+    assert f"{policy}:6:16: error: an invisible character (U+001B) is in this text" in out

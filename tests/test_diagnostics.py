@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dsl.check import check_text
+from dsl.check import CONTROL_CHARACTERS, check_text
 from dsl.diagnostics import Diagnostic
 from dsl.source import Span
 
@@ -513,3 +515,89 @@ def test_a_grade_with_two_lower_or_two_upper_bounds_is_an_error() -> None:
         (25, "the grade A has two lower bounds (>= 60 and >= 90)"),
         (45, "the grade B has two upper bounds (< 60 and < 70)"),
     ]
+
+
+# ------------------------------------- control characters in texts and comments (issue 15)
+
+SCORECARD = (
+    "# {comment}\n"
+    'rubric r "{rubric}" {{\n  scale 100\n  section s "服务" {{\n'
+    '    item a "{item}" deduct 50\n  }}\n  grades {{ "好" >= 60 "差" otherwise }}\n}}\n'
+    'test "{test}" {{\n'
+    '  evaluation id "e1" agent "{agent}" rubric "r" answers.a "pass" at 2026-11-02 10:00\n'
+    '  expect 好 for "e1"\n}}\n'
+)
+PLACES = {"comment": (2, 4), "rubric": (3, 12), "item": (6, 14), "test": (10, 8),
+          "agent": (11, 30)}  # fmt: skip
+
+
+def _with(place: str, char: str) -> str:
+    texts = dict.fromkeys(PLACES, "好") | {place: "好" + char + "好"}
+    return SCORECARD.format(**texts)
+
+
+def test_the_scorecard_without_control_characters_is_clean() -> None:
+    assert [d.message for d in problems(_with("item", "\t"))] == []  # a tab is allowed
+
+
+@pytest.mark.parametrize("place", PLACES)
+@pytest.mark.parametrize(
+    "char", ["\x1b", "\x00", "\x07", "\r", "\x7f", "\x85", "\u202a", "\u202e", "\u2066", "\u2069"]
+)
+def test_a_control_character_in_a_text_or_comment_is_an_error_at_it(place: str, char: str) -> None:
+    """An ESC in a label (pasted from a terminal) passed the check and reached every
+    terminal and report; a NUL passed `check` and was refused by `policy add`."""
+    found = only(_with(place, char))
+    kind = "comment" if place == "comment" else "text"
+    assert found.message == f"an invisible character (U+{ord(char):04X}) is in this {kind}"
+    assert found.hint is not None and found.hint.startswith("remove the invisible character")
+    assert (found.line, found.col, found.end_col) == (*PLACES[place], PLACES[place][1] + 1)
+    assert found.is_error and found.code == "invisible-character"
+    text = HEAD + _with(place, char)
+    source, caret = found.render(text).splitlines()[1:3]
+    assert caret.rstrip().endswith(" ^")  # one caret, under the character: after a 好 of
+    assert caret.index("^") == source.index("好") + 2  # two cells (the line's first 好)
+
+
+@given(
+    before=st.text(st.characters(blacklist_categories=("Cc", "Cs"),
+                                 blacklist_characters='"\\\u2028\u2029\u061c\u200e\u200f'
+                                 "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"),
+                   max_size=8),
+    char=st.sampled_from([chr(code) for code in CONTROL_CHARACTERS]),
+)  # fmt: skip
+@settings(max_examples=200, deadline=None)
+def test_any_control_character_in_a_label_is_reported_where_it_is(before: str, char: str) -> None:
+    body = SCORECARD.format(**dict.fromkeys(PLACES, "好") | {"item": before + char})
+    found = [d for d in problems(body) if d.code == "invisible-character"]
+    assert [(d.line, d.col) for d in found] == [(6, 13 + len(before))]
+
+
+def test_check_and_policy_add_agree_on_a_nul_or_an_escape(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`policy add` refused a NUL in a label that `check` passed; an ESC passed both."""
+    from tui.cli import main
+
+    for char, code in (("\x00", "0000"), ("\x1b", "001B")):
+        policy = tmp_path / "p.policy"
+        policy.write_text(HEAD + _with("item", char), encoding="utf-8")
+        where = f"{policy}:6:14: error: an invisible character (U+{code}) is in this text"
+        assert main(["check", str(policy)]) == 1
+        assert where in capsys.readouterr().out
+        assert main(["policy", "add", "--db", str(tmp_path / "h.db"), str(policy)]) == 1
+        assert where in capsys.readouterr().err
+    assert main(["policy", "history", "--db", str(tmp_path / "h.db")]) == 0
+    assert "no policy has been activated yet" in capsys.readouterr().out
+
+
+def test_a_control_character_in_an_included_file_is_reported_in_that_file(
+    tmp_path: Path,
+) -> None:
+    (tmp_path / "card.policy").write_text(_with("rubric", "\x1b").split("test ")[0],
+                                          encoding="utf-8")  # fmt: skip
+    main = tmp_path / "main.policy"
+    main.write_text(HEAD + 'include "card.policy"\n', encoding="utf-8")
+    _, diagnostics = check_text(main.read_text(encoding="utf-8"), str(main))
+    [found] = [d for d in diagnostics if d.code == "invisible-character"]
+    assert (found.file, found.line, found.col) == (str(tmp_path / "card.policy"), 2, 12)

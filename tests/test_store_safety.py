@@ -355,8 +355,8 @@ def test_a_policy_with_a_nul_is_refused_with_its_line_and_column(
     broken, line, column = with_a_nul_in_its_first_label(scorecard.read_text(encoding="utf-8"))
     scorecard.write_text(broken, encoding="utf-8")
     assert main(["policy", "add", str(folder / "center.policy"), "--db", url]) == 1
-    assert (f"standard.policy, line {line}, column {column}: a NUL character (\\x00) cannot be "
-            "stored") in capsys.readouterr().err  # fmt: skip
+    assert (f"standard.policy:{line}:{column}: error: an invisible character (U+0000) is in "
+            "this text") in capsys.readouterr().err  # the check's, as `callqa check` says  # fmt: skip
     assert count_rows(url, "callqa_policy_versions") == 0
 
 

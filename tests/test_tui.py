@@ -798,13 +798,14 @@ def test_saving_a_shipped_example_never_replaces_a_file_without_asking(
 
 # ------------------------------------------- text from policies and data (issue 15, item 12)
 
-HOSTILE = "[/x] [bold]b[/bold] \x1b]0;pwned\x07\x1b[5m"  # markup, a title change, blinking
+MARKUP = "[/x] [bold]b[/bold]"  # a policy may hold markup, not control characters (dsl.check)
+HOSTILE = f"{MARKUP} \x1b]0;pwned\x07\x1b[5m"  # markup, a title change, blinking: in data
 MARKED = (
     'policy "[/x] p" version "1" timezone "UTC"\n\n'
     'rubric r "[/x] card" {\n  scale 100\n  section s "[bold]S" {\n'
-    f'    item a "{HOSTILE}" deduct 50\n  }}\n'
+    f'    item a "{MARKUP}" deduct 50\n  }}\n'
     '  grades {\n    "good" >= 90\n    "[/bad]" otherwise\n  }\n}\n\n'
-    f'test "{HOSTILE}" {{\n'
+    f'test "{MARKUP}" {{\n'
     '  evaluation id "[/y]" agent "[/a]" rubric "r" answers.a "fail" at 2026-11-02 10:00\n'
     '  expect good for "[/a]"\n}\n'
 )
@@ -845,9 +846,8 @@ def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
             await pilot.press("f5")
             await settle(app, pilot)
             [[result, name, _]] = rows(app, "tests")
-            shown = HOSTILE.replace("\x1b", "\\u001b").replace("\x07", "\\u0007")
-            assert (result, name) == ("FAIL", shown)
-            assert "-50 " + shown in detail(app, "test-detail")
+            assert (result, name) == ("FAIL", MARKUP)
+            assert "-50 " + MARKUP in detail(app, "test-detail")
             assert "score [/bad] for [/a]" in detail(app, "test-detail")
             # the buffer grades more kindly than the file: its grades are drawn literally
             editor = app.query_one(PolicyEditor)
@@ -858,13 +858,20 @@ def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
             said = detail(app, "sim-detail")
             assert said.startswith(f"Replayed 2 events from {db}, the buffer vs [b]marked.policy")
             assert "\n[/bad] ▓" in said and "\ngood " in said
+            editor.text = f"# {HOSTILE}\n{editor.text}"  # pasted from a terminal
+            editor.move_cursor((0, 0))
+            await settle(app, pilot)  # the editor draws what a policy may not hold, and why
+            said = [row[2].split(" — try: ")[0] for row in rows(app, "problems")]
+            assert said == [f"an invisible character (U+{code}) is in this comment"
+                            for code in ("001B", "0007", "001B")]  # fmt: skip
             screen = terminal_output(app)
             assert "\x1b]0;pwned" not in screen and "\x1b[5m" not in screen
             assert "\x07" not in screen
             await pilot.press("f1")  # the editor's lines, drawn behind the help
             await pilot.press("escape")
             await pilot.pause()
-            assert "␛]0;pwned␇␛[5m" in terminal_output(app)
+            drawn = re.sub(r"\x1b\[[0-9;]*[A-Za-z]", "", terminal_output(app))  # its styles out
+            assert "# [/x] [bold]b[/bold] ␛]0;pwned␇␛[5m" in drawn  # the problems underlined
             assert app.is_running
 
     asyncio.run(scenario())

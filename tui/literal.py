@@ -15,13 +15,11 @@ from typing import TextIO
 
 from rich.text import Text
 
+from dsl.check import CONTROL_CHARACTERS
+
 # C0 controls but tab and newline (the layout of the output), DEL, C1 controls, and the
-# bidirectional controls that reorder what follows them on screen
-_CONTROLS = (
-    *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
-    0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
-)  # fmt: skip
-_VISIBLE = {code: f"\\u{code:04x}" for code in _CONTROLS}
+# bidirectional controls that reorder what follows them on screen: those a policy may not hold
+_VISIBLE = {code: f"\\u{code:04x}" for code in CONTROL_CHARACTERS}
 
 
 def shown(text: object) -> str:
