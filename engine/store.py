@@ -17,10 +17,10 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -40,7 +40,7 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, make_url
+from sqlalchemy.engine import URL, ScalarResult, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -58,7 +58,7 @@ class StoreError(EngineError):
     """The database cannot be used as it is; the message says what to do."""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Tables:
     """callqa's tables under the names one schema version gave them, on a MetaData of their
     own: never SQLModel's shared one, where a host service's own `events` table would clash."""
@@ -280,6 +280,27 @@ def _first_line(error: BaseException) -> str:
     return lines[0] if lines else type(error).__name__
 
 
+S = TypeVar("S", bound="Store")
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+def _upgraded_meanwhile(method: Callable[Concatenate[S, P], T]) -> Callable[Concatenate[S, P], T]:
+    """Run the method again, once, if it failed because another process upgraded this older
+    database (renamed its tables) after it was opened."""
+
+    @functools.wraps(method)
+    def run(store: S, /, *args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return method(store, *args, **kwargs)
+        except SQLAlchemyError:
+            if not store._upgraded():
+                raise
+            return method(store, *args, **kwargs)
+
+    return run
+
+
 class Store:
     """callqa's history in one database; `create=True` for the commands that may start one
     (import, policy add, demo), the default for those that only read or add to it."""
@@ -418,7 +439,7 @@ class Store:
                              "made by callqa, or was changed by hand; give another "
                              "database")  # fmt: skip
         version = int(value)
-        self.tables = tables(PREFIX if version >= 3 else "", meta)  # 1 and 2: no prefix
+        self.tables = tables() if version >= 3 else tables("", meta)  # 1 and 2: no prefix
         return version
 
     def _upgrade(self, connection: Connection) -> None:
@@ -460,6 +481,18 @@ class Store:
             .values(value=str(SCHEMA_VERSION))
         )
 
+    def _upgraded(self) -> bool:
+        """Whether this database, opened with an older schema, now has this one's: another
+        process upgraded it since. `self.tables` then names the tables anew."""
+        if self.tables is tables():  # one object per layout (cached)
+            return False
+        try:
+            self._look(create=False, locked=False)
+        except Exception:  # not readable as it is: the first error stands
+            return False
+        return self.tables is tables()
+
+    @_upgraded_meanwhile
     def schema_version(self) -> int:
         meta = self.tables.meta
         with self.engine.connect() as connection:
@@ -486,6 +519,13 @@ class Store:
                 "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
                 "agent": data.get("agent"), "source": source, "payload": payload,
             })  # fmt: skip
+        kept, conflicts = self._insert_events(rows)
+        duplicates = len(rows) - kept - len(conflicts)
+        return ImportCount(kept, duplicates, tuple(conflicts), tuple(rejected))
+
+    @_upgraded_meanwhile
+    def _insert_events(self, rows: list[dict[str, Any]]) -> tuple[int, list[str]]:
+        """Insert rows in batches, in one transaction: how many were new, and the conflicts."""
         kept, conflicts, stored = 0, [], self.tables.events
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
@@ -499,8 +539,7 @@ class Store:
                 inserted = set(connection.execute(statement).scalars())
                 kept += len(inserted)
                 conflicts += self._conflicts(connection, stored, batch, inserted)
-        duplicates = len(rows) - kept - len(conflicts)
-        return ImportCount(kept, duplicates, tuple(conflicts), tuple(rejected))
+        return kept, conflicts
 
     @staticmethod
     def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]],
@@ -530,6 +569,7 @@ class Store:
         database in use."""
         return (pg_insert if self.dialect == "postgresql" else sqlite_insert)(table)
 
+    @_upgraded_meanwhile
     def count_events(self) -> int:
         with self.engine.connect() as connection:
             return int(connection.execute(
@@ -544,6 +584,21 @@ class Store:
     ) -> Iterator[dict[str, Any]]:
         """Events in time order (then by id), as the dicts the engine takes; those from
         `start`, before `end`, of `kinds`, when given."""
+        with self.engine.connect() as connection:
+            try:
+                payloads = self._event_payloads(connection, start, end, kinds)
+            except SQLAlchemyError:
+                if not self._upgraded():
+                    raise
+                connection.rollback()
+                payloads = self._event_payloads(connection, start, end, kinds)
+            for payload in payloads:
+                yield json.loads(payload)
+
+    def _event_payloads(
+        self, connection: Connection, start: dt.datetime | None, end: dt.datetime | None,
+        kinds: Sequence[str] | None,
+    ) -> ScalarResult[str]:  # fmt: skip
         stored = self.tables.events
         query = select(stored.c.payload).order_by(stored.c.at_utc, stored.c.id)
         if kinds is not None:
@@ -552,10 +607,9 @@ class Store:
             query = query.where(stored.c.at_utc >= _utc(start))
         if end is not None:
             query = query.where(stored.c.at_utc < _utc(end))
-        with self.engine.connect() as connection:
-            for payload in connection.execute(query.execution_options(yield_per=2000)).scalars():
-                yield json.loads(payload)
+        return connection.execute(query.execution_options(yield_per=2000)).scalars()
 
+    @_upgraded_meanwhile
     def time_span(self) -> tuple[dt.datetime, dt.datetime] | None:
         at = self.tables.events.c.at_utc
         with self.engine.connect() as connection:
@@ -566,6 +620,7 @@ class Store:
 
     # -------------------------------------------------------------- decisions
 
+    @_upgraded_meanwhile
     def save_decisions(self, run: str, policy: str, decisions: Sequence[Any]) -> None:
         rows = [{
             "run": run, "policy_hash": policy, "decision_id": decision.id,
@@ -577,6 +632,7 @@ class Store:
             with self.engine.begin() as connection:
                 connection.execute(self.tables.decisions.insert(), rows)
 
+    @_upgraded_meanwhile
     def decisions(self, run: str) -> list[DecisionRecord]:
         stored = self.tables.decisions
         query = select(stored).where(stored.c.run == run).order_by(stored.c.row)
@@ -585,6 +641,7 @@ class Store:
 
     # --------------------------------------------------------------- policies
 
+    @_upgraded_meanwhile
     def add_policy(
         self, text: str, *, name: str, version: str | None, file: str, author: str,
         effective_from: dt.datetime | None = None,
@@ -603,6 +660,7 @@ class Store:
             ).on_conflict_do_nothing(index_elements=["hash"]))  # fmt: skip
         return digest
 
+    @_upgraded_meanwhile
     def policy(self, digest: str) -> PolicyVersion:
         """The version with this hash, or the one whose hash starts with these (4 or more)
         hexadecimal characters."""
@@ -630,6 +688,7 @@ class Store:
         raise StoreError(f"no policy version {digest!r} in the store; "
                          "see callqa policy history")  # fmt: skip
 
+    @_upgraded_meanwhile
     def activate(self, digest: str, by: str) -> None:
         """Put the version in force; it is recorded by its whole hash, so a short prefix
         given here stays unambiguous when more versions are added."""
@@ -639,6 +698,7 @@ class Store:
                 policy_hash=version.hash, activated_utc=_utc(dt.datetime.now(dt.UTC)), by=by,
             ))  # fmt: skip
 
+    @_upgraded_meanwhile
     def active_policy(self) -> PolicyVersion | None:
         activations = self.tables.activations
         with self.engine.connect() as connection:
@@ -655,6 +715,7 @@ class Store:
             chosen[version.effective_from_utc] = version
         return sorted(chosen.items(), key=lambda kv: (kv[0] is not None, kv[0] or dt.datetime.min))
 
+    @_upgraded_meanwhile
     def history(self) -> list[tuple[Activation, PolicyVersion]]:
         activations = self.tables.activations
         with self.engine.connect() as connection:

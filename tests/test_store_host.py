@@ -10,8 +10,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -190,6 +191,46 @@ def test_an_older_database_is_read_as_it_is_and_upgraded_in_place_keeping_everyt
                        "at": dt.datetime(2026, 11, 2, 9, 40, tzinfo=dt.UTC)}])  # fmt: skip
     assert store.count_events() == 4
     store.close()
+
+
+LATER = dt.datetime(2026, 11, 2, 9, 50, tzinfo=dt.UTC)
+DECISION = SimpleNamespace(id="d2", kind="alert", subject="A2", action=None, at=LATER,
+                           rule_location="center.policy:4:5", to_dict=dict)  # fmt: skip
+EACH_METHOD: dict[str, tuple[Callable[[Store], Any], Any]] = {
+    "schema_version": (lambda store: store.schema_version(), 3),
+    "count_events": (lambda store: store.count_events(), 3),
+    "events": (lambda store: [e["id"] for e in store.events(kinds=["call"])], ["c2", "c3", "c1"]),
+    "time_span": (lambda store: [t.minute for t in store.time_span() or ()], [10, 30]),
+    "decisions": (lambda store: [d.decision_id for d in store.decisions("live")], ["d1"]),
+    "active_policy": (lambda store: getattr(store.active_policy(), "text", None), SECOND),
+    "history": (lambda store: [v.text for _, v in store.history()], [FIRST, SECOND]),
+    "policy": (lambda store: store.policy(policy_hash(FIRST)[:6]).text, FIRST),
+    "add_events": (lambda store: store.add_events([{"kind": "call", "id": "c5", "agent": "A1",
+                                                    "duration": 1, "at": LATER}]).kept, 1),
+    "save_decisions": (lambda store: store.save_decisions("live", "x", [DECISION]), None),
+    "add_policy": (lambda store: store.add_policy("policy 丙 {}\n", name="c", version=None,
+                                                  file="c.policy", author="赵"),
+                   policy_hash("policy 丙 {}\n")),
+    "activate": (lambda store: store.activate(policy_hash(FIRST)[:6], by="周"), None),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("method", EACH_METHOD)
+def test_a_store_open_while_another_process_upgrades_its_database_keeps_working(
+    url: str, method: str
+) -> None:
+    """A store opened on callqa 2's tables (the TUI, say) while an import upgraded them
+    failed at its next look: no such table: events."""
+    old_database(url, 2)
+    reader = Store(url)
+    assert reader.schema_version() == 2
+    Store(url, create=True).close()  # another process upgrades it meanwhile
+    work, result = EACH_METHOD[method]
+    try:
+        assert work(reader) == result
+    finally:
+        reader.close()
+    assert tables_of(url) == NEW_TABLES
 
 
 HOST_MODELS = '''
