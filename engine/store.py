@@ -6,8 +6,12 @@ A store is opened to read (`Store(target)`: the database must already be callqa'
 opening it writes nothing) or to create (`Store(target, create=True)`: an empty or missing
 database gets callqa's tables, once, however many processes open it at the same time).
 Another application's database, an in-memory one (nothing would persist) and one written by
-a newer callqa are refused, before anything is written, with a message that says what to do.
-An older schema is upgraded in place when opened to create.
+a newer callqa are refused, before anything is written, with a message that says what to do;
+a host service that keeps callqa's history in its own database says so (`shared=True`).
+callqa's tables are all named callqa_... and declared on a MetaData of callqa's own, so a
+host's models (an `events` table on SQLModel's metadata) live beside them in one process and
+one database. An older schema (callqa 1 and 2 named the tables events, decisions, ...) is
+read as it is, and upgraded in place when opened to create.
 """
 
 from __future__ import annotations
