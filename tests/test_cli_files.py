@@ -112,3 +112,27 @@ def test_explain_sample_and_calibration_read_a_pipe(tmp_path: Path) -> None:
     )  # fmt: skip
     assert calibrated.returncode == 0, calibrated.stderr
     assert "QA2" in calibrated.stdout and "Calibration of standard_call" in calibrated.stdout
+
+
+def test_fmt_never_writes_into_the_installed_package(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callqa fmt` of a shipped example rewrote it inside site-packages, where an upgrade
+    overwrites it; the TUI never writes there (tui.files.is_shipped), nor does fmt now."""
+    from tui.files import SHIPPED
+
+    shipped = SHIPPED / "center.policy"
+    before = shipped.read_bytes()
+    (tmp_path / "installed").symlink_to(SHIPPED)  # however the path is spelt
+    for name in (str(shipped), str(tmp_path / "installed" / "center.policy")):
+        assert main(["fmt", name]) == 1
+        assert capsys.readouterr().err == (
+            f"{name}: not formatted: it is a shipped example inside the installed callqa, "
+            "where an upgrade would overwrite your changes; copy it to a folder of your own "
+            "and format the copy\n"
+        )
+    assert shipped.read_bytes() == before
+    assert main(["fmt", "--check", str(shipped)]) == 0  # reading it is fine
+    copy = tmp_path / "center.policy"
+    copy.write_bytes(before)
+    assert main(["fmt", str(copy)]) == 0  # a copy of one's own is formatted

@@ -756,6 +756,49 @@ def test_a_shipped_example_is_saved_as_a_copy_in_your_folder(
     assert sorted(os.listdir(here)) == ["center.policy", "complaint.policy", "standard.policy"]
 
 
+def test_callqa_tui_opens_the_copy_saved_in_the_current_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
+) -> None:
+    """The save-as of a shipped example writes ./center.policy; `callqa tui` looked only in
+    ./policies, so next time it opened the shipped examples again, not the manager's copy.
+    It looks in the current folder, then ./policies, then falls back to the shipped ones."""
+    from tui import cli
+
+    started: list[CallqaApp] = []
+    monkeypatch.setattr(CallqaApp, "run", lambda app: started.append(app))
+
+    def opened(folder: Path) -> Path:
+        monkeypatch.chdir(folder)
+        assert cli.main(["tui", "--db", str(tmp_path / "h.db")]) == 0
+        return started[-1].folder.resolve()
+
+    here = tmp_path / "mine"
+    here.mkdir()
+    for path in POLICIES.glob("*.policy"):  # what the save-as leaves: the copy, its includes
+        shutil.copy(path, here)
+    (here / "center.policy").write_text(
+        "# my copy\n" + (POLICIES / "center.policy").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    (here / "policies").mkdir()  # a folder of others, looked in only when here has none
+    shutil.copy(POLICIES / "standard.policy", here / "policies" / "old.policy")
+    assert opened(here) == here
+
+    async def scenario() -> None:
+        app = started[-1]
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            assert app.path is not None and app.path.resolve() == here / "center.policy"
+            assert not app.shipped and "shipped" not in app.sub_title
+            assert app.query_one(PolicyEditor).text.startswith("# my copy\n")
+
+    asyncio.run(scenario())
+    for path in here.glob("*.policy"):
+        path.unlink()
+    assert opened(here) == here / "policies"
+    (here / "policies" / "old.policy").unlink()
+    assert opened(here) == POLICIES.resolve()  # neither has any: the shipped examples
+
+
 def test_saving_a_shipped_example_never_replaces_a_file_without_asking(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
 ) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from importlib.resources import files
 from pathlib import Path
 from shlex import quote
 from typing import Any, ClassVar
@@ -46,7 +45,7 @@ from engine.policy import Policy
 from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
 from tui.errors import first_line
-from tui.files import write_atomically
+from tui.files import SHIPPED, is_shipped, write_atomically
 from tui.literal import shown
 from tui.screens import Confirm, Help, SaveAs
 from tui.tables import fill_table
@@ -55,8 +54,6 @@ CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
 # what each group of workers does, as a failure names it
 WORK = {"check": "the check", "tests": "the tests", "simulate": "the simulation",
         "sampling": "the sampling plan"}  # fmt: skip
-# the shipped policies: examples to copy, never written (an upgrade would overwrite them)
-SHIPPED = Path(str(files("policies"))).resolve()
 HEADERS = {
     "problems": ("line:col", "severity", "message"),
     "tests": ("result", "test", "where"),
@@ -215,7 +212,7 @@ class CallqaApp(App[None]):
     @property
     def shipped(self) -> bool:
         """Whether the open file is one of the installed package's: never written there."""
-        return self.path is not None and self.path.resolve().is_relative_to(SHIPPED)
+        return self.path is not None and is_shipped(self.path)
 
     @on(ListView.Selected, "#files")
     def _file_chosen(self, event: ListView.Selected) -> None:
@@ -716,7 +713,7 @@ class CallqaApp(App[None]):
             self._say("make a plan first: f8", severity="warning")
             return
         # next to the policies, unless they are the shipped examples: never in the package
-        folder = Path.cwd() if self.folder.resolve().is_relative_to(SHIPPED) else self.folder
+        folder = Path.cwd() if is_shipped(self.folder) else self.folder
         target = folder / f"sampling-plan-{self.plan['period']}.json"
         try:
             write_atomically(target, json.dumps(self.plan, ensure_ascii=False, indent=2) + "\n")

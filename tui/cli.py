@@ -144,7 +144,8 @@ def _parser() -> argparse.ArgumentParser:
 
     tui = commands.add_parser("tui", help="edit, check, test and simulate in the terminal")
     tui.add_argument("file", nargs="?", help="a policy file to open (default: the first one)")
-    tui.add_argument("--folder", default="policies", help="where the policy files are")
+    tui.add_argument("--folder", help="where the policy files are (default: the current "
+                     "folder's, else ./policies, else the shipped examples)")  # fmt: skip
     tui.add_argument("--db", default=DEFAULT_DB, help=f"history to simulate on ({DEFAULT_DB})")
     tui.set_defaults(run=run_tui)
 
@@ -223,9 +224,16 @@ def _read(name: str) -> tuple[str | None, Diagnostic | None]:
 
 def run_fmt(args: argparse.Namespace) -> int:
     from dsl.format import format_text
+    from tui.files import is_shipped
 
     changed = failed = 0
     for name in args.files:
+        if not args.check and is_shipped(Path(name)):  # as the TUI: never written there
+            say(f"{name}: not formatted: it is a shipped example inside the installed callqa, "
+                "where an upgrade would overwrite your changes; copy it to a folder of your own "
+                "and format the copy", file=sys.stderr)  # fmt: skip
+            failed += 1
+            continue
         text, problem = _read(name)
         if problem is not None:
             say(problem.render(), file=sys.stderr)
@@ -1007,9 +1015,12 @@ def run_tui(args: argparse.Namespace) -> int:
     from policies import shipped_policies
     from tui.app import CallqaApp
 
-    folder = Path(args.folder)
     if args.file:
         folder = Path(args.file).parent
+    else:  # a copy saved as ./center.policy (the TUI's save-as) is found here next time
+        candidates = [Path(args.folder)] if args.folder else [Path(os.curdir), Path("policies")]
+        folder = next((f for f in candidates if f.is_dir() and any(f.glob("*.policy"))),
+                      candidates[0])  # fmt: skip
     if not folder.is_dir() or not any(folder.glob("*.policy")):
         shipped = shipped_policies()
         folder = shipped[0].parent if shipped else folder

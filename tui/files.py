@@ -7,10 +7,18 @@ import glob
 import os
 import tempfile
 import time
+from importlib.resources import files
 from pathlib import Path
 
+# the shipped policies: examples to copy, never written (an upgrade would overwrite them)
+SHIPPED = Path(str(files("policies"))).resolve()
 TEMPORARY_SUFFIX = ".saving"  # not `.policy`: a temporary left by a crash is never listed
 STALE = 600  # seconds: a temporary this old is no save in progress but a killed one's
+
+
+def is_shipped(path: Path) -> bool:
+    """Whether `path` is in the installed package's policies: never written there."""
+    return path.resolve().is_relative_to(SHIPPED)
 
 
 def write_atomically(path: Path, text: str) -> None:
