@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import errno
 import html
+import json
 import os
 import re
 import shutil
@@ -240,6 +241,41 @@ def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
 
     asyncio.run(scenario())
     assert event_count(demo_db) == stored  # read, not added to
+
+
+def test_f6_says_the_periods_left_open_and_a_replay_that_stopped_as_simulate_does(
+    folder: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callqa simulate` says which periods a replay left open (not in the counts) and a
+    replay that could not reach its end (--to 2926); F6's results said neither."""
+    from tui import cli
+    from tui.simulation_view import replay_sentences
+
+    center = str(folder / "center.policy")
+    ends = {"2026-11-18 12:00": "not closed, so not in these counts (they end after ",
+            "2926-01-01": "the replay stopped at its last event, so no period after it was "
+                          "closed: cannot advance to 2926-01-01 00:00"}  # fmt: skip
+
+    said_by_cli = {}
+    for end, sentence in ends.items():
+        cli.main(["simulate", "--db", str(demo_db), "--policy", center, "--against", center,
+                  "--to", end, "--format", "json"])  # fmt: skip
+        sentences = [text for text, _ in replay_sentences(json.loads(capsys.readouterr().out))]
+        assert any(text.startswith(sentence) for text in sentences), sentences
+        said_by_cli[end] = sentences
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(app, pilot)
+            for end, sentences in said_by_cli.items():
+                app.query_one("#sim-to", Input).value = end
+                await pilot.press("f6")
+                await settle(app, pilot)
+                said = detail(app, "sim-detail").split("\n")
+                assert said[1 : 1 + len(sentences)] == sentences  # the CLI's, after the first
+
+    asyncio.run(scenario())
 
 
 def test_f6_on_a_database_without_events_says_so_and_adds_none(

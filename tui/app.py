@@ -48,6 +48,7 @@ from tui.errors import first_line
 from tui.files import SHIPPED, is_shipped, write_atomically
 from tui.literal import shown
 from tui.screens import Confirm, Help, SaveAs
+from tui.simulation_view import replay_sentences
 from tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
@@ -599,6 +600,7 @@ class CallqaApp(App[None]):
         chosen = "" if report["events"] == stored else f" (of {stored:,}: from/to chose them)"
         lines = [f"Replayed {report['events']:,} events{chosen} from {self._db_shown}, the "
                  f"buffer vs {against}: {len(changed)} outcome(s) changed"]  # fmt: skip
+        lines += [sentence for sentence, _ in replay_sentences(report)]  # as callqa simulate
         for row in changed[:6]:
             before = row["before"][0] if row["before"] else "(not decided)"
             after = row["after"][0] if row["after"] else "(not decided)"

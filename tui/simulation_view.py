@@ -12,7 +12,8 @@ def print_simulation(data: dict[str, object], new: str, old: str) -> None:
     """Every text from the policies and the history is printed literally (tui.literal)."""
     console = Console(soft_wrap=False)
     console.print(rich_text(f"Replayed {data['events']:,} events: {old} (before) vs {new} (after)"))
-    _print_span(console, data)
+    for sentence, style in replay_sentences(data):
+        console.print(rich_text(sentence, style))
     table = Table(show_edge=False, header_style="bold")
     table.add_column("decision")
     table.add_column("before", justify="right")
@@ -45,24 +46,25 @@ def print_simulation(data: dict[str, object], new: str, old: str) -> None:
     _print_refused(console, data)
 
 
-def _print_span(console: Console, data: dict[str, object]) -> None:
+def replay_sentences(data: dict[str, object]) -> list[tuple[str, str]]:
     """The span of history replayed, where the replay stopped, and the periods it left
-    open (they end after it stopped: their KPIs and samples are not in the counts)."""
+    open (they end after it stopped: their KPIs and samples are not in the counts), each
+    with its style: said alike by `callqa simulate` and the TUI's F6 results."""
     replay: dict[str, object] = data.get("replay") or {}  # type: ignore[assignment]
     if not replay.get("first_event"):
-        return
-    console.print(rich_text(f"events from {replay['first_event']} to {replay['last_event']}; "
-                            f"replayed to {replay['replayed_to']}"))  # fmt: skip
+        return []
+    said = [(f"events from {replay['first_event']} to {replay['last_event']}; replayed to "
+             f"{replay['replayed_to']}", "")]  # fmt: skip
     if replay.get("stopped"):
-        console.print(rich_text(f"the replay stopped at its last event, so no period after it "
-                                f"was closed: {replay['stopped']}", "red"))  # fmt: skip
+        said.append((f"the replay stopped at its last event, so no period after it was "
+                     f"closed: {replay['stopped']}", "red"))  # fmt: skip
     left: list[str] = replay.get("open_periods") or []  # type: ignore[assignment]
     if left:
         more = f"; ... and {len(left) - 10} more" if len(left) > 10 else ""
-        console.print(rich_text(
-            f"not closed, so not in these counts (they end after {replay['replayed_to']}, "
-            f"where the replay stopped): {'; '.join(left[:10])}{more}"
-        ), style="yellow")  # fmt: skip
+        said.append((f"not closed, so not in these counts (they end after "
+                     f"{replay['replayed_to']}, where the replay stopped): "
+                     f"{'; '.join(left[:10])}{more}", "yellow"))  # fmt: skip
+    return said
 
 
 def _print_refused(console: Console, data: dict[str, object]) -> None:
