@@ -42,7 +42,9 @@ def _commands(name: str, tmp_path: Path) -> list[list[str]]:
 def test_a_missing_file_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     """`callqa import /nope.csv` said '/nope.csv: /nope.csv: file not found'."""
     calls = tmp_path / "calls.csv"
-    calls.write_text("id,agent,at\nk1,A1,2026-11-02 09:00\n", encoding="utf-8")
+    calls.write_text(
+        "kind,id,agent,at,duration\ncall,k1,A1,2026-11-02 09:00,60\n", encoding="utf-8"
+    )
     missing = str(tmp_path / "nope.csv")
     plan = str(tmp_path / "nope.json")
     mapping = str(tmp_path / "nope.toml")
@@ -55,6 +57,12 @@ def test_a_missing_file_is_named_once(tmp_path: Path, capsys: pytest.CaptureFixt
         err = capsys.readouterr().err
         named = next(name for name in (missing, plan, mapping) if name in args)
         assert err == f"{named}: file not found: check the path\n", args
+    db = str(tmp_path / "h.db")
+    assert main(["import", "--db", db, str(calls)]) == 0
+    capsys.readouterr()
+    older = str(tmp_path / "old.policy")  # was taken for a version hash: 'is hexadecimal'
+    assert main(["simulate", "--db", db, "--policy", CENTER, "--against", older]) == 1
+    assert capsys.readouterr().err == f"{older}: file not found: check the path\n"
 
 
 def test_a_device_is_refused_by_every_command(

@@ -557,8 +557,8 @@ def _policy_from(store: object, reference: str) -> object:
     from engine.store import Store, StoreError
 
     assert isinstance(store, Store)
-    if Path(reference).is_file():
-        return load_policy(reference)
+    if Path(reference).is_file() or reference.endswith(".policy") or "/" in reference:
+        return load_policy(reference)  # a file; a missing one is said so (InputFileError)
     try:
         version = store.active_policy() if reference == "active" else store.policy(reference)
     except StoreError as error:
