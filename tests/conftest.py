@@ -32,3 +32,10 @@ def folder(tmp_path: Path) -> Path:
     for path in POLICIES.glob("*.policy"):
         shutil.copy(path, target / path.name)
     return target
+
+
+@pytest.fixture(autouse=True)
+def shipped_examples_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests see the shipped examples as users do, read-only, though the suite runs from a
+    source checkout, where a developer may edit and format them (tui.files)."""
+    monkeypatch.setattr("tui.files.SHIPPED_READ_ONLY", True)

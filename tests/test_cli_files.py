@@ -144,3 +144,22 @@ def test_fmt_never_writes_into_the_installed_package(
     copy = tmp_path / "center.policy"
     copy.write_bytes(before)
     assert main(["fmt", str(copy)]) == 0  # a copy of one's own is formatted
+
+
+def test_in_a_source_checkout_the_developers_may_format_the_shipped_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An editable install's policies/ are the repository's own sources: `callqa fmt
+    policies/*.policy` in the checkout formats them; an installed copy stays read-only."""
+    from tui import files
+
+    checkout = tmp_path / "checkout"
+    (checkout / "policies").mkdir(parents=True)
+    (checkout / ".git").mkdir()
+    (checkout / "pyproject.toml").write_text("[project]\nname = 'callqa'\n")
+    installed = tmp_path / "site-packages" / "policies"
+    installed.mkdir(parents=True)
+    assert files._is_source_checkout(checkout / "policies")
+    assert not files._is_source_checkout(installed)
+    monkeypatch.setattr(files, "SHIPPED_READ_ONLY", False)
+    assert not files.is_shipped(files.SHIPPED / "center.policy")

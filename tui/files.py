@@ -12,13 +12,25 @@ from pathlib import Path
 
 # the shipped policies: examples to copy, never written (an upgrade would overwrite them)
 SHIPPED = Path(str(files("policies"))).resolve()
+
+
+def _is_source_checkout(folder: Path) -> bool:
+    """Whether `folder` is the policies/ of a git checkout of callqa (an editable install):
+    there the shipped examples are the developers' own sources, which they edit and
+    format; an installed copy (site-packages) has no pyproject.toml and .git beside it."""
+    root = folder.parent
+    return (root / "pyproject.toml").is_file() and (root / ".git").exists()
+
+
+# read-only wherever callqa is installed; the tests set it to check what users get
+SHIPPED_READ_ONLY = not _is_source_checkout(SHIPPED)
 TEMPORARY_SUFFIX = ".saving"  # not `.policy`: a temporary left by a crash is never listed
 STALE = 600  # seconds: a temporary this old is no save in progress but a killed one's
 
 
 def is_shipped(path: Path) -> bool:
     """Whether `path` is in the installed package's policies: never written there."""
-    return path.resolve().is_relative_to(SHIPPED)
+    return SHIPPED_READ_ONLY and path.resolve().is_relative_to(SHIPPED)
 
 
 def write_atomically(path: Path, text: str) -> None:
