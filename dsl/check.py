@@ -20,7 +20,15 @@ from dsl import ast
 from dsl.check_blocks import BlockChecker, fractions, misread_fractions
 from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
 from dsl.expressions import Scope, infer, never_true
-from dsl.includes import Files, FolderFiles, StoredFiles, bundle, resolve, unbundle
+from dsl.includes import (
+    INVISIBLE_IN_NAME,
+    Files,
+    FolderFiles,
+    StoredFiles,
+    bundle,
+    resolve,
+    unbundle,
+)
 from dsl.parse import parse_policy
 from dsl.source import Span, line_ref
 from dsl.suggest import did_you_mean, suggestions_limited
@@ -121,10 +129,13 @@ def check_text(
     checked = CheckedPolicy(
         tree, checker.fields, checker.settings, text, included.sources, included.logical
     )
+    named = {(d.file, d.line) for d in included.diagnostics if d.code == INVISIBLE_IN_NAME}
     invisible = [
-        *invisible_characters(text, file),
-        *(d for name, source in included.sources.items()
-          for d in invisible_characters(source, file, name)),
+        d for d in (
+            *invisible_characters(text, file),
+            *(d for name, source in included.sources.items()
+              for d in invisible_characters(source, file, name)),
+        ) if (d.file, d.line) not in named  # said already, of the include's file name
     ]  # fmt: skip
     all_found = [*diagnostics, *included.diagnostics, *checker.diagnostics, *invisible]
     return checked, sort_diagnostics(all_found)
@@ -133,10 +144,12 @@ def check_text(
 # Characters a policy may not hold, even in a text or a comment: invisible, they restyle or
 # rewrite a terminal (ESC starts an escape sequence) or turn the text after them around (the
 # bidi overrides), and no database stores a NUL. C0 controls but tab and newline, DEL, C1,
-# and the bidirectional controls; tui.literal shows these as escapes (\u001b).
+# the bidirectional controls, and the zero-width characters that make two labels look
+# alike ("质检" and "质\u200b检"); tui.literal shows these as escapes (\u001b).
 CONTROL_CHARACTERS = (
     *range(0x00, 0x09), *range(0x0B, 0x20), *range(0x7F, 0xA0),
-    0x061C, 0x200E, 0x200F, 0x2028, 0x2029, *range(0x202A, 0x202F), *range(0x2066, 0x206A),
+    0x061C, 0x200B, 0x200C, 0x200D, 0x200E, 0x200F, 0x2028, 0x2029,
+    *range(0x202A, 0x202F), 0x2060, *range(0x2066, 0x206A), 0xFEFF,
 )  # fmt: skip
 _CONTROL = re.compile("[" + "".join(re.escape(chr(code)) for code in CONTROL_CHARACTERS) + "]")
 # a text in double quotes (one line, \" inside) or a comment: where the parser takes any

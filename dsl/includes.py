@@ -41,6 +41,9 @@ SEPARATOR = "\x1c"
 MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook
 MAX_BYTES = 4 << 20  # a policy file is a few pages; beyond this it is not one
 MAX_INCLUDED = 4 * MAX_BYTES  # characters of all the files a policy includes
+# the code of "the file name holds an invisible character": the checker, which reports
+# every invisible character in a text, does not report this one a second time
+INVISIBLE_IN_NAME = "include-invisible-name"
 
 
 def read_policy(path: str | Path) -> str:
@@ -194,9 +197,9 @@ def _include(
         logical = _logical(including, include.path)
         span = include.span
 
-        def error(message: str, hint: str, span: Span = span) -> None:
+        def error(message: str, hint: str, span: Span = span, code: str = "include") -> None:
             out.diagnostics.append(
-                Diagnostic.at(span, message, file=out.policy_file, hint=hint, code="include")
+                Diagnostic.at(span, message, file=out.policy_file, hint=hint, code=code)
             )
 
         control = next((c for c in include.path if unicodedata.category(c) == "Cc"), None)
@@ -204,6 +207,7 @@ def _include(
             error(
                 f"the file name holds an invisible control character (U+{ord(control):04X})",
                 "retype the file name between the quotes",
+                code=INVISIBLE_IN_NAME,
             )
             continue
         if not include.path.endswith(".policy"):  # never another kind of file

@@ -449,3 +449,13 @@ def test_load_policy_refuses_a_name_with_a_nul_character_with_an_input_error() -
 
     with pytest.raises(InputFileError, match="no file name holds a NUL character"):
         load_policy("a\x00b.policy")
+
+
+def test_an_invisible_character_in_an_include_name_is_said_once(tmp_path: Path) -> None:
+    """The include's own error ("the file name holds an invisible control character") and
+    the checker's error at every invisible character said the same thing twice."""
+    text = HOSTILE % "a\x1bb.policy"
+    _, diagnostics = check_text(text, str(tmp_path / "main.policy"))
+    assert [(d.line, d.message) for d in diagnostics] == [
+        (2, "the file name holds an invisible control character (U+001B)")
+    ]
