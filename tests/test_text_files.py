@@ -61,7 +61,7 @@ def test_a_gbk_csv_gives_the_same_rows_as_its_utf8_twin(tmp_path: Path) -> None:
     ("name", "content", "message"),
     [
         ("latin.csv", b"id,agent\nk1,A\xe9\n",
-         "latin.csv: not UTF-8 or GBK text: line 2, byte 13 (in k1,A\\xe9) is not UTF-8, and the file is not GBK either; save it as UTF-8"),
+         "latin.csv: not UTF-8 or GBK text: line 2, column 5 is not UTF-8 (the line reads k1,A\\xe9), and the file is not GBK either; save it as UTF-8"),
         ("missing.csv", None, "missing.csv: file not found: check the path"),
         ("folder", "dir", "folder: this is a folder, not a file: give a file in it"),
     ],
@@ -81,7 +81,10 @@ def test_an_unreadable_data_file_says_which_and_what_to_do(
 def test_a_policy_must_be_utf8_and_says_so(tmp_path: Path) -> None:
     path = tmp_path / "gbk.policy"
     path.write_bytes('policy "质检" version "1" timezone "Asia/Shanghai"\n'.encode("gbk"))
-    with pytest.raises(InputFileError, match=r"gbk.policy: not UTF-8 text \(byte 8, line 1\)"):
+    with pytest.raises(
+        InputFileError,
+        match=r"gbk.policy: not UTF-8 text: line 1, column 9 is not UTF-8 \(the line reads policy \"\\xd6",
+    ):
         load_policy(path)
     with pytest.raises(OSError):  # still an OSError for code written against the old error
         load_policy(tmp_path / "missing.policy")
@@ -170,9 +173,9 @@ def test_a_utf8_file_with_one_latin1_byte_is_refused_not_read_as_gbk(tmp_path: P
     path = tmp_path / "calls.csv"
     path.write_bytes(data)
     expected = (
-        f"{path}: not UTF-8 or GBK text: line 3, byte 57 (in k2,Jos\\xe9e,2026-11-02 10) is not "
-        "UTF-8, and read as GBK the file gives rare characters: it mixes encodings; save it "
-        "as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
+        f"{path}: not UTF-8 or GBK text: line 3, column 7 is not UTF-8 (the line reads "
+        "k2,Jos\\xe9e,2026-11-02 10:06,80), and the rest of it is UTF-8: it mixes encodings; "
+        "save it as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
     )
     with pytest.raises(InputFileError) as error:
         list(read_records(path))
@@ -311,8 +314,8 @@ def test_utf8_whose_stray_byte_reads_as_common_gbk_is_refused_too(tmp_path: Path
     what gives it away is that the rest of the file is UTF-8."""
     path = tmp_path / "calls.csv"
     path.write_bytes("id,agent\nk1,壶佤蹰踺\nk2,Jos".encode() + b"\xe9e\n")
-    with pytest.raises(InputFileError, match=r"line 3, byte 31 \(in k2,Jos\\xe9e\) is not UTF-8, "
-                       "and the rest of it is UTF-8: it mixes encodings; save it as UTF-8"):  # fmt: skip
+    with pytest.raises(InputFileError, match=r"line 3, column 7 is not UTF-8 \(the line reads "
+                       r"k2,Jos\\xe9e\), and the rest of it is UTF-8: it mixes encodings; save it as UTF-8"):  # fmt: skip
         list(read_records(path))
 
 
@@ -325,3 +328,73 @@ def test_rows_each_with_an_unclosed_quote_are_each_reported() -> None:
         *(f'row {n}: a quote (") in this row is not closed, so its cell ran' for n in range(2, 7)),
         'row 7: has 2 cells but the header has 3 columns; a quote (") ',
     ]
+
+
+def test_a_gbk_export_of_names_outside_gb2312_is_read(tmp_path: Path) -> None:
+    """The reviewer's file: 王喆 is GBK, not GB2312; it was refused as 'mixes encodings'."""
+    text = "kind,id,at,agent,duration\ncall,m1,2026-11-02 09:00,A001,60\ncall,m2,2026-11-02 09:00,王喆,60\n"
+    path = tmp_path / "x.csv"
+    path.write_bytes(text.encode("gbk"))
+    assert read_data(path) == text
+    for names in (["李堃", "张赟", "郑翀"], ["王喆", "李堃", "张赟", "郑翀"] * 20):
+        rows = "".join(f"call,m{n},2026-11-02 09:00,{name},60\n" for n, name in enumerate(names))
+        path.write_bytes(("kind,id,at,agent,duration\n" + rows).encode("gbk"))
+        assert read_data(path) == "kind,id,at,agent,duration\n" + rows
+
+
+SURNAMES = (
+    "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡欧阳司马"
+)
+GIVEN = "喆堃赟翀昇旻珺琛玥瑄婕彧祎犇淼鑫垚焱骉昊晟煜皓璟婧瑾琦伟芳娜敏静丽强磊军洋勇艳杰涛明超秀霞平刚桂"
+NAMES = st.lists(
+    st.tuples(st.sampled_from(SURNAMES), st.text(st.sampled_from(GIVEN), min_size=1, max_size=2)),
+    min_size=2, max_size=30,
+).map(lambda names: "".join(f"call,m{n},2026-11-02 09:00,{a}{b},60\n" for n, (a, b) in enumerate(names)))  # fmt: skip
+
+
+@settings(max_examples=100, deadline=None)
+@given(NAMES)
+def test_chinese_names_saved_as_gbk_read_back_exactly(rows: str) -> None:
+    """Two names or more (one name alone can be either encoding: see _gbk_problem)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "calls.csv"
+        path.write_bytes(rows.encode("gbk"))
+        assert read_data(path) == rows
+
+
+@settings(max_examples=100, deadline=None)
+@given(NAMES, st.data())
+def test_chinese_names_in_utf8_with_one_latin1_byte_are_refused(
+    rows: str, data: st.DataObject
+) -> None:
+    import tempfile
+
+    encoded = bytearray(rows.encode("utf-8"))
+    at = data.draw(st.integers(0, len(encoded) - 1))
+    encoded[at] = data.draw(st.integers(0xA0, 0xFF))  # a Latin-1 letter or sign: é, ü, ©
+    assume(b"\n" not in encoded[at : at + 1])
+    with contextlib.suppress(UnicodeDecodeError):
+        assume(not bytes(encoded).decode("utf-8"))  # still UTF-8: nothing stray
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "calls.csv"
+        path.write_bytes(bytes(encoded))
+        line = encoded.count(b"\n", 0, at) + 1
+        with pytest.raises(InputFileError, match=rf"line {line}, column \d+ is not UTF-8 "):
+            read_data(path)
+
+
+def test_an_encoding_error_gives_the_column_in_its_line_and_the_line_from_its_start(
+    tmp_path: Path,
+) -> None:
+    """It said 'line 7, byte 234 (in ,k5,...': the offset in the file, and mid-word."""
+    rows = [f"call,k{n},2026-11-02 09:00,张三,60" for n in range(6)]
+    rows.append("call,k6,2026-11-02 09:00,Jos\xe9e" + ",备注" * 60)
+    data = "\n".join(rows).encode().replace("Jos\xe9e".encode(), b"Jos\xe9e")
+    path = tmp_path / "calls.csv"
+    path.write_bytes(data)
+    with pytest.raises(InputFileError) as error:
+        read_data(path)
+    assert ("line 7, column 29 is not UTF-8 (the line reads call,k6,2026-11-02 09:00,Jos\\xe9e,"
+            "备注,备注,备注,备注,备注,备注,备注,备注,备注,备注,备注,备注,备注,备注,备...), ") in str(error.value)  # fmt: skip

@@ -514,7 +514,7 @@ def test_a_policy_file_that_is_not_utf8_is_refused_with_the_fix(
             assert app.is_running
             messages = [str(n.message) for n in app._notifications]
             assert any(
-                "a_gbk.policy: not UTF-8 text (byte " in m and "save the file as UTF-8" in m
+                "a_gbk.policy: not UTF-8 text: line " in m and "save the file as UTF-8" in m
                 for m in messages
             ), messages
 
