@@ -18,6 +18,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    ValidationInfo,
     field_validator,
 )
 
@@ -83,14 +84,14 @@ class _Event(BaseModel):
         return at
 
 
-def _seconds(value: object) -> object:
+def _seconds(value: object, field: str) -> object:
     """Durations may come as seconds or as text such as `3m45s`, `3:45` or `00:03:45`
     (engine.values.parse_duration, the one reading of durations; its ValueError is the
-    reason shown)."""
+    reason shown). `field`: whose a:b may be hours (answer_delay) is refused."""
     if isinstance(value, str):
-        from engine.values import parse_duration
+        from engine.values import clock_form, parse_duration
 
-        return parse_duration(value)
+        return parse_duration(value, clock_form(field))
     return value
 
 
@@ -111,8 +112,8 @@ class Call(_Event):
 
     @field_validator("duration", "answer_delay", "hold_time", mode="before")
     @classmethod
-    def _durations(cls, value: object) -> object:
-        return _seconds(value) if value.__class__ is str else value
+    def _durations(cls, value: object, info: ValidationInfo) -> object:
+        return _seconds(value, info.field_name or "") if value.__class__ is str else value
 
 
 class Evaluation(_Event):

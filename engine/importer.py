@@ -12,6 +12,8 @@ field comes from:
     duration = "AvgTalkDuration"            # 225, 3m45s, 3:45 (m:ss), 00:03:45 (h:mm:ss)
     resolved = { column = "Resolved", map = { Y = true, N = false } }
     hold_time = { column = "Hold", default = 0 }  # an empty cell: 0, not a missing field
+    answer_delay = { column = "Wait", duration_form = "h:mm" }  # 9:15 is 9 h 15 min (or
+                                            # "mm:ss"); without it, 9:15 is refused here
     [at]                                    # optional: how to read the time
     formats = ["%d-%m-%Y %I:%M:%S %p", "%m-%d-%Y %I:%M:%S %p"]
     within = ["2015-04-01", "2015-07-01"]   # the first format giving a time in range wins
@@ -45,7 +47,7 @@ from engine.evaluations import Row, RowError, read_records
 from engine.events import EventError, parse_event
 from engine.store import Store, unstorable
 from engine.text_files import read_data
-from engine.values import parse_datetime, shown
+from engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...
@@ -148,6 +150,11 @@ def _check_source(path: str, name: str, source: object) -> None:
             raise MappingError(
                 f"{where}: map must be a table, e.g. map = {{ Y = true, N = false }}"
             )
+        if source.get("duration_form", "mm:ss") not in DURATION_CLOCK_FORMS:
+            raise MappingError(
+                f'{where}: duration_form is {source["duration_form"]!r}; write "mm:ss" (9:15 '
+                'is 9 minutes 15 seconds) or "h:mm" (9:15 is 9 hours 15 minutes)'
+            )
         return
     raise MappingError(f'{where}: write a column name, e.g. {name} = "Agent"')
 
@@ -230,6 +237,11 @@ def _event(record: Mapping[str, Any], mapping: EventMapping, zone: ZoneInfo) -> 
         value = _value(record, source)
         if value is None or value == "":
             continue
+        if isinstance(source, dict) and "duration_form" in source and isinstance(value, str):
+            try:  # the mapping says how a:b reads: seconds go on to the event's checks
+                value = parse_duration(value, source["duration_form"])
+            except ValueError as error:
+                raise ValueError(f"{name}: {error}") from None
         event[name] = value
     if "at" in event:
         event["at"] = _time(str(event["at"]), mapping, zone)

@@ -6,6 +6,7 @@ inline and calls these for anything else.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import re
 from collections.abc import Callable
@@ -25,11 +26,27 @@ _UNIT_WORDS = {
     "s": 1, "sec": 1, "秒钟": 1, "秒": 1,
 }  # fmt: skip
 _UNIT = "|".join(sorted(map(re.escape, _UNIT_WORDS), key=len, reverse=True))
-_NUMBER = r"(?:\d{1,15}(?:\.\d{1,9})?|\.\d{1,9})"  # bounded: 4,300 digits would not convert
-_PART = re.compile(rf"({_NUMBER})\s*({_UNIT})\s*")
-_SECONDS = re.compile(_NUMBER)
-_CLOCK = re.compile(r"(\d{1,9}):([0-5]\d)(?::([0-5]\d(?:\.\d{1,9})?))?")
+# ASCII digits only: \d would take any script's digits (٣ read as 3)
+_NUMBER = (
+    r"(?:[0-9]{1,15}(?:\.[0-9]{1,9})?|\.[0-9]{1,9})"  # bounded: 4,300 digits would not convert
+)
+_PART = re.compile(rf"({_NUMBER})\s*({_UNIT})\s*", re.IGNORECASE)
+# A number of seconds in any form a JSON number or a spreadsheet may take (-5, 1e999, nan):
+# read as the number, so that the one check of numbers (real_number) refuses it in the same
+# words as the same number sent as a number.
+_REAL = re.compile(
+    r"[-+]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:e[-+]?[0-9]+)?|inf(?:inity)?|nan)",
+    re.IGNORECASE | re.ASCII,  # ASCII: İnf and ınf are no infinity for float()
+)
+_SECOND = r"[0-5][0-9](?:\.[0-9]{1,9})?"
+_CLOCK = re.compile(rf"([0-9]{{1,9}}):([0-5][0-9])(?::({_SECOND})|(\.[0-9]{{1,9}}))?")
 DURATION_FORMS = "seconds (225), 3m45s, 3分45秒, 3:45 (minutes:seconds) or 1:03:45 (h:mm:ss)"
+# Two parts with a colon: minutes and seconds (talk time: 05:30 is 5 min 30 s), or hours and
+# minutes. For a time that may run to hours (an online message answered the next morning),
+# either is as likely, so a:b is refused there unless the mapping says which it is.
+MM_SS, H_MM = "mm:ss", "h:mm"
+DURATION_CLOCK_FORMS = (MM_SS, H_MM)
+HOURS_LIKELY = frozenset({"answer_delay"})  # event fields whose a:b could be h:mm
 
 # Date-times: ISO 8601 first (T or a space, seconds or not, an offset or Z), then this fixed
 # list of forms Excel writes on Chinese Windows, read by the standard library's strptime (no
@@ -43,6 +60,7 @@ _DATETIME_FORMS = {  # by the separator after the year: only the forms that may 
     for separator, day in _DATES.items()
 }  # 2026年11月2日9:00, no space
 _DATE_SEPARATOR = re.compile(r"\d{4}([-/.年])")
+_DAY = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})(?![0-9])")
 _AMBIGUOUS = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})\b.*")
 DATETIME_FORMS = "2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)"
 _INF = float("inf")
@@ -60,10 +78,9 @@ def to_duration(value: object, name: str) -> float:
         return real_number(value.total_seconds(), name, duration=True)
     if isinstance(value, str):
         try:
-            seconds = parse_duration(value)
-        except ValueError:
-            message = f"{name} is {shown(value)}, which is not a duration: write {DURATION_FORMS}"
-            raise EvaluationError(message, fact=name) from None
+            seconds = parse_duration(value, clock_form(name.rsplit(".", 1)[-1]))
+        except ValueError as error:
+            raise EvaluationError(f"{name}: {error}", fact=name) from None
         return real_number(seconds, name, duration=True, given=value)
     raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
 
@@ -88,23 +105,43 @@ def real_number(value: float, name: str, *, duration: bool = False, given: objec
     return value
 
 
-def parse_duration(text: str) -> float:
-    """Seconds from a duration as exports write it (see DURATION_FORMS): two parts with a
-    colon are minutes and seconds (5:30 is 330 s), three are h:mm:ss. The one reading of
-    durations for import, events and scoring; a ValueError says what to write instead."""
+def clock_form(field: str) -> str | None:
+    """How a two-part a:b duration in `field` is read: mm:ss, or None (refused) for the
+    fields whose durations may run to hours (HOURS_LIKELY)."""
+    return None if field in HOURS_LIKELY else MM_SS
+
+
+def parse_duration(text: str, clock: str | None = MM_SS) -> float:
+    """Seconds from a duration as exports write it (see DURATION_FORMS). Two parts with a
+    colon are read as `clock` says (mm:ss: 5:30 is 330 s; h:mm: 5:30 is 19,800 s; None:
+    refused, with the forms that say which), three are h:mm:ss. A number of seconds is
+    returned as written, negative, infinite or NaN included, for real_number to judge. The
+    one reading of durations for import, events and scoring; a ValueError says what to
+    write instead."""
     stripped = text.strip()
-    if _SECONDS.fullmatch(stripped):
-        return float(stripped)
-    clock = _CLOCK.fullmatch(stripped)
-    if clock:
-        first, second, third = clock.groups()
-        if third is None:  # mm:ss
-            return int(first) * 60 + float(second)
-        return int(first) * 3600 + int(second) * 60 + float(third)
+    if _REAL.fullmatch(stripped):
+        number = float(stripped)
+        return int(number) if number.is_integer() and stripped.lstrip("+-").isdigit() else number
+    parts = _CLOCK.fullmatch(stripped)
+    if parts:
+        first, second, third, fraction = parts.groups()
+        if third is not None:
+            return int(first) * 3600 + int(second) * 60 + float(third)
+        if clock is None:
+            raise ValueError(
+                f"{shown(text)} could be minutes:seconds or hours:minutes: write "
+                f"0:{int(first):02d}:{second} or {int(first)}m{second}s for minutes and "
+                f"seconds, or {int(first)}:{second}:00 or {int(first)}h{second}m for hours "
+                'and minutes (or say which in the mapping: duration_form = "mm:ss" or "h:mm")'
+            )
+        if clock == H_MM and fraction is None:
+            return int(first) * 3600 + int(second) * 60
+        if clock == MM_SS:
+            return int(first) * 60 + float(second + (fraction or ""))
     seconds, position, last_unit = 0.0, 0, None
     for part in _PART.finditer(stripped):
-        unit = _UNIT_WORDS[part.group(2)]
-        if part.start() != position or (last_unit is not None and unit >= last_unit):
+        unit = _UNIT_WORDS.get(part.group(2).lower())  # ſ matches s, ignoring case
+        if part.start() != position or unit is None or (last_unit and unit >= last_unit):
             break
         seconds += float(part.group(1)) * unit
         position, last_unit = part.end(), unit
@@ -214,12 +251,28 @@ def parse_datetime(text: str) -> dt.datetime:
             return dt.datetime.strptime(stripped, form)
         except ValueError:
             continue
+    problem = _no_such_day(stripped)
+    if problem:
+        raise ValueError(f"{shown(text)} is not a real date: {problem}; correct the date")
     if _AMBIGUOUS.fullmatch(stripped):
         raise ValueError(
             f"{shown(text)} could be day-first or month-first: write the year first, "
             f"as in {DATETIME_FORMS}"
         )
     raise ValueError(f"{shown(text)} is not a date and time: write {DATETIME_FORMS}")
+
+
+def _no_such_day(text: str) -> str | None:
+    """Why a year-first date names a day the calendar does not have (2026/2/30), or None."""
+    day = _DAY.match(text)
+    if day is None:
+        return None
+    year, month, number = map(int, day.groups())
+    if not 1 <= month <= 12:
+        return f"a year has no month {month} (the month comes after the year)"
+    if year >= 1 and not 1 <= number <= calendar.monthrange(year, month)[1]:
+        return f"{calendar.month_name[month]} {year} has no day {number}"
+    return None
 
 
 def shown(text: str, limit: int = 60) -> str:

@@ -98,7 +98,7 @@ def test_score_csv_scores_good_rows_and_reports_bad_ones(
     err = captured.err
     assert "row 5: item closing (规范结束语) has the answer 'maybe'" in err
     assert "row 6: has 6 cells but the header has 19 columns" in err
-    assert "row 7: call.duration is 'abc', which is not a duration" in err
+    assert "row 7: call.duration: 'abc' is not a duration" in err
     assert "scored 3 of 6 evaluations; 3 rejected" in err
 
 
