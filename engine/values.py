@@ -158,11 +158,9 @@ def to_number(value: object, name: str) -> float:
         return real_number(value, name)
     if isinstance(value, str):
         text = value.strip()
-        try:
-            number = float(text[:-1]) / 100 if text.endswith("%") else float(text)
-        except ValueError:
-            pass
-        else:
+        digits = text[:-1].rstrip() if text.endswith("%") else text
+        if _REAL.fullmatch(digits):  # as durations: ASCII digits (float() takes ٣ and 1_000)
+            number = float(digits) / 100 if digits != text else float(digits)
             return real_number(number, name, given=value)
     raise _bad(name, value, "a number")
 

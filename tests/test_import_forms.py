@@ -321,3 +321,11 @@ def test_a_mapping_with_an_unknown_duration_form_says_the_two_forms(tmp_path: Pa
     with pytest.raises(MappingError, match=r"fields.answer_delay: duration_form is 'hh:mm'; "
                        r'write "mm:ss" \(9:15 is 9 minutes 15 seconds\) or "h:mm"'):  # fmt: skip
         load_mapping(mapping)
+
+
+@pytest.mark.parametrize("text", ["٣", "1_000", "１２", "50_%"])
+def test_a_number_fact_reads_ascii_digits_only_as_durations_do(text: str) -> None:
+    """float() read ٣ as 3 and 1_000 as 1000."""
+    with pytest.raises(EvaluationError, match=rf"survey.rating is '{text}', which is not a number"):
+        converter(Type.NUMBER, SHANGHAI)(text, "survey.rating")
+    assert converter(Type.NUMBER, SHANGHAI)(" 50 % ", "survey.rating") == 0.5
