@@ -4,7 +4,7 @@ Chinese Windows, which writes GBK rather than UTF-8, is read as it is.
 
 Data files (CSV, JSONL, plans, mappings) are UTF-8, with or without a byte-order mark,
 or else GB18030 (GBK's superset), or UTF-16 with its byte-order mark. A file that is
-neither clean UTF-8 nor clean GBK is refused with the line and byte that break it: read
+neither clean UTF-8 nor clean GBK is refused with the line and column that break it: read
 as GBK, a UTF-8 file with one stray byte would have every Chinese value garbled. Policies
 must be UTF-8: `callqa fmt` writes them back.
 
