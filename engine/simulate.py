@@ -95,6 +95,8 @@ class Report:
     before: Side
     after: Side
     events: int
+    asked_from: dt.datetime | None = None  # `--from` as given
+    replayed_from: dt.datetime | None = None  # the start of the period it falls in
 
     def changed(self) -> list[dict[str, Any]]:
         """Outcomes decided under one version and not the other (or a different number of
@@ -129,6 +131,8 @@ class Report:
         return {
             "events": self.events,
             "replay": {
+                "asked_from": _iso(self.asked_from),
+                "replayed_from": _iso(self.replayed_from),
                 "first_event": _iso(self.before.first_event or self.after.first_event),
                 "last_event": _iso(self.before.last_event or self.after.last_event),
                 "replayed_to": _iso(self.before.replayed_to or self.after.replayed_to),
@@ -187,9 +191,25 @@ def simulate(
         problems: list[str] = []
         twins.add(index, advance_to_end(engine, end, problems))
         side.stopped = problems[0] if problems else None
-        side.first_event, side.last_event, side.replayed_to = first, last, end
+        side.first_event, side.last_event = first, last
+        side.replayed_to = engine.clock if problems else end  # where it really stopped
         side.open_periods = open_periods(engine)
     return Report(*twins.finish(), count)
+
+
+def replay_start(policies: Iterable[Policy], start: dt.datetime) -> dt.datetime:
+    """Where a replay asked to start at `start` begins: at the start of the first period
+    `start` falls in (the week, month... of every KPI threshold, sampling rule and calendar
+    window), so that period is judged on all its events, not on the part after `start`."""
+    begin = start
+    for policy in policies:
+        zone = policy.timezone
+        rules = [rule for block in policy.checked.tree.disciplines for rule in block.rules]
+        calendars = {r.window.calendar for r in rules if r.window and r.window.calendar}
+        for unit in period_units(policy) | calendars:
+            opens = calendar_bounds(calendar_key(start, unit, zone), unit, zone)[0]
+            begin = min(begin, opens, key=dt.datetime.timestamp)
+    return begin
 
 
 def period_units(policy: Policy) -> set[str]:
@@ -255,8 +275,25 @@ def advance_to_end(
     try:
         return engine.advance(horizon)
     except ClockGapError as error:
-        problems.append(str(error))
+        problems.append(_stop_reason(engine, horizon, error))
         return []
+
+
+def _stop_reason(engine: Engine, horizon: dt.datetime, error: ClockGapError) -> str:
+    """Why the replay stopped at its last event, with what to type instead: the engine's own
+    message names `Engine(max_gap=...)`, which is Python, not an option a manager can give."""
+    clock = engine.clock
+    seconds = horizon.timestamp() - clock.timestamp() if clock is not None else 0.0
+    if clock is None or seconds <= REPLAY_MAX_GAP.total_seconds():
+        return str(error)
+    days, years = int(seconds // 86400), REPLAY_MAX_GAP.days // 365
+    latest = clock + REPLAY_MAX_GAP
+    return (
+        f"it cannot run to {horizon:%Y-%m-%d %H:%M}, {days:,} days after the history's last "
+        f"event ({clock:%Y-%m-%d %H:%M}), more than the {years} years a replay runs past it "
+        f"(it would close every period in between): if the date is a typing mistake, correct "
+        f"it, else give --to {latest:%Y-%m-%d} or earlier"
+    )
 
 
 class _Twins:
@@ -323,6 +360,7 @@ def replay_versions(
         decisions += advance_to_end(engine, end, problems)
         if problems:  # the same end for every version
             side.stopped = problems[0]
+            end = engine.clock  # where it really stopped
         side.add(
             d for d in decisions
             if (start is None or d.at >= start) and (stop is None or d.at < stop)

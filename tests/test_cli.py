@@ -716,14 +716,52 @@ def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
     assert "events from 2026-11-02 10:00+08:00 to 2026-11-20 10:00+08:00; replayed to " in out
     assert main([*simulate, "--to", "2926-01-01"]) == 1  # a typing mistake: not replayed to
     out = " ".join(capsys.readouterr().out.split())
-    assert "the replay stopped at its last event, so no period after it was closed: cannot " in out
+    assert ("events from 2026-11-02 10:00+08:00 to 2026-11-20 10:00+08:00; replayed to "
+            "2026-11-20 10:00+08:00 ") in out  # where it stopped, not 2926  # fmt: skip
+    assert ("the replay stopped at its last event, so no period after it was closed: it cannot "
+            "run to 2926-01-01 00:00, ") in out  # fmt: skip
+    assert "elsegive--to2036-11-20orearlier" in "".join(out.split()) and "Engine(" not in out
+    assert "they end after 2026-11-20 10:00+08:00, where the replay stopped" in out
     # --against history replays the span asked for too (it replayed the whole history)
     assert main(["policy", "add", "--db", db, center]) == 0
     assert main(["policy", "activate", "--db", db, capsys.readouterr().out.split()[-1]]) == 0
     capsys.readouterr()
     assert main(["simulate", "--db", db, "--policy", center, "--against", "history",
-                 "--from", "2026-11-10", "--format", "json"]) == 0  # fmt: skip
-    assert json.loads(capsys.readouterr().out)["events"] == 1
+                 "--from", "2026-11-20", "--format", "json"]) == 0  # fmt: skip
+    data = json.loads(capsys.readouterr().out)
+    assert data["events"] == 2  # from November's start: its monthly KPIs are judged whole
+    assert data["replay"]["replayed_from"] == "2026-11-01 00:00+08:00"
+
+
+def test_simulate_from_inside_a_week_judges_the_whole_week(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--from 2026-11-07 (a Saturday) judged week W45's KPIs on 2 of its days (satisfaction
+    3/5 = 0.6): 1 alert instead of 2. The replay starts at the first period's start, and
+    the report says so."""
+    from engine.demo_data import demo_events
+    from engine.store import Store
+
+    db = str(tmp_path / "h.db")
+    store = Store(db, create=True)
+    store.add_events(demo_events(days=7, agents=6, seed=3))  # 2 to 8 November
+    store.close()
+    center = str(ROOT / "policies" / "center.policy")
+    runs = {}
+    for start in ("2026-11-02", "2026-11-07"):
+        assert main(["simulate", "--db", db, "--policy", center, "--against", center,
+                     "--from", start, "--to", "2026-11-09", "--format", "json"]) == 0  # fmt: skip
+        runs[start] = json.loads(capsys.readouterr().out)
+    whole, cut = runs["2026-11-02"], runs["2026-11-07"]
+    assert cut["counts"] == whole["counts"] and cut["events"] == whole["events"]
+    assert cut["replay"]["asked_from"] == "2026-11-07 00:00+08:00"
+    assert cut["replay"]["replayed_from"] == "2026-11-01 00:00+08:00"
+    assert main(["simulate", "--db", db, "--policy", center, "--against", center,
+                 "--from", "2026-11-07", "--to", "2026-11-09"]) == 0  # fmt: skip
+    out = " ".join(capsys.readouterr().out.split())
+    assert ("--from 2026-11-07 00:00+08:00 falls inside a week or month the policies judge "
+            "whole, so the replay started at 2026-11-01 00:00+08:00, the start of that "
+            "period") in out  # fmt: skip
 
 
 def test_explain_says_which_periods_its_events_left_open_and_the_until_that_closes_them(

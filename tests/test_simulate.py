@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from engine import load_policy
 from engine.demo_data import demo_events
-from engine.simulate import simulate
+from engine.simulate import replay_start, simulate
 
 CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
 POLICY = load_policy(CENTER)
@@ -100,8 +100,36 @@ def test_an_end_time_years_ahead_is_reported_not_replayed_for_millennia() -> Non
     report = simulate(POLICY, STRICTER, events, until=dt.datetime(2926, 1, 1)).to_dict()
     assert report["rejected_events"] == {"before": [], "after": []}  # no event was refused
     problem = report["replay"]["stopped"]
-    assert problem.startswith("cannot advance to 2926-01-01 00:00: it is ")
-    assert "If the date is a typing mistake, correct it" in problem
+    assert problem.startswith("it cannot run to 2926-01-01 00:00, ")
+    assert "if the date is a typing mistake, correct it, else give --to " in problem
+
+
+def test_a_replay_that_stops_says_where_it_stopped_and_what_to_type() -> None:
+    """It said 'replayed to 2926-01-01' though it stopped at its last event, and told a
+    manager to pass `Engine(policy, max_gap=timedelta(...))`, which is Python."""
+    events = demo_events(days=3, agents=2, seed=1)
+    last = max(e["at"] for e in events).astimezone(SHANGHAI)
+    far = dt.datetime(2926, 1, 1, tzinfo=SHANGHAI)
+    report = simulate(POLICY, STRICTER, events, until=far).to_dict()
+    replay = report["replay"]
+    assert replay["replayed_to"] == replay["last_event"] == last.isoformat(" ", "minutes")
+    assert "Engine(" not in replay["stopped"] and "max_gap" not in replay["stopped"]
+    latest = last + dt.timedelta(days=3653)
+    assert replay["stopped"].endswith(f"else give --to {latest:%Y-%m-%d} or earlier")
+    within = simulate(POLICY, STRICTER, events, until=latest).to_dict()["replay"]
+    assert within["stopped"] is None and within["replayed_to"].startswith(f"{latest:%Y-%m-%d}")
+
+
+def test_a_replay_from_inside_a_period_starts_at_that_period_s_start() -> None:
+    """`--from 2026-11-07` (a Saturday) judged week W45's KPIs on its last 2 days; the
+    replay now starts where the first period it falls in starts: the month's (center.policy
+    has monthly KPIs and calendar-month rules); a --from at a period's start stays."""
+    saturday = dt.datetime(2026, 11, 7, tzinfo=SHANGHAI)
+    assert replay_start([POLICY], saturday) == dt.datetime(2026, 11, 1, tzinfo=SHANGHAI)
+    sunday = dt.datetime(2026, 11, 1, tzinfo=SHANGHAI)  # in week W44, from 26 October
+    assert replay_start([POLICY], sunday) == dt.datetime(2026, 10, 26, tzinfo=SHANGHAI)
+    monday = dt.datetime(2027, 2, 1, tzinfo=SHANGHAI)  # a week's and a month's first day
+    assert replay_start([POLICY], monday) == monday
 
 
 def test_a_quiet_year_in_the_history_is_replayed_not_refused() -> None:

@@ -605,12 +605,17 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 1
     if not isinstance(old, Policy):
         return 1
+    asked_from = bounds[0]
+    if asked_from is not None:  # a period cut at the start is judged whole, not on its tail
+        from engine.simulate import replay_start
+
+        bounds[0] = replay_start((new, old), asked_from)
     if _nothing_to_replay(args, store, bounds, new.timezone):
         return 1
     if args.sweep:
         return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
     if by_version:
-        return _simulate_history(args, store, new, bounds)
+        return _simulate_history(args, store, new, bounds, asked_from)
     total = store.count_events()
     shown = [0]
 
@@ -622,6 +627,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], progress)
     if shown[0]:
         say(file=sys.stderr)
+    report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
@@ -660,7 +666,7 @@ def _nothing_to_replay(
 
 
 def _simulate_history(
-    args: argparse.Namespace, store: object, new: Policy, bounds: list[Any]
+    args: argparse.Namespace, store: object, new: Policy, bounds: list[Any], asked_from: Any
 ) -> int:
     from engine.simulate import simulate_against_history
     from engine.store import Store
@@ -680,6 +686,7 @@ def _simulate_history(
         return 1
     report = simulate_against_history(new, versions, store.events(bounds[0], bounds[1]),
                                       bounds[1])  # fmt: skip
+    report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))

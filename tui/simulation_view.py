@@ -55,6 +55,11 @@ def replay_sentences(data: dict[str, object]) -> list[tuple[str, str]]:
         return []
     said = [(f"events from {replay['first_event']} to {replay['last_event']}; replayed to "
              f"{replay['replayed_to']}", "")]  # fmt: skip
+    if replay.get("replayed_from") and replay["replayed_from"] != replay.get("asked_from"):
+        said.append((f"--from {replay['asked_from']} falls inside a week or month the policies "
+                     f"judge whole, so the replay started at {replay['replayed_from']}, the "
+                     "start of that period: its KPIs and samples are judged on all its events",
+                     ""))  # fmt: skip
     if replay.get("stopped"):
         said.append((f"the replay stopped at its last event, so no period after it was "
                      f"closed: {replay['stopped']}", "red"))  # fmt: skip
