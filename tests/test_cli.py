@@ -831,6 +831,49 @@ def test_the_demo_keeps_out_of_a_center_database_and_names_its_own_next(
     assert "mkdir my-policies && cp " in out and "/*.policy my-policies/" in out
 
 
+def test_the_demo_refuses_the_center_database_name_and_import_refuses_a_demo_database(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`callqa demo --db callqa.db` filled the database every other command reads by
+    default: `callqa import calls.csv` and `callqa simulate` then reported on generated and
+    real events together, without a word."""
+    from engine.demo_data import demo_events
+    from engine.store import Store
+
+    monkeypatch.chdir(tmp_path)
+    for db in ("callqa.db", str(tmp_path / "callqa.db"), f"sqlite:///{tmp_path}/callqa.db"):
+        assert main(["demo", "--count", "10", "--db", db]) == 1
+        out = " ".join(capsys.readouterr().out.split())
+        assert out == (
+            f"--db {db}: the demo does not write there: callqa.db is where callqa import, "
+            "simulate and policy keep a center's own history, and the demo's generated events "
+            "would stay in it for good, counted with the real ones; give the demo a new file "
+            "of its own: --db callqa-demo.db (the default) or another new name"
+        )
+        assert not (tmp_path / "callqa.db").exists()
+    demo = tmp_path / "callqa-demo.db"
+    store = Store(str(demo), create=True)
+    store.add_events(demo_events(days=2, agents=2, seed=1), source="demo")
+    before = store.count_events()
+    store.close()
+    calls = tmp_path / "calls.csv"
+    calls.write_text("kind,id,agent,at\ncomplaint,c1,A1,2026-11-02 10:00\n", encoding="utf-8")
+    assert main(["import", "--db", str(demo), "calls.csv"]) == 1
+    assert capsys.readouterr().err == (
+        f"{demo}: nothing imported: it holds the events callqa demo generated, and the "
+        "center's real events imported there would be counted with them for good; import "
+        "into another database: callqa import --db callqa.db calls.csv\n"
+    )
+    store = Store(str(demo))
+    assert store.count_events() == before
+    store.close()
+    assert main(["import", "calls.csv"]) == 0  # into callqa.db, the center's own
+    capsys.readouterr()
+    store = Store("callqa.db")
+    assert store.count_events() == 1
+    store.close()
+
+
 def test_callqa_test_of_a_policy_without_tests_says_nothing_was_tested(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

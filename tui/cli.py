@@ -525,6 +525,8 @@ def run_import(args: argparse.Namespace) -> int:
     store = _open_store(args.db, create=True)
     if not isinstance(store, Store):
         return 1
+    if _holds_demo_history(args, store):
+        return 1
     failed = 0
     for name in args.files:
         try:
@@ -551,6 +553,28 @@ def run_import(args: argparse.Namespace) -> int:
                 file=sys.stderr)  # fmt: skip
             failed += 1
     return 1 if failed else 0
+
+
+def _holds_demo_history(args: argparse.Namespace, store: object) -> bool:
+    """Whether the database holds the demo's generated events, after refusing the import
+    with the fix: a center's real events imported there would be counted with them."""
+    from shlex import quote
+
+    from engine.store import Store
+    from tui.demo import holds_demo_events
+
+    assert isinstance(store, Store)
+    if not holds_demo_events(store):
+        return False
+    store.close()
+    other = DEFAULT_DB if Path(args.db).name != DEFAULT_DB else "center.db"
+    files = " ".join(quote(name) for name in args.files)
+    say(f"{_shown_db(args.db)}: nothing imported: it holds the events callqa demo generated, "
+        "and the center's real events imported there would be counted with them for good; "
+        f"import into another database: callqa import --db {other} {files}"
+        + ("" if other == DEFAULT_DB else " (then give --db center.db to the other commands)"),
+        file=sys.stderr)  # fmt: skip
+    return True
 
 
 def _policy_from(store: object, reference: str) -> object:

@@ -25,6 +25,10 @@ def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) 
         console.print(rich_text(f"--data {data}: no such folder (it should hold the public "
                                 "data sets, see ../shared/data/README.md)", "red"))  # fmt: skip
         return 1
+    refusal = real_history_name(db)
+    if refusal is not None:
+        console.print(rich_text(refusal, "red"), soft_wrap=True)
+        return 1
     console.rule("[bold]callqa demo")
     paths = shipped_policies()
     policies: list[Policy] = []
@@ -201,6 +205,38 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     return 0
 
 
+REAL_DB = "callqa.db"  # what import, simulate, policy and tui read by default (tui.cli)
+
+
+def real_history_name(db: str) -> str | None:
+    """Why the demo refuses `db`, if it is named as the center's own database (callqa.db,
+    which every other command reads by default): its generated events would stay there
+    for good and be counted with the center's real ones."""
+    name = db.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
+    if name != REAL_DB:
+        return None
+    return (
+        f"--db {db}: the demo does not write there: {REAL_DB} is where callqa import, "
+        "simulate and policy keep a center's own history, and the demo's generated events "
+        "would stay in it for good, counted with the real ones; give the demo a new file "
+        "of its own: --db callqa-demo.db (the default) or another new name"
+    )
+
+
+def holds_demo_events(store: object) -> bool:
+    """Whether the database holds events `callqa demo` generated (stored with source
+    'demo'): a center's real history imported there would be mixed with them for good."""
+    from sqlalchemy import select
+
+    from engine.store import Store
+
+    assert isinstance(store, Store)
+    stored = store.tables.events
+    with store.engine.connect() as connection:
+        demo = select(stored.c.id).where(stored.c.source == "demo").limit(1)
+        return connection.execute(demo).first() is not None
+
+
 def _holds_other_history(store: object) -> bool:
     """Whether the database holds a center's own history: events, none of them the demo's,
     or policy versions without any demo event (a rulebook stored, nothing imported yet)."""
@@ -209,11 +245,10 @@ def _holds_other_history(store: object) -> bool:
     from engine.store import Store
 
     assert isinstance(store, Store)
+    if holds_demo_events(store):
+        return False
     stored, policies = store.tables.events, store.tables.policy_versions
     with store.engine.connect() as connection:
-        demo = select(stored.c.id).where(stored.c.source == "demo").limit(1)
-        if connection.execute(demo).first() is not None:
-            return False
         events = connection.execute(select(stored.c.id).limit(1)).first()
         versions = connection.execute(select(policies.c.hash).limit(1)).first()
     return events is not None or versions is not None
