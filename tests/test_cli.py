@@ -645,6 +645,37 @@ def test_every_command_reads_callqa_db_and_only_the_demo_writes_the_demo_databas
     assert parser.parse_args(["demo"]).db == DEMO_DB
 
 
+def test_every_db_option_says_its_default_and_whether_it_is_read_or_written() -> None:
+    """simulate, policy and calibration said nothing of their --db; demo did not name
+    callqa-demo.db."""
+    import argparse
+
+    from tui.cli import _parser
+
+    def commands(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, object]]:
+        found: list[tuple[str, object]] = []
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub, child in action.choices.items():
+                    found += commands(child, f"{name} {sub}".strip())
+            elif "--db" in action.option_strings:
+                found.append((name, action))
+        return found
+
+    found = commands(_parser(), "")
+    assert {name for name, _ in found} >= {"import", "simulate", "calibration", "tui", "demo",
+                                          "policy add", "policy activate", "policy history",
+                                          "policy diff"}  # fmt: skip
+    for name, action in found:
+        text = action.help or ""  # type: ignore[attr-defined]
+        default = action.default  # type: ignore[attr-defined]
+        assert (f"(default: {default}" in text) if default else "no default" in text, name
+        assert "read" in text or "written" in text, name
+    helps = {name: action.help for name, action in found}  # type: ignore[attr-defined]
+    assert "(default: callqa-demo.db;" in helps["demo"] and "never callqa.db" in helps["demo"]
+    assert "never written" in helps["simulate"] and "written to" in helps["policy add"]
+
+
 def test_a_command_reading_a_missing_database_says_so_and_where_the_demo_history_is(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

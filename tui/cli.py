@@ -94,7 +94,8 @@ def _parser() -> argparse.ArgumentParser:
 
     importer = commands.add_parser("import", help="import an event log into the store")
     importer.add_argument("files", nargs="+", metavar="FILE", help=".csv or .jsonl")
-    importer.add_argument("--db", default=DEFAULT_DB, help=f"database file or URL ({DEFAULT_DB})")
+    importer.add_argument("--db", default=DEFAULT_DB, help="database the events are written "
+                          f"to, a file or URL (default: {DEFAULT_DB})")  # fmt: skip
     importer.add_argument(
         "--mapping", metavar="TOML", help="column mapping (see policies/mappings)"
     )
@@ -107,7 +108,9 @@ def _parser() -> argparse.ArgumentParser:
     simulate.add_argument("--against", default="active", metavar="OLD",
                           help="a policy file, a stored version hash, 'active', or 'history' "
                           "(each event under the version in force at its time)")  # fmt: skip
-    simulate.add_argument("--db", default=DEFAULT_DB)
+    simulate.add_argument("--db", default=DEFAULT_DB, help="database the history and the "
+                          f"active policy are read from, never written (default: {DEFAULT_DB}; "
+                          f"the demo's: {DEMO_DB})")  # fmt: skip
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
     simulate.add_argument("--format", choices=["table", "json"], default="table")
@@ -120,7 +123,8 @@ def _parser() -> argparse.ArgumentParser:
     calibration.add_argument("--policy", required=True, metavar="FILE")
     calibration.add_argument("--rubric", required=True, metavar="ID")
     calibration.add_argument("--input", metavar="FILE", help="evaluations, .jsonl")
-    calibration.add_argument("--db", help="read the evaluations from this store instead")
+    calibration.add_argument("--db", help="database the evaluations are read from, never "
+                             "written, instead of --input (no default: give one of them)")
     calibration.add_argument("--expert", metavar="NAME", help="the reference evaluator")
     calibration.add_argument("--format", choices=["table", "json"], default="table")
     calibration.set_defaults(run=run_calibration)
@@ -139,20 +143,26 @@ def _parser() -> argparse.ArgumentParser:
     diff.add_argument("old")
     diff.add_argument("new")
     for sub in policy_commands.choices.values():
-        sub.add_argument("--db", default=DEFAULT_DB)
+        verb = "written to" if sub is add or sub is activate else "read from, never written"
+        sub.add_argument("--db", default=DEFAULT_DB, help=f"database the versions are {verb} "
+                         f"(default: {DEFAULT_DB})")  # fmt: skip
     policy.set_defaults(run=run_policy)
 
     tui = commands.add_parser("tui", help="edit, check, test and simulate in the terminal")
     tui.add_argument("file", nargs="?", help="a policy file to open (default: the first one)")
     tui.add_argument("--folder", help="where the policy files are (default: the current "
                      "folder's, else ./policies, else the shipped examples)")  # fmt: skip
-    tui.add_argument("--db", default=DEFAULT_DB, help=f"history to simulate on ({DEFAULT_DB})")
+    tui.add_argument("--db", default=DEFAULT_DB, help="database F6 reads the history from "
+                     "and activating a policy writes its version to (default: "
+                     f"{DEFAULT_DB})")  # fmt: skip
     tui.set_defaults(run=run_tui)
 
     demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
     demo.add_argument("--count", type=_demo_count, default=2000,
                       help="evaluations per rubric, 1 to 1,000,000")  # fmt: skip
-    demo.add_argument("--db", default=DEMO_DB, help="the demo database (re-runs reuse it)")
+    demo.add_argument("--db", default=DEMO_DB, help="the demo's own database, written with "
+                      f"generated events (default: {DEMO_DB}; re-runs reuse it; never "
+                      f"{DEFAULT_DB}, a center's own)")  # fmt: skip
     demo.add_argument("--data", metavar="DIR", help="import the public data sets from DIR too")
     demo.set_defaults(run=run_demo)
     return parser
@@ -224,7 +234,7 @@ def _read(name: str) -> tuple[str | None, Diagnostic | None]:
 
 def run_fmt(args: argparse.Namespace) -> int:
     from dsl.format import format_text
-    from tui.files import is_shipped
+    from tui.files import NotRegularFile, is_shipped, save_target
 
     changed = failed = 0
     for name in args.files:
@@ -232,6 +242,13 @@ def run_fmt(args: argparse.Namespace) -> int:
             say(f"{name}: not formatted: it is a shipped example inside the installed callqa, "
                 "where an upgrade would overwrite your changes; copy it to a folder of your own "
                 "and format the copy", file=sys.stderr)  # fmt: skip
+            failed += 1
+            continue
+        try:  # before reading: /dev/stdin would be read, then replaced by a file
+            if not args.check:
+                save_target(Path(name))
+        except NotRegularFile as error:
+            say(error, file=sys.stderr)
             failed += 1
             continue
         text, problem = _read(name)
