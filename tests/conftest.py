@@ -36,6 +36,6 @@ def folder(tmp_path: Path) -> Path:
 
 @pytest.fixture(autouse=True)
 def shipped_examples_read_only(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests see the shipped examples as users do, read-only, though the suite runs from a
-    source checkout, where a developer may edit and format them (tui.files)."""
-    monkeypatch.setattr("tui.files.SHIPPED_READ_ONLY", True)
+    """Tests see the shipped examples as users do, read-only, even when the developer who
+    runs them has set CALLQA_EDIT_SHIPPED=1 to edit them (tui.files)."""
+    monkeypatch.delenv("CALLQA_EDIT_SHIPPED", raising=False)

@@ -5,6 +5,8 @@ inside the installed package is never written."""
 from __future__ import annotations
 
 import json
+import os
+import stat
 import subprocess
 import sys
 from pathlib import Path
@@ -25,6 +27,7 @@ EVALUATION = {
     "call": {"type": "card", "duration": 30, "hold_time": 0},
     "answers": dict.fromkeys(ITEMS, "pass") | {"interrupting": 0, "jargon": 3, "courtesy": 0},
 }
+UNFORMATTED = 'policy "t"   version "1"  timezone "UTC"\nrubric r {\n scale 100\n}\n'
 DEVICE = "/dev/zero: not a file but a device (a terminal, a disk, /dev/zero...): give a file"
 
 
@@ -146,20 +149,62 @@ def test_fmt_never_writes_into_the_installed_package(
     assert main(["fmt", str(copy)]) == 0  # a copy of one's own is formatted
 
 
-def test_in_a_source_checkout_the_developers_may_format_the_shipped_examples(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+def test_only_callqa_edit_shipped_lets_the_developers_format_the_shipped_examples(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """An editable install's policies/ are the repository's own sources: `callqa fmt
-    policies/*.policy` in the checkout formats them; an installed copy stays read-only."""
+    """The shipped examples were writable wherever a pyproject.toml and a .git lay beside
+    them, as at a center that installs with `git clone` and `pip install -e .` (the suite
+    runs from such a checkout): now only CALLQA_EDIT_SHIPPED=1 makes them writable."""
     from tui import files
 
-    checkout = tmp_path / "checkout"
-    (checkout / "policies").mkdir(parents=True)
-    (checkout / ".git").mkdir()
-    (checkout / "pyproject.toml").write_text("[project]\nname = 'callqa'\n")
-    installed = tmp_path / "site-packages" / "policies"
-    installed.mkdir(parents=True)
-    assert files._is_source_checkout(checkout / "policies")
-    assert not files._is_source_checkout(installed)
-    monkeypatch.setattr(files, "SHIPPED_READ_ONLY", False)
-    assert not files.is_shipped(files.SHIPPED / "center.policy")
+    shipped = files.SHIPPED / "center.policy"
+    root = files.SHIPPED.parent
+    assert (root / "pyproject.toml").is_file() and (root / ".git").exists()  # a checkout
+    assert files.is_shipped(shipped)
+    assert main(["fmt", str(shipped)]) == 1
+    assert "not formatted: it is a shipped example" in capsys.readouterr().err
+    for value in ("0", "", "yes"):
+        monkeypatch.setenv("CALLQA_EDIT_SHIPPED", value)
+        assert files.is_shipped(shipped)
+    monkeypatch.setenv("CALLQA_EDIT_SHIPPED", "1")
+    assert not files.is_shipped(shipped)
+    assert main(["fmt", "--check", str(shipped)]) == 0  # formatted already: nothing written
+
+
+def test_fmt_writes_through_a_symbolic_link_to_the_file_it_shares(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`ln -s shared/team.policy mine.policy; callqa fmt mine.policy` replaced the link
+    with a file of its own: the team's rulebook stayed unformatted and the two diverged."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    team = shared / "team.policy"
+    team.write_text(UNFORMATTED, encoding="utf-8")
+    team.chmod(0o640)
+    mine = tmp_path / "mine.policy"
+    mine.symlink_to(Path("shared") / "team.policy")
+    assert main(["fmt", str(mine)]) == 0, capsys.readouterr().err
+    assert mine.is_symlink() and mine.resolve() == team
+    assert team.read_text(encoding="utf-8") != UNFORMATTED
+    assert main(["fmt", "--check", str(team)]) == 0
+    assert team.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in shared.iterdir()) == ["team.policy"]  # no temporary left
+
+
+def test_fmt_refuses_to_replace_a_pipe_or_a_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callqa fmt /dev/stdin` (a link to a pipe or a terminal) replaced the link with a
+    file; a pipe, a device or a folder, however linked, is never replaced."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    link = tmp_path / "stdin"
+    link.symlink_to(pipe)
+    folder = tmp_path / "folder.policy"
+    folder.mkdir()
+    for path in (pipe, link, folder):
+        assert main(["fmt", str(path)]) == 1
+        assert capsys.readouterr().err == (
+            f"not written: {path} is not a regular file; give the policy file's own path\n"
+        )
+    assert link.is_symlink() and stat.S_ISFIFO(pipe.stat().st_mode) and folder.is_dir()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import errno
 import glob
 import os
 import tempfile
@@ -14,30 +15,50 @@ from pathlib import Path
 SHIPPED = Path(str(files("policies"))).resolve()
 
 
-def _is_source_checkout(folder: Path) -> bool:
-    """Whether `folder` is the policies/ of a git checkout of callqa (an editable install):
-    there the shipped examples are the developers' own sources, which they edit and
-    format; an installed copy (site-packages) has no pyproject.toml and .git beside it."""
-    root = folder.parent
-    return (root / "pyproject.toml").is_file() and (root / ".git").exists()
-
-
-# read-only wherever callqa is installed; the tests set it to check what users get
-SHIPPED_READ_ONLY = not _is_source_checkout(SHIPPED)
+# callqa's own developers, who maintain the shipped examples, set CALLQA_EDIT_SHIPPED=1 to
+# edit and format them; for everyone else they are read-only, however callqa was installed
+# (a `git clone` and `pip install -e .` at a center is a user's install too)
+EDIT_SHIPPED = "CALLQA_EDIT_SHIPPED"
 TEMPORARY_SUFFIX = ".saving"  # not `.policy`: a temporary left by a crash is never listed
 STALE = 600  # seconds: a temporary this old is no save in progress but a killed one's
 
 
 def is_shipped(path: Path) -> bool:
     """Whether `path` is in the installed package's policies: never written there."""
-    return SHIPPED_READ_ONLY and path.resolve().is_relative_to(SHIPPED)
+    editable = os.environ.get(EDIT_SHIPPED) == "1"
+    return not editable and path.resolve().is_relative_to(SHIPPED)
+
+
+class NotRegularFile(OSError):
+    """A device, a pipe, a folder (or /dev/stdin): saving would replace it with a file."""
+
+    def __init__(self, path: Path) -> None:
+        super().__init__(errno.EINVAL, f"not written: {path} is not a regular file; give the "
+                                       "policy file's own path")  # fmt: skip
+
+    def __str__(self) -> str:
+        return str(self.strerror)
+
+
+def save_target(path: Path) -> Path:
+    """The file a save of `path` writes: a link's target (replacing the link would part it
+    from the file it shares), which must be a regular file or not exist yet."""
+    try:
+        target = path.resolve()
+    except (OSError, RuntimeError):  # a loop of links: writing it fails and says so
+        return path
+    if target.exists() and not target.is_file():
+        raise NotRegularFile(path)
+    return target
 
 
 def write_atomically(path: Path, text: str) -> None:
     """Write to a temporary file next to `path`, flush it to the disk, rename it over and
     flush the folder: after a crash or a power cut the file is the old one or the new one,
     never half of one. A failed save removes its temporary file and raises the OSError;
-    one killed outright (kill -9, a power cut) cannot, so the next save of the file does."""
+    one killed outright (kill -9, a power cut) cannot, so the next save of the file does.
+    A symbolic link is written through to its target (save_target)."""
+    path = save_target(path)
     handle, temporary = tempfile.mkstemp(
         prefix=f".{path.name}.", suffix=TEMPORARY_SUFFIX, dir=path.parent
     )
