@@ -905,6 +905,34 @@ def test_the_demo_refuses_the_center_database_name_and_import_refuses_a_demo_dat
     store.close()
 
 
+def test_nothing_scored_prints_no_table_and_an_unreadable_policy_no_test_count(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callqa score` with every evaluation rejected printed an empty table header;
+    `callqa test /dev/zero` reported the unreadable file as '0 passed, 1 failed'."""
+    rows = tmp_path / "bad.jsonl"
+    rows.write_text('{"id": "E1", "answers": {"greeting": "maybe"}}\n', encoding="utf-8")
+    standard = str(ROOT / "policies" / "standard.policy")
+    assert main(["score", "--policy", standard, "--rubric", "standard_call",
+                 "--input", str(rows)]) == 1  # fmt: skip
+    out, err = capsys.readouterr()
+    assert out == ""  # no header of an empty table
+    assert "scored 0 of 1 evaluations; 1 rejected (see the messages above)" in err
+    assert main(["test", "/dev/zero"]) == 1
+    out = capsys.readouterr().out
+    assert out.startswith("/dev/zero: not a file but a device")
+    assert out.endswith(
+        "; its tests were not run\nnothing was tested: 1 file(s) could not be read or have "
+        "errors, see above\n"
+    )
+    assert "passed" not in out and "failed" not in out
+    center = str(ROOT / "policies" / "center.policy")
+    assert main(["test", center, "/dev/zero"]) == 1  # the readable one's tests still count
+    assert capsys.readouterr().out.endswith(
+        "20 passed, 0 failed; 1 file(s) not tested, see above\n"
+    )
+
+
 def test_callqa_test_of_a_policy_without_tests_says_nothing_was_tested(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -320,7 +320,7 @@ def run_score(args: argparse.Namespace) -> int:
     if args.format == "jsonl":
         for result in results:
             say(json.dumps(result.to_dict(), ensure_ascii=False))
-    else:
+    elif results:  # all rejected: no empty table, the messages and the count say it
         _print_table(results)
     total = len(results) + rejected
     say(
@@ -377,18 +377,18 @@ def _num(value: float) -> str:
 def run_tests(args: argparse.Namespace) -> int:
     from engine.policy_tests import run_policy_tests
 
-    passed = failed = 0
+    passed = failed = untested = 0  # untested: files unreadable or with errors
     for name in args.files:
         try:
             policy = load_policy(name)
         except PolicyError as error:
             say(error.render())
             say(f"{name}: the policy has errors; its tests were not run")
-            failed += 1
+            untested += 1
             continue
         except InputFileError as error:  # missing, a folder, a device, not UTF-8
-            say(str(error))
-            failed += 1
+            say(f"{error}; its tests were not run")
+            untested += 1
             continue
         results = run_policy_tests(policy)
         if not results:
@@ -404,8 +404,12 @@ def run_tests(args: argparse.Namespace) -> int:
                     say("      " + decision.explain().replace("\n", "\n      "))
             passed += result.passed
             failed += not result.passed
-    say(f"{passed} passed, {failed} failed")
-    return 1 if failed or not passed else 0  # no test run is no pass
+    if passed or failed or not untested:
+        say(f"{passed} passed, {failed} failed"
+            + (f"; {untested} file(s) not tested, see above" if untested else ""))  # fmt: skip
+    else:  # a count would pass off an unreadable file as a failed test
+        say(f"nothing was tested: {untested} file(s) could not be read or have errors, see above")
+    return 1 if failed or untested or not passed else 0  # no test run is no pass
 
 
 def _load_or_report(path: str) -> Policy | None:
