@@ -292,7 +292,7 @@ def _stop_reason(engine: Engine, horizon: dt.datetime, error: ClockGapError) -> 
         f"it cannot run to {horizon:%Y-%m-%d %H:%M}, {days:,} days after the history's last "
         f"event ({clock:%Y-%m-%d %H:%M}), more than the {years} years a replay runs past it "
         f"(it would close every period in between): if the date is a typing mistake, correct "
-        f"it, else give --to {latest:%Y-%m-%d} or earlier"
+        f"it, else give an end (--to) on or before {latest:%Y-%m-%d}"
     )
 
 

@@ -751,7 +751,9 @@ def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
             "2026-11-20 10:00+08:00 ") in out  # where it stopped, not 2926  # fmt: skip
     assert ("the replay stopped at its last event, so no period after it was closed: it cannot "
             "run to 2926-01-01 00:00, ") in out  # fmt: skip
-    assert "elsegive--to2036-11-20orearlier" in "".join(out.split()) and "Engine(" not in out
+    assert (
+        "elsegiveanend(--to)onorbefore2036-11-20" in "".join(out.split()) and "Engine(" not in out
+    )
     assert "they end after 2026-11-20 10:00+08:00, where the replay stopped" in out
     # --against history replays the span asked for too (it replayed the whole history)
     assert main(["policy", "add", "--db", db, center]) == 0

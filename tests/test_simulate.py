@@ -101,7 +101,7 @@ def test_an_end_time_years_ahead_is_reported_not_replayed_for_millennia() -> Non
     assert report["rejected_events"] == {"before": [], "after": []}  # no event was refused
     problem = report["replay"]["stopped"]
     assert problem.startswith("it cannot run to 2926-01-01 00:00, ")
-    assert "if the date is a typing mistake, correct it, else give --to " in problem
+    assert "if the date is a typing mistake, correct it, else give an end (--to) on or " in problem
 
 
 def test_a_replay_that_stops_says_where_it_stopped_and_what_to_type() -> None:
@@ -115,7 +115,7 @@ def test_a_replay_that_stops_says_where_it_stopped_and_what_to_type() -> None:
     assert replay["replayed_to"] == replay["last_event"] == last.isoformat(" ", "minutes")
     assert "Engine(" not in replay["stopped"] and "max_gap" not in replay["stopped"]
     latest = last + dt.timedelta(days=3653)
-    assert replay["stopped"].endswith(f"else give --to {latest:%Y-%m-%d} or earlier")
+    assert replay["stopped"].endswith(f"else give an end (--to) on or before {latest:%Y-%m-%d}")
     within = simulate(POLICY, STRICTER, events, until=latest).to_dict()["replay"]
     assert within["stopped"] is None and within["replayed_to"].startswith(f"{latest:%Y-%m-%d}")
 

@@ -254,7 +254,7 @@ def test_f6_says_the_periods_left_open_and_a_replay_that_stopped_as_simulate_doe
     center = str(folder / "center.policy")
     ends = {"2026-11-18 12:00": "not closed, so not in these counts (they end after ",
             "2926-01-01": "the replay stopped at its last event, so no period after it was "
-                          "closed: cannot advance to 2926-01-01 00:00"}  # fmt: skip
+                          "closed: it cannot run to 2926-01-01 00:00"}  # fmt: skip
 
     said_by_cli = {}
     for end, sentence in ends.items():
