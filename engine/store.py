@@ -56,6 +56,7 @@ META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
+LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
 class StoreError(EngineError):
@@ -135,6 +136,15 @@ def tables(prefix: str = PREFIX, meta: str = META_TABLE) -> Tables:
             Column("value", String, nullable=False),
         ),
     )
+
+
+def _legacy_meta() -> Table:
+    """callqa 1's version table as callqa 1 declared it (at 3dc4987), on a MetaData of its
+    own: callqa 1 opens any database by creating its tables where none are, then reads the
+    version here; finding this schema's, it refuses the database as a newer callqa's instead
+    of keeping a second history, in tables this callqa never reads."""
+    return Table(LEGACY_META, MetaData(), Column("key", String, primary_key=True),
+                 Column("value", String, nullable=False))  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -395,7 +405,8 @@ class Store:
             found = self._found_version(connection, names)
             if found is None:
                 if names and not self._shared:
-                    listed = ", ".join(sorted(names)[:8]) + (", ..." if len(names) > 8 else "")
+                    shown = sorted(names - {LEGACY_META}) or [LEGACY_META]  # callqa's stamp
+                    listed = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
                     raise StoreError(f"this is not a callqa database: it has tables {listed} "
                                      f"and no {META_TABLE}; give another file or an empty "
                                      "database")  # fmt: skip
@@ -409,6 +420,7 @@ class Store:
                 self.tables.events.metadata.create_all(connection)
                 connection.execute(self.tables.meta.insert().values(
                     key="schema_version", value=str(SCHEMA_VERSION)))  # fmt: skip
+                self._stamp_legacy(connection)
                 return True
             if found > SCHEMA_VERSION:
                 raise StoreError(
@@ -418,8 +430,37 @@ class Store:
             if found < SCHEMA_VERSION and create:
                 if locked:
                     self._upgrade(connection)
+                    self._stamp_legacy(connection)
+                return True
+            if create and not self._legacy_stamped(connection, names):
+                if locked:  # made or upgraded by a callqa 3 from before the stamp
+                    self._stamp_legacy(connection)
                 return True
             return False
+
+    def _legacy_stamped(self, connection: Connection, names: set[str]) -> bool:
+        """Whether callqa 1's version table says this schema (or need not: a host's database
+        shared with callqa may have a `meta` of its own, left alone)."""
+        if self._shared:
+            return True
+        if LEGACY_META not in names:
+            return False
+        return connection.execute(
+            text(f"SELECT value FROM {LEGACY_META} WHERE key = 'schema_version'")
+        ).scalar() == str(SCHEMA_VERSION)
+
+    def _stamp_legacy(self, connection: Connection) -> None:
+        """Stamp this schema's version in callqa 1's version table, made if missing: so
+        callqa 1 refuses the database rather than write events this callqa never sees. It is
+        never read as a version 1 database (callqa_meta comes first) nor listed as a table."""
+        if self._shared:
+            return
+        legacy = _legacy_meta()
+        legacy.create(connection, checkfirst=True)
+        version = str(SCHEMA_VERSION)
+        connection.execute(self._insert(legacy).values(key="schema_version", value=version)
+                           .on_conflict_do_update(index_elements=["key"],
+                                                  set_={"value": version}))  # fmt: skip
 
     def _found_version(self, connection: Connection, names: set[str]) -> int | None:
         """The schema version callqa stamped in this database, or None if it is not

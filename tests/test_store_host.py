@@ -21,7 +21,7 @@ from sqlmodel import create_engine
 
 from engine.store import Store, policy_hash
 from tests import test_store
-from tests.test_store_safety import at_once, tables_of
+from tests.test_store_safety import at_once, make_table, tables_of
 
 url = test_store.url  # the fixture: a new SQLite file, then a new PostgreSQL schema
 
@@ -62,8 +62,9 @@ CREATE TABLE policy_versions ( hash VARCHAR NOT NULL, name VARCHAR NOT NULL, ver
 """,
 }  # fmt: skip
 OLD_TABLES = {"activations", "decisions", "events", "policy_versions"}
-NEW_TABLES = {"callqa_activations", "callqa_decisions", "callqa_events",
-              "callqa_policy_versions", "callqa_meta"}  # fmt: skip
+CALLQA_TABLES = {"callqa_activations", "callqa_decisions", "callqa_events",
+                 "callqa_policy_versions", "callqa_meta"}  # fmt: skip
+NEW_TABLES = CALLQA_TABLES | {"meta"}  # callqa 1's version table, stamped 3: callqa 1 refuses
 FIRST, SECOND = "policy 甲 {}\n", "policy 乙 {}\n"  # two stored versions, the second active
 
 
@@ -296,4 +297,63 @@ def test_a_host_service_with_its_own_sqlmodel_events_table_shares_process_and_da
         outputs.append(json.loads(done.stdout))
     assert outputs[-1] == {"host's metadata": ["events"], "host": ["host 1", "host 2"],
                            "callqa": ["c1", "c2"]}  # fmt: skip
-    assert tables_of(url) == NEW_TABLES | {"events"}
+    assert tables_of(url) == CALLQA_TABLES | {"events"}  # no `meta`: the host may have one
+
+
+OLD_CALLQA = """
+import sys
+
+import old_store
+
+try:
+    old_store.Store(sys.argv[1])
+except old_store.StoreError as error:
+    print(error)
+else:
+    print("opened")
+"""
+
+
+def open_with_callqa_1(target: str, folder: Path) -> str:
+    """What callqa 1 (engine/store.py at commit 3dc4987, run as it is) says opening `target`:
+    it creates its own tables where none are, then reads its version table, `meta`."""
+    old = subprocess.run(["git", "show", "3dc4987:engine/store.py"], cwd=ROOT,
+                         capture_output=True, text=True, check=True).stdout  # fmt: skip
+    (folder / "old_store.py").write_text(old, encoding="utf-8")
+    (folder / "open_old.py").write_text(OLD_CALLQA, encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(folder), str(ROOT)])}
+    done = subprocess.run([sys.executable, "open_old.py", target], cwd=folder, env=environment,
+                          capture_output=True, text=True, check=False)  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    return done.stdout.strip()
+
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("start", ["callqa 1", "callqa 2", "new", "callqa 3 without the stamp"])
+def test_callqa_1_refuses_a_database_callqa_3_made_or_upgraded(
+    url: str, tmp_path: Path, start: str
+) -> None:
+    """After an upgrade, callqa 1 (a colleague's install, a cron job) found no `meta` table,
+    made new empty events and meta tables, and imported there: a second history this callqa
+    never read. Now it finds `meta` saying schema 3 and refuses; this callqa ignores it."""
+    if start == "new":
+        Store(url, create=True).close()
+    else:
+        old_database(url, 1 if start == "callqa 1" else 2)
+        Store(url, create=True).close()  # upgraded
+    if start == "callqa 3 without the stamp":  # as made today before the stamp
+        make_table(url, "DROP TABLE meta")
+        Store(url).close()  # opened to read: nothing is written
+        assert "meta" not in tables_of(url)
+        Store(url, create=True).close()  # opened to import: stamped
+    assert tables_of(url) == NEW_TABLES
+    said = open_with_callqa_1(url, tmp_path)
+    assert said == ("this database was written by a newer callqa (schema 3, this one reads "
+                    "up to 1); upgrade callqa: pip install -U callqa")  # fmt: skip
+    for create in (False, True):  # callqa 1 left its empty tables: never read as its database
+        store = Store(url, create=create)
+        assert store.schema_version() == 3
+        assert store.count_events() == (0 if start == "new" else 3)
+        store.close()

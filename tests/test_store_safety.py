@@ -227,7 +227,7 @@ def test_a_newer_schema_is_refused_before_anything_is_created(url: str) -> None:
     for create in (False, True):
         with pytest.raises(StoreError, match=r"newer callqa \(schema 4, this one reads up to 3"):
             Store(url, create=create)
-    assert tables_of(url) == {"callqa_meta", "callqa_policy_versions"}
+    assert tables_of(url) == {"callqa_meta", "callqa_policy_versions", "meta"}
 
 
 # ------------------------------------------------------------- (d) hash prefixes
