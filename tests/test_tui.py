@@ -278,6 +278,36 @@ def test_f6_says_the_periods_left_open_and_a_replay_that_stopped_as_simulate_doe
     asyncio.run(scenario())
 
 
+def test_f6_from_inside_a_week_replays_it_whole_as_simulate_does(
+    folder: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """F6 with from 2026-11-07 (a Saturday) judged week W45's KPIs on 2 of its days, as
+    `callqa simulate --from` did; both now start at the period's start and say so."""
+    from tui import cli
+    from tui.simulation_view import replay_sentences
+
+    center = str(folder / "center.policy")
+    argv = ["simulate", "--db", str(demo_db), "--policy", center, "--against", center,
+            "--from", "2026-11-07", "--to", "2026-11-09", "--format", "json"]  # fmt: skip
+    cli.main(argv)
+    data = json.loads(capsys.readouterr().out)
+    sentences = [text for text, _ in replay_sentences(data)]
+    assert any("so the replay started at 2026-11-01 00:00+08:00" in s for s in sentences)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(app, pilot)
+            app.query_one("#sim-from", Input).value = "2026-11-07"
+            app.query_one("#sim-to", Input).value = "2026-11-09"
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail").split("\n")
+            assert said[1 : 1 + len(sentences)] == sentences
+
+    asyncio.run(scenario())
+
+
 def test_f6_on_a_database_without_events_says_so_and_adds_none(
     folder: Path, tmp_path: Path
 ) -> None:

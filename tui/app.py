@@ -507,7 +507,7 @@ class CallqaApp(App[None]):
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
         """Replay the database's history; it only reads it (the TUI never makes up data)."""
-        from engine.simulate import simulate
+        from engine.simulate import replay_start, simulate
         from engine.store import Store
 
         if self._missing_database():
@@ -530,8 +530,10 @@ class CallqaApp(App[None]):
                     self.query_one("#sim-progress", ProgressBar).update, progress=done
                 )
 
-            events = store.events(start, end)
-            report = simulate(policy, against, events, until=end, progress=progress).to_dict()
+            first = replay_start((policy, against), start) if start else None  # whole periods
+            replayed = simulate(policy, against, store.events(first, end), end, progress)
+            replayed.asked_from, replayed.replayed_from = start, first
+            report = replayed.to_dict()
         finally:
             store.close()
         self.call_from_thread(self._show_simulation, report, label, total)
