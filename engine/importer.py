@@ -37,7 +37,7 @@ import datetime as dt
 import json
 import re
 import tomllib
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -174,8 +174,10 @@ def _within(path: str, value: object) -> tuple[dt.date, dt.date]:
 
 def rows_to_events(
     rows: Iterator[Row | RowError], mappings: list[EventMapping], zone: ZoneInfo,
-    report: ImportReport,
+    report: ImportReport, numbers: list[int] | None = None,
 ) -> Iterator[Any]:  # fmt: skip
+    """The events of the rows, counting and rejecting in `report`; `numbers`, when given,
+    gets the row of each event yielded, for the store's messages about it."""
     for row in rows:
         report.read += 1
         if isinstance(row, RowError):
@@ -192,33 +194,43 @@ def rows_to_events(
                 problem = unstorable(event)  # a NUL character: no database can keep it
                 if problem is not None:
                     raise ValueError(problem)
+                if numbers is not None:
+                    numbers.append(row.number)
                 yield event
             except (EventError, KeyError, ValueError) as error:
                 report.rejected.append(f"row {row.number}: {_reason(error)}")
 
 
 def import_file(
-    store: Store, path: str | Path, mapping_path: str | Path | None, zone: ZoneInfo
-) -> ImportReport:
+    store: Store | Callable[[], Store], path: str | Path, mapping_path: str | Path | None,
+    zone: ZoneInfo,
+) -> ImportReport:  # fmt: skip
+    """Import a file's rows. `store` may be a function that opens it: it is called at the
+    first event to store, so a file refused before then (unreadable, in no encoding callqa
+    reads, with no good row) creates no database."""
     report = ImportReport()
     mappings = load_mapping(mapping_path) if mapping_path else [EventMapping("", {})]
     batch: list[Any] = []
-    for event in rows_to_events(read_records(path), mappings, zone, report):
+    numbers: list[int] = []
+    for event in rows_to_events(read_records(path), mappings, zone, report, numbers):
         batch.append(event)
         if len(batch) == 5000:  # stream: memory stays flat however large the file
-            _flush(store, batch, Path(path).name, report)
-    _flush(store, batch, Path(path).name, report)
+            _flush(store, batch, numbers, Path(path).name, report)
+    _flush(store, batch, numbers, Path(path).name, report)
     return report
 
 
-def _flush(store: Store, batch: list[Any], source: str, report: ImportReport) -> None:
+def _flush(store: Store | Callable[[], Store], batch: list[Any], numbers: list[int],
+           source: str, report: ImportReport) -> None:  # fmt: skip
     if batch:
-        counts = store.add_events(batch, source=source)
+        opened = store if isinstance(store, Store) else store()
+        counts = opened.add_events(batch, source=source, numbers=numbers)
         report.kept += counts.kept
         report.duplicates += counts.duplicates
         report.conflicts += counts.conflicts
         report.rejected += counts.rejected
         batch.clear()
+        numbers.clear()
 
 
 def _selected(record: Mapping[str, Any], mapping: EventMapping) -> bool:

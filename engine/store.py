@@ -56,11 +56,29 @@ META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
+DEMO_DB = "callqa-demo.db"  # callqa demo's generated history, never mixed with a center's own
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
 class StoreError(EngineError):
     """The database cannot be used as it is; the message says what to do."""
+
+
+class NoHistory(StoreError):
+    """A database with no history to read: the message is a whole sentence naming it."""
+
+
+def no_history(target: str | Path, state: str) -> str:
+    """The one sentence every command says when a database has no history to read: which
+    database and its `state`, how to import the center's events, and where the demo's
+    generated history is when it is in this folder."""
+    shown = shown_target(target)
+    demo = Path(DEMO_DB)
+    given = str(target)
+    elsewhere = demo.is_file() and ("://" in given or Path(given).resolve() != demo.resolve())
+    return (f"{shown} {state}; import the center's events first: callqa import --db {shown} "
+            "calls.csv" + (f" (the demo's generated history is in {DEMO_DB}: --db {DEMO_DB})"
+                           if elsewhere else ""))  # fmt: skip
 
 
 @dataclass(frozen=True, eq=False)
@@ -324,6 +342,7 @@ class Store:
         callqa's tables are created beside the host's instead of the database being refused
         as another application's."""
         self.url = database_url(target)
+        self.target = target
         self.shown = shown_target(target)
         url = self._usable_url(create)
         self.engine: SqlEngine = create_engine(url)
@@ -374,8 +393,8 @@ class Store:
                 raise StoreError("an in-memory database is lost when callqa exits, so nothing "
                                  "would be kept; give a file, e.g. --db history.db")  # fmt: skip
             if not create and not Path(database).exists():
-                raise StoreError("there is no such database; create one by importing "
-                                 f"events: callqa import --db {self.shown} FILE")  # fmt: skip
+                raise NoHistory(no_history(self.target, "does not exist, so it holds no "
+                                           "history"))  # fmt: skip
         return url
 
     # ----------------------------------------------------------------- schema
@@ -411,9 +430,8 @@ class Store:
                                      f"and no {META_TABLE}; give another file or an empty "
                                      "database")  # fmt: skip
                 if not create:
-                    raise StoreError("this database holds no callqa history yet; create it "
-                                     f"by importing events: callqa import --db {self.shown} "
-                                     "FILE")  # fmt: skip
+                    raise NoHistory(no_history(self.target, "holds no callqa history "
+                                               "yet"))  # fmt: skip
                 if not locked:
                     return True
                 self.tables = tables()
@@ -548,29 +566,43 @@ class Store:
 
     # ----------------------------------------------------------------- events
 
-    def add_events(self, events: Iterable[Any], source: str | None = None) -> ImportCount:
+    def add_events(
+        self, events: Iterable[Any], source: str | None = None,
+        numbers: Sequence[int] | None = None,
+    ) -> ImportCount:  # fmt: skip
         """Append validated events. An event already stored is a duplicate, skipped; another
         event under a stored id is a conflict: the stored one is kept and the new one named.
-        An event no database can store (`unstorable`) is rejected; the others are kept."""
-        rows, rejected = [], []
-        for item in events:
+        An event no database can store (`unstorable`) is rejected; the others are kept.
+        `numbers`: the file's row of each event, so each message names its row as a
+        rejected row's does."""
+        rows, wheres, rejected = [], [], []
+        for index, item in enumerate(events):
+            where = f"row {numbers[index]}: " if numbers is not None else ""
             data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
             payload = json.dumps(data, ensure_ascii=False, default=_json_default)
             problem = unstorable(data) if "\\u0000" in payload else None  # JSON's NUL
             if problem is not None:
-                rejected.append(problem)
+                rejected.append(where + problem)
                 continue
+            wheres.append(where)
             rows.append({
                 "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
                 "agent": data.get("agent"), "source": source, "payload": payload,
             })  # fmt: skip
-        kept, conflicts = self._insert_events(rows)
+        kept, clashing = self._insert_events(rows)
+        conflicts = tuple(
+            f"{wheres[index]}{rows[index]['kind']} event {rows[index]['id']!r} conflicts with "
+            "the event stored under that id: the stored one is kept; give this one another id "
+            "to keep both"
+            for index in clashing
+        )
         duplicates = len(rows) - kept - len(conflicts)
-        return ImportCount(kept, duplicates, tuple(conflicts), tuple(rejected))
+        return ImportCount(kept, duplicates, conflicts, tuple(rejected))
 
     @_upgraded_meanwhile
-    def _insert_events(self, rows: list[dict[str, Any]]) -> tuple[int, list[str]]:
-        """Insert rows in batches, in one transaction: how many were new, and the conflicts."""
+    def _insert_events(self, rows: list[dict[str, Any]]) -> tuple[int, list[int]]:
+        """Insert rows in batches, in one transaction: how many were new, and where in
+        `rows` the conflicts are."""
         kept, conflicts, stored = 0, [], self.tables.events
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 500):
@@ -583,31 +615,28 @@ class Store:
                 )
                 inserted = set(connection.execute(statement).scalars())
                 kept += len(inserted)
-                conflicts += self._conflicts(connection, stored, batch, inserted)
+                conflicts += [start + index for index in
+                              self._conflicts(connection, stored, batch, inserted)]  # fmt: skip
         return kept, conflicts
 
     @staticmethod
     def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]],
-                   inserted: set[str]) -> list[str]:  # fmt: skip
-        """The rows of `batch` not inserted whose id is stored with other content."""
+                   inserted: set[str]) -> list[int]:  # fmt: skip
+        """Where in `batch` the rows not inserted whose id is stored with other content are."""
         waiting, others = set(inserted), []
-        for row in batch:  # the first row of an id in the batch is the one inserted
+        for index, row in enumerate(batch):  # the first row of an id in the batch is inserted
             if row["id"] in waiting:
                 waiting.discard(row["id"])
             else:
-                others.append(row)
+                others.append((index, row))
         if not others:
             return []
-        ids = {row["id"] for row in others}
+        ids = {row["id"] for _, row in others}
         stored: dict[str, str] = dict(connection.execute(
             select(events.c.id, events.c.payload).where(events.c.id.in_(ids))
         ).all())  # fmt: skip
-        return [
-            f"{row['kind']} event {row['id']!r} conflicts with the event stored under that id: "
-            "the stored one is kept; give this one another id to keep both"
-            for row in others
-            if json.loads(stored[row["id"]]) != json.loads(row["payload"])
-        ]
+        return [index for index, row in others
+                if json.loads(stored[row["id"]]) != json.loads(row["payload"])]  # fmt: skip
 
     def _insert(self, table: Table) -> Any:
         """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the

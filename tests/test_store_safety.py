@@ -148,8 +148,9 @@ def test_reading_a_missing_file_says_how_to_create_one_and_creates_nothing(
     tmp_path: Path,
 ) -> None:
     missing = tmp_path / "history.db"
-    with pytest.raises(StoreError, match=r"there is no such database; create one by importing "
-                       r"events: callqa import --db .*history\.db FILE"):  # fmt: skip
+    with pytest.raises(StoreError, match=r"history\.db does not exist, so it holds no history; "
+                       r"import the center's events first: callqa import --db "
+                       r".*history\.db calls\.csv$"):  # fmt: skip
         Store(missing)
     assert not missing.exists()
     assert main(["policy", "history", "--db", str(missing)]) == 1
@@ -207,8 +208,8 @@ def test_an_empty_database_opened_to_read_stays_empty(url: str) -> None:
         for name in inspect(connection).get_table_names():
             connection.execute(text(f"DROP TABLE {name}"))
     engine.dispose()
-    with pytest.raises(StoreError, match="this database holds no callqa history yet; create it "
-                       "by importing events: callqa import --db"):  # fmt: skip
+    with pytest.raises(StoreError, match=" holds no callqa history yet; import the center's "
+                       "events first: callqa import --db "):  # fmt: skip
         Store(url)
     assert tables_of(url) == set()
     Store(url, create=True).close()  # opened to create, it is created
@@ -393,7 +394,73 @@ def test_the_import_summary_counts_conflicts_apart(
     out, err = capsys.readouterr()
     assert "kept 0 events, 1 already stored, 1 conflicting with a stored event (the stored " \
         "one kept)" in out  # fmt: skip
-    assert "calls.csv call event 'k2' conflicts with the event stored under that id" in err
+    assert "calls.csv row 3: call event 'k2' conflicts with the event stored under that id" in err
+
+
+def test_a_conflict_names_the_row_of_its_event(url: str) -> None:
+    """Rejections said "row N", conflicts only the event: the row is carried to the store."""
+    store = Store(url, create=True)
+    store.add_events([call("c1"), call("c2")])
+    again = store.add_events([call("c2", duration=61), call("c3"), call("c1", duration=9)],
+                             numbers=[4, 5, 9])  # fmt: skip
+    store.close()
+    assert [line.split(": ")[0] for line in again.conflicts] == ["row 4", "row 9"]
+    assert again.conflicts[1].startswith("row 9: call event 'c1' conflicts with the event")
+
+
+# ------------------------------------------------------------ refused imports
+
+
+def written_by_halves(folder: Path) -> str:
+    """A file in no encoding callqa reads: UTF-8 Chinese, then bytes that are not."""
+    path = folder / "mixed.csv"
+    path.write_bytes("kind,id,agent,at,duration\ncall,k1,张三,2026-11-02 09:00,60\n".encode()
+                     + b"call,k2,\xff\xfe,2026-11-02 09:05,60\n")  # fmt: skip
+    return str(path)
+
+
+def only_bad_rows(folder: Path) -> str:
+    path = folder / "bad.csv"
+    path.write_text("kind,id,agent,at,duration\ncall,k1,A1,someday,60\n", encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("refused", [lambda _: "/dev/zero", written_by_halves, only_bad_rows])
+def test_a_refused_import_creates_no_database(
+    url: str, tmp_path: Path, capsys: pytest.CaptureFixture[str], refused: Callable[[Path], str]
+) -> None:
+    """callqa import --db z.db /dev/zero (or a file refused for its encoding) left an empty
+    z.db: simulate then said it 'holds no events' instead of 'does not exist'."""
+    assert main(["import", "--db", url, refused(tmp_path)]) == 1
+    file = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
+    assert not file.exists() if file else tables_of(url) == set()
+    capsys.readouterr()
+    assert main(["simulate", "--db", url, "--policy",
+                 str(ROOT / "policies" / "center.policy")]) == 1  # fmt: skip
+    state = "does not exist, so it holds no history" if file else "holds no callqa history yet"
+    assert (
+        f"{shown_target(url)} {state}; import the center's events first" in capsys.readouterr().err
+    )
+
+
+@pytest.mark.parametrize("command", [["simulate", "--policy", str(ROOT / "policies" / "center.policy")],
+                                     ["policy", "history"]])  # fmt: skip
+@pytest.mark.parametrize("given", ["history.db", "sqlite:///history.db"])
+def test_a_missing_database_is_one_sentence_whether_a_path_or_a_url(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+    command: list[str], given: str,
+) -> None:  # fmt: skip
+    """A path said "does not exist ... (the demo's history is in ...)", a URL "there is no
+    such database; ... FILE": now the store's one sentence for both, for every command."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "callqa-demo.db").touch()
+    assert main([*command, "--db", given]) == 1
+    assert capsys.readouterr().err == (
+        f"{given} does not exist, so it holds no history; import the center's events first: "
+        f"callqa import --db {given} calls.csv (the demo's generated history is in "
+        "callqa-demo.db: --db callqa-demo.db)\n"
+    )
+    assert not (tmp_path / "history.db").exists()
 
 
 # ---------------------------------------------------------------- (h) in memory

@@ -498,22 +498,28 @@ def _say_open_periods(engine: Any) -> None:
 def _open_store(target: str, create: bool = False) -> object:
     """The store, or None after saying why not; `create` for the commands that may start
     one (engine.store.Store)."""
-    from engine.store import Store, StoreError, shown_target
+    from engine.store import Store
 
-    if not create and "://" not in target and not Path(target).exists():
-        say(_no_history(target, "does not exist, so it holds no history"), file=sys.stderr)
-        return None
     try:
         return Store(target, create=create)
-    except StoreError as error:
-        say(f"{shown_target(target)}: {error}", file=sys.stderr)
-    except Exception as error:  # a bad URL, an unreachable server: say which and why
-        hint = ""
-        if "://" in target and not target.startswith(("sqlite", "postgresql")):
-            hint = "; callqa keeps its store in SQLite (a file) or PostgreSQL (postgresql+psycopg://...)"
-        say(f"{shown_target(target)}: cannot open the database ({first_line(error)}){hint}",
-              file=sys.stderr)  # fmt: skip
+    except Exception as error:
+        say(_store_problem(target, error), file=sys.stderr)
     return None
+
+
+def _store_problem(target: str, error: Exception) -> str:
+    """Why the database cannot be opened, naming it (never with its password)."""
+    from engine.store import NoHistory, StoreError, shown_target
+
+    if isinstance(error, NoHistory):  # a whole sentence naming the database
+        return str(error)
+    if isinstance(error, StoreError):
+        return f"{shown_target(target)}: {error}"
+    hint = ""  # a bad URL, an unreachable server: say which and why
+    if "://" in target and not target.startswith(("sqlite", "postgresql")):
+        hint = ("; callqa keeps its store in SQLite (a file) or PostgreSQL "
+                "(postgresql+psycopg://...)")  # fmt: skip
+    return f"{shown_target(target)}: cannot open the database ({first_line(error)}){hint}"
 
 
 def _shown_db(target: str) -> str:
@@ -523,35 +529,51 @@ def _shown_db(target: str) -> str:
 
 
 def _no_history(target: str, state: str) -> str:
-    """Why a command that reads history has none, how to import it, and where the demo's
-    generated history is, when it is in this folder."""
-    demo = Path(DEMO_DB)
-    elsewhere = demo.is_file() and ("://" in target or Path(target).resolve() != demo.resolve())
-    return (f"{_shown_db(target)} {state}; import the center's events first: callqa import "
-            f"--db {_shown_db(target)} calls.csv"
-            + (f" (the demo's generated history is in {DEMO_DB}: --db {DEMO_DB})"
-               if elsewhere else ""))  # fmt: skip
+    """Why a command that reads history has none: the store's sentence (engine.store)."""
+    from engine.store import no_history
+
+    return no_history(target, state)
+
+
+class _NoStore(Exception):
+    """The database could not be opened, and _open_store said why: the import stops."""
 
 
 def run_import(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
     from engine.importer import MappingError, import_file
-    from engine.store import Store
+    from engine.store import NoHistory, Store
 
     hint = timezone_hint(args.timezone)
     if hint is not None:
         say(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
         return 2
-    store = _open_store(args.db, create=True)
-    if not isinstance(store, Store):
+    try:
+        Store(args.db).close()  # one already there is checked before any file is read
+    except NoHistory:
+        pass  # none yet: created at the first event to keep
+    except Exception as error:
+        say(_store_problem(args.db, error), file=sys.stderr)
         return 1
-    if _holds_demo_history(args, store):
-        return 1
+    opened: list[Store] = []
+
+    def store() -> Store:
+        """Opened (so created) at the first event to keep: a file refused before then, as
+        unreadable or in no encoding callqa reads, leaves no empty database behind."""
+        if not opened:
+            made = _open_store(args.db, create=True)
+            if not isinstance(made, Store) or _holds_demo_history(args, made):
+                raise _NoStore
+            opened.append(made)
+        return opened[0]
+
     failed = 0
     for name in args.files:
         try:
             report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
+        except _NoStore:
+            return 1
         except (InputFileError, MappingError) as error:  # each names its file
             say(error, file=sys.stderr)
             failed += 1
