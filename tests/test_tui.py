@@ -12,6 +12,7 @@ import shutil
 import stat
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import pytest
 from textual.widgets import DataTable, Input, Label, ListView, Static
@@ -77,8 +78,25 @@ def detail(app: CallqaApp, widget_id: str) -> str:
     return str(app.query_one(f"#{widget_id}", Static).render())
 
 
+SAID: WeakKeyDictionary[CallqaApp, list[str]] = WeakKeyDictionary()
+
+
+@pytest.fixture(autouse=True)
+def notifications_kept(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Keep every message an app shows (through its public `notify`), even one whose toast
+    has timed out: Textual has no public list of an app's notifications."""
+    real = CallqaApp.notify
+
+    def notify(app: CallqaApp, message: Any, *args: Any, **kwargs: Any) -> None:
+        SAID.setdefault(app, []).append(str(message))
+        real(app, message, *args, **kwargs)
+
+    monkeypatch.setattr(CallqaApp, "notify", notify)
+
+
 def messages(app: CallqaApp) -> list[str]:
-    return [str(n.message) for n in app._notifications]
+    """What the app has said, in order."""
+    return SAID.get(app, [])
 
 
 def rows(app: CallqaApp, table_id: str) -> list[list[str]]:
@@ -308,6 +326,46 @@ def test_f6_from_inside_a_week_replays_it_whole_as_simulate_does(
     asyncio.run(scenario())
 
 
+def test_f6_says_the_events_a_version_refused_as_simulate_does(
+    folder: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """`callqa simulate` lists the events a version refused (not in its counts); F6 left
+    them out without a word, so its counts looked complete."""
+    import datetime as dt
+
+    from engine.events import parse_event
+    from engine.store import Store
+    from tui import cli
+    from tui.simulation_view import refused_sentences
+
+    at = dt.datetime(2026, 11, 3, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+    store = Store(demo_db)
+    try:
+        store.add_events([parse_event({"kind": "evaluation", "id": "EV-BAD", "at": at,
+                                       "agent": "A016", "team": "T1", "rubric": "no_such_card",
+                                       "call": "CL000180", "evaluator": "QA2", "answers": {}})],
+                         source="test")  # fmt: skip
+    finally:
+        store.close()
+    center = str(folder / "center.policy")
+    cli.main(["simulate", "--db", str(demo_db), "--policy", center, "--against", center,
+              "--format", "json"])  # fmt: skip
+    sentences = [text for text, _ in refused_sentences(json.loads(capsys.readouterr().out))]
+    assert sentences[0] == "1 event(s) refused by both versions, not in the counts:"
+    assert "EV-BAD" in sentences[1]
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
+        async with app.run_test(size=(160, 50)) as pilot:
+            await settle(app, pilot)
+            await pilot.press("f6")
+            await settle(app, pilot)
+            said = detail(app, "sim-detail").split("\n")
+            assert said[said.index(sentences[0]) :][: len(sentences)] == sentences
+
+    asyncio.run(scenario())
+
+
 def test_f6_on_a_database_without_events_says_so_and_adds_none(
     folder: Path, tmp_path: Path
 ) -> None:
@@ -381,7 +439,7 @@ def test_a_failed_simulation_says_why_and_keeps_the_edits(folder: Path, broken_d
             await settle(app, pilot)
             assert app.is_running
             assert app.query_one(PolicyEditor).text.startswith("# edited")
-            messages = [str(n.message) for n in app._notifications]
+            messages = SAID.get(app, [])
             assert any(
                 m.startswith("the simulation stopped: file is not a database") for m in messages
             ), messages
@@ -403,7 +461,7 @@ def test_activating_into_a_broken_database_says_so_and_keeps_the_app(
             await pilot.press("y")
             await settle(app, pilot)
             assert app.is_running
-            messages = [str(n.message) for n in app._notifications]
+            messages = SAID.get(app, [])
             assert any(
                 m.startswith(
                     "not activated: the database cannot be written: file is not a database"
@@ -426,7 +484,7 @@ def test_simulating_against_a_broken_file_on_disk_says_so(folder: Path, demo_db:
             await pilot.press("f6")
             await settle(app, pilot)
             assert app.is_running
-            messages = [str(n.message) for n in app._notifications]
+            messages = SAID.get(app, [])
             assert any(
                 "center.policy on disk has" in m and "Save the buffer" in m for m in messages
             ), messages
@@ -504,7 +562,7 @@ def test_f8_shows_the_sampling_plan_for_a_chosen_day_and_exports_it(
             assert plan and all(row[0] == "2026-11-03" for row in plan)
             assert any("2nd eligible call" in row[3] for row in plan)
             # the demo's history goes on past the day: its sample is final
-            assert not any("the history ends" in str(n.message) for n in app._notifications)
+            assert not any("the history ends" in m for m in messages(app))
             await pilot.click("#export-plan")
             await pilot.pause()
             exported = folder / "sampling-plan-2026-11-03.json"
@@ -524,7 +582,7 @@ def test_f8_for_a_period_long_after_the_calls_says_there_is_nothing_to_sample(
         async with app.run_test(size=(120, 40)) as pilot:
             await ask_for_the_plan_of(app, pilot, "2029-01")
             assert app.is_running and rows(app, "sampling") == []
-            assert any("no calls" in str(n.message) for n in app._notifications)
+            assert any("no calls" in m for m in messages(app))
 
     asyncio.run(scenario())
 
@@ -542,7 +600,7 @@ def test_a_policy_file_that_is_not_utf8_is_refused_with_the_fix(
         async with app.run_test(size=(120, 40)) as pilot:
             await settle(app, pilot)
             assert app.is_running
-            messages = [str(n.message) for n in app._notifications]
+            messages = SAID.get(app, [])
             assert any(
                 "a_gbk.policy: not UTF-8 text: line " in m and "save the file as UTF-8" in m
                 for m in messages
@@ -903,6 +961,145 @@ def test_saving_a_shipped_example_never_replaces_a_file_without_asking(
     asyncio.run(scenario())
     assert mine.read_text(encoding="utf-8") == "# my own scorecard\n"
     assert not (POLICIES / "mine.policy").exists()
+
+
+def test_ctrl_s_writes_through_a_symbolic_link_and_never_replaces_a_pipe(
+    folder: Path, tmp_path: Path
+) -> None:
+    """A save replaced a link to the team's shared rulebook with a file of its own (the two
+    then diverged without a word), and would replace a pipe or a device likewise."""
+    shared = tmp_path / "shared"
+    shared.mkdir()
+    team = shared / "team.policy"
+    shutil.copy(folder / "standard.policy", team)
+    team.chmod(0o640)
+    mine = folder / "mine.policy"
+    mine.symlink_to(team)
+    pipe = folder / "piped.policy"
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(tmp_path / "h.db"), mine)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert not app.dirty and app.path == mine
+            shutil.copy(folder / "standard.policy", pipe)
+            app.open_file(pipe)
+            pipe.unlink()
+            os.mkfifo(pipe)  # replaced on disk, after it was opened
+            await edited(app, pilot)
+            await pilot.press("ctrl+s")
+            await pilot.pause()
+            assert app.dirty
+            assert (
+                f"not written: {pipe} is not a regular file; give the policy file's own path "
+                "with 'Save as' (ctrl+p); your changes are still in the editor, unsaved"
+            ) in messages(app)
+            await pilot.press("ctrl+p", *"save as", "enter")  # the dialog refuses it too
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "SaveAs"
+            app.screen.query_one(Input).value = str(pipe)
+            await pilot.press("enter")
+            await pilot.pause()
+            problem = str(app.screen.query_one("#save-as-problem", Label).render())
+            assert problem == (
+                f"not written: {pipe} is not a regular file; give the policy file's own path"
+            )
+
+    asyncio.run(scenario())
+    assert mine.is_symlink() and mine.resolve() == team
+    assert team.read_text(encoding="utf-8").startswith("# edited\n")
+    assert stat.S_IMODE(team.stat().st_mode) == 0o640
+    assert sorted(p.name for p in shared.iterdir()) == ["team.policy"]
+    assert stat.S_ISFIFO(pipe.stat().st_mode)
+
+
+def active_file(db: Path) -> str | None:
+    from engine.store import Store
+
+    if not db.exists():
+        return None
+    store = Store(db)
+    try:
+        active = store.active_policy()
+        return None if active is None else active.file
+    finally:
+        store.close()
+
+
+def test_f7_does_not_activate_what_could_not_be_saved(
+    folder: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """F7 saved the buffer, ignored that the save failed and activated it: the user read
+    'was not saved', then 'activated', a version that is in no file."""
+    path = folder / "standard.policy"
+    db = tmp_path / "h.db"
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(db), path)
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await settle(app, pilot)
+            await pilot.press("f7")
+            await settle(app, pilot)
+            assert app.screen.__class__.__name__ == "Confirm"
+            monkeypatch.setattr(os, "replace", _no_space(os.replace))
+            await pilot.press("y")
+            await settle(app, pilot)
+            monkeypatch.undo()
+            said = messages(app)
+            assert not any(m.startswith("activated") for m in said), said
+            assert said[-1] == (
+                "not activated: standard.policy was not saved, and only a policy as it is in "
+                "its file is activated; save it (ctrl+s) and press f7 again"
+            )
+            assert app.dirty
+
+    asyncio.run(scenario())
+    assert active_file(db) is None
+    assert not path.read_text(encoding="utf-8").startswith("# edited")
+
+
+def test_f7_on_an_edited_shipped_example_activates_only_the_saved_copy(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shipped_files: None
+) -> None:
+    """F7 on a shipped example with edits activated text that was in no file (the example
+    is never written); it asks where to save the copy first, and stops if not saved."""
+    here = tmp_path / "mine"
+    here.mkdir()
+    monkeypatch.chdir(here)
+    db = tmp_path / "h.db"
+
+    async def scenario() -> None:
+        app = CallqaApp(POLICIES, str(db), POLICIES / "standard.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await edited(app, pilot)
+            await settle(app, pilot)
+            await pilot.press("f7")
+            await settle(app, pilot)
+            await pilot.press("y")  # activate? yes
+            await pilot.pause()
+            assert app.screen.__class__.__name__ == "SaveAs"
+            await pilot.press("escape")  # where to save the copy? cancelled
+            await settle(app, pilot)
+            assert messages(app)[-1] == (
+                "not activated: standard.policy was not saved, and only a policy as it is in "
+                "its file is activated; save it (ctrl+s) and press f7 again"
+            )
+            assert app.dirty and active_file(db) is None
+            await pilot.press("f7")
+            await settle(app, pilot)
+            await pilot.press("y")
+            await pilot.pause()
+            await pilot.press("enter")  # ./standard.policy
+            await settle(app, pilot)
+            assert not app.dirty and app.path == here / "standard.policy"
+            assert messages(app)[-1].startswith("activated ")
+
+    asyncio.run(scenario())
+    assert active_file(db) == "standard.policy"
+    assert (here / "standard.policy").read_text(encoding="utf-8").startswith("# edited\n")
 
 
 # ------------------------------------------- text from policies and data (issue 15, item 12)

@@ -7,7 +7,7 @@ threads, and post their results back; the editor never waits for them.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from shlex import quote
 from typing import Any, ClassVar
@@ -45,10 +45,10 @@ from engine.policy import Policy
 from engine.text_files import read_utf8
 from tui.editor import PolicyEditor
 from tui.errors import first_line
-from tui.files import SHIPPED, is_shipped, write_atomically
+from tui.files import SHIPPED, NotRegularFile, is_shipped, write_atomically
 from tui.literal import shown
 from tui.screens import Confirm, Help, SaveAs
-from tui.simulation_view import replay_sentences
+from tui.simulation_view import refused_sentences, replay_sentences
 from tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
@@ -277,6 +277,11 @@ class CallqaApp(App[None]):
         text = self.query_one(PolicyEditor).text
         try:
             write_atomically(path, text)
+        except NotRegularFile as error:  # a pipe or a device: it would have been replaced
+            self._say(f"{error} with 'Save as' (ctrl+p); your changes are still in the "
+                      "editor, unsaved", severity="error", timeout=60)  # fmt: skip
+            self._status()
+            return False
         except OSError as error:
             reason = error.strerror or type(error).__name__
             self._say(f"{path} was not saved ({reason}): your changes are still in the "
@@ -295,8 +300,9 @@ class CallqaApp(App[None]):
         self._status()
         return True
 
-    def _save_copy(self) -> None:
-        """Ask where to save the buffer (by default the current folder), then edit there.
+    def _save_copy(self, then_do: Callable[[], None] | None = None, cancelled: str = "") -> None:
+        """Ask where to save the buffer (by default the current folder), then edit there,
+        and `then_do` what waited for the save (said `cancelled` if it was not saved).
         A copy of a shipped example takes the files it includes along, when they are not
         in that folder yet: the copy must check as the example does."""
         assert self.path is not None
@@ -305,19 +311,24 @@ class CallqaApp(App[None]):
                if self.shipped else f"Save {self.path.name} as:")  # fmt: skip
         suggestion = f"./{self.path.name}"
 
-        def chosen(target: Path | None) -> None:
-            if target is None:
-                return
+        def saved(target: Path) -> bool:
             copied = self._copy_included(self._included_files(), target) if self.shipped else []
             along = f" with {', '.join(copied)} (which it includes)" if copied else ""
             then = f"; your edits now go to it (next time: callqa tui {target})"
-            if not self._save_to(target, f"your copy as {target}{along}", then):
+            return self._save_to(target, f"your copy as {target}{along}", then)
+
+        def chosen(target: Path | None) -> None:
+            if target is None or not saved(target):
+                if cancelled:
+                    self._say(cancelled, severity="warning", timeout=15)
                 return
             self.sub_title = shown(target.name)
             if target.parent.resolve() != self.folder.resolve():
                 self.folder = target.parent
                 self._refresh_files()
             self.check_buffer(self.saved_text)
+            if then_do is not None:
+                then_do()
 
         self.push_screen(SaveAs(why, suggestion, forbidden=SHIPPED), chosen)
 
@@ -603,6 +614,7 @@ class CallqaApp(App[None]):
         lines = [f"Replayed {report['events']:,} events{chosen} from {self._db_shown}, the "
                  f"buffer vs {against}: {len(changed)} outcome(s) changed"]  # fmt: skip
         lines += [sentence for sentence, _ in replay_sentences(report)]  # as callqa simulate
+        lines += [sentence for sentence, _ in refused_sentences(report)]
         for row in changed[:6]:
             before = row["before"][0] if row["before"] else "(not decided)"
             after = row["after"][0] if row["after"] else "(not decided)"
@@ -642,10 +654,22 @@ class CallqaApp(App[None]):
                                  "Activate", "Cancel"), answer)  # fmt: skip
 
     def _activate(self, policy: Policy) -> None:
+        """Save the buffer first: a version is activated only as it is in its file (a
+        shipped example's edits are saved as a copy), and not when the save fails."""
+        unsaved = (f"not activated: {self.path.name if self.path else 'the buffer'} was not "
+                   "saved, and only a policy as it is in its file is activated; save it "
+                   "(ctrl+s) and press f7 again")  # fmt: skip
+        if self.dirty and self.shipped:
+            self._save_copy(lambda: self._store_and_activate(policy), unsaved)
+            return
+        if self.dirty and self.path is not None and not self._save_to(self.path):
+            self._say(unsaved, severity="warning", timeout=15)
+            return
+        self._store_and_activate(policy)
+
+    def _store_and_activate(self, policy: Policy) -> None:
         from engine.store import Store
 
-        if self.dirty and self.path is not None and not self.shipped:
-            self._save_to(self.path)
         try:
             store = Store(self.db, create=True)
             try:  # the text with the files it includes, as they are now

@@ -12,6 +12,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
 
+from tui.files import NotRegularFile, save_target
 from tui.literal import shown
 
 
@@ -119,6 +120,10 @@ class SaveAs(ModalScreen[Path | None]):
             return f"{given} is a folder: add a file name, e.g. {given.rstrip('/')}/my.policy"
         if not target.parent.is_dir():
             return f"there is no folder {target.parent}: create it first, or choose another"
+        try:
+            save_target(target)
+        except NotRegularFile as error:  # a pipe, a device: saving would replace it
+            return str(error)
         if target.suffix != ".policy":
             return (
                 f"a policy file's name ends in .policy (callqa lists only those): "

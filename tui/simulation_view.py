@@ -72,15 +72,25 @@ def replay_sentences(data: dict[str, object]) -> list[tuple[str, str]]:
     return said
 
 
-def _print_refused(console: Console, data: dict[str, object]) -> None:
-    """Events a version refused (they are not in its counts), with the first reasons."""
+def refused_sentences(data: dict[str, object]) -> list[tuple[str, str]]:
+    """Events a version refused (they are not in its counts), with the first reasons, each
+    with its style: said alike by `callqa simulate` and the TUI's F6 results."""
     refused: dict[str, list[str]] = data.get("rejected_events") or {}  # type: ignore[assignment]
     sides = [("both versions", refused.get("before") or [])] if refused.get("before") == \
         refused.get("after") else [(f"the {side} version", refused.get(side) or [])
                                    for side in ("before", "after")]  # fmt: skip
+    said = []
     for who, problems in sides:
         if problems:
-            console.print(rich_text(f"\n{len(problems):,} event(s) refused by {who}, not in the "
-                                    "counts:"), style="yellow")  # fmt: skip
-            for problem in problems[:5]:
-                console.print(rich_text(f"    {problem}"))
+            said.append((f"{len(problems):,} event(s) refused by {who}, not in the counts:",
+                         "yellow"))  # fmt: skip
+            said += [(f"    {problem}", "") for problem in problems[:5]]
+    return said
+
+
+def _print_refused(console: Console, data: dict[str, object]) -> None:
+    """The refused events at the end of the report, each heading after a blank line."""
+    for sentence, style in refused_sentences(data):
+        if style:  # a heading: a blank line before it
+            console.print()
+        console.print(rich_text(sentence), style=style or None)
