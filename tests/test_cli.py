@@ -708,8 +708,11 @@ def test_replaying_nothing_is_an_error_that_says_where_the_events_are(
     center = str(ROOT / "policies" / "center.policy")
     header = tmp_path / "header.csv"
     header.write_text("kind,id,agent,at\n", encoding="utf-8")
-    assert main(["import", "--db", db, str(header)]) == 1  # creates the database, imports none
+    assert main(["import", "--db", db, str(header)]) == 1  # imports none, creates nothing
     assert "header.csv: the file has no rows, so nothing was imported" in capsys.readouterr().err
+    assert not Path(db).exists()
+    assert main(["policy", "add", "--db", db, center]) == 0  # a database without events
+    capsys.readouterr()
     simulate = ["simulate", "--db", db, "--policy", center, "--against", center]
     assert main(simulate) == 1
     assert f"{db} holds no events to replay; import the center's events first" in (

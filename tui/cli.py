@@ -123,8 +123,11 @@ def _parser() -> argparse.ArgumentParser:
     calibration.add_argument("--policy", required=True, metavar="FILE")
     calibration.add_argument("--rubric", required=True, metavar="ID")
     calibration.add_argument("--input", metavar="FILE", help="evaluations, .jsonl")
-    calibration.add_argument("--db", help="database the evaluations are read from, never "
-                             "written, instead of --input (no default: give one of them)")
+    calibration.add_argument(
+        "--db",
+        help="database the evaluations are read from, never "
+        "written, instead of --input (no default: give one of them)",
+    )
     calibration.add_argument("--expert", metavar="NAME", help="the reference evaluator")
     calibration.add_argument("--format", choices=["table", "json"], default="table")
     calibration.set_defaults(run=run_calibration)
