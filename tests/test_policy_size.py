@@ -96,9 +96,9 @@ def test_a_file_just_under_the_line_limit_is_read() -> None:
     assert errors(text) == []
 
 
-def test_each_block_is_parsed_once_on_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Parsing a block used to be given every line before it as blank lines: the text the
-    parser read grew with the square of the file's length."""
+@pytest.fixture
+def parsed_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """The length of each text the parser is given, in order."""
     real = parser()
     read: list[int] = []
 
@@ -108,6 +108,13 @@ def test_each_block_is_parsed_once_on_its_own_text(monkeypatch: pytest.MonkeyPat
             return real.parse(text)
 
     monkeypatch.setattr(dsl.syntax, "parser", Counting)
+    return read
+
+
+def test_each_block_is_parsed_once_on_its_own_text(parsed_lengths: list[int]) -> None:
+    """Parsing a block used to be given every line before it as blank lines: the text the
+    parser read grew with the square of the file's length."""
+    read = parsed_lengths
     text = HEAD + "".join(f"field call.f{i} number\n" for i in range(2000))
     assert errors(text) == []
     assert len(read) == 2001
@@ -162,18 +169,10 @@ def test_trees_are_built_with_the_cycle_collector_paused(monkeypatch: pytest.Mon
         gc.enable()
 
 
-def test_a_broken_block_is_described_from_its_own_text(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_broken_block_is_described_from_its_own_text(parsed_lengths: list[int]) -> None:
     """A broken block was parsed again after as many blank lines as came before it, for
     its positions: a file of broken lines took time with the square of its length."""
-    real = parser()
-    read: list[int] = []
-
-    class Counting:
-        def parse(self, text: str) -> Any:
-            read.append(len(text))
-            return real.parse(text)
-
-    monkeypatch.setattr(dsl.syntax, "parser", Counting)
+    read = parsed_lengths
     text = HEAD + "".join(f"field call.f{i} number 5\n" for i in range(500))
     found = errors(text)
     assert [(d.line, d.col, d.message) for d in found[-1:]] == [
