@@ -275,13 +275,16 @@ def advance_to_end(
     try:
         return engine.advance(horizon)
     except ClockGapError as error:
-        problems.append(_stop_reason(engine, horizon, error))
+        problems.append(replay_gap_reason(engine, horizon, error))
         return []
 
 
-def _stop_reason(engine: Engine, horizon: dt.datetime, error: ClockGapError) -> str:
-    """Why the replay stopped at its last event, with what to type instead: the engine's own
-    message names `Engine(max_gap=...)`, which is Python, not an option a manager can give."""
+def replay_gap_reason(
+    engine: Engine, horizon: dt.datetime, error: ClockGapError, option: str = "--to"
+) -> str:
+    """Why a replay stopped at its last event, with what to type instead (`option`: the
+    command's end, `--to` or `--until`): the engine's own message names
+    `Engine(max_gap=...)`, which is Python, not an option a manager can give."""
     clock = engine.clock
     seconds = horizon.timestamp() - clock.timestamp() if clock is not None else 0.0
     if clock is None or seconds <= REPLAY_MAX_GAP.total_seconds():
@@ -292,7 +295,7 @@ def _stop_reason(engine: Engine, horizon: dt.datetime, error: ClockGapError) -> 
         f"it cannot run to {horizon:%Y-%m-%d %H:%M}, {days:,} days after the history's last "
         f"event ({clock:%Y-%m-%d %H:%M}), more than the {years} years a replay runs past it "
         f"(it would close every period in between): if the date is a typing mistake, correct "
-        f"it, else give an end (--to) on or before {latest:%Y-%m-%d}"
+        f"it, else give an end ({option}) on or before {latest:%Y-%m-%d}"
     )
 
 

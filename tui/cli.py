@@ -428,9 +428,11 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
+    from engine.errors import ClockGapError
     from engine.evaluations import read_records
     from engine.events import EventError
     from engine.runtime import REPLAY_MAX_GAP, Engine
+    from engine.simulate import replay_gap_reason
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -461,6 +463,11 @@ def run_explain(args: argparse.Namespace) -> int:
                   "nothing more falls due", file=sys.stderr)  # fmt: skip
         try:
             decisions += engine.advance(until)
+        except ClockGapError as error:  # what to type, not the engine's Python option
+            horizon = until if until.tzinfo else until.replace(tzinfo=policy.timezone)
+            reason = replay_gap_reason(engine, horizon, error, "--until")
+            say(f"--until {args.until}: {reason}", file=sys.stderr)
+            return 2
         except EngineError as error:
             say(f"--until {args.until}: {error}", file=sys.stderr)
             return 2
