@@ -499,7 +499,7 @@ class CallqaApp(App[None]):
         if policy is None:
             return
         self.query_one(TabbedContent).active = "simulation-tab"
-        bounds = []
+        bounds: list[dt.datetime | None] = []
         for field_id in ("#sim-from", "#sim-to"):
             text = self.query_one(field_id, Input).value.strip()
             if not text:

@@ -198,9 +198,13 @@ def run_check(args: argparse.Namespace) -> int:
         }  # fmt: skip
         say(json.dumps(payload, ensure_ascii=False, indent=2))
     else:
-        for _name, checked, diagnostics in results:
+        for _name, checked_or_none, diagnostics in results:
             for diagnostic in diagnostics:  # in the file it is in: the policy or an included one
-                source = checked.text_of(diagnostic.file) if checked is not None else None
+                source = (
+                    checked_or_none.text_of(diagnostic.file)
+                    if checked_or_none is not None
+                    else None
+                )
                 say(diagnostic.render(source), end="\n\n")
         files = len(results)
         verdict = "OK" if not errors else "FAILED"
@@ -858,12 +862,12 @@ def run_calibration(args: argparse.Namespace) -> int:
         say("  nothing to compare: calibration needs the same call scored by two or more "
               'evaluators (each evaluation with its "call" and its "evaluator")')  # fmt: skip
         return 1  # compared nothing, as asked: not a success
-    for row in report.evaluators:
-        flag = "  OUTSIDE TOLERANCE" if row.flagged else ""
+    for evaluator in report.evaluators:
+        flag = "  OUTSIDE TOLERANCE" if evaluator.flagged else ""
         say(
-            f"  {row.evaluator:<12} {row.calls:>4} calls  "
-            f"mean difference {row.mean_difference:+6.1f}  "
-            f"mean absolute {row.mean_absolute_difference:5.1f}{flag}"
+            f"  {evaluator.evaluator:<12} {evaluator.calls:>4} calls  "
+            f"mean difference {evaluator.mean_difference:+6.1f}  "
+            f"mean absolute {evaluator.mean_absolute_difference:5.1f}{flag}"
         )
     say("Items where evaluators disagree most:")
     for item in report.items[:5]:
@@ -1010,7 +1014,7 @@ def run_sample(args: argparse.Namespace) -> int:
     except ValueError as error:
         say(f"--period: {error}", file=sys.stderr)
         return 2
-    events = []
+    events: list[Any] = []  # raw rows past the periods, and the periods' parsed calls
     rejected = 0
     first_row: dict[str, int] = {}  # call id -> the row it was first in
     opens, closes = plan_span(policy, str(period))
@@ -1083,7 +1087,7 @@ def _print_plan(plan: dict[str, object]) -> None:
         rule = f"  ({entry['sampling']})" if several else ""
         say(f"\n{entry['period']}  seed {entry['seed']}{rule}")
         if not entry["final"]:
-            ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
+            ends = str(plan["log_ends"])[:16].replace("T", " ")  # in the policy's timezone
             say(f"  the call log ends {ends}, before this period does: a later call would "
                   "change this sample")  # fmt: skip
         for pick in entry["picks"]:
