@@ -259,25 +259,31 @@ def line_shown(line: bytes, at: int) -> str:
     return text[:30] + "..." + text[column - 20 : column + 20] + "..."
 
 
+def _is_chinese_text(ch: str) -> bool:
+    """A Han character, CJK punctuation or a full-width form: what a UTF-8 file's Chinese
+    is made of. GBK bytes read as UTF-8 that happen to line up form other characters
+    too (李喆 gives U+E1B4, a private-use one), which say nothing of UTF-8."""
+    return "\u3400" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+
+
 def _gbk_problem(source: IO[bytes]) -> str | None:
     """Why the bytes are not clean GBK, or None when they are. GBK's two-byte characters
-    seldom line up into UTF-8's three- and four-byte sequences (the Chinese characters of
-    UTF-8), while a UTF-8 file with a stray byte is made of them: in 12,000 files of
-    Chinese names saved as GBK (GBK-only name characters such as 喆堃赟翀 included), the
-    bytes in such sequences never reached twice the bytes that are not UTF-8 once a file
-    held two names or more (at most 1.5 times), and in files of UTF-8 names with one stray
-    byte they were always 3 times or more (1 name: 1 time). So 2 times or more: mixed."""
+    seldom line up into what UTF-8 reads as Chinese text (`_is_chinese_text`), while a
+    UTF-8 file with a stray byte is made of it: the bytes of such text at twice or more
+    the bytes that are not UTF-8 mean a UTF-8 file with stray bytes (mixed). Counting
+    every three-byte sequence instead refused GBK files of names such as 李喆 (its bytes
+    line up into a private-use character)."""
     decoder = codecs.getincrementaldecoder("gb18030")()
     utf8 = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    wide = stray = 0  # bytes in UTF-8 sequences of 3 or 4 bytes; bytes not UTF-8
+    wide = stray = 0  # bytes of Chinese text read as UTF-8; bytes not UTF-8
     try:
         while chunk := source.read(CHUNK):
             decoder.decode(chunk)
             for ch in utf8.decode(chunk):
                 if "\udc80" <= ch <= "\udcff":
                     stray += 1
-                elif ch >= "\u0800":
-                    wide += 4 if ch > "\uffff" else 3
+                elif _is_chinese_text(ch):
+                    wide += 3
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "the file is not GBK either"
