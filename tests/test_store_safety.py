@@ -279,10 +279,12 @@ def test_no_message_shows_the_database_password(
         assert "Sup3rSecret" not in err and "***" in err
 
 
-def test_a_wrong_password_is_not_echoed(url: str) -> None:
-    if not url.startswith("postgresql"):
-        pytest.skip("SQLite has no password")
-    wrong = url.replace("callqa:callqa@", "callqa:Wr0ngPassw0rd@")
+@pytest.mark.parametrize(
+    "backend", [name for name in test_store.backends() if name == "postgresql"]
+)  # SQLite has no password; CI always has the server (test_store.backends)
+def test_a_wrong_password_is_not_echoed(backend: str) -> None:
+    assert test_store.POSTGRES is not None
+    wrong = test_store.POSTGRES.replace("callqa:callqa@", "callqa:Wr0ngPassw0rd@")
     with pytest.raises(StoreError) as raised:
         Store(wrong)
     assert "Wr0ngPassw0rd" not in str(raised.value)
