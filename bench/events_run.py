@@ -24,13 +24,14 @@ import time
 from collections import Counter
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: bench/ is importable from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.events_data import POLICY_TEXT, events
 from bench.events_hand import HandWritten
 from bench.outcomes import Outcomes
-from engine import load_policy
-from engine.runtime import Engine
+from callqa.engine import load_policy
+from callqa.engine.runtime import Engine
 
 CONTENDERS = {
     "hand": "hand-written streaming",

@@ -36,7 +36,8 @@ import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: bench/ is importable from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.events_data import POLICY_TEXT, events
 
@@ -45,9 +46,9 @@ STAGES = ("hand", "validate", "no-sampling", "no-samples", "full")
 
 def run_stage(stage: str, n: int) -> float:
     """Replay the events through `stage`; the seconds the replay alone took."""
-    from engine import Engine, load_policy
-    from engine.events import parse_event
-    from engine.sampling_rule import SamplingRule
+    from callqa.engine import Engine, load_policy
+    from callqa.engine.events import parse_event
+    from callqa.engine.sampling_rule import SamplingRule
 
     data = events(n, agents=max(1, n // 500))
     end = data[-1]["at"] + dt.timedelta(days=2)

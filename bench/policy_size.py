@@ -30,7 +30,8 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: bench/ is importable from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 KINDS = ("items", "bands", "rules", "fields", "actions", "tests")
 STAGES = ("check", "load", "fmt")
@@ -132,8 +133,8 @@ GENERATORS: dict[str, Callable[[int], str]] = {
 def near_limit(kind: str) -> int:
     """The most items a rubric may hold, or the most of `kind` that fit in a file of at
     most MAX_LINES lines: the largest policy of each kind callqa accepts."""
-    from dsl.build import MAX_RUBRIC_ITEMS
-    from dsl.syntax import MAX_LINES
+    from callqa.dsl.build import MAX_RUBRIC_ITEMS
+    from callqa.dsl.syntax import MAX_LINES
 
     if kind == "items":
         return MAX_RUBRIC_ITEMS
@@ -149,10 +150,10 @@ def near_limit(kind: str) -> int:
 
 def run_stage(stage: str, kind: str, n: int) -> dict[str, object]:
     """Run one stage in this process; what the child prints as JSON."""
-    from dsl.check import check_text
-    from dsl.diagnostics import PolicyError, has_errors
-    from dsl.format import format_text
-    from engine import load_policy
+    from callqa.dsl.check import check_text
+    from callqa.dsl.diagnostics import PolicyError, has_errors
+    from callqa.dsl.format import format_text
+    from callqa.engine import load_policy
 
     text = GENERATORS[kind](n)
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

@@ -19,13 +19,14 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: bench/ is importable from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.contenders import hand_loop, hand_unrolled, zen_batch_scorer, zen_scorer
 from bench.data import columns, evaluations, large_policy
 from bench.rubric import POLICY_TEXT, RUBRIC_ID
-from dsl.check import check_text
-from engine import load_policy
+from callqa.dsl.check import check_text
+from callqa.engine import load_policy
 
 Scores = list[tuple[float | None, str | None]]
 

@@ -15,13 +15,14 @@ import time
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+if not __package__:  # run as a script: bench/ is importable from the repository root
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from bench.events_data import POLICY_TEXT, events
-from engine import load_policy
-from engine.importer import import_file
-from engine.simulate import simulate
-from engine.store import Store
+from callqa.engine import load_policy
+from callqa.engine.importer import import_file
+from callqa.engine.simulate import simulate
+from callqa.engine.store import Store
 
 
 def main() -> int:

@@ -3,9 +3,9 @@
 `dsl` knows nothing of the engine; the engine consumes what `check_text` returns.
 """
 
-from dsl.check import CheckedPolicy, RubricSettings, check_text
-from dsl.diagnostics import Diagnostic, PolicyError, Severity
-from dsl.parse import parse_policy
+from callqa.dsl.check import CheckedPolicy, RubricSettings, check_text
+from callqa.dsl.diagnostics import Diagnostic, PolicyError, Severity
+from callqa.dsl.parse import parse_policy
 
 __all__ = [
     "CheckedPolicy",

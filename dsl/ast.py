@@ -9,8 +9,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dsl.source import NOWHERE, Span
-from dsl.types import Type
+from callqa.dsl.source import NOWHERE, Span
+from callqa.dsl.types import Type
 
 # ------------------------------------------------------------------ expressions
 

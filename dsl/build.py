@@ -14,10 +14,10 @@ from typing import Any
 
 from lark import Token, Tree
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic
-from dsl.source import NOWHERE, Span
-from dsl.types import Type
+from callqa.dsl import ast
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.source import NOWHERE, Span
+from callqa.dsl.types import Type
 
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means

@@ -16,11 +16,11 @@ import zoneinfo
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dsl import ast
-from dsl.check_blocks import BlockChecker, fractions, misread_fractions
-from dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
-from dsl.expressions import Scope, infer, never_true
-from dsl.includes import (
+from callqa.dsl import ast
+from callqa.dsl.check_blocks import BlockChecker, fractions, misread_fractions
+from callqa.dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from callqa.dsl.expressions import Scope, infer, never_true
+from callqa.dsl.includes import (
     INVISIBLE_IN_NAME,
     Files,
     FolderFiles,
@@ -29,10 +29,10 @@ from dsl.includes import (
     resolve,
     unbundle,
 )
-from dsl.parse import parse_policy
-from dsl.source import Span, line_ref
-from dsl.suggest import did_you_mean, suggestions_limited
-from dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
+from callqa.dsl.parse import parse_policy
+from callqa.dsl.source import Span, line_ref
+from callqa.dsl.suggest import did_you_mean, suggestions_limited
+from callqa.dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
 
 CRITICAL_MODES = {
     "zero_score": "a failed red-line item makes the total score 0",

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 
-from dsl import ast
-from dsl.expressions import COMPARISONS, EVENT_KINDS, FLIP, Scope, infer
-from dsl.source import Span, line_ref
-from dsl.suggest import did_you_mean
-from dsl.types import Type
+from callqa.dsl import ast
+from callqa.dsl.expressions import COMPARISONS, EVENT_KINDS, FLIP, Scope, infer
+from callqa.dsl.source import Span, line_ref
+from callqa.dsl.suggest import did_you_mean
+from callqa.dsl.types import Type
 
 PERIODS = ("day", "week", "month")
 THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")

@@ -13,7 +13,7 @@ from enum import StrEnum
 
 from rich.cells import cell_len
 
-from dsl.source import Span
+from callqa.dsl.source import Span
 
 
 class Severity(StrEnum):

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
-from dsl import ast
-from dsl.source import Span
-from dsl.suggest import closest
-from dsl.types import PARTS, Type
+from callqa.dsl import ast
+from callqa.dsl.source import Span
+from callqa.dsl.suggest import closest
+from callqa.dsl.types import PARTS, Type
 
 ORDERED = {Type.NUMBER, Type.DURATION, Type.TIME, Type.DATE, Type.DATETIME}
 COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}

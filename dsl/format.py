@@ -19,10 +19,10 @@ from dataclasses import dataclass, fields, is_dataclass
 
 from rich.cells import cell_len
 
-from dsl import ast
-from dsl.diagnostics import PolicyError
-from dsl.parse import parse_policy
-from dsl.source import NOWHERE, Span
+from callqa.dsl import ast
+from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.parse import parse_policy
+from callqa.dsl.source import NOWHERE, Span
 
 INDENT = "  "
 

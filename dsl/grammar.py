@@ -7,7 +7,7 @@ from typing import Any
 
 from lark import Lark
 
-from grammars import policy_grammar
+from callqa.grammars import policy_grammar
 
 # Lines whose first word (at column 1) is one of these start a new top-level block.
 # The parser parses each block on its own, so one broken block does not hide the

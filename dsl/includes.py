@@ -32,10 +32,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from dsl import ast
-from dsl.diagnostics import Diagnostic
-from dsl.parse import parse_policy
-from dsl.source import Span
+from callqa.dsl import ast
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.parse import parse_policy
+from callqa.dsl.source import Span
 
 SEPARATOR = "\x1c"
 MAX_DEPTH = 8  # files including files: deeper is a mistake, not a rulebook

@@ -6,10 +6,10 @@ import gc
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from dsl.ast import PolicyFile, Statement
-from dsl.build import Builder
-from dsl.diagnostics import Diagnostic
-from dsl.syntax import parse_text
+from callqa.dsl.ast import PolicyFile, Statement
+from callqa.dsl.build import Builder
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.syntax import parse_text
 
 
 def parse_policy(text: str, file: str = "<policy>") -> tuple[PolicyFile, list[Diagnostic]]:

@@ -16,11 +16,11 @@ from typing import Any
 from lark import Token, Tree
 from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput, UnexpectedToken
 
-from dsl.ast import Comment
-from dsl.diagnostics import Diagnostic
-from dsl.grammar import TOP_LEVEL_KEYWORDS, parser, terminal_patterns
-from dsl.source import Span
-from dsl.suggest import closest
+from callqa.dsl.ast import Comment
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.grammar import TOP_LEVEL_KEYWORDS, parser, terminal_patterns
+from callqa.dsl.source import Span
+from callqa.dsl.suggest import closest
 
 MAX_NESTING = 64
 # A policy file's size is limited so that a file far larger than any rulebook (a center's

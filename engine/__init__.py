@@ -1,25 +1,25 @@
 """callqa's engine: compiled policies that score evaluations and turn events into
 decisions, with their reasons.
 
-from engine import Engine, load_policy
+from callqa.engine import Engine, load_policy
 policy = load_policy("policies/standard.policy")
 result = policy.score("standard_call", evaluation)
 decisions = Engine(policy).feed(event)
 """
 
-from dsl.diagnostics import Diagnostic, PolicyError
-from engine.decisions import Decision
-from engine.errors import (
+from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.engine.decisions import Decision
+from callqa.engine.errors import (
     ClockGapError,
     EngineError,
     EvaluationError,
     InputFileError,
     UnknownRubric,
 )
-from engine.events import EventError
-from engine.policy import CompiledRubric, Policy, load_policy
-from engine.runtime import Engine
-from engine.scoring import (
+from callqa.engine.events import EventError
+from callqa.engine.policy import CompiledRubric, Policy, load_policy
+from callqa.engine.runtime import Engine
+from callqa.engine.scoring import (
     BatchScores,
     Bonus,
     CriticalFailure,

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
-from engine.errors import EvaluationError
-from engine.policy import Policy
+from callqa.engine.errors import EvaluationError
+from callqa.engine.policy import Policy
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,12 @@ from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl.expressions import Scope
-from dsl.types import Type
-from engine.codegen_expr import Constants, ExprCompiler, FactSlots
-from engine.conditions import FAST_TYPES
-from engine.rubric import RubricItem, RubricSection, RubricTable
-from engine.values import converter
+from callqa.dsl.expressions import Scope
+from callqa.dsl.types import Type
+from callqa.engine.codegen_expr import Constants, ExprCompiler, FactSlots
+from callqa.engine.conditions import FAST_TYPES
+from callqa.engine.rubric import RubricItem, RubricSection, RubricTable
+from callqa.engine.values import converter
 
 NA_ANSWER = -1
 NA_CONDITION = -2

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from dsl import ast
-from dsl.expressions import Scope, infer
-from dsl.types import PARTS, Type
-from engine.windows import real_time_after
+from callqa.dsl import ast
+from callqa.dsl.expressions import Scope, infer
+from callqa.dsl.types import PARTS, Type
+from callqa.engine.windows import real_time_after
 
 _PY_OPS = {
     "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",

@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl import ast
-from dsl.expressions import Scope
-from dsl.types import Type
-from engine.codegen_expr import Constants, ExprCompiler, FactSlots
-from engine.values import converter
+from callqa.dsl import ast
+from callqa.dsl.expressions import Scope
+from callqa.dsl.types import Type
+from callqa.engine.codegen_expr import Constants, ExprCompiler, FactSlots
+from callqa.engine.values import converter
 
 _MISSING = object()
 

@@ -10,8 +10,8 @@ import datetime as dt
 import random
 from typing import Any
 
-from engine.policy import Policy
-from engine.rubric import RubricTable
+from callqa.engine.policy import Policy
+from callqa.engine.rubric import RubricTable
 
 CALL_TYPES = ["account", "card", "billing", "general", "walk_in"]
 AGENTS = [f"A{n:03d}" for n in range(1, 25)]

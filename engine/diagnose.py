@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dsl.suggest import closest
-from engine.codegen import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
-from engine.errors import EngineError, EvaluationError
-from engine.rubric import RubricItem, RubricTable
+from callqa.dsl.suggest import closest
+from callqa.engine.codegen import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
+from callqa.engine.errors import EngineError, EvaluationError
+from callqa.engine.rubric import RubricItem, RubricTable
 
 
 def explain_failure(

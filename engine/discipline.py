@@ -17,11 +17,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl import ast
-from dsl.format import format_expr
-from engine.conditions import Condition
-from engine.thresholds import as_float
-from engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
+from callqa.dsl import ast
+from callqa.dsl.format import format_expr
+from callqa.engine.conditions import Condition
+from callqa.engine.thresholds import as_float
+from callqa.engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,

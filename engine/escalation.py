@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsl import ast
-from engine.conditions import Condition
-from engine.decisions import Decision
-from engine.windows import real_time_after
+from callqa.dsl import ast
+from callqa.engine.conditions import Condition
+from callqa.engine.decisions import Decision
+from callqa.engine.windows import real_time_after
 
 
 @dataclass

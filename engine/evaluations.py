@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from engine.text_files import (
+from callqa.engine.text_files import (
     Row,
     RowError,
     csv_records,

@@ -22,7 +22,7 @@ from pydantic import (
     field_validator,
 )
 
-from engine.errors import EngineError
+from callqa.engine.errors import EngineError
 
 NonEmpty = Annotated[str, Field(min_length=1)]
 
@@ -89,7 +89,7 @@ def _seconds(value: object, field: str) -> object:
     (engine.values.parse_duration, the one reading of durations; its ValueError is the
     reason shown). `field`: whose a:b may be hours (answer_delay) is refused."""
     if isinstance(value, str):
-        from engine.values import clock_form, parse_duration
+        from callqa.engine.values import clock_form, parse_duration
 
         return parse_duration(value, clock_form(field))
     return value
@@ -263,7 +263,7 @@ def parse_moment(text: str) -> dt.datetime:
     """A date, or a date and time, as typed on a command line or in a form (2026-11-01,
     2026-11-01 09:00); a ValueError in plain words for anything else, a year such as
     9999 included."""
-    from engine.values import parse_datetime  # the forms data files may use, too
+    from callqa.engine.values import parse_datetime  # the forms data files may use, too
 
     try:
         moment = parse_datetime(text)
@@ -285,7 +285,7 @@ def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
     kind = data.get("kind") if data.__class__ is dict or isinstance(data, Mapping) else None
     model = _MODELS.get(kind) if kind.__class__ is str else None
     if model is None:
-        from dsl.suggest import did_you_mean
+        from callqa.dsl.suggest import did_you_mean
 
         hint = did_you_mean(str(kind), EVENT_KINDS) if kind else None
         raise EventError(
@@ -306,7 +306,7 @@ def _lenient_time(data: Mapping[str, Any]) -> dict[str, Any] | None:
     """Times and dates as exports write them (`2026/11/2 9:00`, `2026年11月2日 9:00`: the
     forms of engine.values.parse_datetime, the one reading of times). Tried only after
     pydantic's ISO reading failed, so well-formed events pay nothing for it."""
-    from engine.values import parse_date, parse_datetime
+    from callqa.engine.values import parse_date, parse_datetime
 
     fixed = dict(data)
     for name, parse in (("at", parse_datetime), ("starts", parse_date)):
@@ -318,7 +318,7 @@ def _lenient_time(data: Mapping[str, Any]) -> dict[str, Any] | None:
 
 def _time_problem(value: object) -> str:
     """Why `value` is not a date and time, in parse_datetime's words."""
-    from engine.values import parse_datetime
+    from callqa.engine.values import parse_datetime
 
     try:
         parse_datetime(str(value))
@@ -331,7 +331,7 @@ def _number_problem(where: str, value: object, fallback: str) -> str:
     """Why `value` is not a number an event can hold, in the words of the one check of
     numbers (engine.values.real_number) that scoring and conditions use. The fields with
     a lower bound are durations (duration, answer_delay, hold_time)."""
-    from engine.values import real_number
+    from callqa.engine.values import real_number
 
     try:
         real_number(float(value), where, duration=True, given=value)  # type: ignore[arg-type]

@@ -12,8 +12,8 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
-from dsl import ast
-from engine.codegen_expr import Constants
+from callqa.dsl import ast
+from callqa.engine.codegen_expr import Constants
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
 DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action changes it

@@ -43,11 +43,11 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from engine.evaluations import Row, RowError, read_records
-from engine.events import EventError, parse_event
-from engine.store import Store, unstorable
-from engine.text_files import read_data
-from engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
+from callqa.engine.evaluations import Row, RowError, read_records
+from callqa.engine.events import EventError, parse_event
+from callqa.engine.store import Store, unstorable
+from callqa.engine.text_files import read_data
+from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...

@@ -19,15 +19,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from engine.codegen_expr import Constants
-from engine.conditions import FactCode
-from engine.decisions import Decision
-from engine.events import event_model
-from engine.facts import FactSource
-from engine.plain_events import plain_shape
+from callqa.engine.codegen_expr import Constants
+from callqa.engine.conditions import FactCode
+from callqa.engine.decisions import Decision
+from callqa.engine.events import event_model
+from callqa.engine.facts import FactSource
+from callqa.engine.plain_events import plain_shape
 
 if TYPE_CHECKING:
-    from engine.runtime import Engine
+    from callqa.engine.runtime import Engine
 
 KindPath = Callable[[dict[str, Any]], list[Decision] | None]
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from annotated_types import Ge, MinLen
 
-from engine.events import FIRST_YEAR, LAST_YEAR
+from callqa.engine.events import FIRST_YEAR, LAST_YEAR
 
 # validators the plain checks agree with (events.py): `_durations` returns every value
 # that is not text unchanged; `_real_year` refuses the years the datetime check refuses;

@@ -8,16 +8,16 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl.check import CheckedPolicy, check_text
-from dsl.diagnostics import Diagnostic, PolicyError, has_errors
-from dsl.suggest import closest
-from engine.codegen import GeneratedScorer, generate
-from engine.diagnose import explain_failure
-from engine.errors import EvaluationError, UnknownRubric
-from engine.facts import referenced_fields
-from engine.rubric import RubricTable, build_table
-from engine.scoring import BatchScores, ScoreResult
-from engine.text_files import read_utf8
+from callqa.dsl.check import CheckedPolicy, check_text
+from callqa.dsl.diagnostics import Diagnostic, PolicyError, has_errors
+from callqa.dsl.suggest import closest
+from callqa.engine.codegen import GeneratedScorer, generate
+from callqa.engine.diagnose import explain_failure
+from callqa.engine.errors import EvaluationError, UnknownRubric
+from callqa.engine.facts import referenced_fields
+from callqa.engine.rubric import RubricTable, build_table
+from callqa.engine.scoring import BatchScores, ScoreResult
+from callqa.engine.text_files import read_utf8
 
 
 class _Frozen:

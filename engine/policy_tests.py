@@ -13,11 +13,11 @@ from dataclasses import dataclass, field
 from itertools import pairwise
 from typing import Any
 
-from dsl import ast
-from engine.decisions import Decision
-from engine.events import EventError, unreal_year
-from engine.policy import Policy
-from engine.runtime import REPLAY_MAX_GAP, Engine
+from callqa.dsl import ast
+from callqa.engine.decisions import Decision
+from callqa.engine.events import EventError, unreal_year
+from callqa.engine.policy import Policy
+from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
 
 
 @dataclass

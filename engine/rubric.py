@@ -5,8 +5,8 @@ from __future__ import annotations
 from bisect import bisect_right
 from dataclasses import dataclass, field
 
-from dsl import ast
-from dsl.check import RubricSettings
+from callqa.dsl import ast
+from callqa.dsl.check import RubricSettings
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,16 +16,16 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from dsl import ast
-from dsl.suggest import did_you_mean
-from dsl.types import Type
-from engine.codegen import NA_ANSWER, NA_CONDITION
-from engine.conditions import Condition, compile_expression
-from engine.decisions import Decision
-from engine.discipline import WindowRule
-from engine.errors import ClockGapError, EngineError
-from engine.escalation import EscalationChain
-from engine.events import (
+from callqa.dsl import ast
+from callqa.dsl.suggest import did_you_mean
+from callqa.dsl.types import Type
+from callqa.engine.codegen import NA_ANSWER, NA_CONDITION
+from callqa.engine.conditions import Condition, compile_expression
+from callqa.engine.decisions import Decision
+from callqa.engine.discipline import WindowRule
+from callqa.engine.errors import ClockGapError, EngineError
+from callqa.engine.escalation import EscalationChain
+from callqa.engine.events import (
     EVENT_KINDS,
     AgentStatus,
     Appeal,
@@ -40,17 +40,17 @@ from engine.events import (
     parse_event,
     unreal_year,
 )
-from engine.facts import DEFAULT_STATUS, FactReader, Reader
-from engine.kind_path import KindPath, kind_path
-from engine.plain_events import PlainReader, plain_reader
-from engine.policy import Policy
-from engine.rubric import RubricTable
-from engine.sampling import PickSpec
-from engine.sampling_rule import SamplingRule
-from engine.scoring import ScoreResult
-from engine.thresholds import Aggregator, ThresholdState, as_float
-from engine.values import converter, real_number
-from engine.windows import real_time_after
+from callqa.engine.facts import DEFAULT_STATUS, FactReader, Reader
+from callqa.engine.kind_path import KindPath, kind_path
+from callqa.engine.plain_events import PlainReader, plain_reader
+from callqa.engine.policy import Policy
+from callqa.engine.rubric import RubricTable
+from callqa.engine.sampling import PickSpec
+from callqa.engine.sampling_rule import SamplingRule
+from callqa.engine.scoring import ScoreResult
+from callqa.engine.thresholds import Aggregator, ThresholdState, as_float
+from callqa.engine.values import converter, real_number
+from callqa.engine.windows import real_time_after
 
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")

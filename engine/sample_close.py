@@ -16,8 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
-from engine.decisions import Decision
-from engine.sampling import Candidate, PickSpec, quota_picks, ranked, wanted
+from callqa.engine.decisions import Decision
+from callqa.engine.sampling import Candidate, PickSpec, quota_picks, ranked, wanted
 
 # (calls by agent, decision id prefix, period end, facts, seed, period, extra picks of an
 # agent or None, the list to append decisions to)

@@ -16,13 +16,13 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
-from engine.decisions import Decision
-from engine.errors import ClockGapError
-from engine.events import EventError, parse_event, unreal_year
-from engine.policy import Policy
-from engine.runtime import REPLAY_MAX_GAP, Engine
-from engine.sampling_rule import SamplingRule
-from engine.windows import calendar_bounds, calendar_key
+from callqa.engine.decisions import Decision
+from callqa.engine.errors import ClockGapError
+from callqa.engine.events import EventError, parse_event, unreal_year
+from callqa.engine.policy import Policy
+from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
+from callqa.engine.sampling_rule import SamplingRule
+from callqa.engine.windows import calendar_bounds, calendar_key
 
 
 def period_days(period: str) -> tuple[dt.date, dt.date]:

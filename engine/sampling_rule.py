@@ -18,14 +18,14 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl import ast
-from dsl.types import Type
-from engine.codegen_expr import Constants
-from engine.conditions import Condition, FactCode, flags_code
-from engine.decisions import Decision
-from engine.sample_close import compile_close
-from engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
-from engine.windows import calendar_bounds, calendar_key
+from callqa.dsl import ast
+from callqa.dsl.types import Type
+from callqa.engine.codegen_expr import Constants
+from callqa.engine.conditions import Condition, FactCode, flags_code
+from callqa.engine.decisions import Decision
+from callqa.engine.sample_close import compile_close
+from callqa.engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
+from callqa.engine.windows import calendar_bounds, calendar_key
 
 _DECISION_ID = attrgetter("id")
 

@@ -21,13 +21,13 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from dsl import ast
-from engine.decisions import Decision
-from engine.errors import ClockGapError
-from engine.events import EventError, parse_event
-from engine.policy import Policy
-from engine.runtime import REPLAY_MAX_GAP, Engine
-from engine.windows import calendar_bounds, calendar_key
+from callqa.dsl import ast
+from callqa.engine.decisions import Decision
+from callqa.engine.errors import ClockGapError
+from callqa.engine.events import EventError, parse_event
+from callqa.engine.policy import Policy
+from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
+from callqa.engine.windows import calendar_bounds, calendar_key
 
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 

@@ -48,7 +48,7 @@ from sqlalchemy.engine import URL, ScalarResult, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
 
-from engine.errors import EngineError
+from callqa.engine.errors import EngineError
 
 SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 called it meta)
 PREFIX = "callqa_"  # callqa's tables share a database with a host service's without a clash
@@ -277,7 +277,7 @@ def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
 
 def _nul_in_policy(text: str, file: str) -> str | None:
     """Where a policy's text (or a file it includes) holds a NUL character, or None."""
-    from dsl.includes import unbundle
+    from callqa.dsl.includes import unbundle
 
     main, included = unbundle(text)
     for name, part in [(file, main), *included.items()]:

@@ -10,11 +10,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from engine.errors import EngineError
-from engine.events import EventError
-from engine.policy import Policy, load_policy
-from engine.runtime import REPLAY_MAX_GAP, Engine
-from engine.simulate import _label, advance_to_end
+from callqa.engine.errors import EngineError
+from callqa.engine.events import EventError
+from callqa.engine.policy import Policy, load_policy
+from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
+from callqa.engine.simulate import _label, advance_to_end
 
 
 class SweepError(EngineError):

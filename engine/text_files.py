@@ -34,7 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TextIO
 
-from engine.errors import InputFileError
+from callqa.engine.errors import InputFileError
 
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
 CHUNK = 1 << 20

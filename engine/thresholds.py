@@ -14,10 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from dsl import ast
-from dsl.format import format_expr
-from engine.conditions import Condition
-from engine.windows import calendar_bounds, calendar_key
+from callqa.dsl import ast
+from callqa.dsl.format import format_expr
+from callqa.engine.conditions import Condition
+from callqa.engine.windows import calendar_bounds, calendar_key
 
 
 @dataclass(frozen=True)

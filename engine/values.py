@@ -12,8 +12,8 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
-from dsl.types import Type
-from engine.errors import EvaluationError
+from callqa.dsl.types import Type
+from callqa.engine.errors import EvaluationError
 
 # Durations as call-center exports write them. A library was weighed and none fits: the
 # ISO 8601 parsers read only PT3M45S, and the few that read 3m45s and 5:30 are unmaintained;

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,21 @@ settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
+
+
+def _register_bench() -> None:
+    """Make `import bench` work in tests without putting the repository root on sys.path
+    (which would make `engine` importable beside `callqa.engine`: two copies of one module)."""
+    spec = importlib.util.spec_from_file_location(
+        "bench", ROOT / "bench" / "__init__.py", submodule_search_locations=[str(ROOT / "bench")]
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench"] = module
+    spec.loader.exec_module(module)
+
+
+_register_bench()
 
 
 @pytest.fixture

@@ -23,13 +23,13 @@ from collections.abc import Mapping
 from hypothesis import assume
 from hypothesis import strategies as st
 
-from dsl import ast
-from dsl.check import BONUS_MODES, CRITICAL_MODES, NA_MODES, ROUNDING_MODES
-from dsl.check_blocks import CALENDAR_UNITS, DECISION_KINDS, PERIODS, TEST_EVENT_KINDS
-from dsl.expressions import EVENT_KINDS, ORDERED
-from dsl.format import format_tree, quote
-from dsl.grammar import terminal_patterns
-from dsl.types import BUILTIN_FIELDS, PARTS, TYPE_NAMES, Type
+from callqa.dsl import ast
+from callqa.dsl.check import BONUS_MODES, CRITICAL_MODES, NA_MODES, ROUNDING_MODES
+from callqa.dsl.check_blocks import CALENDAR_UNITS, DECISION_KINDS, PERIODS, TEST_EVENT_KINDS
+from callqa.dsl.expressions import EVENT_KINDS, ORDERED
+from callqa.dsl.format import format_tree, quote
+from callqa.dsl.grammar import terminal_patterns
+from callqa.dsl.types import BUILTIN_FIELDS, PARTS, TYPE_NAMES, Type
 
 # Words the grammar gives a meaning somewhere. The parser accepts most of them as names
 # where no keyword fits, but generated ids stay clear of them.

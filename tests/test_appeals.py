@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import load_policy
-from engine.decisions import Decision
-from engine.events import EventError
-from engine.runtime import Engine
+from callqa.engine import load_policy
+from callqa.engine.decisions import Decision
+from callqa.engine.events import EventError
+from callqa.engine.runtime import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = load_policy(ROOT / "policies" / "standard.policy")

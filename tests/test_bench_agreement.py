@@ -7,8 +7,8 @@ import pytest
 from bench.contenders import hand_loop, hand_unrolled, zen_scorer
 from bench.data import columns, evaluations, large_policy
 from bench.rubric import POLICY_TEXT, RUBRIC_ID
-from dsl.check import check_text
-from engine import load_policy
+from callqa.dsl.check import check_text
+from callqa.engine import load_policy
 
 ROWS = evaluations(2000, seed=11)
 
@@ -52,7 +52,7 @@ def test_replay_benchmark_engine_agrees_with_the_hand_written_streaming_rules() 
     from bench.events_data import POLICY_TEXT as EVENTS_POLICY
     from bench.events_data import events
     from bench.events_hand import HandWritten
-    from engine.runtime import Engine
+    from callqa.engine.runtime import Engine
 
     # 500 events per agent a year, as in the 1,000,000-event replay: agents have enough
     # complaints that one complaint makes both the monthly and the yearly rule act

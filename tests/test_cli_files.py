@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from engine import load_policy
-from engine.demo_data import demo_calibration
-from tui.cli import main
+from callqa.engine import load_policy
+from callqa.engine.demo_data import demo_calibration
+from callqa.tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 CENTER = str(ROOT / "policies" / "center.policy")
@@ -79,7 +79,7 @@ def test_a_device_is_refused_by_every_command(
 def _piped(args: list[str], data: str, cwd: Path) -> subprocess.CompletedProcess[str]:
     """`callqa ARGS` with `data` piped into its standard input, as `cat file | callqa`."""
     return subprocess.run(
-        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())", *args],
+        [sys.executable, "-c", "import sys; from callqa.tui.cli import main; sys.exit(main())", *args],
         input=data, capture_output=True, cwd=cwd, timeout=120, text=True,
     )  # fmt: skip
 
@@ -130,7 +130,7 @@ def test_fmt_never_writes_into_the_installed_package(
 ) -> None:
     """`callqa fmt` of a shipped example rewrote it inside site-packages, where an upgrade
     overwrites it; the TUI never writes there (tui.files.is_shipped), nor does fmt now."""
-    from tui.files import SHIPPED
+    from callqa.tui.files import SHIPPED
 
     shipped = SHIPPED / "center.policy"
     before = shipped.read_bytes()
@@ -155,7 +155,7 @@ def test_only_callqa_edit_shipped_lets_the_developers_format_the_shipped_example
     """The shipped examples were writable wherever a pyproject.toml and a .git lay beside
     them, as at a center that installs with `git clone` and `pip install -e .` (the suite
     runs from such a checkout): now only CALLQA_EDIT_SHIPPED=1 makes them writable."""
-    from tui import files
+    from callqa.tui import files
 
     shipped = files.SHIPPED / "center.policy"
     root = files.SHIPPED.parent

@@ -12,9 +12,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import load_policy
-from tui.cli import main
-from tui.literal import shown
+from callqa.engine import load_policy
+from callqa.tui.cli import main
+from callqa.tui.literal import shown
 
 ROOT = Path(__file__).resolve().parent.parent
 EVIL = "[/x][bold]\x1b[31mA1\u202e"  # closing markup, opening markup, an escape, a bidi override
@@ -134,7 +134,7 @@ def test_import_simulate_and_policy_history_print_imported_names_literally(
 def test_sample_and_calibration_print_names_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from engine.demo_data import demo_calibration
+    from callqa.engine.demo_data import demo_calibration
 
     calls = tmp_path / "calls.csv"
     calls.write_text(

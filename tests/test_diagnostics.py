@@ -8,9 +8,9 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from dsl.check import CONTROL_CHARACTERS, check_text
-from dsl.diagnostics import Diagnostic
-from dsl.source import Span
+from callqa.dsl.check import CONTROL_CHARACTERS, check_text
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.source import Span
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 HEAD_HR = HEAD + 'action hr "HR" notify 主管\n'
@@ -473,8 +473,8 @@ def test_the_test_runner_reports_an_event_it_cannot_build_instead_of_crashing(
     attributes: str,
 ) -> None:
     """Whatever the checker lets through, running a test never raises on an event."""
-    from engine import load_policy
-    from engine.policy_tests import run_test
+    from callqa.engine import load_policy
+    from callqa.engine.policy_tests import run_test
 
     clean = TEST_EVENT % 'answers.a "pass"'
     policy = load_policy(text=HEAD + clean, file="p.policy")
@@ -591,7 +591,7 @@ def test_check_and_policy_add_agree_on_a_nul_or_an_escape(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """`policy add` refused a NUL in a label that `check` passed; an ESC passed both."""
-    from tui.cli import main
+    from callqa.tui.cli import main
 
     for char, code in (("\x00", "0000"), ("\x1b", "001B")):
         policy = tmp_path / "p.policy"

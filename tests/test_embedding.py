@@ -14,9 +14,10 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_engine_and_the_language_never_import_the_terminal_app() -> None:
     code = (
         "import json, sys\n"
-        "import dsl, engine, engine.store, engine.simulate, engine.importer, engine.sample_plan\n"
-        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] in "
-        "('textual', 'tui'))))\n"
+        "import callqa.dsl, callqa.engine, callqa.engine.store, callqa.engine.simulate\n"
+        "import callqa.engine.importer, callqa.engine.sample_plan\n"
+        "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or "
+        "m.startswith('callqa.tui'))))\n"
     )
     shown = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

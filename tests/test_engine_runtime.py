@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import load_policy
-from engine.decisions import Decision
-from engine.events import EventError
-from engine.runtime import Engine
+from callqa.engine import load_policy
+from callqa.engine.decisions import Decision
+from callqa.engine.events import EventError
+from callqa.engine.runtime import Engine
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUBRIC = """
@@ -382,8 +382,8 @@ def test_conditions_read_parts_of_times_dates_and_durations() -> None:
 def test_reading_only_the_facts_the_policy_mentions_changes_no_decision() -> None:
     """The engine builds only the facts its policy reads; a month of the demo center's
     events gives the same decisions as with every fact of every event."""
-    from engine.demo_data import demo_events
-    from engine.facts import FactReader
+    from callqa.engine.demo_data import demo_events
+    from callqa.engine.facts import FactReader
 
     policy = load_policy("policies/center.policy")
     events = demo_events(days=35, agents=12)
@@ -445,7 +445,7 @@ def test_upheld_appeal_rate_per_evaluator_is_a_threshold() -> None:
 
 
 def test_thresholds_per_evaluator_are_accepted_and_others_are_explained() -> None:
-    from dsl.check import check_text, errors_only
+    from callqa.dsl.check import check_text, errors_only
 
     text = 'policy "p"\nthreshold t {\n  per shift per week\n  value count(call)\n}\n'
     [error] = errors_only(check_text(text)[1])

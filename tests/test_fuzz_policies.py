@@ -15,13 +15,13 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from dsl import PolicyError
-from dsl.check import check_text
-from dsl.diagnostics import Diagnostic
-from dsl.format import format_text
-from dsl.grammar import terminal_patterns
-from engine import load_policy
-from engine.policy_tests import run_policy_tests
+from callqa.dsl import PolicyError
+from callqa.dsl.check import check_text
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.format import format_text
+from callqa.dsl.grammar import terminal_patterns
+from callqa.engine import load_policy
+from callqa.engine.policy_tests import run_policy_tests
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 SHIPPED = {path.name: path.read_text(encoding="utf-8") for path in POLICIES.glob("*.policy")}

@@ -16,9 +16,9 @@ from zoneinfo import ZoneInfo
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from engine.errors import EngineError, InputFileError
-from engine.importer import EventMapping, ImportReport, rows_to_events
-from engine.text_files import data_encoding, read_records
+from callqa.engine.errors import EngineError, InputFileError
+from callqa.engine.importer import EventMapping, ImportReport, rows_to_events
+from callqa.engine.text_files import data_encoding, read_records
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -5,11 +5,11 @@ is laid out, and the formatter's output is stable."""
 from __future__ import annotations
 
 from hypothesis import given, settings
+from strategies import policies, policy_texts
 
-from dsl.check import check_text, errors_only
-from dsl.format import format_text, format_tree
-from dsl.parse import parse_policy
-from tests.strategies import policies, policy_texts
+from callqa.dsl.check import check_text, errors_only
+from callqa.dsl.format import format_text, format_tree
+from callqa.dsl.parse import parse_policy
 
 
 @settings(max_examples=40)

@@ -12,12 +12,18 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from dsl.types import Type
-from engine.errors import EvaluationError
-from engine.evaluations import read_records
-from engine.events import EventError, parse_event
-from engine.importer import EventMapping, ImportReport, MappingError, load_mapping, rows_to_events
-from engine.values import converter, parse_datetime, parse_duration, shown
+from callqa.dsl.types import Type
+from callqa.engine.errors import EvaluationError
+from callqa.engine.evaluations import read_records
+from callqa.engine.events import EventError, parse_event
+from callqa.engine.importer import (
+    EventMapping,
+    ImportReport,
+    MappingError,
+    load_mapping,
+    rows_to_events,
+)
+from callqa.engine.values import converter, parse_datetime, parse_duration, shown
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 

@@ -9,16 +9,16 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from strategies import policies
 
-from dsl import ast
-from dsl.check import check_text
-from dsl.diagnostics import PolicyError
-from dsl.format import format_text, format_tree
-from dsl.includes import SEPARATOR, bundle, unbundle
-from engine import Engine, load_policy
-from engine.store import policy_hash
-from engine.sweep import sweep
-from tests.strategies import policies
+from callqa.dsl import ast
+from callqa.dsl.check import check_text
+from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.format import format_text, format_tree
+from callqa.dsl.includes import SEPARATOR, bundle, unbundle
+from callqa.engine import Engine, load_policy
+from callqa.engine.store import policy_hash
+from callqa.engine.sweep import sweep
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -210,7 +210,7 @@ def test_the_shipped_rulebook_includes_the_scorecards() -> None:
 def test_callqa_check_shows_a_mistake_in_an_included_file_with_its_own_line(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.cli import main as callqa
+    from callqa.tui.cli import main as callqa
 
     broken = SCORECARD.replace('item tone "语气" deduct 40', 'item tone "语气" dedcut 40')
     main = write(tmp_path, scorecard=broken)
@@ -337,7 +337,7 @@ def test_a_link_named_policy_to_another_kind_of_file_is_not_read(tmp_path: Path)
 
 
 def test_the_demo_history_is_accepted_by_each_shipped_scorecard() -> None:
-    from engine.demo_data import demo_history
+    from callqa.engine.demo_data import demo_history
 
     for name in ("standard.policy", "complaint.policy", "center.policy"):
         policy = load_policy(ROOT / "policies" / name)
@@ -375,7 +375,7 @@ def test_a_hostile_include_is_an_error_at_its_line_in_every_entry_point(
 ) -> None:
     """A symlink loop (RuntimeError), a NUL in the name (ValueError), a pipe (read
     forever): tracebacks in check, fmt, test and policy add; now one diagnostic each."""
-    from tui.cli import main as callqa
+    from callqa.tui.cli import main as callqa
 
     for name, (message, _) in _hostile_includes(tmp_path).items():
         path = str(tmp_path / name)
@@ -398,7 +398,7 @@ def test_a_policy_that_is_not_a_regular_file_is_one_diagnostic_not_a_memory_erro
     tmp_path: Path, capsys: pytest.CaptureFixture[str], path: str
 ) -> None:
     """`callqa check /dev/zero` ended in MemoryError (the whole device was read)."""
-    from tui.cli import main as callqa
+    from callqa.tui.cli import main as callqa
 
     (tmp_path / "folder").mkdir()
     path = path if path.startswith("/") else str(tmp_path / path)
@@ -413,7 +413,7 @@ def test_a_policy_that_is_not_a_regular_file_is_one_diagnostic_not_a_memory_erro
 def test_a_policy_over_4_mb_is_refused_before_it_is_parsed(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from tui.cli import main as callqa
+    from callqa.tui.cli import main as callqa
 
     big = tmp_path / "big.policy"
     big.write_bytes(HOSTILE.encode() + b"#" * (4 << 20) + b"\n")
@@ -428,9 +428,9 @@ def test_the_included_files_together_are_bounded_too(
 ) -> None:
     """Each file may be 4 MB, but a policy including hundreds of them would fill the
     memory: past MAX_INCLUDED in all, the next include is an error at its line."""
-    import dsl.includes
+    import callqa.dsl.includes
 
-    monkeypatch.setattr(dsl.includes, "MAX_INCLUDED", 250)
+    monkeypatch.setattr(callqa.dsl.includes, "MAX_INCLUDED", 250)
     for name in "abc":
         (tmp_path / f"{name}.policy").write_text(f"# {name}\n" + "#" * 100 + "\n", encoding="utf-8")
     text = 'policy "p" timezone "UTC"\ninclude "a.policy"\ninclude "b.policy"\ninclude "c.policy"\n'
@@ -445,7 +445,7 @@ def test_the_included_files_together_are_bounded_too(
 
 def test_load_policy_refuses_a_name_with_a_nul_character_with_an_input_error() -> None:
     """It raised ValueError ('embedded null byte') from os.stat."""
-    from engine.errors import InputFileError
+    from callqa.engine.errors import InputFileError
 
     with pytest.raises(InputFileError, match="no file name holds a NUL character"):
         load_policy("a\x00b.policy")

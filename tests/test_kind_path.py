@@ -9,11 +9,11 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_plain_events import raw_events
 
-from engine import load_policy
-from engine.events import EventError
-from engine.runtime import Engine
-from tests.test_plain_events import raw_events
+from callqa.engine import load_policy
+from callqa.engine.events import EventError
+from callqa.engine.runtime import Engine
 
 CENTER = load_policy("policies/center.policy")  # sampling, thresholds, discipline
 SHANGHAI = ZoneInfo("Asia/Shanghai")

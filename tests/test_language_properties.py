@@ -8,9 +8,9 @@ import random
 from hypothesis import given
 from hypothesis import strategies as st
 
-from dsl.check import check_text
-from dsl.format import format_text
-from dsl.parse import parse_policy
+from callqa.dsl.check import check_text
+from callqa.dsl.format import format_text
+from callqa.dsl.parse import parse_policy
 
 NAMES = st.sampled_from(["greeting", "jargon", "开场白", "身份核实", "recap_2", "x", "服务_用语"])
 LABELS = st.text(

@@ -16,10 +16,10 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import EvaluationError, load_policy
-from engine.events import Call, EventError, Survey
-from engine.runtime import Engine
-from tui.cli import main
+from callqa.engine import EvaluationError, load_policy
+from callqa.engine.events import Call, EventError, Survey
+from callqa.engine.runtime import Engine
+from callqa.tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = load_policy(ROOT / "policies" / "standard.policy")

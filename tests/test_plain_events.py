@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from engine.events import EVENT_KINDS, event_model
-from engine.plain_events import plain_reader, sparse
+from callqa.engine.events import EVENT_KINDS, event_model
+from callqa.engine.plain_events import plain_reader, sparse
 
 READERS = {kind: plain_reader(event_model(kind)) for kind in EVENT_KINDS}
 
@@ -120,9 +120,9 @@ def test_dicts_and_models_make_the_same_decisions() -> None:
     """Well-typed dicts take the plain path, models do not: same decisions."""
     from pathlib import Path
 
-    from engine import Engine, load_policy
-    from engine.demo_data import demo_events
-    from engine.events import parse_event
+    from callqa.engine import Engine, load_policy
+    from callqa.engine.demo_data import demo_events
+    from callqa.engine.events import parse_event
 
     policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "center.policy")
     models = [parse_event(event) for event in demo_events(days=14)]

@@ -15,21 +15,21 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import dsl.build
-import dsl.suggest
-import dsl.syntax
-import engine.codegen
-import engine.policy
+import callqa.dsl.build
+import callqa.dsl.suggest
+import callqa.dsl.syntax
+import callqa.engine.codegen
+import callqa.engine.policy
 from bench.policy_size import GENERATORS, near_limit
-from dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
-from dsl.check import check_text
-from dsl.diagnostics import PolicyError
-from dsl.format import format_text
-from dsl.grammar import parser
-from dsl.parse import parse_policy
-from dsl.syntax import MAX_CHARACTERS, MAX_LINES
-from engine import load_policy
-from engine.runtime import Engine
+from callqa.dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
+from callqa.dsl.check import check_text
+from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.format import format_text
+from callqa.dsl.grammar import parser
+from callqa.dsl.parse import parse_policy
+from callqa.dsl.syntax import MAX_CHARACTERS, MAX_LINES
+from callqa.engine import load_policy
+from callqa.engine.runtime import Engine
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 
@@ -61,7 +61,7 @@ def no_parsing(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse() -> Any:
         raise AssertionError("the text was parsed before its size was checked")
 
-    monkeypatch.setattr(dsl.syntax, "parser", refuse)
+    monkeypatch.setattr(callqa.dsl.syntax, "parser", refuse)
 
 
 @pytest.mark.usefixtures("no_parsing")
@@ -107,7 +107,7 @@ def parsed_lengths(monkeypatch: pytest.MonkeyPatch) -> list[int]:
             read.append(len(text))
             return real.parse(text)
 
-    monkeypatch.setattr(dsl.syntax, "parser", Counting)
+    monkeypatch.setattr(callqa.dsl.syntax, "parser", Counting)
     return read
 
 
@@ -137,7 +137,7 @@ def test_one_blocks_syntax_tree_is_held_at_a_time(monkeypatch: pytest.MonkeyPatc
             alive.append(weakref.ref(tree))
             return tree
 
-    monkeypatch.setattr(dsl.syntax, "parser", Watching)
+    monkeypatch.setattr(callqa.dsl.syntax, "parser", Watching)
     text = HEAD + "".join(f'action a{i} "动作" notify 班长\n' for i in range(50))
     assert len(errors(text)) == 0
     assert len(alive) == 51
@@ -149,13 +149,13 @@ def test_trees_are_built_with_the_cycle_collector_paused(monkeypatch: pytest.Mon
     the block (50,000 rules: 12 s, now 6 s); it is on again after, and stays off for a
     program that turned it off."""
     states: list[bool] = []
-    real = dsl.build.Builder.statements
+    real = callqa.dsl.build.Builder.statements
 
-    def watching(self: dsl.build.Builder, tree: Any) -> Any:
+    def watching(self: callqa.dsl.build.Builder, tree: Any) -> Any:
         states.append(gc.isenabled())
         return real(self, tree)
 
-    monkeypatch.setattr(dsl.build.Builder, "statements", watching)
+    monkeypatch.setattr(callqa.dsl.build.Builder, "statements", watching)
     text = HEAD + "field call.a number\nfield call.b number\n"
     assert gc.isenabled()
     parse_policy(text)
@@ -200,7 +200,7 @@ def test_a_rubric_over_the_item_limit_is_refused_before_it_is_compiled(
     def no_compiling(*_: object) -> None:
         raise AssertionError("the rubric was compiled")
 
-    monkeypatch.setattr(engine.policy, "generate", no_compiling)
+    monkeypatch.setattr(callqa.engine.policy, "generate", no_compiling)
     text = rubric(MAX_RUBRIC_ITEMS + 1, sections=3)
     (found,) = errors(text)
     assert found.code == "too-large"
@@ -279,8 +279,8 @@ def test_long_sums_and_grade_chains_written_as_loops_score_the_same(
     evaluation = dict(zip(["a1", "a2", "b1", "b2"], answers, strict=True))
     straight = load_policy(text=text, file="r.policy").score("r", evaluation)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(engine.codegen, "LONGEST_SUM", 0)
-        patch.setattr(engine.codegen, "LONGEST_CHAIN", 0)
+        patch.setattr(callqa.engine.codegen, "LONGEST_SUM", 0)
+        patch.setattr(callqa.engine.codegen, "LONGEST_CHAIN", 0)
         looped_policy = load_policy(text=text, file="r.policy")
     assert "for low, high, label in BANDS" in looped_policy.rubric("r").source
     looped = looped_policy.score("r", evaluation)
@@ -300,7 +300,7 @@ def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time(
         compiled.append(source)
         return compile(source, *args)
 
-    monkeypatch.setattr(engine.codegen, "compile", counting, raising=False)
+    monkeypatch.setattr(callqa.engine.codegen, "compile", counting, raising=False)
     scorer = load_policy(text=rubric(30), file="big.policy").rubric("big")
     assert [source.count("\ndef ") + source.startswith("def ") for source in compiled] == [1, 1]
     assert "def score_one" in compiled[0] and "def score_many" in compiled[1]
@@ -408,7 +408,7 @@ def test_suggestions_for_misspelt_names_stop_after_a_budget(
         return real(word, names, *args, **kwargs)
 
     monkeypatch.setattr(difflib, "get_close_matches", counting)
-    monkeypatch.setattr(dsl.suggest, "SUGGESTION_BUDGET", 5_000)
+    monkeypatch.setattr(callqa.dsl.suggest, "SUGGESTION_BUDGET", 5_000)
     fields = "".join(f"field call.f{i} number\n" for i in range(200))
     rules = "".join(f"  rule r{i} on call where call.g{i} > 1 then warn\n" for i in range(200))
     text = HEAD + "action warn notify 班长\n" + fields + "discipline d {\n" + rules + "}\n"

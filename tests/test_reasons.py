@@ -10,9 +10,9 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from engine import load_policy
-from engine.decisions import Decision
-from engine.runtime import Engine
+from callqa.engine import load_policy
+from callqa.engine.decisions import Decision
+from callqa.engine.runtime import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CENTER = load_policy(ROOT / "policies" / "center.policy")

@@ -9,9 +9,9 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine.decisions import Decision
-from engine.sample_close import compile_close
-from engine.sampling import Candidate, PickSpec, select, wanted
+from callqa.engine.decisions import Decision
+from callqa.engine.sample_close import compile_close
+from callqa.engine.sampling import Candidate, PickSpec, select, wanted
 
 END = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
 FACTS = {"period": "2026-11-02", "seed": "p|1|daily|2026-11-02"}

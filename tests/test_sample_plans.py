@@ -20,13 +20,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from engine import load_policy
-from engine.decisions import Decision
-from engine.policy import Policy
-from engine.runtime import Engine
-from engine.sample_plan import build_plan, plan_span, verify_plan
-from engine.windows import calendar_bounds, calendar_key
-from tui.cli import main
+from callqa.engine import load_policy
+from callqa.engine.decisions import Decision
+from callqa.engine.policy import Policy
+from callqa.engine.runtime import Engine
+from callqa.engine.sample_plan import build_plan, plan_span, verify_plan
+from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.tui.cli import main
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RULES = """

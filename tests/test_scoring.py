@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import BaseModel
 
-from engine import EvaluationError, PolicyError, UnknownRubric, load_policy
+from callqa.engine import EvaluationError, PolicyError, UnknownRubric, load_policy
 
 BASE = """
 policy "t" version "1" timezone "Asia/Shanghai"

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from hypothesis import given
 from hypothesis import strategies as st
 
-from engine import load_policy
+from callqa.engine import load_policy
 
 CALL_TYPES = ["account", "billing", "card"]
 

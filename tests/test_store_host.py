@@ -16,12 +16,12 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+import test_store
 from sqlalchemy import inspect, text
 from sqlmodel import create_engine
+from test_store_safety import at_once, make_table, tables_of
 
-from engine.store import Store, policy_hash
-from tests import test_store
-from tests.test_store_safety import at_once, make_table, tables_of
+from callqa.engine.store import Store, policy_hash
 
 url = test_store.url  # the fixture: a new SQLite file, then a new PostgreSQL schema
 
@@ -253,6 +253,8 @@ import importlib
 import json
 import sys
 
+import engine as host_engine  # the host's own `engine` package, beside callqa's callqa.engine
+
 target, store_module, order, run = sys.argv[1:]
 if order == "callqa first":
     Store = importlib.import_module(store_module).Store
@@ -271,8 +273,14 @@ with Session(engine) as session:
     session.add(host_models.Event(kind="call", note="host " + run))
     session.commit()
     notes = [event.note for event in session.exec(select(host_models.Event))]
+from callqa.engine import load_policy
+
+policy = load_policy(text='policy "t" version "1" timezone "UTC"\\n'
+                     "rubric r { scale 100 section s { item a deduct 5 item b deduct 5 } }")
+score = policy.score("r", {"answers": {"a": "fail", "b": "pass"}}).score
 print(json.dumps({"host's metadata": sorted(SQLModel.metadata.tables), "host": notes,
-                  "callqa": [event["id"] for event in store.events()]}))
+                  "callqa": [event["id"] for event in store.events()],
+                  "host engine": host_engine.NAME, "callqa score": score}))
 store.close()
 """
 
@@ -282,11 +290,13 @@ def test_a_host_service_with_its_own_sqlmodel_events_table_shares_process_and_da
     url: str, tmp_path: Path, order: str
 ) -> None:
     """`import engine.store` registered an `events` table on SQLModel's metadata: the host's
-    own model failed (Table 'events' is already defined for this MetaData instance)."""
+    own model failed (Table 'events' is already defined for this MetaData instance); and a
+    host with its own `engine` package could not import callqa's (issue 16)."""
     (tmp_path / "host_models.py").write_text(HOST_MODELS, encoding="utf-8")
     (tmp_path / "service.py").write_text(HOST_SERVICE, encoding="utf-8")
-    root = str(Path(__file__).resolve().parent.parent)
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path), root])}
+    (tmp_path / "engine").mkdir()  # the host's own package named `engine` (issue 16)
+    (tmp_path / "engine" / "__init__.py").write_text('NAME = "host"\n', encoding="utf-8")
+    environment = {**os.environ, "PYTHONPATH": str(tmp_path)}
     outputs = []
     for run in ("1", "2"):  # a first start creates both sides' tables, a second finds them
         done = subprocess.run(
@@ -296,7 +306,8 @@ def test_a_host_service_with_its_own_sqlmodel_events_table_shares_process_and_da
         assert done.returncode == 0, done.stderr
         outputs.append(json.loads(done.stdout))
     assert outputs[-1] == {"host's metadata": ["events"], "host": ["host 1", "host 2"],
-                           "callqa": ["c1", "c2"]}  # fmt: skip
+                           "callqa": ["c1", "c2"], "host engine": "host",
+                           "callqa score": 50.0}  # fmt: skip
     assert tables_of(url) == CALLQA_TABLES | {"events"}  # no `meta`: the host may have one
 
 

@@ -16,16 +16,16 @@ from typing import Any, TypeVar
 from zoneinfo import ZoneInfo
 
 import pytest
+import test_store
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from sqlmodel import create_engine
 
-from engine.events import parse_event
-from engine.importer import import_file
-from engine.store import Store, StoreError, shown_target
-from tests import test_store
-from tui.cli import main
+from callqa.engine.events import parse_event
+from callqa.engine.importer import import_file
+from callqa.engine.store import Store, StoreError, shown_target
+from callqa.tui.cli import main
 
 url = test_store.url  # the fixture: a new SQLite file, then a new PostgreSQL schema
 

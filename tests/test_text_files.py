@@ -18,11 +18,11 @@ import pytest
 from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
-from engine import InputFileError, load_policy
-from engine.evaluations import Row, read_records
-from engine.importer import ImportReport, MappingError, load_mapping, rows_to_events
-from engine.text_files import csv_records, read_data, read_utf8
-from tui.cli import main
+from callqa.engine import InputFileError, load_policy
+from callqa.engine.evaluations import Row, read_records
+from callqa.engine.importer import ImportReport, MappingError, load_mapping, rows_to_events
+from callqa.engine.text_files import csv_records, read_data, read_utf8
+from callqa.tui.cli import main
 
 # text a call center writes: ASCII, Chinese (GBK has it), full-width punctuation, newlines
 ROOT = Path(__file__).resolve().parent.parent
@@ -249,7 +249,7 @@ def test_callqa_import_reads_standard_input(tmp_path: Path) -> None:
         f"call,k{n},A,2026-11-02 10:{n:02d},05:30" for n in range(30)
     ]
     result = subprocess.run(
-        [sys.executable, "-c", "import sys; from tui.cli import main; sys.exit(main())",
+        [sys.executable, "-c", "import sys; from callqa.tui.cli import main; sys.exit(main())",
          "import", "--db", str(tmp_path / "h.db"), "/dev/stdin"],
         input="\n".join(rows).encode(), capture_output=True, cwd=ROOT, timeout=120,
     )  # fmt: skip

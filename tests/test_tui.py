@@ -18,8 +18,8 @@ import pytest
 from textual.widgets import DataTable, Input, Label, ListView, Static
 from textual.worker import WorkerCancelled
 
-from tui.app import CallqaApp
-from tui.editor import PolicyEditor
+from callqa.tui.app import CallqaApp
+from callqa.tui.editor import PolicyEditor
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 
@@ -27,10 +27,10 @@ POLICIES = Path(__file__).resolve().parent.parent / "policies"
 @pytest.fixture(scope="session")
 def demo_history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's generated history, stored once (what `callqa demo` writes)."""
-    from engine import load_policy
-    from engine.demo_data import demo_history
-    from engine.events import parse_event
-    from engine.store import Store
+    from callqa.engine import load_policy
+    from callqa.engine.demo_data import demo_history
+    from callqa.engine.events import parse_event
+    from callqa.engine.store import Store
 
     path = tmp_path_factory.mktemp("demo") / "callqa-demo.db"
     store = Store(path, create=True)
@@ -50,8 +50,8 @@ def demo_db(demo_history_db: Path, tmp_path: Path) -> Path:
 
 def with_center_active(db: Path, folder: Path) -> Path:
     """A database holding center.policy (with its scorecards) as its active version."""
-    from engine import load_policy
-    from engine.store import Store
+    from callqa.engine import load_policy
+    from callqa.engine.store import Store
 
     store = Store(db, create=True)
     try:
@@ -65,7 +65,7 @@ def with_center_active(db: Path, folder: Path) -> Path:
 
 
 def event_count(db: Path) -> int:
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     store = Store(db)
     try:
@@ -266,8 +266,8 @@ def test_f6_says_the_periods_left_open_and_a_replay_that_stopped_as_simulate_doe
 ) -> None:
     """`callqa simulate` says which periods a replay left open (not in the counts) and a
     replay that could not reach its end (--to 2926); F6's results said neither."""
-    from tui import cli
-    from tui.simulation_view import replay_sentences
+    from callqa.tui import cli
+    from callqa.tui.simulation_view import replay_sentences
 
     center = str(folder / "center.policy")
     ends = {"2026-11-18 12:00": "not closed, so not in these counts (they end after ",
@@ -301,8 +301,8 @@ def test_f6_from_inside_a_week_replays_it_whole_as_simulate_does(
 ) -> None:
     """F6 with from 2026-11-07 (a Saturday) judged week W45's KPIs on 2 of its days, as
     `callqa simulate --from` did; both now start at the period's start and say so."""
-    from tui import cli
-    from tui.simulation_view import replay_sentences
+    from callqa.tui import cli
+    from callqa.tui.simulation_view import replay_sentences
 
     center = str(folder / "center.policy")
     argv = ["simulate", "--db", str(demo_db), "--policy", center, "--against", center,
@@ -333,10 +333,10 @@ def test_f6_says_the_events_a_version_refused_as_simulate_does(
     them out without a word, so its counts looked complete."""
     import datetime as dt
 
-    from engine.events import parse_event
-    from engine.store import Store
-    from tui import cli
-    from tui.simulation_view import refused_sentences
+    from callqa.engine.events import parse_event
+    from callqa.engine.store import Store
+    from callqa.tui import cli
+    from callqa.tui.simulation_view import refused_sentences
 
     at = dt.datetime(2026, 11, 3, 10, 15, tzinfo=dt.timezone(dt.timedelta(hours=8)))
     store = Store(demo_db)
@@ -532,7 +532,7 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
             assert f"in the database {tmp_path / 'h.db'}?" in question.replace("\n", " ")
             await pilot.press("y")
             await settle(app, pilot)
-        from engine.store import Store
+        from callqa.engine.store import Store
 
         store = Store(tmp_path / "h.db")
         active = store.active_policy()
@@ -886,7 +886,7 @@ def test_callqa_tui_opens_the_copy_saved_in_the_current_folder(
     """The save-as of a shipped example writes ./center.policy; `callqa tui` looked only in
     ./policies, so next time it opened the shipped examples again, not the manager's copy.
     It looks in the current folder, then ./policies, then falls back to the shipped ones."""
-    from tui import cli
+    from callqa.tui import cli
 
     started: list[CallqaApp] = []
     monkeypatch.setattr(CallqaApp, "run", lambda app: started.append(app))
@@ -1016,7 +1016,7 @@ def test_ctrl_s_writes_through_a_symbolic_link_and_never_replaces_a_pipe(
 
 
 def active_file(db: Path) -> str | None:
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     if not db.exists():
         return None
@@ -1127,8 +1127,8 @@ def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
 ) -> None:
     """`[/x]` in a test name, an item label, an evaluation id or a file name crashed the
     TUI (MarkupError) or restyled its text; an ESC sequence reached the terminal raw."""
-    from engine.events import parse_event
-    from engine.store import Store
+    from callqa.engine.events import parse_event
+    from callqa.engine.store import Store
 
     folder = tmp_path / "policies"
     folder.mkdir()
@@ -1190,8 +1190,8 @@ def test_a_failed_simulation_closes_its_store(
     folder: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The simulate worker closed its store only when all went well."""
-    import engine.simulate
-    from engine.store import Store
+    import callqa.engine.simulate
+    from callqa.engine.store import Store
 
     opened: list[Store] = []
     closed: list[Store] = []
@@ -1210,7 +1210,7 @@ def test_a_failed_simulation_closes_its_store(
 
     monkeypatch.setattr(Store, "__init__", init)
     monkeypatch.setattr(Store, "close", close)
-    monkeypatch.setattr(engine.simulate, "simulate", fails)
+    monkeypatch.setattr(callqa.engine.simulate, "simulate", fails)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(demo_db), folder / "center.policy")

@@ -6,11 +6,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_tui import workers_done
 from textual.widgets import Input
 
-from tests.test_tui import workers_done
-from tui.app import CallqaApp
-from tui.editor import PolicyEditor
+from callqa.tui.app import CallqaApp
+from callqa.tui.editor import PolicyEditor
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 

@@ -15,16 +15,24 @@ from datetime import tzinfo
 from pathlib import Path
 from typing import Any
 
-from dsl.check import CheckedPolicy, check_text, timezone_hint
-from dsl.diagnostics import Diagnostic, PolicyError
-from dsl.source import NOWHERE as _NO_SPAN
-from engine import EngineError, EvaluationError, Policy, ScoreResult, UnknownRubric, load_policy
-from engine.errors import InputFileError
-from engine.evaluations import Row, RowError, read_evaluations
-from engine.events import parse_moment
-from engine.text_files import read_data, read_utf8
-from tui.errors import first_line
-from tui.literal import rich_text, say
+from callqa import __version__
+from callqa.dsl.check import CheckedPolicy, check_text, timezone_hint
+from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.dsl.source import NOWHERE as _NO_SPAN
+from callqa.engine import (
+    EngineError,
+    EvaluationError,
+    Policy,
+    ScoreResult,
+    UnknownRubric,
+    load_policy,
+)
+from callqa.engine.errors import InputFileError
+from callqa.engine.evaluations import Row, RowError, read_evaluations
+from callqa.engine.events import parse_moment
+from callqa.engine.text_files import read_data, read_utf8
+from callqa.tui.errors import first_line
+from callqa.tui.literal import rich_text, say
 
 DEFAULT_DB = "callqa.db"  # every command's history; only `callqa demo` writes to DEMO_DB
 DEMO_DB = "callqa-demo.db"  # the demo's generated history, never mixed with a center's own
@@ -53,6 +61,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="callqa", description="Quality rules for call centers: check, format and score."
     )
+    parser.add_argument("--version", action="version", version=f"callqa {__version__}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     check = commands.add_parser("check", help="report every problem in policy files")
@@ -240,8 +249,8 @@ def _read(name: str) -> tuple[str | None, Diagnostic | None]:
 
 
 def run_fmt(args: argparse.Namespace) -> int:
-    from dsl.format import format_text
-    from tui.files import NotRegularFile, is_shipped, save_target
+    from callqa.dsl.format import format_text
+    from callqa.tui.files import NotRegularFile, is_shipped, save_target
 
     changed = failed = 0
     for name in args.files:
@@ -285,7 +294,7 @@ def run_fmt(args: argparse.Namespace) -> int:
 
 
 def _write_atomically(path: Path, text: str) -> None:
-    from tui.files import write_atomically
+    from callqa.tui.files import write_atomically
 
     write_atomically(path, text)
 
@@ -341,7 +350,7 @@ def run_score(args: argparse.Namespace) -> int:
 def _warn_unknown_items(name: str, row: Row, item_ids: Sequence[str], told: set[str]) -> None:
     """Say, at the first row holding it, an answer to no item of the rubric (a misspelt
     column or key), which scoring ignores."""
-    from dsl.suggest import did_you_mean
+    from callqa.dsl.suggest import did_you_mean
 
     answers = row.evaluation.get("answers")
     for key in answers if isinstance(answers, dict) else ():
@@ -382,7 +391,7 @@ def _num(value: float) -> str:
 
 
 def run_tests(args: argparse.Namespace) -> int:
-    from engine.policy_tests import run_policy_tests
+    from callqa.engine.policy_tests import run_policy_tests
 
     passed = failed = untested = 0  # untested: files unreadable or with errors
     for name in args.files:
@@ -432,11 +441,11 @@ def _load_or_report(path: str) -> Policy | None:
 
 
 def run_explain(args: argparse.Namespace) -> int:
-    from engine.errors import ClockGapError
-    from engine.evaluations import read_records
-    from engine.events import EventError
-    from engine.runtime import REPLAY_MAX_GAP, Engine
-    from engine.simulate import replay_gap_reason
+    from callqa.engine.errors import ClockGapError
+    from callqa.engine.evaluations import read_records
+    from callqa.engine.events import EventError
+    from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
+    from callqa.engine.simulate import replay_gap_reason
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -494,7 +503,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def _say_open_periods(engine: Any) -> None:
     """The periods the events opened that are not over at the engine's clock (their KPIs
     and samples are not decided yet), and the --until that closes them."""
-    from engine.simulate import open_periods, replay_end
+    from callqa.engine.simulate import open_periods, replay_end
 
     left = open_periods(engine)
     if not left or engine.clock is None:
@@ -512,7 +521,7 @@ def _say_open_periods(engine: Any) -> None:
 def _open_store(target: str, create: bool = False) -> object:
     """The store, or None after saying why not; `create` for the commands that may start
     one (engine.store.Store)."""
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     try:
         return Store(target, create=create)
@@ -523,7 +532,7 @@ def _open_store(target: str, create: bool = False) -> object:
 
 def _store_problem(target: str, error: Exception) -> str:
     """Why the database cannot be opened, naming it (never with its password)."""
-    from engine.store import NoHistory, StoreError, shown_target
+    from callqa.engine.store import NoHistory, StoreError, shown_target
 
     if isinstance(error, NoHistory):  # a whole sentence naming the database
         return str(error)
@@ -537,14 +546,14 @@ def _store_problem(target: str, error: Exception) -> str:
 
 
 def _shown_db(target: str) -> str:
-    from engine.store import shown_target
+    from callqa.engine.store import shown_target
 
     return shown_target(target)
 
 
 def _no_history(target: str, state: str) -> str:
     """Why a command that reads history has none: the store's sentence (engine.store)."""
-    from engine.store import no_history
+    from callqa.engine.store import no_history
 
     return no_history(target, state)
 
@@ -556,8 +565,8 @@ class _NoStore(Exception):
 def run_import(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from engine.importer import MappingError, import_file
-    from engine.store import NoHistory, Store
+    from callqa.engine.importer import MappingError, import_file
+    from callqa.engine.store import NoHistory, Store
 
     hint = timezone_hint(args.timezone)
     if hint is not None:
@@ -617,8 +626,8 @@ def _holds_demo_history(args: argparse.Namespace, store: object) -> bool:
     with the fix: a center's real events imported there would be counted with them."""
     from shlex import quote
 
-    from engine.store import Store
-    from tui.demo import holds_demo_events
+    from callqa.engine.store import Store
+    from callqa.tui.demo import holds_demo_events
 
     assert isinstance(store, Store)
     if not holds_demo_events(store):
@@ -635,7 +644,7 @@ def _holds_demo_history(args: argparse.Namespace, store: object) -> bool:
 
 
 def _policy_from(store: object, reference: str) -> object:
-    from engine.store import Store, StoreError
+    from callqa.engine.store import Store, StoreError
 
     assert isinstance(store, Store)
     if Path(reference).is_file() or reference.endswith(".policy") or "/" in reference:
@@ -654,9 +663,9 @@ def _policy_from(store: object, reference: str) -> object:
 
 
 def run_simulate(args: argparse.Namespace) -> int:
-    from engine.policy import Policy
-    from engine.simulate import simulate
-    from engine.store import Store
+    from callqa.engine.policy import Policy
+    from callqa.engine.simulate import simulate
+    from callqa.engine.store import Store
 
     new = _load_or_report(args.policy)
     if new is None:
@@ -688,7 +697,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 1
     asked_from = bounds[0]
     if asked_from is not None:  # a period cut at the start is judged whole, not on its tail
-        from engine.simulate import replay_start
+        from callqa.engine.simulate import replay_start
 
         bounds[0] = replay_start((new, old), asked_from)
     if _nothing_to_replay(args, store, bounds, new.timezone):
@@ -713,7 +722,7 @@ def run_simulate(args: argparse.Namespace) -> int:
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
-        from tui.simulation_view import print_simulation
+        from callqa.tui.simulation_view import print_simulation
 
         print_simulation(data, args.policy, args.against)
     return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
@@ -724,7 +733,7 @@ def _nothing_to_replay(
 ) -> bool:
     """Whether the span asked for holds no event, after saying so and where the events
     are: a replay of nothing would report nothing changed, as if all were well."""
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     assert isinstance(store, Store)
     events = store.events(bounds[0], bounds[1])
@@ -749,9 +758,9 @@ def _nothing_to_replay(
 def _simulate_history(
     args: argparse.Namespace, store: object, new: Policy, bounds: list[Any], asked_from: Any
 ) -> int:
-    from engine.simulate import simulate_against_history
-    from engine.store import Store
-    from tui.simulation_view import print_simulation
+    from callqa.engine.simulate import simulate_against_history
+    from callqa.engine.store import Store
+    from callqa.tui.simulation_view import print_simulation
 
     assert isinstance(store, Store)
     try:
@@ -778,8 +787,8 @@ def _simulate_history(
 
 def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, object]],
                until: object) -> int:  # fmt: skip
-    from engine.policy import Policy
-    from engine.sweep import SweepError, parse_sweep, sweep
+    from callqa.engine.policy import Policy
+    from callqa.engine.sweep import SweepError, parse_sweep, sweep
 
     assert isinstance(policy, Policy)
     try:
@@ -810,8 +819,8 @@ def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, 
 def run_calibration(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from engine.calibration import calibrate
-    from engine.store import Store
+    from callqa.engine.calibration import calibrate
+    from callqa.engine.store import Store
 
     try:
         policy = load_policy(args.policy)
@@ -876,8 +885,8 @@ def run_calibration(args: argparse.Namespace) -> int:
 
 
 def run_policy(args: argparse.Namespace) -> int:
-    from engine.policy_tests import run_policy_tests
-    from engine.store import PolicyVersion, Store, StoreError, policy_hash
+    from callqa.engine.policy_tests import run_policy_tests
+    from callqa.engine.store import PolicyVersion, Store, StoreError, policy_hash
 
     if not args.policy_command:
         say("say what to do: callqa policy add|activate|history", file=sys.stderr)
@@ -897,7 +906,7 @@ def run_policy(args: argparse.Namespace) -> int:
     if args.policy_command == "diff":
         import difflib
 
-        from dsl.includes import unbundle
+        from callqa.dsl.includes import unbundle
 
         try:
             old, new = store.policy(args.old), store.policy(args.new)
@@ -977,9 +986,9 @@ def run_policy(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from engine.evaluations import read_records
-    from engine.events import EventError, parse_event
-    from engine.sample_plan import (
+    from callqa.engine.evaluations import read_records
+    from callqa.engine.events import EventError, parse_event
+    from callqa.engine.sample_plan import (
         build_plan,
         call_side,
         period_days,
@@ -1100,8 +1109,8 @@ def _print_plan(plan: dict[str, object]) -> None:
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from policies import shipped_policies
-    from tui.app import CallqaApp
+    from callqa.policies import shipped_policies
+    from callqa.tui.app import CallqaApp
 
     if args.file:
         folder = Path(args.file).parent
@@ -1120,7 +1129,7 @@ def run_tui(args: argparse.Namespace) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from tui.demo import run
+    from callqa.tui.demo import run
 
     return run(count=args.count, db=args.db, data=args.data)
 

@@ -10,13 +10,13 @@ from shlex import quote
 from rich.console import Console
 from rich.table import Table
 
-from dsl.check import check_text
-from engine import EvaluationError, Policy, load_policy
-from engine.calibration import calibrate
-from engine.demo_data import demo_calibration, demo_evaluations
-from policies import shipped_policies
-from tui.errors import first_line
-from tui.literal import rich_text
+from callqa.dsl.check import check_text
+from callqa.engine import EvaluationError, Policy, load_policy
+from callqa.engine.calibration import calibrate
+from callqa.engine.demo_data import demo_calibration, demo_evaluations
+from callqa.policies import shipped_policies
+from callqa.tui.errors import first_line
+from callqa.tui.literal import rich_text
 
 
 def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
@@ -90,7 +90,7 @@ def _next_steps(console: Console, paths: list[Path], db: str) -> None:
     """What to type next: the demo's own database named (every other command reads
     callqa.db by default), and a copy of the shipped policies to edit, not the installed
     ones (an upgrade of callqa replaces them)."""
-    from engine.store import shown_target
+    from callqa.engine.store import shown_target
 
     folder = paths[0].parent if paths else Path("policies")
     named = shown_target(db)  # never with its password
@@ -125,13 +125,13 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     """The rulebook on a stored history: import, activate, then simulate a proposed change."""
     from zoneinfo import ZoneInfo
 
-    from engine.demo_data import demo_history
-    from engine.events import parse_event
-    from engine.importer import import_file
-    from engine.policy_tests import run_policy_tests
-    from engine.simulate import simulate
-    from engine.store import Store, shown_target
-    from tui.simulation_view import print_simulation
+    from callqa.engine.demo_data import demo_history
+    from callqa.engine.events import parse_event
+    from callqa.engine.importer import import_file
+    from callqa.engine.policy_tests import run_policy_tests
+    from callqa.engine.simulate import simulate
+    from callqa.engine.store import Store, shown_target
+    from callqa.tui.simulation_view import print_simulation
 
     path = next((p for p in shipped_policies() if p.name == "center.policy"), None)
     if path is None:
@@ -228,7 +228,7 @@ def holds_demo_events(store: object) -> bool:
     'demo'): a center's real history imported there would be mixed with them for good."""
     from sqlalchemy import select
 
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     assert isinstance(store, Store)
     stored = store.tables.events
@@ -242,7 +242,7 @@ def _holds_other_history(store: object) -> bool:
     or policy versions without any demo event (a rulebook stored, nothing imported yet)."""
     from sqlalchemy import select
 
-    from engine.store import Store
+    from callqa.engine.store import Store
 
     assert isinstance(store, Store)
     if holds_demo_events(store):
@@ -271,7 +271,7 @@ def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
 
 
 def _explain(console: Console, result: object) -> None:
-    from engine import ScoreResult
+    from callqa.engine import ScoreResult
 
     assert isinstance(result, ScoreResult)
     console.print(rich_text(f"\nWhy {result.evaluation_id} scored {result.score:g} "

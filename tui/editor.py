@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.widgets import TextArea
 from textual.widgets.text_area import TextAreaTheme
 
-from dsl.diagnostics import Diagnostic
-from tui.highlight import highlight_lines
-from tui.literal import shown
+from callqa.dsl.diagnostics import Diagnostic
+from callqa.tui.highlight import highlight_lines
+from callqa.tui.literal import shown
 
 _BASE = TextAreaTheme.get_builtin_theme("monokai")
 assert _BASE is not None

@@ -12,7 +12,7 @@ from importlib.resources import files
 from pathlib import Path
 
 # the shipped policies: examples to copy, never written (an upgrade would overwrite them)
-SHIPPED = Path(str(files("policies"))).resolve()
+SHIPPED = Path(str(files("callqa.policies"))).resolve()
 
 
 # callqa's own developers, who maintain the shipped examples, set CALLQA_EDIT_SHIPPED=1 to

@@ -15,7 +15,7 @@ from typing import TextIO
 
 from rich.text import Text
 
-from dsl.check import CONTROL_CHARACTERS
+from callqa.dsl.check import CONTROL_CHARACTERS
 
 # C0 controls but tab and newline (the layout of the output), DEL, C1 controls, and the
 # bidirectional controls that reorder what follows them on screen: those a policy may not hold

@@ -12,8 +12,8 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
 
-from tui.files import NotRegularFile, save_target
-from tui.literal import shown
+from callqa.tui.files import NotRegularFile, save_target
+from callqa.tui.literal import shown
 
 
 class Confirm(ModalScreen[bool]):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from rich.console import Console
 from rich.table import Table
 
-from tui.literal import rich_text
+from callqa.tui.literal import rich_text
 
 
 def print_simulation(data: dict[str, object], new: str, old: str) -> None:

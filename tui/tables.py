@@ -14,7 +14,7 @@ from rich.cells import cell_len
 from rich.text import Text
 from textual.widgets import DataTable
 
-from tui.literal import rich_text
+from callqa.tui.literal import rich_text
 
 
 def fill_table(
