@@ -16,10 +16,10 @@ from callqa.engine.errors import (
     InputFileError,
     UnknownRubric,
 )
-from callqa.engine.events import EventError
 from callqa.engine.policy import CompiledRubric, Policy, load_policy
-from callqa.engine.runtime import Engine
-from callqa.engine.scoring import (
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import EventError
+from callqa.engine.scoring.results import (
     BatchScores,
     Bonus,
     CriticalFailure,

@@ -11,13 +11,13 @@ from zoneinfo import ZoneInfo
 from callqa.dsl.check import CheckedPolicy, check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError, has_errors
 from callqa.dsl.suggest import closest
-from callqa.engine.codegen import GeneratedScorer, generate
-from callqa.engine.diagnose import explain_failure
 from callqa.engine.errors import EvaluationError, UnknownRubric
-from callqa.engine.facts import referenced_fields
-from callqa.engine.rubric import RubricTable, build_table
-from callqa.engine.scoring import BatchScores, ScoreResult
-from callqa.engine.text_files import read_utf8
+from callqa.engine.runtime.facts import referenced_fields
+from callqa.engine.scoring.diagnose import explain_failure
+from callqa.engine.scoring.fast_path import GeneratedScorer, generate
+from callqa.engine.scoring.results import BatchScores, ScoreResult
+from callqa.engine.scoring.rubric import RubricTable, build_table
+from callqa.engine.store.text_files import read_utf8
 
 
 class _Frozen:

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from callqa.engine import load_policy
 from callqa.engine.decisions import Decision
-from callqa.engine.events import EventError
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import EventError
 
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = load_policy(ROOT / "policies" / "standard.policy")

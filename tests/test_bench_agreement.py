@@ -52,7 +52,7 @@ def test_replay_benchmark_engine_agrees_with_the_hand_written_streaming_rules() 
     from bench.events_data import POLICY_TEXT as EVENTS_POLICY
     from bench.events_data import events
     from bench.events_hand import HandWritten
-    from callqa.engine.runtime import Engine
+    from callqa.engine.runtime.engine import Engine
 
     # 500 events per agent a year, as in the 1,000,000-event replay: agents have enough
     # complaints that one complaint makes both the monthly and the yearly rule act

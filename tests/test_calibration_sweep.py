@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 
 from callqa.engine import load_policy
-from callqa.engine.calibration import calibrate
-from callqa.engine.demo_data import demo_calibration, demo_events
-from callqa.engine.sweep import SweepError, limit_text, parse_sweep, sweep
+from callqa.engine.scoring.calibration import calibrate
+from callqa.engine.scoring.demo_data import demo_calibration, demo_events
+from callqa.engine.simulation.sweep import SweepError, limit_text, parse_sweep, sweep
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 

@@ -546,7 +546,7 @@ def test_empty_inputs_and_unknown_names_are_said_not_passed_over(
 ) -> None:
     """An empty evaluations file, an empty policy (activated, it would judge nothing) and
     an expert nobody in the data is were all 'OK' with exit 0."""
-    from callqa.engine.demo_data import demo_calibration
+    from callqa.engine.scoring.demo_data import demo_calibration
 
     standard = str(ROOT / "policies" / "standard.policy")
     empty = tmp_path / "evals.csv"
@@ -778,8 +778,8 @@ def test_simulate_from_inside_a_week_judges_the_whole_week(
     """--from 2026-11-07 (a Saturday) judged week W45's KPIs on 2 of its days (satisfaction
     3/5 = 0.6): 1 alert instead of 2. The replay starts at the first period's start, and
     the report says so."""
-    from callqa.engine.demo_data import demo_events
-    from callqa.engine.store import Store
+    from callqa.engine.scoring.demo_data import demo_events
+    from callqa.engine.store.database import Store
 
     db = str(tmp_path / "h.db")
     store = Store(db, create=True)
@@ -857,7 +857,7 @@ def test_the_demo_keeps_out_of_a_center_database_and_names_its_own_next(
     assert main(["demo", "--count", "10", "--db", real]) == 1
     out = " ".join(capsys.readouterr().out.split())
     assert f"{real} holds history the demo did not make" in out
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     store = Store(real)
     assert store.time_span() is None  # no generated event went in
@@ -876,8 +876,8 @@ def test_the_demo_refuses_the_center_database_name_and_import_refuses_a_demo_dat
     """`callqa demo --db callqa.db` filled the database every other command reads by
     default: `callqa import calls.csv` and `callqa simulate` then reported on generated and
     real events together, without a word."""
-    from callqa.engine.demo_data import demo_events
-    from callqa.engine.store import Store
+    from callqa.engine.scoring.demo_data import demo_events
+    from callqa.engine.store.database import Store
 
     monkeypatch.chdir(tmp_path)
     for db in ("callqa.db", str(tmp_path / "callqa.db"), f"sqlite:///{tmp_path}/callqa.db"):
@@ -957,7 +957,7 @@ WARNING_ONLY = 'policy "t" version "1" timezone "Asia/Shanghai"\naction warn "шн
 def test_calibration_reads_the_evaluations_of_a_database(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from callqa.engine.demo_data import demo_calibration
+    from callqa.engine.scoring.demo_data import demo_calibration
 
     standard = str(STANDARD)
     rows = demo_calibration(load_policy(standard).rubric("standard_call").table, calls=5)

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from callqa.engine import load_policy
-from callqa.engine.demo_data import demo_calibration
+from callqa.engine.scoring.demo_data import demo_calibration
 from callqa.tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

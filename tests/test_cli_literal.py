@@ -134,7 +134,7 @@ def test_import_simulate_and_policy_history_print_imported_names_literally(
 def test_sample_and_calibration_print_names_literally(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from callqa.engine.demo_data import demo_calibration
+    from callqa.engine.scoring.demo_data import demo_calibration
 
     calls = tmp_path / "calls.csv"
     calls.write_text(

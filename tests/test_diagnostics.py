@@ -474,7 +474,7 @@ def test_the_test_runner_reports_an_event_it_cannot_build_instead_of_crashing(
 ) -> None:
     """Whatever the checker lets through, running a test never raises on an event."""
     from callqa.engine import load_policy
-    from callqa.engine.policy_tests import run_test
+    from callqa.engine.runtime.policy_tests import run_test
 
     clean = TEST_EVENT % 'answers.a "pass"'
     policy = load_policy(text=HEAD + clean, file="p.policy")

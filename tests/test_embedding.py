@@ -14,8 +14,8 @@ ROOT = Path(__file__).resolve().parent.parent
 def test_the_engine_and_the_language_never_import_the_terminal_app() -> None:
     code = (
         "import json, sys\n"
-        "import callqa.dsl, callqa.engine, callqa.engine.store, callqa.engine.simulate\n"
-        "import callqa.engine.importer, callqa.engine.sample_plan\n"
+        "import callqa.dsl, callqa.engine, callqa.engine.store.database, callqa.engine.simulation.simulate\n"
+        "import callqa.engine.store.importer, callqa.engine.sampling.plan\n"
         "print(json.dumps(sorted(m for m in sys.modules if m.split('.')[0] == 'textual' or "
         "m.startswith('callqa.tui'))))\n"
     )

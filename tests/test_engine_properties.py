@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 from callqa.engine import load_policy
 from callqa.engine.errors import ClockGapError
-from callqa.engine.events import EventError
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import EventError
 
 NEW_YORK = ZoneInfo("America/New_York")  # DST changes on 2026-03-08 and 2026-11-01
 START = dt.datetime(2026, 2, 20, tzinfo=dt.UTC)
@@ -159,7 +159,7 @@ def test_calls_fed_in_time_order_are_kept_in_start_then_id_order(
 ) -> None:
     """Sampling's ordinal picks count calls by start, ties by call id: including the two
     01:30s of New York's autumn DST change (same wall clock, an hour apart)."""
-    from callqa.engine.sampling import Candidate, add_candidate
+    from callqa.engine.sampling.select import Candidate, add_candidate
 
     first = dt.datetime(2026, 11, 1, 5, 15, tzinfo=dt.UTC)  # 01:15 EDT; 06:15 UTC is 01:15 EST
     fed = sorted(fed, key=lambda pair: pair[0])  # time order, ties in any id order
@@ -197,7 +197,7 @@ def test_sampling_eligibility_flags_equal_each_condition_alone(data: st.DataObje
     from strategies import BUILTIN_SCOPE, conditions
 
     from callqa.dsl.types import BUILTIN_FIELDS
-    from callqa.engine.conditions import compile_expression, compile_flags
+    from callqa.engine.codegen.conditions import compile_expression, compile_flags
 
     exprs = data.draw(st.lists(st.none() | conditions(BUILTIN_SCOPE, 2), max_size=10))
     facts = {

@@ -11,8 +11,8 @@ import pytest
 
 from callqa.engine import load_policy
 from callqa.engine.decisions import Decision
-from callqa.engine.events import EventError
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import EventError
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 RUBRIC = """
@@ -382,8 +382,8 @@ def test_conditions_read_parts_of_times_dates_and_durations() -> None:
 def test_reading_only_the_facts_the_policy_mentions_changes_no_decision() -> None:
     """The engine builds only the facts its policy reads; a month of the demo center's
     events gives the same decisions as with every fact of every event."""
-    from callqa.engine.demo_data import demo_events
-    from callqa.engine.facts import FactReader
+    from callqa.engine.runtime.facts import FactReader
+    from callqa.engine.scoring.demo_data import demo_events
 
     policy = load_policy("policies/center.policy")
     events = demo_events(days=35, agents=12)

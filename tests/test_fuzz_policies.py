@@ -21,7 +21,7 @@ from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.format import format_text
 from callqa.dsl.grammar import terminal_patterns
 from callqa.engine import load_policy
-from callqa.engine.policy_tests import run_policy_tests
+from callqa.engine.runtime.policy_tests import run_policy_tests
 
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 SHIPPED = {path.name: path.read_text(encoding="utf-8") for path in POLICIES.glob("*.policy")}

@@ -1,7 +1,7 @@
 """Hostile CSV and JSON Lines rows (issue 15, items 10 and 13): whatever a file holds, the
 import raises nothing but callqa's own errors, keeps every good row, and reports every bad
 row with its row number. Rows are read and validated as `callqa import` does
-(engine.text_files.read_records, then engine.importer.rows_to_events); the store is
+(engine.store.text_files.read_records, then engine.store.importer.rows_to_events); the store is
 tested on its own."""
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from callqa.engine.errors import EngineError, InputFileError
-from callqa.engine.importer import EventMapping, ImportReport, rows_to_events
-from callqa.engine.text_files import data_encoding, read_records
+from callqa.engine.store.importer import EventMapping, ImportReport, rows_to_events
+from callqa.engine.store.text_files import data_encoding, read_records
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 FUZZ = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -140,7 +140,7 @@ def _in_gbk(character: str) -> bool:
 
 def _looks_mixed(data: bytes) -> bool:
     """Whether GBK bytes happen to read as UTF-8 text with stray bytes (a file of a few
-    symbols can; see engine.text_files._gbk_problem, tested on names in test_text_files)."""
+    symbols can; see engine.store.text_files._gbk_problem, tested on names in test_text_files)."""
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "probe.csv"
         path.write_bytes(data)

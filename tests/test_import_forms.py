@@ -14,9 +14,9 @@ from hypothesis import strategies as st
 
 from callqa.dsl.types import Type
 from callqa.engine.errors import EvaluationError
-from callqa.engine.evaluations import read_records
-from callqa.engine.events import EventError, parse_event
-from callqa.engine.importer import (
+from callqa.engine.runtime.events import EventError, parse_event
+from callqa.engine.scoring.evaluations import read_records
+from callqa.engine.store.importer import (
     EventMapping,
     ImportReport,
     MappingError,

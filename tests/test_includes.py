@@ -17,8 +17,8 @@ from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.format import format_text, format_tree
 from callqa.dsl.includes import SEPARATOR, bundle, unbundle
 from callqa.engine import Engine, load_policy
-from callqa.engine.store import policy_hash
-from callqa.engine.sweep import sweep
+from callqa.engine.simulation.sweep import sweep
+from callqa.engine.store.database import policy_hash
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -337,7 +337,7 @@ def test_a_link_named_policy_to_another_kind_of_file_is_not_read(tmp_path: Path)
 
 
 def test_the_demo_history_is_accepted_by_each_shipped_scorecard() -> None:
-    from callqa.engine.demo_data import demo_history
+    from callqa.engine.scoring.demo_data import demo_history
 
     for name in ("standard.policy", "complaint.policy", "center.policy"):
         policy = load_policy(ROOT / "policies" / name)

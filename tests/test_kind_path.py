@@ -1,4 +1,4 @@
-"""A kind's written-out path (engine.kind_path) decides and refuses exactly as the
+"""A kind's written-out path (engine.runtime.kind_path) decides and refuses exactly as the
 general `Engine.feed` does, on arbitrary streams of mostly well-typed events."""
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from test_plain_events import raw_events
 
 from callqa.engine import load_policy
-from callqa.engine.events import EventError
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import EventError
 
 CENTER = load_policy("policies/center.policy")  # sampling, thresholds, discipline
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -17,8 +17,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from callqa.engine import EvaluationError, load_policy
-from callqa.engine.events import Call, EventError, Survey
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.events import Call, EventError, Survey
 from callqa.tui.cli import main
 
 ROOT = Path(__file__).resolve().parent.parent

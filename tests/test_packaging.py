@@ -10,7 +10,7 @@ from pathlib import Path
 import callqa
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_SHIPPED = {"tests", "bench", "docs"}
+NOT_SHIPPED = {"tests", "bench", "docs", "build"}  # build/: a local `pip install .`
 
 
 def test_every_package_folder_is_listed_in_the_wheel() -> None:

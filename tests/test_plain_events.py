@@ -1,4 +1,4 @@
-"""The plain-dict checker (engine.plain_events) accepts only what pydantic accepts, and
+"""The plain-dict checker (engine.runtime.plain_events) accepts only what pydantic accepts, and
 then gives exactly the values pydantic's model holds."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
 
-from callqa.engine.events import EVENT_KINDS, event_model
-from callqa.engine.plain_events import plain_reader, sparse
+from callqa.engine.runtime.events import EVENT_KINDS, event_model
+from callqa.engine.runtime.plain_events import plain_reader, sparse
 
 READERS = {kind: plain_reader(event_model(kind)) for kind in EVENT_KINDS}
 
@@ -121,8 +121,8 @@ def test_dicts_and_models_make_the_same_decisions() -> None:
     from pathlib import Path
 
     from callqa.engine import Engine, load_policy
-    from callqa.engine.demo_data import demo_events
-    from callqa.engine.events import parse_event
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.scoring.demo_data import demo_events
 
     policy = load_policy(Path(__file__).resolve().parent.parent / "policies" / "center.policy")
     models = [parse_event(event) for event in demo_events(days=14)]

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 import callqa.dsl.build
 import callqa.dsl.suggest
 import callqa.dsl.syntax
-import callqa.engine.codegen
 import callqa.engine.policy
+import callqa.engine.scoring.fast_path
 from bench.policy_size import GENERATORS, near_limit
 from callqa.dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
 from callqa.dsl.check import check_text
@@ -29,7 +29,7 @@ from callqa.dsl.grammar import parser
 from callqa.dsl.parse import parse_policy
 from callqa.dsl.syntax import MAX_CHARACTERS, MAX_LINES
 from callqa.engine import load_policy
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 
@@ -279,8 +279,8 @@ def test_long_sums_and_grade_chains_written_as_loops_score_the_same(
     evaluation = dict(zip(["a1", "a2", "b1", "b2"], answers, strict=True))
     straight = load_policy(text=text, file="r.policy").score("r", evaluation)
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(callqa.engine.codegen, "LONGEST_SUM", 0)
-        patch.setattr(callqa.engine.codegen, "LONGEST_CHAIN", 0)
+        patch.setattr(callqa.engine.scoring.fast_path, "LONGEST_SUM", 0)
+        patch.setattr(callqa.engine.scoring.fast_path, "LONGEST_CHAIN", 0)
         looped_policy = load_policy(text=text, file="r.policy")
     assert "for low, high, label in BANDS" in looped_policy.rubric("r").source
     looped = looped_policy.score("r", evaluation)
@@ -300,7 +300,7 @@ def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time(
         compiled.append(source)
         return compile(source, *args)
 
-    monkeypatch.setattr(callqa.engine.codegen, "compile", counting, raising=False)
+    monkeypatch.setattr(callqa.engine.scoring.fast_path, "compile", counting, raising=False)
     scorer = load_policy(text=rubric(30), file="big.policy").rubric("big")
     assert [source.count("\ndef ") + source.startswith("def ") for source in compiled] == [1, 1]
     assert "def score_one" in compiled[0] and "def score_many" in compiled[1]

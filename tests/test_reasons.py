@@ -12,7 +12,7 @@ import pytest
 
 from callqa.engine import load_policy
 from callqa.engine.decisions import Decision
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
 
 ROOT = Path(__file__).resolve().parent.parent
 CENTER = load_policy(ROOT / "policies" / "center.policy")

@@ -1,5 +1,5 @@
-"""A sampling rule's generated period close (engine.sample_close) decides exactly what the
-reference `engine.sampling.select` does, for any picks, calls and quotas."""
+"""A sampling rule's generated period close (engine.sampling.close) decides exactly what the
+reference `engine.sampling.select.select` does, for any picks, calls and quotas."""
 
 from __future__ import annotations
 
@@ -10,8 +10,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callqa.engine.decisions import Decision
-from callqa.engine.sample_close import compile_close
-from callqa.engine.sampling import Candidate, PickSpec, select, wanted
+from callqa.engine.sampling.close import compile_close
+from callqa.engine.sampling.select import Candidate, PickSpec, select, wanted
 
 END = dt.datetime(2026, 11, 3, tzinfo=dt.UTC)
 FACTS = {"period": "2026-11-02", "seed": "p|1|daily|2026-11-02"}

@@ -23,9 +23,9 @@ from hypothesis import strategies as st
 from callqa.engine import load_policy
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
-from callqa.engine.runtime import Engine
-from callqa.engine.sample_plan import build_plan, plan_span, verify_plan
-from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.runtime.windows import calendar_bounds, calendar_key
+from callqa.engine.sampling.plan import build_plan, plan_span, verify_plan
 from callqa.tui.cli import main
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -31,8 +31,8 @@ from hypothesis import strategies as st
 from callqa.engine import load_policy
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
-from callqa.engine.runtime import Engine
-from callqa.engine.sample_plan import build_plan, verify_plan
+from callqa.engine.runtime.engine import Engine
+from callqa.engine.sampling.plan import build_plan, verify_plan
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")  # DST starts 2026-03-08 02:00, ends 2026-11-01 02:00

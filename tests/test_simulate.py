@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from callqa.engine import load_policy
-from callqa.engine.demo_data import demo_events
-from callqa.engine.simulate import replay_start, simulate
+from callqa.engine.scoring.demo_data import demo_events
+from callqa.engine.simulation.simulate import replay_start, simulate
 
 CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
 POLICY = load_policy(CENTER)
@@ -52,7 +52,7 @@ def test_each_event_is_judged_under_the_version_in_force_at_its_time() -> None:
     import datetime as dt
     from zoneinfo import ZoneInfo
 
-    from callqa.engine.simulate import replay_versions, simulate_against_history
+    from callqa.engine.simulation.simulate import replay_versions, simulate_against_history
 
     events = demo_events(days=56, agents=24, seed=2026)
     december = dt.datetime(2026, 12, 1, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -80,7 +80,7 @@ def test_simulation_keeps_only_the_decisions_that_differ() -> None:
     """Each side tallies every decision but keeps only those without a twin (same kind,
     subject, action and time) on the other side: memory follows the change, not the
     history. The tallies still agree with a full replay of each version."""
-    from callqa.engine.runtime import Engine
+    from callqa.engine.runtime.engine import Engine
 
     events = demo_events(days=56, agents=24, seed=7)
     report = simulate(STRICTER, POLICY, events)  # before: POLICY, after: STRICTER

@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy.engine import make_url
 from sqlmodel import create_engine
 
-from callqa.engine.events import parse_event
-from callqa.engine.importer import import_file
-from callqa.engine.store import Store, StoreError
+from callqa.engine.runtime.events import parse_event
+from callqa.engine.store.database import Store, StoreError
+from callqa.engine.store.importer import import_file
 
 DATA = Path(__file__).resolve().parent.parent.parent / "shared" / "data"
 MAPPINGS = Path(__file__).resolve().parent.parent / "policies" / "mappings"
@@ -197,7 +197,7 @@ def test_a_mapping_mistake_names_its_part_and_what_to_write(
     tmp_path: Path, toml: str, message: str
 ) -> None:
     """Each of these was an AttributeError or TypeError traceback, or a silent mismatch."""
-    from callqa.engine.importer import MappingError, load_mapping
+    from callqa.engine.store.importer import MappingError, load_mapping
 
     path = tmp_path / "m.toml"
     path.write_text(toml, encoding="utf-8")

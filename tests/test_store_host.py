@@ -21,7 +21,7 @@ from sqlalchemy import inspect, text
 from sqlmodel import create_engine
 from test_store_safety import at_once, make_table, tables_of
 
-from callqa.engine.store import Store, policy_hash
+from callqa.engine.store.database import Store, policy_hash
 
 url = test_store.url  # the fixture: a new SQLite file, then a new PostgreSQL schema
 
@@ -289,7 +289,7 @@ store.close()
 def test_a_host_service_with_its_own_sqlmodel_events_table_shares_process_and_database(
     url: str, tmp_path: Path, order: str
 ) -> None:
-    """`import engine.store` registered an `events` table on SQLModel's metadata: the host's
+    """`import engine.store.database` registered an `events` table on SQLModel's metadata: the host's
     own model failed (Table 'events' is already defined for this MetaData instance); and a
     host with its own `engine` package could not import callqa's (issue 16)."""
     (tmp_path / "host_models.py").write_text(HOST_MODELS, encoding="utf-8")

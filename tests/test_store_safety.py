@@ -22,9 +22,9 @@ from hypothesis import strategies as st
 from sqlalchemy import inspect, text
 from sqlmodel import create_engine
 
-from callqa.engine.events import parse_event
-from callqa.engine.importer import import_file
-from callqa.engine.store import Store, StoreError, shown_target
+from callqa.engine.runtime.events import parse_event
+from callqa.engine.store.database import Store, StoreError, shown_target
+from callqa.engine.store.importer import import_file
 from callqa.tui.cli import main
 
 url = test_store.url  # the fixture: a new SQLite file, then a new PostgreSQL schema

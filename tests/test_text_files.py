@@ -19,9 +19,9 @@ from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 from callqa.engine import InputFileError, load_policy
-from callqa.engine.evaluations import Row, read_records
-from callqa.engine.importer import ImportReport, MappingError, load_mapping, rows_to_events
-from callqa.engine.text_files import csv_records, read_data, read_utf8
+from callqa.engine.scoring.evaluations import Row, read_records
+from callqa.engine.store.importer import ImportReport, MappingError, load_mapping, rows_to_events
+from callqa.engine.store.text_files import csv_records, read_data, read_utf8
 from callqa.tui.cli import main
 
 # text a call center writes: ASCII, Chinese (GBK has it), full-width punctuation, newlines

@@ -28,9 +28,9 @@ POLICIES = Path(__file__).resolve().parent.parent / "policies"
 def demo_history_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The demo's generated history, stored once (what `callqa demo` writes)."""
     from callqa.engine import load_policy
-    from callqa.engine.demo_data import demo_history
-    from callqa.engine.events import parse_event
-    from callqa.engine.store import Store
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.scoring.demo_data import demo_history
+    from callqa.engine.store.database import Store
 
     path = tmp_path_factory.mktemp("demo") / "callqa-demo.db"
     store = Store(path, create=True)
@@ -51,7 +51,7 @@ def demo_db(demo_history_db: Path, tmp_path: Path) -> Path:
 def with_center_active(db: Path, folder: Path) -> Path:
     """A database holding center.policy (with its scorecards) as its active version."""
     from callqa.engine import load_policy
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     store = Store(db, create=True)
     try:
@@ -65,7 +65,7 @@ def with_center_active(db: Path, folder: Path) -> Path:
 
 
 def event_count(db: Path) -> int:
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     store = Store(db)
     try:
@@ -333,8 +333,8 @@ def test_f6_says_the_events_a_version_refused_as_simulate_does(
     them out without a word, so its counts looked complete."""
     import datetime as dt
 
-    from callqa.engine.events import parse_event
-    from callqa.engine.store import Store
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.store.database import Store
     from callqa.tui import cli
     from callqa.tui.simulation_view import refused_sentences
 
@@ -532,7 +532,7 @@ def test_f7_refuses_to_activate_a_policy_with_errors(folder: Path, tmp_path: Pat
             assert f"in the database {tmp_path / 'h.db'}?" in question.replace("\n", " ")
             await pilot.press("y")
             await settle(app, pilot)
-        from callqa.engine.store import Store
+        from callqa.engine.store.database import Store
 
         store = Store(tmp_path / "h.db")
         active = store.active_policy()
@@ -1016,7 +1016,7 @@ def test_ctrl_s_writes_through_a_symbolic_link_and_never_replaces_a_pipe(
 
 
 def active_file(db: Path) -> str | None:
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     if not db.exists():
         return None
@@ -1127,8 +1127,8 @@ def test_markup_and_escape_sequences_from_policies_and_data_are_shown_literally(
 ) -> None:
     """`[/x]` in a test name, an item label, an evaluation id or a file name crashed the
     TUI (MarkupError) or restyled its text; an ESC sequence reached the terminal raw."""
-    from callqa.engine.events import parse_event
-    from callqa.engine.store import Store
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.store.database import Store
 
     folder = tmp_path / "policies"
     folder.mkdir()
@@ -1190,8 +1190,8 @@ def test_a_failed_simulation_closes_its_store(
     folder: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The simulate worker closed its store only when all went well."""
-    import callqa.engine.simulate
-    from callqa.engine.store import Store
+    import callqa.engine.simulation.simulate
+    from callqa.engine.store.database import Store
 
     opened: list[Store] = []
     closed: list[Store] = []
@@ -1210,7 +1210,7 @@ def test_a_failed_simulation_closes_its_store(
 
     monkeypatch.setattr(Store, "__init__", init)
     monkeypatch.setattr(Store, "close", close)
-    monkeypatch.setattr(callqa.engine.simulate, "simulate", fails)
+    monkeypatch.setattr(callqa.engine.simulation.simulate, "simulate", fails)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(demo_db), folder / "center.policy")

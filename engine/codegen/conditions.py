@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 from callqa.dsl import ast
 from callqa.dsl.expressions import Scope
 from callqa.dsl.types import Type
-from callqa.engine.codegen_expr import Constants, ExprCompiler, FactSlots
+from callqa.engine.codegen.expressions import Constants, ExprCompiler, FactSlots
 from callqa.engine.values import converter
 
 _MISSING = object()
@@ -95,7 +95,7 @@ def flags_code(
     read: Callable[[str], FactCode],
 ) -> tuple[list[str], str]:
     """`compile_flags` as code, for a function that has the facts at hand (one kind of
-    event's path, engine.kind_path): lines that fetch each fact the conditions read, by
+    event's path, engine.runtime.kind_path): lines that fetch each fact the conditions read, by
     the code `read(fact)` gives (None when absent), then the expression giving the flags.
     The code needs `DATETIME` and `ZONE` (the policy's timezone) among its constants."""
     constants.values.update(DATETIME=dt.datetime, ZONE=zone, INF=math.inf)

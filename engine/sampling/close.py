@@ -2,7 +2,7 @@
 
 When a period ends, every agent's calls go through the rule's picks, and each pick and
 shortfall becomes a decision with its reason. A replay closes a period for every agent
-every day, and the generic loop (`engine.sampling.select`, which stays the reference:
+every day, and the generic loop (`engine.sampling.select.select`, which stays the reference:
 a call per agent, lists of picks and reasons zipped into decisions afterwards) was a
 sixth of the work. So each rule gets its own function, with its picks unrolled and the
 decisions built where the calls are picked; `tests/test_sample_close.py` checks it
@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from callqa.engine.decisions import Decision
-from callqa.engine.sampling import Candidate, PickSpec, quota_picks, ranked, wanted
+from callqa.engine.sampling.select import Candidate, PickSpec, quota_picks, ranked, wanted
 
 # (calls by agent, decision id prefix, period end, facts, seed, period, extra picks of an
 # agent or None, the list to append decisions to)

@@ -11,7 +11,7 @@ import random
 from typing import Any
 
 from callqa.engine.policy import Policy
-from callqa.engine.rubric import RubricTable
+from callqa.engine.scoring.rubric import RubricTable
 
 CALL_TYPES = ["account", "card", "billing", "general", "walk_in"]
 AGENTS = [f"A{n:03d}" for n in range(1, 25)]

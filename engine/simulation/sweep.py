@@ -11,10 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from callqa.engine.errors import EngineError
-from callqa.engine.events import EventError
 from callqa.engine.policy import Policy, load_policy
-from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
-from callqa.engine.simulate import _label, advance_to_end
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError
+from callqa.engine.simulation.simulate import _label, advance_to_end
 
 
 class SweepError(EngineError):

@@ -32,7 +32,7 @@ class EventError(EngineError, ValueError):
 
 
 # The years an event may be in: a year such as 9999 or 0001 is a typing mistake, and
-# periods and timers computed from it would run off the calendar (engine.plain_events
+# periods and timers computed from it would run off the calendar (engine.runtime.plain_events
 # checks the same).
 FIRST_YEAR, LAST_YEAR = 1900, 2999
 
@@ -48,8 +48,8 @@ _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
 
 
 class _Event(BaseModel):
-    # allow_inf_nan: a duration of 'inf' would be the longest call of all; engine.plain_events
-    # checks the same
+    # allow_inf_nan: a duration of 'inf' would be the longest call of all;
+    # engine.runtime.plain_events checks the same
     model_config = ConfigDict(
         frozen=True, extra="forbid", str_strip_whitespace=True, allow_inf_nan=False
     )

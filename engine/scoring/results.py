@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from callqa.engine.codegen import NA_ANSWER, NA_CONDITION
-from callqa.engine.rubric import RubricTable
+from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
+from callqa.engine.scoring.rubric import RubricTable
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from typing import Any
 
 from callqa.dsl import ast
 from callqa.engine.decisions import Decision
-from callqa.engine.events import EventError, unreal_year
 from callqa.engine.policy import Policy
-from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError, unreal_year
 
 
 @dataclass

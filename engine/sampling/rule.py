@@ -1,5 +1,5 @@
 """One `sampling` block at run time: it collects each agent's calls per period and, when
-the period ends, picks the sample (engine.sampling.select) and says why for every pick.
+the period ends, picks the sample (engine.sampling.select.select) and says why for every pick.
 
 A period's calls are grouped by agent as they come (each agent's in start order), so
 closing a period walks each agent's calls once. Every agent's sample of a period shares
@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast
 from callqa.dsl.types import Type
-from callqa.engine.codegen_expr import Constants
-from callqa.engine.conditions import Condition, FactCode, flags_code
+from callqa.engine.codegen.conditions import Condition, FactCode, flags_code
+from callqa.engine.codegen.expressions import Constants
 from callqa.engine.decisions import Decision
-from callqa.engine.sample_close import compile_close
-from callqa.engine.sampling import Candidate, PickSpec, add_candidate, sampling_seed, wanted
-from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.engine.runtime.windows import calendar_bounds, calendar_key
+from callqa.engine.sampling.close import compile_close
+from callqa.engine.sampling.select import Candidate, PickSpec, add_candidate, sampling_seed, wanted
 
 _DECISION_ID = attrgetter("id")
 
@@ -52,7 +52,7 @@ class SamplingRule:
     wake: Callable[[float], None] | None = None  # told when a new period will end
 
     def __post_init__(self) -> None:
-        # the picks, written out as Python for this rule (engine.sample_close)
+        # the picks, written out as Python for this rule (engine.sampling.close)
         self._close = compile_close(self.picks, self.block.id, self.location)
         constants = Constants()
         lines = self.observe_code(
@@ -72,7 +72,7 @@ class SamplingRule:
         """Lines that remember a call `at` (in the policy's timezone), with the picks it is
         eligible for, given code for its agent, its id, and each fact (`read(fact)`, as
         for conditions.flags_code). They make `observe(agent, call, at, facts)`, and go
-        into the path of calls (engine.kind_path)."""
+        into the path of calls (engine.runtime.kind_path)."""
         lines, flags = flags_code(self.wheres, self.fields, self.zone, constants, read)
         rule = constants.add(self, "RULE")
         add = constants.add(add_candidate)

@@ -10,9 +10,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from callqa.dsl.suggest import closest
-from callqa.engine.codegen import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
 from callqa.engine.errors import EngineError, EvaluationError
-from callqa.engine.rubric import RubricItem, RubricTable
+from callqa.engine.scoring.fast_path import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
+from callqa.engine.scoring.rubric import RubricItem, RubricTable
 
 
 def explain_failure(

@@ -16,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from callqa.dsl import ast
-from callqa.engine.conditions import Condition
+from callqa.engine.codegen.conditions import Condition
 from callqa.engine.decisions import Decision
-from callqa.engine.windows import real_time_after
+from callqa.engine.runtime.windows import real_time_after
 
 
 @dataclass

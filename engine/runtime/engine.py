@@ -19,13 +19,14 @@ from typing import Any, NamedTuple
 from callqa.dsl import ast
 from callqa.dsl.suggest import did_you_mean
 from callqa.dsl.types import Type
-from callqa.engine.codegen import NA_ANSWER, NA_CONDITION
-from callqa.engine.conditions import Condition, compile_expression
+from callqa.engine.codegen.conditions import Condition, compile_expression
 from callqa.engine.decisions import Decision
-from callqa.engine.discipline import WindowRule
 from callqa.engine.errors import ClockGapError, EngineError
-from callqa.engine.escalation import EscalationChain
-from callqa.engine.events import (
+from callqa.engine.policy import Policy
+from callqa.engine.rules.discipline import WindowRule
+from callqa.engine.rules.escalation import EscalationChain
+from callqa.engine.rules.thresholds import Aggregator, ThresholdState, as_float
+from callqa.engine.runtime.events import (
     EVENT_KINDS,
     AgentStatus,
     Appeal,
@@ -40,17 +41,16 @@ from callqa.engine.events import (
     parse_event,
     unreal_year,
 )
-from callqa.engine.facts import DEFAULT_STATUS, FactReader, Reader
-from callqa.engine.kind_path import KindPath, kind_path
-from callqa.engine.plain_events import PlainReader, plain_reader
-from callqa.engine.policy import Policy
-from callqa.engine.rubric import RubricTable
-from callqa.engine.sampling import PickSpec
-from callqa.engine.sampling_rule import SamplingRule
-from callqa.engine.scoring import ScoreResult
-from callqa.engine.thresholds import Aggregator, ThresholdState, as_float
+from callqa.engine.runtime.facts import DEFAULT_STATUS, FactReader, Reader
+from callqa.engine.runtime.kind_path import KindPath, kind_path
+from callqa.engine.runtime.plain_events import PlainReader, plain_reader
+from callqa.engine.runtime.windows import real_time_after
+from callqa.engine.sampling.rule import SamplingRule
+from callqa.engine.sampling.select import PickSpec
+from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
+from callqa.engine.scoring.results import ScoreResult
+from callqa.engine.scoring.rubric import RubricTable
 from callqa.engine.values import converter, real_number
-from callqa.engine.windows import real_time_after
 
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
@@ -371,7 +371,7 @@ class Engine:
             if kind not in self._checks and kind not in self._handlers
         }
         self._plain: dict[Any, PlainReader] = {k: r for k, r in plain.items() if r is not None}
-        # the same kinds' whole path (engine.kind_path), written when the first comes
+        # the same kinds' whole path (engine.runtime.kind_path), written when the first comes
         self._paths: dict[Any, KindPath | None] = {}
 
     # ------------------------------------------------------------------- feeding
@@ -436,7 +436,7 @@ class Engine:
         return decisions
 
     def _kind_path(self, kind: str) -> KindPath | None:
-        """The written-out path of plain `kind` events (engine.kind_path), if it has one."""
+        """The written-out path of plain `kind` events (engine.runtime.kind_path), if it has one."""
         return kind_path(self, kind) if kind in self._plain else None
 
     def _move_clock(self, at: dt.datetime, kind: str, event_id: str) -> list[Decision]:
@@ -481,7 +481,7 @@ class Engine:
             return
         kind = event.kind
         named = [(name if "." in name else f"{kind}.{name}", value) for name, value in own.items()]
-        for entity, inner in given.items():  # as engine.facts merges them
+        for entity, inner in given.items():  # as engine.runtime.facts merges them
             if isinstance(inner, dict):
                 named += [(f"{entity}.{name}", value) for name, value in inner.items()]
             else:

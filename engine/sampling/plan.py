@@ -18,11 +18,11 @@ from pydantic import BaseModel
 
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError
-from callqa.engine.events import EventError, parse_event, unreal_year
 from callqa.engine.policy import Policy
-from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
-from callqa.engine.sampling_rule import SamplingRule
-from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError, parse_event, unreal_year
+from callqa.engine.runtime.windows import calendar_bounds, calendar_key
+from callqa.engine.sampling.rule import SamplingRule
 
 
 def period_days(period: str) -> tuple[dt.date, dt.date]:

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast
 from callqa.dsl.format import format_expr
-from callqa.engine.conditions import Condition
-from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.engine.codegen.conditions import Condition
+from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
 
 @dataclass(frozen=True)

@@ -22,9 +22,9 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl.expressions import Scope
 from callqa.dsl.types import Type
-from callqa.engine.codegen_expr import Constants, ExprCompiler, FactSlots
-from callqa.engine.conditions import FAST_TYPES
-from callqa.engine.rubric import RubricItem, RubricSection, RubricTable
+from callqa.engine.codegen.conditions import FAST_TYPES
+from callqa.engine.codegen.expressions import Constants, ExprCompiler, FactSlots
+from callqa.engine.scoring.rubric import RubricItem, RubricSection, RubricTable
 from callqa.engine.values import converter
 
 NA_ANSWER = -1
@@ -191,7 +191,7 @@ def generate(
 
 
 def _convert_fact(w: _Writer, indent: int, slot: str, kind: Type, key: str) -> None:
-    """A fact brought to its field's type, as conditions do (engine.conditions.FAST_TYPES):
+    """A fact brought to its field's type, as conditions do (engine.codegen.conditions.FAST_TYPES):
     NaN, an infinity or a negative duration go to the converter, which refuses them (NaN
     made the item's condition false, the item not applicable)."""
     test = FAST_TYPES.get(kind)

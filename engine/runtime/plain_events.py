@@ -25,7 +25,7 @@ from typing import Any
 
 from annotated_types import Ge, MinLen
 
-from callqa.engine.events import FIRST_YEAR, LAST_YEAR
+from callqa.engine.runtime.events import FIRST_YEAR, LAST_YEAR
 
 # validators the plain checks agree with (events.py): `_durations` returns every value
 # that is not text unchanged; `_real_year` refuses the years the datetime check refuses;
@@ -53,7 +53,7 @@ class OptionalField:
 class PlainShape:
     """The code that fetches and checks a well-typed event of one kind, as lines for a
     function whose argument is `d`, the event. Shared by `plain_reader` and
-    `engine.kind_path`."""
+    `engine.runtime.kind_path`."""
 
     kind: str
     count: int  # keys of an event with only the required fields, kind included

@@ -24,10 +24,10 @@ from typing import Any
 from callqa.dsl import ast
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError
-from callqa.engine.events import EventError, parse_event
 from callqa.engine.policy import Policy
-from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
-from callqa.engine.windows import calendar_bounds, calendar_key
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError, parse_event
+from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 

@@ -43,10 +43,10 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callqa.engine.evaluations import Row, RowError, read_records
-from callqa.engine.events import EventError, parse_event
-from callqa.engine.store import Store, unstorable
-from callqa.engine.text_files import read_data
+from callqa.engine.runtime.events import EventError, parse_event
+from callqa.engine.scoring.evaluations import Row, RowError, read_records
+from callqa.engine.store.database import Store, unstorable
+from callqa.engine.store.text_files import read_data
 from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")

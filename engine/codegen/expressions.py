@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from callqa.dsl import ast
 from callqa.dsl.expressions import Scope, infer
 from callqa.dsl.types import PARTS, Type
-from callqa.engine.windows import real_time_after
+from callqa.engine.runtime.windows import real_time_after
 
 _PY_OPS = {
     "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",

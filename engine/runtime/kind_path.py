@@ -19,15 +19,15 @@ import datetime as dt
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from callqa.engine.codegen_expr import Constants
-from callqa.engine.conditions import FactCode
+from callqa.engine.codegen.conditions import FactCode
+from callqa.engine.codegen.expressions import Constants
 from callqa.engine.decisions import Decision
-from callqa.engine.events import event_model
-from callqa.engine.facts import FactSource
-from callqa.engine.plain_events import plain_shape
+from callqa.engine.runtime.events import event_model
+from callqa.engine.runtime.facts import FactSource
+from callqa.engine.runtime.plain_events import plain_shape
 
 if TYPE_CHECKING:
-    from callqa.engine.runtime import Engine
+    from callqa.engine.runtime.engine import Engine
 
 KindPath = Callable[[dict[str, Any]], list[Decision] | None]
 

@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from callqa.dsl import ast
-from callqa.engine.codegen_expr import Constants
+from callqa.engine.codegen.expressions import Constants
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
 DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action changes it
@@ -85,7 +85,7 @@ class FactReader:
         """Lines that fill `facts` for an event of class `cls`, given `at` (its time in
         the policy's timezone) and `statuses`. `value(field)` is the code reading a field
         and whether it is surely not None, or None when the event surely lacks it (as in
-        `engine.kind_path`, which knows which fields an event has). `constant(v)` names a
+        `engine.runtime.kind_path`, which knows which fields an event has). `constant(v)` names a
         constant for the code."""
         lines: list[str] = []
         for source in self.sources(cls, value, constant):

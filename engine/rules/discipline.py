@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast
 from callqa.dsl.format import format_expr
-from callqa.engine.conditions import Condition
-from callqa.engine.thresholds import as_float
-from callqa.engine.windows import RollingWindow, Tally, calendar_bounds, calendar_key
+from callqa.engine.codegen.conditions import Condition
+from callqa.engine.rules.thresholds import as_float
+from callqa.engine.runtime.windows import RollingWindow, Tally, calendar_bounds, calendar_key
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,

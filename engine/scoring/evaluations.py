@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from callqa.engine.text_files import (
+from callqa.engine.store.text_files import (
     Row,
     RowError,
     csv_records,
@@ -25,7 +25,7 @@ __all__ = ["Row", "RowError", "read_csv", "read_evaluations", "read_jsonl", "rea
 
 def read_evaluations(path: str | Path) -> Iterator[Row | RowError]:
     """Rows of a `.csv`, `.jsonl` or `.ndjson` file (by its extension; a pipe by its first
-    character), streamed, read once and bounded (engine.text_files)."""
+    character), streamed, read once and bounded (engine.store.text_files)."""
     return read_records(path, csv_row=_evaluation)
 
 

@@ -1,0 +1,1 @@
+"""Simulation: replaying history under two policy versions, and sweeping one rule's limit."""
