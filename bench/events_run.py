@@ -31,7 +31,7 @@ from bench.events_data import POLICY_TEXT, events
 from bench.events_hand import HandWritten
 from bench.outcomes import Outcomes
 from callqa.engine import load_policy
-from callqa.engine.runtime import Engine
+from callqa.engine.runtime.engine import Engine
 
 CONTENDERS = {
     "hand": "hand-written streaming",

@@ -10,7 +10,7 @@ Stages, each over the same generated events (one agent per 500 events, so an age
 many calls a day as in the 1,000,000-event replay):
 
 - `hand` — the hand-written streaming rules (bench/events_hand.py);
-- `validate` — only the engine's check of each event (engine.plain_events for well-typed
+- `validate` — only the engine's check of each event (engine.runtime.plain_events for well-typed
   dicts of kinds without handlers, pydantic for the rest);
 - `no-sampling` — the engine with its sampling rule removed (validation, clock, facts,
   discipline);
@@ -47,8 +47,8 @@ STAGES = ("hand", "validate", "no-sampling", "no-samples", "full")
 def run_stage(stage: str, n: int) -> float:
     """Replay the events through `stage`; the seconds the replay alone took."""
     from callqa.engine import Engine, load_policy
-    from callqa.engine.events import parse_event
-    from callqa.engine.sampling_rule import SamplingRule
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.sampling.rule import SamplingRule
 
     data = events(n, agents=max(1, n // 500))
     end = data[-1]["at"] + dt.timedelta(days=2)

@@ -20,9 +20,9 @@ if not __package__:  # run as a script: bench/ is importable from the repository
 
 from bench.events_data import POLICY_TEXT, events
 from callqa.engine import load_policy
-from callqa.engine.importer import import_file
-from callqa.engine.simulate import simulate
-from callqa.engine.store import Store
+from callqa.engine.simulation.simulate import simulate
+from callqa.engine.store.database import Store
+from callqa.engine.store.importer import import_file
 
 
 def main() -> int:

@@ -28,7 +28,7 @@ WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"
 # scorecard is refused while it is read, before anything is compiled.
 MAX_RUBRIC_ITEMS = 1_000
 # A sampling rule picks a few calls per agent and period; its picks are compiled into one
-# function (engine.sample_close), so a rule with thousands is refused the same way.
+# function (engine.sampling.close), so a rule with thousands is refused the same way.
 MAX_PICKS = 100
 
 

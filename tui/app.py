@@ -40,9 +40,9 @@ from callqa.dsl.diagnostics import Diagnostic, PolicyError
 from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
 from callqa.engine.errors import InputFileError
-from callqa.engine.events import parse_moment
 from callqa.engine.policy import Policy
-from callqa.engine.text_files import read_utf8
+from callqa.engine.runtime.events import parse_moment
+from callqa.engine.store.text_files import read_utf8
 from callqa.tui.editor import PolicyEditor
 from callqa.tui.errors import first_line
 from callqa.tui.files import SHIPPED, NotRegularFile, is_shipped, write_atomically
@@ -147,7 +147,7 @@ class CallqaApp(App[None]):
         """Versions recorded in the store (newest activation first), opened read-only."""
         if self._missing_database():
             return
-        from callqa.engine.store import Store
+        from callqa.engine.store.database import Store
 
         try:
             store = Store(self.db)
@@ -478,7 +478,7 @@ class CallqaApp(App[None]):
 
     @work(exclusive=True, group="tests", thread=True, exit_on_error=False)
     def run_tests(self, policy: Policy) -> None:
-        from callqa.engine.policy_tests import run_policy_tests
+        from callqa.engine.runtime.policy_tests import run_policy_tests
 
         results = run_policy_tests(policy)
         self.call_from_thread(self._show_tests, results)
@@ -518,8 +518,8 @@ class CallqaApp(App[None]):
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
         """Replay the database's history; it only reads it (the TUI never makes up data)."""
-        from callqa.engine.simulate import replay_start, simulate
-        from callqa.engine.store import Store
+        from callqa.engine.simulation.simulate import replay_start, simulate
+        from callqa.engine.store.database import Store
 
         if self._missing_database():
             self.call_from_thread(self._show_no_history, "does not exist (nothing was created)")
@@ -578,7 +578,7 @@ class CallqaApp(App[None]):
     @property
     def _db_shown(self) -> str:
         """The database as the screen names it: a file by its path, a URL without password."""
-        from callqa.engine.store import shown_target
+        from callqa.engine.store.database import shown_target
 
         if "://" not in self.db:
             return str(Path(self.db).expanduser().resolve())
@@ -586,7 +586,7 @@ class CallqaApp(App[None]):
 
     def _no_history(self, outcome: str, state: str) -> str:
         """Why F6 or F8 has nothing to work on: which database, and how to fill it."""
-        from callqa.engine.store import shown_target
+        from callqa.engine.store.database import shown_target
 
         given = quote(shown_target(self.db))  # as the user gave it, to run where they are
         return (f"{outcome}: the database {self._db_shown} {state}; import the center's "
@@ -637,7 +637,7 @@ class CallqaApp(App[None]):
         policy = self._buffer_policy()
         if policy is None:
             return
-        from callqa.engine.policy_tests import run_policy_tests
+        from callqa.engine.runtime.policy_tests import run_policy_tests
 
         failed = [r for r in run_policy_tests(policy) if not r.passed]
         if failed:
@@ -668,7 +668,7 @@ class CallqaApp(App[None]):
         self._store_and_activate(policy)
 
     def _store_and_activate(self, policy: Policy) -> None:
-        from callqa.engine.store import Store
+        from callqa.engine.store.database import Store
 
         try:
             store = Store(self.db, create=True)
@@ -695,8 +695,8 @@ class CallqaApp(App[None]):
 
     @work(exclusive=True, group="sampling", thread=True, exit_on_error=False)
     def sampling_plan(self, policy: Policy) -> None:
-        from callqa.engine.sample_plan import build_plan, period_days, plan_span
-        from callqa.engine.store import Store
+        from callqa.engine.sampling.plan import build_plan, period_days, plan_span
+        from callqa.engine.store.database import Store
 
         if self._missing_database():
             message = self._no_history("No sampling plan", "does not exist (nothing was created)")

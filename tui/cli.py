@@ -28,9 +28,9 @@ from callqa.engine import (
     load_policy,
 )
 from callqa.engine.errors import InputFileError
-from callqa.engine.evaluations import Row, RowError, read_evaluations
-from callqa.engine.events import parse_moment
-from callqa.engine.text_files import read_data, read_utf8
+from callqa.engine.runtime.events import parse_moment
+from callqa.engine.scoring.evaluations import Row, RowError, read_evaluations
+from callqa.engine.store.text_files import read_data, read_utf8
 from callqa.tui.errors import first_line
 from callqa.tui.literal import rich_text, say
 
@@ -391,7 +391,7 @@ def _num(value: float) -> str:
 
 
 def run_tests(args: argparse.Namespace) -> int:
-    from callqa.engine.policy_tests import run_policy_tests
+    from callqa.engine.runtime.policy_tests import run_policy_tests
 
     passed = failed = untested = 0  # untested: files unreadable or with errors
     for name in args.files:
@@ -442,10 +442,10 @@ def _load_or_report(path: str) -> Policy | None:
 
 def run_explain(args: argparse.Namespace) -> int:
     from callqa.engine.errors import ClockGapError
-    from callqa.engine.evaluations import read_records
-    from callqa.engine.events import EventError
-    from callqa.engine.runtime import REPLAY_MAX_GAP, Engine
-    from callqa.engine.simulate import replay_gap_reason
+    from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+    from callqa.engine.runtime.events import EventError
+    from callqa.engine.scoring.evaluations import read_records
+    from callqa.engine.simulation.simulate import replay_gap_reason
 
     policy = _load_or_report(args.policy)
     if policy is None:
@@ -503,7 +503,7 @@ def run_explain(args: argparse.Namespace) -> int:
 def _say_open_periods(engine: Any) -> None:
     """The periods the events opened that are not over at the engine's clock (their KPIs
     and samples are not decided yet), and the --until that closes them."""
-    from callqa.engine.simulate import open_periods, replay_end
+    from callqa.engine.simulation.simulate import open_periods, replay_end
 
     left = open_periods(engine)
     if not left or engine.clock is None:
@@ -520,8 +520,8 @@ def _say_open_periods(engine: Any) -> None:
 
 def _open_store(target: str, create: bool = False) -> object:
     """The store, or None after saying why not; `create` for the commands that may start
-    one (engine.store.Store)."""
-    from callqa.engine.store import Store
+    one (engine.store.database.Store)."""
+    from callqa.engine.store.database import Store
 
     try:
         return Store(target, create=create)
@@ -532,7 +532,7 @@ def _open_store(target: str, create: bool = False) -> object:
 
 def _store_problem(target: str, error: Exception) -> str:
     """Why the database cannot be opened, naming it (never with its password)."""
-    from callqa.engine.store import NoHistory, StoreError, shown_target
+    from callqa.engine.store.database import NoHistory, StoreError, shown_target
 
     if isinstance(error, NoHistory):  # a whole sentence naming the database
         return str(error)
@@ -546,14 +546,14 @@ def _store_problem(target: str, error: Exception) -> str:
 
 
 def _shown_db(target: str) -> str:
-    from callqa.engine.store import shown_target
+    from callqa.engine.store.database import shown_target
 
     return shown_target(target)
 
 
 def _no_history(target: str, state: str) -> str:
-    """Why a command that reads history has none: the store's sentence (engine.store)."""
-    from callqa.engine.store import no_history
+    """Why a command that reads history has none: the store's sentence (engine.store.database)."""
+    from callqa.engine.store.database import no_history
 
     return no_history(target, state)
 
@@ -565,8 +565,8 @@ class _NoStore(Exception):
 def run_import(args: argparse.Namespace) -> int:
     from zoneinfo import ZoneInfo
 
-    from callqa.engine.importer import MappingError, import_file
-    from callqa.engine.store import NoHistory, Store
+    from callqa.engine.store.database import NoHistory, Store
+    from callqa.engine.store.importer import MappingError, import_file
 
     hint = timezone_hint(args.timezone)
     if hint is not None:
@@ -626,7 +626,7 @@ def _holds_demo_history(args: argparse.Namespace, store: object) -> bool:
     with the fix: a center's real events imported there would be counted with them."""
     from shlex import quote
 
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
     from callqa.tui.demo import holds_demo_events
 
     assert isinstance(store, Store)
@@ -644,7 +644,7 @@ def _holds_demo_history(args: argparse.Namespace, store: object) -> bool:
 
 
 def _policy_from(store: object, reference: str) -> object:
-    from callqa.engine.store import Store, StoreError
+    from callqa.engine.store.database import Store, StoreError
 
     assert isinstance(store, Store)
     if Path(reference).is_file() or reference.endswith(".policy") or "/" in reference:
@@ -664,8 +664,8 @@ def _policy_from(store: object, reference: str) -> object:
 
 def run_simulate(args: argparse.Namespace) -> int:
     from callqa.engine.policy import Policy
-    from callqa.engine.simulate import simulate
-    from callqa.engine.store import Store
+    from callqa.engine.simulation.simulate import simulate
+    from callqa.engine.store.database import Store
 
     new = _load_or_report(args.policy)
     if new is None:
@@ -697,7 +697,7 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 1
     asked_from = bounds[0]
     if asked_from is not None:  # a period cut at the start is judged whole, not on its tail
-        from callqa.engine.simulate import replay_start
+        from callqa.engine.simulation.simulate import replay_start
 
         bounds[0] = replay_start((new, old), asked_from)
     if _nothing_to_replay(args, store, bounds, new.timezone):
@@ -733,7 +733,7 @@ def _nothing_to_replay(
 ) -> bool:
     """Whether the span asked for holds no event, after saying so and where the events
     are: a replay of nothing would report nothing changed, as if all were well."""
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     assert isinstance(store, Store)
     events = store.events(bounds[0], bounds[1])
@@ -758,8 +758,8 @@ def _nothing_to_replay(
 def _simulate_history(
     args: argparse.Namespace, store: object, new: Policy, bounds: list[Any], asked_from: Any
 ) -> int:
-    from callqa.engine.simulate import simulate_against_history
-    from callqa.engine.store import Store
+    from callqa.engine.simulation.simulate import simulate_against_history
+    from callqa.engine.store.database import Store
     from callqa.tui.simulation_view import print_simulation
 
     assert isinstance(store, Store)
@@ -788,7 +788,7 @@ def _simulate_history(
 def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, object]],
                until: object) -> int:  # fmt: skip
     from callqa.engine.policy import Policy
-    from callqa.engine.sweep import SweepError, parse_sweep, sweep
+    from callqa.engine.simulation.sweep import SweepError, parse_sweep, sweep
 
     assert isinstance(policy, Policy)
     try:
@@ -819,8 +819,8 @@ def _run_sweep(args: argparse.Namespace, policy: object, events: list[dict[str, 
 def run_calibration(args: argparse.Namespace) -> int:
     import dataclasses
 
-    from callqa.engine.calibration import calibrate
-    from callqa.engine.store import Store
+    from callqa.engine.scoring.calibration import calibrate
+    from callqa.engine.store.database import Store
 
     try:
         policy = load_policy(args.policy)
@@ -885,8 +885,8 @@ def run_calibration(args: argparse.Namespace) -> int:
 
 
 def run_policy(args: argparse.Namespace) -> int:
-    from callqa.engine.policy_tests import run_policy_tests
-    from callqa.engine.store import PolicyVersion, Store, StoreError, policy_hash
+    from callqa.engine.runtime.policy_tests import run_policy_tests
+    from callqa.engine.store.database import PolicyVersion, Store, StoreError, policy_hash
 
     if not args.policy_command:
         say("say what to do: callqa policy add|activate|history", file=sys.stderr)
@@ -986,9 +986,8 @@ def run_policy(args: argparse.Namespace) -> int:
 
 
 def run_sample(args: argparse.Namespace) -> int:
-    from callqa.engine.evaluations import read_records
-    from callqa.engine.events import EventError, parse_event
-    from callqa.engine.sample_plan import (
+    from callqa.engine.runtime.events import EventError, parse_event
+    from callqa.engine.sampling.plan import (
         build_plan,
         call_side,
         period_days,
@@ -996,6 +995,7 @@ def run_sample(args: argparse.Namespace) -> int:
         plan_span,
         verify_plan,
     )
+    from callqa.engine.scoring.evaluations import read_records
 
     policy = _load_or_report(args.policy)
     if policy is None:

@@ -12,8 +12,8 @@ from rich.table import Table
 
 from callqa.dsl.check import check_text
 from callqa.engine import EvaluationError, Policy, load_policy
-from callqa.engine.calibration import calibrate
-from callqa.engine.demo_data import demo_calibration, demo_evaluations
+from callqa.engine.scoring.calibration import calibrate
+from callqa.engine.scoring.demo_data import demo_calibration, demo_evaluations
 from callqa.policies import shipped_policies
 from callqa.tui.errors import first_line
 from callqa.tui.literal import rich_text
@@ -90,7 +90,7 @@ def _next_steps(console: Console, paths: list[Path], db: str) -> None:
     """What to type next: the demo's own database named (every other command reads
     callqa.db by default), and a copy of the shipped policies to edit, not the installed
     ones (an upgrade of callqa replaces them)."""
-    from callqa.engine.store import shown_target
+    from callqa.engine.store.database import shown_target
 
     folder = paths[0].parent if paths else Path("policies")
     named = shown_target(db)  # never with its password
@@ -125,12 +125,12 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     """The rulebook on a stored history: import, activate, then simulate a proposed change."""
     from zoneinfo import ZoneInfo
 
-    from callqa.engine.demo_data import demo_history
-    from callqa.engine.events import parse_event
-    from callqa.engine.importer import import_file
-    from callqa.engine.policy_tests import run_policy_tests
-    from callqa.engine.simulate import simulate
-    from callqa.engine.store import Store, shown_target
+    from callqa.engine.runtime.events import parse_event
+    from callqa.engine.runtime.policy_tests import run_policy_tests
+    from callqa.engine.scoring.demo_data import demo_history
+    from callqa.engine.simulation.simulate import simulate
+    from callqa.engine.store.database import Store, shown_target
+    from callqa.engine.store.importer import import_file
     from callqa.tui.simulation_view import print_simulation
 
     path = next((p for p in shipped_policies() if p.name == "center.policy"), None)
@@ -228,7 +228,7 @@ def holds_demo_events(store: object) -> bool:
     'demo'): a center's real history imported there would be mixed with them for good."""
     from sqlalchemy import select
 
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     assert isinstance(store, Store)
     stored = store.tables.events
@@ -242,7 +242,7 @@ def _holds_other_history(store: object) -> bool:
     or policy versions without any demo event (a rulebook stored, nothing imported yet)."""
     from sqlalchemy import select
 
-    from callqa.engine.store import Store
+    from callqa.engine.store.database import Store
 
     assert isinstance(store, Store)
     if holds_demo_events(store):
