@@ -18,11 +18,10 @@ from callqa.dsl import ast
 from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.source import NOWHERE, Span
 from callqa.dsl.types import Type
+from callqa.dsl.vocabulary import UNIT_SECONDS, WORD_UNITS
 
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
-WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 # A scorecard has tens of items; each item is compiled into the rubric's scoring code, and
 # Python's compiler needs about 0.1 MB per item at once, so a rubric far beyond any real
 # scorecard is refused while it is read, before anything is compiled.

@@ -6,19 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 
 from callqa.dsl import ast
-from callqa.dsl.expressions import COMPARISONS, EVENT_KINDS, FLIP, Scope, infer
+from callqa.dsl.expressions import FLIP, Scope, infer
 from callqa.dsl.source import Span, line_ref
 from callqa.dsl.suggest import did_you_mean
 from callqa.dsl.types import Type
-
-PERIODS = ("day", "week", "month")
-THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")
-CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
-TEST_EVENT_KINDS = (*EVENT_KINDS, "appeal_decision", "agent_status", "approval")
-# the kinds of decision a test may expect (engine.decisions.Decision.kind)
-DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
-                  "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",
-                  "rescore")  # fmt: skip
+from callqa.dsl.vocabulary import (
+    CALENDAR_UNITS,
+    COMPARISONS,
+    DECISION_KINDS,
+    EVENT_KINDS,
+    PERIODS,
+    TEST_EVENT_KINDS,
+    THRESHOLD_SUBJECTS,
+)
 
 Error = Callable[..., None]
 

@@ -9,9 +9,9 @@ from callqa.dsl import ast
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
 from callqa.dsl.types import PARTS, Type
+from callqa.dsl.vocabulary import COMPARISONS, EVENT_KINDS
 
 ORDERED = {Type.NUMBER, Type.DURATION, Type.TIME, Type.DATE, Type.DATETIME}
-COMPARISONS = {"==", "!=", "<", "<=", ">", ">="}
 
 Report = Callable[[Span, str, str | None], None]
 
@@ -88,12 +88,6 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
                 )
         return Type.BOOL
     return _infer_binary(expr, scope, report)
-
-
-EVENT_KINDS = (
-    "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
-    "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated",
-)  # fmt: skip
 
 
 def _infer_aggregate(expr: ast.Aggregate, scope: Scope, report: Report) -> Type:

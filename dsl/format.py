@@ -23,16 +23,19 @@ from callqa.dsl import ast
 from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.parse import parse_policy
 from callqa.dsl.source import NOWHERE, Span
+from callqa.dsl.vocabulary import ADDITIVE, COMPARISONS, MULTIPLICATIVE
 
 INDENT = "  "
 
 # How tightly each operator binds (higher binds tighter), as the grammar nests them.
 OR, AND, NOT, COMPARE, SUM, PRODUCT, NEGATE, ATOM = range(1, 9)
 BINDING = {
-    "or": OR, "and": AND,
-    "==": COMPARE, "!=": COMPARE, "<": COMPARE, "<=": COMPARE, ">": COMPARE, ">=": COMPARE,
-    "+": SUM, "-": SUM, "*": PRODUCT, "/": PRODUCT,
-}  # fmt: skip
+    "or": OR,
+    "and": AND,
+    **dict.fromkeys(COMPARISONS, COMPARE),
+    **dict.fromkeys(ADDITIVE, SUM),
+    **dict.fromkeys(MULTIPLICATIVE, PRODUCT),
+}
 
 BLOCK_KEYWORDS: dict[type, str] = {
     ast.Sampling: "sampling",

@@ -9,24 +9,6 @@ from lark import Lark
 
 from callqa.grammars import policy_grammar
 
-# Lines whose first word (at column 1) is one of these start a new top-level block.
-# The parser parses each block on its own, so one broken block does not hide the
-# problems of the others.
-TOP_LEVEL_KEYWORDS = frozenset(
-    {
-        "policy",
-        "include",
-        "field",
-        "rubric",
-        "action",
-        "sampling",
-        "escalation",
-        "threshold",
-        "discipline",
-        "test",
-    }
-)
-
 
 @lru_cache(maxsize=1)
 def parser() -> Any:

@@ -18,9 +18,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 
 from callqa.dsl.ast import Comment
 from callqa.dsl.diagnostics import Diagnostic
-from callqa.dsl.grammar import TOP_LEVEL_KEYWORDS, parser, terminal_patterns
+from callqa.dsl.grammar import parser, terminal_patterns
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
+from callqa.dsl.vocabulary import TOP_LEVEL_KEYWORDS
 
 MAX_NESTING = 64
 # A policy file's size is limited so that a file far larger than any rulebook (a center's

@@ -25,23 +25,29 @@ from hypothesis import strategies as st
 
 from callqa.dsl import ast
 from callqa.dsl.check import BONUS_MODES, CRITICAL_MODES, NA_MODES, ROUNDING_MODES
-from callqa.dsl.check_blocks import CALENDAR_UNITS, DECISION_KINDS, PERIODS, TEST_EVENT_KINDS
-from callqa.dsl.expressions import EVENT_KINDS, ORDERED
+from callqa.dsl.expressions import ORDERED
 from callqa.dsl.format import format_tree, quote
-from callqa.dsl.grammar import terminal_patterns
 from callqa.dsl.types import BUILTIN_FIELDS, PARTS, TYPE_NAMES, Type
+from callqa.dsl.vocabulary import (
+    AGGREGATES,
+    CALENDAR_UNITS,
+    COMPARISONS,
+    DECISION_KINDS,
+    EVENT_KINDS,
+    PERIODS,
+    TEST_EVENT_KINDS,
+    THRESHOLD_SUBJECTS,
+    UNIT_SECONDS,
+    WORD_UNITS,
+    reserved_words,
+)
 
 # Words the grammar gives a meaning somewhere. The parser accepts most of them as names
 # where no keyword fits, but generated ids stay clear of them.
-KEYWORDS = frozenset(
-    {word for word in terminal_patterns().values() if word.isalpha()}
-    | {"count", "sum", "avg", "min", "max", "call", "calls"}
-    | {f"{unit}{s}" for unit in ("second", "minute", "hour", "day", "week") for s in ("", "s")}
-)
+KEYWORDS = reserved_words()
 
 CJK = "服务规范开场白结束语态度热情耐心专业术语身份核实复述确认主动关怀记录工单准确投诉班长主管经理优秀良好合格质检"
-UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-DURATION_WORDS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
+DURATION_WORDS = {unit: word + "s" for word, unit in WORD_UNITS.items()}  # 5 minutes
 ROLES = ["班长", "主管", "主管副总经理", "总经理", "质检员", "supervisor", "team_lead", "hr"]
 
 Scope = Mapping[str, Type]
@@ -206,7 +212,7 @@ def comparisons(draw: st.DrawFn, scope: Scope, depth: int = 2) -> ast.Expr:
         items = draw(st.lists(literals(kind), max_size=3))
         negated = draw(st.booleans())
         return ast.InList(field_ref(draw(st.sampled_from(fields))), tuple(items), negated)
-    ops = ["==", "!=", "<", "<=", ">", ">="] if kind in ORDERED else ["==", "!="]
+    ops = COMPARISONS if kind in ORDERED else ("==", "!=")
     left, right = draw(values(kind, scope, depth)), draw(values(kind, scope, depth))
     for score, amount in ((left, right), (right, left)):  # points against a percentage is
         if isinstance(score, ast.FieldRef) and score.name == "evaluation.score":  # a mistake
@@ -417,7 +423,7 @@ def measures(draw: st.DrawFn, scope: Scope) -> ast.Aggregate:
     if draw(st.booleans()):
         kind = draw(st.sampled_from(EVENT_KINDS))
         return ast.Aggregate("count", (kind,), draw(st.none() | conditions(scope, 1)))
-    function = draw(st.sampled_from(["sum", "avg", "min", "max"]))
+    function = draw(st.sampled_from([name for name in AGGREGATES if name != "count"]))
     name = draw(
         st.sampled_from(["evaluation.score", "survey.rating", "call.duration", "call.hold_time"])
     )
@@ -426,7 +432,7 @@ def measures(draw: st.DrawFn, scope: Scope) -> ast.Aggregate:
 
 @st.composite
 def thresholds(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Threshold:
-    subject = draw(st.sampled_from(["team", "agent"]))
+    subject = draw(st.sampled_from(THRESHOLD_SUBJECTS))
     kind = draw(st.sampled_from(EVENT_KINDS))
     where = draw(conditions(scope, 1))
     share = ast.Binary(
@@ -467,7 +473,7 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
             window = ast.Window(None, draw(durations(positive_amounts)))
         minimum = draw(st.none() | st.integers(1, 9))
         word = None if minimum is None else draw(st.sampled_from(["evaluations", "calls", "次"]))
-        op = draw(st.sampled_from(["==", "!=", "<", "<=", ">", ">="]))
+        op = draw(st.sampled_from(COMPARISONS))
         limit = number(draw(amounts))
         rules.append(
             ast.Rule(

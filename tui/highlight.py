@@ -10,88 +10,43 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
+from collections.abc import Iterable
 from functools import lru_cache
 
-KEYWORDS = frozenset(
-    [
-        "policy",
-        "version",
-        "timezone",
-        "field",
-        "rubric",
-        "section",
-        "item",
-        "deduct",
-        "bonus",
-        "critical",
-        "when",
-        "per",
-        "occurrence",
-        "max",
-        "scale",
-        "means",
-        "na",
-        "rounding",
-        "grades",
-        "otherwise",
-        "appeals",
-        "within",
-        "weight",
-        "action",
-        "notify",
-        "sets",
-        "status",
-        "requires",
-        "approval",
-        "by",
-        "sampling",
-        "pick",
-        "random",
-        "call",
-        "calls",
-        "quota",
-        "publish",
-        "ahead",
-        "to",
-        "escalation",
-        "chain",
-        "start",
-        "at",
-        "escalate",
-        "after",
-        "while",
-        "unresolved",
-        "threshold",
-        "value",
-        "alert",
-        "discipline",
-        "rule",
-        "then",
-        "on",
-        "where",
-        "in",
-        "calendar",
-        "with",
-        "least",
-        "test",
-        "expect",
-        "no",
-        "for",
-        "and",
-        "or",
-        "not",
-        "calibration",
-        "tolerance",
-    ]
+from callqa.dsl.vocabulary import (
+    ADDITIVE,
+    ARROW,
+    BOOLEANS,
+    CALL_WORDS,
+    COMPARISONS,
+    MULTIPLICATIVE,
+    ORDINAL_SUFFIXES,
+    UNIT_SECONDS,
+    keywords,
 )
 
+
+@lru_cache(maxsize=1)
+def highlighted_keywords() -> frozenset[str]:
+    """The words shown as keywords: every keyword of the grammar, and `call`/`calls`,
+    which the grammar spells in a pattern (`pick 2nd call`). `true` and `false` are shown
+    as booleans; `count(` and `5 minutes` as the name and the number they go with."""
+    return (keywords() - set(BOOLEANS)) | set(CALL_WORDS)
+
+
+def _either(words: Iterable[str]) -> str:
+    """A regular expression for any of `words`, the longest first (`<=` before `<`)."""
+    return "|".join(map(re.escape, sorted(words, key=len, reverse=True)))
+
+
 TOKEN = re.compile(
-    r"""(?P<comment>\#[^\n]*)
+    rf"""(?P<comment>\#[^\n]*)
       | (?P<string>"(?:[^"\\\n]|\\.)*"?)
-      | (?P<number>\d{4}-\d{2}-\d{2}(?:[ T]\d{1,2}:\d{2}(?::\d{2})?)?|\d{1,2}:\d{2}(?::\d{2})?
-                   |\d+(?:\.\d+)?(?:%|(?:s|m|h|d|w)\b|(?:st|nd|rd|th)\b)?)
+      | (?P<number>\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?
+                   |\d{{1,2}}:\d{{2}}(?::\d{{2}})?
+                   |\d+(?:\.\d+)?(?:%|(?:{_either(UNIT_SECONDS)})\b|(?:{_either(ORDINAL_SUFFIXES)})\b)?)
       | (?P<word>[^\W\d]\w*)
-      | (?P<operator>==|!=|<=|>=|->|[<>+\-*/])
+      | (?P<operator>{_either((*COMPARISONS, *ADDITIVE, *MULTIPLICATIVE, ARROW))})
     """,
     re.VERBOSE,
 )
@@ -114,15 +69,16 @@ def _line_spans(line: str) -> tuple[tuple[int, int | None, str], ...]:
     """One line's highlights; cached, so a keystroke re-lexes only the line it changed."""
     spans: list[tuple[int, int | None, str]] = []
     encoded_upto = _ByteOffsets(line)
+    known = highlighted_keywords()
     for match in TOKEN.finditer(line):
         kind = match.lastgroup
         if kind == "word":
             if match.start() and line[match.start() - 1] == ".":
                 continue  # a part of a field name (`call.start`), not a keyword
             text = match.group()
-            if text in ("true", "false"):
+            if text in BOOLEANS:
                 kind = "boolean"
-            elif text in KEYWORDS:
+            elif text in known:
                 kind = "keyword"
             else:
                 continue

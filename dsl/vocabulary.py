@@ -1,0 +1,82 @@
+"""The policy language's words, in one place that the highlighter, the formatter, the
+checker and the test strategies all read, so that a word added to the language reaches
+every one of them.
+
+Three kinds of words:
+
+- Keywords: the words the grammar spells (`rubric`, `per`, `include`...). They are read
+  from the grammar itself (`keywords()`), so a keyword added to `grammars/policy.lark`
+  needs no second list.
+- Words of the grammar's patterns: a few terminals are regular expressions that spell
+  words (`count(`, `calls`, `5 minutes`, `2nd`); the grammar cannot list them, so they are
+  named here, and tests/test_vocabulary.py checks them against the patterns.
+- Names with a meaning: words the grammar reads as a plain name and the checker gives a
+  meaning (periods, calendar units, event kinds, kinds of decision). The grammar does not
+  know them; the checker refuses any other.
+
+Also in one place elsewhere: field types (`dsl.types.TYPE_NAMES`) and a rubric's modes
+(`dsl.check.CRITICAL_MODES`, `NA_MODES`, `BONUS_MODES`, `ROUNDING_MODES`).
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+# ------------------------------------------------------------------------- keywords
+
+BOOLEANS = ("true", "false")
+
+# Lines whose first word (at column 1) is one of these start a new top-level block: the
+# parser parses each block on its own, so one broken block does not hide the others.
+TOP_LEVEL_KEYWORDS = frozenset(
+    {"policy", "include", "field", "rubric", "action", "sampling", "escalation", "threshold",
+     "discipline", "test"}
+)  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def keywords() -> frozenset[str]:
+    """Every word the grammar spells as a literal (`"rubric"`, `NO: "no"`), `true` and
+    `false` included: read from the parser's terminals, so it always matches the grammar."""
+    from callqa.dsl.grammar import terminal_patterns  # the grammar module reads this one
+
+    return frozenset(text for text in terminal_patterns().values() if text.isalpha())
+
+
+# ------------------------------------------------------ words of the grammar's patterns
+
+AGGREGATES = ("count", "sum", "avg", "min", "max")  # AGGREGATE: `count(...)`
+CALL_WORDS = ("call", "calls")  # CALL_WORD: `pick 2nd call`, `pick 3 random calls`
+ORDINAL_SUFFIXES = ("st", "nd", "rd", "th")  # ORDINAL: `2nd`
+UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}  # DURATION: `5m`
+WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
+DURATION_WORDS = frozenset(word + plural for word in WORD_UNITS for plural in ("", "s"))
+COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")  # COMP_OP
+ADDITIVE = ("+", "-")  # PLUS, MINUS: bind less tightly than
+MULTIPLICATIVE = ("*", "/")  # STAR, SLASH
+ARROW = "->"  # ARROW: `chain 班长 -> 主管`
+
+
+def reserved_words() -> frozenset[str]:
+    """Every word the grammar may read as something other than a name: its keywords and
+    the words its patterns spell. (The contextual lexer still accepts most of them as names
+    where no keyword fits; generated names stay clear of them all.)"""
+    return keywords() | {*AGGREGATES, *CALL_WORDS, *DURATION_WORDS}
+
+
+# ----------------------------------------------------------- names with a meaning
+
+PERIODS = ("day", "week", "month")  # `per agent per week` (sampling, thresholds)
+THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")  # `per team`
+CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")  # `in calendar month`
+# the kinds of event a policy may count (`count(complaint)`) and react to (`rule x on exam`)
+EVENT_KINDS = (
+    "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
+    "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated",
+)  # fmt: skip
+# every kind the engine accepts (engine.runtime.events.EVENT_KINDS): what a test may give
+TEST_EVENT_KINDS = (*EVENT_KINDS, "appeal_decision", "agent_status", "approval")
+# the kinds of decision a test may expect (engine.decisions.Decision.kind)
+DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
+                  "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",
+                  "rescore")  # fmt: skip
