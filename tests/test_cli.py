@@ -639,9 +639,9 @@ def test_a_store_url_callqa_does_not_speak_says_which_it_does(
 
 
 def test_every_command_reads_callqa_db_and_only_the_demo_writes_the_demo_database() -> None:
-    from callqa.tui.cli import DEFAULT_DB, DEMO_DB, _parser
+    from callqa.tui.cli import DEFAULT_DB, DEMO_DB, build_parser
 
-    parser = _parser()
+    parser = build_parser()
     assert DEFAULT_DB == "callqa.db" and DEMO_DB == "callqa-demo.db"
     for argv in (["tui"], ["simulate", "--policy", "p"], ["import", "f"], ["policy", "history"]):
         assert parser.parse_args(argv).db == DEFAULT_DB, argv
@@ -653,7 +653,7 @@ def test_every_db_option_says_its_default_and_whether_it_is_read_or_written() ->
     callqa-demo.db."""
     import argparse
 
-    from callqa.tui.cli import _parser
+    from callqa.tui.cli import build_parser
 
     def commands(parser: argparse.ArgumentParser, name: str) -> list[tuple[str, object]]:
         found: list[tuple[str, object]] = []
@@ -665,7 +665,7 @@ def test_every_db_option_says_its_default_and_whether_it_is_read_or_written() ->
                 found.append((name, action))
         return found
 
-    found = commands(_parser(), "")
+    found = commands(build_parser(), "")
     assert {name for name, _ in found} >= {"import", "simulate", "calibration", "tui", "demo",
                                           "policy add", "policy activate", "policy history",
                                           "policy diff"}  # fmt: skip

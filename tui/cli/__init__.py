@@ -1,0 +1,44 @@
+"""`callqa`: check, format and score policies from the command line.
+
+Every message names the file, the line and what to do; bad input rows are reported with
+their row number and never stop the good rows from being scored.
+
+One module per command group, each registering its own commands (parser.py lists them):
+policy_files (check, fmt, test), scoring (score, calibration), sampling (sample), events
+(explain, import), simulate (simulate, --sweep), versions (policy add|activate|history|diff),
+apps (tui, demo); common holds what they share (the --db defaults, reading a policy,
+opening the store).
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+from callqa.engine.errors import InputFileError
+from callqa.tui.cli.common import DEFAULT_DB, DEMO_DB, Run
+from callqa.tui.cli.parser import build_parser
+from callqa.tui.literal import say
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command; its exit code (2: asked wrongly, 130: interrupted)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "command", None):
+        parser.print_help()
+        return 2
+    run: Run = args.run
+    try:
+        return run(args)
+    except KeyboardInterrupt:
+        return 130
+    except InputFileError as error:  # a file that is missing, a folder, or not text
+        say(error, file=sys.stderr)
+        return 1
+    except OSError as error:  # one written, or a database file: say which, not a traceback
+        say(f"{error.filename or 'callqa'}: {error.strerror or error}", file=sys.stderr)
+        return 1
+
+
+__all__ = ["DEFAULT_DB", "DEMO_DB", "build_parser", "main"]

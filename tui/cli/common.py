@@ -1,0 +1,102 @@
+"""What every command group shares: the databases' defaults, reading a policy, opening the
+store, and the shape a group registers its commands in.
+
+The store (SQLAlchemy) and the terminal app (Textual) are imported inside the functions that
+use them: each takes about 0.2 s to import, and `callqa check` or `callqa --help` need
+neither. Their types are imported for the type checker only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Protocol
+
+from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.dsl.source import NOWHERE
+from callqa.engine import Policy, load_policy
+from callqa.engine.errors import InputFileError
+from callqa.engine.store.text_files import read_utf8
+from callqa.tui.errors import first_line
+from callqa.tui.literal import say
+
+if TYPE_CHECKING:
+    from callqa.engine.store.database import Store
+
+DEFAULT_DB = "callqa.db"  # every command's history; only `callqa demo` writes to DEMO_DB
+DEMO_DB = "callqa-demo.db"  # the demo's generated history, never mixed with a center's own
+
+Run = Callable[[argparse.Namespace], int]
+"""A command: its parsed arguments in, its exit code out (set as the parser's `run`)."""
+
+
+class Commands(Protocol):
+    """Where a command group adds its commands (argparse's sub-parsers of `callqa`)."""
+
+    def add_parser(self, name: str, *, help: str) -> argparse.ArgumentParser: ...
+
+
+class CommandGroup(Protocol):
+    """A module of commands (policy_files, scoring, ...): it adds its own to `callqa`, each
+    parser with its `run` (a Run) as a default."""
+
+    __name__: str
+
+    def register(self, commands: Commands) -> None: ...
+
+
+def read_policy_text(name: str) -> tuple[str | None, Diagnostic | None]:
+    """A policy file's text, read as load_policy and the TUI read it (bounded: never
+    /dev/zero), or why it cannot be, as a diagnostic."""
+    try:
+        return read_utf8(name), None
+    except InputFileError as error:
+        message = str(error).removeprefix(f"{name}: ")
+    return None, Diagnostic.at(NOWHERE, message, file=name, code="io")
+
+
+def load_or_report(path: str) -> Policy | None:
+    """The compiled policy, or None after printing its problems (or why it can't be read)."""
+    try:
+        return load_policy(path)
+    except PolicyError as error:
+        say(error.render(), file=sys.stderr)
+        say(f"{path}: the policy has errors", file=sys.stderr)
+    except InputFileError as error:
+        say(error, file=sys.stderr)
+    return None
+
+
+def open_store(target: str, create: bool = False) -> Store | None:
+    """The store, or None after saying why not; `create` for the commands that may start
+    one (engine.store.database.Store)."""
+    from callqa.engine.store.database import Store
+
+    try:
+        return Store(target, create=create)
+    except Exception as error:
+        say(store_problem(target, error), file=sys.stderr)
+    return None
+
+
+def store_problem(target: str, error: Exception) -> str:
+    """Why the database cannot be opened, naming it (never with its password)."""
+    from callqa.engine.store.database import NoHistory, StoreError, shown_target
+
+    if isinstance(error, NoHistory):  # a whole sentence naming the database
+        return str(error)
+    if isinstance(error, StoreError):
+        return f"{shown_target(target)}: {error}"
+    hint = ""  # a bad URL, an unreachable server: say which and why
+    if "://" in target and not target.startswith(("sqlite", "postgresql")):
+        hint = ("; callqa keeps its store in SQLite (a file) or PostgreSQL "
+                "(postgresql+psycopg://...)")  # fmt: skip
+    return f"{shown_target(target)}: cannot open the database ({first_line(error)}){hint}"
+
+
+def shown_db(target: str) -> str:
+    """The database as messages name it: a URL without its password."""
+    from callqa.engine.store.database import shown_target
+
+    return shown_target(target)

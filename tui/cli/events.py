@@ -1,0 +1,199 @@
+"""`callqa import` and `callqa explain`: event logs, kept in the store or fed to the engine
+to see every decision they lead to and why."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from shlex import quote
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from callqa.dsl.check import timezone_hint
+from callqa.engine import EngineError
+from callqa.engine.decisions import Decision
+from callqa.engine.errors import ClockGapError, InputFileError
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError, parse_moment
+from callqa.engine.scoring.evaluations import RowError, read_records
+from callqa.engine.simulation.simulate import open_periods, replay_end, replay_gap_reason
+from callqa.tui.cli.common import (
+    DEFAULT_DB,
+    Commands,
+    load_or_report,
+    open_store,
+    shown_db,
+    store_problem,
+)
+from callqa.tui.demo import holds_demo_events
+from callqa.tui.literal import say
+
+if TYPE_CHECKING:
+    from callqa.engine.store.database import Store
+
+
+def register(commands: Commands) -> None:
+    explain = commands.add_parser("explain", help="feed events and explain every decision")
+    explain.add_argument("--policy", required=True, metavar="FILE")
+    explain.add_argument("--events", required=True, metavar="FILE", help=".jsonl of events")
+    explain.add_argument("--until", metavar="TIME", help="advance the clock to this time")
+    explain.add_argument("--format", choices=["text", "jsonl"], default="text")
+    explain.set_defaults(run=run_explain)
+
+    importer = commands.add_parser("import", help="import an event log into the store")
+    importer.add_argument("files", nargs="+", metavar="FILE", help=".csv or .jsonl")
+    importer.add_argument("--db", default=DEFAULT_DB, help="database the events are written "
+                          f"to, a file or URL (default: {DEFAULT_DB})")  # fmt: skip
+    importer.add_argument(
+        "--mapping", metavar="TOML", help="column mapping (see policies/mappings)"
+    )
+    importer.add_argument("--timezone", default="Asia/Shanghai",
+                          help="how to read times without a timezone")  # fmt: skip
+    importer.set_defaults(run=run_import)
+
+
+def run_explain(args: argparse.Namespace) -> int:
+    policy = load_or_report(args.policy)
+    if policy is None:
+        return 1
+    engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
+    rejected = read = 0
+    decisions: list[Decision] = []
+    for row in read_records(args.events):
+        read += 1
+        if isinstance(row, RowError):
+            say(f"{args.events} {row}", file=sys.stderr)
+            rejected += 1
+            continue
+        try:
+            decisions += engine.feed(row.evaluation)
+        except EventError as error:
+            say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
+            rejected += 1
+    if args.until:
+        try:
+            until = parse_moment(args.until)
+        except ValueError as error:
+            say(f"--until: {error}", file=sys.stderr)
+            return 2
+        clock = engine.clock
+        if clock is not None and until.replace(tzinfo=until.tzinfo or policy.timezone) < clock:
+            say(f"--until {args.until} is before the last event ({clock:%Y-%m-%d %H:%M}): "
+                  "nothing more falls due", file=sys.stderr)  # fmt: skip
+        try:
+            decisions += engine.advance(until)
+        except ClockGapError as error:  # what to type, not the engine's Python option
+            horizon = until if until.tzinfo else until.replace(tzinfo=policy.timezone)
+            reason = replay_gap_reason(engine, horizon, error, "--until")
+            say(f"--until {args.until}: {reason}", file=sys.stderr)
+            return 2
+        except EngineError as error:
+            say(f"--until {args.until}: {error}", file=sys.stderr)
+            return 2
+    for decision in decisions:
+        if args.format == "jsonl":
+            say(json.dumps(decision.to_dict(), ensure_ascii=False, default=str))
+        else:
+            say(decision.explain(), end="\n\n")
+    if not read:
+        say(f"{args.events}: the file has no events, so there is nothing to explain (is it "
+            "the right file? one JSON object per line, or a CSV with a header line)",
+            file=sys.stderr)  # fmt: skip
+        return 1
+    say(f"{read} events: {len(decisions)} decisions; {rejected} events rejected",
+        file=sys.stderr)  # fmt: skip
+    _say_open_periods(engine)
+    return 1 if rejected else 0
+
+
+def _say_open_periods(engine: Engine) -> None:
+    """The periods the events opened that are not over at the engine's clock (their KPIs
+    and samples are not decided yet), and the --until that closes them."""
+    left = open_periods(engine)
+    if not left or engine.clock is None:
+        return
+    end = replay_end([engine.policy], engine.clock)
+    more = f"; ... and {len(left) - 3} more" if len(left) > 3 else ""
+    say(f"not decided yet, as these periods had not ended at {engine.clock:%Y-%m-%d %H:%M}: "
+        f"{'; '.join(left[:3])}{more}; to close them, give --until {end:%Y-%m-%d %H:%M}",
+        file=sys.stderr)  # fmt: skip
+
+
+class _NoStore(Exception):
+    """The database could not be opened, and open_store said why: the import stops."""
+
+
+def run_import(args: argparse.Namespace) -> int:
+    # the importer imports the store, and with it SQLAlchemy: only when importing
+    from callqa.engine.store.database import NoHistory, Store
+    from callqa.engine.store.importer import MappingError, import_file
+
+    hint = timezone_hint(args.timezone)
+    if hint is not None:
+        say(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
+        return 2
+    try:
+        Store(args.db).close()  # one already there is checked before any file is read
+    except NoHistory:
+        pass  # none yet: created at the first event to keep
+    except Exception as error:
+        say(store_problem(args.db, error), file=sys.stderr)
+        return 1
+    opened: list[Store] = []
+
+    def store() -> Store:
+        """Opened (so created) at the first event to keep: a file refused before then, as
+        unreadable or in no encoding callqa reads, leaves no empty database behind."""
+        if not opened:
+            made = open_store(args.db, create=True)
+            if made is None or _holds_demo_history(args, made):
+                raise _NoStore
+            opened.append(made)
+        return opened[0]
+
+    failed = 0
+    for name in args.files:
+        try:
+            report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
+        except _NoStore:
+            return 1
+        except (InputFileError, MappingError) as error:  # each names its file
+            say(error, file=sys.stderr)
+            failed += 1
+            continue
+        except OSError as error:  # the database's: say which file was being imported
+            say(f"{name}: {error.strerror or error}", file=sys.stderr)
+            failed += 1
+            continue
+        problems = [*report.rejected, *report.conflicts]  # conflicts: the stored one is kept
+        for problem in problems[:50]:
+            say(f"{name} {problem}", file=sys.stderr)
+        if len(problems) > 50:
+            say(f"{name}: ... and {len(problems) - 50} more rows rejected or in conflict",
+                  file=sys.stderr)  # fmt: skip
+        say(f"{name}: {report.summary()}")
+        failed += bool(problems)
+        if not report.read:  # an empty file, or only a header: nothing was imported
+            say(f"{name}: the file has no rows, so nothing was imported (is it the right "
+                "file? a CSV has a header line, then one line per event)",
+                file=sys.stderr)  # fmt: skip
+            failed += 1
+    return 1 if failed else 0
+
+
+def _holds_demo_history(args: argparse.Namespace, store: Store) -> bool:
+    """Whether the database holds the demo's generated events, after refusing the import
+    with the fix: a center's real events imported there would be counted with them."""
+    if not holds_demo_events(store):
+        return False
+    store.close()
+    other = DEFAULT_DB if Path(args.db).name != DEFAULT_DB else "center.db"
+    files = " ".join(quote(name) for name in args.files)
+    say(f"{shown_db(args.db)}: nothing imported: it holds the events callqa demo generated, "
+        "and the center's real events imported there would be counted with them for good; "
+        f"import into another database: callqa import --db {other} {files}"
+        + ("" if other == DEFAULT_DB else " (then give --db center.db to the other commands)"),
+        file=sys.stderr)  # fmt: skip
+    return True

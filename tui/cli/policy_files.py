@@ -1,0 +1,155 @@
+"""`callqa check`, `callqa fmt` and `callqa test`: what a policy author runs on the files."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from callqa.dsl.check import CheckedPolicy, check_text
+from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.dsl.format import format_text
+from callqa.engine import load_policy
+from callqa.engine.errors import InputFileError
+from callqa.engine.runtime.policy_tests import run_policy_tests
+from callqa.tui.cli.common import Commands, read_policy_text
+from callqa.tui.files import NotRegularFile, is_shipped, save_target, write_atomically
+from callqa.tui.literal import say
+
+
+def register(commands: Commands) -> None:
+    check = commands.add_parser("check", help="report every problem in policy files")
+    check.add_argument("files", nargs="+", metavar="FILE")
+    check.add_argument("--format", choices=["text", "json"], default="text")
+    check.set_defaults(run=run_check)
+
+    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt.add_argument("files", nargs="+", metavar="FILE")
+    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    fmt.set_defaults(run=run_fmt)
+
+    test = commands.add_parser("test", help="run the test blocks of policy files")
+    test.add_argument("files", nargs="+", metavar="FILE")
+    test.add_argument("-v", "--verbose", action="store_true", help="show every decision")
+    test.set_defaults(run=run_tests)
+
+
+def run_check(args: argparse.Namespace) -> int:
+    results: list[tuple[str, CheckedPolicy | None, list[Diagnostic]]] = []
+    for name in args.files:
+        text, problem = read_policy_text(name)
+        if problem is not None:
+            results.append((name, None, [problem]))
+            continue
+        assert text is not None
+        checked, diagnostics = check_text(text, name)
+        results.append((name, checked, diagnostics))
+    errors = sum(1 for _, _, ds in results for d in ds if d.is_error)
+    warnings = sum(1 for _, _, ds in results for d in ds if not d.is_error)
+    if args.format == "json":
+        payload = {
+            "files": [
+                {"file": name, "ok": not any(d.is_error for d in ds),
+                 "diagnostics": [d.to_dict() for d in ds]}
+                for name, _, ds in results
+            ],
+            "errors": errors,
+            "warnings": warnings,
+        }  # fmt: skip
+        say(json.dumps(payload, ensure_ascii=False, indent=2))
+    else:
+        for _name, checked_or_none, diagnostics in results:
+            for diagnostic in diagnostics:  # in the file it is in: the policy or an included one
+                source = (
+                    checked_or_none.text_of(diagnostic.file)
+                    if checked_or_none is not None
+                    else None
+                )
+                say(diagnostic.render(source), end="\n\n")
+        files = len(results)
+        verdict = "OK" if not errors else "FAILED"
+        say(
+            f"{verdict}: {files} file{'s' if files != 1 else ''} checked, "
+            f"{errors} error{'s' if errors != 1 else ''}, "
+            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        )
+    return 1 if errors else 0
+
+
+def run_fmt(args: argparse.Namespace) -> int:
+    changed = failed = 0
+    for name in args.files:
+        if not args.check and is_shipped(Path(name)):  # as the TUI: never written there
+            say(f"{name}: not formatted: it is a shipped example inside the installed callqa, "
+                "where an upgrade would overwrite your changes; copy it to a folder of your own "
+                "and format the copy", file=sys.stderr)  # fmt: skip
+            failed += 1
+            continue
+        try:  # before reading: /dev/stdin would be read, then replaced by a file
+            if not args.check:
+                save_target(Path(name))
+        except NotRegularFile as error:
+            say(error, file=sys.stderr)
+            failed += 1
+            continue
+        text, problem = read_policy_text(name)
+        if problem is not None:
+            say(problem.render(), file=sys.stderr)
+            failed += 1
+            continue
+        assert text is not None
+        try:
+            formatted = format_text(text, name)
+        except PolicyError as error:
+            say(error.render(), file=sys.stderr)
+            say(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
+            failed += 1
+            continue
+        if formatted == text:
+            continue
+        changed += 1
+        if args.check:
+            say(f"would reformat {name}")
+        else:
+            write_atomically(Path(name), formatted)
+            say(f"formatted {name}")
+    if args.check and changed:
+        say(f"{changed} file(s) would be reformatted; run callqa fmt to fix them")
+    return 1 if failed or (args.check and changed) else 0
+
+
+def run_tests(args: argparse.Namespace) -> int:
+    passed = failed = untested = 0  # untested: files unreadable or with errors
+    for name in args.files:
+        try:
+            policy = load_policy(name)
+        except PolicyError as error:
+            say(error.render())
+            say(f"{name}: the policy has errors; its tests were not run")
+            untested += 1
+            continue
+        except InputFileError as error:  # missing, a folder, a device, not UTF-8
+            say(f"{error}; its tests were not run")
+            untested += 1
+            continue
+        results = run_policy_tests(policy)
+        if not results:
+            say(f"{name}: the policy has no test blocks, so nothing was tested (add one: "
+                'test "what it checks" { an event, then expect ... })')  # fmt: skip
+        for result in results:
+            mark = "PASS" if result.passed else "FAIL"
+            say(f"{mark}  {result.name}  ({result.location})")
+            for failure in result.failures:
+                say("      " + failure.replace("\n", "\n      "))
+            if args.verbose:
+                for decision in result.decisions:
+                    say("      " + decision.explain().replace("\n", "\n      "))
+            passed += result.passed
+            failed += not result.passed
+    if passed or failed or not untested:
+        say(f"{passed} passed, {failed} failed"
+            + (f"; {untested} file(s) not tested, see above" if untested else ""))  # fmt: skip
+    else:  # a count would pass off an unreadable file as a failed test
+        say(f"nothing was tested: {untested} file(s) could not be read or have errors, see above")
+    return 1 if failed or untested or not passed else 0  # no test run is no pass

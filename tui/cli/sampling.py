@@ -1,0 +1,149 @@
+"""`callqa sample`: publish the calls to review in a period, or verify a published plan
+against the policy and the call log."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from callqa.engine.errors import InputFileError
+from callqa.engine.runtime.events import Event, EventError, parse_event
+from callqa.engine.sampling.plan import (
+    build_plan,
+    call_side,
+    period_days,
+    plan_problems,
+    plan_span,
+    verify_plan,
+)
+from callqa.engine.scoring.evaluations import RowError, read_records
+from callqa.engine.store.text_files import read_data
+from callqa.tui.cli.common import Commands, load_or_report
+from callqa.tui.files import write_atomically
+from callqa.tui.literal import say
+
+
+def register(commands: Commands) -> None:
+    sample = commands.add_parser("sample", help="publish or verify a sampling plan")
+    sample.add_argument("--policy", required=True, metavar="FILE")
+    sample.add_argument("--calls", required=True, metavar="FILE", help="call log, .csv or .jsonl")
+    sample.add_argument("--period", metavar="PERIOD", help="2026-11-02, 2026-W48 or 2026-11")
+    sample.add_argument("--verify", metavar="PLAN", help="a published plan.json to re-derive")
+    sample.add_argument("--out", metavar="FILE", help="write the plan as JSON here")
+    sample.set_defaults(run=run_sample)
+
+
+def run_sample(args: argparse.Namespace) -> int:
+    policy = load_or_report(args.policy)
+    if policy is None:
+        return 1
+    published = None
+    if args.verify:
+        try:
+            published = json.loads(read_data(args.verify))
+        except InputFileError as error:  # names the file
+            say(error, file=sys.stderr)
+            return 1
+        except json.JSONDecodeError as error:
+            say(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
+            return 1
+        shape = plan_problems(published)
+        if shape:
+            say(f"{args.verify}: not a sampling plan: {'; '.join(shape[:5])}", file=sys.stderr)
+            return 1
+    period = args.period or (published or {}).get("period")
+    if not period:
+        say("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
+        return 2
+    try:
+        period_days(str(period))
+    except ValueError as error:
+        say(f"--period: {error}", file=sys.stderr)
+        return 2
+    # the first raw row past the periods (it tells build_plan the log goes on), and the
+    # periods' calls, parsed here to name the row of a bad one
+    events: list[Mapping[str, object] | Event] = []
+    rejected = 0
+    first_row: dict[str, int] = {}  # call id -> the row it was first in
+    opens, closes = plan_span(policy, str(period))
+    past = False  # whether a call after the plan's periods was seen (then they are over)
+    read = 0
+    for row in read_records(args.calls):
+        read += 1
+        if isinstance(row, RowError):
+            say(f"{args.calls} {row}", file=sys.stderr)
+            rejected += 1
+            continue
+        record = dict(row.evaluation)
+        record.setdefault("kind", "call")
+        side = call_side(record, opens, closes, policy.timezone)
+        if side:  # a call that cannot be in the plan: not read (a year of calls takes seconds)
+            if side > 0 and not past:
+                past = True
+                events.append(record)  # tells build_plan the log goes past the periods
+            continue
+        try:
+            event = parse_event(record)  # here, to name the row of a bad one
+        except EventError as error:
+            say(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
+            rejected += 1
+            continue
+        if event.id in first_row:
+            say(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
+                  f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
+        first_row.setdefault(event.id, row.number)
+        events.append(event)
+    problems: list[str] = []
+    try:
+        plan = build_plan(policy, events, period, problems)
+    except (EventError, ValueError) as error:
+        say(f"{args.calls}: {error}", file=sys.stderr)
+        return 1
+    for problem in problems:
+        say(f"{args.calls}: {problem}", file=sys.stderr)
+    rejected += len(problems)
+    if published is not None:
+        problems = verify_plan(published, plan)
+        for problem in problems:
+            say(problem)
+        say("the plan matches the rule and the call log" if not problems
+              else f"the plan does NOT match: {len(problems)} difference(s)")  # fmt: skip
+        return 1 if problems else 0
+    if not plan["periods"]:  # nothing to publish: say so, and write no plan
+        say(f"{args.calls}: " + (f"no call in {period} among its {read:,} row(s)" if read
+            else "the call log has no calls") + ", so there is nothing to sample (is it the "
+            "right period, and the right file?)", file=sys.stderr)  # fmt: skip
+        return 1
+    text = json.dumps(plan, ensure_ascii=False, indent=2)
+    if args.out:
+        write_atomically(Path(args.out), text + "\n")
+    _print_plan(plan)
+    if rejected:
+        say(f"{rejected} call(s) rejected: the plan leaves them out", file=sys.stderr)
+    return 1 if rejected else 0
+
+
+def _print_plan(plan: Mapping[str, Any]) -> None:
+    """The plan as build_plan made it (the JSON a center publishes), for a reader."""
+    say(f"Sampling plan — {plan['policy']} {plan['version']}, period {plan['period']}")
+    for rule in plan["rules"]:
+        say(f"  rule {rule['sampling']} ({rule['location']}):")
+        for text in rule["rule"]:
+            say(f"    {text}")
+    say(f"  method: {plan['seed_method']}")
+    several = len(plan["rules"]) > 1
+    for entry in plan["periods"]:
+        rule = f"  ({entry['sampling']})" if several else ""
+        say(f"\n{entry['period']}  seed {entry['seed']}{rule}")
+        if not entry["final"]:
+            ends = str(plan["log_ends"])[:16].replace("T", " ")  # in the policy's timezone
+            say(f"  the call log ends {ends}, before this period does: a later call would "
+                  "change this sample")  # fmt: skip
+        for pick in entry["picks"]:
+            say(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
+        for short in entry["shortfalls"]:
+            say(f"  SHORTFALL {short['why']}")

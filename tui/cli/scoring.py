@@ -1,0 +1,186 @@
+"""`callqa score` and `callqa calibration`: evaluations scored against a rubric, and how far
+the evaluators who scored the same calls are from each other."""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+from collections.abc import Sequence
+
+from rich.console import Console
+from rich.table import Table
+
+from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.suggest import did_you_mean
+from callqa.engine import EvaluationError, ScoreResult, UnknownRubric, load_policy
+from callqa.engine.scoring.calibration import calibrate
+from callqa.engine.scoring.evaluations import Row, RowError, read_evaluations
+from callqa.tui.cli.common import Commands, load_or_report, open_store, shown_db
+from callqa.tui.literal import rich_text, say
+
+
+def register(commands: Commands) -> None:
+    score = commands.add_parser("score", help="score a file of evaluations against a rubric")
+    score.add_argument("--policy", required=True, metavar="FILE")
+    score.add_argument("--rubric", required=True, metavar="ID")
+    score.add_argument("--input", required=True, metavar="FILE", help=".csv or .jsonl")
+    score.add_argument("--format", choices=["table", "jsonl"], default="table")
+    score.set_defaults(run=run_score)
+
+    calibration = commands.add_parser("calibration", help="how far evaluators are from each other")
+    calibration.add_argument("--policy", required=True, metavar="FILE")
+    calibration.add_argument("--rubric", required=True, metavar="ID")
+    calibration.add_argument("--input", metavar="FILE", help="evaluations, .jsonl")
+    calibration.add_argument(
+        "--db",
+        help="database the evaluations are read from, never "
+        "written, instead of --input (no default: give one of them)",
+    )
+    calibration.add_argument("--expert", metavar="NAME", help="the reference evaluator")
+    calibration.add_argument("--format", choices=["table", "json"], default="table")
+    calibration.set_defaults(run=run_calibration)
+
+
+def run_score(args: argparse.Namespace) -> int:
+    policy = load_or_report(args.policy)
+    if policy is None:
+        return 1
+    try:
+        rubric = policy.rubric(args.rubric)
+    except UnknownRubric as error:
+        say(f"{args.policy}: {error}", file=sys.stderr)
+        return 1
+    results = []
+    rejected = 0
+    item_ids = [item.id for item in rubric.table.items]
+    unknown: set[str] = set()  # answers named as no item is: each told once
+    for row in read_evaluations(args.input):  # read once: a pipe works (/dev/stdin)
+        if isinstance(row, RowError):
+            rejected += 1
+            say(f"{args.input} {row}", file=sys.stderr)
+            continue
+        _warn_unknown_items(args.input, row, item_ids, unknown)
+        try:
+            result = rubric.score(row.evaluation)
+        except EvaluationError as error:
+            rejected += 1
+            say(f"{args.input} row {row.number}: {error}", file=sys.stderr)
+            continue
+        if result.evaluation_id is None:
+            result.evaluation_id = f"row {row.number}"
+        results.append(result)
+    if not results and not rejected:
+        say(f"{args.input}: no evaluations in the file (is it the right one?)", file=sys.stderr)
+        return 1
+    if args.format == "jsonl":
+        for result in results:
+            say(json.dumps(result.to_dict(), ensure_ascii=False))
+    elif results:  # all rejected: no empty table, the messages and the count say it
+        _print_table(results)
+    total = len(results) + rejected
+    say(
+        f"scored {len(results)} of {total} evaluations"
+        + (f"; {rejected} rejected (see the messages above)" if rejected else ""),
+        file=sys.stderr,
+    )
+    return 1 if rejected else 0
+
+
+def _warn_unknown_items(name: str, row: Row, item_ids: Sequence[str], told: set[str]) -> None:
+    """Say, at the first row holding it, an answer to no item of the rubric (a misspelt
+    column or key), which scoring ignores."""
+    answers = row.evaluation.get("answers")
+    for key in answers if isinstance(answers, dict) else ():
+        if key in item_ids or key in told:
+            continue
+        told.add(key)
+        hint = did_you_mean(str(key), item_ids)
+        say(f"{name} row {row.number}: {str(key)!r} is not an item of this rubric, so its "
+            "answer is ignored" + (f" ({hint})" if hint else ""), file=sys.stderr)  # fmt: skip
+
+
+def _print_table(results: Sequence[ScoreResult]) -> None:
+    table = Table(show_edge=False, header_style="bold")
+    for column in ("evaluation", "score", "grade", "deductions", "red lines", "N/A"):
+        table.add_column(column, justify="right" if column == "score" else "left")
+    for result in results:
+        deductions = ", ".join(f"{d.label} -{_num(d.points)}" for d in result.deductions)
+        critical = ", ".join(c.label for c in result.critical)
+        table.add_row(
+            rich_text(result.evaluation_id),
+            f"{result.score:g}",
+            rich_text(result.grade or ""),
+            rich_text(deductions),
+            rich_text(critical),
+            str(len(result.not_applicable)),
+        )
+    Console(soft_wrap=False).print(table)
+
+
+def _num(value: float) -> str:
+    return str(int(value)) if value == int(value) else f"{value:g}"
+
+
+def run_calibration(args: argparse.Namespace) -> int:
+    try:
+        policy = load_policy(args.policy)
+        policy.rubric(args.rubric)
+    except PolicyError as error:
+        say(error.render(), file=sys.stderr)
+        return 1
+    except UnknownRubric as error:
+        say(f"{args.policy}: {error}", file=sys.stderr)
+        return 1
+    evaluations: list[dict[str, object]] = []
+    if args.db and args.input:
+        say("give the evaluations once: --input FILE or --db DATABASE, not both", file=sys.stderr)
+        return 2
+    if args.db:
+        store = open_store(args.db)
+        if store is None:
+            return 1
+        evaluations = list(store.events(kinds=["evaluation"]))
+    elif args.input:
+        for row in read_evaluations(args.input):
+            if isinstance(row, RowError):
+                say(f"{args.input} {row}", file=sys.stderr)
+            else:
+                evaluations.append(row.evaluation)
+    else:
+        say("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
+        return 2
+    if not evaluations:
+        where = ("file", args.input) if args.input else ("database", shown_db(args.db))
+        say(f"{where[1]}: no evaluations in it, so there is nothing to calibrate (is it the "
+            f"right {where[0]}?)", file=sys.stderr)  # fmt: skip
+        return 1
+    report = calibrate(policy, args.rubric, evaluations, args.expert)
+    names = sorted({str(e.get("evaluator")) for e in evaluations if e.get("evaluator")})
+    if args.expert and args.expert not in names:
+        say(f"--expert {args.expert!r} scored none of these evaluations; the evaluators "
+              f"are: {', '.join(names[:20]) or '(none)'}", file=sys.stderr)  # fmt: skip
+        return 2
+    for problem in report.rejected:
+        say(problem, file=sys.stderr)
+    if args.format == "json":
+        say(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
+        return 1 if report.rejected or not report.calls else 0
+    say(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
+          f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
+    if not report.calls:
+        say("  nothing to compare: calibration needs the same call scored by two or more "
+              'evaluators (each evaluation with its "call" and its "evaluator")')  # fmt: skip
+        return 1  # compared nothing, as asked: not a success
+    for evaluator in report.evaluators:
+        flag = "  OUTSIDE TOLERANCE" if evaluator.flagged else ""
+        say(
+            f"  {evaluator.evaluator:<12} {evaluator.calls:>4} calls  "
+            f"mean difference {evaluator.mean_difference:+6.1f}  "
+            f"mean absolute {evaluator.mean_absolute_difference:5.1f}{flag}"
+        )
+    say("Items where evaluators disagree most:")
+    for item in report.items[:5]:
+        say(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
+    return 1 if report.rejected else 0  # as `score`: a rejected row is a failure

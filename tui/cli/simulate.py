@@ -1,0 +1,218 @@
+"""`callqa simulate`: the stored history replayed under a proposed policy and the one in
+force (or the versions that were), or once per value of a rule's limit (`--sweep`)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+from collections.abc import Generator, Mapping, Sequence
+from datetime import tzinfo
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rich.console import Console
+from rich.table import Table
+
+from callqa.dsl.diagnostics import PolicyError
+from callqa.engine import Policy, load_policy
+from callqa.engine.runtime.events import parse_moment
+from callqa.engine.simulation.simulate import replay_start, simulate, simulate_against_history
+from callqa.engine.simulation.sweep import SweepError, parse_sweep, sweep
+from callqa.tui.cli.common import (
+    DEFAULT_DB,
+    DEMO_DB,
+    Commands,
+    load_or_report,
+    open_store,
+    shown_db,
+)
+from callqa.tui.literal import rich_text, say
+from callqa.tui.simulation_view import print_simulation
+
+if TYPE_CHECKING:
+    from callqa.engine.store.database import Store
+
+Bounds = list[dt.datetime | None]
+"""--from and --to as moments in the policy's timezone (None: not given)."""
+
+
+def register(commands: Commands) -> None:
+    simulate = commands.add_parser("simulate", help="replay history under two policy versions")
+    simulate.add_argument("--policy", required=True, metavar="NEW", help="the proposed policy")
+    simulate.add_argument("--against", default="active", metavar="OLD",
+                          help="a policy file, a stored version hash, 'active', or 'history' "
+                          "(each event under the version in force at its time)")  # fmt: skip
+    simulate.add_argument("--db", default=DEFAULT_DB, help="database the history and the "
+                          f"active policy are read from, never written (default: {DEFAULT_DB}; "
+                          f"the demo's: {DEMO_DB})")  # fmt: skip
+    simulate.add_argument("--from", dest="start", metavar="TIME")
+    simulate.add_argument("--to", dest="end", metavar="TIME")
+    simulate.add_argument("--format", choices=["table", "json"], default="table")
+    simulate.add_argument("--sweep", metavar="RULE=A..B",
+                          help="replay once per value of a rule's limit, e.g. "
+                          "bottom_removal.complaints_month=2..5")  # fmt: skip
+    simulate.set_defaults(run=run_simulate)
+
+
+def run_simulate(args: argparse.Namespace) -> int:
+    new = load_or_report(args.policy)
+    if new is None:
+        return 1
+    bounds: Bounds = []
+    for text in (args.start, args.end):
+        if text is None:
+            bounds.append(None)
+            continue
+        try:
+            moment = parse_moment(text)
+        except ValueError as error:
+            say(f"--from/--to: {error}", file=sys.stderr)
+            return 2
+        bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
+    if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
+        say(f"--from {args.start} is not before --to {args.end}: swap them", file=sys.stderr)
+        return 2
+    store = open_store(args.db)
+    if store is None:
+        return 1
+    by_version = args.against == "history" and not args.sweep
+    try:
+        old = new if args.sweep or by_version else _policy_from(store, args.against)
+    except PolicyError as error:
+        say(error.render(), file=sys.stderr)
+        return 1
+    if old is None:
+        return 1
+    asked_from = bounds[0]
+    if asked_from is not None:  # a period cut at the start is judged whole, not on its tail
+        bounds[0] = replay_start((new, old), asked_from)
+    if _nothing_to_replay(args, store, bounds, new.timezone):
+        return 1
+    if args.sweep:
+        return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
+    if by_version:
+        return _simulate_history(args, store, new, bounds, asked_from)
+    total = store.count_events()
+    shown = [0]
+
+    def progress(done: int) -> None:
+        if sys.stderr.isatty() and done - shown[0] >= 10000:
+            shown[0] = done
+            print(f"\rreplaying {done:,}/{total:,} events", end="", file=sys.stderr)
+
+    report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], progress)
+    if shown[0]:
+        say(file=sys.stderr)
+    report.asked_from, report.replayed_from = asked_from, bounds[0]
+    data = report.to_dict()
+    if args.format == "json":
+        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_simulation(data, args.policy, args.against)
+    return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
+
+
+def _policy_from(store: Store, reference: str) -> Policy | None:
+    """--against: a policy file, a stored version's hash or 'active'; None after saying
+    why there is none."""
+    from callqa.engine.store.database import StoreError
+
+    if Path(reference).is_file() or reference.endswith(".policy") or "/" in reference:
+        return load_policy(reference)  # a file; a missing one is said so (InputFileError)
+    try:
+        version = store.active_policy() if reference == "active" else store.policy(reference)
+    except StoreError as error:
+        say(str(error), file=sys.stderr)
+        return None
+    if version is None:
+        say("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
+              " or pass --against FILE", file=sys.stderr)  # fmt: skip
+        return None
+    return load_policy(text=version.text, file=version.file, stored=True)
+
+
+def _nothing_to_replay(
+    args: argparse.Namespace, store: Store, bounds: Bounds, zone: tzinfo
+) -> bool:
+    """Whether the span asked for holds no event, after saying so and where the events
+    are: a replay of nothing would report nothing changed, as if all were well."""
+    from callqa.engine.store.database import no_history
+
+    events = store.events(bounds[0], bounds[1])
+    found = next(events, None) is not None
+    if isinstance(events, Generator):
+        events.close()  # ends its query now
+    if found:
+        return False
+    span = store.time_span()
+    if span is None:
+        say(no_history(args.db, "holds no events to replay"), file=sys.stderr)
+        return True
+    first, last = (moment.astimezone(zone) for moment in span)
+    asked = (f"from {args.start} to {args.end}" if args.start and args.end
+             else f"from {args.start} on" if args.start else f"before {args.end}")  # fmt: skip
+    say(f"{shown_db(args.db)} has no events {asked}: its events run from "
+          f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to within "
+          "them", file=sys.stderr)  # fmt: skip
+    return True
+
+
+def _simulate_history(
+    args: argparse.Namespace,
+    store: Store,
+    new: Policy,
+    bounds: Bounds,
+    asked_from: dt.datetime | None,
+) -> int:
+    """--against history: each event under the version that was in force at its time."""
+    try:
+        versions = [
+            (start, load_policy(text=version.text, file=version.file, stored=True))
+            for start, version in store.versions_in_force()
+        ]
+    except PolicyError as error:
+        say(error.render(), file=sys.stderr)
+        return 1
+    if not versions:
+        say("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
+        return 1
+    report = simulate_against_history(new, versions, store.events(bounds[0], bounds[1]),
+                                      bounds[1])  # fmt: skip
+    report.asked_from, report.replayed_from = asked_from, bounds[0]
+    data = report.to_dict()
+    if args.format == "json":
+        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_simulation(data, args.policy, f"history ({len(versions)} version(s) in force)")
+    return 1 if data["replay"]["stopped"] else 0
+
+
+def _run_sweep(
+    args: argparse.Namespace,
+    policy: Policy,
+    events: Sequence[Mapping[str, object]],
+    until: dt.datetime | None,
+) -> int:
+    """--sweep RULE=A..B: the outcome counts once per value of the rule's limit."""
+    try:
+        target, values = parse_sweep(args.sweep)
+        table = sweep(policy, target, values, events, until)
+    except SweepError as error:
+        say(str(error), file=sys.stderr)
+        return 2
+    labels = sorted({label for counts in table.values() for label in counts})
+    if args.format == "json":
+        say(json.dumps({f"{v:g}": dict(c) for v, c in table.items()}, ensure_ascii=False,
+                         indent=2))  # fmt: skip
+        return 0
+    view = Table(title=rich_text(f"{target}: outcome counts per limit ({len(events):,} events)"),
+                 show_edge=False)  # fmt: skip
+    view.add_column("decision")
+    for value in table:
+        view.add_column(f"{value:g}", justify="right")
+    for label in labels:
+        view.add_row(rich_text(label), *(str(table[v].get(label, 0)) for v in table))
+    Console(soft_wrap=False).print(view)
+    return 0
