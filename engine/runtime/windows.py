@@ -13,8 +13,6 @@ from collections import deque
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
-CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")
-
 
 def real_time_after(moment: dt.datetime, seconds: float) -> dt.datetime:
     """`moment` moved by `seconds` of real time, in its own timezone. (Python adds a
