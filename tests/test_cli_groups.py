@@ -97,3 +97,23 @@ def test_checking_a_policy_loads_neither_the_store_nor_the_terminal_app() -> Non
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT
     ).stdout
     assert out.splitlines()[-1] == "[]"
+
+
+def test_every_time_option_given_wrongly_is_named_and_exits_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--until (explain), --effective (policy add) and --from/--to (simulate) read a time
+    the same way (common.moment_option): the message names the option, the exit code is 2."""
+    policy = str(ROOT / "policies" / "standard.policy")
+    events = tmp_path / "events.jsonl"
+    events.write_text("", encoding="utf-8")
+    db = str(tmp_path / "h.db")
+    for argv, option in (
+        (["explain", "--policy", policy, "--events", str(events), "--until", "soon"], "--until"),
+        (["policy", "add", policy, "--db", db, "--effective", "soon"], "--effective"),
+        (["simulate", "--policy", policy, "--db", db, "--from", "soon"], "--from/--to"),
+        (["simulate", "--policy", policy, "--db", db, "--to", "soon"], "--from/--to"),
+    ):
+        assert main(argv) == 2, argv
+        said = capsys.readouterr().err
+        assert said.startswith(f"{option}: 'soon' is not a date such as 2026-11-01"), said

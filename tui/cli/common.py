@@ -9,6 +9,7 @@ neither. Their types are imported for the type checker only.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
@@ -17,6 +18,7 @@ from callqa.dsl.diagnostics import Diagnostic, PolicyError
 from callqa.dsl.source import NOWHERE
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import InputFileError
+from callqa.engine.runtime.events import parse_moment
 from callqa.engine.store.text_files import read_utf8
 from callqa.tui.errors import first_line
 from callqa.tui.literal import say
@@ -54,6 +56,16 @@ def read_policy_text(name: str) -> tuple[str | None, Diagnostic | None]:
     except InputFileError as error:
         message = str(error).removeprefix(f"{name}: ")
     return None, Diagnostic.at(NOWHERE, message, file=name, code="io")
+
+
+def moment_option(text: str, option: str) -> dt.datetime | None:
+    """A time given as `option` (--until, --effective), or None after saying why it is
+    not one (the command then exits with 2, as for any option given wrongly)."""
+    try:
+        return parse_moment(text)
+    except ValueError as error:
+        say(f"{option}: {error}", file=sys.stderr)
+    return None
 
 
 def load_or_report(path: str) -> Policy | None:

@@ -16,13 +16,14 @@ from callqa.engine import EngineError
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError, InputFileError
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
-from callqa.engine.runtime.events import EventError, parse_moment
+from callqa.engine.runtime.events import EventError
 from callqa.engine.scoring.evaluations import RowError, read_records
 from callqa.engine.simulation.simulate import open_periods, replay_end, replay_gap_reason
 from callqa.tui.cli.common import (
     DEFAULT_DB,
     Commands,
     load_or_report,
+    moment_option,
     open_store,
     shown_db,
     store_problem,
@@ -73,10 +74,8 @@ def run_explain(args: argparse.Namespace) -> int:
             say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
             rejected += 1
     if args.until:
-        try:
-            until = parse_moment(args.until)
-        except ValueError as error:
-            say(f"--until: {error}", file=sys.stderr)
+        until = moment_option(args.until, "--until")
+        if until is None:
             return 2
         clock = engine.clock
         if clock is not None and until.replace(tzinfo=until.tzinfo or policy.timezone) < clock:

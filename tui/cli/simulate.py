@@ -17,7 +17,6 @@ from rich.table import Table
 
 from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Policy, load_policy
-from callqa.engine.runtime.events import parse_moment
 from callqa.engine.simulation.simulate import replay_start, simulate, simulate_against_history
 from callqa.engine.simulation.sweep import SweepError, parse_sweep, sweep
 from callqa.tui.cli.common import (
@@ -25,6 +24,7 @@ from callqa.tui.cli.common import (
     DEMO_DB,
     Commands,
     load_or_report,
+    moment_option,
     open_store,
     shown_db,
 )
@@ -65,10 +65,8 @@ def run_simulate(args: argparse.Namespace) -> int:
         if text is None:
             bounds.append(None)
             continue
-        try:
-            moment = parse_moment(text)
-        except ValueError as error:
-            say(f"--from/--to: {error}", file=sys.stderr)
+        moment = moment_option(text, "--from/--to")
+        if moment is None:
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
     if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:

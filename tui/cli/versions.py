@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
-from callqa.engine.runtime.events import parse_moment
 from callqa.engine.runtime.policy_tests import run_policy_tests
-from callqa.tui.cli.common import DEFAULT_DB, Commands, open_store
+from callqa.tui.cli.common import DEFAULT_DB, Commands, moment_option, open_store
 from callqa.tui.literal import say
 
 if TYPE_CHECKING:
@@ -99,10 +98,8 @@ def _add(args: argparse.Namespace, store: Store) -> int:
 
     effective = None
     if args.effective:
-        try:
-            effective = parse_moment(args.effective)
-        except ValueError as error:
-            say(f"--effective: {error}", file=sys.stderr)
+        effective = moment_option(args.effective, "--effective")
+        if effective is None:
             return 2
     try:
         policy = load_policy(args.file)
