@@ -6,8 +6,8 @@ their row number and never stop the good rows from being scored.
 One module per command group, each registering its own commands (parser.py lists them):
 policy_files (check, fmt, test), scoring (score, calibration), sampling (sample), events
 (explain, import), simulate (simulate, --sweep), versions (policy add|activate|history|diff),
-apps (tui, demo); common holds what they share (the --db defaults, reading a policy,
-opening the store).
+apps (tui, demo); common holds what they share (the --db defaults, reading a policy or a
+time, opening the store).
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
-"""What every command group shares: the databases' defaults, reading a policy, opening the
-store, and the shape a group registers its commands in.
+"""What every command group shares: the databases' defaults, reading a policy or a time,
+opening the store, and the shape a group registers its commands in.
 
 The store (SQLAlchemy) and the terminal app (Textual) are imported inside the functions that
 use them: each takes about 0.2 s to import, and `callqa check` or `callqa --help` need
