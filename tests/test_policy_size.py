@@ -19,7 +19,6 @@ import callqa.dsl.build
 import callqa.dsl.suggest
 import callqa.dsl.syntax
 import callqa.engine.policy
-import callqa.engine.scoring.fast_path
 from bench.policy_size import GENERATORS, near_limit
 from callqa.dsl.build import MAX_PICKS, MAX_RUBRIC_ITEMS
 from callqa.dsl.check import check_text
@@ -30,6 +29,8 @@ from callqa.dsl.parse import parse_policy
 from callqa.dsl.syntax import MAX_CHARACTERS, MAX_LINES
 from callqa.engine import load_policy
 from callqa.engine.runtime.engine import Engine
+from callqa.engine.scoring.fast_path import generate
+from callqa.engine.scoring.results import ScoreResult
 
 HEAD = 'policy "p" version "1" timezone "Asia/Shanghai"\n'
 
@@ -277,37 +278,31 @@ def test_long_sums_and_grade_chains_written_as_loops_score_the_same(
     text = "\n".join(lines) + "\n"
     assert errors(text) == []
     evaluation = dict(zip(["a1", "a2", "b1", "b2"], answers, strict=True))
-    straight = load_policy(text=text, file="r.policy").score("r", evaluation)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(callqa.engine.scoring.fast_path, "LONGEST_SUM", 0)
-        patch.setattr(callqa.engine.scoring.fast_path, "LONGEST_CHAIN", 0)
-        looped_policy = load_policy(text=text, file="r.policy")
-    assert "for low, high, label in BANDS" in looped_policy.rubric("r").source
-    looped = looped_policy.score("r", evaluation)
+    policy = load_policy(text=text, file="r.policy")
+    straight = policy.score("r", evaluation)
+    looped_scorer = generate(
+        policy.rubric("r").table, policy.checked.fields, policy.timezone, ScoreResult, longest=0
+    )
+    assert "for low, high, label in BANDS" in looped_scorer.source
+    looped = looped_scorer.one(evaluation)
     assert (looped.score, looped.grade, looped.counts) == (
         straight.score, straight.grade, straight.counts,
     )  # fmt: skip
 
 
-def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_rubrics_two_scoring_functions_are_compiled_one_at_a_time() -> None:
     """Python's compiler holds a whole module at once (about 0.1 MB per item for both
-    functions): compiled apart, a rubric at the item limit needs half the memory."""
-    compiled: list[str] = []
-
-    def counting(source: str, *args: Any) -> Any:
-        compiled.append(source)
-        return compile(source, *args)
-
-    monkeypatch.setattr(callqa.engine.scoring.fast_path, "compile", counting, raising=False)
-    scorer = load_policy(text=rubric(30), file="big.policy").rubric("big")
-    assert [source.count("\ndef ") + source.startswith("def ") for source in compiled] == [1, 1]
-    assert "def score_one" in compiled[0] and "def score_many" in compiled[1]
-    # the second is placed at its lines of the source kept for review
+    functions): compiled apart (codegen.emit.compile_function; test_codegen_emit checks
+    that it compiles one function alone), a rubric at the item limit needs half the
+    memory. Each is placed at its lines of the source kept for review."""
+    policy = load_policy(text=rubric(30), file="big.policy")
+    table = policy.rubric("big").table
+    scorer = generate(table, policy.checked.fields, policy.timezone, ScoreResult)
     lines = scorer.source.split("\n")
-    many = next(n for n, line in enumerate(lines) if line.startswith("def score_many"))
-    assert compiled[1].split("\n")[many] == lines[many]
+    for function in (scorer.one, scorer.many):
+        code = function.__code__
+        assert lines[code.co_firstlineno - 1].startswith(f"def {code.co_name}(")
+        assert code.co_filename == "<callqa rubric big>"
 
 
 class _CountedId(str):

@@ -1,7 +1,8 @@
 """Compile condition expressions into Python source fragments.
 
 Only the engine's own code is generated: policy text never reaches Python's parser.
-Every text value, list and name from the policy is passed in as a named constant;
+Every text value, list and name from the policy is passed in as a named constant
+(engine.codegen.emit.Constants);
 numbers are written with `repr` of the float/int the parser produced.
 """
 
@@ -13,37 +14,13 @@ from dataclasses import dataclass, field
 from callqa.dsl import ast
 from callqa.dsl.expressions import Scope, infer
 from callqa.dsl.types import PARTS, Type
+from callqa.engine.codegen.emit import Constants as Constants  # also imported from here
 from callqa.engine.runtime.windows import real_time_after
 
 _PY_OPS = {
     "and": "and", "or": "or", "==": "==", "!=": "!=", "<": "<", "<=": "<=", ">": ">",
     ">=": ">=", "+": "+", "-": "-", "*": "*", "/": "/",
 }  # fmt: skip
-
-
-@dataclass
-class Constants:
-    """The namespace generated code runs in: constants and helpers, by generated name."""
-
-    values: dict[str, object] = field(default_factory=dict)
-    _by_identity: dict[tuple[type, object], str] = field(default_factory=dict)
-
-    def add(self, value: object, prefix: str = "K") -> str:
-        key = (type(value), value if _hashable(value) else id(value))
-        if key in self._by_identity:
-            return self._by_identity[key]
-        name = f"{prefix}{len(self.values)}"
-        self.values[name] = value
-        self._by_identity[key] = name
-        return name
-
-
-def _hashable(value: object) -> bool:
-    try:
-        hash(value)
-    except TypeError:
-        return False
-    return True
 
 
 @dataclass

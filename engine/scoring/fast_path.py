@@ -16,6 +16,7 @@ import datetime as dt
 import itertools
 import math
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -23,8 +24,9 @@ from zoneinfo import ZoneInfo
 from callqa.dsl.expressions import Scope
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import FAST_TYPES
-from callqa.engine.codegen.expressions import Constants, ExprCompiler, FactSlots
-from callqa.engine.scoring.rubric import RubricItem, RubricSection, RubricTable
+from callqa.engine.codegen.emit import Source, compile_function
+from callqa.engine.codegen.expressions import ExprCompiler, FactSlots
+from callqa.engine.scoring.rubric import RubricItem, RubricTable
 from callqa.engine.values import converter
 
 NA_ANSWER = -1
@@ -82,18 +84,24 @@ class GeneratedScorer:
     fact_names: tuple[str, ...]
 
 
-class _Writer:
-    def __init__(self) -> None:
-        self.lines: list[str] = []
-
-    def __call__(self, indent: int, text: str) -> None:
-        self.lines.append("    " * indent + text)
+# Longer sums and if/elif chains than this are written as loops over constants: Python
+# compiles `a + b + ...` and `elif` chains as nested trees, and a few thousand levels of
+# them overflow its compiler's stack (a RecursionError when the policy loaded).
+LONGEST = 32
 
 
 def generate(
-    table: RubricTable, fields: dict[str, Type], zone: ZoneInfo, result_factory: object
+    table: RubricTable,
+    fields: dict[str, Type],
+    zone: ZoneInfo,
+    result_factory: object,
+    *,
+    longest: int = LONGEST,
 ) -> GeneratedScorer:
-    constants = Constants()
+    """The rubric's two scoring functions; sums and grade chains longer than `longest`
+    are written as loops."""
+    s = Source()
+    constants = s.constants
     facts = FactSlots()
     compiler = ExprCompiler(Scope(fields), constants, facts, zone)
     conditions = {
@@ -121,82 +129,76 @@ def generate(
         "DATETIME": dt.datetime,
         "ZONE": zone,
     }
+    for name, value in base.items():
+        constants.define(name, value)
     for name, kind in facts.types.items():
-        constants.values[f"C_{facts.names[name]}"] = converter(kind, zone)
-    for name in facts.names:
-        path = name.split(".")
-        constants.values[f"P_{facts.names[name]}"] = tuple(path)
+        constants.define(f"C_{facts.names[name]}", converter(kind, zone))
+    body = _Body(s, table, conditions, labels, longest)
 
-    w = _Writer()
     # ------------------------------------------------------------ one evaluation
-    w(0, "def score_one(ev, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT,"
-         " INF=INF):")  # fmt: skip
-    w(1, "ans = ev.get('answers')")
-    w(1, "if ans is None:")
-    w(2, "ans = ev")
-    w(1, "get = ans.get")
-    for name, slot in facts.names.items():
-        entity, _, attribute = name.partition(".")
-        w(1, "try:")
-        w(2, f"{slot} = ev[{constants.add(entity)}][{constants.add(attribute)}]")
-        w(1, "except (KeyError, TypeError):")
-        w(2, f"{slot} = ev.get({fact_keys[name]}, MISSING)")
-        w(1, f"if {slot} is MISSING:")
-        w(2, f"raise KeyError({fact_keys[name]})")
-        _convert_fact(w, 1, slot, facts.types[name], fact_keys[name])
-    _body(w, 1, table, conditions, labels, lambda i: f"get({item_keys[i]}, MISSING)")
-    w(1, f"return RESULT(TABLE, score, g, X, ({_counts(table)}), ev.get('id'))")
+    with s.block("def score_one(ev, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING,"
+                 " COUNT=COUNT, INF=INF)"):  # fmt: skip
+        s("ans = ev.get('answers')")
+        with s.block("if ans is None"):
+            s("ans = ev")
+        s("get = ans.get")
+        for name, slot in facts.names.items():
+            entity, _, attribute = name.partition(".")
+            with s.block("try"):
+                s(f"{slot} = ev[{constants.add(entity)}][{constants.add(attribute)}]")
+            with s.block("except (KeyError, TypeError)"):
+                s(f"{slot} = ev.get({fact_keys[name]}, MISSING)")
+            with s.block(f"if {slot} is MISSING"):
+                s(f"raise KeyError({fact_keys[name]})")
+            _convert_fact(s, slot, facts.types[name], fact_keys[name])
+        body.write(lambda i: f"get({item_keys[i]}, MISSING)")
+        s(f"return RESULT(TABLE, score, g, X, ({_counts(table)}), ev.get('id'))")
 
     # ---------------------------------------------------------------- a batch
     columns = [f"a{item.index}" for item in table.items] + [
         f"v_{slot}" for slot in facts.names.values()
     ]
     sources = item_keys + [fact_keys[name] for name in facts.names]
-    w(0, "")
-    one_lines = len(w.lines)
-    w(0, "def score_many(cols, n, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING, COUNT=COUNT,"
-         " INF=INF):")  # fmt: skip
-    w(1, "scores = []; grades = []; crits = []; errors = {}")
-    w(1, "add_score = scores.append; add_grade = grades.append; add_crit = crits.append")
-    for column, key in zip(columns, sources, strict=True):
-        w(1, f"col_{column} = cols.get({key})")
-        w(1, f"if col_{column} is None:")
-        w(2, f"col_{column} = REPEAT(MISSING, n)")
-    zipped = ", ".join(f"col_{c}" for c in columns)
-    targets = ", ".join(columns)
-    w(1, f"for r, ({targets},) in enumerate(zip({zipped})):")
-    w(2, "try:")
-    for name, slot in facts.names.items():
-        w(3, f"{slot} = v_{slot}")
-        w(3, f"if {slot} is MISSING:")
-        w(4, f"raise KeyError({fact_keys[name]})")
-        _convert_fact(w, 3, slot, facts.types[name], fact_keys[name])
-    _body(w, 3, table, conditions, labels, lambda i: f"a{i}")
-    w(3, "add_score(score); add_grade(g); add_crit(X)")
-    w(2, "except Exception as exc:")
-    w(3, "add_score(None); add_grade(None); add_crit(None); errors[r] = exc")
-    w(1, "return scores, grades, crits, errors")
+    s("")
+    with s.block("def score_many(cols, n, FAULT=FAULT, BONUS=BONUS, NA=NA, MISSING=MISSING,"
+                 " COUNT=COUNT, INF=INF)"):  # fmt: skip
+        s("scores = []; grades = []; crits = []; errors = {}")
+        s("add_score = scores.append; add_grade = grades.append; add_crit = crits.append")
+        for column, key in zip(columns, sources, strict=True):
+            s(f"col_{column} = cols.get({key})")
+            with s.block(f"if col_{column} is None"):
+                s(f"col_{column} = REPEAT(MISSING, n)")
+        zipped = ", ".join(f"col_{c}" for c in columns)
+        targets = ", ".join(columns)
+        with s.block(f"for r, ({targets},) in enumerate(zip({zipped}))"):
+            with s.block("try"):
+                for name, slot in facts.names.items():
+                    s(f"{slot} = v_{slot}")
+                    with s.block(f"if {slot} is MISSING"):
+                        s(f"raise KeyError({fact_keys[name]})")
+                    _convert_fact(s, slot, facts.types[name], fact_keys[name])
+                body.write(lambda i: f"a{i}")
+                s("add_score(score); add_grade(g); add_crit(X)")
+            with s.block("except Exception as exc"):
+                s("add_score(None); add_grade(None); add_crit(None); errors[r] = exc")
+        s("return scores, grades, crits, errors")
 
-    source = "\n".join(w.lines) + "\n"
-    namespace: dict[str, Any] = {**base, **constants.values}
-    # The two functions are compiled one at a time: Python's compiler holds a whole
-    # module's trees at once, about 0.05 MB per item and function (MAX_RUBRIC_ITEMS).
-    # The second is placed at its lines of `source`, so tracebacks point into it.
-    for part in (w.lines[:one_lines], [""] * one_lines + w.lines[one_lines:]):
-        code = compile("\n".join(part) + "\n", f"<callqa rubric {table.id}>", "exec")
-        exec(code, namespace)  # our generated source; policy values arrive only as constants
+    about = f"rubric {table.id}"
     return GeneratedScorer(
-        namespace["score_one"], namespace["score_many"], source, tuple(facts.names)
+        compile_function(s, "score_one", about),
+        compile_function(s, "score_many", about),
+        s.text,
+        tuple(facts.names),
     )
 
 
-def _convert_fact(w: _Writer, indent: int, slot: str, kind: Type, key: str) -> None:
+def _convert_fact(s: Source, slot: str, kind: Type, key: str) -> None:
     """A fact brought to its field's type, as conditions do (engine.codegen.conditions.FAST_TYPES):
     NaN, an infinity or a negative duration go to the converter, which refuses them (NaN
     made the item's condition false, the item not applicable)."""
     test = FAST_TYPES.get(kind)
-    w(indent, f"if {test.format(slot=slot) if test else 'True'}:")
-    w(indent + 1, f"{slot} = C_{slot}({slot}, {key})")
+    with s.block(f"if {test.format(slot=slot) if test else 'True'}"):
+        s(f"{slot} = C_{slot}({slot}, {key})")
 
 
 def _counts(table: RubricTable) -> str:
@@ -204,119 +206,111 @@ def _counts(table: RubricTable) -> str:
     return ", ".join(names) + ("," if len(names) == 1 else "")
 
 
-def _body(
-    w: _Writer,
-    ind: int,
-    table: RubricTable,
-    conditions: dict[int, str],
-    labels: dict[str, str],
-    answer: Callable[[int], str],
-) -> None:
-    settings = table.settings
-    zero_section = settings.critical == "zero_section"
-    na_pass = settings.na == "pass"
-    for section in table.sections:
-        w(ind, f"P{section.index} = 0.0; D{section.index} = 0.0")
+@dataclass(frozen=True)
+class _Body:
+    """The scoring of one evaluation, given its answers: written into both functions."""
+
+    s: Source
+    table: RubricTable
+    conditions: dict[int, str]
+    labels: dict[str, str]
+    longest: int
+
+    def write(self, answer: Callable[[int], str]) -> None:
+        s, table = self.s, self.table
+        settings = table.settings
+        zero_section = settings.critical == "zero_section"
+        na_pass = settings.na == "pass"
+        for section in table.sections:
+            s(f"P{section.index} = 0.0; D{section.index} = 0.0")
+            if zero_section:
+                s(f"X{section.index} = False")
+        s("B = 0.0; X = False")
+        for section in table.sections:
+            for index in section.items:
+                _item(s, table.items[index], self.conditions.get(index), answer(index),
+                      zero_section=zero_section, na_pass=na_pass)  # fmt: skip
+        scale = float(settings.scale)
         if zero_section:
-            w(ind, f"X{section.index} = False")
-    w(ind, "B = 0.0; X = False")
-    for section in table.sections:
-        for index in section.items:
-            _item(w, ind, table.items[index], conditions.get(index), answer(index),
-                  zero_section=zero_section, na_pass=na_pass)  # fmt: skip
-    scale = float(settings.scale)
-    if zero_section:
-        for section in table.sections:
-            w(ind, f"if X{section.index}:")
-            w(ind + 1, f"D{section.index} = P{section.index}")
-    if table.weighted:
-        w(ind, "num = 0.0; den = 0.0")
-        for section in table.sections:
-            i = section.index
-            weight = repr(float(section.weight or 0.0))
-            w(ind, f"if P{i}:")
-            w(ind + 1, f"num += {weight} * (P{i} - D{i}) / P{i}; den += {weight}")
-        w(ind, f"score = {scale!r} * num / den if den else {scale!r}")
-    else:
-        w(ind, f"P = {_total('P', table.sections)}")
-        w(ind, f"score = {scale!r} * (P - {_total('D', table.sections)}) / P if P else {scale!r}")
-    if any(item.kind == "bonus" for item in table.items):
-        w(ind, "score += B")
-        if settings.bonus == "capped":
-            w(ind, f"if score > {scale!r}:")
-            w(ind + 1, f"score = {scale!r}")
-    if settings.critical == "zero_score":
-        w(ind, "if X:")
-        w(ind + 1, "score = 0.0")
-    factor = float(10**settings.rounding_digits)
-    if settings.rounding_mode == "half_up":
-        w(ind, f"score = FLOOR(score * {factor!r} + 0.5 + 1e-9) / {factor!r}")
-    elif settings.rounding_mode == "down":
-        w(ind, f"score = FLOOR(score * {factor!r} + 1e-9) / {factor!r}")
-    else:
-        w(ind, f"score = ROUND(score, {settings.rounding_digits}) + 0.0")
-    _grade(w, ind, table, labels)
+            for section in table.sections:
+                with s.block(f"if X{section.index}"):
+                    s(f"D{section.index} = P{section.index}")
+        if table.weighted:
+            s("num = 0.0; den = 0.0")
+            for section in table.sections:
+                i = section.index
+                weight = repr(float(section.weight or 0.0))
+                with s.block(f"if P{i}"):
+                    s(f"num += {weight} * (P{i} - D{i}) / P{i}; den += {weight}")
+            s(f"score = {scale!r} * num / den if den else {scale!r}")
+        else:
+            s(f"P = {self._total('P')}")
+            s(f"score = {scale!r} * (P - {self._total('D')}) / P if P else {scale!r}")
+        if any(item.kind == "bonus" for item in table.items):
+            s("score += B")
+            if settings.bonus == "capped":
+                with s.block(f"if score > {scale!r}"):
+                    s(f"score = {scale!r}")
+        if settings.critical == "zero_score":
+            with s.block("if X"):
+                s("score = 0.0")
+        factor = float(10**settings.rounding_digits)
+        if settings.rounding_mode == "half_up":
+            s(f"score = FLOOR(score * {factor!r} + 0.5 + 1e-9) / {factor!r}")
+        elif settings.rounding_mode == "down":
+            s(f"score = FLOOR(score * {factor!r} + 1e-9) / {factor!r}")
+        else:
+            s(f"score = ROUND(score, {settings.rounding_digits}) + 0.0")
+        self._grade()
 
+    def _total(self, prefix: str) -> str:
+        """The sum of the sections' P (possible) or D (deducted) points, added left to
+        right."""
+        names = [f"{prefix}{s.index}" for s in self.table.sections]
+        if len(names) > self.longest:
+            return f"SUM(({', '.join(names)},), 0.0)"
+        return f"({' + '.join(names) or '0.0'})"
 
-# Longer sums and if/elif chains than these are written as loops over constants: Python
-# compiles `a + b + ...` and `elif` chains as nested trees, and a few thousand levels of
-# them overflow its compiler's stack (a RecursionError when the policy loaded).
-LONGEST_SUM = 32
-LONGEST_CHAIN = 32
+    def _grade(self) -> None:
+        s, table = self.s, self.table
 
+        def code(label: str | None) -> str:
+            return "None" if label is None else self.labels[label]
 
-def _total(prefix: str, sections: tuple[RubricSection, ...]) -> str:
-    """The sum of the sections' P (possible) or D (deducted) points, added left to right."""
-    names = [f"{prefix}{s.index}" for s in sections]
-    if len(names) > LONGEST_SUM:
-        return f"SUM(({', '.join(names)},), 0.0)"
-    return f"({' + '.join(names) or '0.0'})"
-
-
-def _grade(w: _Writer, ind: int, table: RubricTable, labels: dict[str, str]) -> None:
-    def code(label: str | None) -> str:
-        return "None" if label is None else labels[label]
-
-    lowest_code = code(table.lowest_grade())
-    first = True
-    if table.settings.critical == "fail_keep_score":
-        w(ind, "if X:")
-        w(ind + 1, f"g = {lowest_code}")
-        first = False
-    if sum(not band.fallback for band in table.grades) > LONGEST_CHAIN:
-        # the same tests in the same order as the chain below, as a loop over BANDS
-        if not first:
-            w(ind, "else:")
-            ind += 1
-        w(ind, f"g = {code(next((b.label for b in table.grades if b.fallback), None))}")
-        w(ind, "for low, high, label in BANDS:")
-        w(ind + 1, "if score >= low and score < high:")
-        w(ind + 2, "g = label")
-        w(ind + 2, "break")
-        return
-    for band in table.grades:
-        if band.fallback:
-            continue
-        tests = []
-        if band.low != float("-inf"):
-            tests.append(f"score >= {band.low!r}")
-        if band.high != float("inf"):
-            tests.append(f"score < {band.high!r}")
-        test = " and ".join(tests) or "True"
-        w(ind, f"{'if' if first else 'elif'} {test}:")
-        w(ind + 1, f"g = {code(band.label)}")
-        first = False
-    fallback = next((b.label for b in table.grades if b.fallback), None)
-    if first:
-        w(ind, f"g = {code(fallback)}")
-    else:
-        w(ind, "else:")
-        w(ind + 1, f"g = {code(fallback)}")
+        fallback = code(next((b.label for b in table.grades if b.fallback), None))
+        keep_score = table.settings.critical == "fail_keep_score"
+        if keep_score:
+            with s.block("if X"):
+                s(f"g = {code(table.lowest_grade())}")
+        if sum(not band.fallback for band in table.grades) > self.longest:
+            # the same tests in the same order as the chain below, as a loop over BANDS
+            with s.block("else") if keep_score else nullcontext():
+                s(f"g = {fallback}")
+                loop, test = "for low, high, label in BANDS", "if score >= low and score < high"
+                with s.block(loop), s.block(test):
+                    s("g = label", "break")
+            return
+        first = not keep_score
+        for band in table.grades:
+            if band.fallback:
+                continue
+            tests = []
+            if band.low != float("-inf"):
+                tests.append(f"score >= {band.low!r}")
+            if band.high != float("inf"):
+                tests.append(f"score < {band.high!r}")
+            with s.block(f"{'if' if first else 'elif'} {' and '.join(tests) or 'True'}"):
+                s(f"g = {code(band.label)}")
+            first = False
+        if first:
+            s(f"g = {fallback}")
+        else:
+            with s.block("else"):
+                s(f"g = {fallback}")
 
 
 def _item(
-    w: _Writer,
-    ind: int,
+    s: Source,
     item: RubricItem,
     condition: str | None,
     answer: str,
@@ -326,60 +320,63 @@ def _item(
 ) -> None:
     """One item as straight-line code: the common answers ("pass", "fail", "na", a count)
     are tested first with plain comparisons; anything else goes through COUNT."""
-    i, s = item.index, item.section
-    w(ind, f"# item {item.index}")
-    if condition is not None:
-        w(ind, f"if not {condition}:")
-        w(ind + 1, f"c{i} = {NA_CONDITION}")
+    i, section = item.index, item.section
+    s(f"# item {item.index}")
+    if condition is None:
+        _answered(s, item, answer, zero_section=zero_section, na_pass=na_pass)
+        return
+    with s.block(f"if not {condition}"):
+        s(f"c{i} = {NA_CONDITION}")
         if na_pass and item.possible:
-            w(ind + 1, f"P{s} += {item.possible!r}")
-        w(ind, "else:")
-        ind += 1
+            s(f"P{section} += {item.possible!r}")
+    with s.block("else"):
+        _answered(s, item, answer, zero_section=zero_section, na_pass=na_pass)
 
-    def counted(at: int, count: str | None) -> None:
+
+def _answered(
+    s: Source, item: RubricItem, answer: str, *, zero_section: bool, na_pass: bool
+) -> None:
+    """An applicable item, by its answer."""
+    i, section = item.index, item.section
+
+    def counted(count: str | None) -> None:
         """Lines for an applicable answer; `count` is a known literal or None (use `a`)."""
-        w(at, f"c{i} = {count if count is not None else 'a'}")
+        s(f"c{i} = {count if count is not None else 'a'}")
         if item.possible:
-            w(at, f"P{s} += {item.possible!r}")
+            s(f"P{section} += {item.possible!r}")
         if count == "0":
             return
         effects = _effects(item, zero_section)
         if not effects:
             return
-        if count is None:
-            w(at, "if a:")
-            at += 1
-        for effect in effects:
-            w(at, effect)
+        with s.block("if a") if count is None else nullcontext():
+            s(*effects)
 
-    def not_applicable(at: int) -> None:
-        w(at, f"c{i} = {NA_ANSWER}")
+    def not_applicable() -> None:
+        s(f"c{i} = {NA_ANSWER}")
         if na_pass and item.possible:
-            w(at, f"P{s} += {item.possible!r}")
+            s(f"P{section} += {item.possible!r}")
 
-    w(ind, f"a = {answer}")
+    s(f"a = {answer}")
     if item.per_occurrence:
-        w(ind, "if a.__class__ is int and a >= 0:")
-        counted(ind + 1, None)
-        w(ind, "elif a == 'na':")
+        with s.block("if a.__class__ is int and a >= 0"):
+            counted(None)
     else:
         passed, failed = ("1", "0") if item.kind == "bonus" else ("0", "1")
-        w(ind, "if a == 'pass':")
-        counted(ind + 1, passed)
-        w(ind, "elif a == 'fail':")
-        counted(ind + 1, failed)
-        w(ind, "elif a == 'na':")
-    not_applicable(ind + 1)
-    w(ind, "else:")
-    ind += 1
-    words = "BONUS" if item.kind == "bonus" else "FAULT"
-    w(ind, f"a = {words}.get(a, a)")
-    w(ind, "if a is NA:")
-    not_applicable(ind + 1)
-    w(ind, "else:")
-    w(ind + 1, "if a.__class__ is not int or a < 0:")
-    w(ind + 2, "a = COUNT(a)")
-    counted(ind + 1, None)
+        with s.block("if a == 'pass'"):
+            counted(passed)
+        with s.block("elif a == 'fail'"):
+            counted(failed)
+    with s.block("elif a == 'na'"):
+        not_applicable()
+    with s.block("else"):
+        s(f"a = {'BONUS' if item.kind == 'bonus' else 'FAULT'}.get(a, a)")
+        with s.block("if a is NA"):
+            not_applicable()
+        with s.block("else"):
+            with s.block("if a.__class__ is not int or a < 0"):
+                s("a = COUNT(a)")
+            counted(None)
 
 
 def _effects(item: RubricItem, zero_section: bool) -> list[str]:
