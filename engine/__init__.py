@@ -5,6 +5,9 @@ from callqa.engine import Engine, load_policy
 policy = load_policy("policies/standard.policy")
 result = policy.score("standard_call", evaluation)
 decisions = Engine(policy).feed(event)
+
+Every exception it raises derives from EngineError (callqa.engine.errors draws the tree);
+a policy that does not check raises PolicyError.
 """
 
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
@@ -13,12 +16,16 @@ from callqa.engine.errors import (
     ClockGapError,
     EngineError,
     EvaluationError,
+    EventError,
     InputFileError,
+    MappingError,
+    NoHistory,
+    StoreError,
+    SweepError,
     UnknownRubric,
 )
 from callqa.engine.policy import CompiledRubric, Policy, load_policy
 from callqa.engine.runtime.engine import Engine
-from callqa.engine.runtime.events import EventError
 from callqa.engine.scoring.results import (
     BatchScores,
     Bonus,
@@ -43,11 +50,15 @@ __all__ = [
     "EvaluationError",
     "EventError",
     "InputFileError",
+    "MappingError",
+    "NoHistory",
     "NotApplicable",
     "Policy",
     "PolicyError",
     "ScoreResult",
     "SectionScore",
+    "StoreError",
+    "SweepError",
     "UnknownRubric",
     "load_policy",
 ]

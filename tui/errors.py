@@ -1,12 +1,9 @@
-"""An unexpected error, told in one line a manager can read."""
+"""An unexpected error, told in one line a manager can read: the engine's `first_line`
+(callqa.engine.errors, where every exception callqa raises is drawn), kept here for the
+screens and commands that import it from the TUI."""
 
 from __future__ import annotations
 
-import re
+from callqa.engine.errors import first_line
 
-
-def first_line(error: BaseException | None) -> str:
-    """The first line of an error's message, without the `(sqlite3.DatabaseError) ` prefix
-    and the SQL a database driver adds; the error's class name if it has no message."""
-    text = str(error).strip().splitlines()[0] if error is not None and str(error).strip() else ""
-    return re.sub(r"^\([\w.]+\) ", "", text) or type(error).__name__
+__all__ = ["first_line"]

@@ -23,12 +23,9 @@ from pydantic import (
 )
 
 from callqa.engine.errors import EngineError
+from callqa.engine.errors import EventError as EventError  # its old home
 
 NonEmpty = Annotated[str, Field(min_length=1)]
-
-
-class EventError(EngineError, ValueError):
-    """An event that cannot be accepted, with every problem in plain words."""
 
 
 # The years an event may be in: a year such as 9999 or 0001 is a typing mistake, and

@@ -10,16 +10,11 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from callqa.engine.errors import EngineError
+from callqa.engine.errors import SweepError as SweepError  # its old home
 from callqa.engine.policy import Policy, load_policy
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
 from callqa.engine.simulation.simulate import _label, advance_to_end
-
-
-class SweepError(EngineError):
-    pass
-
 
 MAX_LIMIT = 1_000_000_000  # a count or a target no center has: a typing mistake
 

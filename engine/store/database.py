@@ -48,7 +48,8 @@ from sqlalchemy.engine import URL, ScalarResult, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
 
-from callqa.engine.errors import EngineError
+from callqa.engine.errors import NoHistory as NoHistory  # their old home
+from callqa.engine.errors import StoreError as StoreError
 
 SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 called it meta)
 PREFIX = "callqa_"  # callqa's tables share a database with a host service's without a clash
@@ -58,14 +59,6 @@ _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to 
 _HEX = frozenset("0123456789abcdef")
 DEMO_DB = "callqa-demo.db"  # callqa demo's generated history, never mixed with a center's own
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
-
-
-class StoreError(EngineError):
-    """The database cannot be used as it is; the message says what to do."""
-
-
-class NoHistory(StoreError):
-    """A database with no history to read: the message is a whole sentence naming it."""
 
 
 def no_history(target: str | Path, state: str) -> str:

@@ -43,7 +43,9 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callqa.engine.runtime.events import EventError, parse_event
+from callqa.engine.errors import EventError
+from callqa.engine.errors import MappingError as MappingError  # its old home
+from callqa.engine.runtime.events import parse_event
 from callqa.engine.scoring.evaluations import Row, RowError, read_records
 from callqa.engine.store.database import Store, unstorable
 from callqa.engine.store.text_files import read_data
@@ -52,10 +54,6 @@ from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_dur
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
 _NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...
 MAX_MAPPING = 1 << 20  # bytes: a mapping is a few lines
-
-
-class MappingError(EventError):
-    """The mapping file itself is wrong."""
 
 
 @dataclass
