@@ -1,10 +1,9 @@
 """Compile a condition or value over an event's facts into a Python function.
 
-The same code generator as the rubric scorer (codegen_expr): policy values arrive as
-named constants, never as code. A fact the event does not have makes a condition false.
-Aggregates (`count(survey where ...)`) in a threshold value read pre-computed slots
-`@0`, `@1`, ... from the facts mapping.
-"""
+The same code generator as the rubric scorer (codegen.expressions, written with
+codegen.emit): policy values arrive as named constants, never as code. A fact the event
+does not have makes a condition false. Aggregates (`count(survey where ...)`) in a
+threshold value read pre-computed slots `@0`, `@1`, ... from the facts mapping."""
 
 from __future__ import annotations
 
@@ -17,7 +16,8 @@ from zoneinfo import ZoneInfo
 from callqa.dsl import ast
 from callqa.dsl.expressions import Scope
 from callqa.dsl.types import Type
-from callqa.engine.codegen.expressions import Constants, ExprCompiler, FactSlots
+from callqa.engine.codegen.emit import Constants, Source, compile_function
+from callqa.engine.codegen.expressions import ExprCompiler, FactSlots
 from callqa.engine.values import converter
 
 _MISSING = object()
@@ -53,21 +53,22 @@ def compile_expression(
     missing: object = False,
 ) -> Condition:
     """A function of a facts mapping; returns `missing` when a fact is absent."""
-    constants = Constants()
+    s = Source()
     facts = FactSlots()
     scope_fields = dict(fields)
     scope_fields["value"] = Type.NUMBER
-    compiler = _AggregateAwareCompiler(Scope(scope_fields), constants, facts, zone, aggregates)
+    compiler = _AggregateAwareCompiler(Scope(scope_fields), s.constants, facts, zone, aggregates)
     body = compiler.compile(expr)
-    lines = ["def condition(facts, MISSING=MISSING, MISSING_RESULT=MISSING_RESULT):"]
-    for name, slot in facts.names.items():
-        key = constants.add(name)
-        lines.append(f"    {slot} = facts.get({key}, MISSING)")
-        lines.append(f"    if {slot} is MISSING or {slot} is None:")
-        lines.append("        return MISSING_RESULT")
-        lines += _converted(slot, name, facts.types[name], zone, constants)
-    lines.append(f"    return {body}")
-    function: Condition = _define(lines, "condition", constants, zone, missing)
+    s.constants.define("MISSING", _MISSING)
+    s.constants.define("MISSING_RESULT", missing)
+    with s.block("def condition(facts, MISSING=MISSING, MISSING_RESULT=MISSING_RESULT)"):
+        for name, slot in facts.names.items():
+            s(f"{slot} = facts.get({s.constant(name)}, MISSING)")
+            with s.block(f"if {slot} is MISSING or {slot} is None"):
+                s("return MISSING_RESULT")
+            _convert(s, slot, name, facts.types[name], zone)
+        s(f"return {body}")
+    function: Condition = compile_function(s, "condition", "condition")
     return function
 
 
@@ -77,13 +78,14 @@ def compile_flags(
     """One function giving a flag per condition (None: always true), reading each fact
     once: which picks of a sampling rule a call is eligible for. A condition whose facts
     are absent is false."""
-    constants = Constants()
-    lines, flags = flags_code(
-        exprs, fields, zone, constants, lambda fact: (f"facts.get({constants.add(fact)})", False)
-    )
-    function: Callable[[Mapping[str, Any]], tuple[bool, ...]] = _define(
-        ["def flags(facts):", *lines, f"    return {flags}"], "flags", constants, zone, False
-    )
+    s = Source()
+    with s.block("def flags(facts)"):
+        flags = write_flags(
+            s, exprs, fields, zone, lambda fact: (f"facts.get({s.constant(fact)})", False)
+        )
+        s(f"return {flags}")
+    function: Callable[[Mapping[str, Any]], tuple[bool, ...]]
+    function = compile_function(s, "flags", "flags")
     return function
 
 
@@ -94,11 +96,25 @@ def flags_code(
     constants: Constants,
     read: Callable[[str], FactCode],
 ) -> tuple[list[str], str]:
+    """`write_flags` for a caller that takes lines (a function body's, indented once)."""
+    s = Source(constants, depth=1)
+    flags = write_flags(s, exprs, fields, zone, read)
+    return s.lines, flags
+
+
+def write_flags(
+    s: Source,
+    exprs: Sequence[ast.Expr | None],
+    fields: Mapping[str, Type],
+    zone: ZoneInfo,
+    read: Callable[[str], FactCode],
+) -> str:
     """`compile_flags` as code, for a function that has the facts at hand (one kind of
-    event's path, engine.runtime.kind_path): lines that fetch each fact the conditions read, by
-    the code `read(fact)` gives (None when absent), then the expression giving the flags.
-    The code needs `DATETIME` and `ZONE` (the policy's timezone) among its constants."""
-    constants.values.update(DATETIME=dt.datetime, ZONE=zone, INF=math.inf)
+    event's path, engine.runtime.kind_path): writes lines that fetch each fact the
+    conditions read, by the code `read(fact)` gives (None when absent), and gives the
+    expression giving the flags."""
+    constants = s.constants
+    _define_shared(constants, zone)
     facts = _TouchedSlots()
     compiler = _AggregateAwareCompiler(Scope(dict(fields)), constants, facts, zone, None)
     flags = []
@@ -113,14 +129,12 @@ def flags_code(
         present = [f"{slot} is not None" for slot in sorted(maybe_absent)]
         flag = body if _gives_bool(expr) else f"bool({body})"
         flags.append(f"({' and '.join([*present, flag])})")
-    lines = []
     for name, slot in facts.names.items():  # an absent fact reads as None
         code, of_its_type = read(name)
-        lines.append(f"    {slot} = {code}")
+        s(f"{slot} = {code}")
         if not of_its_type:
-            lines.append(f"    if {slot} is not None:")
-            converted = _converted(slot, name, facts.types[name], zone, constants)
-            lines += ["    " + line for line in converted]
+            with s.block(f"if {slot} is not None"):
+                _convert(s, slot, name, facts.types[name], zone)
     if len(flags) <= _SHARED_FLAGS:
         # Every combination is built once and shared: a call's flags are one index into
         # them, not a new tuple to allocate (and for the garbage collector to track).
@@ -130,8 +144,8 @@ def flags_code(
         )
         table = constants.add(combinations, "FLAGS")
         index = " + ".join(f"{1 << bit} * {flag}" for bit, flag in enumerate(flags))
-        return lines, f"{table}[{index or 0}]"
-    return lines, f"({', '.join(flags)},)"
+        return f"{table}[{index or 0}]"
+    return f"({', '.join(flags)},)"
 
 
 def _gives_bool(expr: ast.Expr) -> bool:
@@ -146,32 +160,26 @@ def _gives_bool(expr: ast.Expr) -> bool:
     return isinstance(expr, ast.InList)
 
 
-def _converted(slot: str, fact: str, kind: Type, zone: ZoneInfo, constants: Constants) -> list[str]:
-    """Lines that bring a fact to its field's type; values of that type already skip the
-    converter (the common case, tested inline)."""
-    convert = constants.add(converter(kind, zone), "C")
-    call = f"    {slot} = {convert}({slot}, {constants.add(fact)})"
+def _convert(s: Source, slot: str, fact: str, kind: Type, zone: ZoneInfo) -> None:
+    """Brings a fact to its field's type; values of that type already skip the converter
+    (the common case, tested inline)."""
+    _define_shared(s.constants, zone)
+    call = f"{slot} = {s.constant(converter(kind, zone), 'C')}({slot}, {s.constant(fact)})"
     test = FAST_TYPES.get(kind)
     if fact.startswith("@") or fact == "value":  # the engine's own aggregates: not data
         test = _COMPUTED
     if test is None:
-        return [call]
-    return ["    if " + test.format(slot=slot) + ":", "    " + call]
+        s(call)
+        return
+    with s.block("if " + test.format(slot=slot)):
+        s(call)
 
 
-def _define(
-    lines: list[str], name: str, constants: Constants, zone: ZoneInfo, missing: object
-) -> Any:
-    namespace: dict[str, Any] = {
-        **constants.values,
-        "MISSING": _MISSING,
-        "MISSING_RESULT": missing,
-        "DATETIME": dt.datetime,
-        "ZONE": zone,
-        "INF": math.inf,
-    }
-    exec(compile("\n".join(lines) + "\n", f"<callqa {name}>", "exec"), namespace)
-    return namespace[name]
+def _define_shared(constants: Constants, zone: ZoneInfo) -> None:
+    """The names FAST_TYPES' tests are written with."""
+    constants.define("DATETIME", dt.datetime)
+    constants.define("ZONE", zone)
+    constants.define("INF", math.inf)
 
 
 class _TouchedSlots(FactSlots):
