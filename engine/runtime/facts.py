@@ -13,7 +13,7 @@ from dataclasses import dataclass, fields, is_dataclass
 from typing import Any
 
 from callqa.dsl import ast
-from callqa.engine.codegen.expressions import Constants
+from callqa.engine.codegen.emit import Source, compile_function
 
 _SKIP = {"id", "at", "kind", "fields", "answers", "facts"}
 DEFAULT_STATUS = "on_floor"  # an agent's status until an event or action changes it
@@ -60,65 +60,58 @@ class FactReader:
         return reader
 
     def _compile(self, cls: Any) -> Reader:
-        constants = Constants()
+        s = Source()
 
         def value(name: str) -> tuple[str, bool]:
             if name in ("id", "facts"):  # every event has an id; an evaluation, its facts
-                return f"values[{constants.add(name)}]", True
-            return f"values.get({constants.add(name)})", False
+                return f"values[{s.constant(name)}]", True
+            return f"values.get({s.constant(name)})", False
 
         kind: str = cls.model_fields["kind"].default
-        lines = ["def reader(values, at, statuses):", "    facts = {}"]
-        lines += self.lines(cls, value, constants.add)
-        lines.append("    return facts")
-        namespace: dict[str, Any] = constants.values
-        exec(compile("\n".join(lines) + "\n", f"<callqa facts of {kind}>", "exec"), namespace)
-        reader: Reader = namespace["reader"]
+        with s.block("def reader(values, at, statuses)"):
+            s("facts = {}")
+            self.write(s, cls, value)
+            s("return facts")
+        reader: Reader = compile_function(s, "reader", f"facts of {kind}")
         return reader
 
-    def lines(
-        self,
-        cls: Any,
-        value: Callable[[str], tuple[str, bool] | None],
-        constant: Callable[[Any], str],
-    ) -> list[str]:
-        """Lines that fill `facts` for an event of class `cls`, given `at` (its time in
-        the policy's timezone) and `statuses`. `value(field)` is the code reading a field
-        and whether it is surely not None, or None when the event surely lacks it (as in
-        `engine.runtime.kind_path`, which knows which fields an event has). `constant(v)` names a
-        constant for the code."""
-        lines: list[str] = []
-        for source in self.sources(cls, value, constant):
-            if isinstance(source, str):
-                lines.append(source)
+    def write(self, s: Source, cls: Any, value: Callable[[str], tuple[str, bool] | None]) -> None:
+        """Writes lines that fill `facts` for an event of class `cls`, given `at` (its
+        time in the policy's timezone) and `statuses`. `value(field)` is the code reading a
+        field and whether it is surely not None, or None when the event surely lacks it
+        (as in `engine.runtime.kind_path`, which knows which fields an event has)."""
+        for source in self.sources(cls, value, s.constant):
+            if isinstance(source, FactMerge):
+                s(*source.lines)
                 continue
-            key = constant(source.fact)
+            key = s.constant(source.fact)
             if source.guard is None:
-                lines.append(f"    facts[{key}] = {source.code}")
+                s(f"facts[{key}] = {source.code}")
             elif source.guard == source.code:  # the value, when it is not None
-                lines += [f"    value = {source.code}", "    if value is not None:",
-                          f"        facts[{key}] = value"]  # fmt: skip
+                s(f"value = {source.code}")
+                with s.block("if value is not None"):
+                    s(f"facts[{key}] = value")
             else:
-                lines += [f"    if {source.guard} is not None:",
-                          f"        facts[{key}] = {source.code}"]  # fmt: skip
-        return lines
+                with s.block(f"if {source.guard} is not None"):
+                    s(f"facts[{key}] = {source.code}")
 
     def sources(
         self,
         cls: Any,
         value: Callable[[str], tuple[str, bool] | None],
         constant: Callable[[Any], str],
-    ) -> list[FactSource | str]:
-        """Where each fact of an event of class `cls` comes from, in order (arguments as
-        for `lines`). A line of code instead merges facts whose names only the event
-        knows (a center's own fields, an evaluation's facts) into `facts`."""
+    ) -> list[FactSource | FactMerge]:
+        """Where each fact of an event of class `cls` comes from, in order (`value` as
+        for `write`; `constant(v)` names a constant for the code). A merge instead adds
+        facts whose names only the event knows (a center's own fields, an evaluation's
+        facts) to `facts`."""
         kind: str = cls.model_fields["kind"].default
         wanted = self.wanted
 
         def read(name: str) -> bool:
             return wanted is None or name in wanted
 
-        sources: list[FactSource | str] = []
+        sources: list[FactSource | FactMerge] = []
 
         def put(name: str, fact: str) -> None:
             """The fact is the field `name`, when the event has it and it is not None."""
@@ -139,13 +132,12 @@ class FactReader:
         own = value("fields")
         if own is not None:
             merge = constant(_merge_own_fields)
-            sources.append(
-                f"    own = {own[0]}\n    if own:\n        {merge}(facts, own, {constant(kind)})"
-            )
+            call = f"{merge}(facts, own, {constant(kind)})"
+            sources.append(FactMerge((f"own = {own[0]}", "if own:", f"    {call}")))
         if kind == "evaluation":
             given = value("facts")
             assert given is not None
-            sources.append(f"    {constant(_merge_facts)}(facts, {given[0]})")
+            sources.append(FactMerge((f"{constant(_merge_facts)}(facts, {given[0]})",)))
         agent = value("agent") if "agent" in cls.model_fields else None
         if agent is not None:
             code, sure = agent
@@ -175,6 +167,14 @@ class FactSource:
         if self.guard is None or self.guard == self.code:
             return self.code
         return f"({self.code} if {self.guard} is not None else None)"
+
+
+@dataclass(frozen=True)
+class FactMerge:
+    """Code adding facts whose names only the event knows to `facts`: lines of a
+    function body, relative to its indentation."""
+
+    lines: tuple[str, ...]
 
 
 def _merge_own_fields(facts: dict[str, Any], own: dict[str, Any], kind: str) -> None:

@@ -20,7 +20,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from callqa.engine.codegen.conditions import FactCode
-from callqa.engine.codegen.expressions import Constants
+from callqa.engine.codegen.emit import Constants, Source
 from callqa.engine.decisions import Decision
 from callqa.engine.runtime.events import event_model
 from callqa.engine.runtime.facts import FactSource
@@ -96,7 +96,10 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
     ]
     start = len(lines)
     if engine.thresholds or route.disciplined:  # they take the facts as a dict
-        lines += ["    facts = {}", *engine.facts.lines(model, fields.get, constants.add)]
+        facts = Source(constants, depth=1)
+        facts("facts = {}")
+        engine.facts.write(facts, model, fields.get)
+        lines += facts.lines
 
         def read(fact: str) -> FactCode:
             return f"facts.get({constants.add(fact)})", False
