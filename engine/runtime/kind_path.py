@@ -39,15 +39,15 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
     if route.check is not None or route.handler is not None:
         return None
     model = event_model(kind)
-    shape = plain_shape(model)
+    constants = Constants()
+    shape = plain_shape(model, constants)
     if shape is None:
         return None
-    constants = Constants()  # its names (K0, K1...) are not among the shape's
     # field -> (the local holding it, whether it is surely not None)
     fields: dict[str, tuple[str, bool]] = {
         name: (code, True) for name, code in shape.values.items()
     }
-    lines = ["def path(d):", *shape.fetch, *shape.checks]
+    lines = ["def path(d):", *("    " + line for line in [*shape.fetch, *shape.checks])]
     # an optional field left out holds its default, or None
     absent = {
         f.local: f.default or "None"
@@ -66,7 +66,7 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
             f"            {local} = {absent[local]}" if local in absent else "            pass",
             "        else:",
             "            n += 1",
-            *("        " + line for line in field.test),
+            *("            " + line for line in field.test),
         ]
         if not field.own_facts:
             fields[field.name] = (local, False)
@@ -142,7 +142,7 @@ def kind_path(engine: Engine, kind: str) -> KindPath | None:
         lines.append(f"{indent}decisions += DISCIPLINE(values, {agent}, at, facts)")
     lines.append("    return decisions")
     namespace: dict[str, Any] = {
-        **shape.constants, **constants.values, "ENGINE": engine, "ZONE": engine.zone,
+        **constants.values, "ENGINE": engine, "ZONE": engine.zone,
         "MOVE_CLOCK": engine._move_clock, "DISCIPLINE": engine._discipline,
         "COMBINE": dt.datetime.combine,
     }  # fmt: skip

@@ -20,11 +20,13 @@ import math
 import types
 import typing
 from collections.abc import Callable
+from contextlib import nullcontext
 from dataclasses import dataclass
 from typing import Any
 
 from annotated_types import Ge, MinLen
 
+from callqa.engine.codegen.emit import Constants, Source, compile_function
 from callqa.engine.runtime.events import FIRST_YEAR, LAST_YEAR
 
 # validators the plain checks agree with (events.py): `_durations` returns every value
@@ -52,7 +54,8 @@ class OptionalField:
 @dataclass
 class PlainShape:
     """The code that fetches and checks a well-typed event of one kind, as lines for a
-    function whose argument is `d`, the event. Shared by `plain_reader` and
+    function whose argument is `d`, the event (relative to the function body's
+    indentation, as are the optional fields' tests). Shared by `plain_reader` and
     `engine.runtime.kind_path`."""
 
     kind: str
@@ -61,7 +64,6 @@ class PlainShape:
     checks: list[str]  # return None unless each required field is well typed
     values: dict[str, str]  # field -> the local or constant holding it, never None
     optional: list[OptionalField]
-    constants: dict[str, Any]  # the names the lines use
 
     @property
     def literal(self) -> str:
@@ -69,9 +71,10 @@ class PlainShape:
         return "{" + ", ".join(f"{name!r}: {code}" for name, code in self.values.items()) + "}"
 
 
-def plain_shape(model: Any) -> PlainShape | None:
-    """The checks of plain `model` events; None when some required field has a type the
-    plain check does not handle (then every event of the kind goes through pydantic)."""
+def plain_shape(model: Any, constants: Constants) -> PlainShape | None:
+    """The checks of plain `model` events, their names defined among `constants`; None
+    when some required field has a type the plain check does not handle (then every
+    event of the kind goes through pydantic)."""
     decorators = model.__pydantic_decorators__
     if decorators.model_validators or model.model_config.get("strict"):
         return None
@@ -80,14 +83,13 @@ def plain_shape(model: Any) -> PlainShape | None:
         if decorator.cls_var_name not in PASS_THROUGH_VALIDATORS:
             validated.update(decorator.info.fields)
     kind: str = model.model_fields["kind"].default
-    constants: dict[str, Any] = {
-        "MISSING": _MISSING, "DATETIME": dt.datetime, "KIND": kind, "INF": math.inf,
-    }  # fmt: skip
-    fetch = ["    try:", "        if d['kind'] != KIND:", "            return None"]
+    for name, value in {"MISSING": _MISSING, "DATETIME": dt.datetime, "INF": math.inf}.items():
+        constants.define(name, value)
+    values: dict[str, str] = {"kind": constants.define("KIND", kind)}  # every event has them
+    fetch: list[str] = []
     required: list[str] = []
     count = 1  # keys of the required fields, kind included
     optional: list[OptionalField] = []
-    values: dict[str, str] = {"kind": "KIND"}  # the values every event of the kind has
     for index, (name, info) in enumerate(model.model_fields.items()):
         local = f"v{index}"
         if name == "kind":
@@ -97,20 +99,24 @@ def plain_shape(model: Any) -> PlainShape | None:
         if info.is_required():
             if test is None or own_facts or type(None) in typing.get_args(info.annotation):
                 return None
-            fetch.append(f"        {local} = d[{name!r}]")
+            fetch.append(f"{local} = d[{name!r}]")
             required += test
             values[name] = local
             count += 1
             continue
         default = None
         if info.default_factory is None and info.default is not None:
-            default = f"D{index}"
-            constants[default] = info.default
-            values[name] = default
+            default = values[name] = constants.add(info.default, "D")
         optional.append(OptionalField(name, local, test, default, own_facts))
     # required fields by subscript (cheaper than get); one missing ends in KeyError
-    fetch += ["    except KeyError:", "        return None"]
-    return PlainShape(kind, count, fetch, required, values, optional, constants)
+    s = Source(constants)
+    with s.block("try"):
+        with s.block("if d['kind'] != KIND"):
+            s("return None")
+        s(*fetch)
+    with s.block("except KeyError"):
+        s("return None")
+    return PlainShape(kind, count, s.lines, required, values, optional)
 
 
 @functools.cache  # per model, whatever the policy: engines share them
@@ -120,30 +126,31 @@ def plain_reader(model: Any) -> PlainReader | None:
 
     The values it returns leave out what is None and an empty `fields` (`sparse`): a
     call's 14 fields are mostly empty, and readers use `values.get(name)`."""
-    shape = plain_shape(model)
+    s = Source()
+    shape = plain_shape(model, s.constants)
     if shape is None:
         return None
-    lines = ["def plain(d):", *shape.fetch, *shape.checks]
-    # only the required fields given (the common case): no lookups for the others
-    lines += [f"    if len(d) == {shape.count}:", f"        return {shape.literal}"]
-    lines += [f"    n = {shape.count}", f"    out = {shape.literal}"]
-    for field in shape.optional:
-        local = field.local
-        lines.append(f"    {local} = d.get({field.name!r}, MISSING)")
-        lines.append(f"    if {local} is not MISSING:")
-        if field.test is None:
-            lines.append("        return None")
-            continue
-        lines += ["        n += 1", *("    " + line for line in field.test)]
-        if not field.own_facts:  # an empty dict is left out
-            lines.append(f"        if {local} is not None:")
-            lines.append(f"            out[{field.name!r}] = {local}")
-    lines += ["    if n != len(d):", "        return None"]  # a key the model does not have
-    lines += ["    return out"]
-    source = "\n".join(lines) + "\n"
-    constants = dict(shape.constants)
-    exec(compile(source, f"<callqa plain {shape.kind} events>", "exec"), constants)
-    reader: PlainReader = constants["plain"]
+    with s.block("def plain(d)"):
+        s(*shape.fetch, *shape.checks)
+        # only the required fields given (the common case): no lookups for the others
+        with s.block(f"if len(d) == {shape.count}"):
+            s(f"return {shape.literal}")
+        s(f"n = {shape.count}", f"out = {shape.literal}")
+        for field in shape.optional:
+            local = field.local
+            s(f"{local} = d.get({field.name!r}, MISSING)")
+            with s.block(f"if {local} is not MISSING"):
+                if field.test is None:
+                    s("return None")
+                    continue
+                s("n += 1", *field.test)
+                if not field.own_facts:  # an empty dict is left out
+                    with s.block(f"if {local} is not None"):
+                        s(f"out[{field.name!r}] = {local}")
+        with s.block("if n != len(d)"):  # a key the model does not have
+            s("return None")
+        s("return out")
+    reader: PlainReader = compile_function(s, "plain", f"plain {shape.kind} events")
     return reader
 
 
@@ -175,38 +182,37 @@ def _test(local: str, annotation: Any, metadata: list[Any]) -> list[str] | None:
             min_length = constraint.min_length
         else:
             return None
-    checks: list[str]
-    if annotation is str and min_length <= 1 and minimum is None:
-        # str_strip_whitespace: text with blanks around it would be changed
-        bad = f"{local}.__class__ is not str or {local}.strip() is not {local}"
-        if min_length:
-            bad += f" or not {local}"
-        checks = [f"    if {bad}:", "        return None"]
-    elif annotation is float and min_length == 0:
-        # finite only (allow_inf_nan=False): NaN fails both comparisons
-        low = "-INF <" if minimum is None else f"{minimum!r} <="
-        lowest = -_EXACT_FLOAT if minimum is None else minimum
-        checks = [
-            f"    if {local}.__class__ is float and {low} {local} < INF:",
-            "        pass",
-            f"    elif {local}.__class__ is int and {lowest!r} <= {local} <= {_EXACT_FLOAT}:",
-            f"        {local} = float({local})",
-            "    else:",
-            "        return None",
-        ]
-    elif annotation is bool and not metadata:
-        checks = [f"    if {local}.__class__ is not bool:", "        return None"]
-    elif annotation is dt.datetime and not metadata:
-        checks = [
-            f"    if {local}.__class__ is not DATETIME"
-            f" or not {FIRST_YEAR} <= {local}.year <= {LAST_YEAR}:",
-            "        return None",
-        ]
-    elif typing.get_origin(annotation) is dict and not metadata:
-        # only an empty one (a center's own facts, as `model_dump()` writes them)
-        checks = [f"    if {local}.__class__ is not dict or {local}:", "        return None"]
-    else:
-        return None
-    if nullable:
-        checks = [f"    if {local} is not None:", *["    " + line for line in checks]]
-    return checks
+    s = Source()
+    with s.block(f"if {local} is not None") if nullable else nullcontext():
+        if annotation is str and min_length <= 1 and minimum is None:
+            # str_strip_whitespace: text with blanks around it would be changed
+            bad = f"{local}.__class__ is not str or {local}.strip() is not {local}"
+            if min_length:
+                bad += f" or not {local}"
+            with s.block(f"if {bad}"):
+                s("return None")
+        elif annotation is float and min_length == 0:
+            # finite only (allow_inf_nan=False): NaN fails both comparisons
+            low = "-INF <" if minimum is None else f"{minimum!r} <="
+            lowest = -_EXACT_FLOAT if minimum is None else minimum
+            with s.block(f"if {local}.__class__ is float and {low} {local} < INF"):
+                pass
+            exact = f"{local}.__class__ is int and {lowest!r} <= {local} <= {_EXACT_FLOAT}"
+            with s.block(f"elif {exact}"):
+                s(f"{local} = float({local})")
+            with s.block("else"):
+                s("return None")
+        elif annotation is bool and not metadata:
+            with s.block(f"if {local}.__class__ is not bool"):
+                s("return None")
+        elif annotation is dt.datetime and not metadata:
+            year = f"{FIRST_YEAR} <= {local}.year <= {LAST_YEAR}"
+            with s.block(f"if {local}.__class__ is not DATETIME or not {year}"):
+                s("return None")
+        elif typing.get_origin(annotation) is dict and not metadata:
+            # only an empty one (a center's own facts, as `model_dump()` writes them)
+            with s.block(f"if {local}.__class__ is not dict or {local}"):
+                s("return None")
+        else:
+            return None
+    return s.lines
