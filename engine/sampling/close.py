@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+from callqa.engine.codegen.emit import Source, compile_function
 from callqa.engine.decisions import Decision
 from callqa.engine.sampling.select import Candidate, PickSpec, quota_picks, ranked, wanted
 
@@ -39,91 +40,82 @@ Close = Callable[
 def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close:
     """The function closing one period of the sampling rule `block` with these picks."""
     wants = wanted(picks)
-    constants: dict[str, Any] = {
+    s = Source()
+    constants = {
         "NEW": tuple.__new__, "DECISION": Decision, "BLOCK": block, "LOCATION": location,
         "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "CALL_ID": itemgetter(1),
         "WANTED": wants,
         # the start of a shortfall's reason, by the number of calls taken
         "TAKEN_OF": tuple(f"{n} of {wants} calls sampled for " for n in range(wants + 1)),
     }  # fmt: skip
+    for name, value in constants.items():
+        s.constants.define(name, value)
 
-    def sample(why: str, indent: str) -> list[str]:
-        return [
-            f"{indent}taken.append(call)",
-            f"{indent}append(NEW(DECISION, (ident + call, 'sample', agent, call, {why}, BLOCK,"
+    def sample(why: str) -> None:
+        s(
+            "taken.append(call)",
+            f"append(NEW(DECISION, (ident + call, 'sample', agent, call, {why}, BLOCK,"
             " LOCATION, end, facts, (call,), (), 'final')))",
-        ]
+        )
 
-    lines = [
-        "def close(agents, ident, end, facts, seed, period, extra_of, out):",
-        "    append = out.append",
-        "    on_period = f' on {period}: '",
-        "    for agent, calls in agents.items():",
-        "        taken = []",
-        "        short = []",
-    ]
-    for index, spec in enumerate(picks):
-        constants[f"CHOSEN{index}"] = spec.chosen
-        constants[f"SHORT{index}"] = spec.short
-        if spec.ordinal is not None:
-            lines += [
-                "        seen = 0",
-                "        for candidate in calls:",
-                f"            if candidate[2][{index}]:",
-                "                seen += 1",
-                f"                if seen == {spec.ordinal}:",
-                "                    call = candidate[1]",
-                "                    if call not in taken:",
-                *sample(f"CHOSEN{index}", "                        "),
-                "                    break",
-                "        else:",
-                f"            short.append(SHORT{index}[seen])",
-            ]
-            continue
-        constants[f"ALL_TAKEN{index}"] = spec.all_taken
-        lines += [
-            "        pool = []",  # a loop: an agent's day has few calls, and a list
-            "        for c in calls:",  # comprehension costs a function call in 3.11
-            f"            if c[2][{index}] and c[1] not in taken:",
-            "                pool.append(c[1])",
-            "        found = len(pool)",
-            f"        if found > {spec.count}:",
-            f"            for call, why in RANKED(pool, {spec.count}, seed, CHOSEN{index}):",
-            *sample("why", "                "),
-            "        else:",
-            f"            why = ALL_TAKEN{index}[found]",
-            "            for call in pool:",
-            *sample("why", "                "),
-            f"            if found < {spec.count}:",
-            f"                short.append(SHORT{index}[found])",
-        ]
-    lines += ["        extra = 0"]
-    if picks:  # a larger quota for some agents: more random picks
-        lines += [
-            "        if extra_of is not None:",
-            "            extra = extra_of(agent)",
-            "            if extra:",
-            "                more, whys, more_short = QUOTA(calls, PICKS, taken, extra, seed)",
-            "                for call, why in zip(more, whys):",
-            *sample("why", "                    "),
-            "                if more_short:",
-            "                    short.append(more_short)",
-        ]
-    lines += [
-        "        if short:",
-        "            count = len(taken)",
-        "            wants = WANTED + extra",
-        "            taken_of = TAKEN_OF[count] if not extra else"
-        " f'{count} of {wants} calls sampled for '",
-        "            append(NEW(DECISION, (",
-        "                f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
-        "                taken_of + agent + on_period + '; '.join(short), BLOCK, LOCATION, end,",
-        "                {'wanted': wants, 'picked': count},",
-        "                (calls[0][1],) if len(calls) == 1 else tuple(map(CALL_ID, calls)), (),",
-        "                'final',",
-        "            )))",
-    ]
-    source = "\n".join(lines) + "\n"
-    exec(compile(source, f"<callqa sampling {block}>", "exec"), constants)
-    close: Close = constants["close"]
+    with s.block("def close(agents, ident, end, facts, seed, period, extra_of, out)"):
+        s("append = out.append", "on_period = f' on {period}: '")
+        with s.block("for agent, calls in agents.items()"):
+            s("taken = []", "short = []")
+            for index, spec in enumerate(picks):
+                chosen = s.constants.define(f"CHOSEN{index}", spec.chosen)
+                short = s.constants.define(f"SHORT{index}", spec.short)
+                if spec.ordinal is not None:
+                    s("seen = 0")
+                    with s.block("for candidate in calls"), s.block(f"if candidate[2][{index}]"):
+                        s("seen += 1")
+                        with s.block(f"if seen == {spec.ordinal}"):
+                            s("call = candidate[1]")
+                            with s.block("if call not in taken"):
+                                sample(chosen)
+                            s("break")
+                    with s.block("else"):
+                        s(f"short.append({short}[seen])")
+                    continue
+                all_taken = s.constants.define(f"ALL_TAKEN{index}", spec.all_taken)
+                # a loop: an agent's day has few calls, and a list comprehension costs a
+                # function call in 3.11
+                s("pool = []")
+                with s.block("for c in calls"), s.block(f"if c[2][{index}] and c[1] not in taken"):
+                    s("pool.append(c[1])")
+                s("found = len(pool)")
+                ranked_picks = f"for call, why in RANKED(pool, {spec.count}, seed, {chosen})"
+                with s.block(f"if found > {spec.count}"), s.block(ranked_picks):
+                    sample("why")
+                with s.block("else"):
+                    s(f"why = {all_taken}[found]")
+                    with s.block("for call in pool"):
+                        sample("why")
+                    with s.block(f"if found < {spec.count}"):
+                        s(f"short.append({short}[found])")
+            s("extra = 0")
+            if picks:  # a larger quota for some agents: more random picks
+                with s.block("if extra_of is not None"):
+                    s("extra = extra_of(agent)")
+                    with s.block("if extra"):
+                        s("more, whys, more_short = QUOTA(calls, PICKS, taken, extra, seed)")
+                        with s.block("for call, why in zip(more, whys)"):
+                            sample("why")
+                        with s.block("if more_short"):
+                            s("short.append(more_short)")
+            with s.block("if short"):
+                s(
+                    "count = len(taken)",
+                    "wants = WANTED + extra",
+                    "taken_of = TAKEN_OF[count] if not extra else"
+                    " f'{count} of {wants} calls sampled for '",
+                    "append(NEW(DECISION, (",
+                    "    f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
+                    "    taken_of + agent + on_period + '; '.join(short), BLOCK, LOCATION, end,",
+                    "    {'wanted': wants, 'picked': count},",
+                    "    (calls[0][1],) if len(calls) == 1 else tuple(map(CALL_ID, calls)), (),",
+                    "    'final',",
+                    ")))",
+                )
+    close: Close = compile_function(s, "close", f"sampling {block}")
     return close
