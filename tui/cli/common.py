@@ -17,10 +17,9 @@ from typing import TYPE_CHECKING, Protocol
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
 from callqa.dsl.source import NOWHERE
 from callqa.engine import Policy, load_policy
-from callqa.engine.errors import InputFileError
+from callqa.engine.errors import InputFileError, NoHistory, StoreError, first_line
 from callqa.engine.runtime.events import parse_moment
 from callqa.engine.store.text_files import read_utf8
-from callqa.tui.errors import first_line
 from callqa.tui.literal import say
 
 if TYPE_CHECKING:
@@ -94,7 +93,7 @@ def open_store(target: str, create: bool = False) -> Store | None:
 
 def store_problem(target: str, error: Exception) -> str:
     """Why the database cannot be opened, naming it (never with its password)."""
-    from callqa.engine.store.database import NoHistory, StoreError, shown_target
+    from callqa.engine.store.database import shown_target
 
     if isinstance(error, NoHistory):  # a whole sentence naming the database
         return str(error)

@@ -12,11 +12,16 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from callqa.dsl.check import timezone_hint
-from callqa.engine import EngineError
 from callqa.engine.decisions import Decision
-from callqa.engine.errors import ClockGapError, InputFileError
+from callqa.engine.errors import (
+    ClockGapError,
+    EngineError,
+    EventError,
+    InputFileError,
+    MappingError,
+    NoHistory,
+)
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
-from callqa.engine.runtime.events import EventError
 from callqa.engine.scoring.evaluations import RowError, read_records
 from callqa.engine.simulation.simulate import open_periods, replay_end, replay_gap_reason
 from callqa.tui.cli.common import (
@@ -126,8 +131,8 @@ class _NoStore(Exception):
 
 def run_import(args: argparse.Namespace) -> int:
     # the importer imports the store, and with it SQLAlchemy: only when importing
-    from callqa.engine.store.database import NoHistory, Store
-    from callqa.engine.store.importer import MappingError, import_file
+    from callqa.engine.store.database import Store
+    from callqa.engine.store.importer import import_file
 
     hint = timezone_hint(args.timezone)
     if hint is not None:

@@ -10,8 +10,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from callqa.engine.errors import InputFileError
-from callqa.engine.runtime.events import Event, EventError, parse_event
+from callqa.engine.errors import EventError, InputFileError
+from callqa.engine.runtime.events import Event, parse_event
 from callqa.engine.sampling.plan import (
     build_plan,
     call_side,

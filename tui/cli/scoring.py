@@ -14,7 +14,8 @@ from rich.table import Table
 
 from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.suggest import did_you_mean
-from callqa.engine import EvaluationError, ScoreResult, UnknownRubric, load_policy
+from callqa.engine import ScoreResult, load_policy
+from callqa.engine.errors import EvaluationError, UnknownRubric
 from callqa.engine.scoring.calibration import calibrate
 from callqa.engine.scoring.evaluations import Row, RowError, read_evaluations
 from callqa.tui.cli.common import Commands, load_or_report, open_store, shown_db

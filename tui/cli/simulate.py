@@ -17,8 +17,9 @@ from rich.table import Table
 
 from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Policy, load_policy
+from callqa.engine.errors import StoreError, SweepError
 from callqa.engine.simulation.simulate import replay_start, simulate, simulate_against_history
-from callqa.engine.simulation.sweep import SweepError, parse_sweep, sweep
+from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.tui.cli.common import (
     DEFAULT_DB,
     DEMO_DB,
@@ -115,8 +116,6 @@ def run_simulate(args: argparse.Namespace) -> int:
 def _policy_from(store: Store, reference: str) -> Policy | None:
     """--against: a policy file, a stored version's hash or 'active'; None after saying
     why there is none."""
-    from callqa.engine.store.database import StoreError
-
     if Path(reference).is_file() or reference.endswith(".policy") or "/" in reference:
         return load_policy(reference)  # a file; a missing one is said so (InputFileError)
     try:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
+from callqa.engine.errors import StoreError
 from callqa.engine.runtime.policy_tests import run_policy_tests
 from callqa.tui.cli.common import DEFAULT_DB, Commands, moment_option, open_store
 from callqa.tui.literal import say
@@ -70,8 +71,6 @@ def _history(store: Store) -> int:
 
 
 def _diff(args: argparse.Namespace, store: Store) -> int:
-    from callqa.engine.store.database import StoreError
-
     try:
         old, new = store.policy(args.old), store.policy(args.new)
     except StoreError as error:
@@ -94,7 +93,7 @@ def _diff(args: argparse.Namespace, store: Store) -> int:
 
 def _add(args: argparse.Namespace, store: Store) -> int:
     """Store a checked version (with the files it includes, as they are now)."""
-    from callqa.engine.store.database import StoreError, policy_hash
+    from callqa.engine.store.database import policy_hash
 
     effective = None
     if args.effective:
@@ -132,8 +131,6 @@ def _add(args: argparse.Namespace, store: Store) -> int:
 
 def _activate(args: argparse.Namespace, store: Store) -> int:
     """Make a stored version active, only if its own tests pass."""
-    from callqa.engine.store.database import StoreError
-
     try:
         version = store.policy(args.hash)
     except StoreError as error:
