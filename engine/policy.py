@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -10,14 +10,19 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl.check import CheckedPolicy, check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError, has_errors
+from callqa.dsl.resolved import resolve
 from callqa.dsl.suggest import closest
+from callqa.dsl.types import Type
 from callqa.engine.errors import EvaluationError, UnknownRubric
-from callqa.engine.runtime.facts import referenced_fields
+from callqa.engine.rules.compiled import compile_rules
+from callqa.engine.runtime.events import EVENT_KINDS, event_model
+from callqa.engine.runtime.facts import FactReader, Reader, referenced_fields
 from callqa.engine.scoring.diagnose import explain_failure
 from callqa.engine.scoring.fast_path import GeneratedScorer, generate
 from callqa.engine.scoring.results import BatchScores, ScoreResult
 from callqa.engine.scoring.rubric import RubricTable, build_table
 from callqa.engine.store.text_files import read_utf8
+from callqa.engine.values import converter
 
 
 class _Frozen:
@@ -86,10 +91,20 @@ def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
 
 
 class Policy(_Frozen):
-    """A checked and compiled policy. Immutable: load a new one to change rules."""
+    """A checked and compiled policy. Immutable: load a new one to change rules.
+
+    Everything is compiled here, once: the rubrics' scorers, the time-aware blocks'
+    conditions (`rules`), the readers of each kind of event's facts (`fact_readers`).
+    Every `Engine` of the policy shares them and keeps only its own state.
+
+    A policy pickles (for worker processes) as its checked model and warnings, not its
+    generated functions, which cannot be pickled: unpickling compiles it again from that
+    model (its included files' texts and locations as they were), without parsing or
+    checking it again."""
 
     __slots__ = (
-        "_rubrics", "checked", "diagnostics", "fields_read", "file", "name", "timezone", "version",
+        "_rubrics", "checked", "diagnostics", "fact_reader", "fact_readers", "fields_read",
+        "file", "name", "numbers", "rules", "time_blocks", "timezone", "version",
     )  # fmt: skip
 
     def __init__(self, checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> None:
@@ -110,7 +125,27 @@ class Policy(_Frozen):
         self._rubrics = MappingProxyType(rubrics)
         # every field name the rules mention: what an engine's events are read for
         self.fields_read = referenced_fields(checked.tree)
+        self.fact_reader = FactReader(self.fields_read)
+        # what the facts of each kind of event are read by
+        self.fact_readers: Mapping[str, Reader] = MappingProxyType(
+            {kind: self.fact_reader.reader(event_model(kind)) for kind in EVENT_KINDS}
+        )
+        # the fields read as numbers, and their converters: a center's own value of one
+        # must be a real number
+        self.numbers: Mapping[str, Callable[[object, str], Any]] = MappingProxyType({
+            name: converter(kind, self.timezone)
+            for name, kind in checked.fields.items()
+            if kind in (Type.NUMBER, Type.DURATION)
+        })  # fmt: skip
+        self.time_blocks = resolve(checked)  # the time-aware blocks, typed
+        self.rules = compile_rules(
+            self.time_blocks, checked.fields, self.timezone, self.numbers, (self.name, self.version)
+        )
         self._seal()
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as the checked model: see the class docstring."""
+        return (Policy, (self.checked, list(self.diagnostics)))
 
     @property
     def rubrics(self) -> Mapping[str, CompiledRubric]:

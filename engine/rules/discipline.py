@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callqa.dsl import ast
+from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.rules.thresholds import as_float
@@ -29,33 +29,76 @@ COMPARE: dict[str, Callable[[Any, Any], bool]] = {
 }  # fmt: skip
 
 
-@dataclass
-class WindowRule:
-    rule: ast.Rule
-    block: str
-    location: str
+@dataclass(frozen=True)
+class WindowRuleSpec:
+    """A window rule compiled once per policy: its filter is a function, its measure's
+    converter chosen. Shared by every engine of the policy; each engine's windows are a
+    WindowRule."""
+
+    rule: resolved.WindowRule
     where: Condition | None
     zone: ZoneInfo
     # the measured field's converter (engine.values), for a value given as text ('5m')
-    number: Callable[[object, str], Any] = as_float
+    number: Callable[[object, str], Any]
+    # as written, its filter included: count(complaint where complaint.substantiated)
+    measure_text: str
+
+    @classmethod
+    def compile(
+        cls,
+        rule: resolved.WindowRule,
+        compile_condition: Callable[[ast.Expr], Condition],
+        zone: ZoneInfo,
+        numbers: Mapping[str, Callable[[object, str], Any]],
+    ) -> WindowRuleSpec:
+        where = rule.measure.where
+        return cls(
+            rule,
+            None if where is None else compile_condition(where),
+            zone,
+            numbers.get(rule.measure.name, as_float),
+            format_expr(rule.measure),
+        )
+
+
+@dataclass(frozen=True)
+class EventRuleSpec:
+    """An event rule compiled once per policy: its where is a function."""
+
+    rule: resolved.EventRule
+    where: Condition | None
+
+    @classmethod
+    def compile(
+        cls, rule: resolved.EventRule, compile_condition: Callable[[ast.Expr], Condition]
+    ) -> EventRuleSpec:
+        return cls(rule, None if rule.where is None else compile_condition(rule.where))
+
+
+@dataclass
+class WindowRule:
+    """One engine's windows of a window rule (its `spec`), per agent."""
+
+    spec: WindowRuleSpec
     # agent -> period -> its tally; only periods not yet ended are kept, so a long-running
     # service holds one month (or week, day...) per agent, not its whole history
     calendar: dict[str, dict[str, Tally]] = field(default_factory=dict)
     rolling: dict[str, RollingWindow] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        rule = self.rule
-        assert rule.measure is not None and rule.window is not None
-        assert rule.op is not None and rule.limit is not None
+        spec = self.spec
+        rule = self.rule = spec.rule
+        # what `observe` reads for every event, as attributes of its own
+        self.where = spec.where
+        self.zone = spec.zone
+        self.number = spec.number
         self.kind = rule.measure.kind
-        # as written, its filter included: count(complaint where complaint.substantiated)
-        self.measure_text = format_expr(rule.measure)
         self.function = rule.measure.function
         self.fact = rule.measure.name
-        self.unit = rule.window.calendar
-        self.length = 0.0 if rule.window.rolling is None else float(rule.window.rolling.value)  # type: ignore[arg-type]
+        self.unit = rule.calendar
+        self.length = 0.0 if rule.rolling is None else rule.rolling
         self.compare = COMPARE[rule.op]
-        self.limit = float(rule.limit.value)  # type: ignore[arg-type]
+        self.limit = rule.limit
         self._last_period, self._last_end = "", 0.0  # the latest period opened, its end
 
     def observe(self, agent: str, event_id: str, at: dt.datetime, facts: dict[str, Any]) -> Any:
@@ -87,8 +130,7 @@ class WindowRule:
         if not self._holds(window):
             window.fired = ()  # the condition was false: the rule may report and act again
         window.add(now, event_id, value)
-        assert self.rule.window is not None and self.rule.window.rolling is not None
-        return self._verdict(window, f"the last {self.rule.window.rolling.text}")
+        return self._verdict(window, f"the last {self.rule.rolling_text}")
 
     def _open(self, periods: dict[str, Tally], period: str, at: dt.datetime) -> Tally:
         """A new period's tally, dropping the agent's periods that have ended: events come

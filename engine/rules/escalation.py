@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.dsl import ast
+from callqa.dsl import ast, resolved
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.decisions import Decision
 from callqa.engine.runtime.windows import real_time_after
@@ -33,24 +33,48 @@ class OpenComplaint:
         return None if self.due is None else self.due.timestamp()
 
 
+@dataclass(frozen=True)
+class EscalationSpec:
+    """An escalation block compiled once per policy: its start conditions are functions.
+    Shared by every engine of the policy; each engine's complaints are an EscalationChain."""
+
+    block: resolved.Escalation
+    starts: tuple[tuple[str, Condition | None, str], ...]  # (role, condition, location)
+
+    @classmethod
+    def compile(
+        cls, block: resolved.Escalation, compile_condition: Callable[[ast.Expr], Condition]
+    ) -> EscalationSpec:
+        starts = tuple(
+            (s.role, None if s.when is None else compile_condition(s.when), s.location)
+            for s in block.starts
+        )
+        return cls(block, starts)
+
+
 @dataclass
 class EscalationChain:
-    block: ast.Escalation
-    location: str
-    roles: tuple[str, ...]
-    starts: list[tuple[str, Condition | None, str]]  # (role, condition, location)
-    limits: dict[str, float]  # role -> seconds
+    """One engine's open complaints and timers for an escalation block (its `spec`)."""
+
+    spec: EscalationSpec
     open: dict[str, OpenComplaint] = field(default_factory=dict)
     timers: list[tuple[float, int, str]] = field(default_factory=list)  # (instant, seq, id)
     wake: Callable[[float], None] | None = None  # told when a new timer is set
     _seq: int = 0
+
+    def __post_init__(self) -> None:
+        block = self.spec.block
+        self.block = block
+        self.location = block.location
+        self.roles = block.roles
+        self.limits = block.limits  # role -> seconds
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
               facts: dict[str, Any], resolved: bool = False) -> tuple[str, str, str]:  # fmt: skip
         """Open a complaint; returns (role, reason, rule location). A complaint that
         arrives already resolved is assigned but starts no clock."""
         level, why, where = 0, "the first level of the chain", self.location
-        for role, condition, location in self.starts:
+        for role, condition, location in self.spec.starts:
             if condition is None or condition(facts):
                 level, where = self.roles.index(role), location
                 why = "the start level for complaints like this one"

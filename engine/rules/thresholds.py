@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callqa.dsl import ast
+from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
-from callqa.engine.codegen.conditions import Condition
+from callqa.dsl.types import Type
+from callqa.engine.codegen.conditions import Condition, compile_expression
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
 
@@ -36,7 +37,7 @@ def as_float(value: object, name: str) -> float:
     return float(value)  # type: ignore[arg-type]
 
 
-@dataclass
+@dataclass(frozen=True)
 class Aggregator:
     aggregate: ast.Aggregate
     where: Condition | None
@@ -44,25 +45,69 @@ class Aggregator:
     number: Callable[[object, str], Any] = as_float
 
 
+@dataclass(frozen=True)
+class ThresholdSpec:
+    """A threshold block compiled once per policy: its value, alerts and the aggregates
+    they read are functions. Shared by every engine of the policy; each engine's open
+    periods are a ThresholdState."""
+
+    block: resolved.Threshold
+    value: Condition  # reads @0, @1, ... from a mapping
+    aggregators: tuple[Aggregator, ...]
+    # (roles, condition, the alert as written, its location)
+    alerts: tuple[tuple[tuple[str, ...], Condition, str, str], ...]
+    zone: ZoneInfo
+    # how many of the aggregators the value reads (the first ones); the alerts' own, such
+    # as a minimum count of evidence, come after and do not make a period "no data"
+    valued: int
+
+    @classmethod
+    def compile(
+        cls,
+        block: resolved.Threshold,
+        fields: Mapping[str, Type],
+        zone: ZoneInfo,
+        numbers: Mapping[str, Callable[[object, str], Any]],
+    ) -> ThresholdSpec:
+        """`numbers`: the converters of the fields read as numbers (engine.values)."""
+        aggregates: list[ast.Aggregate] = []  # filled as the value and alerts compile
+        value = compile_expression(block.value, fields, zone, aggregates, missing=None)
+        valued = len(aggregates)
+        alerts = tuple(
+            (alert.roles, compile_expression(alert.when, fields, zone, aggregates), alert.line,
+             alert.location)
+            for alert in block.alerts
+        )  # fmt: skip
+        aggregators = tuple(
+            Aggregator(
+                a,
+                None if a.where is None else compile_expression(a.where, fields, zone),
+                numbers.get(a.name, as_float),
+            )
+            for a in aggregates
+        )
+        return cls(block, value, aggregators, alerts, zone, valued)
+
+
 @dataclass
 class ThresholdState:
-    block: ast.Threshold
-    location: str
-    subject: str  # "team" | "agent" | "evaluator"
-    period: str  # day | week | month
-    value: Condition  # reads @0, @1, ... from a mapping
-    aggregators: list[Aggregator]
-    alerts: list[tuple[tuple[str, ...], Condition, str, str]]  # roles, condition, text, location
-    zone: ZoneInfo
+    """One engine's open periods of a threshold block (its `spec`)."""
+
+    spec: ThresholdSpec
     totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
     evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
     # a heap of (instant, end, subject, period): instants, because datetimes in one
     # timezone compare by wall clock
     ends: list[tuple[float, dt.datetime, str, str]] = field(default_factory=list)
     wake: Callable[[float], None] | None = None  # told when a new period will end
-    # how many of the aggregators the value reads (the first ones); the alerts' own, such
-    # as a minimum count of evidence, come after and do not make a period "no data"
-    valued: int | None = None
+
+    def __post_init__(self) -> None:
+        spec = self.spec
+        self.block = spec.block
+        self.subject = spec.block.subject
+        self.period = spec.block.period
+        self.zone = spec.zone
+        self.aggregators = spec.aggregators
 
     def observe(
         self,
@@ -125,13 +170,13 @@ class ThresholdState:
             ):
                 result = _apply(aggregator.aggregate.function, values)
                 parts.append(f"{_text(aggregator.aggregate)} = {_fmt(result)}")
-                if result is None and (self.valued is None or index < self.valued):
+                if result is None and index < self.spec.valued:
                     empty = True
                 slots[f"@{index}"] = result
             value: float | None = None
             if not empty:
                 try:
-                    value = float(self.value(slots))
+                    value = float(self.spec.value(slots))
                 except ZeroDivisionError:
                     value = None
             out.append(Closed(key[0], key[1], end, value, ", ".join(parts), evidence, slots))

@@ -9,6 +9,7 @@ the same decisions. A rejected event (bad data, out of order) changes nothing.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import heapq
 import math
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -16,16 +17,13 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
-from callqa.dsl import ast
 from callqa.dsl.suggest import did_you_mean
-from callqa.dsl.types import Type
-from callqa.engine.codegen.conditions import Condition, compile_expression
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError, EngineError
 from callqa.engine.policy import Policy
 from callqa.engine.rules.discipline import WindowRule
 from callqa.engine.rules.escalation import EscalationChain
-from callqa.engine.rules.thresholds import Aggregator, ThresholdState, as_float
+from callqa.engine.rules.thresholds import ThresholdState
 from callqa.engine.runtime.events import (
     EVENT_KINDS,
     AgentStatus,
@@ -41,16 +39,15 @@ from callqa.engine.runtime.events import (
     parse_event,
     unreal_year,
 )
-from callqa.engine.runtime.facts import DEFAULT_STATUS, FactReader, Reader
+from callqa.engine.runtime.facts import Reader
 from callqa.engine.runtime.kind_path import KindPath, kind_path
 from callqa.engine.runtime.plain_events import PlainReader, plain_reader
 from callqa.engine.runtime.windows import real_time_after
 from callqa.engine.sampling.rule import SamplingRule
-from callqa.engine.sampling.select import PickSpec
 from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
 from callqa.engine.scoring.results import ScoreResult
 from callqa.engine.scoring.rubric import RubricTable
-from callqa.engine.values import converter, real_number
+from callqa.engine.values import real_number
 
 _DECISION_ID = attrgetter("id")
 _DECISION_AT = attrgetter("at")
@@ -88,38 +85,15 @@ def _span(seconds: float) -> str:
     return " ".join(parts)
 
 
+# The checks of well-typed events depend only on the kind's model: compiled once a process.
+_plain_reader = functools.cache(plain_reader)
+
+
 def _decision_instant(decision: Decision) -> float:
     return decision.at.timestamp()
 
 
 Facts = dict[str, Any]
-
-
-@dataclass
-class _EventRule:
-    rule: ast.Rule
-    block: str
-    location: str
-    where: Condition | None
-    # `call.answer_delay > 8h` in its where: the limit, and the decision is dated when
-    # the call (an online message) became late, not when it came in
-    late_after: ast.Literal | None = None
-
-
-def _lateness(kind: str, where: ast.Expr | None) -> ast.Literal | None:
-    """The limit of a rule on answering late (`call.answer_delay > 8h`, one of the terms
-    its where joins with `and`), if it is one."""
-    if not isinstance(where, ast.Binary):
-        return None
-    if where.op == "and":
-        return _lateness(kind, where.left) or _lateness(kind, where.right)
-    delay = ast.FieldRef((kind, "answer_delay"))
-    left, right = where.left, where.right
-    if where.op in (">", ">=") and left == delay and isinstance(right, ast.Literal):
-        return right
-    if where.op in ("<", "<=") and right == delay and isinstance(left, ast.Literal):
-        return left
-    return None
 
 
 class _Route(NamedTuple):
@@ -187,9 +161,7 @@ class Engine:
         keep_evaluations: dt.timedelta = KEEP_EVALUATIONS,
     ) -> None:
         self.policy = policy
-        tree = policy.checked.tree
         self.zone = policy.timezone
-        fields = policy.checked.fields
         # the latest event's or advance's time, in the policy's timezone
         self.clock: dt.datetime | None = None
         self._clock_fold = 0  # the clock's fold, kept here: reading a datetime's is slow
@@ -214,7 +186,7 @@ class Engine:
             raise ValueError("max_gap must be positive")
         self._max_gap = max_gap.total_seconds()
         self.status: dict[str, str] = {}
-        self.actions = {a.id: a for a in tree.actions}
+        self.actions = {a.id: a for a in policy.checked.tree.actions}
         self.pending: dict[str, Decision] = {}
         self.evaluations: dict[str, _Scored] = {}
         # (instant, evaluation id): from when each evaluation may be forgotten, earliest first
@@ -226,13 +198,8 @@ class Engine:
         # that a `complaint_resolved` counts for its complaint's agent and team, and says
         # how long it took; kept a year
         self.open_complaints: dict[str, tuple[str | None, str | None, float]] = {}
-        self.facts = FactReader(policy.fields_read)
-        # the fields read as numbers: a center's own value of one must be a real number
-        self._numbers = {
-            name: converter(kind, self.zone)
-            for name, kind in fields.items()
-            if kind in (Type.NUMBER, Type.DURATION)
-        }
+        self.facts = policy.fact_reader
+        self._numbers = policy.numbers  # the fields read as numbers, and their converters
         # what an event of each kind must pass first, and what it does besides the rules
         self._checks: dict[str, Callable[[Any], ScoreResult | None]] = {
             "evaluation": self._check_evaluation,
@@ -250,113 +217,18 @@ class Engine:
             "appeal": self._appeal,
             "appeal_decision": self._appeal_decision,
         }
-
-        def cond(expr: ast.Expr | None) -> Condition | None:
-            return None if expr is None else compile_expression(expr, fields, self.zone)
-
-        def where(node: Any) -> str:
-            return policy.checked.location(node.span)
-
-        self.window_rules: list[WindowRule] = []
-        self.event_rules: list[_EventRule] = []
-        for block in tree.disciplines:
-            for rule in block.rules:
-                location = where(rule)
-                if rule.on is not None:
-                    self.event_rules.append(_EventRule(rule, block.id, location, cond(rule.where),
-                                                       _lateness(rule.on, rule.where)))  # fmt: skip
-                else:
-                    assert rule.measure is not None
-                    self.window_rules.append(
-                        WindowRule(
-                            rule,
-                            block.id,
-                            location,
-                            cond(rule.measure.where),
-                            self.zone,
-                            self._numbers.get(rule.measure.name, as_float),
-                        )
-                    )
-        self.rule_kinds = {r.kind for r in self.window_rules} | {
-            r.rule.on for r in self.event_rules if r.rule.on is not None
-        }
-        self.chains: list[EscalationChain] = []
-        for escalation in tree.escalations:
-            chain = next(e for e in escalation.entries if isinstance(e, ast.Chain))
-            limits: dict[str, float] = {}
-            for entry in escalation.entries:
-                if isinstance(entry, ast.EscalateAfter):
-                    for limit in entry.limits:
-                        limits[limit.role] = float(limit.after.value)  # type: ignore[arg-type]
-            starts = [
-                (e.role, cond(e.when), where(e))
-                for e in escalation.entries
-                if isinstance(e, ast.StartAt)
-            ]
-            self.chains.append(
-                EscalationChain(
-                    escalation, where(escalation), chain.roles, starts, limits, wake=self._wake
-                )
-            )
-        self.thresholds: list[ThresholdState] = []
-        for threshold in tree.thresholds:
-            per = next(e for e in threshold.entries if isinstance(e, ast.Per))
-            value = next(e for e in threshold.entries if isinstance(e, ast.ThresholdValue))
-            aggregates: list[ast.Aggregate] = []
-            compiled_value = compile_expression(
-                value.expr, fields, self.zone, aggregates, missing=None
-            )
-            valued = len(aggregates)
-            alerts = []
-            for alert in threshold.entries:
-                if isinstance(alert, ast.Alert):  # it may read aggregates of its own
-                    alert_when = compile_expression(alert.when, fields, self.zone, aggregates)
-                    text = policy.checked.line(alert.span)
-                    alerts.append((alert.roles, alert_when, text, where(alert)))
-            self.thresholds.append(
-                ThresholdState(
-                    threshold,
-                    where(threshold),
-                    per.subject,
-                    per.period,
-                    compiled_value,
-                    [
-                        Aggregator(a, cond(a.where), self._numbers.get(a.name, as_float))
-                        for a in aggregates
-                    ],
-                    alerts,
-                    self.zone,
-                    wake=self._wake,
-                    valued=valued,
-                )
-            )
-        self.samplings: list[SamplingRule] = []
-        for sampling in tree.samplings:
-            sample_per = next(e for e in sampling.entries if isinstance(e, ast.Per))
-            picks = [e for e in sampling.entries if isinstance(e, ast.Pick)]
-            specs = [PickSpec(p.ordinal, p.count, policy.checked.line(p.span)) for p in picks]
-            quotas = [(q.count, cond(q.when)) for q in sampling.entries if isinstance(q, ast.Quota)]
-            publish = next((e for e in sampling.entries if isinstance(e, ast.Publish)), None)
-            self.samplings.append(
-                SamplingRule(
-                    sampling,
-                    where(sampling),
-                    sample_per.period,
-                    specs,
-                    [p.where for p in picks],
-                    fields,
-                    quotas,
-                    publish,
-                    (policy.name, policy.version),
-                    self.zone,
-                    DEFAULT_STATUS,
-                    wake=self._wake,
-                )
-            )
+        # the rules' state, beside what the policy compiled once (Policy.rules)
+        rules = policy.rules
+        self.window_rules = [WindowRule(spec) for spec in rules.window_rules]
+        self.event_rules = rules.event_rules
+        self.rule_kinds = rules.kinds
+        self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
+        self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
+        self.samplings = [SamplingRule(spec, wake=self._wake) for spec in rules.samplings]
         self._routes = {
             kind: _Route(
                 self._checks.get(kind),
-                self.facts.reader(event_model(kind)),
+                policy.fact_readers[kind],
                 self._handlers.get(kind),
                 tuple(self.samplings) if kind == "call" else (),
                 kind in self.rule_kinds,
@@ -365,12 +237,12 @@ class Engine:
         }
         # A kind without checks or handlers needs only the event's values: when they are
         # already well typed, they are taken without building a pydantic model.
-        plain = {
-            kind: plain_reader(event_model(kind))
-            for kind in EVENT_KINDS
-            if kind not in self._checks and kind not in self._handlers
-        }
-        self._plain: dict[Any, PlainReader] = {k: r for k, r in plain.items() if r is not None}
+        self._plain: dict[Any, PlainReader] = {}
+        for kind in EVENT_KINDS:
+            if kind not in self._checks and kind not in self._handlers:
+                plain = _plain_reader(event_model(kind))
+                if plain is not None:
+                    self._plain[kind] = plain
         # the same kinds' whole path (engine.runtime.kind_path), written when the first comes
         self._paths: dict[Any, KindPath | None] = {}
 
@@ -733,25 +605,24 @@ class Engine:
             if verdict is None:
                 continue
             outcome, value, count, evidence, window = verdict
-            measure = rule.rule.measure
-            assert measure is not None and rule.rule.limit is not None
-            what = f"{rule.measure_text} in {window} is {value:g}"
+            written = rule.rule
+            location = written.location
+            what = f"{rule.spec.measure_text} in {window} is {value:g}"
             if outcome == "insufficient":
                 out.append(Decision(
-                    f"{rule.block}.{rule.rule.id}/{agent}/{window}/insufficient",
-                    "insufficient_evidence", agent, rule.rule.then,
-                    f"{what} ({rule.rule.op} {rule.rule.limit.text}), but only {count} of the "
-                    f"{rule.rule.minimum} {rule.rule.minimum_word} needed are in the window",
-                    f"{rule.block}.{rule.rule.id}", rule.location, at,
-                    {"value": value, "count": count}, evidence,
+                    f"{written.name}/{agent}/{window}/insufficient",
+                    "insufficient_evidence", agent, written.then,
+                    f"{what} ({written.op} {written.limit_text}), but only {count} of the "
+                    f"{written.minimum} {written.minimum_word} needed are in the window",
+                    written.name, location, at, {"value": value, "count": count}, evidence,
                 ))  # fmt: skip
                 continue
-            reason = f"{what}, which is {rule.rule.op} {rule.rule.limit.text}"
-            out += self._act(rule.rule.then, agent, reason, f"{rule.block}.{rule.rule.id}",
-                             rule.location, at, {"value": value, "count": count}, evidence,
-                             f"{window}")  # fmt: skip
+            reason = f"{what}, which is {written.op} {written.limit_text}"
+            out += self._act(written.then, agent, reason, written.name, location, at,
+                             {"value": value, "count": count}, evidence, f"{window}")  # fmt: skip
         for event_rule in self.event_rules:
-            if event_rule.rule.on != kind:
+            rule_on = event_rule.rule
+            if rule_on.on != kind:
                 continue
             if event_rule.where is not None and not event_rule.where(facts):
                 continue
@@ -760,17 +631,16 @@ class Engine:
             reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
             reason += f": {detail}" if detail else ""
             when = at
-            late, delay = event_rule.late_after, values.get("answer_delay")
+            late, delay = rule_on.late_after, values.get("answer_delay")
             if late is not None and delay is not None:
                 # dated when it became late: the engine hears of it only once answered,
                 # but it arrived on time to be answered until then
-                when = real_time_after(at, float(late.value))  # type: ignore[arg-type]
+                when = real_time_after(at, late)
                 answered = real_time_after(at, delay)
                 reason += (f" came in {at:%Y-%m-%d %H:%M} and was answered "
                            f"{answered:%Y-%m-%d %H:%M}, {_span(delay)} later: late from "
-                           f"{when:%Y-%m-%d %H:%M} (limit {late.text})")  # fmt: skip
-            out += self._act(event_rule.rule.then, agent, reason,
-                             f"{event_rule.block}.{event_rule.rule.id}", event_rule.location,
+                           f"{when:%Y-%m-%d %H:%M} (limit {rule_on.late_text})")  # fmt: skip
+            out += self._act(rule_on.then, agent, reason, rule_on.name, rule_on.location,
                              when, {}, (event_id,), event_id)  # fmt: skip
         return out
 
@@ -967,10 +837,10 @@ class Engine:
                 out.append(Decision(
                     ident, "no_data", closed.subject, None,
                     f"no data for {closed.period} ({closed.explanation}): not reported as 0",
-                    block.id, threshold.location, closed.end, {}, closed.evidence,
+                    block.id, block.location, closed.end, {}, closed.evidence,
                 ))  # fmt: skip
                 continue
-            for roles, condition, text, location in threshold.alerts:
+            for roles, condition, text, location in threshold.spec.alerts:
                 if condition({"value": closed.value, **closed.slots}):
                     out.append(Decision(
                         ident, "alert", closed.subject, ", ".join(roles),

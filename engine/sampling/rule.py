@@ -14,35 +14,119 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from operator import attrgetter
-from types import MappingProxyType
+from types import MappingProxyType, MethodType
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from callqa.dsl import ast
+from callqa.dsl import ast, resolved
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, FactCode, flags_code
 from callqa.engine.codegen.expressions import Constants
 from callqa.engine.decisions import Decision
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
-from callqa.engine.sampling.close import compile_close
+from callqa.engine.sampling.close import Close, compile_close
 from callqa.engine.sampling.select import Candidate, PickSpec, add_candidate, sampling_seed, wanted
 
 _DECISION_ID = attrgetter("id")
 
 
-@dataclass
-class SamplingRule:
-    block: ast.Sampling
-    location: str  # file:line of the block
-    period: str  # day, week or month
-    picks: list[PickSpec]
-    wheres: list[ast.Expr | None]  # per pick: which calls it may take (None: any)
+@dataclass(frozen=True)
+class SamplingSpec:
+    """A sampling block compiled once per policy: its picks' close and its noting of a
+    call are functions, its quotas' conditions too. Shared by every engine of the
+    policy; each engine's periods are a SamplingRule."""
+
+    block: resolved.Sampling
+    picks: tuple[PickSpec, ...]
     fields: Mapping[str, Type]  # the policy's facts and their types
-    quotas: list[tuple[int, Condition | None]]  # (calls per agent, for which agents)
-    publish: ast.Publish | None
+    quotas: tuple[tuple[int, Condition | None], ...]  # (calls per agent, for which agents)
     policy: tuple[str, str | None]  # name and version: part of every seed
     zone: ZoneInfo
     default_status: str
+    # the picks, written out as Python for this rule (engine.sampling.close)
+    close: Close
+    # observe(rule, agent, call, at, facts): notes a call in `rule`, one engine's state
+    observe: Callable[[SamplingRule, str, str, dt.datetime, Mapping[str, Any]], None]
+
+    @classmethod
+    def compile(
+        cls,
+        block: resolved.Sampling,
+        fields: Mapping[str, Type],
+        compile_condition: Callable[[ast.Expr], Condition],
+        policy: tuple[str, str | None],
+        zone: ZoneInfo,
+        default_status: str,
+    ) -> SamplingSpec:
+        picks = tuple(PickSpec(p.ordinal, p.count, p.line) for p in block.picks)
+        quotas = tuple(
+            (q.count, None if q.when is None else compile_condition(q.when)) for q in block.quotas
+        )
+        close = compile_close(picks, block.id, block.location)
+        constants = Constants()
+        lines = _observe_code(
+            block, fields, zone, constants,
+            lambda fact: (f"facts.get({constants.add(fact)})", False), "agent", "call", "rule",
+        )  # fmt: skip
+        source = "\n".join(["def observe(rule, agent, call, at, facts):", *lines]) + "\n"
+        exec(compile(source, f"<callqa sampling {block.id}>", "exec"), constants.values)
+        observe: Callable[[SamplingRule, str, str, dt.datetime, Mapping[str, Any]], None]
+        observe = constants.values["observe"]  # type: ignore[assignment]
+        return cls(block, picks, fields, quotas, policy, zone, default_status, close, observe)
+
+    def observe_code(
+        self,
+        constants: Constants,
+        read: Callable[[str], FactCode],
+        agent: str,
+        call: str,
+        rule: str,
+    ) -> list[str]:
+        """Lines that remember a call `at` (in the policy's timezone) in the SamplingRule
+        `rule` names, with the picks it is eligible for, given code for its agent, its id,
+        and each fact (`read(fact)`, as for conditions.flags_code)."""
+        return _observe_code(self.block, self.fields, self.zone, constants, read, agent, call,
+                             rule)  # fmt: skip
+
+
+def _observe_code(
+    block: resolved.Sampling,
+    fields: Mapping[str, Type],
+    zone: ZoneInfo,
+    constants: Constants,
+    read: Callable[[str], FactCode],
+    agent: str,
+    call: str,
+    rule: str,
+) -> list[str]:
+    wheres = [pick.where for pick in block.picks]
+    lines, flags = flags_code(wheres, fields, zone, constants, read)
+    add = constants.add(add_candidate)
+    noting = [
+        *lines,
+        f"    candidate = (at, {call}, {flags})",
+        f"    agents = {rule}.open_days.get(at.date())",
+        "    if agents is None:",
+        f"        agents = {rule}._open(at)",
+        f"    calls = agents.get({agent})",
+        "    if calls is None:",
+        f"        agents[{agent}] = [candidate]",
+        "    elif calls[-1][0] < at:  # later on the wall clock is later: calls come in order",
+        "        calls.append(candidate)",
+        "    else:  # the same instant (ordered by id), or the hour repeated when DST ends",
+        f"        {add}(calls, candidate)",
+    ]
+    # a call nobody answered has no recording to evaluate: it is not noted at all
+    answered, _ = read("call.answered")
+    return [f"    if {answered} is not False:", *("    " + line for line in noting)]
+
+
+@dataclass
+class SamplingRule:
+    """One engine's periods of a sampling block (its `spec`): the calls noted so far,
+    by period and agent."""
+
+    spec: SamplingSpec
     calls: dict[str, dict[str, list[Candidate]]] = field(default_factory=dict)  # period -> agent
     # a heap of (instant, end, period): instants, because datetimes in one timezone compare
     # by wall clock
@@ -52,47 +136,26 @@ class SamplingRule:
     wake: Callable[[float], None] | None = None  # told when a new period will end
 
     def __post_init__(self) -> None:
-        # the picks, written out as Python for this rule (engine.sampling.close)
-        self._close = compile_close(self.picks, self.block.id, self.location)
-        constants = Constants()
-        lines = self.observe_code(
-            constants, lambda fact: (f"facts.get({constants.add(fact)})", False), "agent", "call"
-        )
-        source = "\n".join(["def observe(agent, call, at, facts):", *lines]) + "\n"
-        exec(compile(source, f"<callqa sampling {self.block.id}>", "exec"), constants.values)
+        spec = self.spec
+        self.block = spec.block
+        self.location = spec.block.location
+        self.period = spec.block.period
+        self.publish = spec.block.publish
+        self.picks = spec.picks
+        self.quotas = spec.quotas
+        self.zone = spec.zone
         self.observe: Callable[[str, str, dt.datetime, Mapping[str, Any]], None]
-        self.observe = constants.values["observe"]  # type: ignore[assignment]
+        self.observe = MethodType(spec.observe, self)
 
     def seed(self, period: str) -> str:
-        return sampling_seed(self.policy[0], self.policy[1], self.block.id, period)
+        return sampling_seed(self.spec.policy[0], self.spec.policy[1], self.block.id, period)
 
     def observe_code(
         self, constants: Constants, read: Callable[[str], FactCode], agent: str, call: str
     ) -> list[str]:
-        """Lines that remember a call `at` (in the policy's timezone), with the picks it is
-        eligible for, given code for its agent, its id, and each fact (`read(fact)`, as
-        for conditions.flags_code). They make `observe(agent, call, at, facts)`, and go
-        into the path of calls (engine.runtime.kind_path)."""
-        lines, flags = flags_code(self.wheres, self.fields, self.zone, constants, read)
-        rule = constants.add(self, "RULE")
-        add = constants.add(add_candidate)
-        noting = [
-            *lines,
-            f"    candidate = (at, {call}, {flags})",
-            f"    agents = {rule}.open_days.get(at.date())",
-            "    if agents is None:",
-            f"        agents = {rule}._open(at)",
-            f"    calls = agents.get({agent})",
-            "    if calls is None:",
-            f"        agents[{agent}] = [candidate]",
-            "    elif calls[-1][0] < at:  # later on the wall clock is later: calls come in order",
-            "        calls.append(candidate)",
-            "    else:  # the same instant (ordered by id), or the hour repeated when DST ends",
-            f"        {add}(calls, candidate)",
-        ]
-        # a call nobody answered has no recording to evaluate: it is not noted at all
-        answered, _ = read("call.answered")
-        return [f"    if {answered} is not False:", *("    " + line for line in noting)]
+        """`SamplingSpec.observe_code` noting calls in this rule: the lines go into the
+        path of calls (engine.runtime.kind_path) of this rule's engine."""
+        return self.spec.observe_code(constants, read, agent, call, constants.add(self, "RULE"))
 
     def _open(self, at: dt.datetime) -> dict[str, list[Candidate]]:
         """The calls of the period containing `at` by agent, opened on its first call."""
@@ -114,7 +177,7 @@ class SamplingRule:
         if self.publish is not None:
             if self.next_published is None:
                 return now.timestamp()
-            ahead = dt.timedelta(seconds=float(self.publish.ahead.value))  # type: ignore[arg-type]
+            ahead = dt.timedelta(seconds=self.publish.ahead)
             end = calendar_bounds(self.next_published, self.period, self.zone)[1]
             publish = (end - ahead).timestamp()
             if due is None or publish < due:
@@ -135,14 +198,14 @@ class SamplingRule:
             ident = f"{self.block.id}/{period}/"
             extra_of = partial(self._extra, status=status) if self.quotas else None
             closed: list[Decision] = []
-            self._close(agents, ident, end, facts, seed, period, extra_of, closed)
+            self.spec.close(agents, ident, end, facts, seed, period, extra_of, closed)
             closed.sort(key=_DECISION_ID)
             out += closed
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:
         """Random picks beyond the rule's own, for agents whose quota is larger."""
-        facts = {"agent.status": status.get(agent, self.default_status), "agent.id": agent}
+        facts = {"agent.status": status.get(agent, self.spec.default_status), "agent.id": agent}
         base = wanted(self.picks)
         extra = 0
         for count, when in self.quotas:
@@ -155,7 +218,7 @@ class SamplingRule:
         of its start, so team leads can check the sample against it afterwards."""
         if self.publish is None:
             return []
-        ahead = dt.timedelta(seconds=float(self.publish.ahead.value))  # type: ignore[arg-type]
+        ahead = dt.timedelta(seconds=self.publish.ahead)
         due = calendar_key(now + ahead, self.period, self.zone)  # the last period due by now
         if self.next_published is None:  # the engine starts mid-period: publish from the next
             self.next_published = calendar_key(now, self.period, self.zone)
