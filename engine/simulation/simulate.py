@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from callqa.dsl import ast
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError
 from callqa.engine.policy import Policy
@@ -204,8 +203,8 @@ def replay_start(policies: Iterable[Policy], start: dt.datetime) -> dt.datetime:
     begin = start
     for policy in policies:
         zone = policy.timezone
-        rules = [rule for block in policy.checked.tree.disciplines for rule in block.rules]
-        calendars = {r.window.calendar for r in rules if r.window and r.window.calendar}
+        rules = policy.time_blocks.window_rules
+        calendars = {rule.calendar for rule in rules if rule.calendar is not None}
         for unit in period_units(policy) | calendars:
             opens = calendar_bounds(calendar_key(start, unit, zone), unit, zone)[0]
             begin = min(begin, opens, key=dt.datetime.timestamp)
@@ -216,10 +215,8 @@ def period_units(policy: Policy) -> set[str]:
     """The calendar units (day, week, month) whose periods close with decisions: the KPI
     thresholds' and the sampling rules'. A discipline rule decides as its events come, so
     the end of its window decides nothing."""
-    tree = policy.checked.tree
-    blocks: list[ast.Threshold | ast.Sampling] = [*tree.thresholds, *tree.samplings]
-    return {entry.period for block in blocks for entry in block.entries
-            if isinstance(entry, ast.Per)}  # fmt: skip
+    blocks = policy.time_blocks
+    return {block.period for block in (*blocks.thresholds, *blocks.samplings)}
 
 
 def replay_end(
