@@ -22,6 +22,16 @@ class Literal:
     text: str  # as written, so the formatter keeps `5m` as `5m` and `96%` as `96%`
     span: Span = field(default=NOWHERE, compare=False)
 
+    @property
+    def number(self) -> float:
+        """The value of a number, percentage (a fraction) or duration (seconds), typed:
+        where the grammar or the checker guarantees a number, read it with this instead
+        of `float(value)` over the union. A non-number here is a bug in the checker."""
+        value = self.value
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise TypeError(f"internal error: {self.text!r} ({self.type.name}) is not a number")
+        return float(value)
+
 
 @dataclass(frozen=True, slots=True)
 class FieldRef:

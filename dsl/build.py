@@ -500,7 +500,7 @@ class Builder:
         else:
             number_tree, word = kids(node)
             number_literal = self.number(number_tree)
-            amount = float(number_literal.value)  # type: ignore[arg-type]
+            amount = number_literal.number
             unit = WORD_UNITS[str(word).rstrip("s")]
             text = f"{number_literal.text} {word}"
         seconds = amount * UNIT_SECONDS[unit]

@@ -373,14 +373,14 @@ class _Checker:
             setting = found[0]
             if key == "scale":
                 assert setting.value is not None
-                scale = float(setting.value.value)  # type: ignore[arg-type]
+                scale = setting.value.number
                 if scale <= 0:
                     self.error(setting.span, "the scale must be above 0", "write scale 100")
                 else:
                     values["scale"] = scale
             elif key == "appeals":
                 assert setting.value is not None
-                seconds = float(setting.value.value)  # type: ignore[arg-type]
+                seconds = setting.value.number
                 if seconds <= 0:
                     self.error(setting.span, "the appeal window must be longer than 0",
                                "write appeals within 3 days")  # fmt: skip
@@ -388,7 +388,7 @@ class _Checker:
                     values["appeal_window_seconds"] = seconds
             elif key == "calibration":
                 assert setting.value is not None
-                tolerance = float(setting.value.value)  # type: ignore[arg-type]
+                tolerance = setting.value.number
                 if tolerance <= 0:
                     self.error(setting.span, "the calibration tolerance must be above 0",
                                "write calibration tolerance 5")  # fmt: skip
@@ -396,7 +396,7 @@ class _Checker:
                     values["calibration_tolerance"] = tolerance
             elif key == "rounding":
                 assert setting.value is not None
-                digits = int(setting.value.value)  # type: ignore[arg-type]
+                digits = int(setting.value.number)
                 if digits > 6:
                     self.error(setting.span, "round to at most 6 decimals", "write rounding 1")
                 else:
@@ -449,7 +449,7 @@ class _Checker:
         for word, amount in (("deduct", item.deduct), ("bonus", item.bonus)):
             if amount is None:
                 continue
-            points = float(amount.points.value)  # type: ignore[arg-type]
+            points = amount.points.number
             if points <= 0:
                 self.error(amount.points.span, "the points must be above 0", f"write {word} 5")
             if amount.per_occurrence and amount.cap is None:
@@ -461,7 +461,7 @@ class _Checker:
                     code="no-cap",
                 )
             if amount.cap is not None:
-                cap = float(amount.cap.value)  # type: ignore[arg-type]
+                cap = amount.cap.number
                 if cap < points:
                     self.error(
                         amount.cap.span,
@@ -512,7 +512,7 @@ class _Checker:
                 code="weights",
             )
             return
-        total = sum(float(s.weight.value) for s in weighted if s.weight is not None)  # type: ignore[misc, arg-type]
+        total = sum(s.weight.number for s in weighted if s.weight is not None)
         target, unit = (1.0, "100%") if percents else (settings.scale, _fmt_number(settings.scale))
         if len(weighted) == len(sections) and abs(total - target) > 1e-9:
             shown = f"{_fmt_number(total * 100)}%" if percents else _fmt_number(total)
@@ -666,7 +666,7 @@ def _bound(band: ast.Band, op: str) -> float | None:
     """A grade band's first bound written with `op` (>= or <), if any."""
     for written, value in band.bounds:
         if written == op:
-            return float(value.value)  # type: ignore[arg-type]
+            return value.number
     return None
 
 

@@ -145,7 +145,7 @@ def _literal(expr: ast.Expr) -> ast.Literal:
     if isinstance(expr, ast.Unary):
         inner = expr.operand
         assert isinstance(inner, ast.Literal)
-        return ast.Literal(inner.type, -inner.value, f"-{inner.text}", expr.span)  # type: ignore[operator]
+        return ast.Literal(inner.type, -inner.number, f"-{inner.text}", expr.span)
     assert isinstance(expr, ast.Literal)
     return expr
 
@@ -157,9 +157,7 @@ def _number(expr: ast.Expr) -> float | None:
         expr = expr.operand
     if not isinstance(expr, ast.Literal) or expr.type is not Type.NUMBER:
         return None
-    if isinstance(expr.value, bool):
-        return None
-    value = float(expr.value)  # type: ignore[arg-type]
+    value = expr.number
     return -value if negate else value
 
 
@@ -309,7 +307,7 @@ class BlockChecker:
             elif isinstance(entry, ast.EscalateAfter):
                 for limit in entry.limits:
                     self.role(limit.span, limit.role, roles)
-                    if float(limit.after.value) <= 0:  # type: ignore[arg-type]
+                    if limit.after.number <= 0:
                         self.error(limit.after.span, "a time limit must be longer than 0")
                 if not entry.while_unresolved:
                     self.warn(entry.span, "escalation timers always stop when a complaint is "
@@ -375,7 +373,7 @@ class BlockChecker:
                                  self.error, self.warn)  # fmt: skip
             if rule.window.calendar is not None:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
-            elif rule.window.rolling is not None and float(rule.window.rolling.value) <= 0:  # type: ignore[arg-type]
+            elif rule.window.rolling is not None and rule.window.rolling.number <= 0:
                 self.error(rule.window.span, "a window must be longer than 0")
 
     def then(self, rule: ast.Rule) -> None:
