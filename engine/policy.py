@@ -8,6 +8,7 @@ from types import MappingProxyType
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from callqa.dsl import ast
 from callqa.dsl.check import CheckedPolicy, check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError, has_errors
 from callqa.dsl.resolved import resolve
@@ -93,9 +94,11 @@ def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
 class Policy(_Frozen):
     """A checked and compiled policy. Immutable: load a new one to change rules.
 
-    Everything is compiled here, once: the rubrics' scorers, the time-aware blocks'
-    conditions (`rules`), the readers of each kind of event's facts (`fact_readers`).
-    Every `Engine` of the policy shares them and keeps only its own state.
+    It is compiled here, once: the rubrics' scorers, the time-aware blocks (`rules`,
+    from the typed `time_blocks`), the readers of each kind of event's facts
+    (`fact_readers`). Every `Engine` of the policy shares them and keeps only its own
+    state (it writes out only its own path for a kind of event, engine.runtime.kind_path,
+    when the first comes: that path holds the engine's state).
 
     A policy pickles (for worker processes) as its checked model and warnings, not its
     generated functions, which cannot be pickled: unpickling compiles it again from that
@@ -103,8 +106,8 @@ class Policy(_Frozen):
     checking it again."""
 
     __slots__ = (
-        "_rubrics", "checked", "diagnostics", "fact_reader", "fact_readers", "fields_read",
-        "file", "name", "numbers", "rules", "time_blocks", "timezone", "version",
+        "_rubrics", "actions", "checked", "diagnostics", "fact_reader", "fact_readers",
+        "fields_read", "file", "name", "numbers", "rules", "time_blocks", "timezone", "version",
     )  # fmt: skip
 
     def __init__(self, checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> None:
@@ -116,10 +119,10 @@ class Policy(_Frozen):
         self.timezone = ZoneInfo(header.timezone if header and header.timezone else "UTC")
         self.diagnostics = tuple(diagnostics)  # warnings only, after a successful load
         rubrics: dict[str, CompiledRubric] = {}
-        for rubric in checked.tree.rubrics:
+        for rubric in checked.rubrics.values():
             file = rubric.span.file or checked.file  # a rubric may be in an included file
             source = checked.text_of(file) or ""
-            table = build_table(rubric, checked.settings[rubric.id], file, source)
+            table = build_table(rubric, file, source)
             scorer = generate(table, checked.fields, self.timezone, ScoreResult)
             rubrics[rubric.id] = CompiledRubric(table, scorer)
         self._rubrics = MappingProxyType(rubrics)
@@ -137,6 +140,9 @@ class Policy(_Frozen):
             for name, kind in checked.fields.items()
             if kind in (Type.NUMBER, Type.DURATION)
         })  # fmt: skip
+        self.actions: Mapping[str, ast.ActionDecl] = MappingProxyType(
+            {action.id: action for action in checked.tree.actions}
+        )
         self.time_blocks = resolve(checked)  # the time-aware blocks, typed
         self.rules = compile_rules(
             self.time_blocks, checked.fields, self.timezone, self.numbers, (self.name, self.version)

@@ -137,6 +137,11 @@ KEEP_OPEN_COMPLAINTS = 366 * 86400.0  # seconds: a resolution later than that is
 class Engine:
     """Feed events in time order; collect decisions. Not thread-safe: one engine per stream.
 
+    Building an engine compiles nothing: its policy compiled the rules once (`Policy.rules`,
+    its rubrics and fact readers), for every engine of it. The engine keeps the state
+    beside them (open complaints, periods, windows, the clock) and sends each event its
+    way (through a path written for a kind when its first event comes: kind_path).
+
     `remember_ids`: how long (in event time) an event's id is kept to ignore the event if
     it is fed again. An event re-sent later than that is older than the clock, and refused
     as such, so nothing is counted twice unless the resent copy carries a new, later time.
@@ -186,7 +191,7 @@ class Engine:
             raise ValueError("max_gap must be positive")
         self._max_gap = max_gap.total_seconds()
         self.status: dict[str, str] = {}
-        self.actions = {a.id: a for a in policy.checked.tree.actions}
+        self.actions = policy.actions
         self.pending: dict[str, Decision] = {}
         self.evaluations: dict[str, _Scored] = {}
         # (instant, evaluation id): from when each evaluation may be forgotten, earliest first

@@ -216,7 +216,7 @@ def period_units(policy: Policy) -> set[str]:
     thresholds' and the sampling rules'. A discipline rule decides as its events come, so
     the end of its window decides nothing."""
     blocks = policy.time_blocks
-    return {block.period for block in (*blocks.thresholds, *blocks.samplings)}
+    return {t.period for t in blocks.thresholds} | {s.period for s in blocks.samplings}
 
 
 def replay_end(
