@@ -85,6 +85,15 @@ def test_thresholds_sampling_and_rules_read_as_named_values() -> None:
     assert (online.on, online.late_after, online.late_text) == ("call", 8 * 3600.0, "8h")
 
 
+def test_a_block_from_an_included_file_names_that_file_and_quotes_its_line() -> None:
+    appeals = next(t for t in CENTER.time_blocks.thresholds if t.id == "evaluator_appeals")
+    standard = str(POLICIES / "standard.policy")
+    assert appeals.location == f"{standard}:55"
+    (alert,) = appeals.alerts
+    assert alert.location == f"{standard}:58"
+    assert alert.line == "alert 质检主管 when value > 20%"
+
+
 # ------------------------------------------------------------------ compile once
 
 
