@@ -13,7 +13,7 @@ import datetime as dt
 import heapq
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from callqa.dsl import ast, resolved
 from callqa.engine.codegen.conditions import Condition
@@ -33,20 +33,26 @@ class OpenComplaint:
         return None if self.due is None else self.due.timestamp()
 
 
+class CompiledStart(NamedTuple):
+    role: str
+    when: Condition | None  # None: any complaint
+    location: str
+
+
 @dataclass(frozen=True)
 class EscalationSpec:
     """An escalation block compiled once per policy: its start conditions are functions.
     Shared by every engine of the policy; each engine's complaints are an EscalationChain."""
 
     block: resolved.Escalation
-    starts: tuple[tuple[str, Condition | None, str], ...]  # (role, condition, location)
+    starts: tuple[CompiledStart, ...]  # the first that holds sets the start level
 
     @classmethod
     def compile(
         cls, block: resolved.Escalation, compile_condition: Callable[[ast.Expr], Condition]
     ) -> EscalationSpec:
         starts = tuple(
-            (s.role, None if s.when is None else compile_condition(s.when), s.location)
+            CompiledStart(s.role, None if s.when is None else compile_condition(s.when), s.location)
             for s in block.starts
         )
         return cls(block, starts)

@@ -11,7 +11,7 @@ import datetime as dt
 import heapq
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast, resolved
@@ -39,10 +39,20 @@ def as_float(value: object, name: str) -> float:
 
 @dataclass(frozen=True)
 class Aggregator:
+    """One aggregate a threshold's value or alerts read (`count(survey where ...)`),
+    with its filter compiled: its result is the slot `@n` of a closed period."""
+
     aggregate: ast.Aggregate
     where: Condition | None
     # the field's converter (engine.values), for a value given as text such as '5m'
     number: Callable[[object, str], Any] = as_float
+
+
+class CompiledAlert(NamedTuple):
+    roles: tuple[str, ...]
+    when: Condition  # reads `value` and the slots @0, @1, ...
+    line: str  # the alert as written
+    location: str
 
 
 @dataclass(frozen=True)
@@ -54,8 +64,7 @@ class ThresholdSpec:
     block: resolved.Threshold
     value: Condition  # reads @0, @1, ... from a mapping
     aggregators: tuple[Aggregator, ...]
-    # (roles, condition, the alert as written, its location)
-    alerts: tuple[tuple[tuple[str, ...], Condition, str, str], ...]
+    alerts: tuple[CompiledAlert, ...]
     zone: ZoneInfo
     # how many of the aggregators the value reads (the first ones); the alerts' own, such
     # as a minimum count of evidence, come after and do not make a period "no data"
@@ -74,8 +83,8 @@ class ThresholdSpec:
         value = compile_expression(block.value, fields, zone, aggregates, missing=None)
         valued = len(aggregates)
         alerts = tuple(
-            (alert.roles, compile_expression(alert.when, fields, zone, aggregates), alert.line,
-             alert.location)
+            CompiledAlert(alert.roles, compile_expression(alert.when, fields, zone, aggregates),
+                          alert.line, alert.location)
             for alert in block.alerts
         )  # fmt: skip
         aggregators = tuple(
