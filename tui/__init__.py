@@ -1,1 +1,2 @@
-"""The user interfaces: the `callqa` command line (cli.py) and, later, the Textual app."""
+"""The user interfaces: the `callqa` command line (`cli/`, one module per command group) and
+the Textual app (`app.py`)."""

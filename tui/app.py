@@ -42,6 +42,7 @@ from callqa.engine import load_policy
 from callqa.engine.errors import InputFileError
 from callqa.engine.policy import Policy
 from callqa.engine.runtime.events import parse_moment
+from callqa.engine.store.defaults import DEFAULT_DB
 from callqa.engine.store.text_files import read_utf8
 from callqa.tui.editor import PolicyEditor
 from callqa.tui.errors import first_line
@@ -93,7 +94,7 @@ class CallqaApp(App[None]):
         Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
     ]
 
-    def __init__(self, folder: Path, db: str = "callqa.db", file: Path | None = None) -> None:
+    def __init__(self, folder: Path, db: str = DEFAULT_DB, file: Path | None = None) -> None:
         super().__init__()
         self.folder = folder
         self.db = db

@@ -14,12 +14,13 @@ from callqa.dsl.check import check_text
 from callqa.engine import EvaluationError, Policy, load_policy
 from callqa.engine.scoring.calibration import calibrate
 from callqa.engine.scoring.demo_data import demo_calibration, demo_evaluations
+from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.policies import shipped_policies
 from callqa.tui.errors import first_line
 from callqa.tui.literal import rich_text
 
 
-def run(count: int = 2000, db: str = "callqa-demo.db", data: str | None = None) -> int:
+def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
     console = Console(soft_wrap=False)
     if data and not Path(data).is_dir():
         console.print(rich_text(f"--data {data}: no such folder (it should hold the public "
@@ -205,18 +206,15 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     return 0
 
 
-REAL_DB = "callqa.db"  # what import, simulate, policy and tui read by default (tui.cli)
-
-
 def real_history_name(db: str) -> str | None:
     """Why the demo refuses `db`, if it is named as the center's own database (callqa.db,
     which every other command reads by default): its generated events would stay there
     for good and be counted with the center's real ones."""
     name = db.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
-    if name != REAL_DB:
+    if name != DEFAULT_DB:
         return None
     return (
-        f"--db {db}: the demo does not write there: {REAL_DB} is where callqa import, "
+        f"--db {db}: the demo does not write there: {DEFAULT_DB} is where callqa import, "
         "simulate and policy keep a center's own history, and the demo's generated events "
         "would stay in it for good, counted with the real ones; give the demo a new file "
         "of its own: --db callqa-demo.db (the default) or another new name"

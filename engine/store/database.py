@@ -50,6 +50,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callqa.engine.errors import NoHistory as NoHistory  # their old home
 from callqa.engine.errors import StoreError as StoreError
+from callqa.engine.store.defaults import DEMO_DB
 
 SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 called it meta)
 PREFIX = "callqa_"  # callqa's tables share a database with a host service's without a clash
@@ -57,7 +58,6 @@ META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
-DEMO_DB = "callqa-demo.db"  # callqa demo's generated history, never mixed with a center's own
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 

@@ -16,7 +16,8 @@ import sys
 from collections.abc import Sequence
 
 from callqa.engine.errors import InputFileError
-from callqa.tui.cli.common import DEFAULT_DB, DEMO_DB, Run
+from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
+from callqa.tui.cli.common import Run
 from callqa.tui.cli.parser import build_parser
 from callqa.tui.literal import say
 

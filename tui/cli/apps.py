@@ -7,9 +7,10 @@ import argparse
 import os
 from pathlib import Path
 
+from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.policies import shipped_policies
 from callqa.tui import demo as demo_center
-from callqa.tui.cli.common import DEFAULT_DB, DEMO_DB, Commands
+from callqa.tui.cli.common import Commands
 
 
 def register(commands: Commands) -> None:

@@ -25,8 +25,6 @@ from callqa.tui.literal import say
 if TYPE_CHECKING:
     from callqa.engine.store.database import Store
 
-DEFAULT_DB = "callqa.db"  # every command's history; only `callqa demo` writes to DEMO_DB
-DEMO_DB = "callqa-demo.db"  # the demo's generated history, never mixed with a center's own
 
 Run = Callable[[argparse.Namespace], int]
 """A command: its parsed arguments in, its exit code out (set as the parser's `run`)."""

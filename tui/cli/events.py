@@ -24,8 +24,8 @@ from callqa.engine.errors import (
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.scoring.evaluations import RowError, read_records
 from callqa.engine.simulation.simulate import open_periods, replay_end, replay_gap_reason
+from callqa.engine.store.defaults import DEFAULT_DB
 from callqa.tui.cli.common import (
-    DEFAULT_DB,
     Commands,
     load_or_report,
     moment_option,

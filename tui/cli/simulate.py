@@ -20,15 +20,8 @@ from callqa.engine import Policy, load_policy
 from callqa.engine.errors import StoreError, SweepError
 from callqa.engine.simulation.simulate import replay_start, simulate, simulate_against_history
 from callqa.engine.simulation.sweep import parse_sweep, sweep
-from callqa.tui.cli.common import (
-    DEFAULT_DB,
-    DEMO_DB,
-    Commands,
-    load_or_report,
-    moment_option,
-    open_store,
-    shown_db,
-)
+from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
+from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
 from callqa.tui.literal import rich_text, say
 from callqa.tui.simulation_view import print_simulation
 

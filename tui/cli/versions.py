@@ -15,7 +15,8 @@ from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
 from callqa.engine.errors import StoreError
 from callqa.engine.runtime.policy_tests import run_policy_tests
-from callqa.tui.cli.common import DEFAULT_DB, Commands, moment_option, open_store
+from callqa.engine.store.defaults import DEFAULT_DB
+from callqa.tui.cli.common import Commands, moment_option, open_store
 from callqa.tui.literal import say
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ def register(commands: Commands) -> None:
 
 def run_policy(args: argparse.Namespace) -> int:
     if not args.policy_command:
-        say("say what to do: callqa policy add|activate|history", file=sys.stderr)
+        say("say what to do: callqa policy add|activate|history|diff", file=sys.stderr)
         return 2
     store = open_store(args.db, create=args.policy_command == "add")
     if store is None:
