@@ -1,5 +1,6 @@
 """A kind's written-out path (engine.runtime.kind_path) decides and refuses exactly as the
-general `Engine.feed` does, on arbitrary streams of mostly well-typed events."""
+general `Engine.feed` does (an engine with `fast_paths=False`), on arbitrary streams of
+mostly well-typed events."""
 
 from __future__ import annotations
 
@@ -7,13 +8,16 @@ import datetime as dt
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_plain_events import raw_events
 
+import callqa.engine.runtime.engine
 from callqa.engine import load_policy
 from callqa.engine.runtime.engine import Engine
-from callqa.engine.runtime.events import EventError
+from callqa.engine.runtime.events import EventError, parse_event
+from callqa.engine.runtime.kind_path import kind_path
 
 CENTER = load_policy("policies/center.policy")  # sampling, thresholds, discipline
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -60,8 +64,7 @@ def outcomes(engine: Engine, events: list[dict[str, Any]]) -> list[object]:
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(streams())
 def test_the_written_out_path_decides_as_the_general_one(events: list[dict[str, Any]]) -> None:
-    written, general = Engine(CENTER), Engine(CENTER)
-    general._kind_path = lambda kind: None  # type: ignore[method-assign]  # the general way
+    written, general = Engine(CENTER), Engine(CENTER, fast_paths=False)
     assert outcomes(written, events) == outcomes(general, events)
 
 
@@ -69,6 +72,26 @@ def test_the_kinds_without_checks_or_handlers_have_a_path() -> None:
     """A complaint (escalation) goes the general way; a path is written on first use."""
     engine = Engine(CENTER)
     for kind in ("call", "violation", "commendation", "exam", "survey"):
-        assert engine._kind_path(kind) is not None, kind
+        assert kind_path(engine, kind) is not None, kind
     for kind in ("complaint", "evaluation", "appeal", "approval", "agent_status"):
-        assert engine._kind_path(kind) is None, kind
+        assert kind_path(engine, kind) is None, kind
+
+
+@pytest.mark.parametrize("fast_paths", [True, False])
+def test_without_fast_paths_every_event_is_validated_by_its_model(
+    fast_paths: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`fast_paths=False` is the general way for well-typed events too (what the property
+    above compares against); by default a well-typed call skips pydantic."""
+    parsed: list[str] = []
+
+    def counting(raw: Any) -> Any:
+        parsed.append(raw["kind"])
+        return parse_event(raw)
+
+    monkeypatch.setattr(callqa.engine.runtime.engine, "parse_event", counting)
+    engine = Engine(CENTER, fast_paths=fast_paths)
+    call = {"kind": "call", "id": "c1", "at": START, "agent": "A1", "duration": 120.0}
+    decided = engine.feed(call)
+    assert parsed == ([] if fast_paths else ["call"])
+    assert decided == Engine(CENTER, fast_paths=not fast_paths).feed(dict(call))

@@ -156,6 +156,11 @@ class Engine:
     evaluation is kept (to reject a late appeal with its reason); then it is forgotten,
     unless an appeal of it is open. Evaluations of rubrics without an appeal window are
     kept: they can be appealed at any time.
+
+    `fast_paths`: False takes every event the general way, validated by its pydantic model
+    (no checker of well-typed dicts, plain_events, nor a kind's written-out path,
+    kind_path). Slower: the reference those are tested against, deciding and refusing
+    alike.
     """
 
     def __init__(
@@ -164,6 +169,7 @@ class Engine:
         remember_ids: dt.timedelta = REMEMBER_IDS,
         max_gap: dt.timedelta = MAX_GAP,
         keep_evaluations: dt.timedelta = KEEP_EVALUATIONS,
+        fast_paths: bool = True,
     ) -> None:
         self.policy = policy
         self.zone = policy.timezone
@@ -244,7 +250,7 @@ class Engine:
         # already well typed, they are taken without building a pydantic model.
         self._plain: dict[Any, PlainReader] = {}
         for kind in EVENT_KINDS:
-            if kind not in self._checks and kind not in self._handlers:
+            if fast_paths and kind not in self._checks and kind not in self._handlers:
                 plain = _plain_reader(event_model(kind))
                 if plain is not None:
                     self._plain[kind] = plain
