@@ -1,13 +1,13 @@
 """The checker: every problem in a policy, in one run, as diagnostics.
 
 `check_policy` returns a `CheckedPolicy` (the syntax tree plus what the checker
-resolved: the fields in scope and the rubric settings with defaults applied) and the
+resolved: the fields in scope and each rubric's values, `dsl.resolved_rubric`) and the
 list of diagnostics. The engine compiles only a CheckedPolicy without errors.
 """
 
 from __future__ import annotations
 
-import bisect
+import dataclasses
 import functools
 import math
 import os
@@ -30,6 +30,12 @@ from callqa.dsl.includes import (
     unbundle,
 )
 from callqa.dsl.parse import parse_policy
+from callqa.dsl.resolved_rubric import (
+    GradeBand,
+    ResolvedRubric,
+    RubricSettings,
+    resolve_rubric,
+)
 from callqa.dsl.source import Span, line_ref
 from callqa.dsl.suggest import did_you_mean, suggestions_limited
 from callqa.dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
@@ -51,20 +57,6 @@ ROUNDING_MODES = {"half_up", "half_even", "down"}
 
 
 @dataclass(frozen=True, slots=True)
-class RubricSettings:
-    """A rubric's settings with the documented defaults filled in."""
-
-    scale: float = 100
-    critical: str = "zero_score"
-    na: str = "excluded"
-    bonus: str = "capped"
-    rounding_digits: int = 1
-    rounding_mode: str = "half_up"
-    appeal_window_seconds: float | None = None
-    calibration_tolerance: float = 5.0
-
-
-@dataclass(frozen=True, slots=True)
 class CheckedPolicy:
     """`tree` holds the policy's own statements and those of the files it includes
     (`dsl.includes`); `sources` holds those files' texts by the name they are shown by,
@@ -72,7 +64,7 @@ class CheckedPolicy:
 
     tree: ast.PolicyFile
     fields: dict[str, Type]
-    settings: dict[str, RubricSettings] = field(default_factory=dict)
+    rubrics: dict[str, ResolvedRubric] = field(default_factory=dict)
     source: str = ""
     sources: dict[str, str] = field(default_factory=dict)
     logical: dict[str, str] = field(default_factory=dict)
@@ -80,6 +72,11 @@ class CheckedPolicy:
     @property
     def file(self) -> str:
         return self.tree.file
+
+    @property
+    def settings(self) -> dict[str, RubricSettings]:
+        """Each rubric's settings, by rubric id."""
+        return {rubric_id: rubric.settings for rubric_id, rubric in self.rubrics.items()}
 
     def location(self, span: Span) -> str:
         """`file:line` of a span, in whichever file it is."""
@@ -127,7 +124,7 @@ def check_text(
     with suggestions_limited():
         checker.run()
     checked = CheckedPolicy(
-        tree, checker.fields, checker.settings, text, included.sources, included.logical
+        tree, checker.fields, checker.rubrics, text, included.sources, included.logical
     )
     named = {(d.file, d.line) for d in included.diagnostics if d.code == INVISIBLE_IN_NAME}
     invisible = [
@@ -188,7 +185,7 @@ class _Checker:
         self.diagnostics: list[Diagnostic] = []
         self.fields: dict[str, Type] = dict(BUILTIN_FIELDS)
         self.declared: dict[str, ast.FieldDecl] = {}
-        self.settings: dict[str, RubricSettings] = {}
+        self.rubrics: dict[str, ResolvedRubric] = {}
         self.header_written = False
         self.fractions = fractions(tree)
 
@@ -315,7 +312,8 @@ class _Checker:
 
     def rubric(self, rubric: ast.Rubric) -> None:
         settings = self.rubric_settings(rubric)
-        self.settings[rubric.id] = settings
+        resolved = resolve_rubric(rubric, settings)
+        self.rubrics[rubric.id] = resolved
         scope = Scope(self.fields)
         sections = rubric.sections
         if not sections:
@@ -360,10 +358,11 @@ class _Checker:
         if len([e for e in rubric.entries if isinstance(e, ast.Grades)]) > 1:
             self.error(rubric.id_span, "the rubric has more than one grades block", "keep one")
         if grades is not None:
-            self.grades(grades, settings.scale)
+            self.grades(grades, resolved.grades, settings.scale)
 
     def rubric_settings(self, rubric: ast.Rubric) -> RubricSettings:
-        values: dict[str, object] = {}
+        settings = RubricSettings()
+        replace = dataclasses.replace
         for key in ("scale", "critical", "na", "bonus", "rounding", "appeals", "calibration"):
             found = rubric.settings(key)
             for extra in found[1:]:
@@ -377,7 +376,7 @@ class _Checker:
                 if scale <= 0:
                     self.error(setting.span, "the scale must be above 0", "write scale 100")
                 else:
-                    values["scale"] = scale
+                    settings = replace(settings, scale=scale)
             elif key == "appeals":
                 assert setting.value is not None
                 seconds = setting.value.number
@@ -385,7 +384,7 @@ class _Checker:
                     self.error(setting.span, "the appeal window must be longer than 0",
                                "write appeals within 3 days")  # fmt: skip
                 else:
-                    values["appeal_window_seconds"] = seconds
+                    settings = replace(settings, appeal_window_seconds=seconds)
             elif key == "calibration":
                 assert setting.value is not None
                 tolerance = setting.value.number
@@ -393,22 +392,22 @@ class _Checker:
                     self.error(setting.span, "the calibration tolerance must be above 0",
                                "write calibration tolerance 5")  # fmt: skip
                 else:
-                    values["calibration_tolerance"] = tolerance
+                    settings = replace(settings, calibration_tolerance=tolerance)
             elif key == "rounding":
                 assert setting.value is not None
                 digits = int(setting.value.number)
                 if digits > 6:
                     self.error(setting.span, "round to at most 6 decimals", "write rounding 1")
                 else:
-                    values["rounding_digits"] = digits
+                    settings = replace(settings, rounding_digits=digits)
                 if setting.word is not None:
                     self.mode_word(setting, ROUNDING_MODES, "rounding")
-                    values["rounding_mode"] = setting.word
+                    settings = replace(settings, rounding_mode=setting.word)
             else:
                 modes = {"critical": CRITICAL_MODES, "na": NA_MODES, "bonus": BONUS_MODES}[key]
                 if self.mode_word(setting, set(modes), key):
-                    values[key] = setting.word
-        return RubricSettings(**values)  # type: ignore[arg-type]
+                    settings = replace(settings, **{key: setting.word})
+        return settings
 
     def mode_word(self, setting: ast.Setting, choices: set[str], key: str) -> bool:
         word = setting.word or ""
@@ -523,8 +522,9 @@ class _Checker:
                 code="weights",
             )
 
-    def grades(self, grades: ast.Grades, scale: float) -> None:
-        """Each band's scores, then overlaps and gaps, found in one sorted pass (a rubric
+    def grades(self, grades: ast.Grades, resolved: tuple[GradeBand, ...], scale: float) -> None:
+        """The bands as written, then their scores as resolved (`resolved`, one per band,
+        what the engine grades by): overlaps and gaps, found in one sorted pass (a rubric
         may have thousands of bands). `otherwise` takes the scores below every band: a
         score a band's `<` leaves uncovered above another band is still a gap."""
         otherwise = [b for b in grades.bands if b.otherwise]
@@ -557,14 +557,11 @@ class _Checker:
                         code="grades",
                     )
                 written.setdefault(op, value)
-        lowers = sorted(lo for band in bounded if (lo := _bound(band, ">=")) is not None)
         intervals: list[tuple[float, float, ast.Band]] = []
-        for band in bounded:
-            lo = _bound(band, ">=") or 0.0
-            hi = _bound(band, "<")
-            if hi is None:  # up to the next band's lower bound
-                above = bisect.bisect_right(lowers, lo)
-                hi = lowers[above] if above < len(lowers) else math.inf
+        for band, resolved_band in zip(grades.bands, resolved, strict=True):
+            if resolved_band.fallback:
+                continue
+            lo, hi = resolved_band.low, resolved_band.high
             if hi <= lo:
                 self.error(band.span, f"the grade {band.label} contains no score",
                            "its upper bound (<) must be above its lower bound (>=)",
@@ -660,14 +657,6 @@ def timezone_hint(name: str) -> str | None:
 @functools.cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
-
-
-def _bound(band: ast.Band, op: str) -> float | None:
-    """A grade band's first bound written with `op` (>= or <), if any."""
-    for written, value in band.bounds:
-        if written == op:
-            return value.number
-    return None
 
 
 def _bound_span(band: ast.Band, op: str) -> Span | None:

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from bisect import bisect_right
 from dataclasses import dataclass, field
 
 from callqa.dsl import ast
-from callqa.dsl.check import RubricSettings
+from callqa.dsl.resolved_rubric import GradeBand, ResolvedRubric, RubricSettings
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,14 +50,6 @@ class RubricSection:
 
 
 @dataclass(frozen=True, slots=True)
-class GradeBand:
-    label: str
-    low: float  # inclusive
-    high: float  # exclusive
-    fallback: bool  # the `otherwise` band
-
-
-@dataclass(frozen=True, slots=True)
 class RubricTable:
     id: str
     label: str
@@ -78,10 +69,13 @@ class RubricTable:
         return any(s.weight is not None for s in self.sections)
 
     def grade_of(self, score: float) -> str | None:
+        """The grade the generated scorer gives a score of an evaluation that passed:
+        the band covering it, else `otherwise` (None without one: a score above a top
+        band's `<`, which the checker allows above the scale)."""
         for band in self.grades:
-            if not band.fallback and band.low <= score < band.high:
+            if band.covers(score):
                 return band.label
-        return self.lowest_grade()
+        return next((band.label for band in self.grades if band.fallback), None)
 
     def lowest_grade(self) -> str | None:
         """The grade a failed evaluation takes: `otherwise`, else the lowest band."""
@@ -95,81 +89,44 @@ class RubricTable:
         return self._by_id.get(item_id)
 
 
-def build_table(
-    rubric: ast.Rubric, settings: RubricSettings, file: str, source: str
-) -> RubricTable:
+def build_table(rubric: ResolvedRubric, file: str, source: str) -> RubricTable:
+    """The tables of a rubric as the checker resolved it; `source` is the text of the
+    `file` it is written in (for each condition as written)."""
     lines = source.split("\n")
     sections: list[RubricSection] = []
     items: list[RubricItem] = []
-    weights = [s.weight for s in rubric.sections]
-    percent = any(w is not None and w.text.endswith("%") for w in weights)
     for s_index, section in enumerate(rubric.sections):
-        indices: list[int] = []
+        first = len(items)
         for item in section.items:
-            amount = item.deduct or item.bonus
-            kind = "deduct" if item.deduct else "bonus" if item.bonus else "critical"
-            cap = amount.cap.value if amount and amount.cap is not None else None
             items.append(
                 RubricItem(
                     index=len(items),
                     id=item.id,
-                    label=item.label or item.id,
+                    label=item.label,
                     section=s_index,
-                    kind=kind,
-                    points=float(amount.points.value) if amount else 0.0,  # type: ignore[arg-type]
-                    cap=float(cap) if cap is not None else None,  # type: ignore[arg-type]
-                    per_occurrence=bool(amount and amount.per_occurrence),
+                    kind=item.kind,
+                    points=item.points,
+                    cap=item.cap,
+                    per_occurrence=item.per_occurrence,
                     critical=item.critical,
                     condition=item.condition,
                     condition_text=_text_of(item.condition, lines) if item.condition else None,
                     location=f"{file}:{item.span.line}",
                 )
             )
-            indices.append(len(items) - 1)
-        weight: float | None = None
-        if section.weight is not None:
-            raw = float(section.weight.value)  # type: ignore[arg-type]
-            weight = raw if percent else raw / settings.scale
-        sections.append(
-            RubricSection(s_index, section.id, section.label or section.id, weight, tuple(indices))
-        )
+        indices = tuple(range(first, len(items)))
+        sections.append(RubricSection(s_index, section.id, section.label, section.weight, indices))
+    # highest first, so the generated code tests the common good grades first
+    grades = sorted(rubric.grades, key=lambda b: (b.fallback, -b.low))
     return RubricTable(
         rubric.id,
-        rubric.label or rubric.id,
-        settings,
+        rubric.label,
+        rubric.settings,
         tuple(sections),
         tuple(items),
-        _bands(rubric.grades),
+        tuple(grades),
         f"{file}:{rubric.span.line}",
     )
-
-
-def _bands(grades: ast.Grades | None) -> tuple[GradeBand, ...]:
-    if grades is None:
-        return ()
-    lowers = sorted(
-        float(v.value)  # type: ignore[arg-type]
-        for b in grades.bands
-        for op, v in b.bounds
-        if op == ">="
-    )
-    out: list[GradeBand] = []
-    for band in grades.bands:
-        if band.otherwise:
-            out.append(GradeBand(band.label, float("-inf"), float("inf"), True))
-            continue
-        low = [float(v.value) for op, v in band.bounds if op == ">="]  # type: ignore[arg-type]
-        high = [float(v.value) for op, v in band.bounds if op == "<"]  # type: ignore[arg-type]
-        lo = low[0] if low else float("-inf")
-        if high:
-            hi = high[0]
-        else:  # up to the next band's lower bound (found by bisection: bands may be many)
-            above = bisect_right(lowers, lo)
-            hi = lowers[above] if above < len(lowers) else float("inf")
-        out.append(GradeBand(band.label, lo, hi, False))
-    # highest first, so the generated code tests the common good grades first
-    out.sort(key=lambda b: (b.fallback, -b.low))
-    return tuple(out)
 
 
 def _text_of(expr: ast.Expr, lines: list[str]) -> str:
