@@ -602,11 +602,10 @@ class Store:
                 batch = rows[start : start + 500]
                 statement = (
                     self._insert(stored)
-                    .values(batch)
                     .on_conflict_do_nothing(index_elements=["id"])
                     .returning(stored.c.id)  # rows really inserted, on any driver
                 )
-                inserted = set(connection.execute(statement).scalars())
+                inserted = set(connection.execute(statement, batch).scalars())
                 kept += len(inserted)
                 conflicts += [start + index for index in
                               self._conflicts(connection, stored, batch, inserted)]  # fmt: skip
