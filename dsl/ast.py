@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
+from typing import TypeVar, cast
 
 from callqa.dsl.source import NOWHERE, Span
 from callqa.dsl.types import Type
@@ -401,6 +402,9 @@ Statement = (
 )  # fmt: skip
 
 
+S = TypeVar("S", bound=Statement)  # a kind of statement: what `PolicyFile.of_kind` returns
+
+
 @dataclass(frozen=True, slots=True)
 class Comment:
     text: str  # including the leading '#'
@@ -425,43 +429,47 @@ class PolicyFile:
             grouped.setdefault(type(statement), []).append(statement)
         object.__setattr__(self, "_by_kind", {k: tuple(v) for k, v in grouped.items()})
 
+    def of_kind(self, kind: type[S]) -> tuple[S, ...]:
+        """The statements of one kind (`Rubric`, `Threshold`...), in the order written."""
+        return cast("tuple[S, ...]", self._by_kind.get(kind, ()))
+
     @property
     def header(self) -> PolicyHeader | None:
-        found = self._by_kind.get(PolicyHeader, ())
-        return found[0] if found else None  # type: ignore[return-value]
+        found = self.of_kind(PolicyHeader)
+        return found[0] if found else None
 
     @property
     def includes(self) -> tuple[Include, ...]:
-        return self._by_kind.get(Include, ())  # type: ignore[return-value]
+        return self.of_kind(Include)
 
     @property
     def rubrics(self) -> tuple[Rubric, ...]:
-        return self._by_kind.get(Rubric, ())  # type: ignore[return-value]
+        return self.of_kind(Rubric)
 
     @property
     def fields(self) -> tuple[FieldDecl, ...]:
-        return self._by_kind.get(FieldDecl, ())  # type: ignore[return-value]
+        return self.of_kind(FieldDecl)
 
     @property
     def actions(self) -> tuple[ActionDecl, ...]:
-        return self._by_kind.get(ActionDecl, ())  # type: ignore[return-value]
+        return self.of_kind(ActionDecl)
 
     @property
     def samplings(self) -> tuple[Sampling, ...]:
-        return self._by_kind.get(Sampling, ())  # type: ignore[return-value]
+        return self.of_kind(Sampling)
 
     @property
     def escalations(self) -> tuple[Escalation, ...]:
-        return self._by_kind.get(Escalation, ())  # type: ignore[return-value]
+        return self.of_kind(Escalation)
 
     @property
     def thresholds(self) -> tuple[Threshold, ...]:
-        return self._by_kind.get(Threshold, ())  # type: ignore[return-value]
+        return self.of_kind(Threshold)
 
     @property
     def disciplines(self) -> tuple[Discipline, ...]:
-        return self._by_kind.get(Discipline, ())  # type: ignore[return-value]
+        return self.of_kind(Discipline)
 
     @property
     def tests(self) -> tuple[TestBlock, ...]:
-        return self._by_kind.get(TestBlock, ())  # type: ignore[return-value]
+        return self.of_kind(TestBlock)

@@ -51,9 +51,12 @@ def measure_of(expr: ast.Expr, named: Mapping[str, str]) -> str | None:
         return POINTS if expr.name in SCORES else None
     if isinstance(expr, ast.Binary) and expr.op == "/":
         left, right = expr.left, expr.right
-        counts = isinstance(left, ast.Aggregate) and isinstance(right, ast.Aggregate)
-        if counts and left.function == right.function == "count":  # type: ignore[union-attr]
-            return SHARE if left.kind == right.kind else RATIO  # type: ignore[union-attr]
+        if (
+            isinstance(left, ast.Aggregate)
+            and isinstance(right, ast.Aggregate)
+            and left.function == right.function == "count"
+        ):
+            return SHARE if left.kind == right.kind else RATIO
     return None
 
 
