@@ -144,6 +144,8 @@ class SamplingRule:
         self.picks = spec.picks
         self.quotas = spec.quotas
         self.zone = spec.zone
+        self.default_status = spec.default_status
+        self._close = spec.close
         self.observe: Callable[[str, str, dt.datetime, Mapping[str, Any]], None]
         self.observe = MethodType(spec.observe, self)
 
@@ -198,14 +200,14 @@ class SamplingRule:
             ident = f"{self.block.id}/{period}/"
             extra_of = partial(self._extra, status=status) if self.quotas else None
             closed: list[Decision] = []
-            self.spec.close(agents, ident, end, facts, seed, period, extra_of, closed)
+            self._close(agents, ident, end, facts, seed, period, extra_of, closed)
             closed.sort(key=_DECISION_ID)
             out += closed
         return out
 
     def _extra(self, agent: str, status: Mapping[str, str]) -> int:
         """Random picks beyond the rule's own, for agents whose quota is larger."""
-        facts = {"agent.status": status.get(agent, self.spec.default_status), "agent.id": agent}
+        facts = {"agent.status": status.get(agent, self.default_status), "agent.id": agent}
         base = wanted(self.picks)
         extra = 0
         for count, when in self.quotas:
