@@ -187,7 +187,7 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
                 late = _lateness(rule.on, rule.where)
                 event_rules.append(EventRule(
                     block.id, rule.id, where(rule.span), rule.on, rule.where,
-                    None if late is None else number(late), None if late is None else late.text,
+                    None if late is None else late.number, None if late is None else late.text,
                     rule.then,
                 ))  # fmt: skip
                 continue
@@ -197,9 +197,9 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
             rolling = window.rolling
             window_rules.append(WindowRule(
                 block.id, rule.id, where(rule.span), measure, window.calendar,
-                None if rolling is None else number(rolling),
+                None if rolling is None else rolling.number,
                 None if rolling is None else rolling.text,
-                rule.op, number(rule.limit), rule.limit.text, rule.minimum, rule.minimum_word,
+                rule.op, rule.limit.number, rule.limit.text, rule.minimum, rule.minimum_word,
                 rule.then,
             ))  # fmt: skip
     return TimeRules(
@@ -214,7 +214,7 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
 def _escalation(block: ast.Escalation, checked: CheckedPolicy) -> Escalation:
     (chain,) = [e for e in block.entries if isinstance(e, ast.Chain)]
     limits = {
-        limit.role: number(limit.after)
+        limit.role: limit.after.number
         for entry in block.entries
         if isinstance(entry, ast.EscalateAfter)
         for limit in entry.limits
@@ -252,7 +252,7 @@ def _sampling(block: ast.Sampling, checked: CheckedPolicy) -> Sampling:
     )
     quotas = tuple(Quota(e.count, e.when) for e in block.entries if isinstance(e, ast.Quota))
     publish = next(
-        (Publish(number(e.ahead), e.roles) for e in block.entries if isinstance(e, ast.Publish)),
+        (Publish(e.ahead.number, e.roles) for e in block.entries if isinstance(e, ast.Publish)),
         None,
     )
     return Sampling(
@@ -274,11 +274,3 @@ def _lateness(kind: str, where: ast.Expr | None) -> ast.Literal | None:
     if where.op in ("<", "<=") and right == delay and isinstance(left, ast.Literal):
         return left
     return None
-
-
-def number(literal: ast.Literal) -> float:
-    """A number or duration literal's value (a duration's in seconds)."""
-    value = literal.value
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise TypeError(f"{literal.text} is not a number")
-    return float(value)
