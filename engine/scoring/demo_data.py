@@ -31,12 +31,12 @@ def demo_evaluations(table: RubricTable, count: int, seed: int = 2026) -> list[d
             "escalated": rng.random() < 0.2,
             "agent": agent,
         }
-        answers = _answers(table, rng, p_ok)
+        answers = demo_answers(table, rng, p_ok)
         out.append({"id": f"{table.id}-{n + 1:05d}", "call": call, "answers": answers})
     return out
 
 
-def _answers(table: RubricTable, rng: random.Random, p_ok: float) -> dict[str, Any]:
+def demo_answers(table: RubricTable, rng: random.Random, p_ok: float) -> dict[str, Any]:
     """An evaluator's answers for an agent who gets each item right with chance `p_ok`."""
     answers: dict[str, Any] = {}
     for item in table.items:
@@ -144,7 +144,7 @@ def _evaluations(
     for (agent, _), calls in by_day.items():
         for call in rng.sample(calls, min(2, len(calls))):
             at = call["at"] + dt.timedelta(days=1, hours=rng.randint(1, 3))
-            answers = _answers(rubric, rng, skill[agent])
+            answers = demo_answers(rubric, rng, skill[agent])
             # every fact the shipped scorecards read
             facts = {"call": {"type": call["type"], "duration": call["duration"],
                               "hold_time": rng.choice([0, 0, 0, 30, 90]),
