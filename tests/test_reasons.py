@@ -54,9 +54,7 @@ def test_a_thresholds_counts_are_shown_with_their_filters() -> None:
 def test_a_late_reply_is_dated_when_it_became_late(written_path: bool) -> None:
     """An online message that came in at 10:00 and was answered at 19:00 became late at
     18:00 (8 hours): the decision said 10:00, when nothing was late yet."""
-    engine = Engine(CENTER)
-    if not written_path:
-        engine._kind_path = lambda kind: None  # type: ignore[method-assign]
+    engine = Engine(CENTER, fast_paths=written_path)
     out = engine.feed({"kind": "call", "id": "m2", "agent": "A13", "channel": "online",
                        "answer_delay": 9 * 3600 + 60, "duration": 120, "at": at(2, 10)})  # fmt: skip
     [late] = [d for d in out if d.action == "late_reply"]
