@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 from callqa.dsl import ast, resolved
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, FactCode, flags_code
-from callqa.engine.codegen.expressions import Constants
+from callqa.engine.codegen.emit import Constants, Source, compile_function
 from callqa.engine.decisions import Decision
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 from callqa.engine.sampling.close import Close, compile_close
@@ -68,10 +68,11 @@ class SamplingSpec:
             block, fields, zone, constants,
             lambda fact: (f"facts.get({constants.add(fact)})", False), "agent", "call", "rule",
         )  # fmt: skip
-        source = "\n".join(["def observe(rule, agent, call, at, facts):", *lines]) + "\n"
-        exec(compile(source, f"<callqa sampling {block.id}>", "exec"), constants.values)
+        source = Source(constants)
+        source("def observe(rule, agent, call, at, facts):")
+        source.extend(lines)
         observe: Callable[[SamplingRule, str, str, dt.datetime, Mapping[str, Any]], None]
-        observe = constants.values["observe"]  # type: ignore[assignment]
+        observe = compile_function(source, "observe", f"sampling {block.id}")
         return cls(block, picks, fields, quotas, policy, zone, default_status, close, observe)
 
     def observe_code(
