@@ -3,7 +3,7 @@ discipline rules and policy tests."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from callqa.dsl import ast
 from callqa.dsl.expressions import FLIP, Scope, infer
@@ -21,6 +21,7 @@ from callqa.dsl.vocabulary import (
 )
 
 Error = Callable[..., None]
+_Line = ast.Per | ast.Publish | ast.Chain | ast.ThresholdValue  # lines a block holds once
 
 # what a compared value is measured in, in the words a diagnostic uses: fractions, kept
 # as 96% is 0.96, and whole amounts, which a percentage is not meant for
@@ -260,9 +261,20 @@ class BlockChecker:
 
     # ------------------------------------------------------------------ sampling
 
+    def once(self, block: str, entries: Sequence[_Line], keyword: str) -> None:
+        """A line a block holds once (`per`, `value`, `chain`, `publish`): each repeat is
+        an error at the repeat, since which one would count is anyone's guess."""
+        for entry in entries[1:]:
+            self.error(entry.span, f"{block} has a second {keyword} line (the first is line "
+                       f"{entries[0].span.line}); a block has one", "keep the one you mean "
+                       "and delete the other", code="repeated-line")  # fmt: skip
+
     def sampling(self, block: ast.Sampling) -> None:
         pers = [e for e in block.entries if isinstance(e, ast.Per)]
         picks = [e for e in block.entries if isinstance(e, ast.Pick)]
+        self.once(f"sampling {block.id}", pers, "per")
+        publishes = [e for e in block.entries if isinstance(e, ast.Publish)]
+        self.once(f"sampling {block.id}", publishes, "publish")
         if not pers:
             self.error(block.id_span, f"sampling {block.id} does not say how often",
                        "add: per agent per day", code="sampling")  # fmt: skip
@@ -299,6 +311,7 @@ class BlockChecker:
             self.error(block.id_span, f"escalation {block.id} has no chain",
                        "add: chain 班长 -> 主管副总经理 -> 总经理", code="escalation")  # fmt: skip
             return
+        self.once(f"escalation {block.id}", chains, "chain")
         roles = chains[0].roles
         self.roles.update(roles)
         if len(set(roles)) != len(roles):
@@ -326,6 +339,8 @@ class BlockChecker:
     def threshold(self, block: ast.Threshold) -> None:
         pers = [e for e in block.entries if isinstance(e, ast.Per)]
         values = [e for e in block.entries if isinstance(e, ast.ThresholdValue)]
+        self.once(f"threshold {block.id}", pers, "per")
+        self.once(f"threshold {block.id}", values, "value")
         if not pers:
             self.error(block.id_span, f"threshold {block.id} does not say over what",
                        "add: per team per week", code="threshold")  # fmt: skip

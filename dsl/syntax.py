@@ -21,7 +21,7 @@ from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.grammar import parser, terminal_patterns
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
-from callqa.dsl.vocabulary import TOP_LEVEL_KEYWORDS
+from callqa.dsl.vocabulary import AGGREGATES, CALL_WORDS, TOP_LEVEL_KEYWORDS
 
 MAX_NESTING = 64
 # A policy file's size is limited so that a file far larger than any rulebook (a center's
@@ -66,8 +66,9 @@ EXPECTED_WORDS: dict[str, str] = {
     "DATETIME": "a date and time such as 2026-11-02 09:00",
     "COMP_OP": "a comparison such as >=, <, == or !=",
     "ORDINAL": "a position such as 2nd",
-    "CALL_WORD": "call or calls",
-    "AGGREGATE": "count(...), sum(...), avg(...), min(...) or max(...)",
+    "CALL_WORD": " or ".join(CALL_WORDS),
+    "AGGREGATE": ", ".join(f"{word}(...)" for word in AGGREGATES[:-1])
+    + f" or {AGGREGATES[-1]}(...)",
     "$END": "the end of the file",
 }
 

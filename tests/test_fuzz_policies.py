@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from callqa.dsl import PolicyError
+from callqa.dsl import PolicyError, vocabulary
 from callqa.dsl.check import check_text
 from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.format import format_text
@@ -27,12 +27,14 @@ POLICIES = Path(__file__).resolve().parent.parent / "policies"
 SHIPPED = {path.name: path.read_text(encoding="utf-8") for path in POLICIES.glob("*.policy")}
 
 KEYWORDS = sorted(set(terminal_patterns().values()))
-WORDS = [
-    *KEYWORDS, "call", "evaluation", "complaint", "survey", "appeal", "value", "count", "avg",
-    "call.duration", "call.type", "evaluation.score", "answers.greeting", "facts.call.type",
-    "主管", "班长", "服务", "优秀", "不合格", "otherwise", "per", "team", "agent", "week",
-    "month", "calendar", "days", "1st", "2nd", "true", "false", "x.y", "x",
-]  # fmt: skip
+# the language's words from its one vocabulary, and names a policy gives things
+WORDS = sorted({
+    *KEYWORDS, *vocabulary.AGGREGATES, *vocabulary.CALL_WORDS, *vocabulary.DURATION_WORDS,
+    *vocabulary.PERIODS, *vocabulary.THRESHOLD_SUBJECTS, *vocabulary.CALENDAR_UNITS,
+    *vocabulary.TEST_EVENT_KINDS, *vocabulary.BOOLEANS, "value", "call.duration", "call.type",
+    "evaluation.score", "answers.greeting", "facts.call.type", "主管", "班长", "服务", "优秀",
+    "不合格", "1st", "2nd", "x.y", "x",
+})  # fmt: skip
 NUMBERS = ["0", "1", "5", "96", "96%", "0.96", "-3", "2.5", "1e400", "99999999999999", "60s",
            "5m", "8h", "3d", "1w", "11:00", "25:00", "2026-11-02", "2026-02-30",
            "2026-11-02 10:00", "2026-11-02T09:00+08:00", "9999-12-31 23:59"]  # fmt: skip
