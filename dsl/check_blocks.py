@@ -312,6 +312,7 @@ class BlockChecker:
                        "add: chain 班长 -> 主管副总经理 -> 总经理", code="escalation")  # fmt: skip
             return
         self.once(f"escalation {block.id}", chains, "chain")
+        limited: dict[str, int] = {}  # role -> the line of its time limit
         roles = chains[0].roles
         self.roles.update(roles)
         if len(set(roles)) != len(roles):
@@ -323,6 +324,12 @@ class BlockChecker:
             elif isinstance(entry, ast.EscalateAfter):
                 for limit in entry.limits:
                     self.role(limit.span, limit.role, roles)
+                    if limit.role in limited:
+                        self.error(limit.span, f"{limit.role} already has a time limit (line "
+                                   f"{limited[limit.role]}); a role has one",
+                                   "keep the one you mean and delete the other",
+                                   code="repeated-line")  # fmt: skip
+                    limited.setdefault(limit.role, limit.span.line)
                     if limit.after.number <= 0:
                         self.error(limit.after.span, "a time limit must be longer than 0")
                 if not entry.while_unresolved:

@@ -47,3 +47,13 @@ def test_a_repeated_line_is_an_error_at_the_repeat(block: str, extra: str, keywo
 def test_each_line_once_is_clean(block: str) -> None:
     _, diagnostics = check_text(HEAD + block.format(extra=""))
     assert not [d for d in diagnostics if d.severity == "error"]
+
+
+def test_a_role_with_two_time_limits_is_an_error_at_the_second() -> None:
+    """The later limit used to win silently: 8h written, 24h applied."""
+    text = HEAD + ESCALATION.format(extra="escalate after 24h at 班长 while unresolved")
+    _, diagnostics = check_text(text)
+    [repeated] = [d for d in diagnostics if d.code == "repeated-line"]
+    assert repeated.line == 6 and repeated.message == (
+        "班长 already has a time limit (line 5); a role has one"
+    )
