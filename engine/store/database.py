@@ -24,7 +24,7 @@ import re
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Concatenate, ParamSpec, TypeVar
+from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from sqlalchemy import (
     Column,
@@ -292,6 +292,35 @@ def _utc(moment: dt.datetime) -> dt.datetime:
 def _aware(moment: dt.datetime) -> dt.datetime:
     """A stored time in UTC (SQLite gives it back without an offset)."""
     return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
+
+
+def stored_event(payload: str) -> dict[str, Any]:
+    """A stored event as the engine's plain path takes it: its time an aware datetime, not
+    text. Only text `isoformat` writes back unchanged is read here (pydantic reads it to the
+    same instant); any other is left as text, for pydantic's reading and its message."""
+    event: dict[str, Any] = json.loads(payload)
+    text = event.get("at")
+    if text.__class__ is str:
+        try:
+            moment = dt.datetime.fromisoformat(text)
+        except ValueError:
+            return event
+        if moment.tzinfo is not None and moment.isoformat() == text:
+            event["at"] = moment
+    return event
+
+
+class Serialized(NamedTuple):
+    """An event's `model_dump()` and its JSON as the store keeps it (`serialized`), made
+    once by an importer that checks the JSON too."""
+
+    data: dict[str, Any]
+    payload: str
+
+
+def serialized(data: dict[str, Any]) -> str:
+    """An event's data as the store's payload."""
+    return json.dumps(data, ensure_ascii=False, default=_json_default)
 
 
 def _json_default(value: Any) -> Any:
@@ -571,8 +600,11 @@ class Store:
         rows, wheres, rejected = [], [], []
         for index, item in enumerate(events):
             where = f"row {numbers[index]}: " if numbers is not None else ""
-            data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
-            payload = json.dumps(data, ensure_ascii=False, default=_json_default)
+            if item.__class__ is Serialized:
+                data, payload = item
+            else:
+                data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
+                payload = serialized(data)
             problem = unstorable(data) if "\\u0000" in payload else None  # JSON's NUL
             if problem is not None:
                 rejected.append(where + problem)
@@ -595,40 +627,53 @@ class Store:
     @_upgraded_meanwhile
     def _insert_events(self, rows: list[dict[str, Any]]) -> tuple[int, list[int]]:
         """Insert rows in batches, in one transaction: how many were new, and where in
-        `rows` the conflicts are."""
+        `rows` the conflicts are. One `executemany` of a statement written once; a batch
+        that inserted fewer rows than it holds is then read back to tell duplicates from
+        conflicts (`_conflicts`), which stays exact when two imports run at once: every id
+        of the batch is stored by then, and the stored row is the one kept."""
         kept, conflicts, stored = 0, [], self.tables.events
+        sql, at_utc = self._insert_sql(stored)
         with self.engine.begin() as connection:
-            for start in range(0, len(rows), 500):
-                batch = rows[start : start + 500]
-                statement = (
-                    self._insert(stored)
-                    .on_conflict_do_nothing(index_elements=["id"])
-                    .returning(stored.c.id)  # rows really inserted, on any driver
-                )
-                inserted = set(connection.execute(statement, batch).scalars())
-                kept += len(inserted)
-                conflicts += [start + index for index in
-                              self._conflicts(connection, stored, batch, inserted)]  # fmt: skip
+            for start in range(0, len(rows), 5000):
+                batch = rows[start : start + 5000]
+                inserted = connection.exec_driver_sql(sql, [
+                    (row["id"], row["kind"], at_utc(row["at_utc"]), row["agent"],
+                     row["payload"], row["source"]) for row in batch
+                ]).rowcount  # fmt: skip
+                kept += inserted
+                if inserted < len(batch):
+                    conflicts += [start + index for index in
+                                  self._conflicts(connection, stored, batch)]  # fmt: skip
         return kept, conflicts
 
+    def _insert_sql(self, table: Table) -> tuple[str, Callable[[Any], Any]]:
+        """The events' INSERT that skips an id already stored, as the driver takes it (with
+        positional parameters), and how a time is passed to it (as SQLAlchemy would)."""
+        dialect = self.engine.dialect
+        mark = "?" if dialect.paramstyle == "qmark" else "%s"
+        names = ("id", "kind", "at_utc", "agent", "payload", "source")
+        sql = (
+            f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
+            f"({', '.join(dialect.identifier_preparer.quote(name) for name in names)}) "
+            f"VALUES ({', '.join(mark for _ in names)}) ON CONFLICT (id) DO NOTHING"
+        )
+        process = table.c.at_utc.type.dialect_impl(dialect).bind_processor(dialect)
+        return sql, process if process is not None else (lambda value: value)
+
     @staticmethod
-    def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]],
-                   inserted: set[str]) -> list[int]:  # fmt: skip
-        """Where in `batch` the rows not inserted whose id is stored with other content are."""
-        waiting, others = set(inserted), []
-        for index, row in enumerate(batch):  # the first row of an id in the batch is inserted
-            if row["id"] in waiting:
-                waiting.discard(row["id"])
-            else:
-                others.append((index, row))
-        if not others:
-            return []
-        ids = {row["id"] for _, row in others}
-        stored: dict[str, str] = dict(connection.execute(
-            select(events.c.id, events.c.payload).where(events.c.id.in_(ids))
-        ).all())  # fmt: skip
-        return [index for index, row in others
-                if json.loads(stored[row["id"]]) != json.loads(row["payload"])]  # fmt: skip
+    def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]]) -> list[int]:
+        """Where in `batch` the rows are whose id is stored with other content (the rows
+        not inserted: the one inserted is the stored one)."""
+        stored: dict[str, str] = {}
+        ids = list({row["id"] for row in batch})
+        for start in range(0, len(ids), 500):  # within every database's parameter limit
+            some = events.c.id.in_(ids[start : start + 500])
+            stored.update(
+                connection.execute(select(events.c.id, events.c.payload).where(some)).all()
+            )
+        return [index for index, row in enumerate(batch)
+                if stored[row["id"]] != row["payload"]
+                and json.loads(stored[row["id"]]) != json.loads(row["payload"])]  # fmt: skip
 
     def _insert(self, table: Table) -> Any:
         """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the
@@ -659,7 +704,7 @@ class Store:
                 connection.rollback()
                 payloads = self._event_payloads(connection, start, end, kinds)
             for payload in payloads:
-                yield json.loads(payload)
+                yield stored_event(payload)
 
     def _event_payloads(
         self, connection: Connection, start: dt.datetime | None, end: dt.datetime | None,

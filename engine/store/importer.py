@@ -34,6 +34,7 @@ a date whose day and month could be swapped (02/11/2026) is refused, not guessed
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import re
 import tomllib
@@ -45,13 +46,17 @@ from zoneinfo import ZoneInfo
 
 from callqa.engine.errors import EventError
 from callqa.engine.errors import MappingError as MappingError  # its old home
-from callqa.engine.runtime.events import parse_event
+from callqa.engine.runtime.events import EVENT_KINDS, event_model, parse_event
+from callqa.engine.runtime.plain_events import PlainReader, plain_reader
 from callqa.engine.scoring.evaluations import Row, RowError, read_records
-from callqa.engine.store.database import Store, unstorable
+from callqa.engine.store.database import Serialized, Store, serialized, unstorable
 from callqa.engine.store.text_files import read_data
 from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
+# a time as JSON Lines files (and callqa's own exports) write it: an ISO time with an
+# offset, which datetime.fromisoformat reads as pydantic does; any other form goes to pydantic
+_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
 _NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...
 MAX_MAPPING = 1 << 20  # bytes: a mapping is a few lines
 
@@ -172,10 +177,12 @@ def _within(path: str, value: object) -> tuple[dt.date, dt.date]:
 
 def rows_to_events(
     rows: Iterator[Row | RowError], mappings: list[EventMapping], zone: ZoneInfo,
-    report: ImportReport, numbers: list[int] | None = None,
+    report: ImportReport, numbers: list[int] | None = None, *, plain: bool = False,
 ) -> Iterator[Any]:  # fmt: skip
     """The events of the rows, counting and rejecting in `report`; `numbers`, when given,
-    gets the row of each event yielded, for the store's messages about it."""
+    gets the row of each event yielded, for the store's messages about it. With `plain`, a
+    well-typed event comes as its model's `model_dump()` and JSON (`Serialized`), without
+    building the model (`_plain_event`); the store takes either."""
     for row in rows:
         report.read += 1
         if isinstance(row, RowError):
@@ -186,10 +193,17 @@ def rows_to_events(
                 report.skipped += 1
                 continue
             try:
-                event = parse_event(_event(row.evaluation, mapping, zone))
-                if event.at.tzinfo is None:  # a time without a zone is read in `zone`
-                    event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
-                problem = unstorable(event)  # a NUL character: no database can keep it
+                data = _event(row.evaluation, mapping, zone)
+                values = _plain_event(data) if plain else None
+                event: Any
+                if values is None:
+                    event = parse_event(data)
+                    if event.at.tzinfo is None:  # a time without a zone is read in `zone`
+                        event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
+                    problem = unstorable(event)  # a NUL character: no database can keep it
+                else:  # JSON writes a NUL as \u0000: a quick look first
+                    event = Serialized(values, serialized(values))
+                    problem = unstorable(event.data) if "\\u0000" in event.payload else None
                 if problem is not None:
                     raise ValueError(problem)
                 if numbers is not None:
@@ -197,6 +211,47 @@ def rows_to_events(
                 yield event
             except (EventError, KeyError, ValueError) as error:
                 report.rejected.append(f"row {row.number}: {_reason(error)}")
+
+
+def _plain_event(data: dict[str, Any]) -> dict[str, Any] | None:
+    """`data` as `parse_event(data).model_dump()` gives it, when the engine's plain checker
+    (engine.runtime.plain_events, the one its fast path uses) accepts it unchanged with an
+    aware time; None: validate it with pydantic, for the same event or its error message."""
+    kind = data.get("kind")
+    found = _plain_kinds().get(kind) if kind.__class__ is str else None
+    if found is None:
+        return None
+    reader, defaults, odd = found
+    at = data.get("at")
+    if at.__class__ is str and _ISO_TIME.fullmatch(at):
+        try:
+            data = {**data, "at": dt.datetime.fromisoformat(at)}
+        except ValueError:  # 2026-02-30: pydantic says why
+            return None
+    values = reader(data)
+    if values is None or values["at"].tzinfo is None:
+        return None
+    event = {**defaults, **values}
+    for name in odd:  # left out by the checker (None, an empty `fields`): as given
+        if name not in values and name in data:
+            event[name] = data[name]
+    return event
+
+
+@functools.cache
+def _plain_kinds() -> dict[str, tuple[PlainReader, dict[str, Any], tuple[str, ...]]]:
+    """Each kind's plain checker, its model's fields with their defaults in order, and the
+    fields whose default is neither None nor empty."""
+    kinds = {}
+    for kind in EVENT_KINDS:
+        model = event_model(kind)
+        reader = plain_reader(model)
+        if reader is not None:
+            defaults = {name: info.get_default(call_default_factory=True)
+                        for name, info in model.model_fields.items()}  # fmt: skip
+            odd = tuple(name for name, value in defaults.items() if value not in (None, {}))
+            kinds[kind] = reader, defaults, odd
+    return kinds
 
 
 def import_file(
@@ -210,7 +265,7 @@ def import_file(
     mappings = load_mapping(mapping_path) if mapping_path else [EventMapping("", {})]
     batch: list[Any] = []
     numbers: list[int] = []
-    for event in rows_to_events(read_records(path), mappings, zone, report, numbers):
+    for event in rows_to_events(read_records(path), mappings, zone, report, numbers, plain=True):
         batch.append(event)
         if len(batch) == 5000:  # stream: memory stays flat however large the file
             _flush(store, batch, numbers, Path(path).name, report)
