@@ -26,6 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
+import orjson
 from sqlalchemy import (
     Column,
     Connection,
@@ -319,8 +320,19 @@ class Serialized(NamedTuple):
 
 
 def serialized(data: dict[str, Any]) -> str:
-    """An event's data as the store's payload."""
+    """An event's data as the store's payload: by orjson (a tenth of json's time, which
+    was a fifth of an import's), unless it holds a center's own `fields` (any JSON, NaN
+    included, which orjson would write as null) or an int beyond 64 bits; times as
+    `isoformat` writes them either way."""
+    if not data.get("fields"):
+        try:
+            return orjson.dumps(data, default=_json_default, option=_PASS_TIMES).decode()
+        except TypeError:  # an int of more than 64 bits
+            pass
     return json.dumps(data, ensure_ascii=False, default=_json_default)
+
+
+_PASS_TIMES = orjson.OPT_PASSTHROUGH_DATETIME  # to _json_default: isoformat, as json
 
 
 def _json_default(value: Any) -> Any:

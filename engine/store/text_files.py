@@ -25,6 +25,7 @@ import csv
 import io
 import json
 import os
+import re
 import stat
 import sys
 import tempfile
@@ -33,6 +34,8 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, TextIO
+
+import orjson
 
 from callqa.engine.errors import InputFileError
 
@@ -351,6 +354,21 @@ def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
     yield from rest
 
 
+_LONG_NUMBER = re.compile(r"\d{20}")
+
+
+def _loads(line: str) -> Any:
+    """json.loads(line), by orjson when it reads the line to the same values (a tenth of
+    the time): not for a number of 20 digits or more, which it would read as a float, nor
+    for what it refuses (NaN, 1e400, a lone surrogate, ...), which json reads or explains."""
+    if _LONG_NUMBER.search(line) is None:
+        try:
+            return orjson.loads(line)
+        except orjson.JSONDecodeError:
+            pass
+    return json.loads(line)
+
+
 def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
     """One JSON object per line; a line that is not one is a RowError, the rest are read."""
     lines = io.StringIO(text, newline="") if isinstance(text, str) else text
@@ -358,7 +376,7 @@ def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
         if not line.strip():
             continue
         try:
-            value = json.loads(line)
+            value = _loads(line)
         except json.JSONDecodeError as error:
             yield RowError(number, f"not valid JSON ({error.msg} at column {error.colno})")
             continue
