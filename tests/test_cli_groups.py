@@ -19,7 +19,7 @@ from callqa.tui.cli.common import CommandGroup
 from callqa.tui.cli.parser import COMMAND_GROUPS
 
 ROOT = Path(__file__).resolve().parent.parent
-NOT_GROUPS = {"common", "parser"}  # what the groups share, and the parser they fill
+NOT_GROUPS = {"common", "parser", "progress"}  # what the groups share, and the parser they fill
 
 
 def commands_of(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:

@@ -7,7 +7,7 @@ One module per command group, each registering its own commands (parser.py lists
 policy_files (check, fmt, test), scoring (score, calibration), sampling (sample), events
 (explain, import), simulate (simulate, --sweep), versions (policy add|activate|history|diff),
 apps (tui, demo); common holds what they share (the --db defaults, reading a policy or a
-time, opening the store).
+time, opening the store), progress the bars of the long commands and their --quiet.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from callqa.engine.errors import InputFileError
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Run
 from callqa.tui.cli.parser import build_parser
+from callqa.tui.cli.progress import Cancelled
 from callqa.tui.literal import say
 
 
@@ -32,7 +33,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     run: Run = args.run
     try:
         return run(args)
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # ctrl+C: one line, not a traceback
+        say("cancelled: nothing written", file=sys.stderr)
+        return 130
+    except Cancelled as written:
+        say(f"cancelled: {written}", file=sys.stderr)
         return 130
     except InputFileError as error:  # a file that is missing, a folder, or not text
         say(error, file=sys.stderr)

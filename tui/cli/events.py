@@ -33,11 +33,15 @@ from callqa.tui.cli.common import (
     shown_db,
     store_problem,
 )
+from callqa.tui.cli.progress import Advance, Cancelled, add_quiet, counted, progress
 from callqa.tui.demo import holds_demo_events
 from callqa.tui.literal import say
 
 if TYPE_CHECKING:
     from callqa.engine.store.database import Store
+
+IMPORT_BATCH = 5000
+"""The rows import_file writes at a time (engine/store/importer.py): the bar counts them."""
 
 
 def register(commands: Commands) -> None:
@@ -46,6 +50,7 @@ def register(commands: Commands) -> None:
     explain.add_argument("--events", required=True, metavar="FILE", help=".jsonl of events")
     explain.add_argument("--until", metavar="TIME", help="advance the clock to this time")
     explain.add_argument("--format", choices=["text", "jsonl"], default="text")
+    add_quiet(explain)
     explain.set_defaults(run=run_explain)
 
     importer = commands.add_parser("import", help="import an event log into the store")
@@ -57,6 +62,7 @@ def register(commands: Commands) -> None:
     )
     importer.add_argument("--timezone", default="Asia/Shanghai",
                           help="how to read times without a timezone")  # fmt: skip
+    add_quiet(importer)
     importer.set_defaults(run=run_import)
 
 
@@ -67,17 +73,18 @@ def run_explain(args: argparse.Namespace) -> int:
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     rejected = read = 0
     decisions: list[Decision] = []
-    for row in read_records(args.events):
-        read += 1
-        if isinstance(row, RowError):
-            say(f"{args.events} {row}", file=sys.stderr)
-            rejected += 1
-            continue
-        try:
-            decisions += engine.feed(row.evaluation)
-        except EventError as error:
-            say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
-            rejected += 1
+    with progress(args, "explaining", unit="rows") as advance:
+        for row in counted(read_records(args.events), advance):
+            read += 1
+            if isinstance(row, RowError):
+                say(f"{args.events} {row}", file=sys.stderr)
+                rejected += 1
+                continue
+            try:
+                decisions += engine.feed(row.evaluation)
+            except EventError as error:
+                say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
+                rejected += 1
     if args.until:
         until = moment_option(args.until, "--until")
         if until is None:
@@ -146,6 +153,8 @@ def run_import(args: argparse.Namespace) -> int:
         say(store_problem(args.db, error), file=sys.stderr)
         return 1
     opened: list[Store] = []
+    batches = [0]  # the importer asks for the store once per batch it writes
+    advance: Advance = lambda done: None  # noqa: E731
 
     def store() -> Store:
         """Opened (so created) at the first event to keep: a file refused before then, as
@@ -155,14 +164,25 @@ def run_import(args: argparse.Namespace) -> int:
             if made is None or _holds_demo_history(args, made):
                 raise _NoStore
             opened.append(made)
+            before.append(made.count_events())
+        batches[0] += 1
+        advance((batches[0] - 1) * IMPORT_BATCH)
         return opened[0]
 
+    before: list[int] = []
     failed = 0
     for name in args.files:
+        batches[0] = 0
         try:
-            report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
+            with progress(args, f"importing {Path(name).name}", unit="rows") as advance:
+                report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
         except _NoStore:
             return 1
+        except KeyboardInterrupt:
+            stored = opened[0].count_events() - before[0] if opened else 0
+            raise Cancelled(f"{stored:,} events stored in {shown_db(args.db)} (each batch "
+                            "is kept once written; importing the file again skips them)"
+                            if stored else "nothing written") from None  # fmt: skip
         except (InputFileError, MappingError) as error:  # each names its file
             say(error, file=sys.stderr)
             failed += 1

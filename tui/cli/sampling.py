@@ -23,6 +23,7 @@ from callqa.engine.sampling.plan import (
 from callqa.engine.scoring.evaluations import RowError, read_records
 from callqa.engine.store.text_files import read_data
 from callqa.tui.cli.common import Commands, load_or_report
+from callqa.tui.cli.progress import add_quiet, counted, progress
 from callqa.tui.files import write_atomically
 from callqa.tui.literal import say
 
@@ -34,6 +35,7 @@ def register(commands: Commands) -> None:
     sample.add_argument("--period", metavar="PERIOD", help="2026-11-02, 2026-W48 or 2026-11")
     sample.add_argument("--verify", metavar="PLAN", help="a published plan.json to re-derive")
     sample.add_argument("--out", metavar="FILE", help="write the plan as JSON here")
+    add_quiet(sample)
     sample.set_defaults(run=run_sample)
 
 
@@ -72,31 +74,32 @@ def run_sample(args: argparse.Namespace) -> int:
     opens, closes = plan_span(policy, str(period))
     past = False  # whether a call after the plan's periods was seen (then they are over)
     read = 0
-    for row in read_records(args.calls):
-        read += 1
-        if isinstance(row, RowError):
-            say(f"{args.calls} {row}", file=sys.stderr)
-            rejected += 1
-            continue
-        record = dict(row.evaluation)
-        record.setdefault("kind", "call")
-        side = call_side(record, opens, closes, policy.timezone)
-        if side:  # a call that cannot be in the plan: not read (a year of calls takes seconds)
-            if side > 0 and not past:
-                past = True
-                events.append(record)  # tells build_plan the log goes past the periods
-            continue
-        try:
-            event = parse_event(record)  # here, to name the row of a bad one
-        except EventError as error:
-            say(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
-            rejected += 1
-            continue
-        if event.id in first_row:
-            say(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
-                  f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
-        first_row.setdefault(event.id, row.number)
-        events.append(event)
+    with progress(args, "reading calls", unit="rows") as advance:
+        for row in counted(read_records(args.calls), advance):
+            read += 1
+            if isinstance(row, RowError):
+                say(f"{args.calls} {row}", file=sys.stderr)
+                rejected += 1
+                continue
+            record = dict(row.evaluation)
+            record.setdefault("kind", "call")
+            side = call_side(record, opens, closes, policy.timezone)
+            if side:  # a call that cannot be in the plan: not read (a year of calls takes seconds)
+                if side > 0 and not past:
+                    past = True
+                    events.append(record)  # tells build_plan the log goes past the periods
+                continue
+            try:
+                event = parse_event(record)  # here, to name the row of a bad one
+            except EventError as error:
+                say(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
+                rejected += 1
+                continue
+            if event.id in first_row:
+                say(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
+                      f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
+            first_row.setdefault(event.id, row.number)
+            events.append(event)
     problems: list[str] = []
     try:
         plan = build_plan(policy, events, period, problems)

@@ -22,6 +22,7 @@ from callqa.engine.simulation.simulate import replay_start, simulate, simulate_a
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
+from callqa.tui.cli.progress import CountedRuns, add_quiet, counted, progress
 from callqa.tui.literal import rich_text, say
 from callqa.tui.simulation_view import print_simulation
 
@@ -47,6 +48,7 @@ def register(commands: Commands) -> None:
     simulate.add_argument("--sweep", metavar="RULE=A..B",
                           help="replay once per value of a rule's limit, e.g. "
                           "bottom_removal.complaints_month=2..5")  # fmt: skip
+    add_quiet(simulate)
     simulate.set_defaults(run=run_simulate)
 
 
@@ -83,20 +85,13 @@ def run_simulate(args: argparse.Namespace) -> int:
     if _nothing_to_replay(args, store, bounds, new.timezone):
         return 1
     if args.sweep:
-        return _run_sweep(args, new, list(store.events(bounds[0], bounds[1])), bounds[1])
+        with progress(args, "reading", _total(store, bounds)) as advance:
+            events = list(counted(store.events(bounds[0], bounds[1]), advance))
+        return _run_sweep(args, new, events, bounds[1])
     if by_version:
         return _simulate_history(args, store, new, bounds, asked_from)
-    total = store.count_events()
-    shown = [0]
-
-    def progress(done: int) -> None:
-        if sys.stderr.isatty() and done - shown[0] >= 10000:
-            shown[0] = done
-            print(f"\rreplaying {done:,}/{total:,} events", end="", file=sys.stderr)
-
-    report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], progress)
-    if shown[0]:
-        say(file=sys.stderr)
+    with progress(args, "replaying", _total(store, bounds)) as advance:
+        report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], advance)
     report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
@@ -104,6 +99,13 @@ def run_simulate(args: argparse.Namespace) -> int:
     else:
         print_simulation(data, args.policy, args.against)
     return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
+
+
+def _total(store: Store, bounds: Bounds) -> int | None:
+    """How many events the replay reads, when it is all of them (a count within --from
+    and --to would be one more query as long as a page of the replay: the bar then counts
+    without an end)."""
+    return store.count_events() if bounds == [None, None] else None
 
 
 def _policy_from(store: Store, reference: str) -> Policy | None:
@@ -168,8 +170,10 @@ def _simulate_history(
     if not versions:
         say("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
         return 1
-    report = simulate_against_history(new, versions, store.events(bounds[0], bounds[1]),
-                                      bounds[1])  # fmt: skip
+    with progress(args, "replaying", _total(store, bounds)) as advance:
+        events = counted(store.events(bounds[0], bounds[1]), advance)
+        report = simulate_against_history(new, versions, events,
+                                          bounds[1])  # fmt: skip
     report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
@@ -188,7 +192,8 @@ def _run_sweep(
     """--sweep RULE=A..B: the outcome counts once per value of the rule's limit."""
     try:
         target, values = parse_sweep(args.sweep)
-        table = sweep(policy, target, values, events, until)
+        with progress(args, f"{len(values)} replays", len(events) * len(values)) as advance:
+            table = sweep(policy, target, values, CountedRuns(events, advance), until)
     except SweepError as error:
         say(str(error), file=sys.stderr)
         return 2
