@@ -261,6 +261,56 @@ def test_f6_simulates_the_edited_policy_against_the_file_on_disk(
     assert event_count(demo_db) == stored  # read, not added to
 
 
+def test_escape_cancels_a_running_simulation_and_keeps_the_editor_text(
+    folder: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A replay that would run on is stopped by escape at its next progress report: the
+    panel says cancelled, no results are shown, and the buffer (edited) is as it was."""
+    import threading
+
+    from callqa.engine.simulation import simulate as simulation
+
+    started, stopped = threading.Event(), threading.Event()
+
+    def endless(*args: Any) -> None:
+        progress = args[4]
+        done = 0
+        try:
+            while done < 10_000_000:  # stands for a long history; ends only when cancelled
+                done += 1000
+                progress(done)
+                started.set()
+                threading.Event().wait(0.01)
+        finally:
+            stopped.set()
+        raise AssertionError("the replay was not stopped")
+
+    monkeypatch.setattr(simulation, "simulate", endless)
+
+    async def scenario() -> None:
+        app = CallqaApp(folder, str(demo_db), folder / "center.policy")
+        async with app.run_test(size=(120, 40)) as pilot:
+            await settle(app, pilot)
+            editor = app.query_one(PolicyEditor)
+            await pilot.press("end", "x")  # an unsaved edit that must survive
+            text = editor.text
+            await pilot.press("f6")
+            while not started.is_set():
+                await pilot.pause(0.05)
+            await pilot.press("escape")
+            await workers_done(app)
+            await pilot.pause()
+            assert stopped.is_set()
+            assert "Simulation cancelled" in detail(app, "sim-detail")
+            assert rows(app, "simulation") == []
+            assert editor.text == text and "x" in text
+            assert any("simulation cancelled" in said for said in SAID[app])
+            await pilot.press("escape")  # nothing runs: escape is no longer taken
+            assert "Simulation cancelled" in detail(app, "sim-detail")
+
+    asyncio.run(scenario())
+
+
 def test_f6_says_the_periods_left_open_and_a_replay_that_stopped_as_simulate_does(
     folder: Path, demo_db: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:

@@ -33,7 +33,7 @@ from textual.widgets import (
     TabbedContent,
     TabPane,
 )
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from callqa.dsl.check import check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
@@ -85,6 +85,8 @@ class CallqaApp(App[None]):
         Binding("ctrl+s", "save", "save", id="save", priority=True),
         Binding("f5", "run_tests", "tests", id="tests", priority=True),
         Binding("f6", "simulate", "simulate", id="simulate", priority=True),
+        # only while a simulation runs (check_action): escape is otherwise the screens'
+        Binding("escape", "cancel_simulation", "cancel", id="cancel", priority=True),
         Binding("f7", "activate", "activate", id="activate", priority=True),
         Binding("f8", "sampling_plan", "sampling", id="sampling", priority=True),
         Binding("f1", "help", "help", id="help"),
@@ -126,7 +128,7 @@ class CallqaApp(App[None]):
                             yield Input(placeholder="2026-11-01 (all)", id="sim-from")
                             yield Label(" to ")
                             yield Input(placeholder="2026-12-01 (all)", id="sim-to")
-                            yield ProgressBar(id="sim-progress", show_eta=False)
+                            yield ProgressBar(id="sim-progress")
                         yield DataTable(id="simulation", cursor_type="row")
                         yield Static("", id="sim-detail", classes="detail", markup=False)
                     with TabPane("Sampling", id="sampling-tab"):
@@ -513,6 +515,31 @@ class CallqaApp(App[None]):
                 return
             bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=policy.timezone))
         self.simulate(policy, bounds[0], bounds[1])
+        self.refresh_bindings()  # escape cancels it now
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Escape cancels a simulation only while one runs and no dialog is open; else
+        the key is the editor's or the dialog's."""
+        if action == "cancel_simulation":
+            return self._simulating() is not None and len(self.screen_stack) == 1
+        return True
+
+    def _simulating(self) -> Worker[None] | None:
+        running = (WorkerState.PENDING, WorkerState.RUNNING)
+        return next((worker for worker in self.workers
+                     if worker.group == "simulate" and worker.state in running), None)  # fmt: skip
+
+    def action_cancel_simulation(self) -> None:
+        """Stop the replay: its thread stops at its next thousand events."""
+        worker = self._simulating()
+        if worker is None:
+            return
+        worker.cancel()
+        self.query_one("#sim-progress", ProgressBar).update(total=None, progress=0)
+        self.query_one("#sim-detail", Static).update("Simulation cancelled: nothing replayed "
+                                                     "is shown; F6 runs it again")  # fmt: skip
+        self._say("simulation cancelled — your edits are kept", timeout=5)
+        self.refresh_bindings()
 
     @work(exclusive=True, group="simulate", thread=True, exit_on_error=False)
     def simulate(
@@ -522,6 +549,7 @@ class CallqaApp(App[None]):
         from callqa.engine.simulation.simulate import replay_start, simulate
         from callqa.engine.store.database import Store
 
+        worker = get_current_worker()
         if self._missing_database():
             self.call_from_thread(self._show_no_history, "does not exist (nothing was created)")
             return
@@ -538,17 +566,23 @@ class CallqaApp(App[None]):
                                   total=total, progress=0)  # fmt: skip
 
             def progress(done: int) -> None:
+                if worker.is_cancelled:  # escape, or a newer F6: stop reading now
+                    raise _Cancelled
                 self.call_from_thread(
                     self.query_one("#sim-progress", ProgressBar).update, progress=done
                 )
 
             first = replay_start((policy, against), start) if start else None  # whole periods
-            replayed = simulate(policy, against, store.events(first, end), end, progress)
+            try:
+                replayed = simulate(policy, against, store.events(first, end), end, progress)
+            except _Cancelled:
+                return  # action_cancel_simulation has said so
             replayed.asked_from, replayed.replayed_from = start, first
             report = replayed.to_dict()
         finally:
             store.close()
-        self.call_from_thread(self._show_simulation, report, label, total)
+        if not worker.is_cancelled:
+            self.call_from_thread(self._show_simulation, report, label, total)
 
     def _compared_with(self, store: Any, buffer: Policy) -> tuple[Policy | None, str]:
         """What the buffer is compared with: the active version, else the file on disk
@@ -601,6 +635,7 @@ class CallqaApp(App[None]):
         self.query_one("#sim-detail", Static).update(shown(message))
 
     def _show_simulation(self, report: dict[str, Any], against: str, stored: int) -> None:
+        self.refresh_bindings()  # escape has nothing to cancel any more
         self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
         rows = []
         for label, row in report["counts"].items():
@@ -775,6 +810,8 @@ class CallqaApp(App[None]):
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         """A worker that fails says why, and the app (with any unsaved edits) stays open."""
+        if event.worker.group == "simulate":
+            self.refresh_bindings()  # escape cancels only while it runs
         if event.state is not WorkerState.ERROR:
             return
         what = WORK.get(event.worker.group, "a background task")
@@ -800,6 +837,11 @@ class CallqaApp(App[None]):
 
     def action_focus_editor(self) -> None:
         self.query_one(PolicyEditor).focus()
+
+
+class _Cancelled(Exception):
+    """Raised in the simulation's thread when its worker was cancelled: it stops the replay
+    at the next progress report."""
 
 
 def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:

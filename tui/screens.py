@@ -140,6 +140,7 @@ HELP = """
 | **ctrl+s** | save (with errors: as a draft; a shipped example: as your copy) |
 | **f5** | run the policy's `test` blocks |
 | **f6** | simulate the buffer against the active version on the history in `--db` |
+| **escape** | while a simulation runs: cancel it (the editor's text is kept) |
 | **f7** | activate the buffer (only when it checks clean and its tests pass) |
 | **f8** | show the sampling plan for the last day of the history |
 | **ctrl+o** | focus the file list · **ctrl+e** focus the editor |
