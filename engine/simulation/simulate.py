@@ -5,7 +5,9 @@ reason on each side), grade distributions, and the evaluators' sampling workload
 Both engines see the same events in the same order, in one pass over the history. Each
 side tallies every decision as it comes and keeps only the decisions with no identical
 twin (same kind, subject, action and time) on the other side: a year of a large center
-then fits in memory, and the diff shows exactly what differs.
+then fits in memory, and the diff shows exactly what differs. The comparison against the
+versions that were in force (`simulate_against_history`) does the same, reading the events
+once as a stream: every version's engine is fed each event as it comes.
 
 Without an end time a replay runs to the end of the last period its events touch (the
 last week or month of a KPI or a sampling rule), so that period's KPIs and samples close;
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -166,19 +168,18 @@ def simulate(
     first: dt.datetime | None = None
     for raw in events:
         count += 1
-        try:
-            event: Any = parse_event(raw)  # once for both engines
-        except EventError as error:
-            for side in twins.sides:
-                side.rejected.append(str(error))
-            continue
-        if first is None:
-            first = event.at
+        # each engine reads the event itself: a well-typed dict (a stored one, too) takes
+        # its plain path, cheaper than one pydantic model shared by both
         for index, engine in enumerate(engines):
             try:
-                twins.add(index, engine.feed(event))
+                decisions = engine.feed(raw)
             except EventError as error:
                 twins.sides[index].rejected.append(str(error))
+                continue
+            if decisions:
+                twins.add(index, decisions)
+        if first is None:
+            first = _time(raw)
         if progress is not None and count % 1000 == 0:
             progress(count)
     # one end for both sides, even if one refused the last event
@@ -194,6 +195,15 @@ def simulate(
         side.replayed_to = engine.clock if problems else end  # where it really stopped
         side.open_periods = open_periods(engine)
     return Report(*twins.finish(), count)
+
+
+def _time(raw: Mapping[str, Any]) -> dt.datetime | None:
+    """An event's time as given, None when it is not an event (it was rejected)."""
+    try:
+        moment: dt.datetime = parse_event(raw).at
+    except EventError:
+        return None
+    return moment
 
 
 def replay_start(policies: Iterable[Policy], start: dt.datetime) -> dt.datetime:
@@ -325,49 +335,71 @@ class _Twins:
         return self.sides
 
 
+class _Versions:
+    """One side's replay under the versions in force, each at its time: every version's
+    engine sees every event (so its windows and timers are warm when it takes effect), and
+    only its decisions from its effective time until the next version's count."""
+
+    def __init__(self, versions: list[tuple[dt.datetime | None, Policy]]) -> None:
+        starts = [start for start, _ in versions]
+        self.policies = [policy for _, policy in versions]
+        self.windows = list(zip(starts, [*starts[1:], None], strict=True))
+        self.engines = [Engine(policy, max_gap=REPLAY_MAX_GAP) for policy in self.policies]
+        self.first: dt.datetime | None = None
+
+    def feed(self, raw: Mapping[str, Any], side: Side) -> Iterator[Decision]:
+        for (start, stop), engine in zip(self.windows, self.engines, strict=True):
+            try:
+                decisions = engine.feed(raw)
+            except EventError as error:
+                if start is None:
+                    side.rejected.append(str(error))
+                continue
+            yield from _within(decisions, start, stop)
+        if self.first is None:
+            self.first = self.engines[0].clock
+
+    def finish(
+        self, side: Side, until: dt.datetime | None, policies: list[Policy], now: dt.datetime | None
+    ) -> Iterator[Decision]:
+        """Run every version to the same end; note where the side stopped and what it left open."""
+        side.first_event = self.first
+        for (start, stop), engine in zip(self.windows, self.engines, strict=True):
+            last = engine.clock
+            end = until or (replay_end(policies, last, now) if last else None)
+            problems: list[str] = []
+            yield from _within(advance_to_end(engine, end, problems), start, stop)
+            if problems:  # the same end for every version
+                side.stopped = problems[0]
+                end = engine.clock  # where it really stopped
+            side.last_event, side.replayed_to = last, end
+            if stop is None:  # the version in force at the end: what it left open
+                side.open_periods = open_periods(engine)
+
+
+def _within(
+    decisions: Iterable[Decision], start: dt.datetime | None, stop: dt.datetime | None
+) -> Iterator[Decision]:
+    return (
+        d for d in decisions
+        if (start is None or d.at >= start) and (stop is None or d.at < stop)
+    )  # fmt: skip
+
+
 def replay_versions(
     versions: list[tuple[dt.datetime | None, Policy]],
-    events: list[Mapping[str, Any]],
+    events: Iterable[Mapping[str, Any]],
     until: dt.datetime | None = None,
     ends_with: Iterable[Policy] = (),
     now: dt.datetime | None = None,
 ) -> Side:
-    """Judge each event under the version in force at its time.
-
-    Each version replays the history from the start, so its windows and timers are warm
-    when it takes effect, but only its decisions from its effective time until the next
-    version's are kept. Without `until`, every version stops at the `replay_end` of all
-    of them and of `ends_with` (the policy it is compared with), so both sides end alike.
-    """
-    side = Side()
-    starts = [start for start, _ in versions]
-    policies = [*(policy for _, policy in versions), *ends_with]
-    for index, (start, policy) in enumerate(versions):
-        stop = starts[index + 1] if index + 1 < len(starts) else None
-        engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
-        decisions: list[Decision] = []
-        for event in events:
-            try:
-                decisions += engine.feed(event)
-            except EventError as error:
-                if start is None:
-                    side.rejected.append(str(error))
-            if side.first_event is None:
-                side.first_event = engine.clock
-        last = engine.clock
-        end = until or (replay_end(policies, last, now) if last else None)
-        problems: list[str] = []
-        decisions += advance_to_end(engine, end, problems)
-        if problems:  # the same end for every version
-            side.stopped = problems[0]
-            end = engine.clock  # where it really stopped
-        side.add(
-            d for d in decisions
-            if (start is None or d.at >= start) and (stop is None or d.at < stop)
-        )  # fmt: skip
-        side.last_event, side.replayed_to = last, end
-        if stop is None:  # the version in force at the end: what it left open
-            side.open_periods = open_periods(engine)
+    """Judge each event under the version in force at its time, in one pass, keeping every
+    decision (`simulate_against_history` keeps only those that differ). Without `until`,
+    every version stops at the `replay_end` of all of them and of `ends_with`."""
+    side, replay = Side(), _Versions(versions)
+    for event in events:
+        side.add(replay.feed(event, side))
+    side.add(replay.finish(side, until, [*replay.policies, *ends_with], now))
     return side
 
 
@@ -378,8 +410,17 @@ def simulate_against_history(
     until: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
-    """The proposed policy against the versions that were really in force."""
-    history = list(events)
-    before = replay_versions(versions, history, until, [new], now)
-    after = replay_versions([(None, new)], history, until, [p for _, p in versions], now)
-    return Report(before, after, len(history))
+    """The proposed policy against the versions that were really in force, in one pass over
+    the events (a stream is read once, never held): like `simulate`, each side tallies every
+    decision and keeps only those without a twin on the other side."""
+    twins = _Twins()
+    replays = (_Versions(versions), _Versions([(None, new)]))
+    count = 0
+    for event in events:
+        count += 1
+        for index, replay in enumerate(replays):
+            twins.add(index, list(replay.feed(event, twins.sides[index])))
+    policies = [*replays[0].policies, new]
+    for index, replay in enumerate(replays):
+        twins.add(index, list(replay.finish(twins.sides[index], until, policies, now)))
+    return Report(*twins.finish(), count)
