@@ -4,22 +4,32 @@ each side by side, in the same run, with what the machine can do:
 
 - import vs. Python's own `sqlite3.executemany` of the same rows (id, kind, time, agent,
   payload, source; prepared beforehand) into a table with the same indexes;
-- simulate vs. two `Engine.run` replays of the same events held in memory.
+- simulate vs. two `Engine.run` replays of the same events held in memory;
+- with --postgres URL, import into PostgreSQL (a fresh schema, dropped afterwards) vs. a raw
+  psycopg `COPY` of the same rows into a table of the same shape.
 
     python bench/store_run.py --n 1000000
+    python bench/store_run.py --n 100000 \\
+        --postgres postgresql+psycopg://callqa:callqa@127.0.0.1/callqa_test
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import resource
 import sqlite3
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
+
+import psycopg
+from sqlalchemy import make_url
 
 if not __package__:  # run as a script: bench/ is importable from the repository root
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
@@ -34,12 +44,7 @@ from callqa.engine.store.importer import import_file
 def raw_executemany(log: Path, folder: Path) -> float:
     """Seconds `sqlite3.executemany` takes to insert the log's events, as rows already made,
     into a table shaped as the store's events (same columns, keys and indexes)."""
-    rows = []
-    with log.open(encoding="utf-8") as lines:
-        for line in lines:
-            event = json.loads(line)
-            rows.append((event["id"], event["kind"], event["at"], event.get("agent"),
-                         json.dumps(event, ensure_ascii=False), "bench"))  # fmt: skip
+    rows = _raw_rows(log)
     connection = sqlite3.connect(folder / "raw.db")
     connection.execute("PRAGMA journal_mode=WAL")
     connection.execute("PRAGMA synchronous=NORMAL")
@@ -58,6 +63,60 @@ def raw_executemany(log: Path, folder: Path) -> float:
     return seconds
 
 
+def _raw_rows(log: Path) -> list[tuple[object, ...]]:
+    """The log's events as the store's rows (id, kind, time, agent, payload, source)."""
+    rows: list[tuple[object, ...]] = []
+    with log.open(encoding="utf-8") as lines:
+        for line in lines:
+            event = json.loads(line)
+            rows.append((event["id"], event["kind"], event["at"], event.get("agent"),
+                         json.dumps(event, ensure_ascii=False), "bench"))  # fmt: skip
+    return rows
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str) -> Iterator[tuple[str, str]]:
+    """A fresh schema, dropped afterwards: its SQLAlchemy URL and its libpq one."""
+    name = f"callqa_bench_{uuid.uuid4().hex[:12]}"
+    base = make_url(url).update_query_dict({"options": f"-csearch_path={name}"})
+    plain = base.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(plain, autocommit=True) as connection:
+        connection.execute(f"CREATE SCHEMA {name}")
+    try:
+        yield base.render_as_string(hide_password=False), plain
+    finally:
+        with psycopg.connect(plain, autocommit=True) as connection:
+            connection.execute(f"DROP SCHEMA {name} CASCADE")
+
+
+def postgres_side_by_side(log: Path, url: str) -> tuple[str, float, float]:
+    """Seconds callqa import into PostgreSQL takes, and a raw psycopg `COPY` of the same
+    rows (made beforehand) into a table of the events' shape, keys and indexes."""
+    with postgres_schema(url) as (target, _):
+        store = Store(target, create=True)
+        started = time.perf_counter()
+        report = import_file(store, log, None, ZoneInfo("Asia/Shanghai"))
+        seconds = time.perf_counter() - started
+        store.close()
+    rows = _raw_rows(log)
+    with postgres_schema(url) as (_, plain), psycopg.connect(plain) as connection:
+        connection.execute(
+            "CREATE TABLE events (id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "
+            "at_utc TIMESTAMPTZ NOT NULL, agent VARCHAR, payload VARCHAR NOT NULL, "
+            "source VARCHAR)"
+        )
+        for column in ("kind", "at_utc", "agent"):
+            connection.execute(f"CREATE INDEX ix_events_{column} ON events ({column})")
+        connection.commit()
+        started = time.perf_counter()
+        with connection.cursor().copy("COPY events FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        connection.commit()
+        raw = time.perf_counter() - started
+    return report.summary(), seconds, raw
+
+
 def in_memory_replays(old: object, new: object, n: int) -> float:
     """Seconds two engines take to replay the same events held in memory, one per version."""
     history = list(events(n))
@@ -71,6 +130,7 @@ def in_memory_replays(old: object, new: object, n: int) -> float:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
+    parser.add_argument("--postgres", metavar="URL", help="also import into PostgreSQL")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     log = folder / "events.jsonl"
@@ -101,6 +161,12 @@ def main() -> int:
     print(f"  two Engine.run replays from memory: {memory_seconds:.1f} s; callqa simulate at "
           f"{memory_seconds / replay_seconds:.2f}x")  # fmt: skip
     print(f"changed outcomes: {len(result.changed()):,}; peak memory {peak:,.0f} MiB")
+    if args.postgres:
+        summary, seconds, raw = postgres_side_by_side(log, args.postgres)
+        print(f"import into PostgreSQL: {summary} in {seconds:.1f} s = "
+              f"{args.n / seconds:,.0f} events/s")  # fmt: skip
+        print(f"  psycopg COPY of the same rows: {raw:.1f} s = {args.n / raw:,.0f} rows/s; "
+              f"callqa import at {raw / seconds:.2f}x")  # fmt: skip
     return 0
 
 
