@@ -412,7 +412,7 @@ def escalations(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Escalation:
         )
     limits = tuple(
         ast.TimeLimit(draw(durations(positive_amounts)), role)
-        for role in draw(st.lists(st.sampled_from(roles), min_size=1, max_size=3))
+        for role in draw(st.lists(st.sampled_from(roles), min_size=1, max_size=3, unique=True))
     )
     entries.append(ast.EscalateAfter(limits, draw(st.booleans())))
     return ast.Escalation(block_id, draw(st.none() | labels), tuple(entries))
