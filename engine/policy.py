@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -15,7 +15,7 @@ from callqa.dsl.resolved import resolve
 from callqa.dsl.suggest import closest
 from callqa.dsl.types import Type
 from callqa.engine.errors import EvaluationError, UnknownRubric
-from callqa.engine.rules.compiled import compile_rules
+from callqa.engine.rules.compiled import CompiledRules, compile_rules
 from callqa.engine.runtime.events import EVENT_KINDS, event_model
 from callqa.engine.runtime.facts import FactReader, Reader, referenced_fields
 from callqa.engine.scoring.diagnose import explain_failure
@@ -107,7 +107,8 @@ class Policy(_Frozen):
 
     __slots__ = (
         "_rubrics", "actions", "checked", "diagnostics", "fact_reader", "fact_readers",
-        "fields_read", "file", "name", "numbers", "rules", "time_blocks", "timezone", "version",
+        "fields_read", "file", "kept", "name", "numbers", "rules", "time_blocks", "timezone",
+        "version",
     )  # fmt: skip
 
     def __init__(self, checked: CheckedPolicy, diagnostics: list[Diagnostic]) -> None:
@@ -147,11 +148,35 @@ class Policy(_Frozen):
         self.rules = compile_rules(
             self.time_blocks, checked.fields, self.timezone, self.numbers, (self.name, self.version)
         )
+        self.kept: frozenset[str] | None = None  # see `only`
         self._seal()
 
     def __reduce__(self) -> tuple[Any, ...]:
         """Pickled as the checked model: see the class docstring."""
+        if self.kept is not None:
+            return (_part_of, (self.checked, list(self.diagnostics), sorted(self.kept)))
         return (Policy, (self.checked, list(self.diagnostics)))
+
+    def only(self, units: Iterable[str]) -> Policy:
+        """This policy with only the time-aware rules whose decisions name one of `units`
+        as their rule (escalations, thresholds and sampling blocks by id, discipline rules
+        as `block.rule`); its rubrics all stay, to read evaluations. An incremental
+        simulation replays such a part of two versions: the units a change touches."""
+        kept = frozenset(units)
+        part = object.__new__(Policy)
+        for name in Policy.__slots__:
+            object.__setattr__(part, name, getattr(self, name))
+        rules = self.rules
+        object.__setattr__(part, "rules", CompiledRules(
+            tuple(spec for spec in rules.escalations if spec.block.id in kept),
+            tuple(spec for spec in rules.thresholds if spec.block.id in kept),
+            tuple(spec for spec in rules.samplings if spec.block.id in kept),
+            tuple(spec for spec in rules.window_rules if spec.rule.name in kept),
+            tuple(spec for spec in rules.event_rules if spec.rule.name in kept),
+        ))  # fmt: skip
+        object.__setattr__(part, "kept", kept)
+        part._seal()
+        return part
 
     @property
     def rubrics(self) -> Mapping[str, CompiledRubric]:
@@ -198,3 +223,8 @@ def load_policy(
     if has_errors(diagnostics):
         raise PolicyError(diagnostics, checked.source, checked.sources)
     return Policy(checked, diagnostics)
+
+
+def _part_of(checked: CheckedPolicy, diagnostics: list[Diagnostic], kept: list[str]) -> Policy:
+    """A pickled `Policy.only(...)`: the whole policy compiled again, then the part taken."""
+    return Policy(checked, diagnostics).only(kept)

@@ -98,6 +98,9 @@ class Report:
     events: int
     asked_from: dt.datetime | None = None  # `--from` as given
     replayed_from: dt.datetime | None = None  # the start of the period it falls in
+    # an incremental simulation's units replayed under both versions (the others' counts
+    # came from the baseline's replay: engine.simulation.incremental); None: everything
+    replayed_units: tuple[str, ...] | None = None
 
     def changed(self) -> list[dict[str, Any]]:
         """Outcomes decided under one version and not the other (or a different number of
@@ -248,21 +251,33 @@ def replay_end(
     return end
 
 
+OpenPeriod = tuple[float, str, str, str]  # (instant it ends, period, its end, the rule's id)
+
+
 def open_periods(engine: Engine) -> list[str]:
     """The periods holding events that the replay did not close (it stopped before they
     end), each with its end and the rules waiting on it: `2026-12 (model_agent), ends
     2027-01-01 00:00`."""
-    waiting: dict[tuple[float, str, str], set[str]] = {}
+    return format_open_periods(open_period_ends(engine))
+
+
+def open_period_ends(engine: Engine) -> list[OpenPeriod]:
+    """The periods the replay left open, one for each rule waiting on it."""
+    found: list[OpenPeriod] = []
     for threshold in engine.thresholds:
         for instant, end, _subject, period in threshold.ends:
-            waiting.setdefault((instant, period, f"{end:%Y-%m-%d %H:%M}"), set()).add(
-                threshold.block.id
-            )
+            found.append((instant, period, f"{end:%Y-%m-%d %H:%M}", threshold.block.id))
     for sampling in engine.samplings:
         for instant, end, period in sampling.ends:
-            waiting.setdefault((instant, period, f"{end:%Y-%m-%d %H:%M}"), set()).add(
-                sampling.block.id
-            )
+            found.append((instant, period, f"{end:%Y-%m-%d %H:%M}", sampling.block.id))
+    return found
+
+
+def format_open_periods(ends: Iterable[OpenPeriod]) -> list[str]:
+    """`open_period_ends` as the report says them: a line per period and end."""
+    waiting: dict[tuple[float, str, str], set[str]] = {}
+    for instant, period, end, rule in ends:
+        waiting.setdefault((instant, period, end), set()).add(rule)
     return [f"{period} ({', '.join(sorted(ids))}), ends {end}"
             for (_, period, end), ids in sorted(waiting.items())]  # fmt: skip
 

@@ -1,0 +1,261 @@
+"""Incremental simulation: replay only what a change touches.
+
+A proposed version usually differs from the one in force in a rule or two. Every other
+decision unit (engine.simulation.units) means the same on both sides and reads the same
+events, so it decides the same: its decisions are counted once, from a replay of the
+baseline alone (`Baseline`, kept per unit), and cannot be a changed outcome. Only the
+changed units, and the units whose reading of agent.status they may change, are replayed
+under both versions (`Policy.only`), through the one engine, from the events of the kinds
+they read: for "3 complaints a month" → 2, the complaints and approvals, not the calls.
+
+The report is the one a full replay gives (tests/test_incremental_simulation.py holds
+that over generated histories and policy changes). Where the slice cannot promise it —
+the versions differ in their fields, rubrics or timezone; a replayed unit reads appeals,
+which an engine judges against evaluations it forgets as its clock moves; the change
+moves the statuses that a unit outside the slice reads; the end of the replay moves — the
+whole history is replayed instead, as `simulate` does.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, NamedTuple
+
+from callqa.engine.decisions import Decision
+from callqa.engine.policy import Policy
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError
+from callqa.engine.simulation.simulate import (
+    OpenPeriod,
+    Report,
+    Side,
+    _time,
+    _Twins,
+    advance_to_end,
+    format_open_periods,
+    open_period_ends,
+    replay_end,
+    simulate,
+)
+from callqa.engine.simulation.units import NEEDS_EVERY_EVENT, common_ground, units
+
+# the events of some kinds (None: every kind), in the store's order: by instant, then id
+EventsOf = Callable[[frozenset[str] | None], Iterable[Mapping[str, Any]]]
+
+
+class Rejection(NamedTuple):
+    """An event a replay refused, with what places it among the others and its unit."""
+
+    instant: float
+    event_id: str
+    kind: str
+    target: str | None  # an approval's rule (`block.rule`): whose pending decision it names
+    message: str
+
+
+def _rejection(raw: Mapping[str, Any], error: EventError) -> Rejection:
+    at, event_id, kind = raw.get("at"), raw.get("id"), raw.get("kind")
+    instant = at.timestamp() if isinstance(at, dt.datetime) else float("inf")
+    decision = raw.get("decision") if kind == "approval" else None
+    target = decision.split("/", 1)[0] if isinstance(decision, str) else None
+    return Rejection(instant, str(event_id), str(kind), target, str(error))
+
+
+@dataclass
+class Baseline:
+    """One version's replay of a history, counted unit by unit: what a simulation of a
+    change takes from it for the units the change leaves alone."""
+
+    events: int
+    first_event: dt.datetime | None
+    last_event: dt.datetime | None  # the engine's clock after the last event it took
+    end: dt.datetime | None  # where it ran to
+    units: dict[str, Side] = field(default_factory=dict)  # unit -> its tallies
+    rejected: list[Rejection] = field(default_factory=list)
+    open_ends: list[OpenPeriod] = field(default_factory=list)
+
+
+def replay_baseline(
+    policy: Policy,
+    events: Iterable[Mapping[str, Any]],
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    ends_with: Iterable[Policy] = (),
+    progress: Callable[[int], None] | None = None,
+) -> Baseline | None:
+    """Replay `events` under `policy` alone, tallying its decisions by unit. Without
+    `until` it runs to the `replay_end` of `policy` and `ends_with` (the versions it will
+    be compared with). None when it could not run to its end (see `simulate`)."""
+    engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
+    sides: dict[str, Side] = {}
+    rejected: list[Rejection] = []
+    count = 0
+    first: dt.datetime | None = None
+    for raw in events:
+        count += 1
+        try:
+            decisions = engine.feed(raw)
+        except EventError as error:
+            rejected.append(_rejection(raw, error))
+        else:
+            _tally(sides, decisions)
+        if first is None:
+            first = _time(raw)
+        if progress is not None and count % 1000 == 0:
+            progress(count)
+    last = engine.clock
+    end = until or (replay_end([policy, *ends_with], last, now) if last else None)
+    problems: list[str] = []
+    _tally(sides, advance_to_end(engine, end, problems))
+    if problems:
+        return None
+    return Baseline(count, first, last, end, sides, rejected, open_period_ends(engine))
+
+
+def _tally(sides: dict[str, Side], decisions: list[Decision]) -> None:
+    for decision in decisions:
+        side = sides.get(decision.rule)
+        if side is None:
+            side = sides[decision.rule] = Side()
+        side.count(decision)
+
+
+@dataclass(frozen=True)
+class Slice:
+    """The part of two versions a change touches: the units replayed under both, the
+    kinds of event they read, and whether a unit left out reads agent.status."""
+
+    units: frozenset[str]
+    kinds: frozenset[str]
+    status_read_outside: bool
+
+
+def plan_slice(old: Policy, new: Policy) -> Slice | None:
+    """The units of `old` and `new` that may decide differently, or None when only a
+    replay of everything can tell (their common ground differs, or the slice reads appeals)."""
+    if common_ground(old) != common_ground(new):
+        return None
+    try:
+        before, after = units(old), units(new)
+    except ValueError:  # two units of one name: their decisions cannot be told apart
+        return None
+    both = [*before.values(), *after.values()]
+    changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
+    readers = {unit.id for unit in both if unit.reads_status}
+    if changed & readers:  # they read statuses that any action may set: replay the setters
+        changed |= {unit.id for unit in both if unit.sets_status}
+    kinds = frozenset(kind for unit in both if unit.id in changed for kind in unit.kinds)
+    if changed & readers:
+        kinds |= {"agent_status"}
+    if kinds & NEEDS_EVERY_EVENT:
+        return None
+    return Slice(frozenset(changed), kinds, bool(readers - changed))
+
+
+def simulate_change(
+    new: Policy,
+    old: Policy,
+    events_of: EventsOf,
+    baseline: Baseline | None = None,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+    progress: Callable[[int], None] | None = None,
+) -> Report:
+    """The report of `simulate(new, old, events_of(None), until, now=now)`, replaying only
+    what the change touches when it can (`Report.replayed_units` says which). `baseline`:
+    `old`'s `replay_baseline` over the same events and end, when one is kept; without it,
+    one is made here (one engine over the history, then the slice: still about half the
+    work of two engines)."""
+    plan = plan_slice(old, new)
+    if plan is not None:
+        if baseline is None:
+            baseline = replay_baseline(old, events_of(None), until, now, (new,), progress)
+        if baseline is not None:
+            report = replay_slice(plan, new, old, baseline, events_of, until, now)
+            if report is not None:
+                return report
+    return simulate(new, old, events_of(None), until, progress, now)
+
+
+def replay_slice(
+    plan: Slice,
+    new: Policy,
+    old: Policy,
+    baseline: Baseline,
+    events_of: EventsOf,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Report | None:
+    """`plan`'s units replayed under both versions, every other unit's tallies taken from
+    `baseline`; None when the slice cannot give the full replay's report."""
+    kept = plan.units
+    policies = (old, new)
+    engines = tuple(Engine(policy.only(kept), max_gap=REPLAY_MAX_GAP) for policy in policies)
+    twins = _Twins()
+    refused: tuple[list[Rejection], list[Rejection]] = ([], [])
+    statuses: tuple[Counter[tuple[str, str, dt.datetime]], ...] = (Counter(), Counter())
+    events = events_of(plan.kinds) if plan.kinds else ()
+    for raw in events:
+        for index, engine in enumerate(engines):
+            try:
+                decisions = engine.feed(raw)
+            except EventError as error:
+                refused[index].append(_rejection(raw, error))
+                continue
+            if decisions:
+                mine = [d for d in decisions if d.rule in kept]
+                twins.add(index, mine)
+                _note_statuses(statuses[index], mine, policies[index])
+    clocks = [clock for clock in (baseline.last_event, *(e.clock for e in engines)) if clock]
+    last = max(clocks, key=dt.datetime.timestamp) if clocks else None
+    end = until or (replay_end(policies, last, now) if last else None)
+    if end != baseline.end:  # the change moves the replay's end: replay everything
+        return None
+    for index, engine in enumerate(engines):
+        problems: list[str] = []
+        ended = [d for d in advance_to_end(engine, end, problems) if d.rule in kept]
+        if problems:
+            return None
+        twins.add(index, ended)
+        _note_statuses(statuses[index], ended, policies[index])
+    if plan.status_read_outside and statuses[0] != statuses[1]:
+        return None  # the statuses differ where a unit left out reads them
+    before, after = twins.finish()
+    untouched = {name: side for name, side in baseline.units.items() if name not in kept}
+    for index, side in enumerate((before, after)):
+        for unit in untouched.values():
+            side.tally.update(unit.tally)
+            side.grade_tally.update(unit.grade_tally)
+        side.rejected = _merged(baseline.rejected, refused[index], plan)
+        side.first_event, side.last_event, side.replayed_to = baseline.first_event, last, end
+        ends = [e for e in baseline.open_ends if e[3] not in kept]
+        side.open_periods = format_open_periods([*ends, *open_period_ends(engines[index])])
+    return Report(before, after, baseline.events, replayed_units=tuple(sorted(kept)))
+
+
+def _note_statuses(
+    noted: Counter[tuple[str, str, dt.datetime]], decisions: list[Decision], policy: Policy
+) -> None:
+    """Count the statuses `decisions` set (an action's, when final; an approved one's)."""
+    for d in decisions:
+        if (d.kind == "action" and d.status == "final") or d.kind == "approved":
+            status = policy.actions[d.action or ""].sets_status
+            if status is not None:
+                noted[(d.subject, status, d.at)] += 1
+
+
+def _merged(baseline: list[Rejection], replayed: list[Rejection], plan: Slice) -> list[str]:
+    """One side's refused events in the store's order: those the slice read from its
+    replay (an approval only when it names a replayed rule), the others from the baseline."""
+
+    def replays(rejection: Rejection) -> bool:
+        if rejection.kind not in plan.kinds:
+            return False
+        return rejection.kind != "approval" or rejection.target in plan.units
+
+    kept = [r for r in baseline if not replays(r)] + [r for r in replayed if replays(r)]
+    kept.sort(key=lambda r: (r.instant, r.event_id))
+    return [r.message for r in kept]

@@ -1,0 +1,216 @@
+"""An incremental simulation (only the units a change touches replayed, the rest counted
+from the baseline's replay) reports exactly what a full replay of both versions reports."""
+
+from __future__ import annotations
+
+import datetime as dt
+import pickle
+import random
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, assume, event, given, settings
+from hypothesis import strategies as st
+
+from callqa.dsl import ast
+from callqa.dsl.diagnostics import PolicyError
+from callqa.engine import Engine, load_policy
+from callqa.engine.policy import Policy
+from callqa.engine.scoring.demo_data import demo_events
+from callqa.engine.simulation.incremental import plan_slice, replay_baseline, simulate_change
+from callqa.engine.simulation.simulate import simulate
+
+CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
+TEXT = CENTER.read_text(encoding="utf-8")
+POLICY = load_policy(CENTER)
+NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
+ZONE = dt.timezone(dt.timedelta(hours=8))
+TIME_BLOCKS = (ast.Discipline, ast.Threshold, ast.Sampling, ast.Escalation, ast.ActionDecl)
+
+
+def variant(text: str, name: str = "variant.policy") -> Policy:
+    return load_policy(text=text, file=str(CENTER.with_name(name)))
+
+
+def _literals(node: Any) -> Iterable[ast.Literal]:
+    """The number, duration and percent literals written in a block."""
+    if isinstance(node, ast.Literal):
+        if node.type.value in ("number", "duration", "percent") and node.span.line > 0:
+            yield node
+        return
+    if isinstance(node, tuple | list):
+        for item in node:
+            yield from _literals(item)
+    elif hasattr(node, "__dataclass_fields__"):
+        for name in node.__dataclass_fields__:
+            yield from _literals(getattr(node, name))
+
+
+# every number of the center's time-aware blocks, where it is written in center.policy
+SPOTS = sorted({
+    (literal.span.line, literal.span.col, literal.span.end_col, literal.text)
+    for statement in POLICY.checked.tree.statements if isinstance(statement, TIME_BLOCKS)
+    for literal in _literals(statement)
+    if literal.span.file in ("", str(CENTER)) and literal.span.line == literal.span.end_line
+})  # fmt: skip
+OPS = [(">= 3 then", "> 3 then"), (">= 3 then", ">= 1 then"), ('"probation"', '"retraining"'),
+       ("then off_floor_retraining\n", "then praise\n"), ("sets status \"retraining\" ", ""),
+       ("requires approval by 主管", ""), ("quota 4 per day", "quota 1 per day"),
+       ("in calendar month >= 3", "in 30 days >= 3")]  # fmt: skip
+
+
+@st.composite
+def changes(draw: st.DrawFn, text: str) -> str:
+    """`text` with one to three edits: a number of a time-aware block, or a line's meaning."""
+    lines = text.split("\n")
+    for _ in range(draw(st.integers(1, 3))):
+        if draw(st.booleans()):
+            line, col, end_col, written = draw(st.sampled_from(SPOTS))
+            digits = "".join(ch for ch in written if ch.isdigit() or ch == ".")
+            unit = written[len(digits) :]
+            value = draw(st.sampled_from(["1", "2", "4", "10", "50", "95"]))
+            if digits and written.startswith(digits):
+                old = lines[line - 1]
+                lines[line - 1] = old[: col - 1] + value + unit + old[end_col - 1 :]
+        else:
+            old, new = draw(st.sampled_from(OPS))
+            whole = "\n".join(lines).replace(old, new, 1)
+            lines = whole.split("\n")
+    return "\n".join(lines)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> list[dict[str, Any]]:
+    """A generated center's weeks, with QA evaluations (and their appeals) or without, and
+    what the demo leaves out: approvals of pending actions, exams, statuses, complaints."""
+    seed, days, agents = (
+        draw(st.integers(0, 10_000)),
+        draw(st.integers(3, 40)),
+        draw(st.integers(2, 6)),
+    )
+    rubric = POLICY.rubric("standard_call").table if draw(st.booleans()) else None
+    events = demo_events(days=days, agents=agents, seed=seed, rubric=rubric)
+    rng = random.Random(seed)
+    names = sorted({e["agent"] for e in events if e.get("agent")})
+    start = dt.datetime(2026, 11, 2, 8, tzinfo=ZONE)
+    for n in range(draw(st.integers(0, 30))):
+        agent = rng.choice(names)
+        at = start + dt.timedelta(minutes=rng.randrange(days * 24 * 60))
+        kind = rng.choice(["complaint", "approval", "exam", "agent_status", "violation"])
+        event: dict[str, Any] = {"kind": kind, "id": f"x{n}", "at": at}
+        if kind == "complaint":
+            event.update(agent=agent, substantiated=rng.random() < 0.8)
+        elif kind == "approval":
+            rule = rng.choice(["complaints_month", "complaints_year", "violations_month"])
+            window = "calendar month 2026-11" if rule != "complaints_year" else "365 days"
+            event.update(decision=f"bottom_removal.{rule}/{agent}/{window}",
+                         approved=rng.random() < 0.8, by="主管")  # fmt: skip
+        elif kind == "exam":
+            event.update(agent=agent, passed=rng.random() < 0.5)
+        elif kind == "agent_status":
+            event.update(agent=agent, status=rng.choice(["probation", "retraining", "on_floor"]))
+        else:
+            event.update(agent=agent, type="late")
+        events.append(event)
+    return sorted(events, key=lambda e: (e["at"].timestamp(), e["id"]))  # the store's order
+
+
+def _events_of(events: list[dict[str, Any]]) -> Any:
+    def events_of(kinds: frozenset[str] | None) -> list[Mapping[str, Any]]:
+        return list(events) if kinds is None else [e for e in events if e["kind"] in kinds]
+
+    return events_of
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(histories(), st.data())
+def test_an_incremental_simulation_reports_what_a_full_replay_reports(
+    events: list[dict[str, Any]], data: st.DataObject
+) -> None:
+    base_text = data.draw(changes(TEXT), label="baseline") if data.draw(st.booleans()) else TEXT
+    new_text = data.draw(changes(base_text), label="proposed")
+    try:
+        old, new = variant(base_text, "old.policy"), variant(new_text, "new.policy")
+    except PolicyError:
+        assume(False)
+        raise
+    full = simulate(new, old, events, now=NOW)
+    incremental = simulate_change(new, old, _events_of(events), now=NOW)
+    event("replayed whole" if incremental.replayed_units is None else
+          f"replayed {len(incremental.replayed_units)} unit(s)")  # fmt: skip
+    assert incremental.to_dict() == full.to_dict()
+    kept = replay_baseline(old, events, now=NOW, ends_with=(new,))
+    again = simulate_change(new, old, _events_of(events), kept, now=NOW)
+    assert again.to_dict() == full.to_dict()
+
+
+STRICTER = TEXT.replace("in calendar month >= 3 then off_floor_retraining\n",
+                        "in calendar month >= 2 then off_floor_retraining\n", 1)  # fmt: skip
+
+
+def _counting(events: list[dict[str, Any]]) -> tuple[Any, list[int]]:
+    handed: list[int] = []
+
+    def events_of(kinds: frozenset[str] | None) -> list[Mapping[str, Any]]:
+        chosen = _events_of(events)(kinds)
+        handed.append(len(chosen))
+        return chosen
+
+    return events_of, handed
+
+
+def test_a_one_rule_change_replays_that_rule_on_the_events_it_reads() -> None:
+    events = sorted(demo_events(days=56, agents=24, seed=2026, rubric=POLICY.rubric(
+        "standard_call").table), key=lambda e: (e["at"].timestamp(), e["id"]))  # fmt: skip
+    new = variant(STRICTER)
+    baseline = replay_baseline(POLICY, events, now=NOW, ends_with=(new,))
+    events_of, handed = _counting(events)
+    report = simulate_change(new, POLICY, events_of, baseline, now=NOW)
+    assert report.replayed_units == ("bottom_removal.complaints_month",)
+    complaints = sum(e["kind"] in ("complaint", "approval") for e in events)
+    assert handed == [complaints] and complaints < len(events) / 50
+    assert report.to_dict() == simulate(new, POLICY, events, now=NOW).to_dict()
+    assert report.changed()  # the stricter rule does decide differently
+
+
+def test_a_change_of_common_ground_is_replayed_whole(tmp_path: Path) -> None:
+    """A rubric, a field or the timezone changed: every unit may read it."""
+    for policy in CENTER.parent.glob("*.policy"):
+        (tmp_path / policy.name).write_text(policy.read_text(encoding="utf-8"), "utf-8")
+    standard = tmp_path / "standard.policy"
+    written = standard.read_text(encoding="utf-8")
+    standard.write_text(written.replace('"规范开场白（报工号、问候）" deduct 5',
+                                        '"规范开场白（报工号、问候）" deduct 8', 1), "utf-8")  # fmt: skip
+    new = load_policy(tmp_path / "center.policy")
+    events = sorted(demo_events(days=10, agents=4, seed=3, rubric=POLICY.rubric(
+        "standard_call").table), key=lambda e: (e["at"].timestamp(), e["id"]))  # fmt: skip
+    assert plan_slice(POLICY, new) is None
+    report = simulate_change(new, POLICY, _events_of(events), now=NOW)
+    assert report.replayed_units is None
+    assert report.to_dict() == simulate(new, POLICY, events, now=NOW).to_dict()
+
+
+def test_the_same_version_replays_nothing_twice() -> None:
+    events = sorted(demo_events(days=10, agents=4, seed=3), key=lambda e: (e["at"], e["id"]))
+    events_of, handed = _counting(events)
+    report = simulate_change(POLICY, POLICY, events_of, now=NOW)
+    assert report.replayed_units == () and handed == [len(events)]  # the baseline's one pass
+    assert report.to_dict() == simulate(POLICY, POLICY, events, now=NOW).to_dict()
+
+
+def test_a_part_of_a_policy_keeps_only_its_rules_and_pickles_as_such() -> None:
+    part = POLICY.only(["bottom_removal.complaints_month", "daily_check"])
+    assert [s.rule.name for s in part.rules.window_rules] == ["bottom_removal.complaints_month"]
+    assert [s.block.id for s in part.rules.samplings] == ["daily_check"]
+    assert not part.rules.thresholds and not part.rules.escalations
+    assert part.rubrics.keys() == POLICY.rubrics.keys()
+    again = pickle.loads(pickle.dumps(part))
+    assert again.kept == part.kept and len(again.rules.window_rules) == 1
+    complaint = {"kind": "complaint", "id": "c1", "agent": "A1",
+                 "at": dt.datetime(2026, 11, 2, 9, tzinfo=ZONE)}  # fmt: skip
+    assert {d.kind for d in Engine(POLICY).feed(complaint)} == {"escalation", "publish"}
+    assert {d.kind for d in Engine(part).feed(complaint)} == {"publish"}  # no escalation
+    with pytest.raises(AttributeError):
+        part.kept = frozenset()  # type: ignore[misc]
