@@ -66,7 +66,7 @@ def test_every_long_command_takes_quiet(
     assert "explaining" not in capsys.readouterr().err
     sweep = _simulate(demo_db, "--sweep", "bottom_removal.complaints_month=2..3")
     assert main(sweep) == 0
-    assert "2 replays" in capsys.readouterr().err
+    assert "replaying for 2 values" in capsys.readouterr().err
     assert main(["import", "--db", str(tmp_path / "h.db"), str(log)]) == 0
     assert "importing events.jsonl" in capsys.readouterr().err
 
@@ -77,7 +77,7 @@ def test_ctrl_c_in_a_replay_is_one_line_and_130(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("callqa.tui.cli.simulate.simulate", interrupted)
+    monkeypatch.setattr("callqa.tui.cli.simulate.simulate_change", interrupted)
     capsys.readouterr()
     assert main(_simulate(demo_db)) == 130
     said = capsys.readouterr()

@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import pickle
 import random
+from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
@@ -21,6 +22,7 @@ from callqa.engine.policy import Policy
 from callqa.engine.scoring.demo_data import demo_events
 from callqa.engine.simulation.incremental import plan_slice, replay_baseline, simulate_change
 from callqa.engine.simulation.simulate import simulate
+from callqa.engine.simulation.sweep import parse_sweep, sweep
 
 CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
 TEXT = CENTER.read_text(encoding="utf-8")
@@ -214,3 +216,21 @@ def test_a_part_of_a_policy_keeps_only_its_rules_and_pickles_as_such() -> None:
     assert {d.kind for d in Engine(part).feed(complaint)} == {"publish"}  # no escalation
     with pytest.raises(AttributeError):
         part.kept = frozenset()  # type: ignore[misc]
+
+
+def test_a_sweep_counts_what_a_full_replay_of_each_value_counts() -> None:
+    """The sweep replays the history once, then each value's slice."""
+    events = sorted(demo_events(days=40, agents=12, seed=5), key=lambda e: (e["at"], e["id"]))
+    target, values = parse_sweep("bottom_removal.complaints_month=1..4")
+    table = sweep(POLICY, target, values, events)
+    for value in values:
+        text = TEXT.replace(
+            "in calendar month >= 3 then off_floor_retraining\n",
+            f"in calendar month >= {value:g} then off_floor_retraining\n",
+            1,
+        )
+        full = simulate(variant(text), POLICY, events).after
+        expected = Counter({label: n for label, n in full.counts().items() if n})
+        if full.rejected:
+            expected["rejected events"] = len(full.rejected)
+        assert table[value] == expected

@@ -73,6 +73,7 @@ class Baseline:
     first_event: dt.datetime | None
     last_event: dt.datetime | None  # the engine's clock after the last event it took
     end: dt.datetime | None  # where it ran to
+    stopped: str | None = None  # why it could not run to `end` (see `simulate`)
     units: dict[str, Side] = field(default_factory=dict)  # unit -> its tallies
     rejected: list[Rejection] = field(default_factory=list)
     open_ends: list[OpenPeriod] = field(default_factory=list)
@@ -85,10 +86,10 @@ def replay_baseline(
     now: dt.datetime | None = None,
     ends_with: Iterable[Policy] = (),
     progress: Callable[[int], None] | None = None,
-) -> Baseline | None:
+) -> Baseline:
     """Replay `events` under `policy` alone, tallying its decisions by unit. Without
     `until` it runs to the `replay_end` of `policy` and `ends_with` (the versions it will
-    be compared with). None when it could not run to its end (see `simulate`)."""
+    be compared with)."""
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     sides: dict[str, Side] = {}
     rejected: list[Rejection] = []
@@ -110,9 +111,8 @@ def replay_baseline(
     end = until or (replay_end([policy, *ends_with], last, now) if last else None)
     problems: list[str] = []
     _tally(sides, advance_to_end(engine, end, problems))
-    if problems:
-        return None
-    return Baseline(count, first, last, end, sides, rejected, open_period_ends(engine))
+    stopped = problems[0] if problems else None
+    return Baseline(count, first, last, end, stopped, sides, rejected, open_period_ends(engine))
 
 
 def _tally(sides: dict[str, Side], decisions: list[Decision]) -> None:
@@ -173,7 +173,7 @@ def simulate_change(
     if plan is not None:
         if baseline is None:
             baseline = replay_baseline(old, events_of(None), until, now, (new,), progress)
-        if baseline is not None:
+        if baseline.stopped is None:
             report = replay_slice(plan, new, old, baseline, events_of, until, now)
             if report is not None:
                 return report

@@ -7,14 +7,12 @@ import dataclasses
 import datetime as dt
 import re
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from callqa.engine.errors import SweepError as SweepError  # its old home
 from callqa.engine.policy import Policy, load_policy
-from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
-from callqa.engine.runtime.events import EventError
-from callqa.engine.simulation.simulate import _label, advance_to_end
+from callqa.engine.simulation.incremental import replay_baseline, simulate_change
 
 MAX_LIMIT = 1_000_000_000  # a count or a target no center has: a typing mistake
 
@@ -55,41 +53,47 @@ def limit_text(value: float) -> str:
 
 def sweep(
     policy: Policy, target: str, values: Sequence[float], events: Sequence[Mapping[str, Any]],
-    until: dt.datetime | None = None,
+    until: dt.datetime | None = None, progress: Callable[[int], None] | None = None,
 ) -> dict[float, Counter[str]]:  # fmt: skip
+    """The outcome counts under each value of one rule's limit (`target`, as parse_sweep
+    reads it). The history is replayed once under `policy` (`progress` is told the events
+    done); each value then replays only the units its change touches, from the events of
+    the kinds they read (engine.simulation.incremental)."""
     rule = _find_rule(policy, target)
+    variants = {value: _variant(policy, rule, value) for value in values}
+    baseline = replay_baseline(policy, events, until, None, variants.values(), progress)
+    if baseline.stopped is not None:
+        raise SweepError(baseline.stopped)
+
+    def events_of(kinds: frozenset[str] | None) -> Iterable[Mapping[str, Any]]:
+        return events if kinds is None else [e for e in events if e.get("kind") in kinds]
+
+    out: dict[float, Counter[str]] = {}
+    for value, variant in variants.items():
+        side = simulate_change(variant, policy, events_of, baseline, until).after
+        if side.stopped is not None:
+            raise SweepError(side.stopped)
+        out[value] = Counter({label: n for label, n in side.counts().items() if n})
+        if side.rejected:
+            out[value]["rejected events"] = len(side.rejected)
+    return out
+
+
+def _variant(policy: Policy, rule: Any, value: float) -> Policy:
+    """`policy` with `rule`'s limit written as `value`, in whichever file the rule is."""
     assert rule.limit is not None
     checked = policy.checked
     span = rule.limit.span
     lines = (checked.text_of(span.file or checked.file) or "").split("\n")
-    out: dict[float, Counter[str]] = {}
-    for value in values:
-        changed = list(lines)
-        line = changed[span.line - 1]
-        changed[span.line - 1] = line[: span.col - 1] + limit_text(value) + line[span.end_col - 1 :]
-        if span.file:  # the rule is in an included file: change that file
-            files = {**checked.sources, span.file: "\n".join(changed)}
-            main = checked.source
-        else:
-            files, main = checked.sources, "\n".join(changed)
-        stored = dataclasses.replace(checked, source=main, sources=files).stored_text
-        variant = load_policy(text=stored, file=policy.file, stored=True)
-        engine = Engine(variant, max_gap=REPLAY_MAX_GAP)
-        decisions = []
-        rejected = 0
-        for event in events:
-            try:
-                decisions += engine.feed(event)
-            except EventError:
-                rejected += 1
-        problems: list[str] = []
-        decisions += advance_to_end(engine, until, problems)
-        if problems:
-            raise SweepError(problems[0])
-        out[value] = Counter(_label(d) for d in decisions)
-        if rejected:
-            out[value]["rejected events"] = rejected
-    return out
+    line = lines[span.line - 1]
+    lines[span.line - 1] = line[: span.col - 1] + limit_text(value) + line[span.end_col - 1 :]
+    if span.file:  # the rule is in an included file: change that file
+        files = {**checked.sources, span.file: "\n".join(lines)}
+        main = checked.source
+    else:
+        files, main = checked.sources, "\n".join(lines)
+    stored = dataclasses.replace(checked, source=main, sources=files).stored_text
+    return load_policy(text=stored, file=policy.file, stored=True)
 
 
 def _find_rule(policy: Policy, target: str) -> Any:

@@ -8,9 +8,9 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from typing import TypeVar, overload
+from typing import TypeVar
 
 T = TypeVar("T")
 
@@ -85,29 +85,3 @@ def counted(rows: Iterable[T], advance: Advance, every: int = 1000) -> Iterator[
             advance(done)
         yield row
     advance(done)
-
-
-class CountedRuns(Sequence[T]):
-    """Rows read whole several times (a sweep replays them once per value): every pass
-    tells `advance` the running count over all passes."""
-
-    def __init__(self, rows: Sequence[T], advance: Advance) -> None:
-        self.rows, self.advance, self.done = rows, advance, 0
-
-    def __len__(self) -> int:
-        return len(self.rows)
-
-    @overload
-    def __getitem__(self, index: int) -> T: ...
-    @overload
-    def __getitem__(self, index: slice) -> Sequence[T]: ...
-    def __getitem__(self, index: int | slice) -> T | Sequence[T]:
-        return self.rows[index]
-
-    def __iter__(self) -> Iterator[T]:
-        for row in self.rows:
-            self.done += 1
-            if self.done % 1000 == 0:
-                self.advance(self.done)
-            yield row
-        self.advance(self.done)

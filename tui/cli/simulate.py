@@ -7,10 +7,10 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Generator, Mapping, Sequence
+from collections.abc import Generator, Iterator, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rich.console import Console
 from rich.table import Table
@@ -18,11 +18,12 @@ from rich.table import Table
 from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import StoreError, SweepError
-from callqa.engine.simulation.simulate import replay_start, simulate, simulate_against_history
+from callqa.engine.simulation.incremental import simulate_change
+from callqa.engine.simulation.simulate import replay_start, simulate_against_history
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
-from callqa.tui.cli.progress import CountedRuns, add_quiet, counted, progress
+from callqa.tui.cli.progress import add_quiet, counted, progress
 from callqa.tui.literal import rich_text, say
 from callqa.tui.simulation_view import print_simulation
 
@@ -90,8 +91,12 @@ def run_simulate(args: argparse.Namespace) -> int:
         return _run_sweep(args, new, events, bounds[1])
     if by_version:
         return _simulate_history(args, store, new, bounds, asked_from)
+
+    def events_of(kinds: frozenset[str] | None) -> Iterator[dict[str, Any]]:
+        return store.events(bounds[0], bounds[1], None if kinds is None else sorted(kinds))
+
     with progress(args, "replaying", _total(store, bounds)) as advance:
-        report = simulate(new, old, store.events(bounds[0], bounds[1]), bounds[1], advance)
+        report = simulate_change(new, old, events_of, until=bounds[1], progress=advance)
     report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
@@ -192,8 +197,8 @@ def _run_sweep(
     """--sweep RULE=A..B: the outcome counts once per value of the rule's limit."""
     try:
         target, values = parse_sweep(args.sweep)
-        with progress(args, f"{len(values)} replays", len(events) * len(values)) as advance:
-            table = sweep(policy, target, values, CountedRuns(events, advance), until)
+        with progress(args, f"replaying for {len(values)} values", len(events)) as advance:
+            table = sweep(policy, target, values, events, until, advance)
     except SweepError as error:
         say(str(error), file=sys.stderr)
         return 2
