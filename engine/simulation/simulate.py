@@ -21,6 +21,7 @@ import datetime as dt
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 from callqa.engine.decisions import Decision
@@ -33,7 +34,7 @@ from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
 
-Twin = tuple[str, str, str, dt.datetime]  # (kind, subject, action, time)
+Twin = tuple[str, str, str | None, dt.datetime]  # (kind, subject, action, time)
 
 
 @dataclass
@@ -323,17 +324,61 @@ def replay_gap_reason(
 
 class _Twins:
     """Pairs each decision with an identical one from the other side and forgets both,
-    keeping the tallies: what remains is what differs."""
+    keeping the tallies: what remains is what differs.
+
+    Nearly every batch one side gives (an event's decisions, a day's samples) has its twin
+    batch next from the other side. A side-0 batch is held until the next call: when that
+    is side 1's with the same keys in the same order and none of them waits on side 1,
+    pairing one by one would add the batch and take it back, so only the tallies change
+    (counted by kind for the kinds that are their own label). Else both go one by one."""
+
+    _KEY = itemgetter(1, 2, 3, 7)  # (kind, subject, action, at): a decision's twin has it too
+    _KIND = itemgetter(1)
+    _BY_KIND = frozenset({"sample", "shortfall"})  # labelled by kind alone, no grade
 
     def __init__(self) -> None:
         self.sides = (Side(), Side())
         self.waiting: tuple[dict[Twin, list[Decision]], dict[Twin, list[Decision]]] = ({}, {})
+        self.held: list[Decision] | None = None  # side 0's last batch, not paired yet
 
     def add(self, index: int, decisions: list[Decision]) -> None:
+        held, self.held = self.held, None
+        if index == 0:
+            if held:
+                self._pair(0, held)
+            self.held = decisions
+            return
+        if held and not self._same(held, decisions):
+            self._pair(0, held)
+            held = None
+        if held:
+            self._count(self.sides[0], held)
+            self._count(self.sides[1], decisions)
+        else:
+            self._pair(1, decisions)
+
+    def _same(self, mine: list[Decision], theirs: list[Decision]) -> bool:
+        keys = list(map(self._KEY, mine))
+        waiting = self.waiting[1]
+        return keys == list(map(self._KEY, theirs)) and not (
+            waiting and any(map(waiting.__contains__, keys))
+        )
+
+    def _count(self, side: Side, decisions: list[Decision]) -> None:
+        for kind, n in Counter(map(self._KIND, decisions)).items():
+            if kind in self._BY_KIND:
+                side.tally[kind] += n
+            else:
+                for d in decisions:
+                    if d.kind == kind:
+                        side.count(d)
+
+    def _pair(self, index: int, decisions: list[Decision]) -> None:
         side, mine, theirs = self.sides[index], self.waiting[index], self.waiting[1 - index]
+        key = self._KEY
         for d in decisions:
             side.count(d)
-            twin = (d.kind, d.subject, d.action or "", d.at)
+            twin = key(d)
             waiting = theirs.get(twin)
             if waiting:
                 waiting.pop()
@@ -343,6 +388,7 @@ class _Twins:
                 mine.setdefault(twin, []).append(d)
 
     def finish(self) -> tuple[Side, Side]:
+        self.add(0, [])  # pair the batch held
         for side, waiting in zip(self.sides, self.waiting, strict=True):
             side.decisions = sorted(
                 (d for ds in waiting.values() for d in ds), key=lambda d: (d.at, d.id)
