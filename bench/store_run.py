@@ -127,10 +127,28 @@ def in_memory_replays(old: object, new: object, n: int) -> float:
     return time.perf_counter() - started
 
 
+def simulate_side_by_side(store: Store, n: int) -> None:
+    """callqa simulate of the stored events vs. two replays of them held in memory."""
+    old = load_policy(text=POLICY_TEXT, file="bench.policy")
+    new = load_policy(text=POLICY_TEXT.replace(">= 3 then off_floor", ">= 2 then off_floor", 1),
+                      file="stricter.policy")  # fmt: skip
+    started = time.perf_counter()
+    result = simulate(new, old, store.events())
+    replay_seconds = time.perf_counter() - started
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    memory_seconds = in_memory_replays(old, new, n)
+    print(f"simulate (two versions, one pass): {result.events:,} events in {replay_seconds:.1f} s "
+          f"= {result.events / replay_seconds:,.0f} events/s")  # fmt: skip
+    print(f"  two Engine.run replays from memory: {memory_seconds:.1f} s; callqa simulate at "
+          f"{memory_seconds / replay_seconds:.2f}x")  # fmt: skip
+    print(f"changed outcomes: {len(result.changed()):,}; peak memory {peak:,.0f} MiB")
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--postgres", metavar="URL", help="also import into PostgreSQL")
+    parser.add_argument("--import-only", action="store_true", help="leave simulate out")
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp())
     log = folder / "events.jsonl"
@@ -142,25 +160,14 @@ def main() -> int:
     started = time.perf_counter()
     report = import_file(store, log, None, ZoneInfo("Asia/Shanghai"))
     import_seconds = time.perf_counter() - started
-    old = load_policy(text=POLICY_TEXT, file="bench.policy")
-    new = load_policy(text=POLICY_TEXT.replace(">= 3 then off_floor", ">= 2 then off_floor", 1),
-                      file="stricter.policy")  # fmt: skip
-    started = time.perf_counter()
-    result = simulate(new, old, store.events())
-    replay_seconds = time.perf_counter() - started
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     raw_seconds = raw_executemany(log, folder)
-    memory_seconds = in_memory_replays(old, new, args.n)
     print(f"import: {report.summary()} in {import_seconds:.1f} s = "
           f"{args.n / import_seconds:,.0f} events/s into SQLite")  # fmt: skip
     print(f"  sqlite3.executemany of the same rows: {raw_seconds:.1f} s = "
           f"{args.n / raw_seconds:,.0f} rows/s; callqa import at "
           f"{raw_seconds / import_seconds:.2f}x")  # fmt: skip
-    print(f"simulate (two versions, one pass): {result.events:,} events in {replay_seconds:.1f} s "
-          f"= {result.events / replay_seconds:,.0f} events/s")  # fmt: skip
-    print(f"  two Engine.run replays from memory: {memory_seconds:.1f} s; callqa simulate at "
-          f"{memory_seconds / replay_seconds:.2f}x")  # fmt: skip
-    print(f"changed outcomes: {len(result.changed()):,}; peak memory {peak:,.0f} MiB")
+    if not args.import_only:
+        simulate_side_by_side(store, args.n)
     if args.postgres:
         summary, seconds, raw = postgres_side_by_side(log, args.postgres)
         print(f"import into PostgreSQL: {summary} in {seconds:.1f} s = "

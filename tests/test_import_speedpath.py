@@ -14,13 +14,14 @@ from zoneinfo import ZoneInfo
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import DateTime, select
+from sqlalchemy.dialects import sqlite
 from test_store import backends, postgres_schema
 
 from callqa.engine.errors import EventError
 from callqa.engine.runtime.events import parse_event
-from callqa.engine.store.database import Store, serialized
-from callqa.engine.store.importer import ImportReport, import_file, rows_to_events
+from callqa.engine.store.database import Store, _sqlite_time, serialized
+from callqa.engine.store.importer import ImportReport, _iso_time, import_file, rows_to_events
 from callqa.engine.store.text_files import _loads, read_jsonl
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -141,3 +142,38 @@ def test_a_well_typed_event_is_stored_as_its_model_writes_it(tmp_path: Path) -> 
     (payload,) = (value[3] for value in _stored(store).values())
     model = parse_event(row).model_dump()
     assert payload == json.dumps(json.loads(json.dumps(model, default=dt.datetime.isoformat)))
+
+
+OFFSETS = st.integers(-14 * 60, 14 * 60).map(lambda m: dt.timezone(dt.timedelta(minutes=m)))
+AWARE = st.datetimes(
+    min_value=dt.datetime(1900, 1, 2),
+    max_value=dt.datetime(2999, 12, 30),
+    timezones=OFFSETS | st.just(dt.UTC),
+)  # the years an event may have
+
+
+@given(AWARE, st.sampled_from(["iso", "space", "Z", "-00:00", "short", "millis", "zeros", "24"]))
+def test_a_time_read_fast_is_the_time_pydantic_reads(moment: dt.datetime, form: str) -> None:
+    """_iso_time reads only isoformat's own text, to the instant and offset pydantic reads;
+    every text isoformat writes with an offset of whole minutes is read."""
+    text = moment.isoformat()
+    text = {
+        "iso": text, "space": text.replace("T", " "), "Z": text[:-6] + "Z",
+        "-00:00": text[:-6] + "-00:00", "short": text[:19] + ".5" + text[-6:],
+        "millis": text[:19] + ".500" + text[-6:], "zeros": text[:19] + ".000000" + text[-6:],
+        "24": text[:11] + "24:00:00" + text[-6:],
+    }[form]  # fmt: skip
+    read = _iso_time(text)
+    if form == "iso":
+        assert read == moment and read.utcoffset() == moment.utcoffset()
+    if read is not None:
+        at = parse_event({"kind": "call", "id": "c", "agent": "A", "duration": 1, "at": text}).at
+        assert read.isoformat() == text == at.isoformat()
+
+
+@given(AWARE)
+def test_a_stored_time_is_the_text_sqlalchemy_writes(moment: dt.datetime) -> None:
+    dialect = sqlite.dialect()
+    process = DateTime(timezone=True).dialect_impl(dialect).bind_processor(dialect)
+    assert process is not None
+    assert _sqlite_time(moment) == process(moment.astimezone(dt.UTC))

@@ -290,6 +290,15 @@ def _utc(moment: dt.datetime) -> dt.datetime:
     return moment.astimezone(dt.UTC)
 
 
+def _sqlite_time(moment: dt.datetime) -> str:
+    """A time in UTC as SQLAlchemy's DateTime writes it into SQLite (its storage format),
+    in a third of the time."""
+    at = _utc(moment)
+    return "%04d-%02d-%02d %02d:%02d:%02d.%06d" % (  # noqa: UP031 (the fastest)
+        at.year, at.month, at.day, at.hour, at.minute, at.second, at.microsecond
+    )  # fmt: skip
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     """A stored time in UTC (SQLite gives it back without an offset)."""
     return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
@@ -339,6 +348,11 @@ def _json_default(value: Any) -> Any:
     if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     return str(value)
+
+
+def _row_number(numbers: Sequence[int] | None, index: int) -> str:
+    """The "row N: " that names the `index`th event's row, when the rows were given."""
+    return f"row {numbers[index]}: " if numbers is not None else ""
 
 
 def _first_line(error: BaseException) -> str:
@@ -609,9 +623,11 @@ class Store:
         An event no database can store (`unstorable`) is rejected; the others are kept.
         `numbers`: the file's row of each event, so each message names its row as a
         rejected row's does."""
-        rows, wheres, rejected = [], [], []
+        rows: list[tuple[Any, ...]] = []
+        places: list[int] = []  # where each row is in `events`
+        rejected = []
+        time = self._stored_time
         for index, item in enumerate(events):
-            where = f"row {numbers[index]}: " if numbers is not None else ""
             if item.__class__ is Serialized:
                 data, payload = item
             else:
@@ -619,73 +635,75 @@ class Store:
                 payload = serialized(data)
             problem = unstorable(data) if "\\u0000" in payload else None  # JSON's NUL
             if problem is not None:
-                rejected.append(where + problem)
+                rejected.append(_row_number(numbers, index) + problem)
                 continue
-            wheres.append(where)
-            rows.append({
-                "id": str(data["id"]), "kind": str(data["kind"]), "at_utc": _utc(data["at"]),
-                "agent": data.get("agent"), "source": source, "payload": payload,
-            })  # fmt: skip
+            places.append(index)
+            rows.append((str(data["id"]), str(data["kind"]), time(data["at"]), data.get("agent"),
+                         payload, source))  # fmt: skip
         kept, clashing = self._insert_events(rows)
         conflicts = tuple(
-            f"{wheres[index]}{rows[index]['kind']} event {rows[index]['id']!r} conflicts with "
-            "the event stored under that id: the stored one is kept; give this one another id "
-            "to keep both"
+            f"{_row_number(numbers, places[index])}{rows[index][1]} event {rows[index][0]!r} "
+            "conflicts with the event stored under that id: the stored one is kept; give this "
+            "one another id to keep both"
             for index in clashing
         )
         duplicates = len(rows) - kept - len(conflicts)
         return ImportCount(kept, duplicates, conflicts, tuple(rejected))
 
+    @functools.cached_property
+    def _stored_time(self) -> Callable[[dt.datetime], Any]:
+        """An event's time as the events' at_utc column takes it from the driver: in UTC, as
+        SQLAlchemy would pass it (on SQLite, the text its DateTime writes)."""
+        return _utc if self.dialect != "sqlite" else _sqlite_time
+
     @_upgraded_meanwhile
-    def _insert_events(self, rows: list[dict[str, Any]]) -> tuple[int, list[int]]:
-        """Insert rows in batches, in one transaction: how many were new, and where in
-        `rows` the conflicts are. One `executemany` of a statement written once; a batch
-        that inserted fewer rows than it holds is then read back to tell duplicates from
-        conflicts (`_conflicts`), which stays exact when two imports run at once: every id
-        of the batch is stored by then, and the stored row is the one kept."""
+    def _insert_events(self, rows: list[tuple[Any, ...]]) -> tuple[int, list[int]]:
+        """Insert rows (id, kind, at_utc, agent, payload, source, as the driver takes them)
+        in batches, in one transaction: how many were new, and where in `rows` the
+        conflicts are. One `executemany` of a statement written once; a batch that inserted
+        fewer rows than it holds is then read back to tell duplicates from conflicts
+        (`_conflicts`), which stays exact when two imports run at once: every id of the
+        batch is stored by then, and the stored row is the one kept."""
         kept, conflicts, stored = 0, [], self.tables.events
-        sql, at_utc = self._insert_sql(stored)
+        sql = self._insert_sql(stored)
         with self.engine.begin() as connection:
             for start in range(0, len(rows), 5000):
                 batch = rows[start : start + 5000]
-                inserted = connection.exec_driver_sql(sql, [
-                    (row["id"], row["kind"], at_utc(row["at_utc"]), row["agent"],
-                     row["payload"], row["source"]) for row in batch
-                ]).rowcount  # fmt: skip
+                inserted = connection.exec_driver_sql(sql, batch).rowcount
                 kept += inserted
                 if inserted < len(batch):
                     conflicts += [start + index for index in
                                   self._conflicts(connection, stored, batch)]  # fmt: skip
         return kept, conflicts
 
-    def _insert_sql(self, table: Table) -> tuple[str, Callable[[Any], Any]]:
+    def _insert_sql(self, table: Table) -> str:
         """The events' INSERT that skips an id already stored, as the driver takes it (with
-        positional parameters), and how a time is passed to it (as SQLAlchemy would)."""
+        positional parameters)."""
         dialect = self.engine.dialect
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
         names = ("id", "kind", "at_utc", "agent", "payload", "source")
-        sql = (
+        return (
             f"INSERT INTO {dialect.identifier_preparer.format_table(table)} "
             f"({', '.join(dialect.identifier_preparer.quote(name) for name in names)}) "
             f"VALUES ({', '.join(mark for _ in names)}) ON CONFLICT (id) DO NOTHING"
         )
-        process = table.c.at_utc.type.dialect_impl(dialect).bind_processor(dialect)
-        return sql, process if process is not None else (lambda value: value)
 
     @staticmethod
-    def _conflicts(connection: Connection, events: Table, batch: list[dict[str, Any]]) -> list[int]:
+    def _conflicts(
+        connection: Connection, events: Table, batch: list[tuple[Any, ...]]
+    ) -> list[int]:
         """Where in `batch` the rows are whose id is stored with other content (the rows
         not inserted: the one inserted is the stored one)."""
         stored: dict[str, str] = {}
-        ids = list({row["id"] for row in batch})
+        ids = list({row[0] for row in batch})
         for start in range(0, len(ids), 500):  # within every database's parameter limit
             some = events.c.id.in_(ids[start : start + 500])
             stored.update(
                 connection.execute(select(events.c.id, events.c.payload).where(some)).all()
             )
         return [index for index, row in enumerate(batch)
-                if stored[row["id"]] != row["payload"]
-                and json.loads(stored[row["id"]]) != json.loads(row["payload"])]  # fmt: skip
+                if stored[row[0]] != row[4]
+                and json.loads(stored[row[0]]) != json.loads(row[4])]  # fmt: skip
 
     def _insert(self, table: Table) -> Any:
         """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the

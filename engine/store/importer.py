@@ -38,6 +38,7 @@ import functools
 import json
 import re
 import tomllib
+import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,9 +55,6 @@ from callqa.engine.store.text_files import read_data
 from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
 _TEMPLATE = re.compile(r"\{([^{}]+)\}")
-# a time as JSON Lines files (and callqa's own exports) write it: an ISO time with an
-# offset, which datetime.fromisoformat reads as pydantic does; any other form goes to pydantic
-_ISO_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,6})?[+-]\d\d:\d\d")
 _NESTED = re.compile(r"^\s*([^\s=]+)\s*=\s*[\[{]\s*[\[{]", re.MULTILINE)  # key = [[...
 MAX_MAPPING = 1 << 20  # bytes: a mapping is a few lines
 
@@ -189,20 +187,18 @@ def rows_to_events(
             report.rejected.append(str(row))
             continue
         for mapping in mappings:
-            if not _selected(row.evaluation, mapping):
+            if (mapping.where or mapping.where_not) and not _selected(row.evaluation, mapping):
                 report.skipped += 1
                 continue
             try:
                 data = _event(row.evaluation, mapping, zone)
-                values = _plain_event(data) if plain else None
-                event: Any
-                if values is None:
+                event: Any = _plain_event(data) if plain else None
+                if event is None:
                     event = parse_event(data)
                     if event.at.tzinfo is None:  # a time without a zone is read in `zone`
                         event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
                     problem = unstorable(event)  # a NUL character: no database can keep it
                 else:  # JSON writes a NUL as \u0000: a quick look first
-                    event = Serialized(values, serialized(values))
                     problem = unstorable(event.data) if "\\u0000" in event.payload else None
                 if problem is not None:
                     raise ValueError(problem)
@@ -213,43 +209,76 @@ def rows_to_events(
                 report.rejected.append(f"row {row.number}: {_reason(error)}")
 
 
-def _plain_event(data: dict[str, Any]) -> dict[str, Any] | None:
-    """`data` as `parse_event(data).model_dump()` gives it, when the engine's plain checker
-    (engine.runtime.plain_events, the one its fast path uses) accepts it unchanged with an
-    aware time; None: validate it with pydantic, for the same event or its error message."""
+def _plain_event(data: dict[str, Any]) -> Serialized | None:
+    """`data` as `parse_event(data).model_dump()` gives it, and its payload, when the
+    engine's plain checker (engine.runtime.plain_events, the one its fast path uses) accepts
+    it unchanged with an aware time; None: validate it with pydantic, for the same event or
+    its error message. A time given as text is read only when it is as `isoformat` writes
+    it with an offset of hours and minutes (the form pydantic reads to the same instant, and
+    the one a payload keeps): that text goes into the payload as it is."""
     kind = data.get("kind")
     found = _plain_kinds().get(kind) if kind.__class__ is str else None
     if found is None:
         return None
     reader, defaults, odd = found
-    at = data.get("at")
-    if at.__class__ is str and _ISO_TIME.fullmatch(at):
-        try:
-            data = {**data, "at": dt.datetime.fromisoformat(at)}
-        except ValueError:  # 2026-02-30: pydantic says why
+    at: Any = data.get("at")
+    text = at
+    if at.__class__ is str:
+        at = _iso_time(text)
+        if at is None:
             return None
+        data = {**data, "at": at}
     values = reader(data)
-    if values is None or values["at"].tzinfo is None:
+    if values is None or at.tzinfo is None:
         return None
     event = {**defaults, **values}
     for name in odd:  # left out by the checker (None, an empty `fields`): as given
         if name not in values and name in data:
             event[name] = data[name]
-    return event
+    if text is at:
+        return Serialized(event, serialized(event))
+    event["at"] = text  # the payload's time is the text, without a call to write it again
+    payload = serialized(event)
+    event["at"] = at
+    return Serialized(event, payload)
+
+
+def _iso_time(text: str) -> dt.datetime | None:
+    """A time as JSON Lines files (and callqa's own exports) write it, and only then:
+    exactly as `isoformat` writes it (2026-11-02T09:00:00+08:00, or with .ffffff that is
+    not .000000), which pydantic reads to the same instant and a payload keeps as it is.
+    Checked by where the separators are, a fifth of the time of writing it again."""
+    if len(text) == 25:
+        if text[4:23:3] not in ("--T::+:", "--T::-:") or text.endswith("-00:00"):
+            return None
+    elif len(text) != 32 or text[4:20:3] != "--T::." or text[20:26] == "000000" or (
+        text[26] not in "+-" or text[29] != ":" or text.endswith("-00:00")
+    ):  # fmt: skip
+        return None
+    try:  # reads its digits as digits (ASCII only), so the form is isoformat's
+        moment = dt.datetime.fromisoformat(text)
+    except ValueError:  # 2026-02-30: pydantic says why
+        return None
+    return moment if moment.hour == int(text[11:13]) else None  # T24:00 is the next day
 
 
 @functools.cache
 def _plain_kinds() -> dict[str, tuple[PlainReader, dict[str, Any], tuple[str, ...]]]:
     """Each kind's plain checker, its model's fields with their defaults in order, and the
-    fields whose default is neither None nor empty."""
+    fields whose default is neither None nor empty, but for those the checker always gives
+    (required, and never None)."""
     kinds = {}
     for kind in EVENT_KINDS:
         model = event_model(kind)
         reader = plain_reader(model)
         if reader is not None:
+            fields = model.model_fields
             defaults = {name: info.get_default(call_default_factory=True)
-                        for name, info in model.model_fields.items()}  # fmt: skip
-            odd = tuple(name for name, value in defaults.items() if value not in (None, {}))
+                        for name, info in fields.items()}  # fmt: skip
+            odd = tuple(name for name, value in defaults.items() if value not in (None, {})
+                        and not (fields[name].is_required()
+                                 and type(None) not in typing.get_args(fields[name].annotation)
+                                 and fields[name].annotation not in (None, Any)))  # fmt: skip
             kinds[kind] = reader, defaults, odd
     return kinds
 
@@ -295,8 +324,8 @@ def _selected(record: Mapping[str, Any], mapping: EventMapping) -> bool:
 
 
 def _event(record: Mapping[str, Any], mapping: EventMapping, zone: ZoneInfo) -> dict[str, Any]:
-    if not mapping.kind:  # no mapping: the file already holds events
-        return dict(record)
+    if not mapping.kind:  # no mapping: the file already holds events (read, never changed)
+        return record if isinstance(record, dict) else dict(record)
     event: dict[str, Any] = {"kind": mapping.kind}
     for name, source in mapping.fields.items():
         value = _value(record, source)

@@ -355,18 +355,27 @@ def _chain(first: list[str], rest: Iterator[str]) -> Iterator[str]:
 
 
 _LONG_NUMBER = re.compile(r"\d{20}")
+_EXACT = (str, int, bool, type(None))  # values orjson reads as json does, whatever the line
 
 
 def _loads(line: str) -> Any:
     """json.loads(line), by orjson when it reads the line to the same values (a tenth of
     the time): not for a number of 20 digits or more, which it would read as a float, nor
-    for what it refuses (NaN, 1e400, a lone surrogate, ...), which json reads or explains."""
-    if _LONG_NUMBER.search(line) is None:
-        try:
-            return orjson.loads(line)
-        except orjson.JSONDecodeError:
-            pass
-    return json.loads(line)
+    for what it refuses (NaN, 1e400, a lone surrogate, ...), which json reads or explains.
+    An object of text, whole numbers (an int that big would be a float), true, false and
+    null is taken as it is: only a line with a float, a list or an object inside is
+    searched for such a number."""
+    try:
+        value = orjson.loads(line)
+    except orjson.JSONDecodeError:
+        return json.loads(line)
+    if value.__class__ is dict:
+        for item in value.values():
+            if item.__class__ not in _EXACT:
+                break
+        else:
+            return value
+    return value if _LONG_NUMBER.search(line) is None else json.loads(line)
 
 
 def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
