@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import json
 import multiprocessing
+import re
 import sqlite3
 import threading
 import uuid
@@ -127,6 +129,39 @@ def test_processes_importing_into_a_new_database_at_once_create_it_once(
     assert all(kept + duplicates == 300 for kept, duplicates in counts)
     store = Store(url)
     assert store.count_events() == 300 and store.schema_version() == 3
+    store.close()
+
+
+def test_imports_at_once_tell_duplicates_from_conflicts(url: str, tmp_path: Path) -> None:
+    """Two imports of the same ids at once, over more than one batch: each id is stored
+    once, and the import that did not store it reports it as a duplicate when its content
+    is the same, else as a conflict that names its row."""
+    count = 6500
+    for name, duration in (("a", 60), ("b", 61)):
+        (tmp_path / f"{name}.jsonl").write_text("".join(json.dumps({
+            "kind": "call", "id": f"c{n}", "agent": "A1", "at": "2026-11-02T09:00:00+08:00",
+            "duration": duration if n % 2 else 60}) + "\n" for n in range(count)
+        ), encoding="utf-8")  # fmt: skip
+    Store(url, create=True).close()
+
+    def run(index: int) -> Any:
+        store = Store(url)
+        try:
+            return import_file(store, tmp_path / f"{'ab'[index]}.jsonl", None, SHANGHAI)
+        finally:
+            store.close()
+
+    reports = at_once(2, run)
+    assert all(not isinstance(report, BaseException) for report in reports), reports
+    assert sum(report.kept for report in reports) == count
+    assert sum(report.duplicates for report in reports) == count // 2
+    conflicts = [line for report in reports for line in report.conflicts]
+    assert len(conflicts) == count // 2
+    for line in conflicts:  # row n + 1 holds id c<n>, an odd n: the content differs
+        found = re.match(r"row (\d+): call event 'c(\d+)' conflicts", line)
+        assert found and int(found[1]) == int(found[2]) + 1 and int(found[2]) % 2, line
+    store = Store(url)
+    assert store.count_events() == count
     store.close()
 
 
