@@ -52,7 +52,7 @@ def test_a_payload_holds_what_json_writes(fields: dict[str, Any]) -> None:
 
 def _row(index: int, variant: int, form: int) -> dict[str, Any]:
     """Row `index` in one of a few contents (`variant`) and forms: well typed, with text
-    pydantic converts, with a center's own fields, or bad."""
+    pydantic converts, with a center's own fields, bad, or with numbers and truths as text."""
     at = dt.datetime(2026, 11, 2, 9, index % 60, tzinfo=SHANGHAI).isoformat()
     row: dict[str, Any] = {"kind": "call", "id": f"c{index}", "agent": f"A{variant}",
                            "duration": 30 * variant, "at": at}  # fmt: skip
@@ -64,10 +64,16 @@ def _row(index: int, variant: int, form: int) -> dict[str, Any]:
         row.update(agent="A\x00" if variant == 1 else "", hold_time=None, answered=None)
     elif form == 4:
         row.update(hold_time=None, team=None, answer_delay=7, answered=False)
+    elif form == 5:  # a CSV file's cells: numbers and truths as text
+        row.update(duration=str(30 * variant), hold_time=f"{variant}.25", resolved="true",
+                   answered=["false", "true", "Y"][variant])  # fmt: skip
+    elif form == 6:  # text pydantic reads, or refuses, in its own way
+        row.update(duration=["007", " 9", "1e3"][variant], answer_delay=["-0", "-3", "0.5"][variant],
+                   resolved=["TRUE", "0", "no"][variant])  # fmt: skip
     return row
 
 
-ROWS = st.lists(st.tuples(st.integers(0, 12), st.integers(0, 2), st.integers(0, 4)), max_size=25)
+ROWS = st.lists(st.tuples(st.integers(0, 12), st.integers(0, 2), st.integers(0, 6)), max_size=25)
 
 
 @settings(

@@ -42,7 +42,7 @@ import typing
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from callqa.engine.errors import EventError
@@ -215,19 +215,23 @@ def _plain_event(data: dict[str, Any]) -> Serialized | None:
     it unchanged with an aware time; None: validate it with pydantic, for the same event or
     its error message. A time given as text is read only when it is as `isoformat` writes
     it with an offset of hours and minutes (the form pydantic reads to the same instant, and
-    the one a payload keeps): that text goes into the payload as it is."""
+    the one a payload keeps): that text goes into the payload as it is. A CSV file's
+    numbers and true/false are text: read by `_read_texts`."""
     kind = data.get("kind")
     found = _plain_kinds().get(kind) if kind.__class__ is str else None
     if found is None:
         return None
-    reader, defaults, odd = found
+    reader, defaults, odd, texts = found
+    read = _read_texts(data, texts)
     at: Any = data.get("at")
     text = at
     if at.__class__ is str:
         at = _iso_time(text)
         if at is None:
             return None
-        data = {**data, "at": at}
+        read["at"] = at
+    if read:
+        data = {**data, **read}
     values = reader(data)
     if values is None or at.tzinfo is None:
         return None
@@ -262,11 +266,41 @@ def _iso_time(text: str) -> dt.datetime | None:
     return moment if moment.hour == int(text[11:13]) else None  # T24:00 is the next day
 
 
+# a number as a CSV cell writes it, which float() reads as pydantic does: no blanks, sign
+# +, exponent, leading zero, nan or inf (those go to pydantic, for its reading or message)
+_DECIMAL = re.compile(r"-?(?:0|[1-9]\d{0,14})(?:\.\d{1,15})?")
+_TRUTHS = {"true": True, "false": False}
+
+
+def _read_texts(data: dict[str, Any], texts: tuple[tuple[str, bool], ...]) -> dict[str, Any]:
+    """The values of `texts` (a kind's number fields, and its true/false ones: True) that
+    `data` holds as text in a form pydantic reads without a doubt: 90 or 1.5 as a float,
+    true or false as a bool; the plain checker then takes them. Any other text is left
+    as it is, for pydantic."""
+    read: dict[str, Any] = {}
+    for name, truth in texts:
+        value = data.get(name)
+        if value.__class__ is str:
+            if truth:
+                if value in _TRUTHS:
+                    read[name] = _TRUTHS[value]
+            elif _DECIMAL.fullmatch(value):
+                read[name] = float(value)
+    return read
+
+
+class _Kind(NamedTuple):
+    reader: PlainReader
+    defaults: dict[str, Any]  # the model's fields with their defaults, in order
+    odd: tuple[str, ...]  # fields whose default is neither None nor empty
+    texts: tuple[tuple[str, bool], ...]  # float and bool fields (True), for _read_texts
+
+
 @functools.cache
-def _plain_kinds() -> dict[str, tuple[PlainReader, dict[str, Any], tuple[str, ...]]]:
-    """Each kind's plain checker, its model's fields with their defaults in order, and the
+def _plain_kinds() -> dict[str, _Kind]:
+    """Each kind's plain checker, its model's fields with their defaults in order, the
     fields whose default is neither None nor empty, but for those the checker always gives
-    (required, and never None)."""
+    (required, and never None), and its float and bool fields."""
     kinds = {}
     for kind in EVENT_KINDS:
         model = event_model(kind)
@@ -279,7 +313,10 @@ def _plain_kinds() -> dict[str, tuple[PlainReader, dict[str, Any], tuple[str, ..
                         and not (fields[name].is_required()
                                  and type(None) not in typing.get_args(fields[name].annotation)
                                  and fields[name].annotation not in (None, Any)))  # fmt: skip
-            kinds[kind] = reader, defaults, odd
+            texts = tuple((name, bool in types) for name, info in fields.items()
+                          if (types := {info.annotation, *typing.get_args(info.annotation)})
+                          & {float, bool})  # fmt: skip
+            kinds[kind] = _Kind(reader, defaults, odd, texts)
     return kinds
 
 
