@@ -222,17 +222,20 @@ def _plain_event(data: dict[str, Any]) -> Serialized | None:
     if found is None:
         return None
     reader, defaults, odd, texts = found
-    read = _read_texts(data, texts)
     at: Any = data.get("at")
     text = at
     if at.__class__ is str:
         at = _iso_time(text)
         if at is None:
             return None
-        read["at"] = at
-    if read:
-        data = {**data, **read}
+        data = {**data, "at": at}
     values = reader(data)
+    if values is None:  # numbers or truths written as text (a CSV file's)?
+        read = _read_texts(data, texts)
+        if not read:
+            return None
+        data = {**data, **read}
+        values = reader(data)
     if values is None or at.tzinfo is None:
         return None
     event = {**defaults, **values}
