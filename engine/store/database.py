@@ -59,6 +59,8 @@ META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
+_EVENT_COLUMNS = ("id", "kind", "at_utc", "agent", "payload", "source")  # as rows give them
+_STAGING = "callqa_staging_events"  # PostgreSQL: a temporary table, each session its own
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
