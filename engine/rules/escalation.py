@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from callqa.dsl import ast, resolved
 from callqa.engine.codegen.conditions import Condition
-from callqa.engine.decisions import Decision
+from callqa.engine.decisions import Decision, Later
 from callqa.engine.runtime.windows import real_time_after
 
 
@@ -76,7 +76,7 @@ class EscalationChain:
         self.limits = block.limits  # role -> seconds
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
-              facts: dict[str, Any], resolved: bool = False) -> tuple[str, str, str]:  # fmt: skip
+              facts: dict[str, Any], resolved: bool = False) -> tuple[str, Later, str]:  # fmt: skip
         """Open a complaint; returns (role, reason, rule location). A complaint that
         arrives already resolved is assigned but starts no clock."""
         level, why, where = 0, "the first level of the chain", self.location
@@ -90,16 +90,13 @@ class EscalationChain:
             self.open[complaint_id] = OpenComplaint(complaint_id, level, due, agent)
             self._schedule(complaint_id, due)
         role = self.roles[level]
-        limit = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
-        if resolved:
-            limit = "; already resolved"
-        return role, f"assigned to {role}: {why}{limit}", where
+        return role, Later((_assigned_reason, role, why, due, resolved)), where
 
     def decision(
         self,
         complaint_id: str,
         role: str,
-        reason: str,
+        reason: str | Later,
         at: dt.datetime,
         facts: dict[str, Any],
         evidence: tuple[str, ...] = (),
@@ -140,7 +137,7 @@ class EscalationChain:
     def resolve(self, complaint_id: str) -> OpenComplaint | None:
         return self.open.pop(complaint_id, None)
 
-    def due(self, now: dt.datetime) -> list[tuple[OpenComplaint, str, str, dt.datetime]]:
+    def due(self, now: dt.datetime) -> list[tuple[OpenComplaint, str, Later, dt.datetime]]:
         """Escalations whose time has come: (complaint, new role, reason, time)."""
         out = []
         limit_instant = now.timestamp()
@@ -159,8 +156,7 @@ class EscalationChain:
             limit = self.limits[previous]
             complaint.due = self._due(complaint.level, when)
             self._schedule(complaint_id, complaint.due)
-            reason = f"unresolved {_hours(limit)} after reaching {previous}: escalated to {role}"
-            out.append((complaint, role, reason, when))
+            out.append((complaint, role, Later((_escalated_reason, limit, previous, role)), when))
         return out
 
     def next_due(self) -> float | None:
@@ -178,6 +174,20 @@ class EscalationChain:
             heapq.heappush(self.timers, (due.timestamp(), self._seq, complaint_id))
             if self.wake is not None:
                 self.wake(due.timestamp())
+
+
+# Reasons, made when a decision's reason is read (`Later`).
+
+
+def _assigned_reason(role: str, why: str, due: dt.datetime | None, resolved: bool) -> str:
+    limit = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
+    if resolved:
+        limit = "; already resolved"
+    return f"assigned to {role}: {why}{limit}"
+
+
+def _escalated_reason(limit: float, previous: str, role: str) -> str:
+    return f"unresolved {_hours(limit)} after reaching {previous}: escalated to {role}"
 
 
 def _hours(seconds: float) -> str:

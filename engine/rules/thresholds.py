@@ -18,6 +18,7 @@ from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, compile_expression
+from callqa.engine.decisions import Later
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
 
@@ -27,7 +28,7 @@ class Closed:
     period: str
     end: dt.datetime
     value: float | None
-    explanation: str
+    explanation: str | Later  # `explain`, made when a decision's reason is read
     evidence: tuple[str, ...]
     slots: Mapping[str, Any]  # every aggregate's result (@0, @1, ...), for the alerts
 
@@ -172,13 +173,13 @@ class ThresholdState:
             totals = self.totals.pop(key)
             evidence = tuple(self.evidence.pop(key, []))
             slots: dict[str, Any] = {}
-            parts = []
+            results = []
             empty = False
             for index, (aggregator, values) in enumerate(
                 zip(self.aggregators, totals, strict=True)
             ):
                 result = _apply(aggregator.aggregate.function, values)
-                parts.append(f"{_text(aggregator.aggregate)} = {_fmt(result)}")
+                results.append(result)
                 if result is None and index < self.spec.valued:
                     empty = True
                 slots[f"@{index}"] = result
@@ -188,8 +189,17 @@ class ThresholdState:
                     value = float(self.spec.value(slots))
                 except ZeroDivisionError:
                     value = None
-            out.append(Closed(key[0], key[1], end, value, ", ".join(parts), evidence, slots))
+            explanation = Later((explain, self.aggregators, results))
+            out.append(Closed(key[0], key[1], end, value, explanation, evidence, slots))
         return out
+
+
+def explain(aggregators: tuple[Aggregator, ...], results: list[float | None]) -> str:
+    """A closed period's aggregates as written, each with its result."""
+    return ", ".join(
+        f"{_text(aggregator.aggregate)} = {_fmt(result)}"
+        for aggregator, result in zip(aggregators, results, strict=True)
+    )
 
 
 def _apply(function: str, values: list[float]) -> float | None:

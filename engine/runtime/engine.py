@@ -17,8 +17,9 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from callqa.dsl.resolved import WindowRule as WindowRuleText
 from callqa.dsl.suggest import did_you_mean
-from callqa.engine.decisions import Decision
+from callqa.engine.decisions import Decision, Later
 from callqa.engine.errors import ClockGapError, EngineError
 from callqa.engine.policy import Policy
 from callqa.engine.rules.discipline import WindowRule
@@ -87,6 +88,65 @@ def _span(seconds: float) -> str:
 
 # The checks of well-typed events depend only on the kind's model: compiled once a process.
 _plain_reader = functools.cache(plain_reader)
+
+
+# Reasons, made when a decision's reason is read (`Later`): a replay's are mostly never read.
+
+
+def _labelled(label: str, reason: str | Later) -> str:
+    return f"{label}: {reason}"
+
+
+def _window_reason(measure: str, window: str, value: float, rule: WindowRuleText) -> str:
+    return f"{measure} in {window} is {value:g}, which is {rule.op} {rule.limit_text}"
+
+
+def _insufficient_reason(
+    measure: str, window: str, value: float, count: int, rule: WindowRuleText
+) -> str:
+    return (
+        f"{measure} in {window} is {value:g} ({rule.op} {rule.limit_text}), but only "
+        f"{count} of the {rule.minimum} {rule.minimum_word} needed are in the window"
+    )
+
+
+def _event_reason(kind: str, event_id: str, channel: Any, detail: Any,
+                  late: tuple[dt.datetime, float, dt.datetime, str] | None) -> str:  # fmt: skip
+    """`late`: (when it came in, seconds to the answer, when it became late, the limit)."""
+    reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
+    reason += f": {detail}" if detail else ""
+    if late is not None:
+        at, delay, when, limit = late
+        answered = real_time_after(at, delay)
+        reason += (f" came in {at:%Y-%m-%d %H:%M} and was answered "
+                   f"{answered:%Y-%m-%d %H:%M}, {_span(delay)} later: late from "
+                   f"{when:%Y-%m-%d %H:%M} (limit {limit})")  # fmt: skip
+    return reason
+
+
+def _sent_up_reason(by: str | None, previous: str, why: str | None, role: str,
+                    due: dt.datetime | None) -> str:  # fmt: skip
+    who = f" by {by}" if by else ""
+    because = f" ({why})" if why else ""
+    until = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
+    return (f"sent up{who} from {previous}, which could not solve it{because}: "
+            f"escalated to {role}{until}")  # fmt: skip
+
+
+def _score_reason(result: ScoreResult) -> str:
+    """Reads the result's deductions, which it works out only when asked."""
+    lost = "; ".join(str(d) for d in result.deductions) or "no deductions"
+    red = "; ".join(f"red line {c.label}" for c in result.critical)
+    return f"scored {result.score:g} ({result.grade}): {lost}" + (f"; {red}" if red else "")
+
+
+def _no_data_reason(period: str, explanation: str | Later) -> str:
+    return f"no data for {period} ({explanation}): not reported as 0"
+
+
+def _alert_reason(label: str, period: str, value: float, explanation: str | Later,
+                  text: str) -> str:  # fmt: skip
+    return f"{label} for {period} is {value:.4g} ({explanation}); rule: {text}"
 
 
 def _decision_instant(decision: Decision) -> float:
@@ -584,17 +644,13 @@ class Engine:
     ) -> list[Decision]:
         self._attribute_to_complaint(event.complaint, facts)
         out: list[Decision] = []
-        who = f" by {event.by}" if event.by else ""
-        why = f" ({event.reason})" if event.reason else ""
         for chain in self.chains:
             moved = chain.send_up(event.complaint, at)
             if moved is None:
                 continue
             previous, role = moved
-            complaint = chain.open[event.complaint]
-            due = f"; must be resolved by {complaint.due:%Y-%m-%d %H:%M}" if complaint.due else ""
-            reason = (f"sent up{who} from {previous}, which could not solve it{why}: "
-                      f"escalated to {role}{due}")  # fmt: skip
+            complaint = chain.open[event.complaint]  # its due time changes: pass it as it is
+            reason = Later((_sent_up_reason, event.by, previous, event.reason, role, complaint.due))
             read = {"level": role, "agent": complaint.agent}
             out.append(chain.decision(event.complaint, role, reason, at, read,
                                       (event.complaint, event.id)))  # fmt: skip
@@ -618,17 +674,16 @@ class Engine:
             outcome, value, count, evidence, window = verdict
             written = rule.rule
             location = written.location
-            what = f"{rule.spec.measure_text} in {window} is {value:g}"
+            measure = rule.spec.measure_text
             if outcome == "insufficient":
                 out.append(Decision(
                     f"{written.name}/{agent}/{window}/insufficient",
                     "insufficient_evidence", agent, written.then,
-                    f"{what} ({written.op} {written.limit_text}), but only {count} of the "
-                    f"{written.minimum} {written.minimum_word} needed are in the window",
+                    Later((_insufficient_reason, measure, window, value, count, written)),
                     written.name, location, at, {"value": value, "count": count}, evidence,
                 ))  # fmt: skip
                 continue
-            reason = f"{what}, which is {written.op} {written.limit_text}"
+            reason = Later((_window_reason, measure, window, value, written))
             out += self._act(written.then, agent, reason, written.name, location, at,
                              {"value": value, "count": count}, evidence, f"{window}")  # fmt: skip
         for event_rule in self.event_rules:
@@ -638,31 +693,27 @@ class Engine:
             if event_rule.where is not None and not event_rule.where(facts):
                 continue
             detail = values.get("text") or values.get("type") or ""
-            channel = values.get("channel")
-            reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
-            reason += f": {detail}" if detail else ""
-            when = at
+            when, came = at, None
             late, delay = rule_on.late_after, values.get("answer_delay")
             if late is not None and delay is not None:
                 # dated when it became late: the engine hears of it only once answered,
                 # but it arrived on time to be answered until then
                 when = real_time_after(at, late)
-                answered = real_time_after(at, delay)
-                reason += (f" came in {at:%Y-%m-%d %H:%M} and was answered "
-                           f"{answered:%Y-%m-%d %H:%M}, {_span(delay)} later: late from "
-                           f"{when:%Y-%m-%d %H:%M} (limit {rule_on.late_text})")  # fmt: skip
+                came = (at, delay, when, rule_on.late_text)
+            reason = Later((_event_reason, kind, event_id, values.get("channel"), detail, came))
             out += self._act(rule_on.then, agent, reason, rule_on.name, rule_on.location,
                              when, {}, (event_id,), event_id)  # fmt: skip
         return out
 
-    def _act(self, action_id: str, agent: str, reason: str, rule: str, location: str,
+    def _act(self, action_id: str, agent: str, reason: str | Later, rule: str, location: str,
              at: dt.datetime, facts: dict[str, Any], evidence: tuple[str, ...],
              window: str) -> list[Decision]:  # fmt: skip
         action = self.actions[action_id]
         label = action.label or action.id
         pending = action.approval_by is not None
         decision = Decision(
-            f"{rule}/{agent}/{window}", "action", agent, action.id, f"{label}: {reason}",
+            f"{rule}/{agent}/{window}", "action", agent, action.id,
+            Later((_labelled, label, reason)),
             rule, location, at, facts, evidence, action.notify, "pending" if pending else "final",
         )  # fmt: skip
         if pending:
@@ -701,12 +752,9 @@ class Engine:
         self._forget_evaluations(at.timestamp())
         facts["evaluation.score"] = result.score
         facts["evaluation.grade"] = result.grade
-        lost = "; ".join(str(d) for d in result.deductions) or "no deductions"
-        red = "; ".join(f"red line {c.label}" for c in result.critical)
         table = result.rubric
         return [Decision(
-            f"score/{event.id}", "score", event.agent, result.grade,
-            f"scored {result.score:g} ({result.grade}): {lost}" + (f"; {red}" if red else ""),
+            f"score/{event.id}", "score", event.agent, result.grade, Later((_score_reason, result)),
             table.id, table.location, at, {"score": result.score, "grade": result.grade},
             (event.id, *( [event.call] if event.call else [])),
         )]  # fmt: skip
@@ -847,7 +895,7 @@ class Engine:
             if closed.value is None:
                 out.append(Decision(
                     ident, "no_data", closed.subject, None,
-                    f"no data for {closed.period} ({closed.explanation}): not reported as 0",
+                    Later((_no_data_reason, closed.period, closed.explanation)),
                     block.id, block.location, closed.end, {}, closed.evidence,
                 ))  # fmt: skip
                 continue
@@ -855,8 +903,8 @@ class Engine:
                 if condition({"value": closed.value, **closed.slots}):
                     out.append(Decision(
                         ident, "alert", closed.subject, ", ".join(roles),
-                        f"{block.label or block.id} for {closed.period} is "
-                        f"{closed.value:.4g} ({closed.explanation}); rule: {text}",
+                        Later((_alert_reason, block.label or block.id, closed.period,
+                               closed.value, closed.explanation, text)),
                         block.id, location, closed.end,
                         {"value": closed.value}, closed.evidence, roles,
                     ))  # fmt: skip

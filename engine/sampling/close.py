@@ -17,7 +17,7 @@ from operator import itemgetter
 from typing import Any
 
 from callqa.engine.codegen.emit import Source, compile_function
-from callqa.engine.decisions import Decision
+from callqa.engine.decisions import Decision, Later
 from callqa.engine.sampling.select import Candidate, PickSpec, quota_picks, ranked, wanted
 
 # (calls by agent, decision id prefix, period end, facts, seed, period, extra picks of an
@@ -37,14 +37,20 @@ Close = Callable[
 ]
 
 
+def shortfall_reason(taken_of: str, agent: str, on_period: str, short: list[str]) -> str:
+    """A shortfall's reason, made when read (`Later`: most are never read, and a kept one
+    holds the period's parts, not a text of its own)."""
+    return taken_of + agent + on_period + "; ".join(short)
+
+
 def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close:
     """The function closing one period of the sampling rule `block` with these picks."""
     wants = wanted(picks)
     s = Source()
     constants = {
         "NEW": tuple.__new__, "DECISION": Decision, "BLOCK": block, "LOCATION": location,
-        "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "CALL_ID": itemgetter(1),
-        "WANTED": wants,
+        "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "WANTED": wants,
+        "CALL_ID": itemgetter(1), "LATER": Later, "REASON": shortfall_reason,
         # the start of a shortfall's reason, by the number of calls taken
         "TAKEN_OF": tuple(f"{n} of {wants} calls sampled for " for n in range(wants + 1)),
     }  # fmt: skip
@@ -111,8 +117,8 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
                     " f'{count} of {wants} calls sampled for '",
                     "append(NEW(DECISION, (",
                     "    f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
-                    "    taken_of + agent + on_period + '; '.join(short), BLOCK, LOCATION, end,",
-                    "    {'wanted': wants, 'picked': count},",
+                    "    NEW(LATER, (REASON, taken_of, agent, on_period, short)), BLOCK, LOCATION,",
+                    "    end, {'wanted': wants, 'picked': count},",
                     "    (calls[0][1],) if len(calls) == 1 else tuple(map(CALL_ID, calls)), (),",
                     "    'final',",
                     ")))",
