@@ -1,9 +1,10 @@
 """Simulation from the store at growing sizes: for each size, fill an SQLite store with the
 replay benchmark's generated events, then, in a fresh process, simulate two versions from
 the store (seconds, events/s, peak memory), and, in the same process afterwards, two
-`Engine.run` replays of the same events held in memory (the ratio). Peak memory is taken
-before the in-memory replays, so it is the simulation's own; it should not grow with the
-history (target: at 4M events <= 1.5x that at 1M).
+`Engine.run` replays of the same events held in memory (the ratio), and reading the stored
+events alone (the part of the simulation that is the store's). Peak memory is taken before
+the in-memory replays, so it is the simulation's own; it should not grow with the history
+(target: at 4M events <= 1.5x that at 1M).
 
     python bench/simulate_curve.py --sizes 500000,1000000,2000000,4000000
 """
@@ -66,8 +67,12 @@ def measure(path: Path, n: int) -> dict[str, float]:
         for _ in Engine(policy).run(history):
             pass
     memory = time.perf_counter() - started
+    started = time.perf_counter()
+    for _ in store.events():
+        pass
+    read = time.perf_counter() - started
     return {"events": report.events, "seconds": seconds, "memory_seconds": memory,
-            "peak_mib": peak, "changed": len(report.changed())}  # fmt: skip
+            "read_seconds": read, "peak_mib": peak, "changed": len(report.changed())}  # fmt: skip
 
 
 def main() -> int:
@@ -81,7 +86,7 @@ def main() -> int:
         return 0
     folder = Path(tempfile.mkdtemp())
     print(f"{'events':>10} {'fill s':>8} {'simulate s':>11} {'events/s':>10} "
-          f"{'vs memory':>9} {'peak MiB':>9}")  # fmt: skip
+          f"{'vs memory':>9} {'read s':>7} {'peak MiB':>9}")  # fmt: skip
     for n in (int(size) for size in args.sizes.split(",")):
         path = folder / f"history-{n}.db"
         filled = fill(path, n)
@@ -90,7 +95,8 @@ def main() -> int:
         row = json.loads(out.splitlines()[-1])
         print(f"{n:>10,} {filled:>8.1f} {row['seconds']:>11.1f} "
               f"{row['events'] / row['seconds']:>10,.0f} "
-              f"{row['memory_seconds'] / row['seconds']:>8.2f}x {row['peak_mib']:>9,.0f}",
+              f"{row['memory_seconds'] / row['seconds']:>8.2f}x {row['read_seconds']:>7.1f} "
+              f"{row['peak_mib']:>9,.0f}",
               flush=True)  # fmt: skip
         path.unlink()
     return 0
