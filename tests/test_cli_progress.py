@@ -32,14 +32,15 @@ def test_the_bar_is_on_stderr_on_a_terminal_only_and_stdout_is_unchanged(
     demo_db: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     capsys.readouterr()
-    monkeypatch.delenv("CALLQA_PROGRESS", raising=False)
-    assert main(_simulate(demo_db)) == 0
-    plain = capsys.readouterr()
-    assert plain.err == ""  # stderr is not a terminal here: no bar
-    monkeypatch.setenv("CALLQA_PROGRESS", "1")
+    monkeypatch.setenv("CALLQA_PROGRESS", "1")  # first: the baseline's replay, with a bar
     assert main(_simulate(demo_db)) == 0
     shown = capsys.readouterr()
     assert "replaying" in shown.err and "events/s" in shown.err
+    assert "kept the replay of the version compared with in " in shown.err
+    monkeypatch.delenv("CALLQA_PROGRESS", raising=False)
+    assert main(_simulate(demo_db)) == 0
+    plain = capsys.readouterr()
+    assert plain.err == ""  # stderr is not a terminal here: no bar (and nothing kept anew)
     assert shown.out == plain.out and json.loads(shown.out)["changed"] == []
     assert main(_simulate(demo_db, "--quiet")) == 0
     quiet = capsys.readouterr()
@@ -77,7 +78,7 @@ def test_ctrl_c_in_a_replay_is_one_line_and_130(
     def interrupted(*args: Any, **kwargs: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("callqa.tui.cli.simulate.simulate_change", interrupted)
+    monkeypatch.setattr("callqa.engine.simulation.from_store.simulate_stored", interrupted)
     capsys.readouterr()
     assert main(_simulate(demo_db)) == 130
     said = capsys.readouterr()

@@ -268,12 +268,12 @@ def test_escape_cancels_a_running_simulation_and_keeps_the_editor_text(
     panel says cancelled, no results are shown, and the buffer (edited) is as it was."""
     import threading
 
-    from callqa.engine.simulation import simulate as simulation
+    from callqa.engine.simulation import from_store
 
     started, stopped = threading.Event(), threading.Event()
 
     def endless(*args: Any) -> None:
-        progress = args[4]
+        progress = args[5]  # simulate_stored(store, new, old, start, end, progress)
         done = 0
         try:
             while done < 10_000_000:  # stands for a long history; ends only when cancelled
@@ -285,7 +285,7 @@ def test_escape_cancels_a_running_simulation_and_keeps_the_editor_text(
             stopped.set()
         raise AssertionError("the replay was not stopped")
 
-    monkeypatch.setattr(simulation, "simulate", endless)
+    monkeypatch.setattr(from_store, "simulate_stored", endless)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(demo_db), folder / "center.policy")
@@ -1240,7 +1240,7 @@ def test_a_failed_simulation_closes_its_store(
     folder: Path, demo_db: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The simulate worker closed its store only when all went well."""
-    import callqa.engine.simulation.simulate
+    import callqa.engine.simulation.from_store
     from callqa.engine.store.database import Store
 
     opened: list[Store] = []
@@ -1260,7 +1260,7 @@ def test_a_failed_simulation_closes_its_store(
 
     monkeypatch.setattr(Store, "__init__", init)
     monkeypatch.setattr(Store, "close", close)
-    monkeypatch.setattr(callqa.engine.simulation.simulate, "simulate", fails)
+    monkeypatch.setattr(callqa.engine.simulation.from_store, "simulate_stored", fails)
 
     async def scenario() -> None:
         app = CallqaApp(folder, str(demo_db), folder / "center.policy")

@@ -545,8 +545,10 @@ class CallqaApp(App[None]):
     def simulate(
         self, policy: Policy, start: dt.datetime | None = None, end: dt.datetime | None = None
     ) -> None:
-        """Replay the database's history; it only reads it (the TUI never makes up data)."""
-        from callqa.engine.simulation.simulate import replay_start, simulate
+        """Replay the database's history. The TUI never makes up data: the one thing F6
+        writes is the compared version's replay (kept for the next F6, and said so)."""
+        from callqa.engine.simulation.from_store import simulate_stored
+        from callqa.engine.simulation.simulate import replay_start
         from callqa.engine.store.database import Store
 
         worker = get_current_worker()
@@ -574,15 +576,16 @@ class CallqaApp(App[None]):
 
             first = replay_start((policy, against), start) if start else None  # whole periods
             try:
-                replayed = simulate(policy, against, store.events(first, end), end, progress)
+                done = simulate_stored(store, policy, against, first, end, progress)
             except _Cancelled:
                 return  # action_cancel_simulation has said so
+            replayed = done.report
             replayed.asked_from, replayed.replayed_from = start, first
             report = replayed.to_dict()
         finally:
             store.close()
         if not worker.is_cancelled:
-            self.call_from_thread(self._show_simulation, report, label, total)
+            self.call_from_thread(self._show_simulation, report, label, total, done.kept)
 
     def _compared_with(self, store: Any, buffer: Policy) -> tuple[Policy | None, str]:
         """What the buffer is compared with: the active version, else the file on disk
@@ -634,7 +637,9 @@ class CallqaApp(App[None]):
         message = self._no_history("Nothing replayed", state)
         self.query_one("#sim-detail", Static).update(shown(message))
 
-    def _show_simulation(self, report: dict[str, Any], against: str, stored: int) -> None:
+    def _show_simulation(
+        self, report: dict[str, Any], against: str, stored: int, kept: bool = False
+    ) -> None:
         self.refresh_bindings()  # escape has nothing to cancel any more
         self.query_one("#sim-progress", ProgressBar).update(progress=report["events"])
         rows = []
@@ -651,6 +656,9 @@ class CallqaApp(App[None]):
                  f"buffer vs {against}: {len(changed)} outcome(s) changed"]  # fmt: skip
         lines += [sentence for sentence, _ in replay_sentences(report)]  # as callqa simulate
         lines += [sentence for sentence, _ in refused_sentences(report)]
+        if kept:  # a write the manager did not type: say where
+            lines.append(f"Kept the replay of {against} in {self._db_shown}: the next F6 "
+                         "against it replays only what a change touches.")  # fmt: skip
         for row in changed[:6]:
             before = row["before"][0] if row["before"] else "(not decided)"
             after = row["after"][0] if row["after"] else "(not decided)"

@@ -19,6 +19,7 @@ whole history is replayed instead, as `simulate` does.
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -77,6 +78,49 @@ class Baseline:
     units: dict[str, Side] = field(default_factory=dict)  # unit -> its tallies
     rejected: list[Rejection] = field(default_factory=list)
     open_ends: list[OpenPeriod] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        """The baseline as a store keeps it (`from_json` reads it back)."""
+        return json.dumps({
+            "format": BASELINE_FORMAT, "events": self.events,
+            "first_event": _when(self.first_event), "last_event": _when(self.last_event),
+            "end": _when(self.end), "stopped": self.stopped,
+            "units": {name: [dict(side.tally), dict(side.grade_tally)]
+                      for name, side in self.units.items()},
+            "rejected": [list(r) for r in self.rejected],
+            "open_ends": [list(e) for e in self.open_ends],
+        }, ensure_ascii=False)  # fmt: skip
+
+    @classmethod
+    def from_json(cls, text: str, zone: dt.tzinfo) -> Baseline | None:
+        """A kept baseline, its times in `zone` (the policy's); None when it was kept in
+        another form (by another callqa): it is then replayed again."""
+        try:
+            data = json.loads(text)
+            if data.get("format") != BASELINE_FORMAT:
+                return None
+            units: dict[str, Side] = {}
+            for name, (tally, grades) in data["units"].items():
+                units[name] = Side(tally=Counter(tally), grade_tally=Counter(grades))
+            return cls(
+                data["events"], _moment(data["first_event"], zone),
+                _moment(data["last_event"], zone), _moment(data["end"], zone), data["stopped"],
+                units, [Rejection(*r) for r in data["rejected"]],
+                [(e[0], e[1], e[2], e[3]) for e in data["open_ends"]],
+            )  # fmt: skip
+        except (ValueError, TypeError, KeyError, AttributeError):
+            return None
+
+
+BASELINE_FORMAT = 1
+
+
+def _when(moment: dt.datetime | None) -> str | None:
+    return None if moment is None else moment.isoformat()
+
+
+def _moment(text: str | None, zone: dt.tzinfo) -> dt.datetime | None:
+    return None if text is None else dt.datetime.fromisoformat(text).astimezone(zone)
 
 
 def replay_baseline(
@@ -163,20 +207,30 @@ def simulate_change(
     until: dt.datetime | None = None,
     now: dt.datetime | None = None,
     progress: Callable[[int], None] | None = None,
+    made: Callable[[Baseline], None] | None = None,
 ) -> Report:
     """The report of `simulate(new, old, events_of(None), until, now=now)`, replaying only
     what the change touches when it can (`Report.replayed_units` says which). `baseline`:
-    `old`'s `replay_baseline` over the same events and end, when one is kept; without it,
-    one is made here (one engine over the history, then the slice: still about half the
-    work of two engines)."""
+    `old`'s `replay_baseline` over the same events, when one is kept; without it (or when
+    it ran to another end than this comparison does), one is made here and given to
+    `made` (to keep): one engine over the history, then the slice, about half the work of
+    two engines."""
     plan = plan_slice(old, new)
-    if plan is not None:
-        if baseline is None:
-            baseline = replay_baseline(old, events_of(None), until, now, (new,), progress)
-        if baseline.stopped is None:
-            report = replay_slice(plan, new, old, baseline, events_of, until, now)
-            if report is not None:
-                return report
+    if plan is None:
+        return simulate(new, old, events_of(None), until, progress, now)
+    if baseline is not None and baseline.stopped is None:
+        report, stale = replay_slice(plan, new, old, baseline, events_of, until, now)
+        if report is not None and progress is not None:
+            progress(baseline.events)  # all judged: the rest counted from the baseline
+        if report is not None or not stale:
+            return report or simulate(new, old, events_of(None), until, progress, now)
+    baseline = replay_baseline(old, events_of(None), until, now, (new,), progress)
+    if made is not None:
+        made(baseline)
+    if baseline.stopped is None:
+        report, _ = replay_slice(plan, new, old, baseline, events_of, until, now)
+        if report is not None:
+            return report
     return simulate(new, old, events_of(None), until, progress, now)
 
 
@@ -188,9 +242,10 @@ def replay_slice(
     events_of: EventsOf,
     until: dt.datetime | None = None,
     now: dt.datetime | None = None,
-) -> Report | None:
+) -> tuple[Report | None, bool]:
     """`plan`'s units replayed under both versions, every other unit's tallies taken from
-    `baseline`; None when the slice cannot give the full replay's report."""
+    `baseline`; no report when the slice cannot give the full replay's, and whether that
+    is because `baseline` ran to another end (a baseline made for this end would do)."""
     kept = plan.units
     policies = (old, new)
     engines = tuple(Engine(policy.only(kept), max_gap=REPLAY_MAX_GAP) for policy in policies)
@@ -212,17 +267,17 @@ def replay_slice(
     clocks = [clock for clock in (baseline.last_event, *(e.clock for e in engines)) if clock]
     last = max(clocks, key=dt.datetime.timestamp) if clocks else None
     end = until or (replay_end(policies, last, now) if last else None)
-    if end != baseline.end:  # the change moves the replay's end: replay everything
-        return None
+    if end != baseline.end:  # made for another end, or the change moves it
+        return None, True
     for index, engine in enumerate(engines):
         problems: list[str] = []
         ended = [d for d in advance_to_end(engine, end, problems) if d.rule in kept]
         if problems:
-            return None
+            return None, False
         twins.add(index, ended)
         _note_statuses(statuses[index], ended, policies[index])
     if plan.status_read_outside and statuses[0] != statuses[1]:
-        return None  # the statuses differ where a unit left out reads them
+        return None, False  # the statuses differ where a unit left out reads them
     before, after = twins.finish()
     untouched = {name: side for name, side in baseline.units.items() if name not in kept}
     for index, side in enumerate((before, after)):
@@ -233,7 +288,7 @@ def replay_slice(
         side.first_event, side.last_event, side.replayed_to = baseline.first_event, last, end
         ends = [e for e in baseline.open_ends if e[3] not in kept]
         side.open_periods = format_open_periods([*ends, *open_period_ends(engines[index])])
-    return Report(before, after, baseline.events, replayed_units=tuple(sorted(kept)))
+    return Report(before, after, baseline.events, replayed_units=tuple(sorted(kept))), False
 
 
 def _note_statuses(

@@ -57,6 +57,7 @@ SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 calle
 PREFIX = "callqa_"  # callqa's tables share a database with a host service's without a clash
 META_TABLE = "callqa_meta"
 MIN_PREFIX = 4  # characters of a hash that name a stored policy version
+REPLAY = "replay"  # the kind of the decisions row that holds a version's kept replay
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
 _EVENT_COLUMNS = ("id", "kind", "at_utc", "agent", "payload", "source")  # as rows give them
@@ -811,6 +812,32 @@ class Store:
         query = select(stored).where(stored.c.run == run).order_by(stored.c.row)
         with self.engine.connect() as connection:
             return [_record(DecisionRecord, row) for row in connection.execute(query)]
+
+    @_upgraded_meanwhile
+    def keep_replay(self, run: str, policy: str, payload: str) -> None:
+        """Keep policy version `policy`'s replay of the history (`run` names the history it
+        read and how far; `payload` is engine.simulation.incremental's Baseline as JSON),
+        in place of the one kept before for that version: a simulation against that version
+        then replays only what a change touches."""
+        stored = self.tables.decisions
+        row = {"run": run, "policy_hash": policy, "decision_id": REPLAY, "kind": REPLAY,
+               "subject": "history", "action": None, "rule_location": "",
+               "at_utc": _utc(dt.datetime.now(dt.UTC)), "payload": payload}  # fmt: skip
+        with self.engine.begin() as connection:
+            connection.execute(stored.delete().where(
+                (stored.c.policy_hash == policy) & (stored.c.kind == REPLAY)))  # fmt: skip
+            connection.execute(stored.insert(), [row])
+
+    @_upgraded_meanwhile
+    def replay(self, run: str, policy: str) -> str | None:
+        """The replay `keep_replay` kept for version `policy` of the history `run`, if any."""
+        stored = self.tables.decisions
+        query = select(stored.c.payload).where(
+            (stored.c.run == run) & (stored.c.policy_hash == policy) & (stored.c.kind == REPLAY)
+        )  # fmt: skip
+        with self.engine.connect() as connection:
+            found = connection.execute(query).scalar()
+        return None if found is None else str(found)
 
     # --------------------------------------------------------------- policies
 

@@ -7,10 +7,10 @@ import argparse
 import datetime as dt
 import json
 import sys
-from collections.abc import Generator, Iterator, Mapping, Sequence
+from collections.abc import Generator, Mapping, Sequence
 from datetime import tzinfo
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.table import Table
@@ -18,7 +18,6 @@ from rich.table import Table
 from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import StoreError, SweepError
-from callqa.engine.simulation.incremental import simulate_change
 from callqa.engine.simulation.simulate import replay_start, simulate_against_history
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
@@ -92,11 +91,17 @@ def run_simulate(args: argparse.Namespace) -> int:
     if by_version:
         return _simulate_history(args, store, new, bounds, asked_from)
 
-    def events_of(kinds: frozenset[str] | None) -> Iterator[dict[str, Any]]:
-        return store.events(bounds[0], bounds[1], None if kinds is None else sorted(kinds))
+    from callqa.engine.simulation.from_store import simulate_stored  # the store: when used
 
     with progress(args, "replaying", _total(store, bounds)) as advance:
-        report = simulate_change(new, old, events_of, until=bounds[1], progress=advance)
+        done = simulate_stored(store, new, old, bounds[0], bounds[1], advance)
+    report = done.report
+    if done.kept:
+        say(
+            f"kept the replay of the version compared with in {shown_db(args.db)}: the next "
+            "simulation against it replays only what a change touches",
+            file=sys.stderr,
+        )
     report.asked_from, report.replayed_from = asked_from, bounds[0]
     data = report.to_dict()
     if args.format == "json":
