@@ -234,3 +234,15 @@ def test_a_sweep_counts_what_a_full_replay_of_each_value_counts() -> None:
         if full.rejected:
             expected["rejected events"] = len(full.rejected)
         assert table[value] == expected
+
+
+def test_the_same_rules_from_another_folder_are_the_same_units(tmp_path: Path) -> None:
+    """Where a file is (a stored version, a copy in the manager's folder) is no change:
+    found when the rubrics' items kept their included file's name in spans of their own."""
+    for policy in CENTER.parent.glob("*.policy"):
+        (tmp_path / policy.name).write_text(policy.read_text(encoding="utf-8"), "utf-8")
+    copy = load_policy(tmp_path / "center.policy")
+    stored = load_policy(text=POLICY.checked.stored_text, file="center.policy", stored=True)
+    for other in (copy, stored):
+        plan = plan_slice(POLICY, other)
+        assert plan is not None and plan.units == frozenset()

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from callqa.dsl import ast, resolved
+from callqa.dsl.source import Span
 from callqa.engine.policy import Policy
 from callqa.engine.runtime.events import EVENT_KINDS
 
@@ -46,10 +47,13 @@ class Unit:
 def shape(value: Any) -> Any:
     """`value` without its place in the files (spans, `file:line` locations): two blocks
     with equal shapes are the same rule, wherever they are written."""
+    if isinstance(value, Span):  # wherever a node keeps one (an item's, a band's...)
+        return None
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return (type(value).__name__, *(
             (f.name, shape(getattr(value, f.name)))
-            for f in dataclasses.fields(value) if f.name not in _PLACE and f.init
+            for f in dataclasses.fields(value)
+            if f.name not in _PLACE and not f.name.endswith("_span") and f.init
         ))  # fmt: skip
     if isinstance(value, Mapping):
         return tuple(sorted((str(k), shape(v)) for k, v in value.items()))
