@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from center_versions import CENTER, POLICY, STRICTER, TEXT
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -24,9 +25,6 @@ from callqa.engine.simulation.incremental import plan_slice, replay_baseline, si
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 
-CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
-TEXT = CENTER.read_text(encoding="utf-8")
-POLICY = load_policy(CENTER)
 NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
 ZONE = dt.timezone(dt.timedelta(hours=8))
 TIME_BLOCKS = (ast.Discipline, ast.Threshold, ast.Sampling, ast.Escalation, ast.ActionDecl)
@@ -148,10 +146,6 @@ def test_an_incremental_simulation_reports_what_a_full_replay_reports(
     assert again.to_dict() == full.to_dict()
 
 
-STRICTER = TEXT.replace("in calendar month >= 3 then off_floor_retraining\n",
-                        "in calendar month >= 2 then off_floor_retraining\n", 1)  # fmt: skip
-
-
 def _counting(events: list[dict[str, Any]]) -> tuple[Any, list[int]]:
     handed: list[int] = []
 
@@ -166,7 +160,7 @@ def _counting(events: list[dict[str, Any]]) -> tuple[Any, list[int]]:
 def test_a_one_rule_change_replays_that_rule_on_the_events_it_reads() -> None:
     events = sorted(demo_events(days=56, agents=24, seed=2026, rubric=POLICY.rubric(
         "standard_call").table), key=lambda e: (e["at"].timestamp(), e["id"]))  # fmt: skip
-    new = variant(STRICTER)
+    new = STRICTER
     baseline = replay_baseline(POLICY, events, now=NOW, ends_with=(new,))
     events_of, handed = _counting(events)
     report = simulate_change(new, POLICY, events_of, baseline, now=NOW)

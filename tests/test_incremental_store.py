@@ -9,25 +9,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from center_versions import POLICY, STRICTER
 from test_store import backends, postgres_schema
 
-from callqa.engine import load_policy
 from callqa.engine.scoring.demo_data import demo_events
 from callqa.engine.simulation.from_store import history_key, simulate_stored
 from callqa.engine.simulation.incremental import Baseline
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store, policy_hash
 
-CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
-POLICY = load_policy(CENTER)
-STRICTER = load_policy(
-    text=CENTER.read_text(encoding="utf-8").replace(
-        "in calendar month >= 3 then off_floor_retraining\n",
-        "in calendar month >= 2 then off_floor_retraining\n",
-        1,
-    ),
-    file=str(CENTER.with_name("stricter.policy")),
-)
 NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
 
 

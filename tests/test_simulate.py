@@ -3,25 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
+from center_versions import POLICY, STRICTER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callqa.engine import load_policy
 from callqa.engine.scoring.demo_data import demo_events
 from callqa.engine.simulation.simulate import replay_start, simulate
-
-CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
-POLICY = load_policy(CENTER)
-STRICTER = load_policy(
-    text=CENTER.read_text(encoding="utf-8").replace(
-        "in calendar month >= 3 then off_floor_retraining\n",
-        "in calendar month >= 2 then off_floor_retraining\n",
-        1,
-    ),
-    file=str(CENTER.with_name("stricter.policy")),  # beside the files it includes
-)
 
 
 @settings(max_examples=15)

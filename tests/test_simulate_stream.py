@@ -9,24 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from center_versions import POLICY, STRICTER
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from callqa.engine import load_policy
 from callqa.engine.scoring.demo_data import demo_events
 from callqa.engine.simulation.simulate import simulate, simulate_against_history
 from callqa.engine.store.database import Store, stored_event
 
-CENTER = Path(__file__).resolve().parent.parent / "policies" / "center.policy"
-POLICY = load_policy(CENTER)
-STRICTER = load_policy(
-    text=CENTER.read_text(encoding="utf-8").replace(
-        "in calendar month >= 3 then off_floor_retraining\n",
-        "in calendar month >= 2 then off_floor_retraining\n",
-        1,
-    ),
-    file=str(CENTER.with_name("stricter.policy")),
-)
 NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
 
 
