@@ -1,5 +1,5 @@
 """Decisions built cheaply: a simulation pairs twin batches without a dict per decision
-(`_Twins`), and a decision's text is made when it is read (`Decision`). Both must give what
+(`Twins`), and a decision's text is made when it is read (`Decision`). Both must give what
 the plain way gives."""
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from callqa.engine import Engine, load_policy
 from callqa.engine.decisions import Decision, Later
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP
 from callqa.engine.scoring.demo_data import demo_events
-from callqa.engine.simulation.simulate import Side, _Twins
+from callqa.engine.simulation.simulate import Side, Twins
 
 START = dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
 CENTER = load_policy(Path(__file__).resolve().parent.parent / "policies" / "center.policy")
@@ -147,7 +147,7 @@ def one_by_one(given: list[tuple[int, list[Decision]]]) -> tuple[Side, Side]:
 @settings(max_examples=300, deadline=None)
 @given(given_batches=batches())
 def test_twins_pair_as_one_by_one(given_batches: list[tuple[int, list[Decision]]]) -> None:
-    twins = _Twins()
+    twins = Twins()
     for index, batch in given_batches:
         twins.add(index, list(batch))
     got, expected = twins.finish(), one_by_one(given_batches)

@@ -33,9 +33,9 @@ from callqa.engine.simulation.simulate import (
     OpenPeriod,
     Report,
     Side,
-    _time,
-    _Twins,
+    Twins,
     advance_to_end,
+    event_time,
     format_open_periods,
     open_period_ends,
     replay_end,
@@ -148,7 +148,7 @@ def replay_baseline(
         else:
             _tally(sides, decisions)
         if first is None:
-            first = _time(raw)
+            first = event_time(raw)
         if progress is not None and count % 1000 == 0:
             progress(count)
     last = engine.clock
@@ -249,7 +249,7 @@ def replay_slice(
     kept = plan.units
     policies = (old, new)
     engines = tuple(Engine(policy.only(kept), max_gap=REPLAY_MAX_GAP) for policy in policies)
-    twins = _Twins()
+    twins = Twins()
     refused: tuple[list[Rejection], list[Rejection]] = ([], [])
     statuses: tuple[Counter[tuple[str, str, dt.datetime]], ...] = (Counter(), Counter())
     events = events_of(plan.kinds) if plan.kinds else ()

@@ -167,7 +167,7 @@ def simulate(
     """`until`: where the replay stops (by default `replay_end`); `now`: the present, for
     tests (a period not over by now is not closed)."""
     engines = (Engine(old, max_gap=REPLAY_MAX_GAP), Engine(new, max_gap=REPLAY_MAX_GAP))
-    twins = _Twins()
+    twins = Twins()
     count = 0
     first: dt.datetime | None = None
     for raw in events:
@@ -183,7 +183,7 @@ def simulate(
             if decisions:
                 twins.add(index, decisions)
         if first is None:
-            first = _time(raw)
+            first = event_time(raw)
         if progress is not None and count % 1000 == 0:
             progress(count)
     # one end for both sides, even if one refused the last event
@@ -201,7 +201,7 @@ def simulate(
     return Report(*twins.finish(), count)
 
 
-def _time(raw: Mapping[str, Any]) -> dt.datetime | None:
+def event_time(raw: Mapping[str, Any]) -> dt.datetime | None:
     """An event's time as given, None when it is not an event (it was rejected)."""
     try:
         moment: dt.datetime = parse_event(raw).at
@@ -322,7 +322,7 @@ def replay_gap_reason(
     )
 
 
-class _Twins:
+class Twins:
     """Pairs each decision with an identical one from the other side and forgets both,
     keeping the tallies: what remains is what differs.
 
@@ -474,7 +474,7 @@ def simulate_against_history(
     """The proposed policy against the versions that were really in force, in one pass over
     the events (a stream is read once, never held): like `simulate`, each side tallies every
     decision and keeps only those without a twin on the other side."""
-    twins = _Twins()
+    twins = Twins()
     replays = (_Versions(versions), _Versions([(None, new)]))
     count = 0
     for event in events:
