@@ -357,6 +357,9 @@ NAMES = st.lists(
 @example(  # its GBK bytes line up into a private-use character read as UTF-8: was "mixed"
     "call,m0,2026-11-02 09:00,李喆,60\ncall,m1,2026-11-02 09:00,李喆,60\n"
 )
+@example(  # its GBK bytes line up into a rare Han character read as UTF-8: was "mixed"
+    "call,m0,2026-11-02 09:00,王瑾军,60\ncall,m1,2026-11-02 09:00,郑瑾玥,60\n"
+)
 def test_chinese_names_saved_as_gbk_read_back_exactly(rows: str) -> None:
     """Two names or more (one name alone can be either encoding: see _gbk_problem). Names
     whose GBK bytes are valid UTF-8 as well (肖伟: Фΰ) are read as UTF-8, as README says."""

@@ -22,6 +22,7 @@ from __future__ import annotations
 import codecs
 import contextlib
 import csv
+import functools
 import io
 import json
 import os
@@ -263,10 +264,22 @@ def line_shown(line: bytes, at: int) -> str:
 
 
 def _is_chinese_text(ch: str) -> bool:
-    """A Han character, CJK punctuation or a full-width form: what a UTF-8 file's Chinese
-    is made of. GBK bytes read as UTF-8 that happen to line up form other characters
-    too (李喆 gives U+E1B4, a private-use one), which say nothing of UTF-8."""
-    return "\u3400" <= ch <= "\u9fff" or "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+    """A common Han character (one GB2312 has), CJK punctuation or a full-width form: what
+    a UTF-8 file's Chinese is made of. GBK bytes read as UTF-8 that happen to line up form
+    other characters too, which say nothing of UTF-8: a private-use one (李喆 gives U+E1B4)
+    or a rare Han one (王瑾军 then 郑... gives 誾)."""
+    if "\u3400" <= ch <= "\u9fff":
+        return _common_han(ch)
+    return "\u3000" <= ch <= "\u303f" or "\uff00" <= ch <= "\uffef"
+
+
+@functools.cache
+def _common_han(ch: str) -> bool:
+    try:
+        ch.encode("gb2312")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _gbk_problem(source: IO[bytes]) -> str | None:
