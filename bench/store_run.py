@@ -32,6 +32,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+import orjson
 import psycopg
 from sqlalchemy import make_url
 
@@ -42,7 +43,7 @@ from bench.events_data import POLICY_TEXT, events
 from callqa.engine import Engine, load_policy
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store
-from callqa.engine.store.importer import import_file
+from callqa.engine.store.importer import EventMapping, import_file, prepared_steps
 
 
 def raw_executemany(log: Path, folder: Path) -> float:
@@ -68,13 +69,15 @@ def raw_executemany(log: Path, folder: Path) -> float:
 
 
 def _raw_rows(log: Path) -> list[tuple[object, ...]]:
-    """The log's events as the store's rows (id, kind, time, agent, payload, source)."""
+    """The rows callqa import writes for the log's events (id, kind, time in UTC, agent,
+    payload, source), made beforehand by callqa's own reading (`prepared_steps`), so that
+    the database is given exactly the rows callqa gives it."""
     rows: list[tuple[object, ...]] = []
-    with log.open(encoding="utf-8") as lines:
-        for line in lines:
-            event = json.loads(line)
-            rows.append((event["id"], event["kind"], event["at"], event.get("agent"),
-                         json.dumps(event, ensure_ascii=False), "bench"))  # fmt: skip
+    steps = prepared_steps(log, [EventMapping("", {})], ZoneInfo("Asia/Shanghai"), log.name)
+    for step in steps:
+        for batch in step.events.batches if step.events else ():
+            for row in orjson.loads(batch.rows):  # the payload as its text
+                rows.append((*row[:4], orjson.dumps(row[4]).decode(), row[5]))
     return rows
 
 
@@ -102,7 +105,7 @@ def postgres_side_by_side(log: Path, url: str) -> tuple[str, float, float]:
         report = import_file(store, log, None, ZoneInfo("Asia/Shanghai"))
         seconds = time.perf_counter() - started
         store.close()
-    rows = _raw_rows(log)
+    rows = [(*row[:2], f"{row[2]}+00", *row[3:]) for row in _raw_rows(log)]  # UTC times
     with postgres_schema(url) as (_, plain), psycopg.connect(plain) as connection:
         connection.execute(
             "CREATE TABLE events (id VARCHAR PRIMARY KEY, kind VARCHAR NOT NULL, "

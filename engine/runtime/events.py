@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import re
 from collections.abc import Mapping
 from typing import Annotated, Any, Literal
@@ -254,6 +255,19 @@ _MODELS: dict[str, type[_Event]] = {
 def event_model(kind: str) -> type[_Event]:
     """The model of events of `kind`."""
     return _MODELS[kind]
+
+
+@functools.cache
+def empty_defaults(kind: str) -> dict[str, Any]:
+    """The fields of `kind` whose default is empty (None, or no `fields`), with it: a stored
+    event leaves them out when they hold just that (engine.store.database's `stored_form`),
+    and reading it fills them in again."""
+    model = _MODELS.get(kind)
+    if model is None:
+        return {}
+    defaults = {name: info.get_default(call_default_factory=True)
+                for name, info in model.model_fields.items() if not info.is_required()}  # fmt: skip
+    return {name: value for name, value in defaults.items() if value is None or value == {}}
 
 
 def parse_moment(text: str) -> dt.datetime:

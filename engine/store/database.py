@@ -51,6 +51,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from callqa.engine.errors import NoHistory as NoHistory  # their old home
 from callqa.engine.errors import StoreError as StoreError
+from callqa.engine.runtime.events import empty_defaults
 from callqa.engine.store.defaults import DEMO_DB
 
 SCHEMA_VERSION = 3  # 3: every table is callqa_...; 2: only callqa_meta (1 called it meta)
@@ -61,7 +62,6 @@ REPLAY = "replay"  # the kind of the decisions row that holds a version's kept r
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
 _EVENT_COLUMNS = ("id", "kind", "at_utc", "agent", "payload", "source")  # as rows give them
-_STAGING = "callqa_staging_events"  # PostgreSQL: a temporary table, each session its own
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
@@ -240,22 +240,37 @@ def policy_hash(text: str) -> str:
 
 
 def unstorable(event: Any) -> str | None:
-    """Why no database can store this event (a NUL character: PostgreSQL's text cannot hold
-    one, so SQLite refuses it too and a history is the same on both), or None."""
+    """Why no database can store this event, or None: a NUL character (PostgreSQL's text
+    cannot hold one, so SQLite refuses it too and a history is the same on both), or half
+    of a character (a lone surrogate, which a JSON file can write as \\ud800 and no UTF-8
+    text can hold)."""
     if hasattr(event, "model_dump_json"):  # JSON writes a NUL as \u0000: a quick look first
-        if "\\u0000" not in event.model_dump_json():
-            return None
+        try:
+            if "\\u0000" not in event.model_dump_json():
+                return None
+        except ValueError:  # pydantic cannot write a lone surrogate either
+            pass
         data = event.model_dump()
     else:
         data = dict(event)
     for path, value in _texts(data, ""):
+        where = path.replace("\x00", "\\x00")
+        shown = value if len(value) <= 40 else value[:40] + "..."
         if "\x00" in value:
-            shown = repr(value if len(value) <= 40 else value[:40] + "...")
-            where = path.replace("\x00", "\\x00")
             return (f"{data.get('kind')} event {str(data.get('id'))!r} rejected: {where}: "
-                    f"{shown} holds a NUL character (\\x00), which a database cannot store; "
+                    f"{shown!r} holds a NUL character (\\x00), which a database cannot store; "
                     "remove it from the file")  # fmt: skip
+        half = _SURROGATE.search(value)
+        if half is not None:
+            return (f"{data.get('kind')} event {str(data.get('id'))!r} rejected: "
+                    f"{where.encode('utf-8', 'backslashreplace').decode()}: "
+                    f"{shown!r} holds half of a "
+                    f"character (\\u{ord(half[0]):04x}, a lone surrogate), which a database "
+                    "cannot store; correct the text in the file")  # fmt: skip
     return None
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -302,6 +317,78 @@ def _sqlite_time(moment: dt.datetime) -> str:
     )  # fmt: skip
 
 
+BATCH_ROWS = 5000  # rows in one INSERT
+BATCH_BYTES = 32 << 20  # and at most about this much JSON (one row may be megabytes)
+
+
+class PreparedBatch(NamedTuple):
+    """Rows as one INSERT takes them: a JSON array (UTF-8) of [id, kind, at_utc, agent,
+    payload, source], the time in UTC as SQLAlchemy's DateTime writes it into SQLite (which
+    PostgreSQL reads too), the payload as its JSON object (or, when json wrote it, as a
+    string), with the file's row of each when the events came from a file."""
+
+    rows: bytes
+    size: int
+    numbers: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
+class PreparedEvents:
+    """Events made ready for the store without a database (`prepare_events`), so that an
+    importer can make them in one process while the store writes them in another."""
+
+    batches: tuple[PreparedBatch, ...]
+    rejected: tuple[str, ...]  # events no database can store: one line each
+
+
+def prepare_events(
+    events: Iterable[Any], source: str | None = None, numbers: Sequence[int] | None = None
+) -> PreparedEvents:
+    """Events (models, dicts or `Serialized`) as the store's rows, in batches; an event no
+    database can store (`unstorable`: a NUL character, half of a character) is rejected,
+    named by its row (`numbers`: the file's row of each event), and the others kept."""
+    batches: list[PreparedBatch] = []
+    rejected: list[str] = []
+    rows: list[bytes] = []
+    given: list[int] = []  # each row's place in `events`
+    size = 0
+    tail = b"," + orjson.dumps(source) + b"]"
+    for index, item in enumerate(events):
+        if item.__class__ is Serialized:
+            data, payload = item
+        else:
+            data = stored_form(item.model_dump() if hasattr(item, "model_dump") else dict(item))
+            payload = encoded(data)
+        try:
+            if payload.__class__ is bytes:  # orjson's: JSON as it is, and UTF-8 already
+                if b"\\u0000" in payload:
+                    raise ValueError
+                value = payload
+            else:
+                if "\\u0000" in payload:
+                    raise ValueError
+                value = orjson.dumps(payload)  # json's, which may hold NaN: as a string
+            head = orjson.dumps((str(data["id"]), str(data["kind"]), _sqlite_time(data["at"]),
+                                 data.get("agent")))  # fmt: skip
+        except (ValueError, orjson.JSONEncodeError):  # a NUL, or half of a character
+            rejected.append(_row_number(numbers, index) + (unstorable(data) or ""))
+            continue
+        rows.append(head[:-1] + b"," + value + tail)
+        given.append(index)
+        size += len(value)
+        if len(rows) == BATCH_ROWS or size >= BATCH_BYTES:
+            batches.append(_batch(rows, given, numbers))
+            rows, given, size = [], [], 0
+    if rows:
+        batches.append(_batch(rows, given, numbers))
+    return PreparedEvents(tuple(batches), tuple(rejected))
+
+
+def _batch(rows: list[bytes], given: list[int], numbers: Sequence[int] | None) -> PreparedBatch:
+    kept = None if numbers is None else tuple(numbers[index] for index in given)
+    return PreparedBatch(b"[" + b",".join(rows) + b"]", len(rows), kept)
+
+
 def _aware(moment: dt.datetime) -> dt.datetime:
     """A stored time in UTC (SQLite gives it back without an offset)."""
     return moment.astimezone(dt.UTC) if moment.tzinfo is not None else moment.replace(tzinfo=dt.UTC)
@@ -323,22 +410,52 @@ def stored_event(payload: str) -> dict[str, Any]:
     return event
 
 
+def stored_form(data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as the store keeps it: without the fields that hold their empty
+    default (a call's 15 fields are mostly None), which reading it back fills in again (the
+    engine's plain path and pydantic both do): half the bytes to write and to read."""
+    empty = empty_defaults(str(data.get("kind")))
+    return {name: value for name, value in data.items()
+            if name not in empty or value != empty[name]}  # fmt: skip
+
+
+def _same_payload(stored: str, given: str | dict[str, Any]) -> bool:
+    """Whether a stored payload holds the same event as one given in a batch (its JSON
+    object, or its text): the same values, a field left out being its empty default (a
+    payload stored by callqa 3 has them all)."""
+    if given == stored:
+        return True
+    mine = json.loads(given) if given.__class__ is str else given
+    theirs = json.loads(stored)
+    return bool(_filled(mine) == _filled(theirs))
+
+
+def _filled(data: Any) -> Any:
+    return {**empty_defaults(str(data.get("kind"))), **data} if isinstance(data, dict) else data
+
+
 class Serialized(NamedTuple):
-    """An event's `model_dump()` and its JSON as the store keeps it (`serialized`), made
+    """An event's `model_dump()` and its JSON as the store keeps it (`encoded`), made
     once by an importer that checks the JSON too."""
 
     data: dict[str, Any]
-    payload: str
+    payload: bytes | str
 
 
 def serialized(data: dict[str, Any]) -> str:
-    """An event's data as the store's payload: by orjson (a tenth of json's time, which
-    was a fifth of an import's), unless it holds a center's own `fields` (any JSON, NaN
-    included, which orjson would write as null) or an int beyond 64 bits; times as
-    `isoformat` writes them either way."""
+    """An event's data as the store's payload (`encoded`), as text."""
+    made = encoded(data)
+    return made.decode() if isinstance(made, bytes) else made
+
+
+def encoded(data: dict[str, Any]) -> bytes | str:
+    """An event's data as the store's payload: by orjson, as UTF-8 bytes (a tenth of json's
+    time, which was a fifth of an import's), unless it holds a center's own `fields` (any
+    JSON, NaN included, which orjson would write as null) or an int beyond 64 bits: then by
+    json, as text. Times as `isoformat` writes them either way."""
     if not data.get("fields"):
         try:
-            return orjson.dumps(data, default=_json_default, option=_PASS_TIMES).decode()
+            return orjson.dumps(data, default=_json_default, option=_PASS_TIMES)
         except TypeError:  # an int of more than 64 bits
             pass
     return json.dumps(data, ensure_ascii=False, default=_json_default)
@@ -626,104 +743,56 @@ class Store:
         An event no database can store (`unstorable`) is rejected; the others are kept.
         `numbers`: the file's row of each event, so each message names its row as a
         rejected row's does."""
-        rows: list[tuple[Any, ...]] = []
-        places: list[int] = []  # where each row is in `events`
-        rejected = []
-        time = self._stored_time
-        for index, item in enumerate(events):
-            if item.__class__ is Serialized:
-                data, payload = item
-            else:
-                data = item.model_dump() if hasattr(item, "model_dump") else dict(item)
-                payload = serialized(data)
-            problem = unstorable(data) if "\\u0000" in payload else None  # JSON's NUL
-            if problem is not None:
-                rejected.append(_row_number(numbers, index) + problem)
-                continue
-            places.append(index)
-            rows.append((str(data["id"]), str(data["kind"]), time(data["at"]), data.get("agent"),
-                         payload, source))  # fmt: skip
-        kept, clashing = self._insert_events(rows)
-        conflicts = tuple(
-            f"{_row_number(numbers, places[index])}{rows[index][1]} event {rows[index][0]!r} "
-            "conflicts with the event stored under that id: the stored one is kept; give this "
-            "one another id to keep both"
-            for index in clashing
-        )
-        duplicates = len(rows) - kept - len(conflicts)
-        return ImportCount(kept, duplicates, conflicts, tuple(rejected))
-
-    @functools.cached_property
-    def _stored_time(self) -> Callable[[dt.datetime], Any]:
-        """An event's time as the events' at_utc column takes it from the driver: in UTC, as
-        SQLAlchemy would pass it (on SQLite, the text its DateTime writes)."""
-        return _utc if self.dialect != "sqlite" else _sqlite_time
+        return self.add_prepared(prepare_events(events, source, numbers))
 
     @_upgraded_meanwhile
-    def _insert_events(self, rows: list[tuple[Any, ...]]) -> tuple[int, list[int]]:
-        """Insert rows (id, kind, at_utc, agent, payload, source, as the driver takes them)
-        in batches, in one transaction: how many were new, and where in `rows` the
-        conflicts are. SQLite: one `executemany` of a statement written once; PostgreSQL:
-        `_copy`. A batch that inserted fewer rows than it holds is then read back to tell
+    def add_prepared(self, prepared: PreparedEvents) -> ImportCount:
+        """Insert events made ready by `prepare_events`, in one transaction. Each batch is
+        one statement whose one parameter is the batch as a JSON array (`_insert_sql`): the
+        database reads it and inserts in its own code, at about the speed of its own bulk
+        insert. A batch that inserted fewer rows than it holds is then read back to tell
         duplicates from conflicts (`_conflicts`), which stays exact when two imports run at
         once: every id of the batch is stored by then, and the stored row is the one kept."""
-        kept, conflicts, stored = 0, [], self.tables.events
+        kept, rows, conflicts, stored = 0, 0, [], self.tables.events
         sql = self._insert_sql(stored)
         with self.engine.begin() as connection:
-            for start in range(0, len(rows), 5000):
-                batch = rows[start : start + 5000]
-                if self.dialect == "postgresql":
-                    inserted = self._copy(connection, sql, batch, first=start == 0)
-                else:
-                    inserted = connection.exec_driver_sql(sql, batch).rowcount
+            for batch in prepared.batches:
+                inserted = int(connection.exec_driver_sql(sql, (batch.rows,)).rowcount)
                 kept += inserted
-                if inserted < len(batch):
-                    conflicts += [start + index for index in
-                                  self._conflicts(connection, stored, batch)]  # fmt: skip
-        return kept, conflicts
+                rows += batch.size
+                if inserted < batch.size:
+                    given = orjson.loads(batch.rows)
+                    conflicts += [
+                        f"{_row_number(batch.numbers, index)}{given[index][1]} event "
+                        f"{given[index][0]!r} conflicts with the event stored under that id: "
+                        "the stored one is kept; give this one another id to keep both"
+                        for index in self._conflicts(connection, stored, given)
+                    ]
+        return ImportCount(kept, rows - kept - len(conflicts), tuple(conflicts),
+                           prepared.rejected)  # fmt: skip
 
     def _insert_sql(self, table: Table) -> str:
-        """The events' INSERT that skips an id already stored, as the driver takes it: with
-        positional parameters, or on PostgreSQL from the staging table `_copy` fills, in
-        the order of the rows (of two rows with one id, the first is kept)."""
+        """The events' INSERT of a batch given as one JSON array of rows, in their order (of
+        two rows with one id, the first is kept), skipping an id already stored."""
         dialect = self.engine.dialect
         names = ", ".join(dialect.identifier_preparer.quote(name) for name in _EVENT_COLUMNS)
         into = f"INSERT INTO {dialect.identifier_preparer.format_table(table)} ({names}) "
-        if dialect.name == "postgresql":
-            return f"{into}SELECT {names} FROM {_STAGING} ORDER BY n ON CONFLICT (id) DO NOTHING"
+        if dialect.name == "postgresql":  # the time as SQLite keeps it, read in UTC
+            values = ", ".join(f"(r.e->>{index}" + (" || '+00')::timestamptz" if name == "at_utc"
+                                                    else ")")
+                               for index, name in enumerate(_EVENT_COLUMNS))  # fmt: skip
+            return (f"{into}SELECT {values} FROM json_array_elements(convert_from(%s, 'UTF8')"
+                    "::json) WITH ORDINALITY "
+                    "AS r(e, n) ORDER BY r.n ON CONFLICT (id) DO NOTHING")  # fmt: skip
+        values = ", ".join(f"json_extract(value, '$[{index}]')"
+                           for index in range(len(_EVENT_COLUMNS)))  # fmt: skip
         mark = "?" if dialect.paramstyle == "qmark" else "%s"
-        return (
-            f"{into}VALUES ({', '.join(mark for _ in _EVENT_COLUMNS)}) ON CONFLICT (id) DO NOTHING"
-        )
-
-    @staticmethod
-    def _copy(
-        connection: Connection, insert: str, batch: list[tuple[Any, ...]], first: bool
-    ) -> int:
-        """PostgreSQL: the batch COPYed into a temporary staging table (this session's own,
-        emptied at each commit), then inserted from there by `insert`, skipping the ids
-        already stored: how many rows were new. COPY takes the rows at the speed the
-        database reads them; the INSERT checks the ids, one statement a batch."""
-        if first:  # in the transaction: made here, or left empty by the last commit
-            connection.exec_driver_sql(
-                f"CREATE TEMPORARY TABLE IF NOT EXISTS {_STAGING} (n BIGINT GENERATED ALWAYS "
-                "AS IDENTITY, id VARCHAR, kind VARCHAR, at_utc TIMESTAMPTZ, agent VARCHAR, "
-                "payload VARCHAR, source VARCHAR) ON COMMIT DELETE ROWS"
-            )
-        else:
-            connection.exec_driver_sql(f"TRUNCATE {_STAGING}")  # the last batch's rows
-        cursor = connection.connection.cursor()
-        try:
-            with cursor.copy(f"COPY {_STAGING} ({', '.join(_EVENT_COLUMNS)}) FROM STDIN") as copy:
-                for row in batch:
-                    copy.write_row(row)
-        finally:
-            cursor.close()
-        return int(connection.exec_driver_sql(insert).rowcount)
+        return (f"{into}SELECT {values} FROM json_each(CAST({mark} AS TEXT)) WHERE true "
+                "ON CONFLICT (id) DO NOTHING")  # fmt: skip
 
     @staticmethod
     def _conflicts(
-        connection: Connection, events: Table, batch: list[tuple[Any, ...]]
+        connection: Connection, events: Table, batch: Sequence[Sequence[Any]]
     ) -> list[int]:
         """Where in `batch` the rows are whose id is stored with other content (the rows
         not inserted: the one inserted is the stored one)."""
@@ -735,8 +804,7 @@ class Store:
                 connection.execute(select(events.c.id, events.c.payload).where(some)).all()
             )
         return [index for index, row in enumerate(batch)
-                if stored[row[0]] != row[4]
-                and json.loads(stored[row[0]]) != json.loads(row[4])]  # fmt: skip
+                if not _same_payload(stored[row[0]], row[4])]  # fmt: skip
 
     def _insert(self, table: Table) -> Any:
         """INSERT that can skip a row already there (ON CONFLICT DO NOTHING), on the

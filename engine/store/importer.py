@@ -33,10 +33,14 @@ a date whose day and month could be swapped (02/11/2026) is refused, not guessed
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import functools
 import json
+import pickle
 import re
+import subprocess
+import sys
 import tomllib
 import typing
 from collections.abc import Callable, Iterator, Mapping
@@ -45,12 +49,19 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
-from callqa.engine.errors import EventError
+from callqa.engine.errors import EventError, InputFileError
 from callqa.engine.errors import MappingError as MappingError  # its old home
 from callqa.engine.runtime.events import EVENT_KINDS, event_model, parse_event
 from callqa.engine.runtime.plain_events import PlainReader, plain_reader
 from callqa.engine.scoring.evaluations import Row, RowError, read_records
-from callqa.engine.store.database import Serialized, Store, serialized, unstorable
+from callqa.engine.store.database import (
+    PreparedEvents,
+    Serialized,
+    Store,
+    encoded,
+    prepare_events,
+    unstorable,
+)
 from callqa.engine.store.text_files import read_data
 from callqa.engine.values import DURATION_CLOCK_FORMS, parse_datetime, parse_duration, shown
 
@@ -198,8 +209,8 @@ def rows_to_events(
                     if event.at.tzinfo is None:  # a time without a zone is read in `zone`
                         event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
                     problem = unstorable(event)  # a NUL character: no database can keep it
-                else:  # JSON writes a NUL as \u0000: a quick look first
-                    problem = unstorable(event.data) if "\\u0000" in event.payload else None
+                else:  # the store rejects one no database can keep (prepare_events)
+                    problem = None
                 if problem is not None:
                     raise ValueError(problem)
                 if numbers is not None:
@@ -210,7 +221,8 @@ def rows_to_events(
 
 
 def _plain_event(data: dict[str, Any]) -> Serialized | None:
-    """`data` as `parse_event(data).model_dump()` gives it, and its payload, when the
+    """`data` as the store keeps it (`stored_form` of `parse_event(data).model_dump()`:
+    without its empty fields), and its payload, when the
     engine's plain checker (engine.runtime.plain_events, the one its fast path uses) accepts
     it unchanged with an aware time; None: validate it with pydantic, for the same event or
     its error message. A time given as text is read only when it is as `isoformat` writes
@@ -221,7 +233,7 @@ def _plain_event(data: dict[str, Any]) -> Serialized | None:
     found = _plain_kinds().get(kind) if kind.__class__ is str else None
     if found is None:
         return None
-    reader, defaults, odd, texts = found
+    reader, _, odd, texts = found
     at: Any = data.get("at")
     text = at
     if at.__class__ is str:
@@ -238,14 +250,14 @@ def _plain_event(data: dict[str, Any]) -> Serialized | None:
         values = reader(data)
     if values is None or at.tzinfo is None:
         return None
-    event = {**defaults, **values}
+    event = values  # the store's form (stored_form): without the empty fields
     for name in odd:  # left out by the checker (None, an empty `fields`): as given
         if name not in values and name in data:
             event[name] = data[name]
     if text is at:
-        return Serialized(event, serialized(event))
+        return Serialized(event, encoded(event))
     event["at"] = text  # the payload's time is the text, without a call to write it again
-    payload = serialized(event)
+    payload = encoded(event)
     event["at"] = at
     return Serialized(event, payload)
 
@@ -325,34 +337,114 @@ def _plain_kinds() -> dict[str, _Kind]:
 
 def import_file(
     store: Store | Callable[[], Store], path: str | Path, mapping_path: str | Path | None,
-    zone: ZoneInfo,
+    zone: ZoneInfo, *, reader: bool | None = None,
 ) -> ImportReport:  # fmt: skip
     """Import a file's rows. `store` may be a function that opens it: it is called at the
     first event to store, so a file refused before then (unreadable, in no encoding callqa
-    reads, with no good row) creates no database."""
+    reads, with no good row) creates no database. `reader`: read and check the rows in a
+    process of their own (engine.store.import_reader) while this one writes them, on
+    another core; by default for a file of READER_BYTES or more."""
     report = ImportReport()
     mappings = load_mapping(mapping_path) if mapping_path else [EventMapping("", {})]
-    batch: list[Any] = []
-    numbers: list[int] = []
-    for event in rows_to_events(read_records(path), mappings, zone, report, numbers, plain=True):
-        batch.append(event)
-        if len(batch) == 5000:  # stream: memory stays flat however large the file
-            _flush(store, batch, numbers, Path(path).name, report)
-    _flush(store, batch, numbers, Path(path).name, report)
+    name = Path(path).name
+    if reader is None or str(path) == "-":  # standard input is read here
+        reader = str(path) != "-" and _large(Path(path))
+    steps = (_read_elsewhere if reader else prepared_steps)(path, mappings, zone, name)
+    for step in steps:
+        report.read += step.read
+        report.skipped += step.skipped
+        report.rejected += step.rejected
+        if step.events is not None:
+            opened = store if isinstance(store, Store) else store()
+            counts = opened.add_prepared(step.events)
+            report.kept += counts.kept
+            report.duplicates += counts.duplicates
+            report.conflicts += counts.conflicts
+            report.rejected += counts.rejected
     return report
 
 
-def _flush(store: Store | Callable[[], Store], batch: list[Any], numbers: list[int],
-           source: str, report: ImportReport) -> None:  # fmt: skip
-    if batch:
-        opened = store if isinstance(store, Store) else store()
-        counts = opened.add_events(batch, source=source, numbers=numbers)
-        report.kept += counts.kept
-        report.duplicates += counts.duplicates
-        report.conflicts += counts.conflicts
-        report.rejected += counts.rejected
+BATCH = 5000
+"""The rows written at a time: each batch is one transaction, kept once written."""
+READER_BYTES = 8 << 20
+"""From this size a file is read in a process of its own (a second to start it is worth it)."""
+
+
+class Step(NamedTuple):
+    """A batch of a file's events ready for the store (None: no event since the last step),
+    with the rows read, filtered out and rejected since the last step."""
+
+    events: PreparedEvents | None
+    read: int
+    skipped: int
+    rejected: list[str]
+
+
+def prepared_steps(
+    path: str | Path, mappings: list[EventMapping], zone: ZoneInfo, source: str
+) -> Iterator[Step]:
+    """The file's events as the store takes them (`prepare_events`), a batch at a time:
+    memory stays flat however large the file."""
+    report = ImportReport()
+    batch: list[Any] = []
+    numbers: list[int] = []  # rows_to_events appends to this very list
+
+    def step() -> Step:
+        events = prepare_events(batch, source, numbers) if batch else None
+        made = Step(events, report.read, report.skipped, report.rejected)
+        report.read, report.skipped, report.rejected = 0, 0, []
         batch.clear()
         numbers.clear()
+        return made
+
+    for event in rows_to_events(read_records(path), mappings, zone, report, numbers, plain=True):
+        batch.append(event)
+        if len(batch) == BATCH:
+            yield step()
+    yield step()
+
+
+def _large(path: Path) -> bool:
+    try:
+        return path.is_file() and path.stat().st_size >= READER_BYTES
+    except OSError:  # read here, for the message
+        return False
+
+
+def _read_elsewhere(
+    path: str | Path, mappings: list[EventMapping], zone: ZoneInfo, source: str
+) -> Iterator[Step]:
+    """`prepared_steps` run by another Python process (engine.store.import_reader), which
+    reads and checks the next batch while this one writes the last: the two halves of an
+    import take about as long each, so it takes about half the time on two cores. Its
+    errors are raised here as they were there; ctrl+c or an error here stops it."""
+    child = subprocess.Popen(
+        [sys.executable, "-m", "callqa.engine.store.import_reader"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+    )  # fmt: skip
+    assert child.stdin is not None and child.stdout is not None
+    try:
+        with contextlib.suppress(BrokenPipeError), child.stdin:  # it ended: said below
+            pickle.dump((str(Path(path).absolute()), mappings, zone, source), child.stdin)
+        while True:
+            try:
+                step = pickle.load(child.stdout)
+            except EOFError:
+                break
+            if step is None:  # the end of the file
+                return
+            if isinstance(step, BaseException):
+                raise step
+            yield step
+        raise InputFileError(
+            f"{path}: the process reading it stopped (exit status {child.wait()}) before the "
+            "end: the events written so far are kept; import the file again to add the rest"
+        )
+    finally:
+        if child.poll() is None:
+            child.kill()
+        child.wait()
+        child.stdout.close()
 
 
 def _selected(record: Mapping[str, Any], mapping: EventMapping) -> bool:
