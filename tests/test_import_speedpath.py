@@ -22,7 +22,7 @@ from callqa.engine.errors import EventError
 from callqa.engine.runtime.events import parse_event
 from callqa.engine.store.database import Store, _sqlite_time, serialized
 from callqa.engine.store.importer import ImportReport, _iso_time, import_file, rows_to_events
-from callqa.engine.store.text_files import _loads, read_jsonl
+from callqa.engine.store.text_files import json_value, read_jsonl
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 JSON = st.recursive(
@@ -35,7 +35,7 @@ JSON = st.recursive(
 @given(JSON)
 def test_a_line_is_read_as_json_reads_it(value: Any) -> None:
     line = json.dumps(value)
-    read, expected = _loads(line), json.loads(line)
+    read, expected = json_value(line), json.loads(line)
     assert json.dumps(read) == json.dumps(expected)  # NaN, ints and floats told apart
 
 
