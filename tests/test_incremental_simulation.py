@@ -21,8 +21,13 @@ from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Engine, load_policy
 from callqa.engine.policy import Policy
 from callqa.engine.scoring.demo_data import demo_events
-from callqa.engine.simulation.incremental import plan_slice, replay_baseline, simulate_change
-from callqa.engine.simulation.simulate import simulate
+from callqa.engine.simulation.incremental import (
+    Baseline,
+    plan_slice,
+    replay_baseline,
+    simulate_change,
+)
+from callqa.engine.simulation.simulate import period_end, simulate
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 
 NOW = dt.datetime(2027, 6, 1, tzinfo=dt.UTC)
@@ -141,9 +146,29 @@ def test_an_incremental_simulation_reports_what_a_full_replay_reports(
     event("replayed whole" if incremental.replayed_units is None else
           f"replayed {len(incremental.replayed_units)} unit(s)")  # fmt: skip
     assert incremental.to_dict() == full.to_dict()
-    kept = replay_baseline(old, events, now=NOW, ends_with=(new,))
+    kept = replay_baseline(old, events, ends_with=(new,))
     again = simulate_change(new, old, _events_of(events), kept, now=NOW)
     assert again.to_dict() == full.to_dict()
+    # a live center: the present falls in the last period, and moves between simulations
+    last = events[-1]["at"]
+    closes = period_end((old, new), last)
+    now = last + (closes - last) * data.draw(st.integers(0, 1000), label="now") / 1000
+    later = now + (closes - now) * data.draw(st.integers(0, 1200), label="later") / 1000
+    made: list[Baseline] = []
+    first = simulate_change(new, old, _events_of(events), now=now, made=made.append)
+    asked: list[frozenset[str] | None] = []
+
+    def events_of(kinds: frozenset[str] | None) -> list[Mapping[str, Any]]:
+        asked.append(kinds)
+        return _events_of(events)(kinds)
+
+    kept_at_now = made[-1] if made else None  # none when everything was replayed
+    live = simulate_change(new, old, events_of, kept_at_now, now=later, made=made.append)
+    assert live.to_dict() == simulate(new, old, events, now=later).to_dict()
+    event("the later present in the last period" if later < closes else "after it ended")
+    assert (live.replayed_units is None) == (first.replayed_units is None)
+    if live.replayed_units is not None:  # the baseline kept at `now` served `later`
+        assert len(made) == 1 and None not in asked
 
 
 def _counting(events: list[dict[str, Any]]) -> tuple[Any, list[int]]:
@@ -161,7 +186,7 @@ def test_a_one_rule_change_replays_that_rule_on_the_events_it_reads() -> None:
     events = sorted(demo_events(days=56, agents=24, seed=2026, rubric=POLICY.rubric(
         "standard_call").table), key=lambda e: (e["at"].timestamp(), e["id"]))  # fmt: skip
     new = STRICTER
-    baseline = replay_baseline(POLICY, events, now=NOW, ends_with=(new,))
+    baseline = replay_baseline(POLICY, events, ends_with=(new,))
     events_of, handed = _counting(events)
     report = simulate_change(new, POLICY, events_of, baseline, now=NOW)
     assert report.replayed_units == ("bottom_removal.complaints_month",)
@@ -169,6 +194,33 @@ def test_a_one_rule_change_replays_that_rule_on_the_events_it_reads() -> None:
     assert handed == [complaints] and complaints < len(events) / 50
     assert report.to_dict() == simulate(new, POLICY, events, now=NOW).to_dict()
     assert report.changed()  # the stricter rule does decide differently
+
+
+def test_a_baseline_kept_while_the_last_month_is_open_serves_a_later_present() -> None:
+    """A live center: the last month is not over, so the replay ends at the present, which
+    has moved by the next simulation; the kept baseline still serves it."""
+    events = sorted(demo_events(days=40, agents=12, seed=7), key=lambda e: (e["at"], e["id"]))
+    assert events[-1]["at"] < dt.datetime(2026, 12, 12, tzinfo=ZONE)
+    now, later = (
+        dt.datetime(2026, 12, 13, 10, tzinfo=ZONE),
+        dt.datetime(2026, 12, 20, 15, 30, tzinfo=ZONE),
+    )
+    made: list[Baseline] = []
+    simulate_change(STRICTER, POLICY, _events_of(events), now=now, made=made.append)
+    events_of, handed = _counting(events)
+    report = simulate_change(STRICTER, POLICY, events_of, made[0], now=later, made=made.append)
+    assert len(made) == 1 and report.replayed_units == ("bottom_removal.complaints_month",)
+    assert handed == [sum(e["kind"] in ("complaint", "approval") for e in events)]
+    full = simulate(STRICTER, POLICY, events, now=later).to_dict()
+    assert report.to_dict() == full
+    replay = full["replay"]
+    assert replay["replayed_to"] == "2026-12-20 15:30+08:00"  # the present: December is open
+    assert replay["open_periods"] == ["2026-12 (model_agent), ends 2027-01-01 00:00"]
+    # what fell due between the two presents (the week's KPIs closed, the days' sampling
+    # rules published) is counted, from the baseline
+    then = simulate(STRICTER, POLICY, events, now=now).to_dict()["counts"]
+    moved = {label for label, counted in full["counts"].items() if counted != then[label]}
+    assert moved == {"alert", "no_data", "publish"}
 
 
 def test_a_change_of_common_ground_is_replayed_whole(tmp_path: Path) -> None:

@@ -62,6 +62,24 @@ def test_the_second_simulation_against_a_version_replays_only_the_change(
     assert second.report.replayed_units == ("bottom_removal.complaints_month",)
 
 
+def test_a_replay_kept_while_the_last_month_is_open_serves_a_later_present(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A live center's last month is not over: each simulation ends at its present, and
+    the replay kept at one present is used at the next."""
+    events = demo_events(days=40, agents=12, seed=7)  # the last on 2026-12-11
+    store.add_events(events, source="test")
+    zone = dt.timezone(dt.timedelta(hours=8))
+    now, later = dt.datetime(2026, 12, 13, 10, tzinfo=zone), dt.datetime(2026, 12, 20, tzinfo=zone)
+    assert simulate_stored(store, STRICTER, POLICY, now=now).kept
+    asked = _reads(store, monkeypatch)
+    again = simulate_stored(store, STRICTER, POLICY, now=later)
+    assert not again.kept and asked == [["approval", "complaint"]]  # the change's slice only
+    assert again.report.replayed_units == ("bottom_removal.complaints_month",)
+    full = simulate(STRICTER, POLICY, store.events(), now=later).to_dict()
+    assert again.report.to_dict() == full and full["replay"]["replayed_to"].startswith("2026-12-20")
+
+
 def test_events_added_since_make_the_kept_replay_stale(
     store: Store, monkeypatch: pytest.MonkeyPatch
 ) -> None:

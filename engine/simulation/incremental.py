@@ -12,14 +12,20 @@ The report is the one a full replay gives (tests/test_incremental_simulation.py 
 that over generated histories and policy changes). Where the slice cannot promise it —
 the versions differ in their fields, rubrics or timezone; a replayed unit reads appeals,
 which an engine judges against evaluations it forgets as its clock moves; the change
-moves the statuses that a unit outside the slice reads; the end of the replay moves — the
-whole history is replayed instead, as `simulate` does.
+moves the statuses that a unit outside the slice reads — the whole history is replayed
+instead, as `simulate` does.
+
+The end of a replay moves with the present while the history's last period is not over
+(`replay_end`): a kept baseline serves every end up to that period's, since it keeps what
+fell due after the last event apart, each with its time (`Baseline.due`), and takes what
+falls due by the end asked.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+import math
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
@@ -38,6 +44,7 @@ from callqa.engine.simulation.simulate import (
     event_time,
     format_open_periods,
     open_period_ends,
+    period_end,
     replay_end,
     simulate,
 )
@@ -65,28 +72,43 @@ def _rejection(raw: Mapping[str, Any], error: EventError) -> Rejection:
     return Rejection(instant, str(event_id), str(kind), target, str(error))
 
 
+class Due(NamedTuple):
+    """A unit's decisions that fell due at one time after the last event (timers, periods
+    that ended): a replay ending at or after it has them, one ending before has not."""
+
+    unit: str
+    instant: float  # their time, as a POSIX instant
+    wall: dt.datetime  # and on the policy's clock (naive: as the engine read it)
+    side: Side  # their tallies
+
+
 @dataclass
 class Baseline:
     """One version's replay of a history, counted unit by unit: what a simulation of a
-    change takes from it for the units the change leaves alone."""
+    change takes from it for the units the change leaves alone. What fell due after the
+    last event is kept apart with its time, so that the baseline serves a replay ending
+    anywhere up to `reach` (the present moves the end while the last period is open)."""
 
     events: int
     first_event: dt.datetime | None
     last_event: dt.datetime | None  # the engine's clock after the last event it took
-    end: dt.datetime | None  # where it ran to
-    stopped: str | None = None  # why it could not run to `end` (see `simulate`)
-    units: dict[str, Side] = field(default_factory=dict)  # unit -> its tallies
+    reach: dt.datetime | None  # the latest end it serves: it ran to there
+    stopped: str | None = None  # why it could not run to `reach` (see `simulate`)
+    units: dict[str, Side] = field(default_factory=dict)  # unit -> its tallies to `last_event`
+    due: list[Due] = field(default_factory=list)  # what fell due after, by `reach`
     rejected: list[Rejection] = field(default_factory=list)
-    open_ends: list[OpenPeriod] = field(default_factory=list)
+    open_ends: list[OpenPeriod] = field(default_factory=list)  # open after the last event
 
     def to_json(self) -> str:
         """The baseline as a store keeps it (`from_json` reads it back)."""
         return json.dumps({
             "format": BASELINE_FORMAT, "events": self.events,
             "first_event": _when(self.first_event), "last_event": _when(self.last_event),
-            "end": _when(self.end), "stopped": self.stopped,
+            "reach": _when(self.reach), "stopped": self.stopped,
             "units": {name: [dict(side.tally), dict(side.grade_tally)]
                       for name, side in self.units.items()},
+            "due": [[d.unit, d.instant, d.wall.isoformat(), dict(d.side.tally),
+                     dict(d.side.grade_tally)] for d in self.due],
             "rejected": [list(r) for r in self.rejected],
             "open_ends": [list(e) for e in self.open_ends],
         }, ensure_ascii=False)  # fmt: skip
@@ -99,20 +121,24 @@ class Baseline:
             data = json.loads(text)
             if data.get("format") != BASELINE_FORMAT:
                 return None
-            units: dict[str, Side] = {}
-            for name, (tally, grades) in data["units"].items():
-                units[name] = Side(tally=Counter(tally), grade_tally=Counter(grades))
+            units = {name: _side(*tallies) for name, tallies in data["units"].items()}
+            due = [Due(unit, float(instant), dt.datetime.fromisoformat(wall), _side(*tallies))
+                   for unit, instant, wall, *tallies in data["due"]]  # fmt: skip
             return cls(
                 data["events"], _moment(data["first_event"], zone),
-                _moment(data["last_event"], zone), _moment(data["end"], zone), data["stopped"],
-                units, [Rejection(*r) for r in data["rejected"]],
+                _moment(data["last_event"], zone), _moment(data["reach"], zone),
+                data["stopped"], units, due, [Rejection(*r) for r in data["rejected"]],
                 [(e[0], e[1], e[2], e[3]) for e in data["open_ends"]],
             )  # fmt: skip
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
 
 
-BASELINE_FORMAT = 1
+def _side(tally: dict[str, int], grades: dict[str, int]) -> Side:
+    return Side(tally=Counter(tally), grade_tally=Counter(grades))
+
+
+BASELINE_FORMAT = 2  # 2: what fell due after the last event kept apart (`Baseline.due`)
 
 
 def _when(moment: dt.datetime | None) -> str | None:
@@ -127,13 +153,13 @@ def replay_baseline(
     policy: Policy,
     events: Iterable[Mapping[str, Any]],
     until: dt.datetime | None = None,
-    now: dt.datetime | None = None,
     ends_with: Iterable[Policy] = (),
     progress: Callable[[int], None] | None = None,
 ) -> Baseline:
     """Replay `events` under `policy` alone, tallying its decisions by unit. Without
-    `until` it runs to the `replay_end` of `policy` and `ends_with` (the versions it will
-    be compared with)."""
+    `until` it runs to the `period_end` of `policy` and `ends_with` (the versions it will
+    be compared with), whatever the present: a comparison ending sooner (its last period
+    not over yet) takes what fell due by its end from `Baseline.due`."""
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     sides: dict[str, Side] = {}
     rejected: list[Rejection] = []
@@ -152,11 +178,20 @@ def replay_baseline(
         if progress is not None and count % 1000 == 0:
             progress(count)
     last = engine.clock
-    end = until or (replay_end([policy, *ends_with], last, now) if last else None)
+    opened = open_period_ends(engine)  # those a later end closes are closed by `advance`
+    reach = until or (period_end([policy, *ends_with], last) if last else None)
     problems: list[str] = []
-    _tally(sides, advance_to_end(engine, end, problems))
+    due: dict[tuple[str, float, dt.datetime], Due] = {}
+    for decision in advance_to_end(engine, reach, problems):
+        at = decision.at
+        key = (decision.rule, at.timestamp(), at.astimezone(policy.timezone).replace(tzinfo=None))
+        entry = due.get(key)
+        if entry is None:
+            entry = due[key] = Due(*key, Side())
+        entry.side.count(decision)
     stopped = problems[0] if problems else None
-    return Baseline(count, first, last, end, stopped, sides, rejected, open_period_ends(engine))
+    kept = list(due.values())
+    return Baseline(count, first, last, reach, stopped, sides, kept, rejected, opened)
 
 
 def _tally(sides: dict[str, Side], decisions: list[Decision]) -> None:
@@ -212,9 +247,10 @@ def simulate_change(
     """The report of `simulate(new, old, events_of(None), until, now=now)`, replaying only
     what the change touches when it can (`Report.replayed_units` says which). `baseline`:
     `old`'s `replay_baseline` over the same events, when one is kept; without it (or when
-    it ran to another end than this comparison does), one is made here and given to
+    it did not run as far as this comparison's end), one is made here and given to
     `made` (to keep): one engine over the history, then the slice, about half the work of
-    two engines."""
+    two engines. A baseline serves every end up to its `reach`: one kept while the last
+    period was open serves a later present too."""
     plan = plan_slice(old, new)
     if plan is None:
         return simulate(new, old, events_of(None), until, progress, now)
@@ -224,7 +260,7 @@ def simulate_change(
             progress(baseline.events)  # all judged: the rest counted from the baseline
         if report is not None or not stale:
             return report or simulate(new, old, events_of(None), until, progress, now)
-    baseline = replay_baseline(old, events_of(None), until, now, (new,), progress)
+    baseline = replay_baseline(old, events_of(None), until, (new,), progress)
     if made is not None:
         made(baseline)
     if baseline.stopped is None:
@@ -245,7 +281,7 @@ def replay_slice(
 ) -> tuple[Report | None, bool]:
     """`plan`'s units replayed under both versions, every other unit's tallies taken from
     `baseline`; no report when the slice cannot give the full replay's, and whether that
-    is because `baseline` ran to another end (a baseline made for this end would do)."""
+    is because `baseline` did not run as far as this end (one made for it would do)."""
     kept = plan.units
     policies = (old, new)
     engines = tuple(Engine(policy.only(kept), max_gap=REPLAY_MAX_GAP) for policy in policies)
@@ -267,8 +303,11 @@ def replay_slice(
     clocks = [clock for clock in (baseline.last_event, *(e.clock for e in engines)) if clock]
     last = max(clocks, key=dt.datetime.timestamp) if clocks else None
     end = until or (replay_end(policies, last, now) if last else None)
-    if end != baseline.end:  # made for another end, or the change moves it
+    if not _serves(baseline, end):  # made for an earlier end, or the change moves it
         return None, True
+    fell_due = _due_by(baseline, kept, end, old.timezone)
+    if fell_due is None:
+        return None, False
     for index, engine in enumerate(engines):
         problems: list[str] = []
         ended = [d for d in advance_to_end(engine, end, problems) if d.rule in kept]
@@ -279,16 +318,48 @@ def replay_slice(
     if plan.status_read_outside and statuses[0] != statuses[1]:
         return None, False  # the statuses differ where a unit left out reads them
     before, after = twins.finish()
-    untouched = {name: side for name, side in baseline.units.items() if name not in kept}
+    untouched = [side for name, side in baseline.units.items() if name not in kept]
+    untouched += fell_due
+    # a period open after the last event is still open at the end if it ends after it
+    still_open = end.timestamp() if end is not None else -math.inf
     for index, side in enumerate((before, after)):
-        for unit in untouched.values():
+        for unit in untouched:
             side.tally.update(unit.tally)
             side.grade_tally.update(unit.grade_tally)
         side.rejected = _merged(baseline.rejected, refused[index], plan)
         side.first_event, side.last_event, side.replayed_to = baseline.first_event, last, end
-        ends = [e for e in baseline.open_ends if e[3] not in kept]
+        ends = [e for e in baseline.open_ends if e[3] not in kept and e[0] > still_open]
         side.open_periods = format_open_periods([*ends, *open_period_ends(engines[index])])
     return Report(before, after, baseline.events, replayed_units=tuple(sorted(kept))), False
+
+
+def _serves(baseline: Baseline, end: dt.datetime | None) -> bool:
+    """Whether `baseline` ran at least to `end`: what falls due by `end` is in it."""
+    if end is None or baseline.reach is None:
+        return end is None and baseline.reach is None
+    return end.timestamp() <= baseline.reach.timestamp()
+
+
+def _due_by(
+    baseline: Baseline, kept: frozenset[str], end: dt.datetime | None, zone: dt.tzinfo
+) -> list[Side] | None:
+    """The tallies of what fell due after the last event by `end`, of the units not
+    replayed. A period's end or a timer falls due by its instant; a sampling rule's
+    publication by the wall clock (`publish 1 day ahead`): when the two disagree (a time
+    in an hour that a clock change repeats or skips), None, and everything is replayed."""
+    if end is None:
+        return []
+    instant, wall = end.timestamp(), end.astimezone(zone).replace(tzinfo=None)
+    out = []
+    for due in baseline.due:
+        if due.unit in kept:
+            continue
+        fell = due.instant <= instant
+        if fell != (due.wall <= wall):
+            return None
+        if fell:
+            out.append(due.side)
+    return out
 
 
 def _note_statuses(

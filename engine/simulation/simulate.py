@@ -236,19 +236,25 @@ def period_units(policy: Policy) -> set[str]:
 def replay_end(
     policies: Iterable[Policy], last: dt.datetime, now: dt.datetime | None = None
 ) -> dt.datetime:
-    """Where a replay without an end time stops: the end of the last period the history
-    touches (the week, month... holding its last event, of every KPI threshold and
-    sampling rule), so that period closes; but not after `now` (by default the present)
-    when that period is not over yet: it is left open, not closed on part of its events."""
+    """Where a replay without an end time stops: `period_end`, so that the last period
+    closes; but not after `now` (by default the present) when that period is not over
+    yet: it is left open, not closed on part of its events."""
+    end = period_end(policies, last)
+    present = now or dt.datetime.now(dt.UTC)
+    if last.timestamp() < present.timestamp() < end.timestamp():
+        return present.astimezone(last.tzinfo)
+    return end
+
+
+def period_end(policies: Iterable[Policy], last: dt.datetime) -> dt.datetime:
+    """The end of the last period the history touches: of the week, month... holding its
+    last event (`last`), of every KPI threshold and sampling rule."""
     end = last
     for policy in policies:
         zone = policy.timezone
         for unit in period_units(policy):
             closes = calendar_bounds(calendar_key(last, unit, zone), unit, zone)[1]
             end = max(end, closes, key=dt.datetime.timestamp)
-    present = now or dt.datetime.now(dt.UTC)
-    if last.timestamp() < present.timestamp() < end.timestamp():
-        return present.astimezone(last.tzinfo)
     return end
 
 

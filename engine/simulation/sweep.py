@@ -61,7 +61,7 @@ def sweep(
     the kinds they read (engine.simulation.incremental)."""
     rule = _find_rule(policy, target)
     variants = {value: _variant(policy, rule, value) for value in values}
-    baseline = replay_baseline(policy, events, until, None, variants.values(), progress)
+    baseline = replay_baseline(policy, events, until, variants.values(), progress)
     if baseline.stopped is not None:
         raise SweepError(baseline.stopped)
 
