@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from center_versions import CENTER, POLICY, STRICTER, TEXT
@@ -221,6 +222,41 @@ def test_a_baseline_kept_while_the_last_month_is_open_serves_a_later_present() -
     then = simulate(STRICTER, POLICY, events, now=now).to_dict()["counts"]
     moved = {label for label, counted in full["counts"].items() if counted != then[label]}
     assert moved == {"alert", "no_data", "publish"}
+
+
+def test_a_present_in_the_hour_the_clocks_repeat(tmp_path: Path) -> None:
+    """New York's clocks go back at 02:00 on 2027-11-07: a complaint's escalation, due 8h
+    after 17:30 the day before, falls due at 01:30 EDT, before 01:10 EST. The baseline
+    tells which fell due by their instants, its publications by the clock; where the two
+    disagree everything is replayed."""
+    for policy in CENTER.parent.glob("*.policy"):
+        text = policy.read_text(encoding="utf-8").replace('"Asia/Shanghai"', '"America/New_York"')
+        (tmp_path / policy.name).write_text(text, "utf-8")
+    old = load_policy(tmp_path / "center.policy")
+    text = (tmp_path / "center.policy").read_text(encoding="utf-8")
+    changed = text.replace("in calendar month >= 3 then", "in calendar month >= 2 then", 1)
+    (tmp_path / "new.policy").write_text(changed, "utf-8")
+    new = load_policy(tmp_path / "new.policy")
+    zone = ZoneInfo("America/New_York")
+    events: list[dict[str, Any]] = [
+        {"kind": "call", "id": f"c{hour}", "agent": "A001", "team": "T1", "duration": 90,
+         "at": dt.datetime(2027, 11, 6, hour, tzinfo=zone)} for hour in range(9, 14)
+    ]  # fmt: skip
+    events.append({"kind": "complaint", "id": "k1", "agent": "A001", "team": "T1",
+                   "at": dt.datetime(2027, 11, 6, 17, 30, tzinfo=zone)})  # fmt: skip
+    made: list[Baseline] = []
+    evening = dt.datetime(2027, 11, 6, 20, tzinfo=zone)
+    simulate_change(new, old, _events_of(events), now=evening, made=made.append)
+    replayed = []
+    for now in (dt.datetime(2027, 11, 7, 1, 10, fold=1, tzinfo=zone),  # EST, the 2nd 01:10
+                dt.datetime(2027, 11, 7, 1, 40, tzinfo=zone),  # EDT
+                dt.datetime(2027, 11, 7, 3, tzinfo=zone)):  # fmt: skip
+        report = simulate_change(new, old, _events_of(events), made[0], now=now)
+        assert report.to_dict() == simulate(new, old, events, now=now).to_dict()
+        assert report.to_dict()["counts"]["escalation to 主管副总经理"]["before"] == 1
+        replayed.append(report.replayed_units)
+    assert len(made) == 1
+    assert replayed == [None, *[("bottom_removal.complaints_month",)] * 2]
 
 
 def test_a_change_of_common_ground_is_replayed_whole(tmp_path: Path) -> None:
