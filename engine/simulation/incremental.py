@@ -178,7 +178,7 @@ def replay_baseline(
         if progress is not None and count % 1000 == 0:
             progress(count)
     last = engine.clock
-    opened = open_period_ends(engine)  # those a later end closes are closed by `advance`
+    opened = open_period_ends(engine)  # a comparison leaves out those closed by its end
     reach = until or (period_end([policy, *ends_with], last) if last else None)
     problems: list[str] = []
     due: dict[tuple[str, float, dt.datetime], Due] = {}
