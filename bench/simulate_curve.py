@@ -1,7 +1,9 @@
 """Simulation from the store at growing sizes: for each size, fill an SQLite store with the
 replay benchmark's generated events, then, in a fresh process, simulate two versions from
 the store (seconds, events/s, peak memory), and, in the same process afterwards, two
-`Engine.run` replays of the same events held in memory (the ratio), and reading the stored
+`Engine.run` replays of the same events held in memory (the ratio), once with Python's
+default collector settings and once with the ones a simulation uses
+(engine.simulation.collector: the engine's best from memory), and reading the stored
 events alone (the part of the simulation that is the store's). Peak memory is taken before
 the in-memory replays, so it is the simulation's own; it should not grow with the history
 (target: at 4M events <= 1.5x that at 1M).
@@ -25,6 +27,7 @@ if not __package__:  # run as a script: bench/ is importable from the repository
 
 from bench.events_data import POLICY_TEXT, events
 from callqa.engine import Engine, load_policy
+from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store
 
@@ -68,10 +71,17 @@ def measure(path: Path, n: int) -> dict[str, float]:
             pass
     memory = time.perf_counter() - started
     started = time.perf_counter()
+    with replay_collector():  # as simulate collects: the engine's best from memory
+        for policy in (old, new):
+            for _ in Engine(policy).run(history):
+                pass
+    collected = time.perf_counter() - started
+    started = time.perf_counter()
     for _ in store.events():
         pass
     read = time.perf_counter() - started
     return {"events": report.events, "seconds": seconds, "memory_seconds": memory,
+            "collected_seconds": collected,
             "read_seconds": read, "peak_mib": peak, "changed": len(report.changed())}  # fmt: skip
 
 
@@ -86,7 +96,7 @@ def main() -> int:
         return 0
     folder = Path(tempfile.mkdtemp())
     print(f"{'events':>10} {'fill s':>8} {'simulate s':>11} {'events/s':>10} "
-          f"{'vs memory':>9} {'read s':>7} {'peak MiB':>9}")  # fmt: skip
+          f"{'vs memory':>9} {'vs same gc':>10} {'read s':>7} {'peak MiB':>9}")  # fmt: skip
     for n in (int(size) for size in args.sizes.split(",")):
         path = folder / f"history-{n}.db"
         filled = fill(path, n)
@@ -95,7 +105,8 @@ def main() -> int:
         row = json.loads(out.splitlines()[-1])
         print(f"{n:>10,} {filled:>8.1f} {row['seconds']:>11.1f} "
               f"{row['events'] / row['seconds']:>10,.0f} "
-              f"{row['memory_seconds'] / row['seconds']:>8.2f}x {row['read_seconds']:>7.1f} "
+              f"{row['memory_seconds'] / row['seconds']:>8.2f}x "
+              f"{row['collected_seconds'] / row['seconds']:>9.2f}x {row['read_seconds']:>7.1f} "
               f"{row['peak_mib']:>9,.0f}",
               flush=True)  # fmt: skip
         path.unlink()

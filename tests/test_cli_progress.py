@@ -94,19 +94,19 @@ def test_ctrl_c_in_an_import_says_how_many_events_were_stored_and_where(
     log.write_text("kind,id,agent,at,severity\n" + "".join(
         f"complaint,c{n},A{n % 7},2026-11-{n % 28 + 1:02d} 10:00,normal\n" for n in range(12000)
     ), encoding="utf-8")  # fmt: skip
-    add_events = Store.add_events
+    add_prepared = Store.add_prepared
     calls = [0]
 
     def second_batch_interrupted(self: Store, *args: Any, **kwargs: Any) -> Any:
         calls[0] += 1
         if calls[0] == 2:
             raise KeyboardInterrupt
-        return add_events(self, *args, **kwargs)
+        return add_prepared(self, *args, **kwargs)
 
-    monkeypatch.setattr(Store, "add_events", second_batch_interrupted)
+    monkeypatch.setattr(Store, "add_prepared", second_batch_interrupted)
     db = tmp_path / "h.db"
     assert main(["import", "--db", str(db), str(log)]) == 130
-    monkeypatch.setattr(Store, "add_events", add_events)
+    monkeypatch.setattr(Store, "add_prepared", add_prepared)
     stored = Store(str(db)).count_events()
     assert 0 < stored < 12000
     said = capsys.readouterr().err

@@ -35,6 +35,7 @@ from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
+from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.simulate import (
     OpenPeriod,
     Report,
@@ -149,6 +150,7 @@ def _moment(text: str | None, zone: dt.tzinfo) -> dt.datetime | None:
     return None if text is None else dt.datetime.fromisoformat(text).astimezone(zone)
 
 
+@replay_collector()
 def replay_baseline(
     policy: Policy,
     events: Iterable[Mapping[str, Any]],
@@ -234,6 +236,7 @@ def plan_slice(old: Policy, new: Policy) -> Slice | None:
     return Slice(frozenset(changed), kinds, bool(readers - changed))
 
 
+@replay_collector()
 def simulate_change(
     new: Policy,
     old: Policy,
@@ -270,6 +273,7 @@ def simulate_change(
     return simulate(new, old, events_of(None), until, progress, now)
 
 
+@replay_collector()
 def replay_slice(
     plan: Slice,
     new: Policy,

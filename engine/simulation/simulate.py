@@ -30,6 +30,7 @@ from callqa.engine.policy import Policy
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError, parse_event
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
+from callqa.engine.simulation.collector import replay_collector
 
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
@@ -156,6 +157,7 @@ class Report:
         }
 
 
+@replay_collector()
 def simulate(
     new: Policy,
     old: Policy,
@@ -470,6 +472,7 @@ def replay_versions(
     return side
 
 
+@replay_collector()
 def simulate_against_history(
     new: Policy,
     versions: list[tuple[dt.datetime | None, Policy]],
