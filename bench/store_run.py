@@ -32,7 +32,6 @@ from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-import orjson
 import psycopg
 from sqlalchemy import make_url
 
@@ -76,8 +75,7 @@ def _raw_rows(log: Path) -> list[tuple[object, ...]]:
     steps = prepared_steps(log, [EventMapping("", {})], ZoneInfo("Asia/Shanghai"), log.name)
     for step in steps:
         for batch in step.events.batches if step.events else ():
-            for row in orjson.loads(batch.rows):  # the payload as its text
-                rows.append((*row[:4], orjson.dumps(row[4]).decode(), row[5]))
+            rows += batch.rows
     return rows
 
 
