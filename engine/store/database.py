@@ -319,7 +319,7 @@ def _sqlite_time(moment: dt.datetime) -> str:
 
 
 BATCH_ROWS = 5000  # rows in one INSERT
-BATCH_BYTES = 32 << 20  # and at most about this much JSON (one row may be megabytes)
+BATCH_BYTES = 32 << 20  # and at most about this much payload (one row may be megabytes)
 
 
 class PreparedBatch(NamedTuple):
@@ -428,19 +428,18 @@ def stored_form(data: dict[str, Any]) -> dict[str, Any]:
             if name not in empty or value != empty[name]}  # fmt: skip
 
 
-def _same_payload(stored: str, given: str | dict[str, Any]) -> bool:
-    """Whether a stored payload holds the same event as one given in a batch (its JSON
-    object, or its text): the same values, a field left out being its empty default (a
-    payload stored by callqa 3 has them all)."""
+def _same_payload(stored: str, given: str) -> bool:
+    """Whether a stored payload holds the same event as one given: the same values, a field
+    left out being its empty default (a payload stored by callqa 3 has them all)."""
     if given == stored:
         return True
-    mine = json.loads(given) if given.__class__ is str else given
-    theirs = json.loads(stored)
-    return bool(_filled(mine) == _filled(theirs))
-
-
-def _filled(data: Any) -> Any:
-    return {**empty_defaults(str(data.get("kind"))), **data} if isinstance(data, dict) else data
+    mine, theirs = json.loads(given), json.loads(stored)
+    if not isinstance(mine, dict) or not isinstance(theirs, dict):
+        return bool(mine == theirs)
+    return {**empty_defaults(str(mine.get("kind"))), **mine} == {
+        **empty_defaults(str(theirs.get("kind"))),
+        **theirs,
+    }
 
 
 class Serialized(NamedTuple):

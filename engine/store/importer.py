@@ -209,10 +209,8 @@ def rows_to_events(
                     if event.at.tzinfo is None:  # a time without a zone is read in `zone`
                         event = event.model_copy(update={"at": event.at.replace(tzinfo=zone)})
                     problem = unstorable(event)  # a NUL character: no database can keep it
-                else:  # the store rejects one no database can keep (prepare_events)
-                    problem = None
-                if problem is not None:
-                    raise ValueError(problem)
+                    if problem is not None:  # (a plain one: the store's prepare_events says)
+                        raise ValueError(problem)
                 if numbers is not None:
                     numbers.append(row.number)
                 yield event
