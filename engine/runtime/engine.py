@@ -445,11 +445,18 @@ class Engine:
         except EngineError as error:
             raise EventError(f"evaluation {event.id!r}: {error}") from None
 
+    def _instant(self, moment: dt.datetime) -> float:
+        """An event's time as a POSIX instant, a naive one read on the policy's clock."""
+        return (moment if moment.tzinfo else in_zone(moment, self.zone)).timestamp()
+
     def _check_approval(self, event: Approval) -> None:
         if event.decision not in self.pending:
             raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
 
     def _check_appeal(self, event: Appeal) -> None:
+        # forgotten by the appeal's own time, whatever events came between: a replay of
+        # some agents' events (engine.simulation.partition) judges it as one of all
+        self._forget_evaluations(self._instant(event.at))
         if event.evaluation not in self.evaluations:
             raise EventError(
                 f"appeal {event.id!r}: no evaluation {event.evaluation!r} (feed the evaluation "
@@ -607,24 +614,37 @@ class Engine:
     ) -> list[Decision]:
         for chain in self.chains:  # every chain's clock stops
             chain.resolve(event.complaint)
-        filed = self._attribute_to_complaint(event.complaint, facts)
+        filed = self._attribute_to_complaint(event.complaint, facts, at.timestamp())
         if filed is not None:
             facts["complaint_resolved.within"] = at.timestamp() - filed
         self.open_complaints.pop(event.complaint, None)
         return []
 
-    def _attribute_to_complaint(self, complaint_id: str, facts: Facts) -> float | None:
+    def _attribute_to_complaint(
+        self, complaint_id: str, facts: Facts, instant: float
+    ) -> float | None:
         """An event about an open complaint counts for its agent and team (facts
         `agent.id`, `agent.team`); when the complaint was filed (POSIX), if it is open."""
-        complaint = self.open_complaints.get(complaint_id)
+        complaint = self._open_complaint(complaint_id, instant)
         if complaint is None:
             return None
         agent, team, filed = complaint
         facts["agent.id"], facts["agent.team"] = agent, team
         return filed
 
+    def _open_complaint(
+        self, complaint_id: str, instant: float
+    ) -> tuple[str | None, str | None, float] | None:
+        """The complaint's (agent, team, filed) while it is open and filed less than a year
+        before `instant`: by the event's own time, whenever the engine last dropped the
+        old ones, so a replay of some agents' events judges as one of all."""
+        complaint = self.open_complaints.get(complaint_id)
+        if complaint is None or complaint[2] < instant - KEEP_OPEN_COMPLAINTS:
+            return None
+        return complaint
+
     def _check_complaint_escalated(self, event: ComplaintEscalated) -> None:
-        if event.complaint not in self.open_complaints:
+        if self._open_complaint(event.complaint, self._instant(event.at)) is None:
             raise EventError(
                 f"complaint_escalated {event.id!r}: no open complaint {event.complaint!r} "
                 "(feed the complaint first; a resolved one cannot be sent up)"
@@ -642,7 +662,7 @@ class Engine:
     def _complaint_escalated(
         self, event: ComplaintEscalated, at: dt.datetime, facts: Facts
     ) -> list[Decision]:
-        self._attribute_to_complaint(event.complaint, facts)
+        self._attribute_to_complaint(event.complaint, facts, at.timestamp())
         out: list[Decision] = []
         for chain in self.chains:
             moved = chain.send_up(event.complaint, at)

@@ -1,0 +1,261 @@
+"""Partitioned replay: a simulation split by agent into parts replayed apart, then merged
+into the report one replay of everything gives.
+
+Most of a policy decides per agent: a discipline rule counts an agent's events, a sampling
+rule picks from each agent's calls, a rubric scores an agent's evaluations, an escalation
+chain follows one complaint of one agent. Those units (engine.simulation.units) are
+replayed in `partitions` parts, each holding some agents' events (`Router`: an event of an
+agent goes where its agent goes; a complaint's resolution or escalation where the
+complaint went, an appeal where its evaluation went, an approval where the agent of the
+decision it names went). What crosses agents is replayed once over all the events its
+units read: the KPI thresholds per team or per evaluator (and, when they read
+agent.status, the rules whose actions set it). A sampling rule's published periods come
+from the part whose replay started first, as one replay's would.
+
+No decision has a twin in another part (its subject is one agent's, or one complaint,
+call or evaluation of that agent), so each part pairs its own two sides and the parts'
+tallies add up. An engine's forgetting (old evaluations, complaints open over a year) is
+judged by each event's own time, so a part judges as the whole does. The report is the
+one `simulate` gives (tests/test_partition.py holds that over generated policies and
+histories, with random numbers of parts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from callqa.engine.decisions import Decision
+from callqa.engine.policy import Policy
+from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
+from callqa.engine.runtime.events import EventError
+from callqa.engine.simulation.collector import replay_collector
+from callqa.engine.simulation.incremental import Rejection, _rejection
+from callqa.engine.simulation.simulate import (
+    OpenPeriod,
+    Report,
+    Side,
+    Twins,
+    advance_to_end,
+    event_time,
+    format_open_periods,
+    open_period_ends,
+    replay_end,
+)
+from callqa.engine.simulation.units import units
+
+
+@dataclass(frozen=True)
+class Plan:
+    """Which units of two versions are replayed by agent and which over everything."""
+
+    local: frozenset[str]  # decided per agent: replayed in the parts
+    shared: frozenset[str]  # decided across agents: replayed once, over `shared_kinds`
+    shared_replay: frozenset[str]  # `shared` and the rules setting the statuses they read
+    shared_kinds: frozenset[str]
+
+
+def plan_partitions(old: Policy, new: Policy) -> Plan:
+    """Split both versions' units: thresholds per team or evaluator are shared, the
+    others (per agent, complaint, call, evaluation) local."""
+    before, after = units(old), units(new)
+    both = [*before.values(), *after.values()]
+    shared = {
+        threshold.id
+        for policy in (old, new)
+        for threshold in policy.time_blocks.thresholds
+        if threshold.subject != "agent"
+    }
+    replayed = set(shared)
+    kinds = {kind for unit in both if unit.id in shared for kind in unit.kinds}
+    if any(unit.reads_status for unit in both if unit.id in shared):
+        setters = [unit for unit in both if unit.sets_status]
+        replayed |= {unit.id for unit in setters}
+        kinds |= {kind for unit in setters for kind in unit.kinds} | {"agent_status"}
+    local = {unit.id for unit in both} - shared
+    return Plan(frozenset(local), frozenset(shared), frozenset(replayed), frozenset(kinds))
+
+
+def part_of(key: str | None, partitions: int) -> int:
+    """The part an agent's events go to: the same on every machine and every run."""
+    if key is None or partitions == 1:
+        return 0
+    return zlib.crc32(key.encode("utf-8", "surrogatepass")) % partitions
+
+
+class Router:
+    """Says which part each event of a history goes to, reading the history in order:
+    an event that names no agent goes where what it names went."""
+
+    def __init__(self, partitions: int) -> None:
+        self.partitions = partitions
+        self.owner: dict[tuple[str, str], str | None] = {}  # (kind, id) -> its agent
+        self.agents: set[str] = set()
+
+    def agent_of(self, raw: Mapping[str, Any]) -> str | None:
+        kind, agent = raw.get("kind"), raw.get("agent")
+        if kind in ("complaint_resolved", "complaint_escalated"):
+            return self._owner("complaint", raw.get("complaint"))
+        if kind == "appeal":
+            agent = self._owner("evaluation", raw.get("evaluation"))
+        elif kind == "appeal_decision":
+            return self._owner("appeal", raw.get("appeal"))
+        elif kind == "approval":
+            return self._decision_agent(raw.get("decision"))
+        if not isinstance(agent, str):
+            agent = None
+        if kind in ("complaint", "evaluation", "appeal") and isinstance(raw.get("id"), str):
+            self.owner[(kind, raw["id"])] = agent
+        if agent is not None:
+            self.agents.add(agent)
+        return agent
+
+    def route(self, raw: Mapping[str, Any]) -> int:
+        return part_of(self.agent_of(raw), self.partitions)
+
+    def _owner(self, kind: str, ident: object) -> str | None:
+        return self.owner.get((kind, ident)) if isinstance(ident, str) else None
+
+    def _decision_agent(self, decision: object) -> str | None:
+        """The agent in a pending decision's id (`rule/agent/window`): the longest agent
+        seen that the id names between its rule and the rest."""
+        if not isinstance(decision, str):
+            return None
+        rest = decision.partition("/")[2]
+        found = None
+        for index, char in enumerate(rest):
+            if char == "/" and rest[:index] in self.agents:
+                found = rest[:index]
+        return found
+
+
+@dataclass
+class PartReplay:
+    """One part's replay under both versions: its own pairs of twins, its refused events,
+    and a sampling rule's published periods kept apart (see `merge`)."""
+
+    units: frozenset[str]  # the decisions this part reports
+    engines: tuple[Engine, Engine]
+    keeps_rejections: bool = True
+    twins: Twins = field(default_factory=Twins)
+    refused: tuple[list[Rejection], list[Rejection]] = field(default_factory=lambda: ([], []))
+    published: tuple[list[Decision], list[Decision]] = field(default_factory=lambda: ([], []))
+    started: list[float | None] = field(default_factory=lambda: [None, None])
+    events: int = 0
+    first: dt.datetime | None = None
+    stopped: list[str | None] = field(default_factory=lambda: [None, None])
+    replayed_to: list[dt.datetime | None] = field(default_factory=lambda: [None, None])
+    open_ends: tuple[list[OpenPeriod], list[OpenPeriod]] = field(default_factory=lambda: ([], []))
+
+    @classmethod
+    def of(cls, old: Policy, new: Policy, kept: frozenset[str], replayed: frozenset[str],
+           keeps_rejections: bool = True) -> PartReplay:  # fmt: skip
+        engines = tuple(Engine(p.only(replayed), max_gap=REPLAY_MAX_GAP) for p in (old, new))
+        return cls(kept, (engines[0], engines[1]), keeps_rejections)
+
+    def feed(self, raw: Mapping[str, Any]) -> None:
+        self.events += 1
+        for index, engine in enumerate(self.engines):
+            try:
+                decisions = engine.feed(raw)
+            except EventError as error:
+                if self.keeps_rejections:
+                    self.refused[index].append(_rejection(raw, error))
+                continue
+            if self.started[index] is None and engine.clock is not None:
+                self.started[index] = engine.clock.timestamp()
+            self._add(index, decisions)
+        if self.first is None:
+            self.first = event_time(raw)
+
+    def _add(self, index: int, decisions: list[Decision]) -> None:
+        kept = self.units
+        mine = [d for d in decisions if d.rule in kept and d.kind != "publish"]
+        self.published[index].extend(d for d in decisions if d.kind == "publish")
+        self.twins.add(index, mine)
+
+    def finish(self, last: dt.datetime | None, end: dt.datetime | None) -> None:
+        """Run both engines to `end`, through `last` (the whole history's last event):
+        there, every part's clock stands where one replay's would."""
+        for index, engine in enumerate(self.engines):
+            problems: list[str] = []
+            if engine.clock is not None and last is not None:
+                self._add(index, advance_to_end(engine, last, problems))
+                self._add(index, advance_to_end(engine, end, problems))
+            self.stopped[index] = problems[0] if problems else None
+            self.replayed_to[index] = engine.clock if problems else end
+            self.open_ends[index].extend(e for e in open_period_ends(engine) if e[3] in self.units)
+
+
+def merge(
+    parts: list[PartReplay],
+    shared: PartReplay | None,
+    last: dt.datetime | None,
+    end: dt.datetime | None,
+) -> Report:
+    """The parts' replays as one report: tallies added, the decisions left without a
+    twin gathered, refused events in the history's order, the published periods of the
+    part that started first on each side. `last`: the whole history's last event, where
+    every engine stood before it ran to `end`."""
+    everything = [*parts, *([shared] if shared is not None else [])]
+    sides = (Side(), Side())
+    publish = Twins()
+    for index in (0, 1):
+        starts = [
+            (p.started[index], n) for n, p in enumerate(parts) if p.started[index] is not None
+        ]
+        if starts:
+            publish.add(index, parts[min(starts)[1]].published[index])
+    finished = [part.twins.finish() for part in everything] + [publish.finish()]
+    firsts = [part.first for part in parts if part.first is not None]
+    for index, side in enumerate(sides):
+        for pair in finished:
+            side.tally.update(pair[index].tally)
+            side.grade_tally.update(pair[index].grade_tally)
+            side.decisions.extend(pair[index].decisions)
+        side.decisions.sort(key=lambda d: (d.at, d.id))
+        refused = sorted((r for p in parts for r in p.refused[index]),
+                         key=lambda r: (r.instant, r.event_id))  # fmt: skip
+        side.rejected = [r.message for r in refused]
+        side.first_event = min(firsts, key=dt.datetime.timestamp) if firsts else None
+        side.last_event = last
+        stops = [part.stopped[index] for part in everything if part.stopped[index]]
+        side.stopped = stops[0] if stops else None
+        side.replayed_to = side.last_event if stops else end
+        side.open_periods = format_open_periods(e for p in everything for e in p.open_ends[index])
+    return Report(sides[0], sides[1], sum(part.events for part in parts))
+
+
+@replay_collector()
+def simulate_partitioned(
+    new: Policy,
+    old: Policy,
+    events: Iterable[Mapping[str, Any]],
+    partitions: int,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """`simulate(new, old, events, until, now=now)`'s report, replayed in `partitions`
+    parts in this process (the parts a cluster's workers run apart)."""
+    plan = plan_partitions(old, new)
+    router = Router(partitions)
+    parts = [PartReplay.of(old, new, plan.local, plan.local) for _ in range(partitions)]
+    shared = (
+        PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
+        if plan.shared
+        else None
+    )
+    for raw in events:
+        parts[router.route(raw)].feed(raw)
+        if shared is not None and raw.get("kind") in plan.shared_kinds:
+            shared.feed(raw)
+    every = [*parts, *([shared] if shared is not None else [])]
+    clocks = [e.clock for part in every for e in part.engines if e.clock is not None]
+    last = max(clocks, key=dt.datetime.timestamp) if clocks else None
+    end = until or (replay_end((old, new), last, now) if last else None)
+    for part in every:
+        part.finish(last, end)
+    return merge(parts, shared, last, end)
