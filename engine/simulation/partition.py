@@ -133,6 +133,21 @@ class Router:
 
 
 @dataclass
+class PartResult:
+    """What a part's replay gives to `merge`: small, and sent between processes."""
+
+    sides: tuple[Side, Side]  # its decisions without a twin, and its tallies
+    refused: tuple[list[Rejection], list[Rejection]]
+    published: tuple[list[Decision], list[Decision]]
+    started: list[float | None]  # when each side's engine took its first event
+    events: int
+    first: dt.datetime | None
+    clock: dt.datetime | None  # its engines' clock after its last event
+    stopped: list[str | None]
+    open_ends: tuple[list[OpenPeriod], list[OpenPeriod]]
+
+
+@dataclass
 class PartReplay:
     """One part's replay under both versions: its own pairs of twins, its refused events,
     and a sampling rule's published periods kept apart (see `merge`)."""
@@ -147,7 +162,6 @@ class PartReplay:
     events: int = 0
     first: dt.datetime | None = None
     stopped: list[str | None] = field(default_factory=lambda: [None, None])
-    replayed_to: list[dt.datetime | None] = field(default_factory=lambda: [None, None])
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]] = field(default_factory=lambda: ([], []))
 
     @classmethod
@@ -177,22 +191,28 @@ class PartReplay:
         self.published[index].extend(d for d in decisions if d.kind == "publish")
         self.twins.add(index, mine)
 
-    def finish(self, last: dt.datetime | None, end: dt.datetime | None) -> None:
+    def clock(self) -> dt.datetime | None:
+        clocks = [engine.clock for engine in self.engines if engine.clock is not None]
+        return max(clocks, key=dt.datetime.timestamp) if clocks else None
+
+    def finish(self, last: dt.datetime | None, end: dt.datetime | None) -> PartResult:
         """Run both engines to `end`, through `last` (the whole history's last event):
         there, every part's clock stands where one replay's would."""
+        clock = self.clock()
         for index, engine in enumerate(self.engines):
             problems: list[str] = []
             if engine.clock is not None and last is not None:
                 self._add(index, advance_to_end(engine, last, problems))
                 self._add(index, advance_to_end(engine, end, problems))
             self.stopped[index] = problems[0] if problems else None
-            self.replayed_to[index] = engine.clock if problems else end
             self.open_ends[index].extend(e for e in open_period_ends(engine) if e[3] in self.units)
+        return PartResult(self.twins.finish(), self.refused, self.published, self.started,
+                          self.events, self.first, clock, self.stopped, self.open_ends)  # fmt: skip
 
 
 def merge(
-    parts: list[PartReplay],
-    shared: PartReplay | None,
+    parts: list[PartResult],
+    shared: PartResult | None,
     last: dt.datetime | None,
     end: dt.datetime | None,
 ) -> Report:
@@ -209,7 +229,7 @@ def merge(
         ]
         if starts:
             publish.add(index, parts[min(starts)[1]].published[index])
-    finished = [part.twins.finish() for part in everything] + [publish.finish()]
+    finished = [part.sides for part in everything] + [publish.finish()]
     firsts = [part.first for part in parts if part.first is not None]
     for index, side in enumerate(sides):
         for pair in finished:
@@ -253,9 +273,8 @@ def simulate_partitioned(
         if shared is not None and raw.get("kind") in plan.shared_kinds:
             shared.feed(raw)
     every = [*parts, *([shared] if shared is not None else [])]
-    clocks = [e.clock for part in every for e in part.engines if e.clock is not None]
+    clocks = [clock for part in every if (clock := part.clock()) is not None]
     last = max(clocks, key=dt.datetime.timestamp) if clocks else None
     end = until or (replay_end((old, new), last, now) if last else None)
-    for part in every:
-        part.finish(last, end)
-    return merge(parts, shared, last, end)
+    results = [part.finish(last, end) for part in parts]
+    return merge(results, shared.finish(last, end) if shared else None, last, end)

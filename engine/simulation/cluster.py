@@ -1,0 +1,125 @@
+"""A partitioned simulation (engine.simulation.partition) on Dask distributed: each part
+is one task that reads the store itself (PostgreSQL by URL, an SQLite file by its path),
+not through the scheduler, and sends back only its part's result.
+
+A task is a pure function of its arguments, so a worker lost mid-replay costs only a
+rerun of its tasks (Dask does it) and the report is the same. The parts run to an end
+computed from the store's last event; when that event is one no engine takes (the last
+events were refused), the parts run again to the end one replay would use.
+
+Dask is an optional extra (`pip install 'callqa[distributed]'`): this module imports it
+only when a simulation asks for workers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from callqa.engine.policy import Policy
+from callqa.engine.simulation.partition import (
+    PartReplay,
+    PartResult,
+    Router,
+    merge,
+    plan_partitions,
+)
+from callqa.engine.simulation.simulate import Report, replay_end
+from callqa.engine.store.database import Store
+
+INSTALL = "pip install 'callqa[distributed]'"
+
+
+class ClusterError(Exception):
+    """The cluster could not run the simulation; the message says what to do."""
+
+
+def dask_client(workers: int | None = None, address: str | None = None) -> Any:
+    """A Dask client: on a cluster at `address`, or on a local one of `workers` processes."""
+    try:
+        from distributed import Client, LocalCluster
+    except ImportError:
+        raise ClusterError(
+            f"simulating on workers needs Dask distributed, which is not installed: {INSTALL}"
+        ) from None
+    if address is not None:
+        try:
+            return Client(address, timeout="10s")  # type: ignore[no-untyped-call]
+        except OSError as error:
+            raise ClusterError(
+                f"cannot reach the Dask scheduler at {address}: {error}; check the address "
+                "(tcp://HOST:8786) and that the scheduler is running"
+            ) from None
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
+        n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=None
+    )
+    return Client(cluster)  # type: ignore[no-untyped-call]
+
+
+def replay_part(
+    target: str,
+    old: Policy,
+    new: Policy,
+    index: int | None,
+    partitions: int,
+    last: dt.datetime | None,
+    end: dt.datetime | None,
+) -> PartResult:
+    """Part `index` of the store's history at `target` (None: the units shared across
+    agents), replayed under both versions to `end`."""
+    plan = plan_partitions(old, new)
+    if index is None:
+        part = PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
+    else:
+        part = PartReplay.of(old, new, plan.local, plan.local)
+    router = Router(partitions)
+    store = Store(target)
+    try:
+        kinds = sorted(plan.shared_kinds) if index is None else None
+        for raw in store.events(kinds=kinds):
+            if index is None or router.route(raw) == index:
+                part.feed(raw)
+    finally:
+        store.close()
+    return part.finish(last, end)
+
+
+def simulate_on_cluster(
+    client: Any,
+    target: str,
+    new: Policy,
+    old: Policy,
+    partitions: int,
+    until: dt.datetime | None = None,
+    now: dt.datetime | None = None,
+) -> Report:
+    """`simulate(new, old, store.events(), until, now=now)`'s report, its parts replayed as
+    tasks on `client`'s workers."""
+    store = Store(target)
+    try:
+        span = store.time_span()
+    finally:
+        store.close()
+    plan = plan_partitions(old, new)
+    last = span[1].astimezone(old.timezone) if span else None
+    while True:
+        end = until or (replay_end((old, new), last, now) if last else None)
+        indexes: list[int | None] = [*range(partitions), *([None] if plan.shared else [])]
+        futures = [
+            client.submit(replay_part, target, old, new, index, partitions, last, end, pure=False)
+            for index in indexes
+        ]
+        results: list[PartResult] = client.gather(futures)
+        clocks = [result.clock for result in results if result.clock is not None]
+        clock = max(clocks, key=dt.datetime.timestamp) if clocks else None
+        if _same_moment(clock, last):
+            break
+        last = clock  # the last events were refused: run to where one replay runs
+    shared = results[partitions] if plan.shared else None
+    return merge(results[:partitions], shared, last, end)
+
+
+def _same_moment(one: dt.datetime | None, other: dt.datetime | None) -> bool:
+    if one is None or other is None:
+        return one is other
+    return one.timestamp() == other.timestamp() and one.utcoffset() == other.utcoffset()
