@@ -3,6 +3,7 @@ report one replay gives (engine.simulation.cluster)."""
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import tempfile
@@ -19,6 +20,9 @@ from callqa.dsl.diagnostics import PolicyError
 from callqa.engine.simulation.cluster import ClusterError, dask_client, simulate_on_cluster
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store
+from callqa.tui.cli import main
+
+ROOT = Path(__file__).resolve().parent.parent
 
 pytest.importorskip("distributed")
 
@@ -62,3 +66,32 @@ def test_workers_without_dask_say_what_to_install(monkeypatch: pytest.MonkeyPatc
 def test_an_unreachable_scheduler_is_named() -> None:
     with pytest.raises(ClusterError, match=re.escape("tcp://127.0.0.1:9")):
         dask_client(address="tcp://127.0.0.1:9")
+
+
+def test_callqa_simulate_on_workers_prints_the_same_bytes(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command a manager types: --workers 1, --workers 2 (in 3 parts) and one
+    process give the same JSON, byte for byte; what cannot be split is refused."""
+    db = str(tmp_path / "demo.db")
+    assert main(["demo", "--count", "400", "--db", db]) == 0
+    capsys.readouterr()
+    center = str(ROOT / "policies" / "center.policy")
+    stricter = tmp_path / "stricter.policy"
+    text = Path(center).read_text(encoding="utf-8")
+    stricter.write_text(text.replace("in calendar month >= 3 then off", "in calendar month >= 2 then off"),
+                        encoding="utf-8")  # fmt: skip
+    for name in ("standard.policy", "complaint.policy"):
+        (tmp_path / name).write_text((ROOT / "policies" / name).read_text(encoding="utf-8"),
+                                     encoding="utf-8")  # fmt: skip
+    asked = ["simulate", "--db", db, "--policy", str(stricter), "--against", center]
+    outputs = []
+    for split in ([], ["--workers", "1"], ["--workers", "2", "--parts", "3"]):
+        assert main([*asked, "--format", "json", *split]) == 0
+        outputs.append(capsys.readouterr().out)
+    assert outputs[0] == outputs[1] == outputs[2]
+    assert json.loads(outputs[0])["changed"]
+    assert main([*asked, "--workers", "2", "--sweep", "bottom_removal.complaints_month=2..3"]) == 2
+    assert "leave out --sweep" in capsys.readouterr().err
+    assert main([*asked, "--workers", "0"]) == 2
+    assert "--workers 0: give a number of 1 or more" in capsys.readouterr().err

@@ -17,6 +17,7 @@ import datetime as dt
 from typing import Any
 
 from callqa.engine.policy import Policy
+from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.partition import (
     PartReplay,
     PartResult,
@@ -51,11 +52,12 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Any:
                 "(tcp://HOST:8786) and that the scheduler is running"
             ) from None
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
-        n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=None
+        n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=":0"
     )
     return Client(cluster)  # type: ignore[no-untyped-call]
 
 
+@replay_collector()
 def replay_part(
     target: str,
     old: Policy,
@@ -64,9 +66,10 @@ def replay_part(
     partitions: int,
     last: dt.datetime | None,
     end: dt.datetime | None,
+    bounds: tuple[dt.datetime | None, dt.datetime | None] = (None, None),
 ) -> PartResult:
     """Part `index` of the store's history at `target` (None: the units shared across
-    agents), replayed under both versions to `end`."""
+    agents) from `bounds[0]`, before `bounds[1]`, replayed under both versions to `end`."""
     plan = plan_partitions(old, new)
     if index is None:
         part = PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
@@ -75,10 +78,13 @@ def replay_part(
     router = Router(partitions)
     store = Store(target)
     try:
-        kinds = sorted(plan.shared_kinds) if index is None else None
-        for raw in store.events(kinds=kinds):
-            if index is None or router.route(raw) == index:
+        if index is None:
+            for raw in store.events(bounds[0], bounds[1], sorted(plan.shared_kinds)):
                 part.feed(raw)
+        else:
+            for raw in store.events(bounds[0], bounds[1], keep=router.keeps(index)):
+                if router.route(raw) == index:
+                    part.feed(raw)
     finally:
         store.close()
     return part.finish(last, end)
@@ -90,14 +96,15 @@ def simulate_on_cluster(
     new: Policy,
     old: Policy,
     partitions: int,
+    start: dt.datetime | None = None,
     until: dt.datetime | None = None,
     now: dt.datetime | None = None,
 ) -> Report:
-    """`simulate(new, old, store.events(), until, now=now)`'s report, its parts replayed as
-    tasks on `client`'s workers."""
+    """`simulate(new, old, store.events(start, until), until, now=now)`'s report, its
+    parts replayed as tasks on `client`'s workers."""
     store = Store(target)
     try:
-        span = store.time_span()
+        span = store.time_span(start, until)
     finally:
         store.close()
     plan = plan_partitions(old, new)
@@ -106,7 +113,18 @@ def simulate_on_cluster(
         end = until or (replay_end((old, new), last, now) if last else None)
         indexes: list[int | None] = [*range(partitions), *([None] if plan.shared else [])]
         futures = [
-            client.submit(replay_part, target, old, new, index, partitions, last, end, pure=False)
+            client.submit(
+                replay_part,
+                target,
+                old,
+                new,
+                index,
+                partitions,
+                last,
+                end,
+                (start, until),
+                pure=False,
+            )
             for index in indexes
         ]
         results: list[PartResult] = client.gather(futures)

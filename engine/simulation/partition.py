@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +112,21 @@ class Router:
         if agent is not None:
             self.agents.add(agent)
         return agent
+
+    def keeps(self, index: int) -> Callable[[str, str, str | None], bool]:
+        """For `Store.events(keep=...)`: whether a stored row (its id, kind and agent) may
+        be part `index`'s, noting what it names; only a row without an agent (a
+        resolution, an appeal...) is read whole to be routed (`route`)."""
+
+        def keep(event_id: str, kind: str, agent: str | None) -> bool:
+            if agent is None:
+                return True
+            if kind in ("complaint", "evaluation"):
+                self.owner[(kind, event_id)] = agent
+            self.agents.add(agent)
+            return part_of(agent, self.partitions) == index
+
+        return keep
 
     def route(self, raw: Mapping[str, Any]) -> int:
         return part_of(self.agent_of(raw), self.partitions)

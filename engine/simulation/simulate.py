@@ -149,7 +149,11 @@ class Report:
                 label: {"before": before.get(label, 0), "after": after.get(label, 0)}
                 for label in sorted(set(before) | set(after))
             },
-            "grades": {"before": dict(self.before.grades()), "after": dict(self.after.grades())},
+            # sorted: the same bytes however the replay was split (engine.simulation.partition)
+            "grades": {
+                "before": dict(sorted(self.before.grades().items())),
+                "after": dict(sorted(self.after.grades().items())),
+            },
             "sampling_workload": {"before": samples_before, "after": samples_after},
             "changed": self.changed(),
             "retimed": self.retimed(),

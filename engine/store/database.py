@@ -45,7 +45,7 @@ from sqlalchemy import (
 from sqlalchemy import event as sa_event
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-from sqlalchemy.engine import URL, ScalarResult, make_url
+from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -834,39 +834,57 @@ class Store:
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
         kinds: Sequence[str] | None = None,
+        keep: Callable[[str, str, str | None], bool] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events in time order (then by id), as the dicts the engine takes; those from
-        `start`, before `end`, of `kinds`, when given."""
+        `start`, before `end`, of `kinds`, when given; with `keep`, only the rows for which
+        `keep(id, kind, agent)` is true are read further (a part of a partitioned replay
+        skips other agents' events unread)."""
         with self.engine.connect() as connection:
             try:
-                payloads = self._event_payloads(connection, start, end, kinds)
+                rows = self._event_payloads(connection, start, end, kinds, keep is not None)
             except SQLAlchemyError:
                 if not self._upgraded():
                     raise
                 connection.rollback()
-                payloads = self._event_payloads(connection, start, end, kinds)
-            for payload in payloads:
-                yield stored_event(payload)
+                rows = self._event_payloads(connection, start, end, kinds, keep is not None)
+            if keep is None:
+                for payload in rows.scalars():
+                    yield stored_event(payload)
+                return
+            for event_id, kind, agent, payload in rows.tuples():
+                if keep(event_id, kind, agent):
+                    yield stored_event(payload)
 
     def _event_payloads(
         self, connection: Connection, start: dt.datetime | None, end: dt.datetime | None,
-        kinds: Sequence[str] | None,
-    ) -> ScalarResult[str]:  # fmt: skip
+        kinds: Sequence[str] | None, keyed: bool = False,
+    ) -> Any:  # fmt: skip
+        """The rows' payloads, in the events' order; `keyed`: after their id, kind, agent."""
         stored = self.tables.events
-        query = select(stored.c.payload).order_by(stored.c.at_utc, stored.c.id)
+        columns = (stored.c.id, stored.c.kind, stored.c.agent) if keyed else ()
+        query = select(*columns, stored.c.payload).order_by(stored.c.at_utc, stored.c.id)
         if kinds is not None:
             query = query.where(stored.c.kind.in_(kinds))
         if start is not None:
             query = query.where(stored.c.at_utc >= _utc(start))
         if end is not None:
             query = query.where(stored.c.at_utc < _utc(end))
-        return connection.execute(query.execution_options(yield_per=2000)).scalars()
+        return connection.execute(query.execution_options(yield_per=2000))
 
     @_upgraded_meanwhile
-    def time_span(self) -> tuple[dt.datetime, dt.datetime] | None:
+    def time_span(
+        self, start: dt.datetime | None = None, end: dt.datetime | None = None
+    ) -> tuple[dt.datetime, dt.datetime] | None:
+        """The first and last events' times (of those from `start`, before `end`)."""
         at = self.tables.events.c.at_utc
+        query = select(func.min(at), func.max(at))
+        if start is not None:
+            query = query.where(at >= _utc(start))
+        if end is not None:
+            query = query.where(at < _utc(end))
         with self.engine.connect() as connection:
-            first, last = connection.execute(select(func.min(at), func.max(at))).one()
+            first, last = connection.execute(query).one()
         if first is None or last is None:
             return None
         return _aware(first), _aware(last)

@@ -48,6 +48,15 @@ def register(commands: Commands) -> None:
     simulate.add_argument("--sweep", metavar="RULE=A..B",
                           help="replay once per value of a rule's limit, e.g. "
                           "bottom_removal.complaints_month=2..5")  # fmt: skip
+    simulate.add_argument("--workers", type=int, metavar="N",
+                          help="replay in parts, by agent, on N worker processes of this "
+                          "machine (Dask: pip install 'callqa[distributed]')")  # fmt: skip
+    simulate.add_argument("--cluster", metavar="ADDRESS",
+                          help="replay in parts on the Dask scheduler at ADDRESS "
+                          "(tcp://HOST:8786); its workers read --db themselves")  # fmt: skip
+    simulate.add_argument("--parts", type=int, metavar="K",
+                          help="with --workers or --cluster: how many parts (default: one "
+                          "per worker)")  # fmt: skip
     add_quiet(simulate)
     simulate.set_defaults(run=run_simulate)
 
@@ -84,6 +93,12 @@ def run_simulate(args: argparse.Namespace) -> int:
         bounds[0] = replay_start((new, old), asked_from)
     if _nothing_to_replay(args, store, bounds, new.timezone):
         return 1
+    if args.workers is not None or args.cluster is not None:
+        if args.sweep or by_version:
+            say("--workers and --cluster replay against one version: leave out "
+                f"{'--sweep' if args.sweep else '--against history'}", file=sys.stderr)  # fmt: skip
+            return 2
+        return _simulate_in_parts(args, new, old, bounds, asked_from)
     if args.sweep:
         with progress(args, "reading", _total(store, bounds)) as advance:
             events = list(counted(store.events(bounds[0], bounds[1]), advance))
@@ -109,6 +124,49 @@ def run_simulate(args: argparse.Namespace) -> int:
     else:
         print_simulation(data, args.policy, args.against)
     return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
+
+
+def _simulate_in_parts(
+    args: argparse.Namespace, new: Policy, old: Policy, bounds: Bounds,
+    asked_from: dt.datetime | None,
+) -> int:  # fmt: skip
+    """--workers N / --cluster ADDRESS: the replay split by agent into parts, each a task
+    on a Dask worker that reads the history from --db itself."""
+    from callqa.engine.simulation.cluster import ClusterError, dask_client, simulate_on_cluster
+
+    for name, value in (("--workers", args.workers), ("--parts", args.parts)):
+        if value is not None and value < 1:
+            say(f"{name} {value}: give a number of 1 or more", file=sys.stderr)
+            return 2
+    target = args.db if "://" in args.db else str(Path(args.db).resolve())
+    try:
+        client = dask_client(args.workers, args.cluster)
+    except ClusterError as error:
+        say(str(error), file=sys.stderr)
+        return 2
+    try:
+        workers = len(client.scheduler_info()["workers"]) or 1
+        parts = args.parts or workers
+        where = args.cluster or "this machine"
+        if not args.quiet:
+            say(f"replaying in {parts} part(s) on {workers} worker(s) at {where}",
+                file=sys.stderr)  # fmt: skip
+        report = simulate_on_cluster(client, target, new, old, parts, bounds[0], bounds[1])
+    except ClusterError as error:
+        say(str(error), file=sys.stderr)
+        return 1
+    finally:
+        cluster = client.cluster
+        client.close()
+        if cluster is not None:
+            cluster.close()
+    report.asked_from, report.replayed_from = asked_from, bounds[0]
+    data = report.to_dict()
+    if args.format == "json":
+        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    else:
+        print_simulation(data, args.policy, args.against)
+    return 1 if data["replay"]["stopped"] else 0
 
 
 def _total(store: Store, bounds: Bounds) -> int | None:
