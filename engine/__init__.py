@@ -14,6 +14,7 @@ from callqa.dsl.diagnostics import Diagnostic, PolicyError
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import (
     ClockGapError,
+    ClusterError,
     EngineError,
     EvaluationError,
     EventError,
@@ -40,6 +41,7 @@ __all__ = [
     "BatchScores",
     "Bonus",
     "ClockGapError",
+    "ClusterError",
     "CompiledRubric",
     "CriticalFailure",
     "Decision",

@@ -20,7 +20,9 @@ rubric).
     │   ├── StoreError                    the database cannot be used as it is: Store;
     │   │   │                             the message says what to do
     │   │   └── NoHistory                 a database with no history to read (yet)
-    │   └── SweepError                    a --sweep that cannot run: simulation.sweep
+    │   ├── SweepError                    a --sweep that cannot run: simulation.sweep
+    │   └── ClusterError                  a partitioned replay's cluster cannot run it:
+    │                                     simulation.cluster (Dask missing, unreachable)
     ├── PolicyError                       a policy that does not check: load_policy,
     │                                     format_text; .diagnostics lists every problem
     │                                     (defined in callqa.dsl.diagnostics, which may not
@@ -90,6 +92,10 @@ class NoHistory(StoreError):
 
 class SweepError(EngineError):
     """A sensitivity sweep that cannot run: a rule or a range it cannot replay."""
+
+
+class ClusterError(EngineError):
+    """The cluster cannot run a partitioned simulation; the message says what to do."""
 
 
 def first_line(error: BaseException | None) -> str:

@@ -17,7 +17,8 @@ from hypothesis import strategies as st
 from test_incremental_simulation import NOW, TEXT, changes, histories, variant
 
 from callqa.dsl.diagnostics import PolicyError
-from callqa.engine.simulation.cluster import ClusterError, dask_client, simulate_on_cluster
+from callqa.engine.errors import ClusterError
+from callqa.engine.simulation.cluster import dask_client, simulate_on_cluster
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store
 from callqa.tui.cli import main

@@ -16,6 +16,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
+from callqa.engine.errors import ClusterError
 from callqa.engine.policy import Policy
 from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.partition import (
@@ -29,10 +30,6 @@ from callqa.engine.simulation.simulate import Report, replay_end
 from callqa.engine.store.database import Store
 
 INSTALL = "pip install 'callqa[distributed]'"
-
-
-class ClusterError(Exception):
-    """The cluster could not run the simulation; the message says what to do."""
 
 
 def dask_client(workers: int | None = None, address: str | None = None) -> Any:

@@ -132,7 +132,8 @@ def _simulate_in_parts(
 ) -> int:  # fmt: skip
     """--workers N / --cluster ADDRESS: the replay split by agent into parts, each a task
     on a Dask worker that reads the history from --db itself."""
-    from callqa.engine.simulation.cluster import ClusterError, dask_client, simulate_on_cluster
+    from callqa.engine.errors import ClusterError
+    from callqa.engine.simulation.cluster import dask_client, simulate_on_cluster
 
     for name, value in (("--workers", args.workers), ("--parts", args.parts)):
         if value is not None and value < 1:
