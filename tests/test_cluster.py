@@ -12,11 +12,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_incremental_simulation import NOW, TEXT, changes, histories, variant
+from test_incremental_simulation import NOW, drawn_versions, histories
 
-from callqa.dsl.diagnostics import PolicyError
 from callqa.engine.errors import ClusterError
 from callqa.engine.simulation.cluster import dask_client, simulate_on_cluster
 from callqa.engine.simulation.simulate import simulate
@@ -41,12 +40,7 @@ def client() -> Iterator[Any]:
 def test_parts_on_a_cluster_report_what_one_replay_reports(
     client: Any, events: list[dict[str, Any]], data: st.DataObject
 ) -> None:
-    new_text = data.draw(changes(TEXT), label="proposed")
-    try:
-        old, new = variant(TEXT, "old.policy"), variant(new_text, "new.policy")
-    except PolicyError:
-        assume(False)
-        raise
+    old, new = drawn_versions(data, base_changes=False)
     partitions = data.draw(st.integers(1, 5), label="partitions")
     with tempfile.TemporaryDirectory() as folder:
         target = str(Path(folder) / "history.db")

@@ -130,18 +130,26 @@ def _events_of(events: list[dict[str, Any]]) -> Any:
     return events_of
 
 
+def drawn_versions(data: st.DataObject, base_changes: bool = True) -> tuple[Policy, Policy]:
+    """The center's rulebook (edited, when `base_changes` and drawn so) and an edit of it:
+    a baseline and a proposed version; an edit that does not check is not an example."""
+    base_text = TEXT
+    if base_changes and data.draw(st.booleans()):
+        base_text = data.draw(changes(TEXT), label="baseline")
+    new_text = data.draw(changes(base_text), label="proposed")
+    try:
+        return variant(base_text, "old.policy"), variant(new_text, "new.policy")
+    except PolicyError:
+        assume(False)
+        raise
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(histories(), st.data())
 def test_an_incremental_simulation_reports_what_a_full_replay_reports(
     events: list[dict[str, Any]], data: st.DataObject
 ) -> None:
-    base_text = data.draw(changes(TEXT), label="baseline") if data.draw(st.booleans()) else TEXT
-    new_text = data.draw(changes(base_text), label="proposed")
-    try:
-        old, new = variant(base_text, "old.policy"), variant(new_text, "new.policy")
-    except PolicyError:
-        assume(False)
-        raise
+    old, new = drawn_versions(data)
     full = simulate(new, old, events, now=NOW)
     incremental = simulate_change(new, old, _events_of(events), now=NOW)
     event("replayed whole" if incremental.replayed_units is None else

@@ -6,11 +6,10 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_incremental_simulation import NOW, TEXT, changes, histories, variant
+from test_incremental_simulation import NOW, drawn_versions, histories
 
-from callqa.dsl.diagnostics import PolicyError
 from callqa.engine.simulation.partition import Router, part_of, simulate_partitioned
 from callqa.engine.simulation.simulate import simulate
 
@@ -20,13 +19,7 @@ from callqa.engine.simulation.simulate import simulate
 def test_a_partitioned_simulation_reports_what_one_replay_reports(
     events: list[dict[str, Any]], data: st.DataObject
 ) -> None:
-    base_text = data.draw(changes(TEXT), label="baseline") if data.draw(st.booleans()) else TEXT
-    new_text = data.draw(changes(base_text), label="proposed")
-    try:
-        old, new = variant(base_text, "old.policy"), variant(new_text, "new.policy")
-    except PolicyError:
-        assume(False)
-        raise
+    old, new = drawn_versions(data)
     moved = data.draw(st.integers(0, len(events)), label="moved at")
     for e in events[moved:]:  # an agent changes team, from one event on
         if e.get("agent") == events[0].get("agent") and e.get("team"):

@@ -65,7 +65,9 @@ class Rejection(NamedTuple):
     message: str
 
 
-def _rejection(raw: Mapping[str, Any], error: EventError) -> Rejection:
+def rejection(raw: Mapping[str, Any], error: EventError) -> Rejection:
+    """An event refused, placed for merging with refusals from other replays (of the
+    baseline, of a slice, of other parts: engine.simulation.partition)."""
     at, event_id, kind = raw.get("at"), raw.get("id"), raw.get("kind")
     instant = at.timestamp() if isinstance(at, dt.datetime) else float("inf")
     decision = raw.get("decision") if kind == "approval" else None
@@ -172,7 +174,7 @@ def replay_baseline(
         try:
             decisions = engine.feed(raw)
         except EventError as error:
-            rejected.append(_rejection(raw, error))
+            rejected.append(rejection(raw, error))
         else:
             _tally(sides, decisions)
         if first is None:
@@ -298,7 +300,7 @@ def replay_slice(
             try:
                 decisions = engine.feed(raw)
             except EventError as error:
-                refused[index].append(_rejection(raw, error))
+                refused[index].append(rejection(raw, error))
                 continue
             if decisions:
                 mine = [d for d in decisions if d.rule in kept]

@@ -33,7 +33,7 @@ from callqa.engine.policy import Policy
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
 from callqa.engine.simulation.collector import replay_collector
-from callqa.engine.simulation.incremental import Rejection, _rejection
+from callqa.engine.simulation.incremental import Rejection, rejection
 from callqa.engine.simulation.simulate import (
     OpenPeriod,
     Report,
@@ -192,7 +192,7 @@ class PartReplay:
                 decisions = engine.feed(raw)
             except EventError as error:
                 if self.keeps_rejections:
-                    self.refused[index].append(_rejection(raw, error))
+                    self.refused[index].append(rejection(raw, error))
                 continue
             if self.started[index] is None and engine.clock is not None:
                 self.started[index] = engine.clock.timestamp()

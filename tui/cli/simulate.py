@@ -18,7 +18,11 @@ from rich.table import Table
 from callqa.dsl.diagnostics import PolicyError
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import StoreError, SweepError
-from callqa.engine.simulation.simulate import replay_start, simulate_against_history
+from callqa.engine.simulation.simulate import (
+    Report,
+    replay_start,
+    simulate_against_history,
+)
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
@@ -117,13 +121,7 @@ def run_simulate(args: argparse.Namespace) -> int:
             "simulation against it replays only what a change touches",
             file=sys.stderr,
         )
-    report.asked_from, report.replayed_from = asked_from, bounds[0]
-    data = report.to_dict()
-    if args.format == "json":
-        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print_simulation(data, args.policy, args.against)
-    return 1 if data["replay"]["stopped"] else 0  # it did not replay all it was asked
+    return _print_report(args, report, asked_from, bounds[0], args.against)
 
 
 def _simulate_in_parts(
@@ -161,12 +159,23 @@ def _simulate_in_parts(
         client.close()
         if cluster is not None:
             cluster.close()
-    report.asked_from, report.replayed_from = asked_from, bounds[0]
+    return _print_report(args, report, asked_from, bounds[0], args.against)
+
+
+def _print_report(
+    args: argparse.Namespace,
+    report: Report,
+    asked_from: dt.datetime | None,
+    replayed_from: dt.datetime | None,
+    against: str,
+) -> int:
+    """The report as --format asks; exit status 1 when it did not replay all it was asked."""
+    report.asked_from, report.replayed_from = asked_from, replayed_from
     data = report.to_dict()
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
-        print_simulation(data, args.policy, args.against)
+        print_simulation(data, args.policy, against)
     return 1 if data["replay"]["stopped"] else 0
 
 
@@ -243,13 +252,8 @@ def _simulate_history(
         events = counted(store.events(bounds[0], bounds[1]), advance)
         report = simulate_against_history(new, versions, events,
                                           bounds[1])  # fmt: skip
-    report.asked_from, report.replayed_from = asked_from, bounds[0]
-    data = report.to_dict()
-    if args.format == "json":
-        say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
-    else:
-        print_simulation(data, args.policy, f"history ({len(versions)} version(s) in force)")
-    return 1 if data["replay"]["stopped"] else 0
+    against = f"history ({len(versions)} version(s) in force)"
+    return _print_report(args, report, asked_from, bounds[0], against)
 
 
 def _run_sweep(
