@@ -20,14 +20,17 @@ from callqa.engine.errors import ClusterError
 from callqa.engine.policy import Policy
 from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.partition import (
+    NAMED_KINDS,
+    ROUTED_BY_REFERENT,
     PartReplay,
     PartResult,
     Router,
     merge,
+    part_of,
     plan_partitions,
 )
 from callqa.engine.simulation.simulate import Report, replay_end
-from callqa.engine.store.database import Store
+from callqa.engine.store.database import Store, stored_event
 
 INSTALL = "pip install 'callqa[distributed]'"
 
@@ -68,23 +71,41 @@ def replay_part(
     """Part `index` of the store's history at `target` (None: the units shared across
     agents) from `bounds[0]`, before `bounds[1]`, replayed under both versions to `end`."""
     plan = plan_partitions(old, new)
-    if index is None:
-        part = PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
-    else:
-        part = PartReplay.of(old, new, plan.local, plan.local)
-    router = Router(partitions)
     store = Store(target)
     try:
         if index is None:
+            part = PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
             for raw in store.events(bounds[0], bounds[1], sorted(plan.shared_kinds)):
                 part.feed(raw)
         else:
-            for raw in store.events(bounds[0], bounds[1], keep=router.keeps(index)):
-                if router.route(raw) == index:
-                    part.feed(raw)
+            part = PartReplay.of(old, new, plan.local, plan.local)
+            _replay_agents_part(store, part, index, partitions, bounds)
     finally:
         store.close()
     return part.finish(last, end)
+
+
+def _replay_agents_part(
+    store: Store,
+    part: PartReplay,
+    index: int,
+    partitions: int,
+    bounds: tuple[dt.datetime | None, dt.datetime | None],
+) -> None:
+    """Feed `part` its agents' events: the database skips the other agents' rows, except
+    those that own what an event without an agent names (their payloads stay unread)."""
+    router = Router(partitions, store.agents())
+    mine = [agent for agent in router.agents if part_of(agent, partitions) == index]
+    rows = store.event_rows(*bounds, agents=mine if partitions > 1 else None,
+                            any_agent_kinds=NAMED_KINDS | ROUTED_BY_REFERENT)  # fmt: skip
+    for event_id, kind, agent, payload in rows:
+        found = router.row_part(event_id, kind, agent)
+        if found == index:
+            part.feed(stored_event(payload))
+        elif found is None:
+            raw = stored_event(payload)
+            if router.route(raw) == index:
+                part.feed(raw)
 
 
 def simulate_on_cluster(

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -86,14 +86,22 @@ def part_of(key: str | None, partitions: int) -> int:
     return zlib.crc32(key.encode("utf-8", "surrogatepass")) % partitions
 
 
+# the events routed by what they name, not by an agent of their own
+ROUTED_BY_REFERENT = frozenset(
+    {"complaint_resolved", "complaint_escalated", "appeal", "appeal_decision", "approval"}
+)
+NAMED_KINDS = frozenset({"complaint", "evaluation"})  # what those events name
+
+
 class Router:
     """Says which part each event of a history goes to, reading the history in order:
-    an event that names no agent goes where what it names went."""
+    an event that names no agent goes where what it names went. `agents`: every agent of
+    the history, when known beforehand (an approval names its decision's agent)."""
 
-    def __init__(self, partitions: int) -> None:
+    def __init__(self, partitions: int, agents: Iterable[str] = ()) -> None:
         self.partitions = partitions
         self.owner: dict[tuple[str, str], str | None] = {}  # (kind, id) -> its agent
-        self.agents: set[str] = set()
+        self.agents: set[str] = set(agents)
 
     def agent_of(self, raw: Mapping[str, Any]) -> str | None:
         kind, agent = raw.get("kind"), raw.get("agent")
@@ -113,20 +121,14 @@ class Router:
             self.agents.add(agent)
         return agent
 
-    def keeps(self, index: int) -> Callable[[str, str, str | None], bool]:
-        """For `Store.events(keep=...)`: whether a stored row (its id, kind and agent) may
-        be part `index`'s, noting what it names; only a row without an agent (a
-        resolution, an appeal...) is read whole to be routed (`route`)."""
-
-        def keep(event_id: str, kind: str, agent: str | None) -> bool:
-            if agent is None:
-                return True
-            if kind in ("complaint", "evaluation"):
-                self.owner[(kind, event_id)] = agent
-            self.agents.add(agent)
-            return part_of(agent, self.partitions) == index
-
-        return keep
+    def row_part(self, event_id: str, kind: str, agent: str | None) -> int | None:
+        """The part of a stored row, by its id, kind and agent columns (noting what it
+        owns); None when only its payload can say (`route`)."""
+        if agent is None or kind in ROUTED_BY_REFERENT:
+            return None
+        if kind in NAMED_KINDS:
+            self.owner[(kind, event_id)] = agent
+        return part_of(agent, self.partitions)
 
     def route(self, raw: Mapping[str, Any]) -> int:
         return part_of(self.agent_of(raw), self.partitions)
@@ -196,7 +198,8 @@ class PartReplay:
                 continue
             if self.started[index] is None and engine.clock is not None:
                 self.started[index] = engine.clock.timestamp()
-            self._add(index, decisions)
+            if decisions:
+                self._add(index, decisions)
         if self.first is None:
             self.first = event_time(raw)
 

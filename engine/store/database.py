@@ -21,7 +21,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
@@ -39,6 +39,7 @@ from sqlalchemy import (
     create_engine,
     func,
     inspect,
+    or_,
     select,
     text,
 )
@@ -63,6 +64,8 @@ REPLAY = "replay"  # the kind of the decisions row that holds a version's kept r
 _SCHEMA_LOCK = 0x63616C6C7161  # "callqa": the PostgreSQL advisory lock held to create tables
 _HEX = frozenset("0123456789abcdef")
 _EVENT_COLUMNS = ("id", "kind", "at_utc", "agent", "payload", "source")  # as rows give them
+# agents one query may list: SQLite takes 32,766 parameters, PostgreSQL 65,535
+MAX_LISTED_AGENTS = 30_000
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
@@ -834,43 +837,73 @@ class Store:
         start: dt.datetime | None = None,
         end: dt.datetime | None = None,
         kinds: Sequence[str] | None = None,
-        keep: Callable[[str, str, str | None], bool] | None = None,
     ) -> Iterator[dict[str, Any]]:
         """Events in time order (then by id), as the dicts the engine takes; those from
-        `start`, before `end`, of `kinds`, when given; with `keep`, only the rows for which
-        `keep(id, kind, agent)` is true are read further (a part of a partitioned replay
-        skips other agents' events unread)."""
+        `start`, before `end`, of `kinds`, when given."""
+        for row in self._rows(start, end, kinds=kinds):
+            yield stored_event(row[0])
+
+    def event_rows(
+        self,
+        start: dt.datetime | None = None,
+        end: dt.datetime | None = None,
+        agents: Collection[str] | None = None,
+        any_agent_kinds: Collection[str] = (),
+    ) -> Iterator[tuple[str, str, str | None, str]]:
+        """The stored rows (id, kind, agent, payload as text: `stored_event` reads it) in
+        the events' order; with `agents`, only theirs, the rows of no agent and those of
+        `any_agent_kinds`: a part of a partitioned replay leaves the database to skip
+        other agents' events, and reads only the payloads it needs. A list longer than a
+        query may hold is not applied: the caller skips rows by their agent anyway."""
+        if agents is not None and len(agents) > MAX_LISTED_AGENTS:
+            agents = None
+        yield from self._rows(start, end, None, agents, any_agent_kinds, keyed=True)
+
+    def _rows(
+        self, start: dt.datetime | None, end: dt.datetime | None,
+        kinds: Sequence[str] | None = None, agents: Collection[str] | None = None,
+        any_agent_kinds: Collection[str] = (), keyed: bool = False,
+    ) -> Iterator[Any]:  # fmt: skip
+        """The rows in the events' order: their payloads, or (`keyed`) their id, kind,
+        agent and payload. A store an older callqa wrote is upgraded first (`_upgraded`)."""
         with self.engine.connect() as connection:
+            query = self._rows_query(start, end, kinds, agents, any_agent_kinds, keyed)
             try:
-                rows = self._event_payloads(connection, start, end, kinds, keep is not None)
+                rows = connection.execute(query)
             except SQLAlchemyError:
                 if not self._upgraded():
                     raise
                 connection.rollback()
-                rows = self._event_payloads(connection, start, end, kinds, keep is not None)
-            if keep is None:
-                for payload in rows.scalars():
-                    yield stored_event(payload)
-                return
-            for event_id, kind, agent, payload in rows.tuples():
-                if keep(event_id, kind, agent):
-                    yield stored_event(payload)
+                rows = connection.execute(query)
+            yield from rows
 
-    def _event_payloads(
-        self, connection: Connection, start: dt.datetime | None, end: dt.datetime | None,
-        kinds: Sequence[str] | None, keyed: bool = False,
+    def _rows_query(
+        self, start: dt.datetime | None, end: dt.datetime | None,
+        kinds: Sequence[str] | None, agents: Collection[str] | None,
+        any_agent_kinds: Collection[str], keyed: bool,
     ) -> Any:  # fmt: skip
-        """The rows' payloads, in the events' order; `keyed`: after their id, kind, agent."""
         stored = self.tables.events
         columns = (stored.c.id, stored.c.kind, stored.c.agent) if keyed else ()
         query = select(*columns, stored.c.payload).order_by(stored.c.at_utc, stored.c.id)
         if kinds is not None:
             query = query.where(stored.c.kind.in_(kinds))
+        if agents is not None:
+            query = query.where(or_(stored.c.agent.in_(sorted(agents)),
+                                    stored.c.agent.is_(None),
+                                    stored.c.kind.in_(sorted(any_agent_kinds))))  # fmt: skip
         if start is not None:
             query = query.where(stored.c.at_utc >= _utc(start))
         if end is not None:
             query = query.where(stored.c.at_utc < _utc(end))
-        return connection.execute(query.execution_options(yield_per=2000))
+        return query.execution_options(yield_per=2000)
+
+    @_upgraded_meanwhile
+    def agents(self) -> list[str]:
+        """Every agent the stored events name, in order."""
+        agent = self.tables.events.c.agent
+        query = select(agent).where(agent.is_not(None)).distinct().order_by(agent)
+        with self.engine.connect() as connection:
+            return list(connection.execute(query).scalars())
 
     @_upgraded_meanwhile
     def time_span(
