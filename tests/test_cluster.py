@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_incremental_simulation import NOW, drawn_versions, histories
 
+from callqa.engine import load_policy
 from callqa.engine.errors import ClusterError
-from callqa.engine.simulation.cluster import dask_client, simulate_on_cluster
+from callqa.engine.simulation.cluster import dask_client, replay_part, simulate_on_cluster
 from callqa.engine.simulation.simulate import simulate
 from callqa.engine.store.database import Store
 from callqa.tui.cli import main
@@ -90,3 +91,17 @@ def test_callqa_simulate_on_workers_prints_the_same_bytes(
     assert "leave out --sweep" in capsys.readouterr().err
     assert main([*asked, "--workers", "0"]) == 2
     assert "--workers 0: give a number of 1 or more" in capsys.readouterr().err
+
+
+def test_a_store_the_workers_cannot_read_is_one_clear_error(client: Any, tmp_path: Path) -> None:
+    """The store's path as the workers see it holds no database: the simulation fails
+    with the store named and what failed, and no report of the parts that could."""
+    missing = str(tmp_path / "elsewhere" / "history.db")
+    policy = load_policy(ROOT / "policies" / "center.policy")
+    future = client.submit(replay_part, missing, policy, policy, 0, 2, None, None, pure=False)
+    with pytest.raises(ClusterError) as caught:
+        future.result()
+    message = str(caught.value)
+    assert f"could not read the store at {missing}" in message
+    assert "no database" in message or "does not exist" in message, message
+    assert "every worker sees" in message

@@ -3,12 +3,17 @@ target when the period ends. A period without data is reported as "no data", nev
 
 An appeal counts when it is decided (upheld or not), for the agent and for the evaluator
 who scored the evaluation: `count(appeal where appeal.upheld) / count(appeal)` per
-evaluator is the evaluator's upheld-appeal rate."""
+evaluator is the evaluator's upheld-appeal rate.
+
+A period's aggregates are kept as tallies (count, exact sum, least, greatest), so that the
+tallies of one period from parts of a history replayed apart add up to the whole's, and
+its alerts are judged after the merge as one replay judges them (`PeriodTally`, `judge`)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import heapq
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
@@ -18,7 +23,7 @@ from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, compile_expression
-from callqa.engine.decisions import Later
+from callqa.engine.decisions import Decision, Later
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
 
@@ -31,6 +36,77 @@ class Closed:
     explanation: str | Later  # `explain`, made when a decision's reason is read
     evidence: tuple[str, ...]
     slots: Mapping[str, Any]  # every aggregate's result (@0, @1, ...), for the alerts
+
+
+_SCALE = (
+    1 << 1074
+)  # the smallest step between floats is 2**-1074: every float is a whole number of them
+
+
+@dataclass
+class Tally:
+    """One aggregate's values in one period: how many, their sum, the least and the
+    greatest. The sum is kept exactly, as a whole number of the smallest float step, so
+    tallies added in any order (the parts of a partitioned replay) give the same sum,
+    rounded once when read: the correctly rounded sum `math.fsum` gives."""
+
+    count: int = 0
+    steps: int = 0  # the sum of the finite values, in steps of 2**-1074
+    odd: float = 0.0  # the sum of any value that is not finite (the engine refuses them)
+    low: float | None = None
+    high: float | None = None
+
+    def add(self, value: float) -> None:
+        self.count += 1
+        if not math.isfinite(value):
+            self.odd += value
+            return
+        top, bottom = value.as_integer_ratio()
+        self.steps += top * (_SCALE // bottom)
+        if self.low is None or value < self.low:
+            self.low = value
+        if self.high is None or value > self.high:
+            self.high = value
+
+    def merge(self, other: Tally) -> None:
+        self.count += other.count
+        self.steps += other.steps
+        self.odd += other.odd
+        for value in (other.low, other.high):
+            if value is not None:
+                self.low = value if self.low is None else min(self.low, value)
+                self.high = value if self.high is None else max(self.high, value)
+
+    def result(self, function: str) -> float | None:
+        if function == "count":
+            return float(self.count)
+        if not self.count:
+            return None
+        if function in ("sum", "avg"):
+            try:
+                total = self.steps / _SCALE + self.odd  # int / int: rounded once
+            except OverflowError:
+                total = math.copysign(math.inf, self.steps)
+            return total if function == "sum" else total / self.count
+        return self.low if function == "min" else self.high
+
+
+@dataclass
+class PeriodTally:
+    """A period of one subject as a threshold leaves it when the period ends: a partitioned
+    replay's parts send theirs, which `add` up to the period one replay closes."""
+
+    rule: str  # the threshold's id
+    subject: str
+    period: str
+    end: dt.datetime
+    tallies: list[Tally]  # one per aggregator
+    evidence: list[tuple[float, str]]  # (instant, event id) of the events counted
+
+    def add(self, other: PeriodTally) -> None:
+        for mine, theirs in zip(self.tallies, other.tallies, strict=True):
+            mine.merge(theirs)
+        self.evidence.extend(other.evidence)
 
 
 def as_float(value: object, name: str) -> float:
@@ -98,18 +174,66 @@ class ThresholdSpec:
         )
         return cls(block, value, aggregators, alerts, zone, valued)
 
+    def closed(self, ended: PeriodTally) -> Closed:
+        """The value of an ended period (None when there is no data), its evidence in
+        time order (then by id: the order of a stored history, whoever counted it)."""
+        slots: dict[str, Any] = {}
+        results = []
+        empty = False
+        for index, (aggregator, tally) in enumerate(
+            zip(self.aggregators, ended.tallies, strict=True)
+        ):
+            result = tally.result(aggregator.aggregate.function)
+            results.append(result)
+            if result is None and index < self.valued:
+                empty = True
+            slots[f"@{index}"] = result
+        value: float | None = None
+        if not empty:
+            try:
+                value = float(self.value(slots))
+            except ZeroDivisionError:
+                value = None
+        explanation = Later((explain, self.aggregators, results))
+        evidence = tuple(event_id for _, event_id in sorted(ended.evidence))
+        return Closed(ended.subject, ended.period, ended.end, value, explanation, evidence,
+                      slots)  # fmt: skip
+
+    def judge(self, closed: Closed) -> list[Decision]:
+        """An ended period's decisions: no data, or the alerts whose condition holds."""
+        block = self.block
+        ident = f"{block.id}/{closed.subject}/{closed.period}"
+        if closed.value is None:
+            return [Decision(
+                ident, "no_data", closed.subject, None,
+                Later((_no_data_reason, closed.period, closed.explanation)),
+                block.id, block.location, closed.end, {}, closed.evidence,
+            )]  # fmt: skip
+        out = []
+        for roles, condition, text, location in self.alerts:
+            if condition({"value": closed.value, **closed.slots}):
+                out.append(Decision(
+                    ident, "alert", closed.subject, ", ".join(roles),
+                    Later((_alert_reason, block.label or block.id, closed.period,
+                           closed.value, closed.explanation, text)),
+                    block.id, location, closed.end, {"value": closed.value},
+                    closed.evidence, roles,
+                ))  # fmt: skip
+        return out
+
 
 @dataclass
 class ThresholdState:
-    """One engine's open periods of a threshold block (its `spec`)."""
+    """One engine's open periods of a threshold block (its `spec`). With `ended` set (a
+    part of a partitioned replay), a period that ends is kept there, not judged."""
 
     spec: ThresholdSpec
-    totals: dict[tuple[str, str], list[list[float]]] = field(default_factory=dict)
-    evidence: dict[tuple[str, str], list[str]] = field(default_factory=dict)
+    periods: dict[tuple[str, str], PeriodTally] = field(default_factory=dict)
     # a heap of (instant, end, subject, period): instants, because datetimes in one
     # timezone compare by wall clock
     ends: list[tuple[float, dt.datetime, str, str]] = field(default_factory=list)
     wake: Callable[[float], None] | None = None  # told when a new period will end
+    ended: list[PeriodTally] | None = None
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -135,13 +259,16 @@ class ThresholdState:
         key = (subject, period)
         # any event of the subject opens its period, so a period without the measured
         # events is reported as "no data" rather than skipped
-        totals = self.totals.get(key)
-        if totals is None:
-            totals = self.totals[key] = [[] for _ in self.aggregators]
+        open_period = self.periods.get(key)
+        if open_period is None:
             end = calendar_bounds(period, self.period, self.zone)[1]
+            open_period = self.periods[key] = PeriodTally(
+                self.block.id, subject, period, end, [Tally() for _ in self.aggregators], []
+            )
             heapq.heappush(self.ends, (end.timestamp(), end, subject, period))
             if self.wake is not None:
                 self.wake(end.timestamp())
+        tallies = open_period.tallies
         matched = False
         for index, aggregator in enumerate(self.aggregators):
             aggregate = aggregator.aggregate
@@ -149,15 +276,19 @@ class ThresholdState:
                 continue
             if aggregator.where is not None and not aggregator.where(facts):
                 continue
-            raw = 1.0 if aggregate.function == "count" else facts.get(aggregate.name)
+            if aggregate.function == "count":
+                tallies[index].count += 1
+                matched = True
+                continue
+            raw = facts.get(aggregate.name)
             if raw is None:
                 continue
             if raw.__class__ is not float:
                 raw = aggregator.number(raw, aggregate.name)
-            totals[index].append(float(raw))
+            tallies[index].add(float(raw))
             matched = True
         if matched:
-            self.evidence.setdefault(key, []).append(event_id)
+            open_period.evidence.append((at.timestamp(), event_id))
 
     def next_due(self) -> float | None:
         """When the earliest open period ends, as a POSIX instant."""
@@ -168,29 +299,12 @@ class ThresholdState:
         out = []
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
-            _, end, subject, period = heapq.heappop(self.ends)
-            key = (subject, period)
-            totals = self.totals.pop(key)
-            evidence = tuple(self.evidence.pop(key, []))
-            slots: dict[str, Any] = {}
-            results = []
-            empty = False
-            for index, (aggregator, values) in enumerate(
-                zip(self.aggregators, totals, strict=True)
-            ):
-                result = _apply(aggregator.aggregate.function, values)
-                results.append(result)
-                if result is None and index < self.spec.valued:
-                    empty = True
-                slots[f"@{index}"] = result
-            value: float | None = None
-            if not empty:
-                try:
-                    value = float(self.spec.value(slots))
-                except ZeroDivisionError:
-                    value = None
-            explanation = Later((explain, self.aggregators, results))
-            out.append(Closed(key[0], key[1], end, value, explanation, evidence, slots))
+            _, _, subject, period = heapq.heappop(self.ends)
+            ended = self.periods.pop((subject, period))
+            if self.ended is not None:
+                self.ended.append(ended)
+            else:
+                out.append(self.spec.closed(ended))
         return out
 
 
@@ -202,16 +316,13 @@ def explain(aggregators: tuple[Aggregator, ...], results: list[float | None]) ->
     )
 
 
-def _apply(function: str, values: list[float]) -> float | None:
-    if function == "count":
-        return float(len(values))
-    if not values:
-        return None
-    if function == "sum":
-        return sum(values)
-    if function == "avg":
-        return sum(values) / len(values)
-    return min(values) if function == "min" else max(values)
+def _no_data_reason(period: str, explanation: str | Later) -> str:
+    return f"no data for {period} ({explanation}): not reported as 0"
+
+
+def _alert_reason(label: str, period: str, value: float, explanation: str | Later,
+                  text: str) -> str:  # fmt: skip
+    return f"{label} for {period} is {value:.4g} ({explanation}); rule: {text}"
 
 
 def _text(aggregate: ast.Aggregate) -> str:

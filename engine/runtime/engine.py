@@ -140,15 +140,6 @@ def _score_reason(result: ScoreResult) -> str:
     return f"scored {result.score:g} ({result.grade}): {lost}" + (f"; {red}" if red else "")
 
 
-def _no_data_reason(period: str, explanation: str | Later) -> str:
-    return f"no data for {period} ({explanation}): not reported as 0"
-
-
-def _alert_reason(label: str, period: str, value: float, explanation: str | Later,
-                  text: str) -> str:  # fmt: skip
-    return f"{label} for {period} is {value:.4g} ({explanation}); rule: {text}"
-
-
 def _decision_instant(decision: Decision) -> float:
     return decision.at.timestamp()
 
@@ -908,24 +899,4 @@ class Engine:
     # ----------------------------------------------------------------- thresholds
 
     def _close_threshold(self, threshold: ThresholdState, now: dt.datetime) -> list[Decision]:
-        out = []
-        for closed in threshold.close(now):
-            block = threshold.block
-            ident = f"{block.id}/{closed.subject}/{closed.period}"
-            if closed.value is None:
-                out.append(Decision(
-                    ident, "no_data", closed.subject, None,
-                    Later((_no_data_reason, closed.period, closed.explanation)),
-                    block.id, block.location, closed.end, {}, closed.evidence,
-                ))  # fmt: skip
-                continue
-            for roles, condition, text, location in threshold.spec.alerts:
-                if condition({"value": closed.value, **closed.slots}):
-                    out.append(Decision(
-                        ident, "alert", closed.subject, ", ".join(roles),
-                        Later((_alert_reason, block.label or block.id, closed.period,
-                               closed.value, closed.explanation, text)),
-                        block.id, location, closed.end,
-                        {"value": closed.value}, closed.evidence, roles,
-                    ))  # fmt: skip
-        return out
+        return [d for closed in threshold.close(now) for d in threshold.spec.judge(closed)]

@@ -1,6 +1,8 @@
 """A partitioned simulation (engine.simulation.partition) on Dask distributed: each part
 is one task that reads the store itself (PostgreSQL by URL, an SQLite file by its path),
-not through the scheduler, and sends back only its part's result.
+not through the scheduler, and sends back only its part's result. A worker that cannot
+read the store fails the simulation with one error naming the store and what failed:
+no report is made of the parts that could.
 
 A task is a pure function of its arguments, so a worker lost mid-replay costs only a
 rerun of its tasks (Dask does it) and the report is the same. The parts run to an end
@@ -14,7 +16,10 @@ only when a simulation asks for workers.
 from __future__ import annotations
 
 import datetime as dt
+import socket
 from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from callqa.engine.errors import ClusterError
 from callqa.engine.policy import Policy
@@ -27,10 +32,9 @@ from callqa.engine.simulation.partition import (
     Router,
     merge,
     part_of,
-    plan_partitions,
 )
 from callqa.engine.simulation.simulate import Report, replay_end
-from callqa.engine.store.database import Store, stored_event
+from callqa.engine.store.database import Store, StoreError, shown_target, stored_event
 
 INSTALL = "pip install 'callqa[distributed]'"
 
@@ -62,50 +66,49 @@ def replay_part(
     target: str,
     old: Policy,
     new: Policy,
-    index: int | None,
+    index: int,
     partitions: int,
     last: dt.datetime | None,
     end: dt.datetime | None,
     bounds: tuple[dt.datetime | None, dt.datetime | None] = (None, None),
 ) -> PartResult:
-    """Part `index` of the store's history at `target` (None: the units shared across
-    agents) from `bounds[0]`, before `bounds[1]`, replayed under both versions to `end`."""
-    plan = plan_partitions(old, new)
-    store = Store(target)
+    """Part `index` of the store's history at `target` from `bounds[0]`, before
+    `bounds[1]`, replayed under both versions to `end`. The database skips the other
+    agents' rows, except those owning what an event without an agent names (their
+    payloads stay unread)."""
+    part = PartReplay.of(old, new)
     try:
-        if index is None:
-            part = PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
-            for raw in store.events(bounds[0], bounds[1], sorted(plan.shared_kinds)):
-                part.feed(raw)
-        else:
-            part = PartReplay.of(old, new, plan.local, plan.local)
-            _replay_agents_part(store, part, index, partitions, bounds)
+        store = Store(target)
+    except StoreError as error:
+        raise _unreachable(target, error) from None
+    try:
+        router = Router(partitions, store.agents())
+        mine = [agent for agent in router.agents if part_of(agent, partitions) == index]
+        rows = store.event_rows(*bounds, agents=mine if partitions > 1 else None,
+                                any_agent_kinds=NAMED_KINDS | ROUTED_BY_REFERENT)  # fmt: skip
+        for event_id, kind, agent, payload in rows:
+            found = router.row_part(event_id, kind, agent)
+            if found == index:
+                part.feed(stored_event(payload))
+            elif found is None:
+                raw = stored_event(payload)
+                if router.route(raw) == index:
+                    part.feed(raw)
+    except (StoreError, SQLAlchemyError) as error:
+        raise _unreachable(target, store.driver_error(error)) from None
     finally:
         store.close()
     return part.finish(last, end)
 
 
-def _replay_agents_part(
-    store: Store,
-    part: PartReplay,
-    index: int,
-    partitions: int,
-    bounds: tuple[dt.datetime | None, dt.datetime | None],
-) -> None:
-    """Feed `part` its agents' events: the database skips the other agents' rows, except
-    those that own what an event without an agent names (their payloads stay unread)."""
-    router = Router(partitions, store.agents())
-    mine = [agent for agent in router.agents if part_of(agent, partitions) == index]
-    rows = store.event_rows(*bounds, agents=mine if partitions > 1 else None,
-                            any_agent_kinds=NAMED_KINDS | ROUTED_BY_REFERENT)  # fmt: skip
-    for event_id, kind, agent, payload in rows:
-        found = router.row_part(event_id, kind, agent)
-        if found == index:
-            part.feed(stored_event(payload))
-        elif found is None:
-            raw = stored_event(payload)
-            if router.route(raw) == index:
-                part.feed(raw)
+def _unreachable(target: str, error: BaseException) -> ClusterError:
+    """A worker that cannot read the store: which worker, which store, what failed."""
+    return ClusterError(
+        f"a worker on {socket.gethostname()} could not read the store at "
+        f"{shown_target(target)}: {error}; every worker reads the history itself: give "
+        "--db a PostgreSQL URL the workers can connect to, or an SQLite file on a path "
+        "every worker sees"
+    )
 
 
 def simulate_on_cluster(
@@ -125,11 +128,9 @@ def simulate_on_cluster(
         span = store.time_span(start, until)
     finally:
         store.close()
-    plan = plan_partitions(old, new)
     last = span[1].astimezone(old.timezone) if span else None
     while True:
         end = until or (replay_end((old, new), last, now) if last else None)
-        indexes: list[int | None] = [*range(partitions), *([None] if plan.shared else [])]
         futures = [
             client.submit(
                 replay_part,
@@ -143,16 +144,19 @@ def simulate_on_cluster(
                 (start, until),
                 pure=False,
             )
-            for index in indexes
+            for index in range(partitions)
         ]
-        results: list[PartResult] = client.gather(futures)
+        try:
+            results: list[PartResult] = client.gather(futures)
+        except BaseException:
+            client.cancel(futures)  # no part's result outlives the failed simulation
+            raise
         clocks = [result.clock for result in results if result.clock is not None]
         clock = max(clocks, key=dt.datetime.timestamp) if clocks else None
         if _same_moment(clock, last):
             break
         last = clock  # the last events were refused: run to where one replay runs
-    shared = results[partitions] if plan.shared else None
-    return merge(results[:partitions], shared, last, end)
+    return merge((old, new), results, last, end)
 
 
 def _same_moment(one: dt.datetime | None, other: dt.datetime | None) -> bool:

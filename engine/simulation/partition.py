@@ -7,14 +7,16 @@ chain follows one complaint of one agent. Those units (engine.simulation.units) 
 replayed in `partitions` parts, each holding some agents' events (`Router`: an event of an
 agent goes where its agent goes; a complaint's resolution or escalation where the
 complaint went, an appeal where its evaluation went, an approval where the agent of the
-decision it names went). What crosses agents is replayed once over all the events its
-units read: the KPI thresholds per team or per evaluator (and, when they read
-agent.status, the rules whose actions set it). A sampling rule's published periods come
-from the part whose replay started first, as one replay's would.
+decision it names went). What crosses agents travels as partial results: a KPI
+threshold per team or per evaluator leaves each period's tallies (count, exact sum,
+least, greatest: engine.rules.thresholds.PeriodTally) when it ends, and `merge` adds the
+parts' tallies of a period and judges its alerts, as one replay would have. A sampling
+rule's published periods come from the part whose replay started first, as one replay's
+would.
 
-No decision has a twin in another part (its subject is one agent's, or one complaint,
-call or evaluation of that agent), so each part pairs its own two sides and the parts'
-tallies add up. An engine's forgetting (old evaluations, complaints open over a year) is
+Every other decision's subject is one agent's, or one complaint, call or evaluation of
+that agent, so it has no twin in another part: each part pairs its own two sides and the
+parts' tallies add up. An engine's forgetting (old evaluations, complaints open over a year) is
 judged by each event's own time, so a part judges as the whole does. The report is the
 one `simulate` gives (tests/test_partition.py holds that over generated policies and
 histories, with random numbers of parts).
@@ -25,11 +27,12 @@ from __future__ import annotations
 import datetime as dt
 import zlib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
+from callqa.engine.rules.thresholds import PeriodTally, Tally
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
 from callqa.engine.simulation.collector import replay_collector
@@ -45,38 +48,12 @@ from callqa.engine.simulation.simulate import (
     open_period_ends,
     replay_end,
 )
-from callqa.engine.simulation.units import units
 
 
-@dataclass(frozen=True)
-class Plan:
-    """Which units of two versions are replayed by agent and which over everything."""
-
-    local: frozenset[str]  # decided per agent: replayed in the parts
-    shared: frozenset[str]  # decided across agents: replayed once, over `shared_kinds`
-    shared_replay: frozenset[str]  # `shared` and the rules setting the statuses they read
-    shared_kinds: frozenset[str]
-
-
-def plan_partitions(old: Policy, new: Policy) -> Plan:
-    """Split both versions' units: thresholds per team or evaluator are shared, the
-    others (per agent, complaint, call, evaluation) local."""
-    before, after = units(old), units(new)
-    both = [*before.values(), *after.values()]
-    shared = {
-        threshold.id
-        for policy in (old, new)
-        for threshold in policy.time_blocks.thresholds
-        if threshold.subject != "agent"
-    }
-    replayed = set(shared)
-    kinds = {kind for unit in both if unit.id in shared for kind in unit.kinds}
-    if any(unit.reads_status for unit in both if unit.id in shared):
-        setters = [unit for unit in both if unit.sets_status]
-        replayed |= {unit.id for unit in setters}
-        kinds |= {kind for unit in setters for kind in unit.kinds} | {"agent_status"}
-    local = {unit.id for unit in both} - shared
-    return Plan(frozenset(local), frozenset(shared), frozenset(replayed), frozenset(kinds))
+def merged_thresholds(policy: Policy) -> frozenset[str]:
+    """The thresholds whose subject is not an agent (a team, an evaluator): their periods
+    gather events of agents in many parts, so `merge` judges them."""
+    return frozenset(t.id for t in policy.time_blocks.thresholds if t.subject != "agent")
 
 
 def part_of(key: str | None, partitions: int) -> int:
@@ -156,6 +133,7 @@ class PartResult:
     sides: tuple[Side, Side]  # its decisions without a twin, and its tallies
     refused: tuple[list[Rejection], list[Rejection]]
     published: tuple[list[Decision], list[Decision]]
+    ended: tuple[list[PeriodTally], list[PeriodTally]]  # of the thresholds `merge` judges
     started: list[float | None]  # when each side's engine took its first event
     events: int
     first: dt.datetime | None
@@ -167,14 +145,14 @@ class PartResult:
 @dataclass
 class PartReplay:
     """One part's replay under both versions: its own pairs of twins, its refused events,
-    and a sampling rule's published periods kept apart (see `merge`)."""
+    the ended periods of thresholds across agents, and a sampling rule's published
+    periods kept apart (see `merge`)."""
 
-    units: frozenset[str]  # the decisions this part reports
     engines: tuple[Engine, Engine]
-    keeps_rejections: bool = True
     twins: Twins = field(default_factory=Twins)
     refused: tuple[list[Rejection], list[Rejection]] = field(default_factory=lambda: ([], []))
     published: tuple[list[Decision], list[Decision]] = field(default_factory=lambda: ([], []))
+    ended: tuple[list[PeriodTally], list[PeriodTally]] = field(default_factory=lambda: ([], []))
     started: list[float | None] = field(default_factory=lambda: [None, None])
     events: int = 0
     first: dt.datetime | None = None
@@ -182,10 +160,15 @@ class PartReplay:
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]] = field(default_factory=lambda: ([], []))
 
     @classmethod
-    def of(cls, old: Policy, new: Policy, kept: frozenset[str], replayed: frozenset[str],
-           keeps_rejections: bool = True) -> PartReplay:  # fmt: skip
-        engines = tuple(Engine(p.only(replayed), max_gap=REPLAY_MAX_GAP) for p in (old, new))
-        return cls(kept, (engines[0], engines[1]), keeps_rejections)
+    def of(cls, old: Policy, new: Policy) -> PartReplay:
+        engines = (Engine(old, max_gap=REPLAY_MAX_GAP), Engine(new, max_gap=REPLAY_MAX_GAP))
+        part = cls(engines)
+        for index, (policy, engine) in enumerate(zip((old, new), engines, strict=True)):
+            merged = merged_thresholds(policy)
+            for threshold in engine.thresholds:
+                if threshold.block.id in merged:
+                    threshold.ended = part.ended[index]
+        return part
 
     def feed(self, raw: Mapping[str, Any]) -> None:
         self.events += 1
@@ -193,8 +176,7 @@ class PartReplay:
             try:
                 decisions = engine.feed(raw)
             except EventError as error:
-                if self.keeps_rejections:
-                    self.refused[index].append(rejection(raw, error))
+                self.refused[index].append(rejection(raw, error))
                 continue
             if self.started[index] is None and engine.clock is not None:
                 self.started[index] = engine.clock.timestamp()
@@ -204,10 +186,8 @@ class PartReplay:
             self.first = event_time(raw)
 
     def _add(self, index: int, decisions: list[Decision]) -> None:
-        kept = self.units
-        mine = [d for d in decisions if d.rule in kept and d.kind != "publish"]
         self.published[index].extend(d for d in decisions if d.kind == "publish")
-        self.twins.add(index, mine)
+        self.twins.add(index, [d for d in decisions if d.kind != "publish"])
 
     def clock(self) -> dt.datetime | None:
         clocks = [engine.clock for engine in self.engines if engine.clock is not None]
@@ -223,31 +203,33 @@ class PartReplay:
                 self._add(index, advance_to_end(engine, last, problems))
                 self._add(index, advance_to_end(engine, end, problems))
             self.stopped[index] = problems[0] if problems else None
-            self.open_ends[index].extend(e for e in open_period_ends(engine) if e[3] in self.units)
-        return PartResult(self.twins.finish(), self.refused, self.published, self.started,
-                          self.events, self.first, clock, self.stopped, self.open_ends)  # fmt: skip
+            self.open_ends[index].extend(open_period_ends(engine))
+        return PartResult(self.twins.finish(), self.refused, self.published, self.ended,
+                          self.started, self.events, self.first, clock, self.stopped,
+                          self.open_ends)  # fmt: skip
 
 
 def merge(
+    policies: tuple[Policy, Policy],
     parts: list[PartResult],
-    shared: PartResult | None,
     last: dt.datetime | None,
     end: dt.datetime | None,
 ) -> Report:
     """The parts' replays as one report: tallies added, the decisions left without a
-    twin gathered, refused events in the history's order, the published periods of the
-    part that started first on each side. `last`: the whole history's last event, where
-    every engine stood before it ran to `end`."""
-    everything = [*parts, *([shared] if shared is not None else [])]
+    twin gathered, refused events in the history's order, the periods of thresholds
+    across agents added up and judged, the published periods of the part that started
+    first on each side. `last`: the whole history's last event, where every engine stood
+    before it ran to `end`."""
     sides = (Side(), Side())
-    publish = Twins()
+    across = Twins()  # the decisions made here: published periods, thresholds' alerts
     for index in (0, 1):
         starts = [
             (p.started[index], n) for n, p in enumerate(parts) if p.started[index] is not None
         ]
         if starts:
-            publish.add(index, parts[min(starts)[1]].published[index])
-    finished = [part.sides for part in everything] + [publish.finish()]
+            across.add(index, parts[min(starts)[1]].published[index])
+        across.add(index, _judged(policies[index], [p.ended[index] for p in parts]))
+    finished = [part.sides for part in parts] + [across.finish()]
     firsts = [part.first for part in parts if part.first is not None]
     for index, side in enumerate(sides):
         for pair in finished:
@@ -260,11 +242,30 @@ def merge(
         side.rejected = [r.message for r in refused]
         side.first_event = min(firsts, key=dt.datetime.timestamp) if firsts else None
         side.last_event = last
-        stops = [part.stopped[index] for part in everything if part.stopped[index]]
+        stops = [part.stopped[index] for part in parts if part.stopped[index]]
         side.stopped = stops[0] if stops else None
         side.replayed_to = side.last_event if stops else end
-        side.open_periods = format_open_periods(e for p in everything for e in p.open_ends[index])
+        side.open_periods = format_open_periods(e for p in parts for e in p.open_ends[index])
     return Report(sides[0], sides[1], sum(part.events for part in parts))
+
+
+def _judged(policy: Policy, parts: list[list[PeriodTally]]) -> list[Decision]:
+    """The decisions of thresholds across agents: each period's tallies from every part
+    added up, then judged by the threshold (`ThresholdSpec.judge`, as one engine does)."""
+    whole: dict[tuple[str, str, str], PeriodTally] = {}
+    for ended in parts:
+        for period in ended:
+            key = (period.rule, period.subject, period.period)
+            if key not in whole:
+                whole[key] = replace(period, tallies=[Tally() for _ in period.tallies],
+                                     evidence=[])  # fmt: skip
+            whole[key].add(period)
+    specs = {spec.block.id: spec for spec in policy.rules.thresholds}
+    return [
+        decision
+        for key, period in sorted(whole.items(), key=lambda item: (item[1].end, item[0]))
+        for decision in specs[period.rule].judge(specs[period.rule].closed(period))
+    ]
 
 
 @replay_collector()
@@ -278,21 +279,11 @@ def simulate_partitioned(
 ) -> Report:
     """`simulate(new, old, events, until, now=now)`'s report, replayed in `partitions`
     parts in this process (the parts a cluster's workers run apart)."""
-    plan = plan_partitions(old, new)
     router = Router(partitions)
-    parts = [PartReplay.of(old, new, plan.local, plan.local) for _ in range(partitions)]
-    shared = (
-        PartReplay.of(old, new, plan.shared, plan.shared_replay, keeps_rejections=False)
-        if plan.shared
-        else None
-    )
+    parts = [PartReplay.of(old, new) for _ in range(partitions)]
     for raw in events:
         parts[router.route(raw)].feed(raw)
-        if shared is not None and raw.get("kind") in plan.shared_kinds:
-            shared.feed(raw)
-    every = [*parts, *([shared] if shared is not None else [])]
-    clocks = [clock for part in every if (clock := part.clock()) is not None]
+    clocks = [clock for part in parts if (clock := part.clock()) is not None]
     last = max(clocks, key=dt.datetime.timestamp) if clocks else None
     end = until or (replay_end((old, new), last, now) if last else None)
-    results = [part.finish(last, end) for part in parts]
-    return merge(results, shared.finish(last, end) if shared else None, last, end)
+    return merge((old, new), [part.finish(last, end) for part in parts], last, end)

@@ -537,12 +537,12 @@ class Store:
             raise
         except Exception as error:  # a server down, a file that is not a database, ...
             self.engine.dispose()
-            raise self._driver_error(error) from None
+            raise self.driver_error(error) from None
 
     def close(self) -> None:
         self.engine.dispose()
 
-    def _driver_error(self, error: BaseException) -> StoreError:
+    def driver_error(self, error: BaseException) -> StoreError:
         """A driver's or server's error in one line, without a password it may quote."""
         reason = re.sub(r"^\([\w.]+\) ", "", _first_line(error))  # (sqlite3.DatabaseError)
         try:
@@ -557,7 +557,7 @@ class Store:
         try:
             url = make_url(self.url)
         except Exception as error:  # a URL SQLAlchemy cannot read
-            raise StoreError(f"not a database URL ({self._driver_error(error)}); write a file "
+            raise StoreError(f"not a database URL ({self.driver_error(error)}); write a file "
                              "name, or postgresql+psycopg://user@host/db") from None  # fmt: skip
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
