@@ -3,12 +3,14 @@ report one replay gives (engine.simulation.cluster)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 import sys
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -105,3 +107,36 @@ def test_a_store_the_workers_cannot_read_is_one_clear_error(client: Any, tmp_pat
     assert f"could not read the store at {missing}" in message
     assert "no database" in message or "does not exist" in message, message
     assert "every worker sees" in message
+
+
+class _DyingCluster:
+    """A client whose every part dies with its workers, as Dask reports it."""
+
+    def __init__(self) -> None:
+        self.cancelled: list[Any] = []
+
+    def submit(self, *args: Any, **kwargs: Any) -> object:
+        return object()
+
+    def gather(self, futures: list[Any]) -> list[Any]:
+        from distributed.scheduler import KilledWorker
+
+        raise KilledWorker("replay_part-0f3a", SimpleNamespace(address="tcp://w1:4000"), 3)
+
+    def cancel(self, futures: list[Any]) -> None:
+        self.cancelled.extend(futures)
+
+
+def test_a_part_lost_with_every_worker_is_one_clear_error_and_no_report(tmp_path: Path) -> None:
+    target = str(tmp_path / "history.db")
+    store = Store(target, create=True)
+    store.add_events([{"kind": "violation", "id": "v1", "agent": "A1", "type": "late",
+                       "at": NOW - dt.timedelta(days=3)}], source="test")  # fmt: skip
+    store.close()
+    policy = load_policy(ROOT / "policies" / "center.policy")
+    client = _DyingCluster()
+    with pytest.raises(ClusterError) as caught:
+        simulate_on_cluster(client, target, policy, policy, 2)
+    assert "part replay_part-0f3a of the replay was lost" in str(caught.value)
+    assert "(4 of them)" in str(caught.value) and "more --parts" in str(caught.value)
+    assert len(client.cancelled) == 2  # the other parts stop too

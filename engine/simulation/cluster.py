@@ -148,15 +148,36 @@ def simulate_on_cluster(
         ]
         try:
             results: list[PartResult] = client.gather(futures)
-        except BaseException:
+        except BaseException as error:
             client.cancel(futures)  # no part's result outlives the failed simulation
-            raise
+            said = _lost(error)
+            if said is error:
+                raise
+            raise said from None
         clocks = [result.clock for result in results if result.clock is not None]
         clock = max(clocks, key=dt.datetime.timestamp) if clocks else None
         if _same_moment(clock, last):
             break
         last = clock  # the last events were refused: run to where one replay runs
     return merge((old, new), results, last, end)
+
+
+def _lost(error: BaseException) -> BaseException:
+    """Dask's word that a part could not be replayed, said as callqa says it; any other
+    error (ours, an interrupt) as it is."""
+    from distributed.scheduler import KilledWorker
+
+    if isinstance(error, KilledWorker):
+        return ClusterError(
+            f"part {error.task} of the replay was lost: every worker that ran it died "
+            f"({error.allowed_failures + 1} of them); no report is made of the other parts. "
+            "Look at the workers' logs: a worker killed for memory needs fewer events per "
+            "part (more --parts) or more memory"
+        )
+    if isinstance(error, OSError):  # the scheduler went away
+        return ClusterError(f"lost the Dask scheduler while replaying: {error}; no report "
+                            "is made of the parts that finished")  # fmt: skip
+    return error
 
 
 def _same_moment(one: dt.datetime | None, other: dt.datetime | None) -> bool:
