@@ -35,7 +35,7 @@ from callqa.engine.simulation.collector import replay_collector
 Outcome = tuple[str, str, str]  # (kind, subject, action)
 
 
-Twin = tuple[str, str, str | None, dt.datetime]  # (kind, subject, action, time)
+Twin = tuple[str, str, str, str | None, dt.datetime]  # (id, kind, subject, action, time)
 
 
 @dataclass
@@ -338,13 +338,20 @@ class Twins:
     """Pairs each decision with an identical one from the other side and forgets both,
     keeping the tallies: what remains is what differs.
 
+    A twin is the same outcome (kind, subject, action, time) by the same rule and window
+    (its id). What stays unpaired is then paired by outcome alone, in id order, when the
+    replay finishes: two rules that decide the same outcome at once (a month's count and
+    a 365-day one) leave the same decision unpaired whatever order they came in, and
+    whichever units an incremental simulation replays.
+
     Nearly every batch one side gives (an event's decisions, a day's samples) has its twin
     batch next from the other side. A side-0 batch is held until the next call: when that
     is side 1's with the same keys in the same order and none of them waits on side 1,
     pairing one by one would add the batch and take it back, so only the tallies change
     (counted by kind for the kinds that are their own label). Else both go one by one."""
 
-    _KEY = itemgetter(1, 2, 3, 7)  # (kind, subject, action, at): a decision's twin has it too
+    _KEY = itemgetter(0, 1, 2, 3, 7)  # (id, kind, subject, action, at): its twin's too
+    _OUTCOME = itemgetter(1, 2, 3, 7)
     _KIND = itemgetter(1)
     _BY_KIND = frozenset({"sample", "shortfall"})  # labelled by kind alone, no grade
 
@@ -401,9 +408,17 @@ class Twins:
 
     def finish(self) -> tuple[Side, Side]:
         self.add(0, [])  # pair the batch held
-        for side, waiting in zip(self.sides, self.waiting, strict=True):
+        left: tuple[dict[Any, list[Decision]], dict[Any, list[Decision]]] = ({}, {})
+        for index, waiting in enumerate(self.waiting):
+            for d in sorted((d for ds in waiting.values() for d in ds), key=lambda d: d.id):
+                left[index].setdefault(self._OUTCOME(d), []).append(d)
+        for outcome in left[0].keys() & left[1].keys():  # same outcome, another rule
+            paired = min(len(left[0][outcome]), len(left[1][outcome]))
+            for index in (0, 1):
+                del left[index][outcome][:paired]
+        for side, unpaired in zip(self.sides, left, strict=True):
             side.decisions = sorted(
-                (d for ds in waiting.values() for d in ds), key=lambda d: (d.at, d.id)
+                (d for ds in unpaired.values() for d in ds), key=lambda d: (d.at, d.id)
             )
         return self.sides
 
