@@ -14,14 +14,18 @@ from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from center_versions import POLICY, STRICTER
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from test_incremental_simulation import NOW, drawn_versions, histories
 
 from callqa.engine import load_policy
 from callqa.engine.errors import ClusterError
+from callqa.engine.scoring.demo_data import demo_events
 from callqa.engine.simulation.cluster import dask_client, replay_part, simulate_on_cluster
-from callqa.engine.simulation.simulate import simulate
+from callqa.engine.simulation.partition import merge
+from callqa.engine.simulation.simulate import replay_end, simulate
+from callqa.engine.store import database
 from callqa.engine.store.database import Store
 from callqa.tui.cli import main
 
@@ -140,3 +144,24 @@ def test_a_part_lost_with_every_worker_is_one_clear_error_and_no_report(tmp_path
     assert "part replay_part-0f3a of the replay was lost" in str(caught.value)
     assert "(4 of them)" in str(caught.value) and "more --parts" in str(caught.value)
     assert len(client.cancelled) == 2  # the other parts stop too
+
+
+def test_parts_of_more_agents_than_a_query_lists_skip_the_others_themselves(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A part whose agents are too many to list in its query (database.MAX_LISTED_AGENTS)
+    reads every row and skips the other agents' itself: the same parts, the same report."""
+    events = sorted(demo_events(days=40, agents=12, seed=5, rubric=STRICTER.rubric("standard_call").table),
+                    key=lambda e: (e["at"], e["id"]))  # fmt: skip
+    target = str(tmp_path / "history.db")
+    store = Store(target, create=True)
+    store.add_events(events, source="test")
+    whole = simulate(STRICTER, POLICY, store.events(), now=NOW)
+    last = store.time_span()[1].astimezone(POLICY.timezone)  # type: ignore[index]
+    store.close()
+    end = replay_end((POLICY, STRICTER), last, NOW)
+    monkeypatch.setattr(database, "MAX_LISTED_AGENTS", 1)
+    parts = [replay_part(target, POLICY, STRICTER, index, 3, last, end) for index in range(3)]
+    assert merge((POLICY, STRICTER), parts, last, end).to_dict() == whole.to_dict()
+    assert sum(part.events for part in parts) == len(events)
+    assert whole.changed()  # the versions differ on this history
