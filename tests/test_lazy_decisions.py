@@ -99,11 +99,12 @@ def batches(draw: st.DrawFn) -> list[tuple[int, list[Decision]]]:
     made = 0
     out: list[tuple[int, list[Decision]]] = []
 
-    def decision(kind: str, subject: str, action: str | None, minute: int, why: str) -> Decision:
+    def decision(kind: str, subject: str, action: str | None, minute: int, why: str,
+                 ident: str | None = None) -> Decision:  # fmt: skip
         nonlocal made
         made += 1
         facts = {"grade_before": "B"} if kind == "rescore" else {}
-        return Decision(f"d{made}", kind, subject, action, why, "r", "p:1",
+        return Decision(ident or f"d{made}", kind, subject, action, why, "r", "p:1",
                         START + dt.timedelta(minutes=minute), facts)  # fmt: skip
 
     keys = st.tuples(
@@ -117,7 +118,9 @@ def batches(draw: st.DrawFn) -> list[tuple[int, list[Decision]]]:
         batch = [decision(*key, "one") for key in draw(st.lists(keys, max_size=5))]
         out.append((side, batch))
         if side == 0 and draw(st.booleans()):  # the other side's twin batch, maybe edited
-            twin = [decision(d.kind, d.subject, d.action, d.at.minute, "two") for d in batch]
+            same_rule = draw(st.booleans())  # else the same outcomes by a renamed rule
+            twin = [decision(d.kind, d.subject, d.action, d.at.minute, "two",
+                             d.id if same_rule else None) for d in batch]  # fmt: skip
             if twin and draw(st.booleans()):
                 twin.pop(draw(st.integers(0, len(twin) - 1)))
             out.append((1, twin))
@@ -125,23 +128,32 @@ def batches(draw: st.DrawFn) -> list[tuple[int, list[Decision]]]:
 
 
 def one_by_one(given: list[tuple[int, list[Decision]]]) -> tuple[Side, Side]:
-    """The reference: every decision paired against the other side's waiting ones."""
+    """The reference: every decision paired with a waiting one of the other side by the
+    same rule (id) and outcome; then what is left by outcome alone, in id order."""
     sides = (Side(), Side())
-    waiting: tuple[dict[tuple[object, ...], list[Decision]], ...] = ({}, {})
+    waiting: tuple[list[Decision], list[Decision]] = ([], [])
     for index, batch in given:
         for d in batch:
             sides[index].count(d)
-            key = (d.kind, d.subject, d.action, d.at)
-            theirs = waiting[1 - index].get(key)
-            if theirs:
-                theirs.pop()
-                if not theirs:
-                    del waiting[1 - index][key]
+            theirs = waiting[1 - index]
+            same = [n for n, t in enumerate(theirs) if (t.id, *_outcome(t)) == (d.id, *_outcome(d))]
+            if same:
+                theirs.pop(same[-1])
             else:
-                waiting[index].setdefault(key, []).append(d)
-    for side, left in zip(sides, waiting, strict=True):
-        side.decisions = sorted((d for ds in left.values() for d in ds), key=lambda d: (d.at, d.id))
+                waiting[index].append(d)
+    left = [sorted(w, key=lambda d: d.id) for w in waiting]
+    for d in list(left[0]):
+        match = next((t for t in left[1] if _outcome(t) == _outcome(d)), None)
+        if match is not None:
+            left[0].remove(d)
+            left[1].remove(match)
+    for side, rest in zip(sides, left, strict=True):
+        side.decisions = sorted(rest, key=lambda d: (d.at, d.id))
     return sides
+
+
+def _outcome(d: Decision) -> tuple[object, ...]:
+    return (d.kind, d.subject, d.action, d.at)
 
 
 @settings(max_examples=300, deadline=None)
