@@ -866,15 +866,15 @@ class Store:
     ) -> Iterator[Any]:  # fmt: skip
         """The rows in the events' order: their payloads, or (`keyed`) their id, kind,
         agent and payload. A store an older callqa wrote is upgraded first (`_upgraded`)."""
+        arguments = (start, end, kinds, agents, any_agent_kinds, keyed)
         with self.engine.connect() as connection:
-            query = self._rows_query(start, end, kinds, agents, any_agent_kinds, keyed)
             try:
-                rows = connection.execute(query)
+                rows = connection.execute(self._rows_query(*arguments))
             except SQLAlchemyError:
                 if not self._upgraded():
                     raise
-                connection.rollback()
-                rows = connection.execute(query)
+                connection.rollback()  # the query again, on the tables as they are named now
+                rows = connection.execute(self._rows_query(*arguments))
             yield from rows
 
     def _rows_query(
