@@ -7,6 +7,10 @@ time periods every engine closes (a day's sampling for each agent it holds...): 
 16-part row says what a part costs beyond its share of the events.
 
     python bench/partitioned.py --n 2000000
+    python bench/partitioned.py --n 2000000 --ray   # also on Ray (pip install ray), 2 CPUs
+
+With --ray the same tasks (`replay_part`, merged by `merge`) run on a local Ray of 2
+CPUs beside Dask's: the measurement behind README's choice of Dask.
 """
 
 from __future__ import annotations
@@ -23,14 +27,17 @@ if not __package__:  # run as a script: bench/ is importable from the repository
 from bench.events_data import POLICY_TEXT
 from bench.simulate_curve import fill
 from callqa.engine import load_policy
-from callqa.engine.simulation.cluster import dask_client, simulate_on_cluster
-from callqa.engine.simulation.simulate import simulate
+from callqa.engine.policy import Policy
+from callqa.engine.simulation.cluster import dask_client, replay_part, simulate_on_cluster
+from callqa.engine.simulation.partition import merge
+from callqa.engine.simulation.simulate import replay_end, simulate
 from callqa.engine.store.database import Store
 
 
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--n", type=int, default=2_000_000, help="events in the history")
+    parser.add_argument("--ray", action="store_true", help="also run the parts on Ray")
     args = parser.parse_args()
     old = load_policy(text=POLICY_TEXT, file="bench.policy")
     new = load_policy(text=POLICY_TEXT.replace(">= 3 then off_floor", ">= 2 then off_floor", 1),
@@ -54,6 +61,11 @@ def main() -> int:
         same = report.to_dict() == whole.to_dict()
         print(f"{workers} worker(s), {parts:>2} parts: {seconds:6.1f} s = {single / seconds:.2f}x "
               f"one replay; same report: {same}", flush=True)  # fmt: skip
+    if args.ray:
+        for parts in (2, 16):
+            seconds, same = on_ray(target, new, old, parts, whole.to_dict())
+            print(f"Ray, 2 CPUs, {parts:>2} parts: {seconds:6.1f} s = {single / seconds:.2f}x "
+                  f"one replay; same report: {same}", flush=True)  # fmt: skip
     per_part = (took[16] - took[2]) / 14 * 2  # 14 more parts, on 2 workers
     rate = args.n / (took[2] * 2)  # events a worker (one core) replays per second
     print(
@@ -68,6 +80,28 @@ def main() -> int:
     )
     Path(target).unlink()
     return 0
+
+
+def on_ray(target: str, new: Policy, old: Policy, parts: int,
+           expected: dict[str, object]) -> tuple[float, bool]:  # fmt: skip
+    """The parts as Ray tasks on a local Ray of 2 CPUs (started outside the timing, as a
+    LocalCluster is): seconds, and whether the report is the one-process one."""
+    import ray
+
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        task = ray.remote(num_cpus=1)(replay_part)
+        store = Store(target)
+        span = store.time_span()
+        store.close()
+        last = span[1].astimezone(old.timezone) if span else None
+        end = replay_end((old, new), last, None) if last else None
+        started = time.perf_counter()
+        refs = [task.remote(target, old, new, index, parts, last, end) for index in range(parts)]
+        report = merge((old, new), ray.get(refs), last, end)
+        return time.perf_counter() - started, report.to_dict() == expected
+    finally:
+        ray.shutdown()
 
 
 if __name__ == "__main__":

@@ -71,9 +71,10 @@ def test_an_unreachable_scheduler_is_named() -> None:
 
 
 def test_callqa_simulate_on_workers_prints_the_same_bytes(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    client: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """The command a manager types: --workers 1, --workers 2 (in 3 parts) and one
+    """The command a manager types: --workers 1, --workers 2 (in 3 parts), --cluster (a
+    running scheduler's address, in 5 parts) and one
     process give the same JSON, byte for byte; what cannot be split is refused."""
     db = str(tmp_path / "demo.db")
     assert main(["demo", "--count", "400", "--db", db]) == 0
@@ -88,10 +89,11 @@ def test_callqa_simulate_on_workers_prints_the_same_bytes(
                                      encoding="utf-8")  # fmt: skip
     asked = ["simulate", "--db", db, "--policy", str(stricter), "--against", center]
     outputs = []
-    for split in ([], ["--workers", "1"], ["--workers", "2", "--parts", "3"]):
+    running = ["--cluster", client.scheduler.address, "--parts", "5"]
+    for split in ([], ["--workers", "1"], ["--workers", "2", "--parts", "3"], running):
         assert main([*asked, "--format", "json", *split]) == 0
         outputs.append(capsys.readouterr().out)
-    assert outputs[0] == outputs[1] == outputs[2]
+    assert outputs[0] == outputs[1] == outputs[2] == outputs[3]
     assert json.loads(outputs[0])["changed"]
     assert main([*asked, "--workers", "2", "--sweep", "bottom_removal.complaints_month=2..3"]) == 2
     assert "leave out --sweep" in capsys.readouterr().err
