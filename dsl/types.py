@@ -99,8 +99,12 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "appeal.upheld": Type.BOOL,
     # shift swaps (换班) and leave requests (请假)
     "shift_swap.partner": Type.TEXT,
+    "shift_swap.at": Type.DATETIME,
+    "shift_swap.shift": Type.DATE,
     "leave_request.at": Type.DATETIME,
     "leave_request.starts": Type.DATE,
+    "leave_request.type": Type.TEXT,
+    "leave_request.shift_starts": Type.DATETIME,
 }
 
 # Parts of a value that a policy may read with a dot: `call.start.time >= 11:00`.

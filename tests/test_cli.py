@@ -132,7 +132,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 20 of 20 pass" in out
+    assert "policy tests: 25 of 25 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
     assert "action: coaching" in out and "rescore" in out and "grades after appeals: 不合格" in out
@@ -821,7 +821,7 @@ def test_explain_says_which_periods_its_events_left_open_and_the_until_that_clos
     err = capsys.readouterr().err
     assert "not decided yet, as these periods had not ended at 2026-11-02 11:00: 2026-W45 (" in err
     assert (
-        "2026-11 (model_agent), ends 2026-12-01 00:00; to close them, give --until 2026-12-01 00:00"
+        "2026-11 (commended_agent, model_agent), ends 2026-12-01 00:00; to close them, give --until 2026-12-01 00:00"
         in err
     )
     assert main([*args, "--until", "2026-12-01 00:00"]) == 0
@@ -937,7 +937,7 @@ def test_nothing_scored_prints_no_table_and_an_unreadable_policy_no_test_count(
     center = str(ROOT / "policies" / "center.policy")
     assert main(["test", center, "/dev/zero"]) == 1  # the readable one's tests still count
     assert capsys.readouterr().out.endswith(
-        "20 passed, 0 failed; 1 file(s) not tested, see above\n"
+        "25 passed, 0 failed; 1 file(s) not tested, see above\n"
     )
 
 

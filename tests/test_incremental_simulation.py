@@ -224,7 +224,9 @@ def test_a_baseline_kept_while_the_last_month_is_open_serves_a_later_present() -
     assert report.to_dict() == full
     replay = full["replay"]
     assert replay["replayed_to"] == "2026-12-20 15:30+08:00"  # the present: December is open
-    assert replay["open_periods"] == ["2026-12 (model_agent), ends 2027-01-01 00:00"]
+    assert replay["open_periods"] == [
+        "2026-12 (commended_agent, model_agent), ends 2027-01-01 00:00"
+    ]
     # what fell due between the two presents (the week's KPIs closed, the days' sampling
     # rules published) is counted, from the baseline
     then = simulate(STRICTER, POLICY, events, now=now).to_dict()["counts"]

@@ -205,16 +205,20 @@ class ShiftSwap(_Event):
     agent: NonEmpty
     team: str | None = None
     partner: str | None = None  # the colleague who took the shift
+    shift: dt.date | None = None  # the day of the shift swapped: asked a day ahead
 
 
 class LeaveRequest(_Event):
     """An agent asked for leave (请假) at `at`, for leave starting on `starts`: centers
-    want it a day ahead (`leave_request.starts > leave_request.at.date`)."""
+    want it a day ahead (`leave_request.starts > leave_request.at.date`), except sick
+    leave (`type "sick"`), phoned in at least an hour before the shift (`shift_starts`)."""
 
     kind: Literal["leave_request"] = "leave_request"
     agent: NonEmpty
     team: str | None = None
     starts: dt.date
+    type: NonEmpty = "personal"  # sick (病假), personal (事假), annual (年假), or the center's
+    shift_starts: dt.datetime | None = None  # when the first shift it covers begins
 
 
 class AgentStatus(_Event):
