@@ -358,6 +358,8 @@ class Rule:
     span: Span = field(default=NOWHERE, compare=False)
     id_span: Span = field(default=NOWHERE, compare=False)
     then_span: Span = field(default=NOWHERE, compare=False)
+    # `count(deduction) per deduction.item in ...`: each value of the fact counted apart
+    per: FieldRef | None = None
 
 
 @dataclass(frozen=True, slots=True)

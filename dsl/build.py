@@ -192,7 +192,7 @@ class Builder:
                 self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
             )  # fmt: skip
         id_token, measure, op, limit, minimum, then = parts
-        agg_token, path, where, window = kids(measure)
+        agg_token, path, where, per, window = kids(measure)
         aggregate = ast.Aggregate(
             str(agg_token), tuple(str(t) for t in kids(path)), self.opt_expr(where),
             span_of(measure),
@@ -204,9 +204,13 @@ class Builder:
         min_count = min_word = None
         if minimum is not None:
             min_count, min_word = self.whole(kids(minimum)[0]), str(kids(minimum)[1])
+        per_fact = None
+        if per is not None:
+            [per_path] = kids(per)
+            per_fact = ast.FieldRef(tuple(str(t) for t in kids(per_path)), span_of(per_path))
         return ast.Rule(
             str(id_token), aggregate, built_window, str(op), self.number(limit), min_count,
-            min_word, None, None, str(then), span, span_of(id_token), span_of(then),
+            min_word, None, None, str(then), span, span_of(id_token), span_of(then), per_fact,
         )  # fmt: skip
 
     def test_block(self, tree: Tree[Any]) -> ast.TestBlock:

@@ -23,6 +23,14 @@ from callqa.dsl.vocabulary import (
 Error = Callable[..., None]
 _Line = ast.Per | ast.Publish | ast.Chain | ast.ThresholdValue  # lines a block holds once
 
+# the kinds whose events carry their call's and evaluation's facts
+_SCORED = frozenset({"evaluation", "deduction"})
+# what `per` may name, for the hint of a wrong one
+_PER_EXAMPLES = {
+    "deduction": "deduction.item", "violation": "violation.type",
+    "evaluation": "evaluation.evaluator", "complaint": "complaint.channel",
+}  # fmt: skip
+
 # what a compared value is measured in, in the words a diagnostic uses: fractions, kept
 # as 96% is 0.96, and whole amounts, which a percentage is not meant for
 SHARE, PERCENTAGE, RATIO = "share", "percentage", "ratio"
@@ -396,10 +404,28 @@ class BlockChecker:
             if rule.op is not None and rule.limit is not None:
                 misread_fraction(rule.measure, rule.op, rule.limit, self.fractions,
                                  self.error, self.warn)  # fmt: skip
+            if rule.per is not None:
+                self.per(rule.measure, rule.per)
             if rule.window.calendar is not None:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
             elif rule.window.rolling is not None and rule.window.rolling.number <= 0:
                 self.error(rule.window.span, "a window must be longer than 0")
+
+    def per(self, measure: ast.Aggregate, per: ast.FieldRef) -> None:
+        """`count(deduction) per deduction.item`: a text fact of the measured events
+        themselves (an evaluation's and a deduction's include its call's facts)."""
+        found = infer(per, Scope(self.fields), self.report)
+        if found is Type.UNKNOWN:
+            return
+        own = {measure.kind} | ({"call", "evaluation"} if measure.kind in _SCORED else set())
+        example = _PER_EXAMPLES.get(measure.kind, f"{measure.kind}.id")
+        if per.path[0] not in own:
+            self.error(per.span, f"{measure.kind} events have no {per.name} to count apart by",
+                       f"count apart by a fact of the {measure.kind} itself, such as "
+                       f"per {example}")  # fmt: skip
+        elif found is not Type.TEXT:
+            self.error(per.span, f"{per.name} is {found.example}, not a text to count apart by",
+                       f"count apart by a text fact, such as per {example}")  # fmt: skip
 
     def then(self, rule: ast.Rule) -> None:
         if rule.then not in self.actions:

@@ -236,6 +236,8 @@ def _rule(rule: ast.Rule) -> str:
     if rule.minimum is not None:
         minimum = f" with at least {rule.minimum} {rule.minimum_word}"
     measure = format_expr(rule.measure)
+    if rule.per is not None:
+        measure += f" per {rule.per.name}"
     return (
         f"rule {rule.id} when {measure} in {span} {rule.op} {rule.limit.text}{minimum}"
         f" then {rule.then}"

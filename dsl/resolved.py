@@ -133,6 +133,8 @@ class WindowRule:
     minimum: int | None  # `with at least 5 evaluations`: fewer is insufficient evidence
     minimum_word: str | None  # the word after the minimum: evaluations
     then: str  # the action
+    # `per deduction.item`: the fact whose values are counted apart (None: the agent's all)
+    per: str | None = None
 
     @property
     def name(self) -> str:
@@ -200,7 +202,7 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
                 None if rolling is None else rolling.number,
                 None if rolling is None else rolling.text,
                 rule.op, rule.limit.number, rule.limit.text, rule.minimum, rule.minimum_word,
-                rule.then,
+                rule.then, None if rule.per is None else rule.per.name,
             ))  # fmt: skip
     return TimeRules(
         tuple(_escalation(block, checked) for block in tree.escalations),

@@ -75,6 +75,15 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "evaluation.score": Type.NUMBER,
     "evaluation.grade": Type.TEXT,
     "evaluation.rubric": Type.TEXT,
+    # each item an evaluation deducted points for (扣分项), or crossed as a red line: counted
+    # and acted on as an event of its own, at the evaluation's time, with its facts
+    "deduction.item": Type.TEXT,
+    "deduction.label": Type.TEXT,
+    "deduction.section": Type.TEXT,
+    "deduction.points": Type.NUMBER,
+    "deduction.critical": Type.BOOL,
+    "deduction.rubric": Type.TEXT,
+    "deduction.evaluation": Type.TEXT,
     # complaints, violations, commendations, exams, surveys, appeals
     "complaint.id": Type.TEXT,
     "complaint.severity": Type.TEXT,

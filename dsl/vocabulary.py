@@ -72,10 +72,15 @@ CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")  # `in calendar mon
 # the kinds of event a policy may count (`count(complaint)`) and react to (`rule x on exam`)
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
-    "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated",
+    "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated", "deduction",
 )  # fmt: skip
+# what the engine makes of another event: each deducted item of an evaluation
+DERIVED_KINDS = ("deduction",)
 # every kind the engine accepts (engine.runtime.events.EVENT_KINDS): what a test may give
-TEST_EVENT_KINDS = (*EVENT_KINDS, "appeal_decision", "agent_status", "approval")
+TEST_EVENT_KINDS = (
+    *(kind for kind in EVENT_KINDS if kind not in DERIVED_KINDS),
+    "appeal_decision", "agent_status", "approval",
+)  # fmt: skip
 # the kinds of decision a test may expect (engine.decisions.Decision.kind)
 DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
                   "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",

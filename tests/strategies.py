@@ -475,11 +475,16 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
         word = None if minimum is None else draw(st.sampled_from(["evaluations", "calls", "次"]))
         op = draw(st.sampled_from(COMPARISONS))
         limit = number(draw(amounts))
-        rules.append(
-            ast.Rule(
-                rule_id, draw(measures(scope)), window, op, limit, minimum, word, None, None, action
-            )
-        )
+        measure = draw(measures(scope))
+        # `per deduction.item`: counted apart for each value of one of its own text facts
+        apart = [name for name, kind in BUILTIN_FIELDS.items()
+                 if kind is Type.TEXT and name.split(".")[0] == measure.kind]  # fmt: skip
+        per = None
+        if apart and draw(st.booleans()):
+            per = ast.FieldRef(tuple(draw(st.sampled_from(apart)).split(".")))
+        rule = ast.Rule(rule_id, measure, window, op, limit, minimum, word, None, None, action,
+                        per=per)  # fmt: skip
+        rules.append(rule)
     return ast.Discipline(block_id, draw(st.none() | labels), tuple(rules))
 
 

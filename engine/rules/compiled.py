@@ -36,10 +36,20 @@ class CompiledRules:
 
     @property
     def kinds(self) -> frozenset[str]:
-        """The kinds of event a discipline or recognition rule counts or acts on."""
+        """The kinds of event a discipline or recognition rule counts or acts on (a
+        deduction is one of an evaluation's items)."""
         return frozenset(r.rule.measure.kind for r in self.window_rules) | {
             r.rule.on for r in self.event_rules
         }
+
+    @property
+    def reads_deductions(self) -> bool:
+        """Whether a rule or threshold reads an evaluation's deducted items."""
+        return "deduction" in self.kinds or any(
+            aggregator.aggregate.kind == "deduction"
+            for spec in self.thresholds
+            for aggregator in spec.aggregators
+        )
 
 
 def compile_rules(

@@ -21,7 +21,16 @@ from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.rules.thresholds import as_float
-from callqa.engine.runtime.windows import RollingWindow, Tally, calendar_bounds, calendar_key
+from callqa.engine.runtime.windows import (
+    Counted,
+    RollingWindow,
+    Tally,
+    calendar_bounds,
+    calendar_key,
+)
+
+# whose windows: an agent's, or (agent, value) for a rule counting apart per a value
+Whose = str | tuple[str, str]
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
@@ -82,8 +91,8 @@ class WindowRule:
     spec: WindowRuleSpec
     # agent -> period -> its tally; only periods not yet ended are kept, so a long-running
     # service holds one month (or week, day...) per agent, not its whole history
-    calendar: dict[str, dict[str, Tally]] = field(default_factory=dict)
-    rolling: dict[str, RollingWindow] = field(default_factory=dict)
+    calendar: dict[Whose, dict[str, Tally]] = field(default_factory=dict)
+    rolling: dict[Whose, RollingWindow] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -99,9 +108,11 @@ class WindowRule:
         self.length = 0.0 if rule.rolling is None else rule.rolling
         self.compare = COMPARE[rule.op]
         self.limit = rule.limit
+        self.per = rule.per  # `per deduction.item`: the fact whose values count apart
         self._last_period, self._last_end = "", 0.0  # the latest period opened, its end
 
-    def observe(self, agent: str, event_id: str, at: dt.datetime, facts: dict[str, Any]) -> Any:
+    def observe(self, agent: Whose, event_id: Counted, at: dt.datetime,
+                facts: dict[str, Any]) -> Any:  # fmt: skip
         """Add one matching event. Returns None, or (verdict, value, count, evidence,
         window) where verdict is "act" or "insufficient" — each at most once per window."""
         if self.where is not None and not self.where(facts):
@@ -131,6 +142,20 @@ class WindowRule:
             window.fired = ()  # the condition was false: the rule may report and act again
         window.add(now, event_id, value)
         return self._verdict(window, f"the last {self.rule.rolling_text}")
+
+    def withdraw(self, agent: str, event_id: Counted) -> None:
+        """Take back an event counted for `agent`, under whatever value it was counted
+        apart by: an upheld appeal amends a deduction, which no longer counts. A decision
+        already made stands."""
+        for key in [
+            k for k in self.calendar if k == agent or (isinstance(k, tuple) and k[0] == agent)
+        ]:
+            for tally in self.calendar[key].values():
+                tally.withdraw(event_id)
+        for key in [
+            k for k in self.rolling if k == agent or (isinstance(k, tuple) and k[0] == agent)
+        ]:
+            self.rolling[key].withdraw(event_id)
 
     def _open(self, periods: dict[str, Tally], period: str, at: dt.datetime) -> Tally:
         """A new period's tally, dropping the agent's periods that have ended: events come

@@ -288,7 +288,10 @@ class ThresholdState:
             tallies[index].add(float(raw))
             matched = True
         if matched:
-            open_period.evidence.append((at.timestamp(), event_id))
+            seen = (at.timestamp(), event_id)
+            evidence = open_period.evidence
+            if not evidence or evidence[-1] != seen:  # an evaluation's deductions come with it
+                evidence.append(seen)
 
     def next_due(self) -> float | None:
         """When the earliest open period ends, as a POSIX instant."""

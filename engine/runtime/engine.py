@@ -43,7 +43,7 @@ from callqa.engine.runtime.events import (
 from callqa.engine.runtime.facts import Reader
 from callqa.engine.runtime.kind_path import KindPath, kind_path
 from callqa.engine.runtime.plain_events import PlainReader, plain_reader
-from callqa.engine.runtime.windows import real_time_after
+from callqa.engine.runtime.windows import Counted, real_time_after
 from callqa.engine.sampling.rule import SamplingRule
 from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
 from callqa.engine.scoring.results import ScoreResult
@@ -282,6 +282,7 @@ class Engine:
         # the rules' state, beside what the policy compiled once (Policy.rules)
         rules = policy.rules
         self.window_rules = [WindowRule(spec) for spec in rules.window_rules]
+        self._reads_deductions = rules.reads_deductions
         self.event_rules = rules.event_rules
         self.rule_kinds = rules.kinds
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
@@ -367,7 +368,40 @@ class Engine:
                 threshold.observe(kind, event_id, subjects, at, facts)
         if disciplined and agent is not None:
             decisions += self._discipline(values, agent, at, facts)
+        if scored is not None and self._reads_deductions:
+            decisions += self._deductions(values, scored, at, facts)
         return decisions
+
+    def _deductions(self, values: dict[str, Any], result: ScoreResult, at: dt.datetime,
+                    facts: dict[str, Any]) -> list[Decision]:  # fmt: skip
+        """Each item the evaluation deducted points for, or crossed as a red line, as a
+        `deduction` of its own: counted by thresholds and discipline rules, and acted on,
+        with the evaluation's facts and the item's (`deduction.item`, `.points`...)."""
+        table = result.rubric
+        agent, evaluation = values["agent"], values["id"]
+        subjects = {"agent": agent, "team": values.get("team"),
+                    "evaluator": values.get("evaluator")}  # fmt: skip
+        out: list[Decision] = []
+        for item, count in zip(table.items, result.counts, strict=True):
+            if count <= 0 or item.kind == "bonus":
+                continue
+            points = item.points * count if item.per_occurrence else item.points
+            if item.cap is not None:
+                points = min(points, item.cap)
+            read = {
+                **facts, "deduction.item": item.id, "deduction.label": item.label,
+                "deduction.section": table.sections[item.section].id,
+                "deduction.points": points, "deduction.critical": item.critical,
+                "deduction.rubric": table.id, "deduction.evaluation": evaluation,
+                "deduction.at": at,
+            }  # fmt: skip
+            for threshold in self.thresholds:
+                threshold.observe("deduction", evaluation, subjects, at, read)
+            what = "a red line" if item.critical and not points else f"{points:g} points"
+            deducted = {"kind": "deduction", "id": evaluation, "item": item.id,
+                        "text": f"{item.id} ({item.label}), {what}"}  # fmt: skip
+            out += self._discipline(deducted, agent, at, read)
+        return out
 
     def _kind_path(self, kind: str) -> KindPath | None:
         """The written-out path of plain `kind` events (engine.runtime.kind_path), if it has one."""
@@ -676,27 +710,44 @@ class Engine:
         """The discipline and recognition rules on an event (its model's values)."""
         out: list[Decision] = []
         kind, event_id = values["kind"], values["id"]
+        # a deduction is one item of its evaluation: counted as such, so that an upheld
+        # appeal can take that item back (`_withdraw_deduction`)
+        counted: Counted = event_id if kind != "deduction" else (event_id, values["item"])
         for rule in self.window_rules:
             if rule.kind != kind:
                 continue
-            verdict = rule.observe(agent, event_id, at, facts)
+            per, each = rule.per, None
+            if per is None:
+                verdict = rule.observe(agent, counted, at, facts)
+            else:  # counted apart for each value: its own windows, keyed by agent and value
+                each = facts.get(per)
+                if each is None:
+                    continue
+                verdict = rule.observe((agent, str(each)), counted, at, facts)
             if verdict is None:
                 continue
             outcome, value, count, evidence, window = verdict
             written = rule.rule
             location = written.location
             measure = rule.spec.measure_text
+            read: dict[str, Any] = {"value": value, "count": count}
+            key = window  # what names the decision beside the rule and agent
+            if per is not None and each is not None:
+                measure, key, read[per] = f"{measure} for {per} {each}", f"{each}/{window}", each
+            if kind == "deduction":  # the evaluations, each named once
+                evidence = tuple(dict.fromkeys(e[0] if isinstance(e, tuple) else e
+                                               for e in evidence))  # fmt: skip
             if outcome == "insufficient":
                 out.append(Decision(
-                    f"{written.name}/{agent}/{window}/insufficient",
+                    f"{written.name}/{agent}/{key}/insufficient",
                     "insufficient_evidence", agent, written.then,
                     Later((_insufficient_reason, measure, window, value, count, written)),
-                    written.name, location, at, {"value": value, "count": count}, evidence,
+                    written.name, location, at, read, evidence,
                 ))  # fmt: skip
                 continue
             reason = Later((_window_reason, measure, window, value, written))
-            out += self._act(written.then, agent, reason, written.name, location, at,
-                             {"value": value, "count": count}, evidence, f"{window}")  # fmt: skip
+            out += self._act(written.then, agent, reason, written.name, location, at, read,
+                             evidence, key)  # fmt: skip
         for event_rule in self.event_rules:
             rule_on = event_rule.rule
             if rule_on.on != kind:
@@ -712,8 +763,10 @@ class Engine:
                 when = real_time_after(at, late)
                 came = (at, delay, when, rule_on.late_text)
             reason = Later((_event_reason, kind, event_id, values.get("channel"), detail, came))
+            # a deduction is one item of its evaluation: each item acts on its own
+            key = event_id if kind != "deduction" else f"{event_id}/{values['item']}"
             out += self._act(rule_on.then, agent, reason, rule_on.name, rule_on.location,
-                             when, {}, (event_id,), event_id)  # fmt: skip
+                             when, {}, (event_id,), key)  # fmt: skip
         return out
 
     def _act(self, action_id: str, agent: str, reason: str | Later, rule: str, location: str,
@@ -862,6 +915,9 @@ class Engine:
             self._forget_later(evaluation_id, max(scored.at.timestamp() + window, at.timestamp()))
         if not event.upheld:
             return []
+        for rule in self.window_rules:  # the amended item no longer counts as a deduction
+            if rule.kind == "deduction":
+                rule.withdraw(original.agent, (evaluation_id, appeal.item))
         # the evaluation as it stands (earlier upheld items amended), this item amended too
         answers = {**scored.answers, appeal.item: "pass"}
         result = self.policy.score(original.rubric, self._evaluation_input(original, answers))

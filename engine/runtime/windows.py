@@ -71,18 +71,22 @@ def calendar_bounds(key: str, unit: str, zone: ZoneInfo) -> tuple[dt.datetime, d
     )
 
 
+# what a window counts: an event's id, or (evaluation, item) for one of its deductions
+Counted = str | tuple[str, str]
+
+
 @dataclass(slots=True)
 class Tally:
     """The matching events of one subject in one calendar period, with a running total
     (periods only grow, so the total is exactly the sum of the values in order)."""
 
     end: float = float("inf")  # the period's end (POSIX seconds): after it, it is dropped
-    ids: list[str] = field(default_factory=list)
+    ids: list[Counted] = field(default_factory=list)
     values: list[float] = field(default_factory=list)
     total: float = 0.0
     fired: tuple[str, ...] = ()  # the verdicts already given for this period
 
-    def add(self, event_id: str, value: float = 1.0) -> None:
+    def add(self, event_id: Counted, value: float = 1.0) -> None:
         self.ids.append(event_id)
         self.values.append(value)
         self.total += value
@@ -90,7 +94,18 @@ class Tally:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def evidence(self) -> list[str]:
+    def withdraw(self, event_id: Counted) -> None:
+        """Take an event back (a deduction an upheld appeal amended); the total is summed
+        again in order, as it was kept."""
+        if event_id not in self.ids:
+            return
+        kept = [(i, v) for i, v in zip(self.ids, self.values, strict=True) if i != event_id]
+        self.ids, self.values = [i for i, _ in kept], [v for _, v in kept]
+        self.total = 0.0
+        for value in self.values:
+            self.total += value
+
+    def evidence(self) -> list[Counted]:
         return list(self.ids)
 
 
@@ -99,11 +114,11 @@ class RollingWindow:
     """Events of one subject in the last `length` seconds: (t - length, t]."""
 
     length: float
-    times: deque[tuple[float, str, float]] = field(default_factory=deque)
+    times: deque[tuple[float, Counted, float]] = field(default_factory=deque)
     total: float = 0.0
     fired: tuple[str, ...] = ()  # the verdicts given since the condition was last false
 
-    def add(self, timestamp: float, event_id: str, value: float = 0.0) -> None:
+    def add(self, timestamp: float, event_id: Counted, value: float = 0.0) -> None:
         self.times.append((timestamp, event_id, value))
         self.total += value
         self.expire(timestamp)
@@ -117,7 +132,12 @@ class RollingWindow:
     def __len__(self) -> int:
         return len(self.times)
 
-    def evidence(self) -> list[str]:
+    def withdraw(self, event_id: Counted) -> None:
+        """Take an event back (a deduction an upheld appeal amended)."""
+        self.times = deque(entry for entry in self.times if entry[1] != event_id)
+        self.total = sum(value for _, _, value in self.times)
+
+    def evidence(self) -> list[Counted]:
         return [event_id for _, event_id, _ in self.times]
 
     @property

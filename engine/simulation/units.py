@@ -77,8 +77,11 @@ def _reads_status(node: Any) -> bool:
 
 
 def _kinds(*kinds: str) -> frozenset[str]:
-    """`kinds` and what the engine reads with them (a resolution's complaint)."""
+    """`kinds` and what the engine reads with them (a resolution's complaint; the
+    evaluation a deduction is an item of, and the appeals that amend it)."""
     found = frozenset(kinds)
+    if "deduction" in found:
+        found |= {"evaluation", "appeal", "appeal_decision"}
     return found | {"complaint"} if found & _OF_A_COMPLAINT else found
 
 
