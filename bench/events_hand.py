@@ -31,9 +31,11 @@ Call = tuple[str, bool, bool]
 
 class HandWritten:
     def __init__(self) -> None:
-        self.complaints: dict[str, tuple[tuple[int, int], int]] = {}  # agent -> (month, count)
+        # agent -> (month, the complaints it counts, [whether the month rule acted])
+        self.complaints: dict[str, tuple[tuple[int, int], list[str], list[bool]]] = {}
         self.violations: dict[str, tuple[tuple[int, int], int]] = {}
-        self.rolling: dict[str, deque[float]] = {}  # agent -> complaint times in 365 days
+        # agent -> (time, complaint) in the last 365 days
+        self.rolling: dict[str, deque[tuple[float, str]]] = {}
         self.armed: dict[str, bool] = {}  # the rolling rule may fire (was false since)
         self.days: dict[dt.date, dict[str, list[Call]]] = {}  # open day -> agent -> calls
         self.ends: list[tuple[dt.datetime, dt.date]] = []
@@ -64,25 +66,37 @@ class HandWritten:
             else:
                 calls.append(call)
         elif kind == "complaint":
+            complaint = event["id"]
             month = (local.year, local.month)
-            seen = self.complaints.get(agent)
-            count = seen[1] + 1 if seen is not None and seen[0] == month else 1
-            self.complaints[agent] = (month, count)
-            if count == 3:
-                self.out.append(("action", "off_floor", agent, at))
+            tally = self.complaints.get(agent)
+            if tally is None or tally[0] != month:
+                tally = self.complaints[agent] = (month, [], [False])
+            counted = tally[1]
+            counted.append(complaint)
             window = self.rolling.get(agent)
             if window is None:
                 window = self.rolling[agent] = deque()
+            if len(counted) >= 3 and not tally[2][0]:
+                tally[2][0] = True
+                self.out.append(("action", "off_floor", agent, at))
+                # what brought the action brings it no more: the year rule stops counting
+                # these complaints, and does not count this one
+                if window:
+                    spent = set(counted)
+                    self.rolling[agent] = deque(e for e in window if e[1] not in spent)
+                return
             now = at.timestamp()
             cutoff = now - YEAR
-            while window and window[0] <= cutoff:
+            while window and window[0][0] <= cutoff:
                 window.popleft()
             if len(window) < 5:
                 self.armed[agent] = True
-            window.append(now)
+            window.append((now, complaint))
             if len(window) >= 5 and self.armed.get(agent, True):
                 self.armed[agent] = False
                 self.out.append(("action", "off_floor", agent, at))
+                spent = {e[1] for e in window}  # and the month rule stops counting these
+                counted[:] = [c for c in counted if c not in spent]
         elif kind == "violation":
             month = (local.year, local.month)
             seen = self.violations.get(agent)

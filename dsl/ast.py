@@ -360,6 +360,9 @@ class Rule:
     then_span: Span = field(default=NOWHERE, compare=False)
     # `count(deduction) per deduction.item in ...`: each value of the fact counted apart
     per: FieldRef | None = None
+    # `in 365 days since back_on_floor`: counted from the agent's last such action on
+    since: str | None = None
+    since_span: Span = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

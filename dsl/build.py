@@ -192,7 +192,7 @@ class Builder:
                 self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
             )  # fmt: skip
         id_token, measure, op, limit, minimum, then = parts
-        agg_token, path, where, per, window = kids(measure)
+        agg_token, path, where, per, window, since = kids(measure)
         aggregate = ast.Aggregate(
             str(agg_token), tuple(str(t) for t in kids(path)), self.opt_expr(where),
             span_of(measure),
@@ -211,6 +211,8 @@ class Builder:
         return ast.Rule(
             str(id_token), aggregate, built_window, str(op), self.number(limit), min_count,
             min_word, None, None, str(then), span, span_of(id_token), span_of(then), per_fact,
+            None if since is None else str(kids(since)[0]),
+            NOWHERE if since is None else span_of(kids(since)[0]),
         )  # fmt: skip
 
     def test_block(self, tree: Tree[Any]) -> ast.TestBlock:

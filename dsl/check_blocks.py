@@ -406,6 +406,12 @@ class BlockChecker:
                                  self.error, self.warn)  # fmt: skip
             if rule.per is not None:
                 self.per(rule.measure, rule.per)
+            if rule.since is not None and rule.since not in self.actions:
+                hint = did_you_mean(rule.since, self.actions) or (
+                    "since names a declared action: the count starts again when it is taken"
+                )
+                self.error(rule.since_span, f"{rule.since} is not a declared action", hint,
+                           code="unknown-action")  # fmt: skip
             if rule.window.calendar is not None:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
             elif rule.window.rolling is not None and rule.window.rolling.number <= 0:

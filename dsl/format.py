@@ -238,6 +238,8 @@ def _rule(rule: ast.Rule) -> str:
     measure = format_expr(rule.measure)
     if rule.per is not None:
         measure += f" per {rule.per.name}"
+    if rule.since is not None:
+        span += f" since {rule.since}"
     return (
         f"rule {rule.id} when {measure} in {span} {rule.op} {rule.limit.text}{minimum}"
         f" then {rule.then}"

@@ -135,6 +135,7 @@ class WindowRule:
     then: str  # the action
     # `per deduction.item`: the fact whose values are counted apart (None: the agent's all)
     per: str | None = None
+    since: str | None = None  # `since back_on_floor`: counted from that action on
 
     @property
     def name(self) -> str:
@@ -202,7 +203,7 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
                 None if rolling is None else rolling.number,
                 None if rolling is None else rolling.text,
                 rule.op, rule.limit.number, rule.limit.text, rule.minimum, rule.minimum_word,
-                rule.then, None if rule.per is None else rule.per.name,
+                rule.then, None if rule.per is None else rule.per.name, rule.since,
             ))  # fmt: skip
     return TimeRules(
         tuple(_escalation(block, checked) for block in tree.escalations),

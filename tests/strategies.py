@@ -482,8 +482,9 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
         per = None
         if apart and draw(st.booleans()):
             per = ast.FieldRef(tuple(draw(st.sampled_from(apart)).split(".")))
+        since = draw(st.none() | st.sampled_from(then))  # counted from that action on
         rule = ast.Rule(rule_id, measure, window, op, limit, minimum, word, None, None, action,
-                        per=per)  # fmt: skip
+                        per=per, since=since)  # fmt: skip
         rules.append(rule)
     return ast.Discipline(block_id, draw(st.none() | labels), tuple(rules))
 

@@ -132,7 +132,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     out = capsys.readouterr().out
     assert "标准来电质检表" in out and "grade distribution" in out
     assert "red line" in out or "N/A" in out
-    assert "policy tests: 25 of 25 pass" in out
+    assert "policy tests: 26 of 26 pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
     assert "action: coaching" in out and "rescore" in out and "grades after appeals: 不合格" in out
@@ -477,8 +477,8 @@ def test_import_policy_and_simulate_from_the_command_line(
         (ROOT / "policies" / "center.policy")
         .read_text(encoding="utf-8")
         .replace(
-            "in calendar month >= 3 then off_floor_retraining",
-            "in calendar month >= 2 then off_floor_retraining",
+            "in calendar month since back_on_floor >= 3 then off_floor_retraining",
+            "in calendar month since back_on_floor >= 2 then off_floor_retraining",
             1,
         ),
         encoding="utf-8",
@@ -937,7 +937,7 @@ def test_nothing_scored_prints_no_table_and_an_unreadable_policy_no_test_count(
     center = str(ROOT / "policies" / "center.policy")
     assert main(["test", center, "/dev/zero"]) == 1  # the readable one's tests still count
     assert capsys.readouterr().out.endswith(
-        "25 passed, 0 failed; 1 file(s) not tested, see above\n"
+        "26 passed, 0 failed; 1 file(s) not tested, see above\n"
     )
 
 

@@ -13,7 +13,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from center_versions import CENTER, POLICY, STRICTER, TEXT
+from center_versions import CENTER, POLICY, STRICTER, STRICTER_KINDS, STRICTER_UNITS, TEXT
 from hypothesis import HealthCheck, assume, event, given, settings
 from hypothesis import strategies as st
 
@@ -198,9 +198,9 @@ def test_a_one_rule_change_replays_that_rule_on_the_events_it_reads() -> None:
     baseline = replay_baseline(POLICY, events, ends_with=(new,))
     events_of, handed = _counting(events)
     report = simulate_change(new, POLICY, events_of, baseline, now=NOW)
-    assert report.replayed_units == ("bottom_removal.complaints_month",)
-    complaints = sum(e["kind"] in ("complaint", "approval") for e in events)
-    assert handed == [complaints] and complaints < len(events) / 50
+    assert report.replayed_units == STRICTER_UNITS
+    read = sum(e["kind"] in STRICTER_KINDS for e in events)
+    assert handed == [read] and read < len(events) / 20
     assert report.to_dict() == simulate(new, POLICY, events, now=NOW).to_dict()
     assert report.changed()  # the stricter rule does decide differently
 
@@ -218,8 +218,8 @@ def test_a_baseline_kept_while_the_last_month_is_open_serves_a_later_present() -
     simulate_change(STRICTER, POLICY, _events_of(events), now=now, made=made.append)
     events_of, handed = _counting(events)
     report = simulate_change(STRICTER, POLICY, events_of, made[0], now=later, made=made.append)
-    assert len(made) == 1 and report.replayed_units == ("bottom_removal.complaints_month",)
-    assert handed == [sum(e["kind"] in ("complaint", "approval") for e in events)]
+    assert len(made) == 1 and report.replayed_units == STRICTER_UNITS
+    assert handed == [sum(e["kind"] in STRICTER_KINDS for e in events)]
     full = simulate(STRICTER, POLICY, events, now=later).to_dict()
     assert report.to_dict() == full
     replay = full["replay"]
@@ -266,7 +266,7 @@ def test_a_present_in_the_hour_the_clocks_repeat(tmp_path: Path) -> None:
         assert report.to_dict()["counts"]["escalation to 主管副总经理"]["before"] == 1
         replayed.append(report.replayed_units)
     assert len(made) == 1
-    assert replayed == [None, *[("bottom_removal.complaints_month",)] * 2]
+    assert replayed == [None, *[STRICTER_UNITS] * 2]
 
 
 def test_a_change_of_common_ground_is_replayed_whole(tmp_path: Path) -> None:
@@ -317,8 +317,8 @@ def test_a_sweep_counts_what_a_full_replay_of_each_value_counts() -> None:
     table = sweep(POLICY, target, values, events)
     for value in values:
         text = TEXT.replace(
-            "in calendar month >= 3 then off_floor_retraining\n",
-            f"in calendar month >= {value:g} then off_floor_retraining\n",
+            "in calendar month since back_on_floor >= 3 then off_floor_retraining\n",
+            f"in calendar month since back_on_floor >= {value:g} then off_floor_retraining\n",
             1,
         )
         full = simulate(variant(text), POLICY, events).after

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from center_versions import POLICY, STRICTER
+from center_versions import POLICY, STRICTER, STRICTER_KINDS, STRICTER_UNITS
 from test_store import backends, postgres_schema
 
 from callqa.engine.scoring.demo_data import demo_events
@@ -54,12 +54,12 @@ def test_the_second_simulation_against_a_version_replays_only_the_change(
     asked = _reads(store, monkeypatch)
     first = simulate_stored(store, STRICTER, POLICY, now=NOW)
     assert first.kept and first.report.to_dict() == full
-    slice_kinds = ["approval", "complaint"]
+    slice_kinds = STRICTER_KINDS
     assert asked == [None, slice_kinds]  # the baseline's one pass, then the change's slice
     second = simulate_stored(store, STRICTER, POLICY, now=NOW)
     assert not second.kept and second.report.to_dict() == full
     assert asked[2:] == [slice_kinds]
-    assert second.report.replayed_units == ("bottom_removal.complaints_month",)
+    assert second.report.replayed_units == STRICTER_UNITS
 
 
 def test_a_replay_kept_while_the_last_month_is_open_serves_a_later_present(
@@ -74,8 +74,8 @@ def test_a_replay_kept_while_the_last_month_is_open_serves_a_later_present(
     assert simulate_stored(store, STRICTER, POLICY, now=now).kept
     asked = _reads(store, monkeypatch)
     again = simulate_stored(store, STRICTER, POLICY, now=later)
-    assert not again.kept and asked == [["approval", "complaint"]]  # the change's slice only
-    assert again.report.replayed_units == ("bottom_removal.complaints_month",)
+    assert not again.kept and asked == [STRICTER_KINDS]  # the change's slice only
+    assert again.report.replayed_units == STRICTER_UNITS
     full = simulate(STRICTER, POLICY, store.events(), now=later).to_dict()
     assert again.report.to_dict() == full and full["replay"]["replayed_to"].startswith("2026-12-20")
 

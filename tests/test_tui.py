@@ -195,8 +195,8 @@ def test_f5_runs_the_tests(folder: Path, tmp_path: Path) -> None:
             await pilot.press("f5")
             await settle(app, pilot)
             results = rows(app, "tests")
-            assert len(results) == 25 and all(r[0] == "PASS" for r in results)
-            assert "25 passed, 0 failed" in str(app.query_one("#test-detail", Static).render())
+            assert len(results) == 26 and all(r[0] == "PASS" for r in results)
+            assert "26 passed, 0 failed" in str(app.query_one("#test-detail", Static).render())
 
     asyncio.run(scenario())
 

@@ -117,8 +117,8 @@ def _included(policy: Policy, rubric_id: str) -> bool:
 
 
 PROPOSED_CHANGE = (
-    "in calendar month >= 3 then off_floor_retraining",
-    "in calendar month >= 2 then off_floor_retraining",
+    "in calendar month since back_on_floor >= 3 then off_floor_retraining",
+    "in calendar month since back_on_floor >= 2 then off_floor_retraining",
 )
 
 

@@ -32,6 +32,12 @@ from callqa.engine.runtime.windows import (
 # whose windows: an agent's, or (agent, value) for a rule counting apart per a value
 Whose = str | tuple[str, str]
 
+
+def _of(key: Whose, agent: str) -> bool:
+    """Whether windows kept under `key` are the agent's (all, or one value's)."""
+    return key == agent or (isinstance(key, tuple) and key[0] == agent)
+
+
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
     ">=": operator.ge, ">": operator.gt, "<=": operator.le, "<": operator.lt,
     "==": operator.eq, "!=": operator.ne,
@@ -147,15 +153,22 @@ class WindowRule:
         """Take back an event counted for `agent`, under whatever value it was counted
         apart by: an upheld appeal amends a deduction, which no longer counts. A decision
         already made stands."""
-        for key in [
-            k for k in self.calendar if k == agent or (isinstance(k, tuple) and k[0] == agent)
-        ]:
+        for key in [k for k in self.calendar if _of(k, agent)]:
             for tally in self.calendar[key].values():
                 tally.withdraw(event_id)
-        for key in [
-            k for k in self.rolling if k == agent or (isinstance(k, tuple) and k[0] == agent)
-        ]:
-            self.rolling[key].withdraw(event_id)
+        for key in [k for k in self.rolling if _of(k, agent)]:
+            window = self.rolling[key]
+            window.withdraw(event_id)
+            if not window.times:  # as `forget_ended` does: an empty window never holds
+                del self.rolling[key]
+
+    def restart(self, agent: str) -> None:
+        """Forget the agent's windows (under every value counted apart): the count starts
+        again from the next event, and so does the once-per-window rule."""
+        for key in [k for k in self.calendar if _of(k, agent)]:
+            del self.calendar[key]
+        for key in [k for k in self.rolling if _of(k, agent)]:
+            del self.rolling[key]
 
     def _open(self, periods: dict[str, Tally], period: str, at: dt.datetime) -> Tally:
         """A new period's tally, dropping the agent's periods that have ended: events come

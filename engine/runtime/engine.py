@@ -283,6 +283,13 @@ class Engine:
         rules = policy.rules
         self.window_rules = [WindowRule(spec) for spec in rules.window_rules]
         self._reads_deductions = rules.reads_deductions
+        # the window rules by the action they take, and by the action they count `since`
+        self._taking: dict[str, list[WindowRule]] = {}
+        self._since: dict[str, list[WindowRule]] = {}
+        for window_rule in self.window_rules:
+            self._taking.setdefault(window_rule.rule.then, []).append(window_rule)
+            if window_rule.rule.since is not None:
+                self._since.setdefault(window_rule.rule.since, []).append(window_rule)
         self.event_rules = rules.event_rules
         self.rule_kinds = rules.kinds
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
@@ -713,8 +720,9 @@ class Engine:
         # a deduction is one item of its evaluation: counted as such, so that an upheld
         # appeal can take that item back (`_withdraw_deduction`)
         counted: Counted = event_id if kind != "deduction" else (event_id, values["item"])
+        spent: set[str] = set()  # the actions this event already brought: it counts no more
         for rule in self.window_rules:
-            if rule.kind != kind:
+            if rule.kind != kind or (spent and rule.rule.then in spent):
                 continue
             per, each = rule.per, None
             if per is None:
@@ -727,6 +735,7 @@ class Engine:
             if verdict is None:
                 continue
             outcome, value, count, evidence, window = verdict
+            counted_evidence = evidence
             written = rule.rule
             location = written.location
             measure = rule.spec.measure_text
@@ -748,6 +757,8 @@ class Engine:
             reason = Later((_window_reason, measure, window, value, written))
             out += self._act(written.then, agent, reason, written.name, location, at, read,
                              evidence, key)  # fmt: skip
+            self._spend(written.then, agent, counted_evidence, rule)
+            spent.add(written.then)
         for event_rule in self.event_rules:
             rule_on = event_rule.rule
             if rule_on.on != kind:
@@ -767,7 +778,25 @@ class Engine:
             key = event_id if kind != "deduction" else f"{event_id}/{values['item']}"
             out += self._act(rule_on.then, agent, reason, rule_on.name, rule_on.location,
                              when, {}, (event_id,), key)  # fmt: skip
+            self._spend(rule_on.then, agent, (counted,), None)
         return out
+
+    def _spend(self, action: str, agent: str, evidence: tuple[Counted, ...],
+               by: WindowRule | None) -> None:  # fmt: skip
+        """What brought an action brings it no more: the other rules that take the same
+        action stop counting it (a month's 3 complaints and a 365-day rule's 5 over the
+        same complaints are one action, not two). The rule that acted keeps its window,
+        and acts once per window as before."""
+        for rule in self._taking.get(action, ()):
+            if rule is not by:
+                for counted in evidence:
+                    rule.withdraw(agent, counted)
+
+    def _restart(self, action: str, agent: str) -> None:
+        """The rules counting `since` this action start again for the agent: only what
+        comes after it counts (an agent back from retraining is judged from then on)."""
+        for rule in self._since.get(action, ()):
+            rule.restart(agent)
 
     def _act(self, action_id: str, agent: str, reason: str | Later, rule: str, location: str,
              at: dt.datetime, facts: dict[str, Any], evidence: tuple[str, ...],
@@ -782,8 +811,11 @@ class Engine:
         )  # fmt: skip
         if pending:
             self.pending[decision.id] = decision
-        elif action.sets_status is not None:
+            return [decision]
+        if action.sets_status is not None:
             self.status[agent] = action.sets_status
+        if action.id in self._since:
+            self._restart(action.id, agent)
         return [decision]
 
     def _approve(self, event: Approval, at: dt.datetime, facts: Facts) -> list[Decision]:
@@ -791,6 +823,8 @@ class Engine:
         action = self.actions[decision.action or ""]
         if event.approved and action.sets_status is not None:
             self.status[decision.subject] = action.sets_status
+        if event.approved and action.id in self._since:
+            self._restart(action.id, decision.subject)
         verdict = "approved" if event.approved else "rejected"
         return [Decision(
             f"{decision.id}/{verdict}", verdict, decision.subject, decision.action,

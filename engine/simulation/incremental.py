@@ -228,8 +228,18 @@ def plan_slice(old: Policy, new: Policy) -> Slice | None:
     both = [*before.values(), *after.values()]
     changed = {name for name in before.keys() | after.keys() if before.get(name) != after.get(name)}
     readers = {unit.id for unit in both if unit.reads_status}
-    if changed & readers:  # they read statuses that any action may set: replay the setters
-        changed |= {unit.id for unit in both if unit.sets_status}
+    setters = {unit.id for unit in both if unit.sets_status}
+    while True:
+        grown = set(changed)
+        if grown & readers:  # they read statuses that any action may set: replay the setters
+            grown |= setters
+        # rules that take one action, or count since it, decide together
+        acting = {unit.acts for unit in both if unit.id in grown and unit.acts}
+        hearing = {heard for unit in both if unit.id in grown for heard in unit.hears}
+        grown |= {unit.id for unit in both if unit.hears & acting or unit.acts in hearing}
+        if grown == changed:
+            break
+        changed = grown
     kinds = frozenset(kind for unit in both if unit.id in changed for kind in unit.kinds)
     if changed & readers:
         kinds |= {"agent_status"}

@@ -42,6 +42,10 @@ class Unit:
     kinds: frozenset[str]  # the kinds of event it reads
     reads_status: bool  # it reads agent.status (set by agent_status events and actions)
     sets_status: bool  # its action sets an agent's status
+    # the actions whose taking it hears of: what its own action was brought by is spent for
+    # the other rules taking it, and a rule counting `since` an action starts again then
+    hears: frozenset[str] = frozenset()
+    acts: str | None = None  # the action it takes
 
 
 def shape(value: Any) -> Any:
@@ -109,8 +113,11 @@ def units(policy: Policy) -> dict[str, Unit]:
         action = actions[rule.then]
         read = rule.measure.kind if isinstance(rule, resolved.WindowRule) else rule.on
         kinds = _kinds(read, *(("approval",) if action.approval_by is not None else ()))
+        since = rule.since if isinstance(rule, resolved.WindowRule) else None
+        hears = frozenset({rule.then, *([since] if since else [])})
         found.append(Unit(rule.name, (shape(rule), shape(action)), kinds,
-                          _reads_status(rule), action.sets_status is not None))  # fmt: skip
+                          _reads_status(rule), action.sets_status is not None,
+                          hears, rule.then))  # fmt: skip
     by_id: dict[str, Unit] = {}
     for unit in found:  # two units of one name would share their decisions' rule
         if unit.id in by_id:
