@@ -363,6 +363,10 @@ class Rule:
     # `in 365 days since back_on_floor`: counted from the agent's last such action on
     since: str | None = None
     since_span: Span = field(default=NOWHERE, compare=False)
+    # `on message without reply within 8h`: what answers the event, and how soon
+    without: str | None = None
+    within: Literal | None = None
+    without_span: Span = field(default=NOWHERE, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

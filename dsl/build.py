@@ -186,10 +186,16 @@ class Builder:
         parts = kids(tree)
         span = span_of(tree)
         if tree.data == "event_rule":
-            id_token, on, where, then = parts
+            id_token, on, where, silence, then = parts
+            without = within = None
+            if silence is not None:
+                without, within = kids(silence)
             return ast.Rule(
                 str(id_token), None, None, None, None, None, None, str(on),
                 self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
+                without=None if without is None else str(without),
+                within=None if within is None else self.duration(within),
+                without_span=NOWHERE if without is None else span_of(without),
             )  # fmt: skip
         id_token, measure, op, limit, minimum, then = parts
         agg_token, path, where, per, window, since = kids(measure)

@@ -11,6 +11,7 @@ from callqa.dsl.source import Span, line_ref
 from callqa.dsl.suggest import did_you_mean
 from callqa.dsl.types import Type
 from callqa.dsl.vocabulary import (
+    ANSWERED_BY,
     CALENDAR_UNITS,
     COMPARISONS,
     DECISION_KINDS,
@@ -397,6 +398,8 @@ class BlockChecker:
                     self.error(rule.span, f"{rule.on} is not a kind of event",
                                hint or "use one of: " + ", ".join(EVENT_KINDS))  # fmt: skip
                 self.condition(rule.where)
+                if rule.without is not None:
+                    self.silence(rule)
                 continue
             assert rule.measure is not None and rule.window is not None
             infer(rule.measure, Scope(self.fields, aggregates=True), self.report)
@@ -416,6 +419,21 @@ class BlockChecker:
                 self.period(rule.window.span, rule.window.calendar, CALENDAR_UNITS)
             elif rule.window.rolling is not None and rule.window.rolling.number <= 0:
                 self.error(rule.window.span, "a window must be longer than 0")
+
+    def silence(self, rule: ast.Rule) -> None:
+        """`on message without reply within 8h`: the kind named answers the event."""
+        assert rule.on is not None and rule.within is not None
+        answer = ANSWERED_BY.get(rule.on)
+        if answer is None:
+            waits = ", ".join(f"on {k} without {v}" for k, v in ANSWERED_BY.items())
+            self.error(rule.without_span, f"nothing answers a {rule.on}: a rule cannot wait on it",
+                       f"a rule can wait {waits}")  # fmt: skip
+        elif rule.without != answer:
+            fix = f"write: without {answer} within {rule.within.text}"
+            self.error(rule.without_span,
+                       f"a {rule.on} is answered by {answer}, not {rule.without}", fix)  # fmt: skip
+        if rule.within.number <= 0:
+            self.error(rule.within.span, "a wait must be longer than 0", "write: within 8h")
 
     def per(self, measure: ast.Aggregate, per: ast.FieldRef) -> None:
         """`count(deduction) per deduction.item`: a text fact of the measured events

@@ -226,7 +226,11 @@ def _entry(entry: ast.SamplingEntry | ast.EscalationEntry | ast.ThresholdEntry |
 
 def _rule(rule: ast.Rule) -> str:
     if rule.on is not None:
-        return f"rule {rule.id} on {rule.on}{_clause('where', rule.where)} then {rule.then}"
+        silence = ""
+        if rule.without is not None and rule.within is not None:
+            silence = f" without {rule.without} within {rule.within.text}"
+        where = _clause("where", rule.where)
+        return f"rule {rule.id} on {rule.on}{where}{silence} then {rule.then}"
     assert rule.measure is not None and rule.window is not None and rule.limit is not None
     window = rule.window
     span = f"calendar {window.calendar}" if window.calendar is not None else ""

@@ -157,6 +157,10 @@ class EventRule:
     late_after: float | None
     late_text: str | None
     then: str
+    # `without reply within 8h`: the kind that answers the event, the wait in seconds
+    without: str | None = None
+    within: float | None = None
+    within_text: str | None = None
 
     @property
     def name(self) -> str:
@@ -191,7 +195,9 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
                 event_rules.append(EventRule(
                     block.id, rule.id, where(rule.span), rule.on, rule.where,
                     None if late is None else late.number, None if late is None else late.text,
-                    rule.then,
+                    rule.then, rule.without,
+                    None if rule.within is None else rule.within.number,
+                    None if rule.within is None else rule.within.text,
                 ))  # fmt: skip
                 continue
             measure, window = rule.measure, rule.window

@@ -114,6 +114,14 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "leave_request.starts": Type.DATE,
     "leave_request.type": Type.TEXT,
     "leave_request.shift_starts": Type.DATETIME,
+    # messages waiting for a reply (在线留言), time away from the desk (离席)
+    "message.channel": Type.TEXT,
+    "message.text": Type.TEXT,
+    "message.at": Type.DATETIME,
+    "reply.message": Type.TEXT,
+    "desk_away.approved": Type.BOOL,
+    "desk_away.reason": Type.TEXT,
+    "desk_away.at": Type.DATETIME,
 }
 
 # Parts of a value that a policy may read with a dot: `call.start.time >= 11:00`.

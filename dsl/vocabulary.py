@@ -73,7 +73,10 @@ CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")  # `in calendar mon
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
     "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated", "deduction",
+    "message", "reply", "desk_away", "desk_back",
 )  # fmt: skip
+# what answers an event a rule may wait on (`on message without reply within 8h`)
+ANSWERED_BY = {"message": "reply", "desk_away": "desk_back", "complaint": "complaint_resolved"}
 # what the engine makes of another event: each deducted item of an evaluation
 DERIVED_KINDS = ("deduction",)
 # every kind the engine accepts (engine.runtime.events.EVENT_KINDS): what a test may give

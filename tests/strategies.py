@@ -30,6 +30,7 @@ from callqa.dsl.format import format_tree, quote
 from callqa.dsl.types import BUILTIN_FIELDS, PARTS, TYPE_NAMES, Type
 from callqa.dsl.vocabulary import (
     AGGREGATES,
+    ANSWERED_BY,
     CALENDAR_UNITS,
     COMPARISONS,
     DECISION_KINDS,
@@ -465,7 +466,12 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
         if draw(st.booleans()):
             on = draw(st.sampled_from(EVENT_KINDS))
             where = draw(st.none() | conditions(scope, 1))
-            rules.append(ast.Rule(rule_id, None, None, None, None, None, None, on, where, action))
+            without = within = None
+            if on in ANSWERED_BY and draw(st.booleans()):  # waits for what answers it
+                without, within = ANSWERED_BY[on], draw(durations(positive_amounts))
+            rule = ast.Rule(rule_id, None, None, None, None, None, None, on, where, action,
+                            without=without, within=within)  # fmt: skip
+            rules.append(rule)
             continue
         if draw(st.booleans()):
             window = ast.Window(draw(st.sampled_from(CALENDAR_UNITS)), None)

@@ -195,8 +195,11 @@ def test_f5_runs_the_tests(folder: Path, tmp_path: Path) -> None:
             await pilot.press("f5")
             await settle(app, pilot)
             results = rows(app, "tests")
-            assert len(results) == 26 and all(r[0] == "PASS" for r in results)
-            assert "26 passed, 0 failed" in str(app.query_one("#test-detail", Static).render())
+            written = (folder / "center.policy").read_text(encoding="utf-8").count('\ntest "')
+            assert len(results) == written and all(r[0] == "PASS" for r in results)
+            assert f"{written} passed, 0 failed" in str(
+                app.query_one("#test-detail", Static).render()
+            )
 
     asyncio.run(scenario())
 

@@ -24,6 +24,7 @@ from callqa.engine.errors import ClockGapError, EngineError
 from callqa.engine.policy import Policy
 from callqa.engine.rules.discipline import WindowRule
 from callqa.engine.rules.escalation import EscalationChain
+from callqa.engine.rules.silence import SilenceTimers, Waiting
 from callqa.engine.rules.thresholds import ThresholdState
 from callqa.engine.runtime.events import (
     EVENT_KINDS,
@@ -34,8 +35,10 @@ from callqa.engine.runtime.events import (
     Complaint,
     ComplaintEscalated,
     ComplaintResolved,
+    DeskBack,
     Evaluation,
     EventError,
+    Reply,
     event_model,
     parse_event,
     unreal_year,
@@ -108,6 +111,14 @@ def _insufficient_reason(
         f"{measure} in {window} is {value:g} ({rule.op} {rule.limit_text}), but only "
         f"{count} of the {rule.minimum} {rule.minimum_word} needed are in the window"
     )
+
+
+def _silence_reason(kind: str, event_id: str, detail: str, at: dt.datetime, answer: str,
+                    within: str | None, mark: dt.datetime) -> str:  # fmt: skip
+    """`message m1 (…) at 2026-11-02 09:00: no reply within 8h (by 17:00)`."""
+    about = f" ({detail})" if detail else ""
+    return (f"{kind} {event_id}{about} at {at:%Y-%m-%d %H:%M}: no {answer} within {within} "
+            f"(by {mark:%Y-%m-%d %H:%M})")  # fmt: skip
 
 
 def _event_reason(kind: str, event_id: str, channel: Any, detail: Any,
@@ -278,6 +289,8 @@ class Engine:
             "approval": self._approve,
             "appeal": self._appeal,
             "appeal_decision": self._appeal_decision,
+            "reply": self._reply,
+            "desk_back": self._desk_back,
         }
         # the rules' state, beside what the policy compiled once (Policy.rules)
         rules = policy.rules
@@ -293,6 +306,7 @@ class Engine:
         self.event_rules = rules.event_rules
         self.rule_kinds = rules.kinds
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
+        self.silence = SilenceTimers(wake=self._wake)  # rules waiting for an answer
         self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
         self.samplings = [SamplingRule(spec, wake=self._wake) for spec in rules.samplings]
         self._routes = {
@@ -553,6 +567,8 @@ class Engine:
             for complaint, role, reason, when in chain.due(now):
                 facts = {"level": role, "agent": complaint.agent}
                 out.append(chain.decision(complaint.id, role, reason, when, facts))
+        for waiting in self.silence.due(instant):
+            out += self._silent(waiting)
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
         # True while `out` holds at most one sampling rule's samples, which come in order
@@ -619,6 +635,7 @@ class Engine:
     def _earliest_due(self, now: dt.datetime) -> float:
         dues = [chain.next_due() for chain in self.chains]
         dues += [threshold.next_due() for threshold in self.thresholds]
+        dues.append(self.silence.next_due())
         dues += [sampling.next_due(now) for sampling in self.samplings]
         dues.append(self._ids_rotate)
         dues.append(now.timestamp() + self._max_gap)  # see `_gap_too_long`
@@ -644,6 +661,7 @@ class Engine:
     def _complaint_resolved(
         self, event: ComplaintResolved, at: dt.datetime, facts: Facts
     ) -> list[Decision]:
+        self.silence.answer(event.complaint)
         for chain in self.chains:  # every chain's clock stops
             chain.resolve(event.complaint)
         filed = self._attribute_to_complaint(event.complaint, facts, at.timestamp())
@@ -766,6 +784,11 @@ class Engine:
             if event_rule.where is not None and not event_rule.where(facts):
                 continue
             detail = values.get("text") or values.get("type") or ""
+            if rule_on.without is not None:  # it waits for an answer: acts at the mark
+                assert rule_on.within is not None
+                due = at.timestamp() + rule_on.within
+                self.silence.start(Waiting(due, at, event_rule, event_id, agent, detail))
+                continue
             when, came = at, None
             late, delay = rule_on.late_after, values.get("answer_delay")
             if late is not None and delay is not None:
@@ -780,6 +803,26 @@ class Engine:
                              when, {}, (event_id,), key)  # fmt: skip
             self._spend(rule_on.then, agent, (counted,), None)
         return out
+
+    def _silent(self, waiting: Waiting) -> list[Decision]:
+        """The action of a rule whose event had no answer by its mark, dated at the mark."""
+        rule = waiting.spec.rule
+        assert rule.without is not None and rule.within is not None
+        mark = real_time_after(waiting.at, rule.within)
+        reason = Later((_silence_reason, rule.on, waiting.opener, waiting.detail, waiting.at,
+                        rule.without, rule.within_text, mark))  # fmt: skip
+        out = self._act(rule.then, waiting.agent, reason, rule.name, rule.location, mark,
+                        {"waited": rule.within}, (waiting.opener,), waiting.opener)  # fmt: skip
+        self._spend(rule.then, waiting.agent, (waiting.opener,), None)
+        return out
+
+    def _reply(self, event: Reply, at: dt.datetime, facts: Facts) -> list[Decision]:
+        self.silence.answer(event.message)
+        return []
+
+    def _desk_back(self, event: DeskBack, at: dt.datetime, facts: Facts) -> list[Decision]:
+        self.silence.back(event.agent, "desk_away")
+        return []
 
     def _spend(self, action: str, agent: str, evidence: tuple[Counted, ...],
                by: WindowRule | None) -> None:  # fmt: skip

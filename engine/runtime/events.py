@@ -221,6 +221,42 @@ class LeaveRequest(_Event):
     shift_starts: dt.datetime | None = None  # when the first shift it covers begins
 
 
+class Message(_Event):
+    """A customer's message left for an agent (在线留言), waiting for a reply."""
+
+    kind: Literal["message"] = "message"
+    agent: NonEmpty
+    team: str | None = None
+    channel: str | None = None  # online, 短信, email...
+    text: str = ""
+
+
+class Reply(_Event):
+    """The reply to a message: it ends the message's wait."""
+
+    kind: Literal["reply"] = "reply"
+    message: NonEmpty
+    agent: str | None = None  # who replied, when known
+
+
+class DeskAway(_Event):
+    """An agent left the desk (离席): centers allow a few minutes, with approval."""
+
+    kind: Literal["desk_away"] = "desk_away"
+    agent: NonEmpty
+    team: str | None = None
+    approved: bool = False  # approved by the team lead beforehand
+    reason: str = ""
+
+
+class DeskBack(_Event):
+    """The agent is back at the desk: it ends the time away."""
+
+    kind: Literal["desk_back"] = "desk_back"
+    agent: NonEmpty
+    team: str | None = None
+
+
 class AgentStatus(_Event):
     kind: Literal["agent_status"] = "agent_status"
     agent: NonEmpty
@@ -238,13 +274,13 @@ class Approval(_Event):
 Event = Annotated[
     Call | Evaluation | Complaint | ComplaintResolved | ComplaintEscalated | Violation
     | Commendation | Exam | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest
-    | AgentStatus | Approval,
+    | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "complaint_resolved", "complaint_escalated",
     "violation", "commendation", "exam", "survey", "appeal", "appeal_decision", "shift_swap",
-    "leave_request", "agent_status", "approval",
+    "leave_request", "agent_status", "approval", "message", "reply", "desk_away", "desk_back",
 )  # fmt: skip
 
 # Validating with the kind's own model skips the union's dispatch (the hot path of a replay).
@@ -252,7 +288,7 @@ _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
     for model in (Call, Evaluation, Complaint, ComplaintResolved, ComplaintEscalated, Violation,
                   Commendation, Exam, Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest,
-                  AgentStatus, Approval)
+                  AgentStatus, Approval, Message, Reply, DeskAway, DeskBack)
 }  # fmt: skip
 
 

@@ -65,9 +65,9 @@ def part_of(key: str | None, partitions: int) -> int:
 
 # the events routed by what they name, not by an agent of their own
 ROUTED_BY_REFERENT = frozenset(
-    {"complaint_resolved", "complaint_escalated", "appeal", "appeal_decision", "approval"}
+    {"complaint_resolved", "complaint_escalated", "appeal", "appeal_decision", "approval", "reply"}
 )
-NAMED_KINDS = frozenset({"complaint", "evaluation"})  # what those events name
+NAMED_KINDS = frozenset({"complaint", "evaluation", "message"})  # what those events name
 
 
 class Router:
@@ -90,9 +90,13 @@ class Router:
             return self._owner("appeal", raw.get("appeal"))
         elif kind == "approval":
             return self._decision_agent(raw.get("decision"))
+        elif kind == "reply":
+            return self._owner("message", raw.get("message"))
         if not isinstance(agent, str):
             agent = None
-        if kind in ("complaint", "evaluation", "appeal") and isinstance(raw.get("id"), str):
+        if kind in ("complaint", "evaluation", "appeal", "message") and isinstance(
+            raw.get("id"), str
+        ):
             self.owner[(kind, raw["id"])] = agent
         if agent is not None:
             self.agents.add(agent)

@@ -112,7 +112,12 @@ def units(policy: Policy) -> dict[str, Unit]:
     for rule in rules:
         action = actions[rule.then]
         read = rule.measure.kind if isinstance(rule, resolved.WindowRule) else rule.on
-        kinds = _kinds(read, *(("approval",) if action.approval_by is not None else ()))
+        answer = rule.without if isinstance(rule, resolved.EventRule) else None
+        kinds = _kinds(
+            read,
+            *([answer] if answer else []),
+            *(("approval",) if action.approval_by is not None else ()),
+        )
         since = rule.since if isinstance(rule, resolved.WindowRule) else None
         hears = frozenset({rule.then, *([since] if since else [])})
         found.append(Unit(rule.name, (shape(rule), shape(action)), kinds,
