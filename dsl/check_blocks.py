@@ -363,8 +363,8 @@ class BlockChecker:
         for per in pers:
             if per.subject not in THRESHOLD_SUBJECTS:
                 hint = did_you_mean(per.subject, THRESHOLD_SUBJECTS) or "write: per team"
-                self.error(per.span, "thresholds are per team, per agent or per evaluator, "
-                           f"not per {per.subject}", hint)  # fmt: skip
+                self.error(per.span, "thresholds are per team, per agent, per evaluator or "
+                           f"per giver (of feedback), not per {per.subject}", hint)  # fmt: skip
             self.period(per.span, per.period)
         if not values:
             self.error(

@@ -114,6 +114,10 @@ BUILTIN_FIELDS: dict[str, Type] = {
     "leave_request.starts": Type.DATE,
     "leave_request.type": Type.TEXT,
     "leave_request.shift_starts": Type.DATETIME,
+    # feedback given to an agent (表扬, 辅导): by whom, and whether it is praise
+    "feedback.by": Type.TEXT,
+    "feedback.positive": Type.BOOL,
+    "feedback.text": Type.TEXT,
     # messages waiting for a reply (在线留言), time away from the desk (离席)
     "message.channel": Type.TEXT,
     "message.text": Type.TEXT,

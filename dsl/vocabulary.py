@@ -67,13 +67,14 @@ def reserved_words() -> frozenset[str]:
 # ----------------------------------------------------------- names with a meaning
 
 PERIODS = ("day", "week", "month")  # `per agent per week` (sampling, thresholds)
-THRESHOLD_SUBJECTS = ("team", "agent", "evaluator")  # `per team`
+# `per team`; a giver is who gave feedback (`feedback.by`: a team lead, a QA evaluator)
+THRESHOLD_SUBJECTS = ("team", "agent", "evaluator", "giver")
 CALENDAR_UNITS = ("day", "week", "month", "quarter", "year")  # `in calendar month`
 # the kinds of event a policy may count (`count(complaint)`) and react to (`rule x on exam`)
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "violation", "commendation", "exam", "survey", "appeal",
     "shift_swap", "leave_request", "complaint_resolved", "complaint_escalated", "deduction",
-    "message", "reply", "desk_away", "desk_back",
+    "message", "reply", "desk_away", "desk_back", "feedback",
 )  # fmt: skip
 # what answers an event a rule may wait on (`on message without reply within 8h`)
 ANSWERED_BY = {"message": "reply", "desk_away": "desk_back", "complaint": "complaint_resolved"}

@@ -449,7 +449,9 @@ def test_thresholds_per_evaluator_are_accepted_and_others_are_explained() -> Non
 
     text = 'policy "p"\nthreshold t {\n  per shift per week\n  value count(call)\n}\n'
     [error] = errors_only(check_text(text)[1])
-    assert "per team, per agent or per evaluator, not per shift" in error.message
+    assert "per team, per agent, per evaluator or per giver (of feedback), not per shift" in (
+        error.message
+    )
 
 
 NEW_YORK_POLICY = (

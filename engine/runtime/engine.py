@@ -384,7 +384,8 @@ class Engine:
         for sampling in samplings:
             sampling.observe(agent, event_id, at, facts)
         if self.thresholds:
-            subjects = {"agent": agent, "team": team, "evaluator": values.get("evaluator")}
+            subjects = {"agent": agent, "team": team, "evaluator": values.get("evaluator"),
+                        "giver": values.get("by") if kind == "feedback" else None}  # fmt: skip
             for threshold in self.thresholds:
                 threshold.observe(kind, event_id, subjects, at, facts)
         if disciplined and agent is not None:

@@ -221,6 +221,18 @@ class LeaveRequest(_Event):
     shift_starts: dt.datetime | None = None  # when the first shift it covers begins
 
 
+class Feedback(_Event):
+    """Feedback a team lead or QA evaluator gave an agent (表扬 or 辅导): the coaching loop's
+    own record, so that its balance can be measured (positive:negative about 3:1)."""
+
+    kind: Literal["feedback"] = "feedback"
+    agent: NonEmpty
+    team: str | None = None
+    by: NonEmpty  # who gave it
+    positive: bool  # praise (true) or a correction (false)
+    text: str = ""
+
+
 class Message(_Event):
     """A customer's message left for an agent (在线留言), waiting for a reply."""
 
@@ -274,13 +286,14 @@ class Approval(_Event):
 Event = Annotated[
     Call | Evaluation | Complaint | ComplaintResolved | ComplaintEscalated | Violation
     | Commendation | Exam | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest
-    | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack,
+    | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack | Feedback,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "complaint_resolved", "complaint_escalated",
     "violation", "commendation", "exam", "survey", "appeal", "appeal_decision", "shift_swap",
     "leave_request", "agent_status", "approval", "message", "reply", "desk_away", "desk_back",
+    "feedback",
 )  # fmt: skip
 
 # Validating with the kind's own model skips the union's dispatch (the hot path of a replay).
@@ -288,7 +301,7 @@ _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
     for model in (Call, Evaluation, Complaint, ComplaintResolved, ComplaintEscalated, Violation,
                   Commendation, Exam, Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest,
-                  AgentStatus, Approval, Message, Reply, DeskAway, DeskBack)
+                  AgentStatus, Approval, Message, Reply, DeskAway, DeskBack, Feedback)
 }  # fmt: skip
 
 

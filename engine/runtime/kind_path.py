@@ -149,6 +149,8 @@ def _rules(
             f"{name!r}: {fields.get(name, ('None', True))[0]}"
             for name in ("agent", "team", "evaluator")
         )
+        if kind == "feedback":  # who gave it: `per giver`
+            subjects += f", 'giver': {fields['by'][0]}"
         s(f"subjects = {{{subjects}}}")
         with s.block(f"for threshold in {s.constant(tuple(engine.thresholds))}"):
             s(f"threshold.observe(KIND, {event_id}, subjects, at, facts)")
