@@ -83,7 +83,7 @@ DERIVED_KINDS = ("deduction",)
 # every kind the engine accepts (engine.runtime.events.EVENT_KINDS): what a test may give
 TEST_EVENT_KINDS = (
     *(kind for kind in EVENT_KINDS if kind not in DERIVED_KINDS),
-    "appeal_decision", "agent_status", "approval",
+    "appeal_decision", "agent_status", "approval", "agent_joined", "agent_left",
 )  # fmt: skip
 # the kinds of decision a test may expect (engine.decisions.Decision.kind)
 DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",

@@ -78,13 +78,19 @@ def test_the_same_event_counts_once_when_two_rules_would_act_on_it_at_once() -> 
     assert [d.rule for d in actions(out)] == ["d.month"]
 
 
-def test_an_agent_back_on_the_floor_is_judged_on_what_came_after() -> None:
-    engine = Engine(SINCE)
+def four_complaints_then_an_exam_passed(engine: Engine) -> list[Decision]:
+    """January to April, one complaint a month (no month rule acts); back on May 1."""
     out: list[Decision] = []
     for n, month in enumerate((1, 2, 3, 4)):
         out += engine.feed(complaint(n, day(month, 10)))
     out += engine.feed({"kind": "exam", "id": "x1", "agent": "A1", "passed": True,
                         "at": day(5, 1)})  # fmt: skip
+    return out
+
+
+def test_an_agent_back_on_the_floor_is_judged_on_what_came_after() -> None:
+    engine = Engine(SINCE)
+    out = four_complaints_then_an_exam_passed(engine)
     for n, month in enumerate((6, 7, 8, 9), start=4):
         out += engine.feed(complaint(n, day(month, 10)))
     assert actions(out) == []
@@ -100,11 +106,7 @@ def test_an_action_awaiting_approval_restarts_the_count_once_approved() -> None:
                          file="t.policy")  # fmt: skip
     for approved in (False, True):
         engine = Engine(policy)
-        out: list[Decision] = []
-        for n, month in enumerate((1, 2, 3, 4)):
-            out += engine.feed(complaint(n, day(month, 10)))
-        out += engine.feed({"kind": "exam", "id": "x1", "agent": "A1", "passed": True,
-                            "at": day(5, 1)})  # fmt: skip
+        out = four_complaints_then_an_exam_passed(engine)
         if approved:
             out += engine.feed({"kind": "approval", "id": "ok", "by": "主管", "approved": True,
                                 "decision": "d.returned/A1/x1", "at": day(5, 2)})  # fmt: skip

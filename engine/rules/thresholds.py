@@ -234,6 +234,9 @@ class ThresholdState:
     ends: list[tuple[float, dt.datetime, str, str]] = field(default_factory=list)
     wake: Callable[[float], None] | None = None  # told when a new period will end
     ended: list[PeriodTally] | None = None
+    # the subjects on the roster (agents, or teams by their members on it): each period of
+    # theirs is opened, and reported, events or not
+    rostered: dict[str, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -256,18 +259,11 @@ class ThresholdState:
         if subject is None:
             return
         period = calendar_key(at, self.period, self.zone)
-        key = (subject, period)
         # any event of the subject opens its period, so a period without the measured
         # events is reported as "no data" rather than skipped
-        open_period = self.periods.get(key)
+        open_period = self.periods.get((subject, period))
         if open_period is None:
-            end = calendar_bounds(period, self.period, self.zone)[1]
-            open_period = self.periods[key] = PeriodTally(
-                self.block.id, subject, period, end, [Tally() for _ in self.aggregators], []
-            )
-            heapq.heappush(self.ends, (end.timestamp(), end, subject, period))
-            if self.wake is not None:
-                self.wake(end.timestamp())
+            open_period = self._open(subject, period)
         tallies = open_period.tallies
         matched = False
         for index, aggregator in enumerate(self.aggregators):
@@ -293,6 +289,32 @@ class ThresholdState:
             if not evidence or evidence[-1] != seen:  # an evaluation's deductions come with it
                 evidence.append(seen)
 
+    def _open(self, subject: str, period: str) -> PeriodTally:
+        end = calendar_bounds(period, self.period, self.zone)[1]
+        opened = self.periods[(subject, period)] = PeriodTally(
+            self.block.id, subject, period, end, [Tally() for _ in self.aggregators], []
+        )
+        heapq.heappush(self.ends, (end.timestamp(), end, subject, period))
+        if self.wake is not None:
+            self.wake(end.timestamp())
+        return opened
+
+    def enrol(self, subject: str, at: dt.datetime) -> None:
+        """One more of the subject on the roster (an agent, or a member of a team): its
+        period from `at` on is opened, and each next one when it ends."""
+        self.rostered[subject] = self.rostered.get(subject, 0) + 1
+        period = calendar_key(at, self.period, self.zone)
+        if (subject, period) not in self.periods:
+            self._open(subject, period)
+
+    def unenrol(self, subject: str) -> None:
+        """One fewer: with none left, the open period still ends as usual, and no next."""
+        left = self.rostered.get(subject, 0) - 1
+        if left > 0:
+            self.rostered[subject] = left
+        else:
+            self.rostered.pop(subject, None)
+
     def next_due(self) -> float | None:
         """When the earliest open period ends, as a POSIX instant."""
         return self.ends[0][0] if self.ends else None
@@ -302,8 +324,12 @@ class ThresholdState:
         out = []
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
-            _, _, subject, period = heapq.heappop(self.ends)
+            _, end, subject, period = heapq.heappop(self.ends)
             ended = self.periods.pop((subject, period))
+            if subject in self.rostered:  # on the roster: its next period opens now
+                following = calendar_key(end, self.period, self.zone)
+                if (subject, following) not in self.periods:
+                    self._open(subject, following)
             if self.ended is not None:
                 self.ended.append(ended)
             else:

@@ -28,6 +28,8 @@ from callqa.engine.rules.silence import SilenceTimers, Waiting
 from callqa.engine.rules.thresholds import ThresholdState
 from callqa.engine.runtime.events import (
     EVENT_KINDS,
+    AgentJoined,
+    AgentLeft,
     AgentStatus,
     Appeal,
     AppealDecision,
@@ -290,6 +292,8 @@ class Engine:
             "appeal": self._appeal,
             "appeal_decision": self._appeal_decision,
             "reply": self._reply,
+            "agent_joined": self._joined,
+            "agent_left": self._left,
             "desk_back": self._desk_back,
         }
         # the rules' state, beside what the policy compiled once (Policy.rules)
@@ -307,6 +311,7 @@ class Engine:
         self.rule_kinds = rules.kinds
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
         self.silence = SilenceTimers(wake=self._wake)  # rules waiting for an answer
+        self.roster: dict[str, str | None] = {}  # agent -> team, while on the roster
         self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
         self.samplings = [SamplingRule(spec, wake=self._wake) for spec in rules.samplings]
         self._routes = {
@@ -816,6 +821,33 @@ class Engine:
                         {"waited": rule.within}, (waiting.opener,), waiting.opener)  # fmt: skip
         self._spend(rule.then, waiting.agent, (waiting.opener,), None)
         return out
+
+    def _joined(self, event: AgentJoined, at: dt.datetime, facts: Facts) -> list[Decision]:
+        """On the roster (or moved to another team): the thresholds per agent and per team
+        open its periods from now on, events or not."""
+        if event.agent in self.roster:
+            if self.roster[event.agent] == event.team:
+                return []
+            self._left_roster(event.agent)
+        self.roster[event.agent] = event.team
+        for threshold in self.thresholds:
+            subject = {"agent": event.agent, "team": event.team}.get(threshold.subject)
+            if subject is not None:
+                threshold.enrol(subject, at)
+        return []
+
+    def _left(self, event: AgentLeft, at: dt.datetime, facts: Facts) -> list[Decision]:
+        if event.agent in self.roster:
+            self._left_roster(event.agent)
+            del self.roster[event.agent]
+        return []
+
+    def _left_roster(self, agent: str) -> None:
+        team = self.roster[agent]
+        for threshold in self.thresholds:
+            subject = {"agent": agent, "team": team}.get(threshold.subject)
+            if subject is not None:
+                threshold.unenrol(subject)
 
     def _reply(self, event: Reply, at: dt.datetime, facts: Facts) -> list[Decision]:
         self.silence.answer(event.message)

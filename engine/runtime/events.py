@@ -269,6 +269,23 @@ class DeskBack(_Event):
     team: str | None = None
 
 
+class AgentJoined(_Event):
+    """An agent is on the roster from now on, in a team (or moves to another team): its
+    periods, and its team's, are reported even with no events (`no_data`)."""
+
+    kind: Literal["agent_joined"] = "agent_joined"
+    agent: NonEmpty
+    team: str | None = None
+
+
+class AgentLeft(_Event):
+    """An agent leaves the roster: no period of it opens any more."""
+
+    kind: Literal["agent_left"] = "agent_left"
+    agent: NonEmpty
+    team: str | None = None
+
+
 class AgentStatus(_Event):
     kind: Literal["agent_status"] = "agent_status"
     agent: NonEmpty
@@ -286,14 +303,15 @@ class Approval(_Event):
 Event = Annotated[
     Call | Evaluation | Complaint | ComplaintResolved | ComplaintEscalated | Violation
     | Commendation | Exam | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest
-    | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack | Feedback,
+    | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack | Feedback | AgentJoined
+    | AgentLeft,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "complaint_resolved", "complaint_escalated",
     "violation", "commendation", "exam", "survey", "appeal", "appeal_decision", "shift_swap",
     "leave_request", "agent_status", "approval", "message", "reply", "desk_away", "desk_back",
-    "feedback",
+    "feedback", "agent_joined", "agent_left",
 )  # fmt: skip
 
 # Validating with the kind's own model skips the union's dispatch (the hot path of a replay).
@@ -301,7 +319,8 @@ _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
     for model in (Call, Evaluation, Complaint, ComplaintResolved, ComplaintEscalated, Violation,
                   Commendation, Exam, Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest,
-                  AgentStatus, Approval, Message, Reply, DeskAway, DeskBack, Feedback)
+                  AgentStatus, Approval, Message, Reply, DeskAway, DeskBack, Feedback,
+                  AgentJoined, AgentLeft)
 }  # fmt: skip
 
 
