@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import operator
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -31,11 +31,6 @@ from callqa.engine.runtime.windows import (
 
 # whose windows: an agent's, or (agent, value) for a rule counting apart per a value
 Whose = str | tuple[str, str]
-
-
-def _of(key: Whose, agent: str) -> bool:
-    """Whether windows kept under `key` are the agent's (all, or one value's)."""
-    return key == agent or (isinstance(key, tuple) and key[0] == agent)
 
 
 COMPARE: dict[str, Callable[[Any, Any], bool]] = {
@@ -149,26 +144,32 @@ class WindowRule:
         window.add(now, event_id, value)
         return self._verdict(window, f"the last {self.rule.rolling_text}")
 
-    def withdraw(self, agent: str, event_id: Counted) -> None:
-        """Take back an event counted for `agent`, under whatever value it was counted
-        apart by: an upheld appeal amends a deduction, which no longer counts. A decision
-        already made stands."""
-        for key in [k for k in self.calendar if _of(k, agent)]:
+    def withdraw(self, agent: str, event_ids: Collection[Counted]) -> None:
+        """Take back events counted for `agent`, under whatever value they were counted
+        apart by: an upheld appeal amends a deduction, an action spends what brought it.
+        A decision already made stands."""
+        for key in self._keys(self.calendar, agent):
             for tally in self.calendar[key].values():
-                tally.withdraw(event_id)
-        for key in [k for k in self.rolling if _of(k, agent)]:
+                tally.withdraw(event_ids)
+        for key in self._keys(self.rolling, agent):
             window = self.rolling[key]
-            window.withdraw(event_id)
+            window.withdraw(event_ids)
             if not window.times:  # as `forget_ended` does: an empty window never holds
                 del self.rolling[key]
 
     def restart(self, agent: str) -> None:
         """Forget the agent's windows (under every value counted apart): the count starts
         again from the next event, and so does the once-per-window rule."""
-        for key in [k for k in self.calendar if _of(k, agent)]:
+        for key in self._keys(self.calendar, agent):
             del self.calendar[key]
-        for key in [k for k in self.rolling if _of(k, agent)]:
+        for key in self._keys(self.rolling, agent):
             del self.rolling[key]
+
+    def _keys(self, table: Mapping[Whose, object], agent: str) -> list[Whose]:
+        """The agent's keys in `table`: the agent, or each (agent, value) counted apart."""
+        if self.per is None:
+            return [agent] if agent in table else []
+        return [key for key in table if isinstance(key, tuple) and key[0] == agent]
 
     def _open(self, periods: dict[str, Tally], period: str, at: dt.datetime) -> Tally:
         """A new period's tally, dropping the agent's periods that have ended: events come

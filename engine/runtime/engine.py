@@ -742,7 +742,7 @@ class Engine:
         out: list[Decision] = []
         kind, event_id = values["kind"], values["id"]
         # a deduction is one item of its evaluation: counted as such, so that an upheld
-        # appeal can take that item back (`_withdraw_deduction`)
+        # appeal can take that item back (`_appeal_decision`)
         counted: Counted = event_id if kind != "deduction" else (event_id, values["item"])
         spent: set[str] = set()  # the actions this event already brought: it counts no more
         for rule in self.window_rules:
@@ -863,10 +863,10 @@ class Engine:
         action stop counting it (a month's 3 complaints and a 365-day rule's 5 over the
         same complaints are one action, not two). The rule that acted keeps its window,
         and acts once per window as before."""
+        spent = set(evidence)
         for rule in self._taking.get(action, ()):
             if rule is not by:
-                for counted in evidence:
-                    rule.withdraw(agent, counted)
+                rule.withdraw(agent, spent)
 
     def _restart(self, action: str, agent: str) -> None:
         """The rules counting `since` this action start again for the agent: only what
@@ -1027,7 +1027,7 @@ class Engine:
             return []
         for rule in self.window_rules:  # the amended item no longer counts as a deduction
             if rule.kind == "deduction":
-                rule.withdraw(original.agent, (evaluation_id, appeal.item))
+                rule.withdraw(original.agent, {(evaluation_id, appeal.item)})
         # the evaluation as it stands (earlier upheld items amended), this item amended too
         answers = {**scored.answers, appeal.item: "pass"}
         result = self.policy.score(original.rubric, self._evaluation_input(original, answers))

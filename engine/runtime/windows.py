@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
@@ -94,12 +95,12 @@ class Tally:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def withdraw(self, event_id: Counted) -> None:
-        """Take an event back (a deduction an upheld appeal amended); the total is summed
-        again in order, as it was kept."""
-        if event_id not in self.ids:
+    def withdraw(self, event_ids: Collection[Counted]) -> None:
+        """Take events back (a deduction an upheld appeal amended, what an action spent);
+        the total is summed again in order, as it was kept."""
+        if not any(i in event_ids for i in self.ids):
             return
-        kept = [(i, v) for i, v in zip(self.ids, self.values, strict=True) if i != event_id]
+        kept = [(i, v) for i, v in zip(self.ids, self.values, strict=True) if i not in event_ids]
         self.ids, self.values = [i for i, _ in kept], [v for _, v in kept]
         self.total = 0.0
         for value in self.values:
@@ -132,9 +133,9 @@ class RollingWindow:
     def __len__(self) -> int:
         return len(self.times)
 
-    def withdraw(self, event_id: Counted) -> None:
-        """Take an event back (a deduction an upheld appeal amended)."""
-        self.times = deque(entry for entry in self.times if entry[1] != event_id)
+    def withdraw(self, event_ids: Collection[Counted]) -> None:
+        """Take events back (a deduction an upheld appeal amended, what an action spent)."""
+        self.times = deque(entry for entry in self.times if entry[1] not in event_ids)
         self.total = sum(value for _, _, value in self.times)
 
     def evidence(self) -> list[Counted]:
