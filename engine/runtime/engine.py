@@ -44,6 +44,7 @@ from callqa.engine.runtime.events import (
     event_model,
     parse_event,
     unreal_year,
+    working_days,
 )
 from callqa.engine.runtime.facts import Reader
 from callqa.engine.runtime.kind_path import KindPath, kind_path
@@ -312,6 +313,7 @@ class Engine:
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
         self.silence = SilenceTimers(wake=self._wake)  # rules waiting for an answer
         self.roster: dict[str, str | None] = {}  # agent -> team, while on the roster
+        self.workdays: dict[str, frozenset[int]] = {}  # agent -> weekdays (0: Monday)
         self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
         self.samplings = [SamplingRule(spec, wake=self._wake) for spec in rules.samplings]
         self._routes = {
@@ -830,6 +832,12 @@ class Engine:
                 return []
             self._left_roster(event.agent)
         self.roster[event.agent] = event.team
+        if event.days is not None:  # a move to another team keeps the days given before
+            self.workdays[event.agent] = working_days(event.days)
+        days = self.workdays.get(event.agent)
+        if days is not None:
+            for sampling in self.samplings:
+                sampling.enrol(event.agent, days, at)
         for threshold in self.thresholds:
             subject = {"agent": event.agent, "team": event.team}.get(threshold.subject)
             if subject is not None:
@@ -840,10 +848,13 @@ class Engine:
         if event.agent in self.roster:
             self._left_roster(event.agent)
             del self.roster[event.agent]
+            self.workdays.pop(event.agent, None)
         return []
 
     def _left_roster(self, agent: str) -> None:
         team = self.roster[agent]
+        for sampling in self.samplings:
+            sampling.unenrol(agent)
         for threshold in self.thresholds:
             subject = {"agent": agent, "team": team}.get(threshold.subject)
             if subject is not None:

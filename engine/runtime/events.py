@@ -269,6 +269,23 @@ class DeskBack(_Event):
     team: str | None = None
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def working_days(text: str) -> frozenset[int]:
+    """`mon-fri`, `mon,wed,sat`, `sat-sun`: the weekdays (0 = Monday) a text names."""
+    days: set[int] = set()
+    for part in text.lower().replace(" ", "").split(","):
+        first, _, last = part.partition("-")
+        if first not in WEEKDAYS or (last and last not in WEEKDAYS):
+            raise ValueError(f"{text!r} is not a set of weekdays: write them such as mon-fri "
+                             "or mon,wed,sat")  # fmt: skip
+        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+        days.update(range(start, end + 1) if start <= end else [*range(start, 7),
+                                                                 *range(end + 1)])  # fmt: skip
+    return frozenset(days)
+
+
 class AgentJoined(_Event):
     """An agent is on the roster from now on, in a team (or moves to another team): its
     periods, and its team's, are reported even with no events (`no_data`)."""
@@ -276,6 +293,16 @@ class AgentJoined(_Event):
     kind: Literal["agent_joined"] = "agent_joined"
     agent: NonEmpty
     team: str | None = None
+    # the weekdays the agent works (`mon-fri`, `mon,wed,sat`): a sampling day with no
+    # call of the agent's is then a shortfall; None: the roster does not say
+    days: str | None = None
+
+    @field_validator("days")
+    @classmethod
+    def _weekdays(cls, days: str | None) -> str | None:
+        if days is not None:
+            working_days(days)  # raises with what to write
+        return days
 
 
 class AgentLeft(_Event):

@@ -135,6 +135,9 @@ class SamplingRule:
     open_days: dict[dt.date, dict[str, list[Candidate]]] = field(default_factory=dict)
     next_published: str | None = None  # the latest period whose rule has been published
     wake: Callable[[float], None] | None = None  # told when a new period will end
+    # agents on the roster, with the weekdays they work: a period of theirs without a call
+    # is sampled short, and their periods go on opening without calls
+    rostered: dict[str, frozenset[int]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         spec = self.spec
@@ -173,6 +176,15 @@ class SamplingRule:
         self.open_days[at.date()] = agents
         return agents
 
+    def enrol(self, agent: str, days: frozenset[int], at: dt.datetime) -> None:
+        """The agent is on the roster from `at`, working these weekdays."""
+        self.rostered[agent] = days
+        if calendar_key(at, self.period, self.zone) not in self.calls:
+            self._open(at)
+
+    def unenrol(self, agent: str) -> None:
+        self.rostered.pop(agent, None)
+
     def next_due(self, now: dt.datetime) -> float | None:
         """The earliest time something is due, as a POSIX instant: an open period's end
         (its sample) or the next rule to publish."""
@@ -196,6 +208,13 @@ class SamplingRule:
             _, end, period = heapq.heappop(self.ends)
             agents = self.calls.pop(period)
             self.open_days = {d: a for d, a in self.open_days.items() if a is not agents}
+            if self.rostered:  # who was due to work and took no call is sampled short
+                start = calendar_bounds(period, self.period, self.zone)[0]
+                for agent, days in self.rostered.items():
+                    if self.period != "day" or start.weekday() in days:
+                        agents.setdefault(agent, [])
+                if calendar_key(end, self.period, self.zone) not in self.calls:
+                    self._open(end)  # and the next period opens, calls or not
             seed = self.seed(period)
             facts = MappingProxyType({"period": period, "seed": seed})
             ident = f"{self.block.id}/{period}/"
