@@ -838,10 +838,8 @@ class Engine:
         if days is not None:
             for sampling in self.samplings:
                 sampling.enrol(event.agent, days, at)
-        for threshold in self.thresholds:
-            subject = {"agent": event.agent, "team": event.team}.get(threshold.subject)
-            if subject is not None:
-                threshold.enrol(subject, at)
+        for threshold, subject in self._roster_subjects(event.agent, event.team):
+            threshold.enrol(subject, at)
         return []
 
     def _left(self, event: AgentLeft, at: dt.datetime, facts: Facts) -> list[Decision]:
@@ -852,13 +850,19 @@ class Engine:
         return []
 
     def _left_roster(self, agent: str) -> None:
-        team = self.roster[agent]
         for sampling in self.samplings:
             sampling.unenrol(agent)
+        for threshold, subject in self._roster_subjects(agent, self.roster[agent]):
+            threshold.unenrol(subject)
+
+    def _roster_subjects(
+        self, agent: str, team: str | None
+    ) -> Iterator[tuple[ThresholdState, str]]:
+        """Each threshold per agent or per team, with the agent's or its team's name."""
         for threshold in self.thresholds:
             subject = {"agent": agent, "team": team}.get(threshold.subject)
             if subject is not None:
-                threshold.unenrol(subject)
+                yield threshold, subject
 
     def _reply(self, event: Reply, at: dt.datetime, facts: Facts) -> list[Decision]:
         self.silence.answer(event.message)
