@@ -281,8 +281,28 @@ class StartAt:
 
 
 @dataclass(frozen=True, slots=True)
+class Wait:
+    """`8h` (real time) or `8 working hours` (only the hours the center's calendar says
+    are worked count): how long an escalation level, or a rule waiting on silence, gives."""
+
+    length: Literal  # a duration: real time, or working time (`8 working hours` is 8h)
+    working: bool = False
+    days: bool = False  # `2 working days`: whole working days, not 48 working hours
+    text: str = ""  # as written; the length's text when empty
+    span: Span = field(default=NOWHERE, compare=False)
+
+    @property
+    def number(self) -> float:
+        return self.length.number
+
+    @property
+    def written(self) -> str:
+        return self.text or self.length.text
+
+
+@dataclass(frozen=True, slots=True)
 class TimeLimit:
-    after: Literal
+    after: Wait
     role: str
     span: Span = field(default=NOWHERE, compare=False)
 
@@ -365,7 +385,7 @@ class Rule:
     since_span: Span = field(default=NOWHERE, compare=False)
     # `on message without reply within 8h`: what answers the event, and how soon
     without: str | None = None
-    within: Literal | None = None
+    within: Wait | None = None
     without_span: Span = field(default=NOWHERE, compare=False)
 
 
@@ -374,6 +394,61 @@ class Discipline:
     id: str
     label: str | None
     rules: tuple[Rule, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class DaySpan:
+    """`mon-fri` or `sat` in a calendar's `hours` line: weekdays as written."""
+
+    first: str
+    last: str | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class WorkHours:
+    """`hours mon-fri 09:00-12:00, 13:30-18:00`: when those weekdays are worked."""
+
+    days: tuple[DaySpan, ...]
+    ranges: tuple[tuple[Literal, Literal], ...]  # times of day, from and to
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Holiday:
+    """`holiday 2026-10-01 to 2026-10-08 "国庆节"`: days not worked, whatever the weekday."""
+
+    first: Literal  # a date
+    last: Literal | None
+    name: str | None
+    span: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class MakeUpDay:
+    """`workday 2026-09-27 like mon "国庆调休"`: a weekend day worked, with the hours of
+    `like` (Monday's when not said)."""
+
+    day: Literal  # a date
+    like: str | None
+    name: str | None
+    span: Span = field(default=NOWHERE, compare=False)
+    like_span: Span = field(default=NOWHERE, compare=False)
+
+
+CalendarEntry = WorkHours | Holiday | MakeUpDay
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """The center's working time, for the limits written in working hours."""
+
+    id: str
+    label: str | None
+    entries: tuple[CalendarEntry, ...]
     span: Span = field(default=NOWHERE, compare=False)
     id_span: Span = field(default=NOWHERE, compare=False)
     end: Span = field(default=NOWHERE, compare=False)
@@ -407,7 +482,7 @@ class TestBlock:
 
 Statement = (
     PolicyHeader | Include | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
-    | Discipline | TestBlock
+    | Discipline | Calendar | TestBlock
 )  # fmt: skip
 
 
@@ -478,6 +553,10 @@ class PolicyFile:
     @property
     def disciplines(self) -> tuple[Discipline, ...]:
         return self.of_kind(Discipline)
+
+    @property
+    def calendars(self) -> tuple[Calendar, ...]:
+        return self.of_kind(Calendar)
 
     @property
     def tests(self) -> tuple[TestBlock, ...]:

@@ -18,7 +18,7 @@ from callqa.dsl import ast
 from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.source import NOWHERE, Span
 from callqa.dsl.types import Type
-from callqa.dsl.vocabulary import UNIT_SECONDS, WORD_UNITS
+from callqa.dsl.vocabulary import UNIT_SECONDS, WORD_UNITS, WORKING_UNITS
 
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
@@ -92,6 +92,8 @@ class Builder:
             return self.action(tree)
         if kind in ("sampling", "escalation", "threshold", "discipline"):
             return self.block(tree)
+        if kind == "calendar":
+            return self.calendar(tree)
         if kind == "test_block":
             return self.test_block(tree)
         self.error(span_of(tree), f"unknown statement {kind}")
@@ -171,8 +173,7 @@ class Builder:
         if kind == "escalate_after":
             *limits, unresolved = parts
             built = tuple(
-                ast.TimeLimit(self.duration(kids(t)[0]), str(kids(t)[1]), span_of(t))
-                for t in limits
+                ast.TimeLimit(self.wait(kids(t)[0]), str(kids(t)[1]), span_of(t)) for t in limits
             )
             return ast.EscalateAfter(built, unresolved is not None, span)
         if kind == "threshold_value":
@@ -181,6 +182,57 @@ class Builder:
             roles, when = parts
             return ast.Alert(tuple(str(t) for t in kids(roles)), self.expr(when), span)
         return self.rule(tree)
+
+    def wait(self, tree: Tree[Any]) -> ast.Wait:
+        """`8h`, or `8 working hours`: a working wait is kept as the duration it counts
+        (8h) with the words as written."""
+        span = span_of(tree)
+        if tree.data == "wait":
+            return ast.Wait(self.duration(kids(tree)[0]), span=span)
+        number_tree, word = kids(tree)
+        length = self.duration(Tree("duration", [number_tree, word], tree.meta))
+        amount = length.text.split(" ", 1)[0]
+        text = f"{amount} working {word}"
+        unit = WORD_UNITS[str(word).rstrip("s")]
+        if unit not in WORKING_UNITS:
+            self.error(span, f"working time is counted in minutes, hours or days, not {word}",
+                       f"write it in hours or days, e.g. {amount} working days",
+                       code="working-time")  # fmt: skip
+        return ast.Wait(length, True, unit == "d", text, span)
+
+    def calendar(self, tree: Tree[Any]) -> ast.Calendar:
+        id_token, label, *entries, rbrace = kids(tree)
+        built: list[ast.CalendarEntry] = []
+        for entry in entries:
+            parts, span = kids(entry), span_of(entry)
+            if entry.data == "work_hours":
+                days = tuple(
+                    ast.DaySpan(str(kids(p)[0]), None if kids(p)[1] is None else str(kids(p)[2]),
+                                span_of(p))
+                    for p in parts if isinstance(p, Tree) and p.data == "day_span"
+                )  # fmt: skip
+                ranges = tuple(
+                    (self.time_of_day(kids(p)[0]), self.time_of_day(kids(p)[2]))
+                    for p in parts if isinstance(p, Tree) and p.data == "time_range"
+                )  # fmt: skip
+                built.append(ast.WorkHours(days, ranges, span))
+            elif entry.data == "holiday":
+                first, last, name = parts
+                built.append(ast.Holiday(
+                    self.date(first), None if last is None else self.date(last),
+                    None if name is None else unquote(name), span,
+                ))  # fmt: skip
+            else:
+                day, like, name = parts
+                built.append(ast.MakeUpDay(
+                    self.date(day), None if like is None else str(like),
+                    None if name is None else unquote(name), span,
+                    span_of(like) if like is not None else span,
+                ))  # fmt: skip
+        return ast.Calendar(
+            str(id_token), unquote(label) if label is not None else None, tuple(built),
+            span_of(tree), span_of(id_token), span_of(rbrace),
+        )  # fmt: skip
 
     def rule(self, tree: Tree[Any]) -> ast.Rule:
         parts = kids(tree)
@@ -194,7 +246,7 @@ class Builder:
                 str(id_token), None, None, None, None, None, None, str(on),
                 self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
                 without=None if without is None else str(without),
-                within=None if within is None else self.duration(within),
+                within=None if within is None else self.wait(within),
                 without_span=NOWHERE if without is None else span_of(without),
             )  # fmt: skip
         id_token, measure, op, limit, minimum, then = parts

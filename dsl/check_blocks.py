@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping, Sequence
 
 from callqa.dsl import ast
+from callqa.dsl.check_calendar import CalendarChecker
 from callqa.dsl.expressions import FLIP, Scope, infer
 from callqa.dsl.source import Span, line_ref
 from callqa.dsl.suggest import did_you_mean
@@ -196,6 +197,7 @@ class BlockChecker:
         self.actions: dict[str, ast.ActionDecl] = {}
         self.roles: set[str] = set()
         self.fractions = fractions(tree)
+        self.calendar = CalendarChecker(tree, error, warn)
 
     def report(self, span: Span, message: str, hint: str | None) -> None:
         self.error(span, message, hint, code="type")
@@ -235,6 +237,7 @@ class BlockChecker:
                            f"({where})", "give each action its own id",
                            code="duplicate-id")  # fmt: skip
             self.actions[action.id] = action
+        self.calendar.run()
         for escalation in self.tree.escalations:
             self.escalation(escalation)
         seen: dict[str, Span] = {}
@@ -341,6 +344,7 @@ class BlockChecker:
                     limited.setdefault(limit.role, limit.span.line)
                     if limit.after.number <= 0:
                         self.error(limit.after.span, "a time limit must be longer than 0")
+                    self.calendar.wait(limit.after)
                 if not entry.while_unresolved:
                     self.warn(entry.span, "escalation timers always stop when a complaint is "
                               "resolved", "add: while unresolved")  # fmt: skip
@@ -429,11 +433,12 @@ class BlockChecker:
             self.error(rule.without_span, f"nothing answers a {rule.on}: a rule cannot wait on it",
                        f"a rule can wait {waits}")  # fmt: skip
         elif rule.without != answer:
-            fix = f"write: without {answer} within {rule.within.text}"
+            fix = f"write: without {answer} within {rule.within.written}"
             self.error(rule.without_span,
                        f"a {rule.on} is answered by {answer}, not {rule.without}", fix)  # fmt: skip
         if rule.within.number <= 0:
             self.error(rule.within.span, "a wait must be longer than 0", "write: within 8h")
+        self.calendar.wait(rule.within)
 
     def per(self, measure: ast.Aggregate, per: ast.FieldRef) -> None:
         """`count(deduction) per deduction.item`: a text fact of the measured events

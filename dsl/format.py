@@ -170,6 +170,10 @@ def _statement(out: _Lines, statement: ast.Statement) -> None:
         out.add(_action(statement), 0, statement.span, solo="action")
     elif isinstance(statement, ast.Rubric):
         _rubric(out, statement)
+    elif isinstance(statement, ast.Calendar):
+        body = [(_calendar_entry(entry), entry.span) for entry in statement.entries]
+        head = f"calendar {statement.id}{_label(statement.label)}"
+        out.block(head, 0, statement.span, body, statement.end)
     elif isinstance(statement, ast.TestBlock):
         body = [(_test_entry(entry), entry.span) for entry in statement.entries]
         out.block("test " + quote(statement.name), 0, statement.span, body, statement.end)
@@ -178,6 +182,18 @@ def _statement(out: _Lines, statement: ast.Statement) -> None:
         entries = statement.rules if isinstance(statement, ast.Discipline) else statement.entries
         body = [(_entry(entry), entry.span) for entry in entries]
         out.block(head, 0, statement.span, body, statement.end)
+
+
+def _calendar_entry(entry: ast.CalendarEntry) -> str:
+    if isinstance(entry, ast.WorkHours):
+        days = ",".join(d.first + ("" if d.last is None else f"-{d.last}") for d in entry.days)
+        ranges = ", ".join(f"{start.text}-{end.text}" for start, end in entry.ranges)
+        return f"hours {days} {ranges}"
+    if isinstance(entry, ast.Holiday):
+        last = "" if entry.last is None else f" to {entry.last.text}"
+        return f"holiday {entry.first.text}{last}{_label(entry.name)}"
+    like = "" if entry.like is None else f" like {entry.like}"
+    return f"workday {entry.day.text}{like}{_label(entry.name)}"
 
 
 def _label(label: str | None) -> str:
@@ -214,7 +230,7 @@ def _entry(entry: ast.SamplingEntry | ast.EscalationEntry | ast.ThresholdEntry |
     if isinstance(entry, ast.StartAt):
         return f"start at {entry.role}" + _clause("when", entry.when)
     if isinstance(entry, ast.EscalateAfter):
-        limits = ", ".join(f"{limit.after.text} at {limit.role}" for limit in entry.limits)
+        limits = ", ".join(f"{limit.after.written} at {limit.role}" for limit in entry.limits)
         unresolved = " while unresolved" if entry.while_unresolved else ""
         return f"escalate after {limits}{unresolved}"
     if isinstance(entry, ast.ThresholdValue):
@@ -228,7 +244,7 @@ def _rule(rule: ast.Rule) -> str:
     if rule.on is not None:
         silence = ""
         if rule.without is not None and rule.within is not None:
-            silence = f" without {rule.without} within {rule.within.text}"
+            silence = f" without {rule.without} within {rule.within.written}"
         where = _clause("where", rule.where)
         return f"rule {rule.id} on {rule.on}{where}{silence} then {rule.then}"
     assert rule.measure is not None and rule.window is not None and rule.limit is not None

@@ -11,11 +11,43 @@ and converting literals itself. Durations are seconds (float), locations `file:l
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 from callqa.dsl import ast
 from callqa.dsl.check import CheckedPolicy
+from callqa.dsl.vocabulary import WEEKDAYS, weekdays
+
+# ------------------------------------------------------------------- time limits
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    """A time limit: `seconds` of real time, or, when `working`, of the center's working
+    time (`8 working hours`: 28800), or whole working days (`2 working days`: 172800)."""
+
+    seconds: float
+    text: str  # as written, for reasons
+    working: bool = False
+    days: bool = False  # whole working days: the same time of day, n working days on
+
+
+def _wait(wait: ast.Wait) -> Wait:
+    return Wait(wait.number, wait.written, wait.working, wait.days)
+
+
+@dataclass(frozen=True, slots=True)
+class Calendar:
+    """The center's working time: the hours of each weekday (Monday first), holidays
+    and make-up working days (date -> the weekday whose hours it works)."""
+
+    id: str
+    location: str
+    hours: tuple[tuple[tuple[dt.time, dt.time], ...], ...]  # 7 weekdays, ranges in order
+    holidays: Mapping[dt.date, str]  # date -> its name ("" when none is given)
+    workdays: Mapping[dt.date, tuple[int, str]]  # date -> (weekday worked like, name)
+
 
 # ------------------------------------------------------------------- escalation
 
@@ -39,7 +71,7 @@ class Escalation:
     location: str
     roles: tuple[str, ...]  # the chain, first level first
     starts: tuple[StartRule, ...]  # the first that holds sets the start level
-    limits: Mapping[str, float]  # role -> seconds it has; a role without one keeps it
+    limits: Mapping[str, Wait]  # role -> how long it has; a role without one keeps it
 
 
 # ------------------------------------------------------------------- thresholds
@@ -157,10 +189,9 @@ class EventRule:
     late_after: float | None
     late_text: str | None
     then: str
-    # `without reply within 8h`: the kind that answers the event, the wait in seconds
+    # `without reply within 8h`: the kind that answers the event, and how long it waits
     without: str | None = None
-    within: float | None = None
-    within_text: str | None = None
+    within: Wait | None = None
 
     @property
     def name(self) -> str:
@@ -179,6 +210,7 @@ class TimeRules:
     samplings: tuple[Sampling, ...]
     window_rules: tuple[WindowRule, ...]
     event_rules: tuple[EventRule, ...]
+    calendar: Calendar | None = None  # the working time of `8 working hours`
 
 
 def resolve(checked: CheckedPolicy) -> TimeRules:
@@ -195,9 +227,7 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
                 event_rules.append(EventRule(
                     block.id, rule.id, where(rule.span), rule.on, rule.where,
                     None if late is None else late.number, None if late is None else late.text,
-                    rule.then, rule.without,
-                    None if rule.within is None else rule.within.number,
-                    None if rule.within is None else rule.within.text,
+                    rule.then, rule.without, None if rule.within is None else _wait(rule.within),
                 ))  # fmt: skip
                 continue
             measure, window = rule.measure, rule.window
@@ -217,13 +247,14 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
         tuple(_sampling(block, checked) for block in tree.samplings),
         tuple(window_rules),
         tuple(event_rules),
+        next((_calendar(block, checked) for block in tree.calendars), None),
     )
 
 
 def _escalation(block: ast.Escalation, checked: CheckedPolicy) -> Escalation:
     (chain,) = [e for e in block.entries if isinstance(e, ast.Chain)]
     limits = {
-        limit.role: limit.after.number
+        limit.role: _wait(limit.after)
         for entry in block.entries
         if isinstance(entry, ast.EscalateAfter)
         for limit in entry.limits
@@ -236,6 +267,40 @@ def _escalation(block: ast.Escalation, checked: CheckedPolicy) -> Escalation:
     return Escalation(
         block.id, block.label, checked.location(block.span), chain.roles, starts, limits
     )
+
+
+def _calendar(block: ast.Calendar, checked: CheckedPolicy) -> Calendar:
+    hours: list[list[tuple[dt.time, dt.time]]] = [[] for _ in WEEKDAYS]
+    holidays: dict[dt.date, str] = {}
+    workdays: dict[dt.date, tuple[int, str]] = {}
+    for entry in block.entries:
+        if isinstance(entry, ast.WorkHours):
+            ranges = [(_time(start), _time(end)) for start, end in entry.ranges]
+            for span in entry.days:
+                for day in weekdays(span.first, span.last):
+                    hours[day].extend(ranges)
+        elif isinstance(entry, ast.Holiday):
+            first = _date(entry.first)
+            last = first if entry.last is None else _date(entry.last)
+            for offset in range((last - first).days + 1):
+                holidays[first + dt.timedelta(days=offset)] = entry.name or ""
+        else:
+            like = WEEKDAYS.index(entry.like) if entry.like is not None else 0
+            workdays[_date(entry.day)] = (like, entry.name or "")
+    return Calendar(
+        block.id, checked.location(block.span), tuple(tuple(sorted(h)) for h in hours),
+        holidays, workdays,
+    )  # fmt: skip
+
+
+def _time(literal: ast.Literal) -> dt.time:
+    assert isinstance(literal.value, dt.time)
+    return literal.value
+
+
+def _date(literal: ast.Literal) -> dt.date:
+    assert isinstance(literal.value, dt.date)
+    return literal.value
 
 
 def _threshold(block: ast.Threshold, checked: CheckedPolicy) -> Threshold:

@@ -30,7 +30,7 @@ BOOLEANS = ("true", "false")
 # parser parses each block on its own, so one broken block does not hide the others.
 TOP_LEVEL_KEYWORDS = frozenset(
     {"policy", "include", "field", "rubric", "action", "sampling", "escalation", "threshold",
-     "discipline", "test"}
+     "discipline", "calendar", "test"}
 )  # fmt: skip
 
 
@@ -51,6 +51,19 @@ ORDINAL_SUFFIXES = ("st", "nd", "rd", "th")  # ORDINAL: `2nd`
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}  # DURATION: `5m`
 WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 DURATION_WORDS = frozenset(word + plural for word in WORD_UNITS for plural in ("", "s"))
+# `8 working hours`: working time is counted in these units (a working week, or second,
+# is not something a center's rule says)
+WORKING_UNITS = ("m", "h", "d")
+# weekdays as a calendar's `hours` and the roster's `days` name them, Monday first
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekdays(first: str, last: str | None) -> list[int]:
+    """`mon`-`fri` -> [0, 1, 2, 3, 4] (0 = Monday); `sat`-`mon` wraps over the weekend."""
+    start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
+    return list(range(start, end + 1)) if start <= end else [*range(start, 7), *range(end + 1)]
+
+
 COMPARISONS = ("==", "!=", "<", "<=", ">", ">=")  # COMP_OP
 ADDITIVE = ("+", "-")  # PLUS, MINUS: bind less tightly than
 MULTIPLICATIVE = ("*", "/")  # STAR, SLASH

@@ -173,6 +173,7 @@ class Policy(_Frozen):
             tuple(spec for spec in rules.samplings if spec.block.id in kept),
             tuple(spec for spec in rules.window_rules if spec.rule.name in kept),
             tuple(spec for spec in rules.event_rules if spec.rule.name in kept),
+            rules.calendar,
         ))  # fmt: skip
         object.__setattr__(part, "kept", kept)
         part._seal()

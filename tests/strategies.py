@@ -39,7 +39,9 @@ from callqa.dsl.vocabulary import (
     TEST_EVENT_KINDS,
     THRESHOLD_SUBJECTS,
     UNIT_SECONDS,
+    WEEKDAYS,
     WORD_UNITS,
+    WORKING_UNITS,
     reserved_words,
 )
 
@@ -131,6 +133,68 @@ def times(draw: st.DrawFn) -> ast.Literal:
 dates = st.dates(dt.date(2020, 1, 1), dt.date(2030, 12, 31)).map(
     lambda day: ast.Literal(Type.DATE, day, day.isoformat())
 )
+
+
+@st.composite
+def waits(draw: st.DrawFn, working: bool = False) -> ast.Wait:
+    """`8h` or `8 hours`; with `working` (the policy has a calendar), maybe `8 working
+    hours` or `2 working days`."""
+    if not working or draw(st.booleans()):
+        return ast.Wait(draw(durations(positive_amounts)))
+    amount, unit = draw(positive_amounts), draw(st.sampled_from(WORKING_UNITS))
+    length = duration(amount, unit, word=True)
+    return ast.Wait(length, True, unit == "d", f"{amount} working {DURATION_WORDS[unit]}")
+
+
+def _time(minutes: int) -> ast.Literal:
+    value = dt.time(minutes // 60, minutes % 60)
+    return ast.Literal(Type.TIME, value, value.strftime("%H:%M"))
+
+
+@st.composite
+def calendars(draw: st.DrawFn, block_id: str) -> ast.Calendar:
+    """A calendar that checks clean: each weekday's hours on one line, ranges apart,
+    holidays apart, make-up days off the holidays and worked like a weekday with hours."""
+    order = draw(st.permutations(range(7)))
+    cut = sorted(draw(st.sets(st.integers(1, 6), max_size=3)))
+    groups = [g for g in (order[a:b] for a, b in zip([0, *cut], [*cut, 7], strict=True)) if g]
+    entries: list[ast.CalendarEntry] = []
+    worked: list[int] = []
+    for group in groups[: draw(st.integers(1, len(groups)))]:
+        days = tuple(ast.DaySpan(WEEKDAYS[d], None) for d in sorted(group))
+        if draw(st.booleans()) and sorted(group) == list(range(min(group), max(group) + 1)):
+            days = (ast.DaySpan(WEEKDAYS[min(group)], WEEKDAYS[max(group)]),)
+        bounds = sorted(draw(st.sets(st.integers(0, 24 * 4 - 1).map(lambda q: q * 15),
+                                     min_size=2, max_size=4)))  # fmt: skip
+        ranges = tuple((_time(a), _time(b)) for a, b in zip(bounds[::2], bounds[1::2],
+                                                          strict=False))  # fmt: skip
+        entries.append(ast.WorkHours(days, ranges))
+        worked += group
+    base = dt.date(2026, 1, 1)
+    off = sorted(draw(st.sets(st.integers(0, 360), max_size=4)))
+    taken: set[int] = set()
+    for start in off:
+        length = draw(st.integers(1, 3))
+        span = [d for d in range(start, start + length) if d not in taken]
+        if not span or span != list(range(span[0], span[0] + len(span))):
+            continue
+        taken.update(span)
+        start_day = base + dt.timedelta(span[0])
+        first = ast.Literal(Type.DATE, start_day, start_day.isoformat())
+        last = None
+        if len(span) > 1:
+            day = base + dt.timedelta(span[-1])
+            last = ast.Literal(Type.DATE, day, day.isoformat())
+        entries.append(ast.Holiday(first, last, draw(st.none() | labels)))
+    for made in sorted(draw(st.sets(st.integers(0, 360), max_size=2)) - taken):
+        day = base + dt.timedelta(made)
+        like = draw(st.sampled_from(sorted(worked)))
+        like_word = None if like == 0 and draw(st.booleans()) else WEEKDAYS[like]
+        if like_word is None and day.weekday() in worked:
+            like_word = WEEKDAYS[like]  # a worked weekday needs no workday line: say like
+        entries.append(ast.MakeUpDay(ast.Literal(Type.DATE, day, day.isoformat()), like_word,
+                                     draw(st.none() | labels)))  # fmt: skip
+    return ast.Calendar(block_id, draw(st.none() | labels), tuple(draw(st.permutations(entries))))
 
 
 @st.composite
@@ -404,7 +468,9 @@ def samplings(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Sampling:
 
 
 @st.composite
-def escalations(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Escalation:
+def escalations(
+    draw: st.DrawFn, block_id: str, scope: Scope, working: bool = False
+) -> ast.Escalation:
     roles = tuple(draw(st.lists(st.sampled_from(ROLES), min_size=2, max_size=4, unique=True)))
     entries: list[ast.EscalationEntry] = [ast.Chain(roles)]
     if draw(st.booleans()):
@@ -412,7 +478,7 @@ def escalations(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Escalation:
             ast.StartAt(draw(st.sampled_from(roles)), draw(st.none() | conditions(scope, 1)))
         )
     limits = tuple(
-        ast.TimeLimit(draw(durations(positive_amounts)), role)
+        ast.TimeLimit(draw(waits(working)), role)
         for role in draw(st.lists(st.sampled_from(roles), min_size=1, max_size=3, unique=True))
     )
     entries.append(ast.EscalateAfter(limits, draw(st.booleans())))
@@ -457,7 +523,9 @@ def thresholds(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Threshold:
 
 
 @st.composite
-def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -> ast.Discipline:
+def disciplines(
+    draw: st.DrawFn, block_id: str, scope: Scope, then: list[str], working: bool = False
+) -> ast.Discipline:
     used: set[str] = set()
     rules = []
     for _ in range(draw(st.integers(1, 3))):
@@ -468,7 +536,7 @@ def disciplines(draw: st.DrawFn, block_id: str, scope: Scope, then: list[str]) -
             where = draw(st.none() | conditions(scope, 1))
             without = within = None
             if on in ANSWERED_BY and draw(st.booleans()):  # waits for what answers it
-                without, within = ANSWERED_BY[on], draw(durations(positive_amounts))
+                without, within = ANSWERED_BY[on], draw(waits(working))
             rule = ast.Rule(rule_id, None, None, None, None, None, None, on, where, action,
                             without=without, within=within)  # fmt: skip
             rules.append(rule)
@@ -555,14 +623,22 @@ def policies(
         statements += action_list
         if draw(st.booleans()):
             statements.append(draw(samplings(fresh(draw(names), ids), scope)))
-        escalation = draw(st.none() | escalations(fresh(draw(names), ids), scope))
+        calendar = draw(st.none() | calendars(fresh(draw(names), ids)))
+        working = calendar is not None
+        if calendar is not None:
+            statements.append(calendar)
+        escalation = draw(st.none() | escalations(fresh(draw(names), ids), scope, working))
         if escalation is not None:
             statements.append(escalation)
         if draw(st.booleans()):
             statements.append(draw(thresholds(fresh(draw(names), ids), scope)))
         if action_list and draw(st.booleans()):
             statements.append(
-                draw(disciplines(fresh(draw(names), ids), scope, [a.id for a in action_list]))
+                draw(
+                    disciplines(
+                        fresh(draw(names), ids), scope, [a.id for a in action_list], working
+                    )
+                )
             )
         known = [a.id for a in action_list] + list(DECISION_KINDS)
         if escalation is not None:

@@ -84,7 +84,7 @@ def test_callqa_simulate_on_workers_prints_the_same_bytes(
     text = Path(center).read_text(encoding="utf-8")
     stricter.write_text(text.replace("in calendar month >= 3 then off", "in calendar month >= 2 then off"),
                         encoding="utf-8")  # fmt: skip
-    for name in ("standard.policy", "complaint.policy"):
+    for name in ("standard.policy", "complaint.policy", "calendar.policy"):
         (tmp_path / name).write_text((ROOT / "policies" / name).read_text(encoding="utf-8"),
                                      encoding="utf-8")  # fmt: skip
     asked = ["simulate", "--db", db, "--policy", str(stricter), "--against", center]

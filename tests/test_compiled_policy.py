@@ -26,6 +26,7 @@ from callqa.engine.scoring.demo_data import demo_events
 POLICIES = Path(__file__).resolve().parent.parent / "policies"
 SHIPPED = {path.name: load_policy(path) for path in sorted(POLICIES.glob("*.policy"))}
 CENTER = SHIPPED["center.policy"]
+CENTER_TEXT = (POLICIES / "center.policy").read_text(encoding="utf-8")
 
 
 def replay(policy: Policy, events: list[Any]) -> list[str]:
@@ -60,11 +61,13 @@ def round_trip(policy: Policy) -> Policy:
 def test_an_escalation_reads_as_roles_start_rules_and_limits_in_seconds() -> None:
     (escalation,) = CENTER.time_blocks.escalations
     assert escalation.roles == ("班长", "主管副总经理", "总经理", "主管领导")
-    assert dict(escalation.limits) == {"班长": 8 * 3600.0, "主管副总经理": 24 * 3600.0,
-                                       "总经理": 48 * 3600.0}  # fmt: skip
+    assert {role: wait.seconds for role, wait in escalation.limits.items()} == {
+        "班长": 8 * 3600.0, "主管副总经理": 24 * 3600.0, "总经理": 48 * 3600.0}  # fmt: skip
+    assert not any(wait.working for wait in escalation.limits.values())
     (start,) = escalation.starts
     assert start.role == "总经理" and start.when is not None
-    assert start.location.endswith("center.policy:32")
+    line = CENTER_TEXT.split("\n").index('  start at 总经理 when complaint.severity == "major"') + 1
+    assert start.location.endswith(f"center.policy:{line}")
 
 
 def test_thresholds_sampling_and_rules_read_as_named_values() -> None:

@@ -345,7 +345,7 @@ def test_a_link_named_policy_to_another_kind_of_file_is_not_read(tmp_path: Path)
 def test_the_demo_history_is_accepted_by_each_shipped_scorecard() -> None:
     from callqa.engine.scoring.demo_data import demo_history
 
-    for name in ("standard.policy", "complaint.policy", "center.policy"):
+    for name in ("standard.policy", "complaint.policy", "calendar.policy", "center.policy"):
         policy = load_policy(ROOT / "policies" / name)
         events = demo_history(policy, days=7)
         Engine(policy).feed_all(events)  # raises at the first rejected event

@@ -46,7 +46,7 @@ from callqa.engine.store.defaults import DEFAULT_DB
 from callqa.engine.store.text_files import read_utf8
 from callqa.tui.editor import PolicyEditor
 from callqa.tui.errors import first_line
-from callqa.tui.files import SHIPPED, NotRegularFile, is_shipped, write_atomically
+from callqa.tui.files import SHIPPED, NotRegularFile, is_shipped, main_policy, write_atomically
 from callqa.tui.literal import shown
 from callqa.tui.screens import Confirm, Help, SaveAs
 from callqa.tui.simulation_view import refused_sentences, replay_sentences
@@ -173,8 +173,7 @@ class CallqaApp(App[None]):
         for name in HEADERS:
             self._fill(name, [])
         if self.path is None:
-            first = next(iter(sorted(self.folder.glob("*.policy"))), None)
-            self.path = first
+            self.path = main_policy(self.folder)
         if self.path is not None:
             self.open_file(self.path)
         self.query_one(PolicyEditor).focus()

@@ -11,6 +11,8 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
+from callqa.dsl.parse import parse_policy
+
 # the shipped policies: examples to copy, never written (an upgrade would overwrite them)
 SHIPPED = Path(str(files("callqa.policies"))).resolve()
 
@@ -27,6 +29,18 @@ def is_shipped(path: Path) -> bool:
     """Whether `path` is in the installed package's policies: never written there."""
     editable = os.environ.get(EDIT_SHIPPED) == "1"
     return not editable and path.resolve().is_relative_to(SHIPPED)
+
+
+def main_policy(folder: Path) -> Path | None:
+    """The file to open first in `folder`: one that no other file there includes (the
+    rulebook, not the scorecard or the calendar it pulls in), the first by name of those."""
+    found = sorted(folder.glob("*.policy"))
+    included: set[Path] = set()
+    for path in found:
+        with contextlib.suppress(OSError, UnicodeDecodeError):
+            tree, _ = parse_policy(path.read_text(encoding="utf-8"), str(path))
+            included.update((path.parent / include.path).resolve() for include in tree.includes)
+    return next((p for p in found if p.resolve() not in included), found[0] if found else None)
 
 
 class NotRegularFile(OSError):

@@ -21,6 +21,7 @@ from callqa.engine.rules.discipline import EventRuleSpec, WindowRuleSpec
 from callqa.engine.rules.escalation import EscalationSpec
 from callqa.engine.rules.thresholds import ThresholdSpec
 from callqa.engine.runtime.facts import DEFAULT_STATUS
+from callqa.engine.runtime.working_time import WorkingCalendar
 from callqa.engine.sampling.rule import SamplingSpec
 
 
@@ -33,6 +34,7 @@ class CompiledRules:
     samplings: tuple[SamplingSpec, ...]
     window_rules: tuple[WindowRuleSpec, ...]
     event_rules: tuple[EventRuleSpec, ...]
+    calendar: WorkingCalendar | None = None  # the working time of `8 working hours`
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -66,8 +68,9 @@ def compile_rules(
     def condition(expr: ast.Expr) -> Condition:
         return compile_expression(expr, fields, zone)
 
+    calendar = None if blocks.calendar is None else WorkingCalendar(blocks.calendar, zone)
     return CompiledRules(
-        tuple(EscalationSpec.compile(block, condition) for block in blocks.escalations),
+        tuple(EscalationSpec.compile(block, condition, calendar) for block in blocks.escalations),
         tuple(ThresholdSpec.compile(block, fields, zone, numbers) for block in blocks.thresholds),
         tuple(
             SamplingSpec.compile(block, fields, condition, policy, zone, DEFAULT_STATUS)
@@ -77,4 +80,5 @@ def compile_rules(
             WindowRuleSpec.compile(rule, condition, zone, numbers) for rule in blocks.window_rules
         ),
         tuple(EventRuleSpec.compile(rule, condition) for rule in blocks.event_rules),
+        calendar,
     )

@@ -18,7 +18,7 @@ from typing import Any, NamedTuple
 from callqa.dsl import ast, resolved
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.decisions import Decision, Later
-from callqa.engine.runtime.windows import real_time_after
+from callqa.engine.runtime.working_time import WorkingCalendar, deadline
 
 
 @dataclass
@@ -46,16 +46,20 @@ class EscalationSpec:
 
     block: resolved.Escalation
     starts: tuple[CompiledStart, ...]  # the first that holds sets the start level
+    calendar: WorkingCalendar | None = None  # for limits in working hours
 
     @classmethod
     def compile(
-        cls, block: resolved.Escalation, compile_condition: Callable[[ast.Expr], Condition]
+        cls,
+        block: resolved.Escalation,
+        compile_condition: Callable[[ast.Expr], Condition],
+        calendar: WorkingCalendar | None = None,
     ) -> EscalationSpec:
         starts = tuple(
             CompiledStart(s.role, None if s.when is None else compile_condition(s.when), s.location)
             for s in block.starts
         )
-        return cls(block, starts)
+        return cls(block, starts, calendar)
 
 
 @dataclass
@@ -73,7 +77,7 @@ class EscalationChain:
         self.block = block
         self.location = block.location
         self.roles = block.roles
-        self.limits = block.limits  # role -> seconds
+        self.limits = block.limits  # role -> how long it has
 
     def start(self, complaint_id: str, agent: str | None, at: dt.datetime,
               facts: dict[str, Any], resolved: bool = False) -> tuple[str, Later, str]:  # fmt: skip
@@ -165,8 +169,8 @@ class EscalationChain:
         return self.timers[0][0] if self.timers else None
 
     def _due(self, level: int, since: dt.datetime) -> dt.datetime | None:
-        seconds = self.limits.get(self.roles[level])
-        return real_time_after(since, seconds) if seconds is not None else None
+        wait = self.limits.get(self.roles[level])
+        return None if wait is None else deadline(self.spec.calendar, since, wait)
 
     def _schedule(self, complaint_id: str, due: dt.datetime | None) -> None:
         if due is not None:
@@ -186,8 +190,9 @@ def _assigned_reason(role: str, why: str, due: dt.datetime | None, resolved: boo
     return f"assigned to {role}: {why}{limit}"
 
 
-def _escalated_reason(limit: float, previous: str, role: str) -> str:
-    return f"unresolved {_hours(limit)} after reaching {previous}: escalated to {role}"
+def _escalated_reason(limit: resolved.Wait, previous: str, role: str) -> str:
+    waited = limit.text if limit.working else _hours(limit.seconds)
+    return f"unresolved {waited} after reaching {previous}: escalated to {role}"
 
 
 def _hours(seconds: float) -> str:

@@ -50,6 +50,7 @@ from callqa.engine.runtime.facts import Reader
 from callqa.engine.runtime.kind_path import KindPath, kind_path
 from callqa.engine.runtime.plain_events import PlainReader, plain_reader
 from callqa.engine.runtime.windows import Counted, real_time_after
+from callqa.engine.runtime.working_time import deadline
 from callqa.engine.sampling.rule import SamplingRule
 from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
 from callqa.engine.scoring.results import ScoreResult
@@ -312,6 +313,7 @@ class Engine:
         self.rule_kinds = rules.kinds
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
         self.silence = SilenceTimers(wake=self._wake)  # rules waiting for an answer
+        self._calendar = rules.calendar  # the working time of `within 8 working hours`
         self.roster: dict[str, str | None] = {}  # agent -> team, while on the roster
         self.workdays: dict[str, frozenset[int]] = {}  # agent -> weekdays (0: Monday)
         self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
@@ -794,7 +796,7 @@ class Engine:
             detail = values.get("text") or values.get("type") or ""
             if rule_on.without is not None:  # it waits for an answer: acts at the mark
                 assert rule_on.within is not None
-                due = at.timestamp() + rule_on.within
+                due = deadline(self._calendar, at, rule_on.within).timestamp()
                 self.silence.start(Waiting(due, at, event_rule, event_id, agent, detail))
                 continue
             when, came = at, None
@@ -816,11 +818,12 @@ class Engine:
         """The action of a rule whose event had no answer by its mark, dated at the mark."""
         rule = waiting.spec.rule
         assert rule.without is not None and rule.within is not None
-        mark = real_time_after(waiting.at, rule.within)
+        mark = deadline(self._calendar, waiting.at, rule.within)
         reason = Later((_silence_reason, rule.on, waiting.opener, waiting.detail, waiting.at,
-                        rule.without, rule.within_text, mark))  # fmt: skip
+                        rule.without, rule.within.text, mark))  # fmt: skip
+        waited = mark.timestamp() - waiting.at.timestamp()  # real seconds, across nights
         out = self._act(rule.then, waiting.agent, reason, rule.name, rule.location, mark,
-                        {"waited": rule.within}, (waiting.opener,), waiting.opener)  # fmt: skip
+                        {"waited": waited}, (waiting.opener,), waiting.opener)  # fmt: skip
         self._spend(rule.then, waiting.agent, (waiting.opener,), None)
         return out
 

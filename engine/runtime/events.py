@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from callqa.dsl.vocabulary import WEEKDAYS, weekdays
 from callqa.engine.errors import EngineError
 from callqa.engine.errors import EventError as EventError  # its old home
 
@@ -269,9 +270,6 @@ class DeskBack(_Event):
     team: str | None = None
 
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-
-
 def working_days(text: str) -> frozenset[int]:
     """`mon-fri`, `mon,wed,sat`, `sat-sun`: the weekdays (0 = Monday) a text names."""
     days: set[int] = set()
@@ -280,9 +278,7 @@ def working_days(text: str) -> frozenset[int]:
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
             raise ValueError(f"{text!r} is not a set of weekdays: write them such as mon-fri "
                              "or mon,wed,sat")  # fmt: skip
-        start, end = WEEKDAYS.index(first), WEEKDAYS.index(last or first)
-        days.update(range(start, end + 1) if start <= end else [*range(start, 7),
-                                                                 *range(end + 1)])  # fmt: skip
+        days.update(weekdays(first, last or None))
     return frozenset(days)
 
 
