@@ -127,7 +127,9 @@ def test_typing_a_mistake_shows_it_at_the_right_line(folder: Path, tmp_path: Pat
             assert rows(app, "problems") == []
             editor = app.query_one(PolicyEditor)
             lines = editor.text.split("\n")  # the threshold `value` line
-            row = next(i for i, t in enumerate(lines) if t.lstrip().startswith("value count(survey"))
+            row = next(
+                i for i, t in enumerate(lines) if t.lstrip().startswith("value count(survey")
+            )
             editor.cursor_location = (row, 0)
             await pilot.press("end", *"  x", "enter")
             await settle(app, pilot)
