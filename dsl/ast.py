@@ -7,7 +7,8 @@ same policy laid out differently compare equal (what the formatter's round-trip 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, is_dataclass
+from dataclasses import fields as dataclass_fields
 from typing import TypeVar, cast
 
 from callqa.dsl.source import NOWHERE, Span
@@ -484,6 +485,21 @@ Statement = (
     PolicyHeader | Include | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
     | Discipline | Calendar | TestBlock
 )  # fmt: skip
+
+
+def mentions(node: object, path: tuple[str, ...]) -> bool:
+    """Whether a syntax tree (a block, an expression...) reads a field starting with `path`
+    (`("agent", "status")`, `("previous",)`)."""
+    stack = [node]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, FieldRef) and item.path[: len(path)] == path:
+            return True
+        if isinstance(item, tuple | list):
+            stack.extend(item)
+        elif is_dataclass(item) and not isinstance(item, type):
+            stack.extend(getattr(item, f.name) for f in dataclass_fields(item))
+    return False
 
 
 S = TypeVar("S", bound=Statement)  # a kind of statement: what `PolicyFile.of_kind` returns

@@ -12,6 +12,7 @@ from callqa.dsl.source import Span, line_ref
 from callqa.dsl.suggest import did_you_mean
 from callqa.dsl.types import Type
 from callqa.dsl.vocabulary import (
+    ALERT_VALUES,
     ANSWERED_BY,
     CALENDAR_UNITS,
     COMPARISONS,
@@ -221,7 +222,9 @@ class BlockChecker:
                 'compare it, e.g. complaint.severity == "major"',
                 code="type",
             )
-        named = {**self.fractions, "value": value} if value else self.fractions
+        named = (
+            {**self.fractions, **dict.fromkeys(ALERT_VALUES, value)} if value else self.fractions
+        )
         misread_fractions(expr, named, self.error, self.warn)
 
     def period(self, span: Span, word: str, choices: tuple[str, ...] = PERIODS) -> None:
@@ -385,7 +388,8 @@ class BlockChecker:
         for entry in block.entries:
             if isinstance(entry, ast.Alert):
                 # an alert may read aggregates of its own: ... and count(survey) >= 20
-                self.condition(entry.when, {"value": Type.NUMBER}, True, fraction)
+                self.condition(entry.when, dict.fromkeys(ALERT_VALUES, Type.NUMBER), True,
+                               fraction)  # fmt: skip
 
     # ---------------------------------------------------------------- discipline
 
@@ -473,7 +477,9 @@ class BlockChecker:
             if rubric.grades is not None
             for band in rubric.grades.bands
         }
-        known = {*self.actions, *self.roles, *DECISION_KINDS, *grades}
+        # a threshold's id names its decisions: `expect no most_improved for "A1"`
+        thresholds = {threshold.id for threshold in self.tree.thresholds}
+        known = {*self.actions, *self.roles, *DECISION_KINDS, *grades, *thresholds}
         if not any(isinstance(e, ast.Expect) for e in block.entries):
             self.warn(block.span, f'test "{block.name}" expects nothing',
                       'add: expect no written_warning for "A001"')  # fmt: skip
@@ -486,7 +492,8 @@ class BlockChecker:
                 self.attributes(entry)
             elif entry.what not in known:
                 hint = did_you_mean(entry.what, known)
-                self.error(entry.span, f"{entry.what} is not an action, role or decision",
+                self.error(entry.span, f"{entry.what} is not an action, role, threshold or "
+                           "decision",
                            hint or "expect an action declared with `action`")  # fmt: skip
             elif entry.which is not None and entry.what not in DECISION_KINDS:
                 who = ' for "' + (entry.subject or "A001") + '"'

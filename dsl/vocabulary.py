@@ -51,6 +51,9 @@ ORDINAL_SUFFIXES = ("st", "nd", "rd", "th")  # ORDINAL: `2nd`
 UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}  # DURATION: `5m`
 WORD_UNITS = {"second": "s", "minute": "m", "hour": "h", "day": "d", "week": "w"}
 DURATION_WORDS = frozenset(word + plural for word in WORD_UNITS for plural in ("", "s"))
+# what a threshold's alert reads besides aggregates: the period's value, and the subject's
+# value in the period before (`alert 主管 when value - previous >= 5`: month over month)
+ALERT_VALUES = ("value", "previous")
 # `8 working hours`: working time is counted in these units (a working week, or second,
 # is not something a center's rule says)
 WORKING_UNITS = ("m", "h", "d")

@@ -824,7 +824,7 @@ def test_explain_says_which_periods_its_events_left_open_and_the_until_that_clos
     err = capsys.readouterr().err
     assert "not decided yet, as these periods had not ended at 2026-11-02 11:00: 2026-W45 (" in err
     assert (
-        "2026-11 (commended_agent, model_agent), ends 2026-12-01 00:00; to close them, give --until 2026-12-01 00:00"
+        "2026-11 (commended_agent, model_agent, most_improved), ends 2026-12-01 00:00; to close them, give --until 2026-12-01 00:00"
         in err
     )
     assert main([*args, "--until", "2026-12-01 00:00"]) == 0

@@ -225,7 +225,7 @@ def test_a_baseline_kept_while_the_last_month_is_open_serves_a_later_present() -
     replay = full["replay"]
     assert replay["replayed_to"] == "2026-12-20 15:30+08:00"  # the present: December is open
     assert replay["open_periods"] == [
-        "2026-12 (commended_agent, model_agent), ends 2027-01-01 00:00"
+        "2026-12 (commended_agent, model_agent, most_improved), ends 2027-01-01 00:00"
     ]
     # what fell due between the two presents (the week's KPIs closed, the days' sampling
     # rules published) is counted, from the baseline

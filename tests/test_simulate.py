@@ -140,7 +140,7 @@ SHANGHAI = POLICY.timezone
 
 def test_a_replay_without_an_end_closes_the_last_period_its_events_touch() -> None:
     """The history ends on Saturday 28 November: the replay used to stop a day later, so
-    neither the week nor November's monthly KPI (commended_agent, model_agent) closed. It now runs to the
+    neither the week nor November's monthly KPI (commended_agent, model_agent, most_improved) closed. It now runs to the
     end of November, 1 December 00:00."""
     events = demo_events(days=28, agents=6, seed=3)
     assert max(e["at"] for e in events).date() == dt.date(2026, 11, 28)
@@ -157,7 +157,7 @@ def test_a_replay_without_an_end_closes_the_last_period_its_events_touch() -> No
     assert monthly > sum(n for label, n in weekly_only.before.counts().items()
                          if label in ("alert", "no_data"))  # fmt: skip
     assert (
-        "2026-11 (commended_agent, model_agent), ends 2026-12-01 00:00"
+        "2026-11 (commended_agent, model_agent, most_improved), ends 2026-12-01 00:00"
         in weekly_only.to_dict()["replay"]["open_periods"]
     )
 
@@ -170,7 +170,10 @@ def test_a_period_not_over_yet_is_left_open_and_said() -> None:
     data = simulate(POLICY, STRICTER, events, now=present).to_dict()
     assert data["replay"]["replayed_to"] == "2026-11-20 12:00+08:00"
     open_periods = data["replay"]["open_periods"]
-    assert "2026-11 (commended_agent, model_agent), ends 2026-12-01 00:00" in open_periods
+    assert (
+        "2026-11 (commended_agent, model_agent, most_improved), ends 2026-12-01 00:00"
+        in open_periods
+    )
     assert any(p.startswith("2026-W47 (") and "csat" in p for p in open_periods)
     assert not any("2026-W46" in p for p in open_periods)  # the week before closed
 

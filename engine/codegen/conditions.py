@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from callqa.dsl import ast
 from callqa.dsl.expressions import Scope
 from callqa.dsl.types import Type
+from callqa.dsl.vocabulary import ALERT_VALUES
 from callqa.engine.codegen.emit import Constants, Source, compile_function
 from callqa.engine.codegen.expressions import ExprCompiler, FactSlots
 from callqa.engine.values import converter
@@ -56,7 +57,7 @@ def compile_expression(
     s = Source()
     facts = FactSlots()
     scope_fields = dict(fields)
-    scope_fields["value"] = Type.NUMBER
+    scope_fields.update(dict.fromkeys(ALERT_VALUES, Type.NUMBER))
     compiler = _AggregateAwareCompiler(Scope(scope_fields), s.constants, facts, zone, aggregates)
     body = compiler.compile(expr)
     s.constants.define("MISSING", _MISSING)
@@ -166,7 +167,7 @@ def _convert(s: Source, slot: str, fact: str, kind: Type, zone: ZoneInfo) -> Non
     _define_shared(s.constants, zone)
     call = f"{slot} = {s.constant(converter(kind, zone), 'C')}({slot}, {s.constant(fact)})"
     test = FAST_TYPES.get(kind)
-    if fact.startswith("@") or fact == "value":  # the engine's own aggregates: not data
+    if fact.startswith("@") or fact in ALERT_VALUES:  # the engine's own: not data
         test = _COMPUTED
     if test is None:
         s(call)

@@ -36,6 +36,9 @@ class Closed:
     explanation: str | Later  # `explain`, made when a decision's reason is read
     evidence: tuple[str, ...]
     slots: Mapping[str, Any]  # every aggregate's result (@0, @1, ...), for the alerts
+    # the subject's value in the period just before, and that period, when it had one
+    # (alerts read it as `previous`: month over month)
+    previous: tuple[str, float] | None = None
 
 
 _SCALE = (
@@ -146,6 +149,7 @@ class ThresholdSpec:
     # how many of the aggregators the value reads (the first ones); the alerts' own, such
     # as a minimum count of evidence, come after and do not make a period "no data"
     valued: int
+    reads_previous: bool = False  # an alert compares with the period before (`previous`)
 
     @classmethod
     def compile(
@@ -172,11 +176,14 @@ class ThresholdSpec:
             )
             for a in aggregates
         )
-        return cls(block, value, aggregators, alerts, zone, valued)
+        reads_previous = any(ast.mentions(alert.when, ("previous",)) for alert in block.alerts)
+        return cls(block, value, aggregators, alerts, zone, valued, reads_previous)
 
-    def closed(self, ended: PeriodTally) -> Closed:
+    def closed(self, ended: PeriodTally, earlier: Earlier | None = None) -> Closed:
         """The value of an ended period (None when there is no data), its evidence in
-        time order (then by id: the order of a stored history, whoever counted it)."""
+        time order (then by id: the order of a stored history, whoever counted it).
+        `earlier`: the subjects' values so far, when an alert reads `previous` (periods
+        of a subject close in order, so its last is the one before)."""
         slots: dict[str, Any] = {}
         results = []
         empty = False
@@ -196,8 +203,9 @@ class ThresholdSpec:
                 value = None
         explanation = Later((explain, self.aggregators, results))
         evidence = tuple(event_id for _, event_id in sorted(ended.evidence))
+        previous = None if earlier is None else earlier.swap(ended, value)
         return Closed(ended.subject, ended.period, ended.end, value, explanation, evidence,
-                      slots)  # fmt: skip
+                      slots, previous)  # fmt: skip
 
     def judge(self, closed: Closed) -> list[Decision]:
         """An ended period's decisions: no data, or the alerts whose condition holds."""
@@ -210,16 +218,40 @@ class ThresholdSpec:
                 block.id, block.location, closed.end, {}, closed.evidence,
             )]  # fmt: skip
         out = []
+        read = {"value": closed.value, **closed.slots}
+        facts: dict[str, Any] = {"value": closed.value}
+        if closed.previous is not None:
+            read["previous"] = facts["previous"] = closed.previous[1]
+            facts["previous_period"] = closed.previous[0]
         for roles, condition, text, location in self.alerts:
-            if condition({"value": closed.value, **closed.slots}):
+            if condition(read):
                 out.append(Decision(
                     ident, "alert", closed.subject, ", ".join(roles),
                     Later((_alert_reason, block.label or block.id, closed.period,
-                           closed.value, closed.explanation, text)),
-                    block.id, location, closed.end, {"value": closed.value},
-                    closed.evidence, roles,
+                           closed.value, closed.explanation, text, closed.previous)),
+                    block.id, location, closed.end, facts, closed.evidence, roles,
                 ))  # fmt: skip
         return out
+
+
+@dataclass
+class Earlier:
+    """Each subject's value in its last closed period of a threshold: what an alert
+    reading `previous` compares with, when that period is the one just before."""
+
+    unit: str  # the threshold's period: day, week, month...
+    zone: ZoneInfo
+    # subject -> (the instant its last period ended, that period, its value)
+    last: dict[str, tuple[float, str, float | None]] = field(default_factory=dict)
+
+    def swap(self, ended: PeriodTally, value: float | None) -> tuple[str, float] | None:
+        """Record `ended`'s value; give the period before it and its value, if it had one."""
+        start = calendar_bounds(ended.period, self.unit, self.zone)[0].timestamp()
+        before = self.last.get(ended.subject)
+        self.last[ended.subject] = (ended.end.timestamp(), ended.period, value)
+        if before is None or before[0] != start or before[2] is None:
+            return None
+        return before[1], before[2]
 
 
 @dataclass
@@ -245,6 +277,7 @@ class ThresholdState:
         self.period = spec.block.period
         self.zone = spec.zone
         self.aggregators = spec.aggregators
+        self.earlier = Earlier(self.period, self.zone) if spec.reads_previous else None
 
     def observe(
         self,
@@ -333,7 +366,7 @@ class ThresholdState:
             if self.ended is not None:
                 self.ended.append(ended)
             else:
-                out.append(self.spec.closed(ended))
+                out.append(self.spec.closed(ended, self.earlier))
         return out
 
 
@@ -350,8 +383,9 @@ def _no_data_reason(period: str, explanation: str | Later) -> str:
 
 
 def _alert_reason(label: str, period: str, value: float, explanation: str | Later,
-                  text: str) -> str:  # fmt: skip
-    return f"{label} for {period} is {value:.4g} ({explanation}); rule: {text}"
+                  text: str, previous: tuple[str, float] | None = None) -> str:  # fmt: skip
+    before = "" if previous is None else f"; previous ({previous[0]}) = {previous[1]:.4g}"
+    return f"{label} for {period} is {value:.4g} ({explanation}{before}); rule: {text}"
 
 
 def _text(aggregate: ast.Aggregate) -> str:

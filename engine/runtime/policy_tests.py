@@ -110,7 +110,7 @@ def _local(value: object, zone: Any) -> dt.datetime:
 
 def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | None:
     def matches(d: Decision, with_time: bool = True) -> bool:
-        if expect.what not in (d.action, d.kind):
+        if expect.what not in (d.action, d.kind, d.rule):  # a threshold's id is its rule
             return False
         if expect.which is not None and d.action != expect.which:
             return False

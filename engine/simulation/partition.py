@@ -32,7 +32,7 @@ from typing import Any
 
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
-from callqa.engine.rules.thresholds import PeriodTally, Tally
+from callqa.engine.rules.thresholds import Earlier, PeriodTally, Tally
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
 from callqa.engine.simulation.collector import replay_collector
@@ -265,10 +265,17 @@ def _judged(policy: Policy, parts: list[list[PeriodTally]]) -> list[Decision]:
                                      evidence=[])  # fmt: skip
             whole[key].add(period)
     specs = {spec.block.id: spec for spec in policy.rules.thresholds}
+    earlier = {
+        spec.block.id: Earlier(spec.block.period, spec.zone)
+        for spec in policy.rules.thresholds
+        if spec.reads_previous
+    }
     return [
         decision
         for key, period in sorted(whole.items(), key=lambda item: (item[1].end, item[0]))
-        for decision in specs[period.rule].judge(specs[period.rule].closed(period))
+        for decision in specs[period.rule].judge(
+            specs[period.rule].closed(period, earlier.get(period.rule))
+        )
     ]
 
 

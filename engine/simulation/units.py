@@ -68,16 +68,7 @@ def shape(value: Any) -> Any:
 
 def _reads_status(node: Any) -> bool:
     """Whether a block's conditions mention agent.status."""
-    stack = [node]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, ast.FieldRef) and item.path[:2] == ("agent", "status"):
-            return True
-        if isinstance(item, tuple | list):
-            stack.extend(item)
-        elif dataclasses.is_dataclass(item) and not isinstance(item, type):
-            stack.extend(getattr(item, f.name) for f in dataclasses.fields(item))
-    return False
+    return ast.mentions(node, ("agent", "status"))
 
 
 def _kinds(*kinds: str) -> frozenset[str]:
