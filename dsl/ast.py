@@ -180,6 +180,9 @@ class Setting:
     word: str | None  # the mode word: zero_score, excluded, capped, half_up ...
     span: Span = field(default=NOWHERE, compare=False)
     word_span: Span | None = field(default=None, compare=False)
+    # `appeals within 3 days accepted by 班长 panel 主管, 班长, evaluator decided by 主管`:
+    # each step ("accepted", "panel", "decided") with its roles, as written
+    steps: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
 
 RubricEntry = Setting | Section | Grades
@@ -323,6 +326,18 @@ class Escalation:
     id: str
     label: str | None
     entries: tuple[EscalationEntry, ...]
+    span: Span = field(default=NOWHERE, compare=False)
+    id_span: Span = field(default=NOWHERE, compare=False)
+    end: Span = field(default=NOWHERE, compare=False)
+
+
+@dataclass(frozen=True, slots=True)
+class Rota:
+    """`rota peer_review { per team per day  publish 1 day ahead to 班长 }`."""
+
+    id: str
+    label: str | None
+    entries: tuple[Per | Publish, ...]
     span: Span = field(default=NOWHERE, compare=False)
     id_span: Span = field(default=NOWHERE, compare=False)
     end: Span = field(default=NOWHERE, compare=False)
@@ -483,7 +498,7 @@ class TestBlock:
 
 Statement = (
     PolicyHeader | Include | FieldDecl | Rubric | ActionDecl | Sampling | Escalation | Threshold
-    | Discipline | Calendar | TestBlock
+    | Discipline | Calendar | Rota | TestBlock
 )  # fmt: skip
 
 
@@ -569,6 +584,10 @@ class PolicyFile:
     @property
     def disciplines(self) -> tuple[Discipline, ...]:
         return self.of_kind(Discipline)
+
+    @property
+    def rotas(self) -> tuple[Rota, ...]:
+        return self.of_kind(Rota)
 
     @property
     def calendars(self) -> tuple[Calendar, ...]:

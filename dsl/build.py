@@ -90,7 +90,7 @@ class Builder:
             return self.rubric(tree)
         if kind == "action_decl":
             return self.action(tree)
-        if kind in ("sampling", "escalation", "threshold", "discipline"):
+        if kind in ("sampling", "escalation", "threshold", "discipline", "rota"):
             return self.block(tree)
         if kind == "calendar":
             return self.calendar(tree)
@@ -143,6 +143,8 @@ class Builder:
             return ast.Escalation(*args, span_of(rbrace))
         if tree.data == "threshold":
             return ast.Threshold(*args, span_of(rbrace))
+        if tree.data == "rota":
+            return ast.Rota(*args, span_of(rbrace))
         return ast.Discipline(*args, span_of(rbrace))
 
     def block_entry(self, tree: Tree[Any]) -> Any:
@@ -369,7 +371,14 @@ class Builder:
         if kind == "scale":
             return ast.Setting("scale", self.number(kids(tree)[0]), None, span)
         if kind == "appeals":
-            return ast.Setting("appeals", self.duration(kids(tree)[0]), None, span)
+            window, *steps = kids(tree)
+            written = tuple(
+                (step.data.split("_")[0], tuple(str(t) for t in
+                                                (kids(kids(step)[0]) if step.data == "panel"
+                                                 else kids(step))))
+                for step in steps
+            )  # fmt: skip
+            return ast.Setting("appeals", self.duration(window), None, span, steps=written)
         if kind == "calibration":
             return ast.Setting("calibration", self.number(kids(tree)[0]), None, span)
         if kind == "rounding":

@@ -360,6 +360,28 @@ class _Checker:
         if grades is not None:
             self.grades(grades, resolved.grades, settings.scale)
 
+    def appeal_steps(self, setting: ast.Setting, settings: RubricSettings) -> RubricSettings:
+        """`accepted by 班长 panel 主管, 班长, evaluator decided by 主管`: each step once;
+        who decides sits on the panel (the superior of the three-party panel)."""
+        given: dict[str, tuple[str, ...]] = {}
+        for step, roles in setting.steps:
+            if step in given:
+                self.error(setting.span, f"the appeal line says `{step}` twice",
+                           f"keep one {step}", code="repeated-line")  # fmt: skip
+            given[step] = roles
+        panel = given.get("panel", ())
+        if len(set(panel)) != len(panel):
+            self.error(setting.span, "a role sits on the panel twice", "name each role once")
+        decides = given.get("decided", (None,))[0]
+        if panel and decides is not None and decides not in panel:
+            self.error(setting.span, f"{decides} decides appeals but does not sit on the panel",
+                       f"write: panel {', '.join((*panel, decides))}",
+                       code="appeal")  # fmt: skip
+        return dataclasses.replace(
+            settings, appeal_accepted_by=given.get("accepted", (None,))[0],
+            appeal_panel=panel, appeal_decided_by=decides,
+        )  # fmt: skip
+
     def rubric_settings(self, rubric: ast.Rubric) -> RubricSettings:
         settings = RubricSettings()
         replace = dataclasses.replace
@@ -385,6 +407,7 @@ class _Checker:
                                "write appeals within 3 days")  # fmt: skip
                 else:
                     settings = replace(settings, appeal_window_seconds=seconds)
+                settings = self.appeal_steps(setting, settings)
             elif key == "calibration":
                 assert setting.value is not None
                 tolerance = setting.value.number

@@ -244,9 +244,10 @@ class BlockChecker:
         for escalation in self.tree.escalations:
             self.escalation(escalation)
         seen: dict[str, Span] = {}
-        blocks: list[ast.Sampling | ast.Threshold | ast.Discipline | ast.Escalation] = [
+        blocks: list[ast.Sampling | ast.Threshold | ast.Discipline | ast.Escalation | ast.Rota]
+        blocks = [
             *self.tree.samplings, *self.tree.thresholds, *self.tree.disciplines,
-            *self.tree.escalations,
+            *self.tree.escalations, *self.tree.rotas,
         ]  # fmt: skip
         for block in blocks:
             if block.id in seen:
@@ -261,6 +262,8 @@ class BlockChecker:
             self.threshold(threshold)
         for discipline in self.tree.disciplines:
             self.discipline(discipline)
+        for rota in self.tree.rotas:
+            self.rota(rota)
         self.unused_actions()
         for test in self.tree.tests:
             self.test(test)
@@ -317,6 +320,26 @@ class BlockChecker:
                 if entry.count < len(picks):
                     self.warn(entry.span, "the quota is smaller than the picks and never applies")
                 self.condition(entry.when)
+
+    def rota(self, block: ast.Rota) -> None:
+        """`per team per day` (or week): one reviewer per team, in turns."""
+        pers = [e for e in block.entries if isinstance(e, ast.Per)]
+        publishes = [e for e in block.entries if isinstance(e, ast.Publish)]
+        self.once(f"rota {block.id}", pers, "per")
+        self.once(f"rota {block.id}", publishes, "publish")
+        if not pers:
+            self.error(block.id_span, f"rota {block.id} does not say how often",
+                       "add: per team per day", code="rota")  # fmt: skip
+        for per in pers:
+            if per.subject != "team":
+                self.error(per.span, "a rota takes turns within each team",
+                           f"write: per team per {per.period}", code="rota")  # fmt: skip
+            if per.period not in ("day", "week"):
+                hint = did_you_mean(per.period, ("day", "week")) or "write: per team per day"
+                self.error(per.span, f"a rota's turns last a day or a week, not a {per.period}",
+                           hint, code="rota")  # fmt: skip
+        for publish in publishes:
+            self.roles.update(publish.roles)
 
     # ---------------------------------------------------------------- escalation
 

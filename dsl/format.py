@@ -42,6 +42,7 @@ BLOCK_KEYWORDS: dict[type, str] = {
     ast.Escalation: "escalation",
     ast.Threshold: "threshold",
     ast.Discipline: "discipline",
+    ast.Rota: "rota",
 }
 
 
@@ -301,7 +302,11 @@ def _setting(setting: ast.Setting) -> str:
     if setting.key == "scale":
         return f"scale {value}"
     if setting.key == "appeals":
-        return f"appeals within {value}"
+        steps = "".join(
+            f" {step} {', '.join(roles)}" if step == "panel" else f" {step} by {roles[0]}"
+            for step, roles in setting.steps
+        )
+        return f"appeals within {value}{steps}"
     if setting.key == "calibration":
         return f"calibration tolerance {value}"
     if setting.key == "rounding":

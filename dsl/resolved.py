@@ -198,6 +198,20 @@ class EventRule:
         return f"{self.block}.{self.id}"
 
 
+# --------------------------------------------------------------------------- rota
+
+
+@dataclass(frozen=True, slots=True)
+class Rota:
+    """`rota peer_review { per team per day ... }`: a reviewer per team and period."""
+
+    id: str
+    label: str | None
+    location: str
+    period: str  # day or week
+    publish: Publish | None
+
+
 # --------------------------------------------------------------------- together
 
 
@@ -211,6 +225,7 @@ class TimeRules:
     window_rules: tuple[WindowRule, ...]
     event_rules: tuple[EventRule, ...]
     calendar: Calendar | None = None  # the working time of `8 working hours`
+    rotas: tuple[Rota, ...] = ()
 
 
 def resolve(checked: CheckedPolicy) -> TimeRules:
@@ -248,7 +263,17 @@ def resolve(checked: CheckedPolicy) -> TimeRules:
         tuple(window_rules),
         tuple(event_rules),
         next((_calendar(block, checked) for block in tree.calendars), None),
+        tuple(_rota(block, checked) for block in tree.rotas),
     )
+
+
+def _rota(block: ast.Rota, checked: CheckedPolicy) -> Rota:
+    (per,) = [e for e in block.entries if isinstance(e, ast.Per)]
+    publish = next(
+        (Publish(e.ahead.number, e.roles) for e in block.entries if isinstance(e, ast.Publish)),
+        None,
+    )
+    return Rota(block.id, block.label, checked.location(block.span), per.period, publish)
 
 
 def _escalation(block: ast.Escalation, checked: CheckedPolicy) -> Escalation:

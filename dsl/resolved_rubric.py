@@ -37,6 +37,10 @@ class RubricSettings:
     rounding_mode: str = "half_up"
     appeal_window_seconds: float | None = None
     calibration_tolerance: float = 5.0
+    # who takes an appeal through its steps, by role; None: anyone (but who filed it)
+    appeal_accepted_by: str | None = None
+    appeal_panel: tuple[str, ...] = ()
+    appeal_decided_by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,7 +30,7 @@ BOOLEANS = ("true", "false")
 # parser parses each block on its own, so one broken block does not hide the others.
 TOP_LEVEL_KEYWORDS = frozenset(
     {"policy", "include", "field", "rubric", "action", "sampling", "escalation", "threshold",
-     "discipline", "calendar", "test"}
+     "discipline", "calendar", "rota", "test"}
 )  # fmt: skip
 
 
@@ -99,9 +99,10 @@ DERIVED_KINDS = ("deduction",)
 # every kind the engine accepts (engine.runtime.events.EVENT_KINDS): what a test may give
 TEST_EVENT_KINDS = (
     *(kind for kind in EVENT_KINDS if kind not in DERIVED_KINDS),
-    "appeal_decision", "agent_status", "approval", "agent_joined", "agent_left",
+    "appeal_accepted", "appeal_decision", "agent_status", "approval", "agent_joined",
+    "agent_left",
 )  # fmt: skip
 # the kinds of decision a test may expect (engine.decisions.Decision.kind)
 DECISION_KINDS = ("action", "approved", "rejected", "alert", "no_data", "sample", "shortfall",
                   "publish", "escalation", "score", "insufficient_evidence", "appeal_rejected",
-                  "rescore")  # fmt: skip
+                  "rescore", "appeal_review", "rota")  # fmt: skip

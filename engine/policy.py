@@ -174,6 +174,7 @@ class Policy(_Frozen):
             tuple(spec for spec in rules.window_rules if spec.rule.name in kept),
             tuple(spec for spec in rules.event_rules if spec.rule.name in kept),
             rules.calendar,
+            tuple(rota for rota in rules.rotas if rota.id in kept),
         ))  # fmt: skip
         object.__setattr__(part, "kept", kept)
         part._seal()

@@ -396,7 +396,17 @@ def rubrics(draw: st.DrawFn, rubric_id: str, scope: Scope) -> ast.Rubric:
             ast.Setting("rounding", ast.Literal(Type.NUMBER, int(digits), digits), mode)
         )
     if draw(st.booleans()):
-        settings.append(ast.Setting("appeals", draw(durations(positive_amounts)), None))
+        panel = tuple(draw(st.lists(st.sampled_from(ROLES), max_size=3, unique=True)))
+        steps: list[tuple[str, tuple[str, ...]]] = []
+        for step in draw(st.permutations(["accepted", "panel", "decided"])):
+            if not draw(st.booleans()):
+                continue
+            if step == "panel" and panel:
+                steps.append(("panel", panel))
+            elif step != "panel":
+                steps.append((step, (draw(st.sampled_from(panel or ROLES)),)))
+        window = draw(durations(positive_amounts))
+        settings.append(ast.Setting("appeals", window, None, steps=tuple(steps)))
     if draw(st.booleans()):
         settings.append(ast.Setting("calibration", number(draw(positive_amounts)), None))
 
@@ -623,6 +633,15 @@ def policies(
         statements += action_list
         if draw(st.booleans()):
             statements.append(draw(samplings(fresh(draw(names), ids), scope)))
+        if draw(st.booleans()):  # a peer review rota: per team per day or week
+            entries: list[ast.Per | ast.Publish] = [
+                ast.Per("team", draw(st.sampled_from(["day", "week"])))
+            ]
+            if draw(st.booleans()):
+                roles = tuple(draw(st.lists(st.sampled_from(ROLES), min_size=1, max_size=2)))
+                entries.append(ast.Publish(draw(durations(positive_amounts)), roles))
+            rota = ast.Rota(fresh(draw(names), ids), draw(st.none() | labels), tuple(entries))
+            statements.append(rota)
         calendar = draw(st.none() | calendars(fresh(draw(names), ids)))
         working = calendar is not None
         if calendar is not None:

@@ -20,7 +20,12 @@ from callqa.engine.runtime.engine import Engine
 from callqa.engine.runtime.events import EventError
 
 ROOT = Path(__file__).resolve().parent.parent
-STANDARD = load_policy(ROOT / "policies" / "standard.policy")
+# the shipped scorecard without its appeal roles (tests/test_appeal_roles.py has them):
+# here any one but who filed or was scored decides
+ROLES = " accepted by 班长 panel 主管, 班长, evaluator decided by 主管"
+STANDARD_TEXT = (ROOT / "policies" / "standard.policy").read_text(encoding="utf-8")
+assert ROLES in STANDARD_TEXT
+STANDARD = load_policy(text=STANDARD_TEXT.replace(ROLES, ""), file="standard.policy")
 AT = dt.datetime(2026, 11, 2, 10, 0)
 PASS: dict[str, Any] = {
     "greeting": "pass", "closing": "pass", "wait_ack": "pass", "tone": "pass",

@@ -948,10 +948,16 @@ def test_callqa_test_of_a_policy_without_tests_says_nothing_was_tested(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     """It printed '0 passed, 0 failed' and exited 0, as if the rules were tested."""
-    code, out = callqa_test(tmp_path, WARNING_ONLY, capsys)
+    rules = WARNING_ONLY + "discipline d {\n  rule r on violation then warn\n}\n"
+    code, out = callqa_test(tmp_path, rules, capsys)
     assert code == 1
     assert out.startswith(f"{tmp_path / 't.policy'}: the policy has no test blocks, so nothing "
                           "was tested")  # fmt: skip
+    # a file of declarations only (a calendar, actions) has nothing of its own to test
+    code, out = callqa_test(tmp_path, WARNING_ONLY, capsys)
+    assert code == 1
+    assert out.startswith(f"{tmp_path / 't.policy'}: no rules to test here (a calendar or "
+                          "declarations, tested in the files that include it)")  # fmt: skip
 
 
 WARNING_ONLY = 'policy "t" version "1" timezone "Asia/Shanghai"\naction warn "警告" notify 班长\n'

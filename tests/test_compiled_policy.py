@@ -91,9 +91,11 @@ def test_thresholds_sampling_and_rules_read_as_named_values() -> None:
 def test_a_block_from_an_included_file_names_that_file_and_quotes_its_line() -> None:
     appeals = next(t for t in CENTER.time_blocks.thresholds if t.id == "evaluator_appeals")
     standard = str(POLICIES / "standard.policy")
-    assert appeals.location == f"{standard}:55"
+    lines = (POLICIES / "standard.policy").read_text(encoding="utf-8").split("\n")
+    block = lines.index('threshold evaluator_appeals "质检员申诉成立率" {') + 1
+    assert appeals.location == f"{standard}:{block}"
     (alert,) = appeals.alerts
-    assert alert.location == f"{standard}:58"
+    assert alert.location == f"{standard}:{block + 3}"
     assert alert.line == "alert 质检主管 when value > 20%"
 
 

@@ -97,8 +97,11 @@ def test_an_item_upheld_on_appeal_is_taken_back_from_its_window() -> None:
                                       "accuracy"))  # fmt: skip
     out += engine.feed({"kind": "appeal", "id": "p1", "evaluation": "e1", "item": "accuracy",
                         "at": dt.datetime(2026, 11, 10, 9, tzinfo=ZONE)})  # fmt: skip
+    out += engine.feed({"kind": "appeal_accepted", "id": "a1", "appeal": "p1", "by": "L01",
+                        "role": "班长", "at": dt.datetime(2026, 11, 10, 10, tzinfo=ZONE)})  # fmt: skip
     out += engine.feed({"kind": "appeal_decision", "id": "d1", "appeal": "p1", "upheld": True,
-                        "decided_by": "主管", "at": dt.datetime(2026, 11, 11, 9, tzinfo=ZONE)})  # fmt: skip
+                        "decided_by": "S01", "role": "主管",
+                        "at": dt.datetime(2026, 11, 11, 9, tzinfo=ZONE)})  # fmt: skip
     out += engine.feed(evaluation(2, "A1", dt.datetime(2026, 11, 15, 10, tzinfo=ZONE), "accuracy"))
     assert of_rule(out, "same_item") == []
     out += engine.feed(evaluation(3, "A1", dt.datetime(2026, 11, 20, 10, tzinfo=ZONE), "accuracy"))

@@ -196,8 +196,10 @@ def test_the_grade_distribution_counts_the_grades_appeals_changed() -> None:
         evaluation("ev2", 2, accuracy="fail", tone="fail"),  # 66.8: 不合格
         {"kind": "appeal", "id": "ap1", "evaluation": "ev1", "item": "accuracy",
          "reason": "the figure quoted was right", "at": dt.datetime(2026, 11, 3, 9, tzinfo=SHANGHAI)},
+        {"kind": "appeal_accepted", "id": "aa1", "appeal": "ap1", "by": "L01", "role": "班长",
+         "at": dt.datetime(2026, 11, 3, 10, tzinfo=SHANGHAI)},
         {"kind": "appeal_decision", "id": "ad1", "appeal": "ap1", "upheld": True,
-         "decided_by": "主管", "at": dt.datetime(2026, 11, 4, 9, tzinfo=SHANGHAI)},
+         "decided_by": "S01", "role": "主管", "at": dt.datetime(2026, 11, 4, 9, tzinfo=SHANGHAI)},
     ]  # fmt: skip
     report = simulate(POLICY, STRICTER, events, now=dt.datetime(2027, 3, 1, tzinfo=SHANGHAI))
     assert report.before.counts()["rescore"] == 1

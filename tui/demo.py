@@ -99,7 +99,7 @@ def _next_steps(console: Console, paths: list[Path], db: str) -> None:
     console.print(rich_text(
         f"To edit the rulebook, copy the shipped policies into a folder of your own (those "
         f"in {folder} belong to the installed callqa and an upgrade replaces them); "
-        f"center.policy includes the other two, so copy them together:\n"
+        f"center.policy includes the others, so copy them together:\n"
         f"  mkdir my-policies && cp {quote(str(folder))}/*.policy my-policies/\n"
         f"Then simulate a change on the demo's history, or open it in the editor (the demo's "
         f"history is in {named}; other commands read callqa.db unless given --db):\n"

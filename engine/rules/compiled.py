@@ -35,6 +35,7 @@ class CompiledRules:
     window_rules: tuple[WindowRuleSpec, ...]
     event_rules: tuple[EventRuleSpec, ...]
     calendar: WorkingCalendar | None = None  # the working time of `8 working hours`
+    rotas: tuple[resolved.Rota, ...] = ()  # peer review rotas: nothing to compile
 
     @property
     def kinds(self) -> frozenset[str]:
@@ -81,4 +82,5 @@ def compile_rules(
         ),
         tuple(EventRuleSpec.compile(rule, condition) for rule in blocks.event_rules),
         calendar,
+        blocks.rotas,
     )

@@ -24,6 +24,7 @@ from callqa.engine.errors import ClockGapError, EngineError
 from callqa.engine.policy import Policy
 from callqa.engine.rules.discipline import WindowRule
 from callqa.engine.rules.escalation import EscalationChain
+from callqa.engine.rules.rota import RotaState
 from callqa.engine.rules.silence import SilenceTimers, Waiting
 from callqa.engine.rules.thresholds import ThresholdState
 from callqa.engine.runtime.events import (
@@ -32,6 +33,7 @@ from callqa.engine.runtime.events import (
     AgentLeft,
     AgentStatus,
     Appeal,
+    AppealAccepted,
     AppealDecision,
     Approval,
     Complaint,
@@ -115,6 +117,19 @@ def _insufficient_reason(
         f"{measure} in {window} is {value:g} ({rule.op} {rule.limit_text}), but only "
         f"{count} of the {rule.minimum} {rule.minimum_word} needed are in the window"
     )
+
+
+def _review_reason(appeal: str, item: str, evaluation: str, by: str, panel: tuple[str, ...],
+                   evaluator: str | None, decides: str | None) -> str:  # fmt: skip
+    """`appeal ap1 (item accuracy of evaluation ev1) accepted by 班长 L01: ...`."""
+    reason = f"appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}"
+    if panel:
+        seats = ", ".join(f"{role} ({evaluator})" if role == "evaluator" and evaluator else role
+                          for role in panel)  # fmt: skip
+        reason += f": for review by the panel {seats}"
+    if decides:
+        reason += f"; {decides} decides"
+    return reason
 
 
 def _silence_reason(kind: str, event_id: str, detail: str, at: dt.datetime, answer: str,
@@ -270,6 +285,7 @@ class Engine:
         self._evaluations_to_forget: list[tuple[float, str]] = []
         self._keep_evaluations = keep_evaluations.total_seconds()
         self.appeals: dict[str, tuple[Appeal, str]] = {}
+        self.accepted: dict[str, tuple[str, str]] = {}  # open appeal -> (by, role) accepting
         self.upheld_appeals: dict[str, int] = {}
         # complaint id -> (agent, team, POSIX time) of the complaints not yet resolved, so
         # that a `complaint_resolved` counts for its complaint's agent and team, and says
@@ -282,6 +298,7 @@ class Engine:
             "evaluation": self._check_evaluation,
             "approval": self._check_approval,
             "appeal": self._check_appeal,
+            "appeal_accepted": self._check_appeal_accepted,
             "appeal_decision": self._check_appeal_decision,
             "complaint_escalated": self._check_complaint_escalated,
         }
@@ -292,6 +309,7 @@ class Engine:
             "agent_status": self._agent_status,
             "approval": self._approve,
             "appeal": self._appeal,
+            "appeal_accepted": self._appeal_accepted,
             "appeal_decision": self._appeal_decision,
             "reply": self._reply,
             "agent_joined": self._joined,
@@ -314,6 +332,7 @@ class Engine:
         self.chains = [EscalationChain(spec, wake=self._wake) for spec in rules.escalations]
         self.silence = SilenceTimers(wake=self._wake)  # rules waiting for an answer
         self._calendar = rules.calendar  # the working time of `within 8 working hours`
+        self.rotas = [RotaState(rota, self.zone) for rota in rules.rotas]
         self.roster: dict[str, str | None] = {}  # agent -> team, while on the roster
         self.workdays: dict[str, frozenset[int]] = {}  # agent -> weekdays (0: Monday)
         self.thresholds = [ThresholdState(spec, wake=self._wake) for spec in rules.thresholds]
@@ -520,19 +539,52 @@ class Engine:
                 "window, then forgotten)"
             )
 
-    def _check_appeal_decision(self, event: AppealDecision) -> None:
+    def _check_appeal_accepted(self, event: AppealAccepted) -> None:
+        what = f"appeal accepted {event.id!r}"
         if event.appeal not in self.appeals:
-            raise EventError(f"appeal decision {event.id!r}: no open appeal {event.appeal!r}")
-        appeal, evaluation = self.appeals[event.appeal]
-        agent = self.evaluations[evaluation].evaluation.agent
-        filer = appeal.filed_by or agent  # an agent files an appeal of their own score
-        if event.decided_by is not None and event.decided_by in (filer, agent):
-            raise EventError(
-                f"appeal decision {event.id!r}: decided by {event.decided_by}, who "
-                f"{'filed' if event.decided_by == filer else 'was scored on'} appeal "
-                f"{appeal.id!r}; someone else (the supervisor of the panel) decides it, "
-                "and the appeal stays open until then"
-            )
+            raise EventError(f"{what}: no open appeal {event.appeal!r}")
+        earlier = self.accepted.get(event.appeal)
+        if earlier is not None:
+            raise EventError(f"{what}: appeal {event.appeal!r} was already accepted by "
+                             f"{earlier[0] or 'someone'}; an appeal is accepted once")  # fmt: skip
+        self._check_appeal_step(what, "accepted", event.by, event.role, event.appeal)
+
+    def _check_appeal_decision(self, event: AppealDecision) -> None:
+        what = f"appeal decision {event.id!r}"
+        if event.appeal not in self.appeals:
+            raise EventError(f"{what}: no open appeal {event.appeal!r}")
+        self._check_appeal_step(what, "decided", event.decided_by, event.role, event.appeal)
+
+    def _check_appeal_step(
+        self, what: str, step: str, person: str | None, role: str | None, appeal_id: str
+    ) -> None:
+        """Who accepts or decides an appeal: not who filed it or was scored, and in the
+        role the rubric's appeals line names (`accepted by 班长`, `decided by 主管`);
+        a decision waits for the acceptance the rubric asks for."""
+        appeal, evaluation = self.appeals[appeal_id]
+        scored = self.evaluations[evaluation].evaluation
+        agent, filer = scored.agent, appeal.filed_by or scored.agent
+        settings = self.policy.rubric(scored.rubric).table.settings
+        wanted = settings.appeal_accepted_by if step == "accepted" else settings.appeal_decided_by
+        stays = ", and the appeal stays open until then"
+        if person is not None and person in (filer, agent):
+            did = "filed" if person == filer else "was scored on"
+            other = wanted or ("the team lead" if step == "accepted" else
+                               "the supervisor of the panel")  # fmt: skip
+            does = "accepts" if step == "accepted" else "decides"
+            raise EventError(f"{what}: {step} by {person}, who {did} appeal {appeal_id!r}; "
+                             f"someone else ({other}) {does} it{stays}")  # fmt: skip
+        if wanted is not None and role != wanted:
+            who = person or "someone"
+            as_what = f"as {role}" if role else "without saying in which role"
+            raise EventError(f"{what}: rubric {scored.rubric}'s appeals are {step} by {wanted}, "
+                             f"and {who} did it {as_what}; give role \"{wanted}\" when "
+                             f"{wanted} does it{stays}")  # fmt: skip
+        accepting = settings.appeal_accepted_by
+        if step == "decided" and accepting is not None and appeal_id not in self.accepted:
+            raise EventError(f"{what}: appeal {appeal_id!r} has not been accepted yet; rubric "
+                             f"{scored.rubric}'s appeals are accepted by {accepting} first "
+                             f"(an appeal_accepted event){stays}")  # fmt: skip
 
     def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
         """`feed` each event in turn; stops at the first bad event (EventError), keeping
@@ -581,6 +633,8 @@ class Engine:
             out += self._silent(waiting)
         for threshold in self.thresholds:
             out += self._close_threshold(threshold, now)
+        for rota in self.rotas:
+            out += rota.due(now, self.roster, self.workdays)
         # True while `out` holds at most one sampling rule's samples, which come in order
         in_order = not out
         for sampling in self.samplings:
@@ -646,6 +700,7 @@ class Engine:
         dues = [chain.next_due() for chain in self.chains]
         dues += [threshold.next_due() for threshold in self.thresholds]
         dues.append(self.silence.next_due())
+        dues += [rota.next_due() for rota in self.rotas]
         dues += [sampling.next_due(now) for sampling in self.samplings]
         dues.append(self._ids_rotate)
         dues.append(now.timestamp() + self._max_gap)  # see `_gap_too_long`
@@ -843,13 +898,22 @@ class Engine:
                 sampling.enrol(event.agent, days, at)
         for threshold, subject in self._roster_subjects(event.agent, event.team):
             threshold.enrol(subject, at)
+        self._roster_changed(at)
         return []
+
+    def _roster_changed(self, at: dt.datetime) -> None:
+        """The rotas go on while anyone is on the roster."""
+        for rota in self.rotas:
+            due = rota.roster_changed(at, bool(self.roster))
+            if due is not None:
+                self._wake(due)
 
     def _left(self, event: AgentLeft, at: dt.datetime, facts: Facts) -> list[Decision]:
         if event.agent in self.roster:
             self._left_roster(event.agent)
             del self.roster[event.agent]
             self.workdays.pop(event.agent, None)
+            self._roster_changed(at)
         return []
 
     def _left_roster(self, agent: str) -> None:
@@ -1028,10 +1092,31 @@ class Engine:
             table.id, table.location, at, facts, (event.id, scored.evaluation.id),
         )]  # fmt: skip
 
+    def _appeal_accepted(
+        self, event: AppealAccepted, at: dt.datetime, facts: Facts
+    ) -> list[Decision]:
+        """The appeal goes to review: the panel the rubric names is told (三方审核)."""
+        appeal, evaluation_id = self.appeals[event.appeal]
+        self.accepted[event.appeal] = (event.by or "", event.role or "")
+        original = self.evaluations[evaluation_id].evaluation
+        table = self.policy.rubric(original.rubric).table
+        settings = table.settings
+        panel = settings.appeal_panel
+        by = " ".join(p for p in (event.role, event.by) if p) or "someone"
+        return [Decision(
+            f"appeal/{appeal.id}/accepted", "appeal_review", original.agent, None,
+            Later((_review_reason, appeal.id, appeal.item, evaluation_id, by, panel,
+                   original.evaluator, settings.appeal_decided_by)),
+            table.id, table.location, at,
+            {"item": appeal.item, "accepted_by": event.by, "panel": ", ".join(panel)},
+            (appeal.id, event.id), panel,
+        )]  # fmt: skip
+
     def _appeal_decision(
         self, event: AppealDecision, at: dt.datetime, facts: Facts
     ) -> list[Decision]:
         appeal, evaluation_id = self.appeals.pop(event.appeal)
+        self.accepted.pop(event.appeal, None)
         scored = self.evaluations[evaluation_id]
         original = scored.evaluation
         assert scored.appealed is not None
@@ -1052,11 +1137,13 @@ class Engine:
         evaluator = original.evaluator or "unknown evaluator"
         self.upheld_appeals[evaluator] = self.upheld_appeals.get(evaluator, 0) + 1
         before, grade_before = scored.score, scored.grade
+        named = " ".join(p for p in (event.role, event.decided_by) if p)
+        decider = f" by {named}" if named else ""
         scored.score, scored.grade = result.score, result.grade
         scored.answers, scored.counts = answers, result.counts
         return [Decision(
             f"rescore/{evaluation_id}/{event.id}", "rescore", original.agent, result.grade,
-            f"appeal on {appeal.item} upheld: score {before:g} ({grade_before}) → "
+            f"appeal on {appeal.item} upheld{decider}: score {before:g} ({grade_before}) → "
             f"{result.score:g} ({result.grade}); counts as an upheld appeal for {evaluator}",
             original.rubric, table.location, at,
             {"before": before, "after": result.score, "grade_before": grade_before,

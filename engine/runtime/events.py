@@ -192,11 +192,22 @@ class Appeal(_Event):
     filed_by: str | None = None  # None: the evaluation's agent, who appeals their score
 
 
+class AppealAccepted(_Event):
+    """The appeal is taken up for review (组长受理): by whom, in which role. A rubric whose
+    appeals are `accepted by 班长` has them decided only once so accepted."""
+
+    kind: Literal["appeal_accepted"] = "appeal_accepted"
+    appeal: NonEmpty
+    by: str | None = None
+    role: str | None = None
+
+
 class AppealDecision(_Event):
     kind: Literal["appeal_decision"] = "appeal_decision"
     appeal: NonEmpty
     upheld: bool
     decided_by: str | None = None
+    role: str | None = None  # the role `decided_by` decided in (`decided by 主管`)
 
 
 class ShiftSwap(_Event):
@@ -325,14 +336,16 @@ class Approval(_Event):
 
 Event = Annotated[
     Call | Evaluation | Complaint | ComplaintResolved | ComplaintEscalated | Violation
-    | Commendation | Exam | Survey | Appeal | AppealDecision | ShiftSwap | LeaveRequest
+    | Commendation | Exam | Survey | Appeal | AppealAccepted | AppealDecision | ShiftSwap
+    | LeaveRequest
     | AgentStatus | Approval | Message | Reply | DeskAway | DeskBack | Feedback | AgentJoined
     | AgentLeft,
     Field(discriminator="kind"),
 ]  # fmt: skip
 EVENT_KINDS = (
     "call", "evaluation", "complaint", "complaint_resolved", "complaint_escalated",
-    "violation", "commendation", "exam", "survey", "appeal", "appeal_decision", "shift_swap",
+    "violation", "commendation", "exam", "survey", "appeal", "appeal_accepted",
+    "appeal_decision", "shift_swap",
     "leave_request", "agent_status", "approval", "message", "reply", "desk_away", "desk_back",
     "feedback", "agent_joined", "agent_left",
 )  # fmt: skip
@@ -341,7 +354,8 @@ EVENT_KINDS = (
 _MODELS: dict[str, type[_Event]] = {
     model.model_fields["kind"].default: model
     for model in (Call, Evaluation, Complaint, ComplaintResolved, ComplaintEscalated, Violation,
-                  Commendation, Exam, Survey, Appeal, AppealDecision, ShiftSwap, LeaveRequest,
+                  Commendation, Exam, Survey, Appeal, AppealAccepted, AppealDecision,
+                  ShiftSwap, LeaveRequest,
                   AgentStatus, Approval, Message, Reply, DeskAway, DeskBack, Feedback,
                   AgentJoined, AgentLeft)
 }  # fmt: skip

@@ -165,9 +165,16 @@ def _evaluations(
                 out.append({"kind": "appeal", "id": f"AP-{call['id']}", "at": appeal_at,
                             "evaluation": evaluation_id, "item": item,
                             "reason": "录音显示已按规范操作"})  # fmt: skip
+                steps = rubric.settings  # who accepts and decides, by role
+                if steps.appeal_accepted_by is not None:
+                    out.append({"kind": "appeal_accepted", "id": f"AA-{call['id']}",
+                                "at": appeal_at + dt.timedelta(hours=2),
+                                "appeal": f"AP-{call['id']}", "by": f"L-{call['team']}",
+                                "role": steps.appeal_accepted_by})  # fmt: skip
                 out.append({"kind": "appeal_decision", "id": f"AD-{call['id']}",
                             "at": appeal_at + dt.timedelta(days=1), "appeal": f"AP-{call['id']}",
-                            "upheld": upheld, "decided_by": "质检主管"})  # fmt: skip
+                            "upheld": upheld, "decided_by": "质检主管",
+                            "role": steps.appeal_decided_by})  # fmt: skip
     return out
 
 

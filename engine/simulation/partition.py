@@ -32,6 +32,7 @@ from typing import Any
 
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
+from callqa.engine.rules.rota import RotaShare, merged_rota
 from callqa.engine.rules.thresholds import Earlier, PeriodTally, Tally
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
 from callqa.engine.runtime.events import EventError
@@ -65,7 +66,15 @@ def part_of(key: str | None, partitions: int) -> int:
 
 # the events routed by what they name, not by an agent of their own
 ROUTED_BY_REFERENT = frozenset(
-    {"complaint_resolved", "complaint_escalated", "appeal", "appeal_decision", "approval", "reply"}
+    {
+        "complaint_resolved",
+        "complaint_escalated",
+        "appeal",
+        "appeal_accepted",
+        "appeal_decision",
+        "approval",
+        "reply",
+    }
 )
 NAMED_KINDS = frozenset({"complaint", "evaluation", "message"})  # what those events name
 
@@ -86,7 +95,7 @@ class Router:
             return self._owner("complaint", raw.get("complaint"))
         if kind == "appeal":
             agent = self._owner("evaluation", raw.get("evaluation"))
-        elif kind == "appeal_decision":
+        elif kind in ("appeal_accepted", "appeal_decision"):
             return self._owner("appeal", raw.get("appeal"))
         elif kind == "approval":
             return self._decision_agent(raw.get("decision"))
@@ -144,6 +153,8 @@ class PartResult:
     clock: dt.datetime | None  # its engines' clock after its last event
     stopped: list[str | None]
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]]
+    # each side's agents on the roster per rota, team and period: `merge` picks
+    rota_shares: tuple[list[RotaShare], list[RotaShare]] = field(default_factory=lambda: ([], []))
 
 
 @dataclass
@@ -162,6 +173,7 @@ class PartReplay:
     first: dt.datetime | None = None
     stopped: list[str | None] = field(default_factory=lambda: [None, None])
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]] = field(default_factory=lambda: ([], []))
+    rota_shares: tuple[list[RotaShare], list[RotaShare]] = field(default_factory=lambda: ([], []))
 
     @classmethod
     def of(cls, old: Policy, new: Policy) -> PartReplay:
@@ -172,6 +184,8 @@ class PartReplay:
             for threshold in engine.thresholds:
                 if threshold.block.id in merged:
                     threshold.ended = part.ended[index]
+            for rota in engine.rotas:  # a team's agents are in many parts
+                rota.shares = part.rota_shares[index]
         return part
 
     def feed(self, raw: Mapping[str, Any]) -> None:
@@ -210,7 +224,7 @@ class PartReplay:
             self.open_ends[index].extend(open_period_ends(engine))
         return PartResult(self.twins.finish(), self.refused, self.published, self.ended,
                           self.started, self.events, self.first, clock, self.stopped,
-                          self.open_ends)  # fmt: skip
+                          self.open_ends, self.rota_shares)  # fmt: skip
 
 
 def merge(
@@ -233,6 +247,9 @@ def merge(
         if starts:
             across.add(index, parts[min(starts)[1]].published[index])
         across.add(index, _judged(policies[index], [p.ended[index] for p in parts]))
+        rotas = {rota.id: rota for rota in policies[index].rules.rotas}
+        shares = [p.rota_shares[index] for p in parts]
+        across.add(index, merged_rota(rotas, shares, policies[index].timezone))
     finished = [part.sides for part in parts] + [across.finish()]
     firsts = [part.first for part in parts if part.first is not None]
     for index, side in enumerate(sides):

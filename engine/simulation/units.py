@@ -29,7 +29,8 @@ _ESCALATION_KINDS = frozenset({"complaint", *_OF_A_COMPLAINT})
 ALL_KINDS = frozenset(EVENT_KINDS)
 # the kinds whose events an engine judges against evaluations it keeps, and forgets as its
 # clock moves: a replay of only some kinds would forget them at other times
-NEEDS_EVERY_EVENT = frozenset({"appeal", "appeal_decision"})
+NEEDS_EVERY_EVENT = frozenset({"appeal", "appeal_accepted", "appeal_decision"})
+_ROSTER = ("agent_joined", "agent_left")
 _PLACE = frozenset({"span", "location", "end", "id_span", "then_span", "timezone_span"})
 
 
@@ -76,7 +77,7 @@ def _kinds(*kinds: str) -> frozenset[str]:
     evaluation a deduction is an item of, and the appeals that amend it)."""
     found = frozenset(kinds)
     if "deduction" in found:
-        found |= {"evaluation", "appeal", "appeal_decision"}
+        found |= {"evaluation", "appeal", "appeal_accepted", "appeal_decision"}
     return found | {"complaint"} if found & _OF_A_COMPLAINT else found
 
 
@@ -86,7 +87,7 @@ def units(policy: Policy) -> dict[str, Unit]:
     actions = policy.actions
     found: list[Unit] = []
     for rubric_id, rubric in policy.checked.rubrics.items():
-        kinds = _kinds("evaluation", "appeal", "appeal_decision")
+        kinds = _kinds("evaluation", "appeal", "appeal_accepted", "appeal_decision")
         found.append(Unit(rubric_id, ("rubric", shape(rubric)), kinds, False, False))
     for escalation in blocks.escalations:
         found.append(Unit(escalation.id, shape(escalation), _ESCALATION_KINDS,
@@ -96,7 +97,11 @@ def units(policy: Policy) -> dict[str, Unit]:
                           _reads_status(threshold), False))  # fmt: skip
     for sampling in blocks.samplings:  # its seeds are the policy's name and version's
         seeded = (shape(sampling), policy.name, policy.version)
-        found.append(Unit(sampling.id, seeded, _kinds("call"), True, False))
+        # the roster's working days make a day without calls a shortfall
+        kinds = _kinds("call", *_ROSTER)
+        found.append(Unit(sampling.id, seeded, kinds, True, False))
+    for rota in blocks.rotas:  # its turns go round the roster
+        found.append(Unit(rota.id, shape(rota), _kinds(*_ROSTER), False, False))
     rules: Iterable[resolved.WindowRule | resolved.EventRule] = (
         *blocks.window_rules, *blocks.event_rules,
     )  # fmt: skip

@@ -134,7 +134,13 @@ def run_tests(args: argparse.Namespace) -> int:
             untested += 1
             continue
         results = run_policy_tests(policy)
-        if not results:
+        blocks = policy.time_blocks
+        rules = (blocks.escalations, blocks.thresholds, blocks.samplings, blocks.window_rules,
+                 blocks.event_rules, blocks.rotas, policy.rubrics)  # fmt: skip
+        if not results and not any(rules):
+            say(f"{name}: no rules to test here (a calendar or declarations, tested in the "
+                "files that include it)")  # fmt: skip
+        elif not results:
             say(f"{name}: the policy has no test blocks, so nothing was tested (add one: "
                 'test "what it checks" { an event, then expect ... })')  # fmt: skip
         for result in results:
