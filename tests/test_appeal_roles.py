@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from test_appeals import FACTS, PASS  # a billing call's answers, all passed
 
 from callqa.dsl.check import check_text
 from callqa.dsl.format import format_text
@@ -24,13 +25,6 @@ from callqa.engine.simulation.simulate import simulate
 ROOT = Path(__file__).resolve().parent.parent
 STANDARD = load_policy(ROOT / "policies" / "standard.policy")
 AT = dt.datetime(2026, 11, 2, 10, 0)
-PASS: dict[str, Any] = {
-    "greeting": "pass", "closing": "pass", "wait_ack": "pass", "tone": "pass",
-    "interrupting": 0, "forbidden": "pass", "identity_check": "pass", "data_leak": "pass",
-    "recording_note": "pass", "accuracy": "pass", "recap": "pass", "ownership": "pass",
-    "jargon": 0, "courtesy": 0, "empathy": "pass",
-}  # fmt: skip
-FACTS = {"call": {"type": "billing", "duration": 120, "hold_time": 0}}
 
 
 def hours(n: float) -> dt.datetime:

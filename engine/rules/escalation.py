@@ -4,7 +4,8 @@ limits have passed, the complaint climbs one level at a time, each step with its
 time. Resolution stops the clock.
 
 Time limits are real hours: "8h" after 00:30 on the night daylight saving ends is 07:30
-local time, not 08:30. Timers are kept as POSIX instants, because datetimes in one
+local time, not 08:30; "8 working hours" counts only the hours of the policy's calendar
+(engine.runtime.working_time). Timers are kept as POSIX instants, because datetimes in one
 timezone compare and subtract by wall clock."""
 
 from __future__ import annotations
