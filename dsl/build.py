@@ -18,7 +18,22 @@ from callqa.dsl import ast
 from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.source import NOWHERE, Span
 from callqa.dsl.types import Type
-from callqa.dsl.vocabulary import UNIT_SECONDS, WORD_UNITS, WORKING_UNITS
+from callqa.dsl.vocabulary import UNIT_SECONDS, WORKING_UNITS
+from callqa.dsl.vocabulary_zh import (
+    AGGREGATES,
+    CALENDAR_PREFIX,
+    CALL_WORD,
+    KEYWORDS,
+    OPERATORS,
+    WORKING_WORD,
+    english,
+    unit_letter,
+    unit_word,
+)
+
+_AGGREGATE_EN = {zh: en for en, zh in AGGREGATES.items()}
+# `8h`, `8 hours`, `8小时`: the number and the unit as written
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(\D+)")
 
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
@@ -45,6 +60,24 @@ def span_of(node: Tree[Any] | Token) -> Span:
 def kids(node: Tree[Any]) -> list[Any]:
     """A node's children, typed loosely: the grammar, not the type checker, fixes their shape."""
     return list(node.children)
+
+
+def operator(token: Token) -> str:
+    """`≥` -> `>=`: full-width operators, as a Chinese input method types them."""
+    return OPERATORS.get(str(token), str(token))
+
+
+def _ordinal(number: int) -> str:
+    """2 -> `2nd`, 11 -> `11th`, 21 -> `21st`."""
+    if number % 100 in (11, 12, 13):
+        return f"{number}th"
+    return f"{number}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(number % 10, 'th') }"
+
+
+def kind_path(path: Tree[Any]) -> tuple[str, ...]:
+    """`count(投诉)` counts complaints: an event kind may be named in Chinese."""
+    first, *rest = (str(t) for t in kids(path))
+    return (english(first, "event"), *rest)
 
 
 def unquote(token: Token) -> str:
@@ -81,8 +114,8 @@ class Builder:
         if kind == "field_decl":
             path, type_token = kids(tree)
             return ast.FieldDecl(
-                tuple(str(t) for t in kids(path)),
-                str(type_token),
+                kind_path(path),
+                english(str(type_token), "type"),
                 span_of(tree),
                 span_of(type_token),
             )
@@ -152,18 +185,24 @@ class Builder:
         span = span_of(tree)
         parts = kids(tree)
         if kind in ("sample_per", "threshold_per"):
-            return ast.Per(str(parts[0]), str(parts[1]), span)
+            subject = english(str(parts[0]), "subject")
+            return ast.Per(subject, english(str(parts[1]), "period"), span)
         if kind == "pick_ordinal":
             ordinal, word, where = parts
             digits = "".join(ch for ch in str(ordinal) if ch.isdigit())
             number = int(self.read_number(digits, span_of(ordinal)))
-            return ast.Pick(number, 1, str(ordinal), str(word), self.opt_expr(where), span)
+            written = str(ordinal) if str(ordinal)[0].isdigit() else _ordinal(number)
+            call = "call" if str(word) == CALL_WORD else str(word)
+            return ast.Pick(number, 1, written, call, self.opt_expr(where), span)
         if kind == "pick_random":
             count, word, where = parts
-            return ast.Pick(None, self.whole(count), None, str(word), self.opt_expr(where), span)
+            many = self.whole(count)
+            call = ("call" if many == 1 else "calls") if str(word) == CALL_WORD else str(word)
+            return ast.Pick(None, many, None, call, self.opt_expr(where), span)
         if kind == "quota":
             count, period, when = parts
-            return ast.Quota(self.whole(count), str(period), self.opt_expr(when), span)
+            period_word = english(str(period), "period")
+            return ast.Quota(self.whole(count), period_word, self.opt_expr(when), span)
         if kind == "publish":
             duration, roles = parts
             return ast.Publish(self.duration(duration), tuple(str(t) for t in kids(roles)), span)
@@ -192,15 +231,18 @@ class Builder:
         if tree.data == "wait":
             return ast.Wait(self.duration(kids(tree)[0]), span=span)
         number_tree, word = kids(tree)
+        if word.type == "WORKING_WORD":  # `8 工作小时`
+            word = Token("DURATION_WORD", str(word)[len(WORKING_WORD) :], 0, 0, 0, 0, 0, 0)
         length = self.duration(Tree("duration", [number_tree, word], tree.meta))
-        amount = length.text.split(" ", 1)[0]
-        text = f"{amount} working {word}"
-        unit = WORD_UNITS[str(word).rstrip("s")]
-        if unit not in WORKING_UNITS:
+        amount = _DURATION.fullmatch(length.text).group(1)  # type: ignore[union-attr]
+        letter = unit_letter(str(word))
+        written = str(word) if str(word).isascii() else unit_word(amount, letter)
+        text = f"{amount} working {written}"
+        if letter not in WORKING_UNITS:
             self.error(span, f"working time is counted in minutes, hours or days, not {word}",
                        f"write it in hours or days, e.g. {amount} working days",
                        code="working-time")  # fmt: skip
-        return ast.Wait(length, True, unit == "d", text, span)
+        return ast.Wait(length, True, letter == "d", text, span)
 
     def calendar(self, tree: Tree[Any]) -> ast.Calendar:
         id_token, label, *entries, rbrace = kids(tree)
@@ -209,7 +251,8 @@ class Builder:
             parts, span = kids(entry), span_of(entry)
             if entry.data == "work_hours":
                 days = tuple(
-                    ast.DaySpan(str(kids(p)[0]), None if kids(p)[1] is None else str(kids(p)[2]),
+                    ast.DaySpan(english(str(kids(p)[0]), "weekday"),
+                                None if kids(p)[1] is None else english(str(kids(p)[2]), "weekday"),
                                 span_of(p))
                     for p in parts if isinstance(p, Tree) and p.data == "day_span"
                 )  # fmt: skip
@@ -227,7 +270,7 @@ class Builder:
             else:
                 day, like, name = parts
                 built.append(ast.MakeUpDay(
-                    self.date(day), None if like is None else str(like),
+                    self.date(day), None if like is None else english(str(like), "weekday"),
                     None if name is None else unquote(name), span,
                     span_of(like) if like is not None else span,
                 ))  # fmt: skip
@@ -245,31 +288,36 @@ class Builder:
             if silence is not None:
                 without, within = kids(silence)
             return ast.Rule(
-                str(id_token), None, None, None, None, None, None, str(on),
+                str(id_token), None, None, None, None, None, None, english(str(on), "event"),
                 self.opt_expr(where), str(then), span, span_of(id_token), span_of(then),
-                without=None if without is None else str(without),
+                without=None if without is None else english(str(without), "event"),
                 within=None if within is None else self.wait(within),
                 without_span=NOWHERE if without is None else span_of(without),
             )  # fmt: skip
         id_token, measure, op, limit, minimum, then = parts
         agg_token, path, where, per, window, since = kids(measure)
         aggregate = ast.Aggregate(
-            str(agg_token), tuple(str(t) for t in kids(path)), self.opt_expr(where),
-            span_of(measure),
+            _AGGREGATE_EN.get(str(agg_token), str(agg_token)), kind_path(path),
+            self.opt_expr(where), span_of(measure),
         )  # fmt: skip
         if window.data == "calendar_window":
-            built_window = ast.Window(str(kids(window)[0]), None, span_of(window))
+            [word] = kids(window)  # `calendar month`, `日历 月` or `日历月`
+            written = (
+                str(word)[len(CALENDAR_PREFIX) :] if word.type == "CALENDAR_WORD" else str(word)
+            )
+            built_window = ast.Window(english(written, "period"), None, span_of(window))
         else:
             built_window = ast.Window(None, self.duration(kids(window)[0]), span_of(window))
         min_count = min_word = None
         if minimum is not None:
-            min_count, min_word = self.whole(kids(minimum)[0]), str(kids(minimum)[1])
+            min_count = self.whole(kids(minimum)[0])
+            min_word = english(str(kids(minimum)[1]), "event")
         per_fact = None
         if per is not None:
             [per_path] = kids(per)
-            per_fact = ast.FieldRef(tuple(str(t) for t in kids(per_path)), span_of(per_path))
+            per_fact = ast.FieldRef(kind_path(per_path), span_of(per_path))
         return ast.Rule(
-            str(id_token), aggregate, built_window, str(op), self.number(limit), min_count,
+            str(id_token), aggregate, built_window, operator(op), self.number(limit), min_count,
             min_word, None, None, str(then), span, span_of(id_token), span_of(then), per_fact,
             None if since is None else str(kids(since)[0]),
             NOWHERE if since is None else span_of(kids(since)[0]),
@@ -286,20 +334,26 @@ class Builder:
                 for attribute in attributes:
                     path, value = kids(attribute)
                     key = ".".join(str(t) for t in kids(path))
+                    key = "item" if key == KEYWORDS["item"] else key  # `项 "accuracy"`
                     if isinstance(value, Token) and value.type == "NAME":
                         literal = ast.Literal(Type.TEXT, str(value), str(value), span_of(value))
                     else:
                         literal = self.literal(value)
                     attrs.append((key, literal))
                 built.append(
-                    ast.GivenEvent(str(kind), tuple(attrs), self.datetime(at), span_of(entry))
+                    ast.GivenEvent(
+                        english(str(kind), "event"),
+                        tuple(attrs),
+                        self.datetime(at),
+                        span_of(entry),
+                    )
                 )
             else:
                 negated, what, which, subject, at = parts
                 built.append(
                     ast.Expect(
                         negated is not None,
-                        str(what),
+                        english(str(what), "decision"),
                         unquote(which) if which is not None else None,
                         unquote(subject) if subject is not None else None,
                         self.datetime(at) if at is not None else None,
@@ -389,13 +443,13 @@ class Builder:
             return ast.Setting(
                 "rounding",
                 digits,
-                str(mode) if mode is not None else None,
+                english(str(mode), "rounding") if mode is not None else None,
                 span,
                 span_of(mode) if mode is not None else None,
             )
         key = {"critical_mode": "critical", "na_mode": "na", "bonus_mode": "bonus"}[kind]
         word = kids(tree)[0]
-        return ast.Setting(key, None, str(word), span, span_of(word))
+        return ast.Setting(key, None, english(str(word), key), span, span_of(word))
 
     def section(self, tree: Tree[Any]) -> ast.Section:
         id_token, label_token, weight, *items, rbrace = kids(tree)
@@ -465,7 +519,7 @@ class Builder:
         bounds: list[tuple[str, ast.Literal]] = []
         for bound in kids(tree)[1:]:
             op, value = kids(bound)
-            bounds.append((str(op), self.number(value)))
+            bounds.append((operator(op), self.number(value)))
         return ast.Band(label, tuple(bounds), False, span_of(tree))
 
     # ----------------------------------------------------------------- numbers
@@ -509,7 +563,7 @@ class Builder:
             return ast.Unary("-", self.expr(kids(node)[-1]), span)
         if kind == "compare":
             left, op, right = kids(node)
-            return ast.Binary(str(op), self.expr(left), self.expr(right), span)
+            return ast.Binary(operator(op), self.expr(left), self.expr(right), span)
         if kind == "binary":
             left, op, right = kids(node)
             return ast.Binary(str(op), self.expr(left), self.expr(right), span)
@@ -519,13 +573,16 @@ class Builder:
             items = tuple(self.literal(c) for c in kids(items_tree) if c is not None)
             return ast.InList(self.expr(operand), items, kind == "not_in_list", span)
         if kind == "field_ref":
-            path = kids(node)[0]
-            return ast.FieldRef(tuple(str(t) for t in kids(path)), span)
+            path = kind_path(kids(node)[0])
+            if len(path) == 1:  # a threshold's `数值` (value) and `上期` (previous)
+                path = (english(path[0], "alert_value"),)
+            return ast.FieldRef(path, span)
         if kind == "aggregate":
             function, path, where = kids(node)
             return ast.Aggregate(
-                str(function), tuple(str(t) for t in kids(path)), self.opt_expr(where), span
-            )
+                _AGGREGATE_EN.get(str(function), str(function)), kind_path(path),
+                self.opt_expr(where), span,
+            )  # fmt: skip
         return self.literal(node)
 
     def literal(self, node: Tree[Any] | Token) -> ast.Literal:
@@ -567,16 +624,16 @@ class Builder:
 
     def duration(self, node: Tree[Any]) -> ast.Literal:
         span = span_of(node)
-        if len(kids(node)) == 1:
+        if len(kids(node)) == 1:  # `8h`, `8小时`
             text = str(kids(node)[0])
-            amount, unit = float(self.read_number(text[:-1], span)), text[-1]
+            digits, letter = _DURATION.fullmatch(text).groups()  # type: ignore[union-attr]
+            amount, letter = float(self.read_number(digits, span)), unit_letter(letter)
         else:
             number_tree, word = kids(node)
             number_literal = self.number(number_tree)
-            amount = number_literal.number
-            unit = WORD_UNITS[str(word).rstrip("s")]
+            amount, letter = number_literal.number, unit_letter(str(word))
             text = f"{number_literal.text} {word}"
-        seconds = amount * UNIT_SECONDS[unit]
+        seconds = amount * UNIT_SECONDS[letter]
         if seconds > MAX_DURATION:  # date arithmetic with it would run off the calendar
             self.error(span, f"the duration {text} is longer than 100 years",
                        "write a shorter one, e.g. 365d", code="too-large")  # fmt: skip

@@ -15,6 +15,7 @@ line is a source line that neither code nor a comment covers.
 from __future__ import annotations
 
 from bisect import bisect_right
+from contextvars import ContextVar
 from dataclasses import dataclass, fields, is_dataclass
 
 from rich.cells import cell_len
@@ -23,7 +24,20 @@ from callqa.dsl import ast
 from callqa.dsl.diagnostics import PolicyError
 from callqa.dsl.parse import parse_policy
 from callqa.dsl.source import NOWHERE, Span
-from callqa.dsl.vocabulary import ADDITIVE, COMPARISONS, MULTIPLICATIVE
+from callqa.dsl.types import Type
+from callqa.dsl.vocabulary import ADDITIVE, ALERT_VALUES, COMPARISONS, MULTIPLICATIVE
+from callqa.dsl.vocabulary_zh import (
+    AGGREGATES,
+    CALENDAR_PREFIX,
+    CALL_WORD,
+    ORDINAL_PREFIX,
+    KeywordSet,
+    chinese,
+    duration_text,
+    keyword,
+    working_text,
+    written_in,
+)
 
 INDENT = "  "
 
@@ -37,6 +51,21 @@ BINDING = {
     **dict.fromkeys(MULTIPLICATIVE, PRODUCT),
 }
 
+# the keyword set being written: `callqa fmt --keywords zh` writes `质检表`, not `rubric`
+_keywords: ContextVar[KeywordSet] = ContextVar("keywords", default="en")
+
+
+def _k(phrase: str) -> str:
+    """A keyword, or phrase of keywords, in the set being written."""
+    return keyword(phrase, _keywords.get())
+
+
+def _n(word: str, kind: str) -> str:
+    """A name with a meaning (a period, a weekday, an event kind...) in the set being
+    written; the syntax tree holds the English one."""
+    return chinese(word, kind) if _keywords.get() == "zh" else word
+
+
 BLOCK_KEYWORDS: dict[type, str] = {
     ast.Sampling: "sampling",
     ast.Escalation: "escalation",
@@ -46,8 +75,9 @@ BLOCK_KEYWORDS: dict[type, str] = {
 }
 
 
-def format_text(text: str, file: str = "<policy>") -> str:
-    """Format a policy text.
+def format_text(text: str, file: str = "<policy>", keywords: KeywordSet | None = None) -> str:
+    """Format a policy text, its keywords in English or Chinese (`keywords`; when not
+    given, the set the file is mostly written in).
 
     Raises PolicyError when the text cannot be read (formatting half a parse would lose
     what the parser skipped). Semantic problems, such as an unknown field, do not stop
@@ -57,16 +87,20 @@ def format_text(text: str, file: str = "<policy>") -> str:
     errors = [d for d in diagnostics if d.is_error]
     if errors:
         raise PolicyError(errors, text)
-    return format_tree(tree)
+    return format_tree(tree, keywords or written_in(text))
 
 
-def format_tree(tree: ast.PolicyFile) -> str:
+def format_tree(tree: ast.PolicyFile, keywords: KeywordSet = "en") -> str:
     """The canonical text of a parsed policy, with its comments woven back in."""
-    out = _Lines()
-    for group, statement in enumerate(tree.statements):
-        out.group = group
-        _statement(out, statement)
-    return _weave(out.lines, tree.comments, _code_columns(tree))
+    token = _keywords.set(keywords)
+    try:
+        out = _Lines()
+        for group, statement in enumerate(tree.statements):
+            out.group = group
+            _statement(out, statement)
+        return _weave(out.lines, tree.comments, _code_columns(tree))
+    finally:
+        _keywords.reset(token)
 
 
 # ------------------------------------------------------------------ expressions
@@ -75,26 +109,51 @@ def format_tree(tree: ast.PolicyFile) -> str:
 def format_expr(expr: ast.Expr) -> str:
     """An expression with only the parentheses its structure needs."""
     if isinstance(expr, ast.Literal):
-        return expr.text
+        return _literal(expr)
     if isinstance(expr, ast.FieldRef):
-        return expr.name
+        if len(expr.path) == 1 and expr.name in ALERT_VALUES:
+            return _n(expr.name, "alert_value")
+        return _kind_path(expr.path)
     if isinstance(expr, ast.Aggregate):
-        where = f" where {format_expr(expr.where)}" if expr.where is not None else ""
-        return f"{expr.function}({expr.name}{where})"
+        where = _clause("where", expr.where)
+        function = AGGREGATES[expr.function] if _keywords.get() == "zh" else expr.function
+        return f"{function}({_kind_path(expr.path)}{where})"
     if isinstance(expr, ast.Unary):
         if expr.op == "not":
-            return "not " + _operand(expr.operand, NOT)
+            return _k("not") + " " + _operand(expr.operand, NOT)
         return "-" + _operand(expr.operand, NEGATE)
     if isinstance(expr, ast.InList):
-        op = "not in" if expr.negated else "in"
-        items = ", ".join(item.text for item in expr.items)
+        op = _k("not in") if expr.negated else _k("in")
+        items = ", ".join(_literal(item) for item in expr.items)
         return f"{_operand(expr.operand, SUM)} {op} [{items}]"
     binding = BINDING[expr.op]
     if binding == COMPARE:  # comparisons do not chain: both sides are sums
         left, right = _operand(expr.left, SUM), _operand(expr.right, SUM)
     else:  # left-associative: an equal operator on the right needs parentheses
         left, right = _operand(expr.left, binding), _operand(expr.right, binding + 1)
-    return f"{left} {expr.op} {right}"
+    op = _k(expr.op) if expr.op in ("and", "or") else expr.op
+    return f"{left} {op} {right}"
+
+
+def _literal(literal: ast.Literal) -> str:
+    """A value as written, but for the words the keyword set spells: `true` (是) and the
+    units of a duration (`8 hours`, `8小时`)."""
+    if literal.type is Type.BOOL and literal.text in ("true", "false"):
+        return _k(literal.text)
+    if literal.type is Type.DURATION:
+        return duration_text(literal.text, _keywords.get())
+    return literal.text
+
+
+def _kind_path(path: tuple[str, ...]) -> str:
+    """`complaint` or `投诉`; `evaluation.score` or `评分.score` (fields keep their names)."""
+    return ".".join((_n(path[0], "event"), *path[1:]))
+
+
+def _wait(wait: ast.Wait) -> str:
+    if not wait.working:
+        return _literal(wait.length)
+    return working_text(wait.text, _keywords.get())
 
 
 def _binding(expr: ast.Expr) -> int:
@@ -157,29 +216,31 @@ class _Lines:
 
 def _statement(out: _Lines, statement: ast.Statement) -> None:
     if isinstance(statement, ast.PolicyHeader):
-        text = "policy " + quote(statement.name)
+        text = _k("policy") + " " + quote(statement.name)
         if statement.version is not None:
-            text += " version " + quote(statement.version)
+            text += f" {_k('version')} " + quote(statement.version)
         if statement.timezone is not None:
-            text += " timezone " + quote(statement.timezone)
+            text += f" {_k('timezone')} " + quote(statement.timezone)
         out.add(text, 0, statement.span)
     elif isinstance(statement, ast.Include):
-        out.add("include " + quote(statement.path), 0, statement.span, solo="include")
+        out.add(f"{_k('include')} {quote(statement.path)}", 0, statement.span, solo="include")
     elif isinstance(statement, ast.FieldDecl):
-        out.add(f"field {statement.name} {statement.type_name}", 0, statement.span, solo="field")
+        text = f"{_k('field')} {_kind_path(statement.path)} {_n(statement.type_name, 'type')}"
+        out.add(text, 0, statement.span, solo="field")
     elif isinstance(statement, ast.ActionDecl):
         out.add(_action(statement), 0, statement.span, solo="action")
     elif isinstance(statement, ast.Rubric):
         _rubric(out, statement)
     elif isinstance(statement, ast.Calendar):
         body = [(_calendar_entry(entry), entry.span) for entry in statement.entries]
-        head = f"calendar {statement.id}{_label(statement.label)}"
+        head = f"{_k('calendar')} {statement.id}{_label(statement.label)}"
         out.block(head, 0, statement.span, body, statement.end)
     elif isinstance(statement, ast.TestBlock):
         body = [(_test_entry(entry), entry.span) for entry in statement.entries]
-        out.block("test " + quote(statement.name), 0, statement.span, body, statement.end)
+        head = f"{_k('test')} {quote(statement.name)}"
+        out.block(head, 0, statement.span, body, statement.end)
     else:
-        head = f"{BLOCK_KEYWORDS[type(statement)]} {statement.id}{_label(statement.label)}"
+        head = f"{_k(BLOCK_KEYWORDS[type(statement)])} {statement.id}{_label(statement.label)}"
         entries = statement.rules if isinstance(statement, ast.Discipline) else statement.entries
         body = [(_entry(entry), entry.span) for entry in entries]
         out.block(head, 0, statement.span, body, statement.end)
@@ -187,14 +248,17 @@ def _statement(out: _Lines, statement: ast.Statement) -> None:
 
 def _calendar_entry(entry: ast.CalendarEntry) -> str:
     if isinstance(entry, ast.WorkHours):
-        days = ",".join(d.first + ("" if d.last is None else f"-{d.last}") for d in entry.days)
+        days = ",".join(
+            _n(d.first, "weekday") + ("" if d.last is None else "-" + _n(d.last, "weekday"))
+            for d in entry.days
+        )
         ranges = ", ".join(f"{start.text}-{end.text}" for start, end in entry.ranges)
-        return f"hours {days} {ranges}"
+        return f"{_k('hours')} {days} {ranges}"
     if isinstance(entry, ast.Holiday):
-        last = "" if entry.last is None else f" to {entry.last.text}"
-        return f"holiday {entry.first.text}{last}{_label(entry.name)}"
-    like = "" if entry.like is None else f" like {entry.like}"
-    return f"workday {entry.day.text}{like}{_label(entry.name)}"
+        last = "" if entry.last is None else f" {_k('to')} {entry.last.text}"
+        return f"{_k('holiday')} {entry.first.text}{last}{_label(entry.name)}"
+    like = "" if entry.like is None else f" {_k('like')} {_n(entry.like, 'weekday')}"
+    return f"{_k('workday')} {entry.day.text}{like}{_label(entry.name)}"
 
 
 def _label(label: str | None) -> str:
@@ -202,82 +266,105 @@ def _label(label: str | None) -> str:
 
 
 def _action(action: ast.ActionDecl) -> str:
-    text = f"action {action.id}{_label(action.label)}"
+    text = f"{_k('action')} {action.id}{_label(action.label)}"
     if action.notify:
-        text += " notify " + ", ".join(action.notify)
+        text += f" {_k('notify')} " + ", ".join(action.notify)
     if action.sets_status is not None:
-        text += " sets status " + quote(action.sets_status)
+        text += f" {_k('sets status')} " + quote(action.sets_status)
     if action.approval_by is not None:
-        text += " requires approval by " + action.approval_by
+        text += f" {_k('requires approval by')} " + action.approval_by
     return text
 
 
 def _clause(keyword: str, expr: ast.Expr | None) -> str:
-    return "" if expr is None else f" {keyword} {format_expr(expr)}"
+    return "" if expr is None else f" {_k(keyword)} {format_expr(expr)}"
 
 
 def _entry(entry: ast.SamplingEntry | ast.EscalationEntry | ast.ThresholdEntry | ast.Rule) -> str:
+    per = _k("per")
     if isinstance(entry, ast.Per):
-        return f"per {entry.subject} per {entry.period}"
+        return f"{per} {_n(entry.subject, 'subject')} {per} {_n(entry.period, 'period')}"
     if isinstance(entry, ast.Pick):
-        which = entry.ordinal_text if entry.ordinal_text is not None else f"{entry.count} random"
-        return f"pick {which} {entry.call_word}" + _clause("where", entry.where)
+        return f"{_k('pick')} {_pick(entry)}" + _clause("where", entry.where)
     if isinstance(entry, ast.Quota):
-        return f"quota {entry.count} per {entry.period}" + _clause("when", entry.when)
+        quota = f"{_k('quota')} {entry.count} {per} {_n(entry.period, 'period')}"
+        return quota + _clause("when", entry.when)
     if isinstance(entry, ast.Publish):
-        return f"publish {entry.ahead.text} ahead to {', '.join(entry.roles)}"
+        ahead = _literal(entry.ahead)
+        return f"{_k('publish')} {ahead} {_k('ahead')} {_k('to')} {', '.join(entry.roles)}"
     if isinstance(entry, ast.Chain):
-        return "chain " + " -> ".join(entry.roles)
+        return _k("chain") + " " + (" → " if _keywords.get() == "zh" else " -> ").join(entry.roles)
     if isinstance(entry, ast.StartAt):
-        return f"start at {entry.role}" + _clause("when", entry.when)
+        return f"{_k('start at')} {entry.role}" + _clause("when", entry.when)
     if isinstance(entry, ast.EscalateAfter):
-        limits = ", ".join(f"{limit.after.written} at {limit.role}" for limit in entry.limits)
-        unresolved = " while unresolved" if entry.while_unresolved else ""
-        return f"escalate after {limits}{unresolved}"
+        at = _k("at")
+        limits = ", ".join(f"{_wait(limit.after)} {at} {limit.role}" for limit in entry.limits)
+        unresolved = f" {_k('while unresolved')}" if entry.while_unresolved else ""
+        return f"{_k('escalate after')} {limits}{unresolved}"
     if isinstance(entry, ast.ThresholdValue):
-        return "value " + format_expr(entry.expr)
+        return f"{_k('value')} {format_expr(entry.expr)}"
     if isinstance(entry, ast.Alert):
-        return f"alert {', '.join(entry.roles)} when {format_expr(entry.when)}"
+        return f"{_k('alert')} {', '.join(entry.roles)} {_k('when')} {format_expr(entry.when)}"
     return _rule(entry)
 
 
+def _pick(pick: ast.Pick) -> str:
+    """`2nd call` / `第2 通话`; `3 random calls` / `3 随机 通话`."""
+    zh = _keywords.get() == "zh"
+    if pick.ordinal is not None:
+        which = f"{ORDINAL_PREFIX}{pick.ordinal}" if zh else (pick.ordinal_text or "")
+    else:
+        which = f"{pick.count} {_k('random')}"
+    return f"{which} {CALL_WORD if zh else pick.call_word}"
+
+
 def _rule(rule: ast.Rule) -> str:
+    head = f"{_k('rule')} {rule.id}"
+    then = f" {_k('then')} {rule.then}"
     if rule.on is not None:
         silence = ""
         if rule.without is not None and rule.within is not None:
-            silence = f" without {rule.without} within {rule.within.written}"
+            without = f"{_k('without')} {_n(rule.without, 'event')}"
+            silence = f" {without} {_k('within')} {_wait(rule.within)}"
         where = _clause("where", rule.where)
-        return f"rule {rule.id} on {rule.on}{where}{silence} then {rule.then}"
+        return f"{head} {_k('on')} {_n(rule.on, 'event')}{where}{silence}{then}"
     assert rule.measure is not None and rule.window is not None and rule.limit is not None
     window = rule.window
-    span = f"calendar {window.calendar}" if window.calendar is not None else ""
+    span = ""
+    if window.calendar is not None:  # `calendar month` / `日历月`
+        period = _n(window.calendar, "period")
+        span = CALENDAR_PREFIX + period if _keywords.get() == "zh" else f"calendar {period}"
     if window.rolling is not None:
-        span = window.rolling.text
+        span = _literal(window.rolling)
     minimum = ""
-    if rule.minimum is not None:
-        minimum = f" with at least {rule.minimum} {rule.minimum_word}"
+    if rule.minimum is not None and rule.minimum_word is not None:
+        minimum = f" {_k('with at least')} {rule.minimum} {_n(rule.minimum_word, 'event')}"
     measure = format_expr(rule.measure)
     if rule.per is not None:
-        measure += f" per {rule.per.name}"
+        measure += f" {_k('per')} {_kind_path(rule.per.path)}"
     if rule.since is not None:
-        span += f" since {rule.since}"
+        span += f" {_k('since')} {rule.since}"
     return (
-        f"rule {rule.id} when {measure} in {span} {rule.op} {rule.limit.text}{minimum}"
-        f" then {rule.then}"
+        f"{head} {_k('when')} {measure} {_k('in')} {span} {rule.op} {rule.limit.text}{minimum}"
+        + then
     )
 
 
 def _test_entry(entry: ast.GivenEvent | ast.Expect) -> str:
     if isinstance(entry, ast.GivenEvent):
-        attributes = "".join(f" {key} {value.text}" for key, value in entry.attributes)
-        return f"{entry.kind}{attributes} at {entry.at.text}"
-    text = "expect " + ("no " if entry.negated else "") + entry.what
+        attributes = "".join(
+            f" {_k(key) if key == 'item' else key} {_literal(value)}"
+            for key, value in entry.attributes
+        )
+        return f"{_n(entry.kind, 'event')}{attributes} {_k('at')} {entry.at.text}"
+    text = _k("expect") + " " + (_k("no") + " " if entry.negated else "")
+    text += _n(entry.what, "decision")
     if entry.which is not None:
         text += " " + quote(entry.which)
     if entry.subject is not None:
-        text += " for " + quote(entry.subject)
+        text += f" {_k('for')} " + quote(entry.subject)
     if entry.at is not None:
-        text += " at " + entry.at.text
+        text += f" {_k('at')} " + entry.at.text
     return text
 
 
@@ -285,40 +372,42 @@ def _test_entry(entry: ast.GivenEvent | ast.Expect) -> str:
 
 
 def _rubric(out: _Lines, rubric: ast.Rubric) -> None:
-    out.add(f"rubric {rubric.id}{_label(rubric.label)} {{", 0, rubric.span, role="open")
+    out.add(f"{_k('rubric')} {rubric.id}{_label(rubric.label)} {{", 0, rubric.span, role="open")
     for entry in rubric.entries:
         if isinstance(entry, ast.Section):
             _section(out, entry)
         elif isinstance(entry, ast.Grades):
             body = [(_band(band), band.span) for band in entry.bands]
-            out.block("grades", 1, entry.span, body, entry.end)
+            out.block(_k("grades"), 1, entry.span, body, entry.end)
         else:
             out.add(_setting(entry), 1, entry.span)
     out.add("}", 0, rubric.end, role="close")
 
 
 def _setting(setting: ast.Setting) -> str:
-    value = setting.value.text if setting.value is not None else ""
+    value = _literal(setting.value) if setting.value is not None else ""
+    word = "" if setting.word is None else _n(setting.word, setting.key)
     if setting.key == "scale":
-        return f"scale {value}"
+        return f"{_k('scale')} {value}"
     if setting.key == "appeals":
         steps = "".join(
-            f" {step} {', '.join(roles)}" if step == "panel" else f" {step} by {roles[0]}"
+            f" {_k(step)} {', '.join(roles)}" if step == "panel"
+            else f" {_k(step + ' by')} {roles[0]}"
             for step, roles in setting.steps
-        )
-        return f"appeals within {value}{steps}"
+        )  # fmt: skip
+        return f"{_k('appeals')} {_k('within')} {value}{steps}"
     if setting.key == "calibration":
-        return f"calibration tolerance {value}"
+        return f"{_k('calibration')} {_k('tolerance')} {value}"
     if setting.key == "rounding":
-        return f"rounding {value}" + (f" {setting.word}" if setting.word is not None else "")
+        return f"{_k('rounding')} {value}" + (f" {word}" if word else "")
     if setting.key == "bonus":
-        return f"bonus {setting.word}"
-    return f"{setting.key} means {setting.word}"  # critical, na
+        return f"{_k('bonus')} {word}"
+    return f"{_k(setting.key)} {_k('means')} {word}"  # critical, na
 
 
 def _band(band: ast.Band) -> str:
     if band.otherwise:
-        return quote(band.label) + " otherwise"
+        return quote(band.label) + " " + _k("otherwise")
     return quote(band.label) + "".join(f" {op} {value.text}" for op, value in band.bounds)
 
 
@@ -328,9 +417,9 @@ def _section(out: _Lines, section: ast.Section) -> None:
     Columns are padded in terminal cells (`rich.cells.cell_len`: a Chinese character is
     two cells), so they line up in an editor; nothing trails a line's last column.
     """
-    head = f"section {section.id}{_label(section.label)}"
+    head = f"{_k('section')} {section.id}{_label(section.label)}"
     if section.weight is not None:
-        head += " weight " + section.weight.text
+        head += f" {_k('weight')} " + section.weight.text
     out.add(head + " {", 1, section.span, role="open")
     labels = [quote(item.label) if item.label is not None else "" for item in section.items]
     id_width = max((cell_len(item.id) for item in section.items), default=0)
@@ -340,7 +429,7 @@ def _section(out: _Lines, section: ast.Section) -> None:
         if label_width:
             columns.append(_pad(label, label_width))
         columns.append(_clauses(item))
-        out.add(("item " + " ".join(columns)).rstrip(), 2, item.span)
+        out.add((_k("item") + " " + " ".join(columns)).rstrip(), 2, item.span)
     out.add("}", 1, section.end, role="close")
 
 
@@ -352,20 +441,20 @@ def _clauses(item: ast.Item) -> str:
     """The clauses in their fixed order: deduct, critical, bonus, when."""
     parts = [_amount("deduct", item.deduct)] if item.deduct is not None else []
     if item.critical:
-        parts.append("critical")
+        parts.append(_k("critical"))
     if item.bonus is not None:
         parts.append(_amount("bonus", item.bonus))
     if item.condition is not None:
-        parts.append("when " + format_expr(item.condition))
+        parts.append(_k("when") + " " + format_expr(item.condition))
     return " ".join(parts)
 
 
 def _amount(keyword: str, amount: ast.Amount) -> str:
-    text = f"{keyword} {amount.points.text}"
+    text = f"{_k(keyword)} {amount.points.text}"
     if amount.per_occurrence:
-        text += " per occurrence"
+        text += " " + _k("per occurrence")
         if amount.cap is not None:
-            text += " max " + amount.cap.text
+            text += f" {_k('max')} " + amount.cap.text
     return text
 
 

@@ -32,7 +32,9 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
         if left[0] < len(names):
             return None
         left[0] -= len(names)
-    matches = difflib.get_close_matches(word, names, n=1, cutoff=0.6)
+    # a Chinese word is two or three characters: one in common is already a likely slip
+    cutoff = 0.6 if word.isascii() else 0.5
+    matches = difflib.get_close_matches(word, names, n=1, cutoff=cutoff)
     return matches[0] if matches else None
 
 

@@ -22,6 +22,7 @@ from callqa.dsl.grammar import parser, terminal_patterns
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
 from callqa.dsl.vocabulary import AGGREGATES, CALL_WORDS, TOP_LEVEL_KEYWORDS
+from callqa.dsl.vocabulary_zh import TOP_LEVEL_ZH
 
 MAX_NESTING = 64
 # A policy file's size is limited so that a file far larger than any rulebook (a center's
@@ -143,7 +144,7 @@ def split_blocks(text: str) -> Iterator[Block]:
     for index, line in enumerate(lines):
         match = _WORD.match(line)
         word = match.group() if match else ""
-        if index > start and word in TOP_LEVEL_KEYWORDS:
+        if index > start and (word in TOP_LEVEL_KEYWORDS or word in TOP_LEVEL_ZH):
             yield Block(start + 1, "\n".join(lines[start:index]))
             start = index
     yield Block(start + 1, "\n".join(lines[start:]))
@@ -374,7 +375,7 @@ def _unexpected_token(
     span = Span(line, col, token.end_line or line, token.end_column or col + len(value))
     words = _token_words(token.type, value)
     code = "unexpected-token"
-    hint = _expected_hint(expected)
+    hint = _expected_hint(expected, _in_chinese(block))
     message = f"unexpected {words} here"
     line_text = _line_text(text, line, block)
     rest = line_text[col - 1 :]
@@ -446,7 +447,7 @@ def _unexpected_end(token: Token, expected: set[str], file: str, block: Block) -
         span,
         "the block ends too early",
         file=file,
-        hint=_expected_hint(expected),
+        hint=_expected_hint(expected, _in_chinese(block)),
         code="unexpected-end",
     )
 
@@ -478,7 +479,14 @@ def _token_words(kind: str, value: str) -> str:
     return f"“{value}”"
 
 
-def _expected_hint(expected: set[str]) -> str:
+def _in_chinese(block: Block) -> bool:
+    """Whether a block is written with Chinese keywords (its first word is one): its
+    hints then name the Chinese keywords."""
+    match = _WORD.match(block.text.lstrip())
+    return match is not None and match.group() in TOP_LEVEL_ZH
+
+
+def _expected_hint(expected: set[str], chinese: bool = False) -> str:
     words: list[str] = []
     patterns = terminal_patterns()
     names = set(expected) - {"WS", "COMMENT"}
@@ -492,7 +500,10 @@ def _expected_hint(expected: set[str]) -> str:
         if name in EXPECTED_WORDS:
             words.append(EXPECTED_WORDS[name])
         elif name in patterns:
-            words.append(f"“{patterns[name]}”")
+            word = patterns[name]
+            if word.isalpha() and word.isascii() == chinese:
+                continue  # a keyword of the other set
+            words.append(f"“{word}”")
     if not words:
         return "check the spelling and punctuation of this line"
     if len(words) > 8:

@@ -36,11 +36,14 @@ TOP_LEVEL_KEYWORDS = frozenset(
 
 @lru_cache(maxsize=1)
 def keywords() -> frozenset[str]:
-    """Every word the grammar spells as a literal (`"rubric"`, `NO: "no"`), `true` and
-    `false` included: read from the parser's terminals, so it always matches the grammar."""
+    """Every English word the grammar spells as a literal (`"rubric"`, `"no"`), `true`
+    and `false` included: read from the parser's terminals, so it always matches the
+    grammar. (Their Chinese forms: dsl.vocabulary_zh.)"""
     from callqa.dsl.grammar import terminal_patterns  # the grammar module reads this one
 
-    return frozenset(text for text in terminal_patterns().values() if text.isalpha())
+    return frozenset(
+        text for text in terminal_patterns().values() if text.isalpha() and text.isascii()
+    )
 
 
 # ------------------------------------------------------ words of the grammar's patterns
@@ -77,7 +80,9 @@ def reserved_words() -> frozenset[str]:
     """Every word the grammar may read as something other than a name: its keywords and
     the words its patterns spell. (The contextual lexer still accepts most of them as names
     where no keyword fits; generated names stay clear of them all.)"""
-    return keywords() | {*AGGREGATES, *CALL_WORDS, *DURATION_WORDS}
+    from callqa.dsl.vocabulary_zh import chinese_keywords
+
+    return keywords() | chinese_keywords() | {*AGGREGATES, *CALL_WORDS, *DURATION_WORDS}
 
 
 # ----------------------------------------------------------- names with a meaning

@@ -40,17 +40,16 @@ from callqa.dsl.vocabulary import (
     THRESHOLD_SUBJECTS,
     UNIT_SECONDS,
     WEEKDAYS,
-    WORD_UNITS,
     WORKING_UNITS,
     reserved_words,
 )
+from callqa.dsl.vocabulary_zh import unit_word
 
 # Words the grammar gives a meaning somewhere. The parser accepts most of them as names
 # where no keyword fits, but generated ids stay clear of them.
 KEYWORDS = reserved_words()
 
 CJK = "服务规范开场白结束语态度热情耐心专业术语身份核实复述确认主动关怀记录工单准确投诉班长主管经理优秀良好合格质检"
-DURATION_WORDS = {unit: word + "s" for word, unit in WORD_UNITS.items()}  # 5 minutes
 ROLES = ["班长", "主管", "主管副总经理", "总经理", "质检员", "supervisor", "team_lead", "hr"]
 
 Scope = Mapping[str, Type]
@@ -99,7 +98,7 @@ def percent(text: str) -> ast.Literal:
 def duration(amount: str, unit: str, word: bool = False) -> ast.Literal:
     seconds = float(amount) * UNIT_SECONDS[unit]
     value = int(seconds) if seconds == int(seconds) else seconds
-    text = f"{amount} {DURATION_WORDS[unit]}" if word else f"{amount}{unit}"
+    text = f"{amount} {unit_word(amount, unit)}" if word else f"{amount}{unit}"
     return ast.Literal(Type.DURATION, value, text)
 
 
@@ -143,7 +142,7 @@ def waits(draw: st.DrawFn, working: bool = False) -> ast.Wait:
         return ast.Wait(draw(durations(positive_amounts)))
     amount, unit = draw(positive_amounts), draw(st.sampled_from(WORKING_UNITS))
     length = duration(amount, unit, word=True)
-    return ast.Wait(length, True, unit == "d", f"{amount} working {DURATION_WORDS[unit]}")
+    return ast.Wait(length, True, unit == "d", f"{amount} working {unit_word(amount, unit)}")
 
 
 def _time(minutes: int) -> ast.Literal:
@@ -462,7 +461,7 @@ def samplings(draw: st.DrawFn, block_id: str, scope: Scope) -> ast.Sampling:
             entries.append(ast.Pick(n, 1, ordinal, "call", where))
         else:
             n = draw(st.integers(1, 5))
-            entries.append(ast.Pick(None, n, None, draw(st.sampled_from(["call", "calls"])), where))
+            entries.append(ast.Pick(None, n, None, "call" if n == 1 else "calls", where))
     if draw(st.booleans()):
         entries.append(
             ast.Quota(draw(st.integers(2, 9)), period, draw(st.none() | conditions(scope, 1)))

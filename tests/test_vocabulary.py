@@ -17,7 +17,7 @@ import pytest
 from hypothesis import HealthCheck, Phase, find, settings
 from strategies import policies
 
-from callqa.dsl import ast, vocabulary
+from callqa.dsl import ast, vocabulary, vocabulary_zh
 from callqa.dsl.grammar import parser
 from callqa.dsl.vocabulary import (
     ADDITIVE,
@@ -41,6 +41,7 @@ from callqa.dsl.vocabulary import (
     keywords,
     reserved_words,
 )
+from callqa.dsl.vocabulary_zh import TOP_LEVEL_ZH, chinese_keywords
 from callqa.engine.runtime.events import EVENT_KINDS as ENGINE_EVENT_KINDS
 from callqa.engine.runtime.windows import calendar_key
 from callqa.grammars import policy_grammar
@@ -115,7 +116,7 @@ def test_the_operators_are_the_grammars() -> None:
     spelled = {t.name: t.pattern.value for t in parser().terminals}
     assert {spelled["PLUS"], spelled["MINUS"]} == set(ADDITIVE)
     assert {spelled["STAR"], spelled["SLASH"]} == set(MULTIPLICATIVE)
-    assert spelled["ARROW"] == ARROW
+    assert re.match(parser().get_terminal("ARROW").pattern.to_regexp(), ARROW)
     assert set(COMPARISONS) == set(re.findall(r"[=!<>]+", spelled["COMP_OP"]))
 
 
@@ -124,16 +125,20 @@ def test_top_level_keywords_are_the_first_words_of_the_statements() -> None:
     the first word of every alternative of `statement`."""
     rules = parser().rules
     statements = {r.expansion[0].name for r in rules if r.origin.name == "statement"}
+    # each keyword is a rule reading its English or Chinese form (dsl/grammar.py)
+    keyword_rules = {r.expansion[0].name for r in rules if r.origin.name in statements}
     first = {
         parser().get_terminal(r.expansion[0].name).pattern.value
         for r in rules
-        if r.origin.name in statements and r.expansion and r.expansion[0].is_term
+        if r.origin.name in keyword_rules and r.expansion and r.expansion[0].is_term
     }
-    assert first == TOP_LEVEL_KEYWORDS
+    assert first == TOP_LEVEL_KEYWORDS | TOP_LEVEL_ZH
 
 
 def test_reserved_words_hold_the_keywords_and_the_words_of_patterns() -> None:
-    assert reserved_words() == keywords() | {*AGGREGATES, *CALL_WORDS, *DURATION_WORDS}
+    assert reserved_words() == (
+        keywords() | chinese_keywords() | {*AGGREGATES, *CALL_WORDS, *DURATION_WORDS}
+    )
     assert {"minutes", "week", "avg", "calls"} <= reserved_words()
     assert set(WORD_UNITS.values()) == set(UNIT_SECONDS)
 
@@ -193,7 +198,8 @@ def test_the_readers_use_the_vocabularys_own_sets() -> None:
     assert check_blocks.PERIODS is vocabulary.PERIODS
     assert check_blocks.DECISION_KINDS is vocabulary.DECISION_KINDS
     assert expressions.EVENT_KINDS is vocabulary.EVENT_KINDS
-    assert build.WORD_UNITS is vocabulary.WORD_UNITS
+    assert vocabulary_zh.WORD_UNITS is vocabulary.WORD_UNITS
+    assert build.UNIT_SECONDS is vocabulary.UNIT_SECONDS
 
 
 # ------------------------------------------------------------------ the strategies

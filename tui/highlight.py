@@ -24,14 +24,32 @@ from callqa.dsl.vocabulary import (
     UNIT_SECONDS,
     keywords,
 )
+from callqa.dsl.vocabulary_zh import (
+    CALENDAR_PREFIX,
+    CALL_WORD,
+    KEYWORDS,
+    NAMES,
+    OPERATORS,
+    ORDINAL_PREFIX,
+    UNITS,
+    WORKING_WORD,
+    chinese_keywords,
+)
+
+# `true`/`false` and `是`/`否`
+_BOOLEANS = frozenset({*BOOLEANS, *(KEYWORDS[word] for word in BOOLEANS)})
 
 
 @lru_cache(maxsize=1)
 def highlighted_keywords() -> frozenset[str]:
     """The words shown as keywords: every keyword of the grammar, and `call`/`calls`,
-    which the grammar spells in a pattern (`pick 2nd call`). `true` and `false` are shown
-    as booleans; `count(` and `5 minutes` as the name and the number they go with."""
-    return (keywords() - set(BOOLEANS)) | set(CALL_WORDS)
+    which the grammar spells in a pattern (`pick 2nd call`), each also in Chinese. `true`
+    and `false` are shown as booleans; `count(` and `5 minutes` as the name and the number
+    they go with."""
+    words = keywords() | chinese_keywords() | {*CALL_WORDS, CALL_WORD}
+    working = {WORKING_WORD + unit for unit in (UNITS["m"], UNITS["h"], UNITS["d"], "日")}
+    calendar = {CALENDAR_PREFIX + period for period in NAMES["period"].values()}  # 日历月
+    return (words | working | calendar) - _BOOLEANS
 
 
 def _either(words: Iterable[str]) -> str:
@@ -44,9 +62,11 @@ TOKEN = re.compile(
       | (?P<string>"(?:[^"\\\n]|\\.)*"?)
       | (?P<number>\d{{4}}-\d{{2}}-\d{{2}}(?:[ T]\d{{1,2}}:\d{{2}}(?::\d{{2}})?)?
                    |\d{{1,2}}:\d{{2}}(?::\d{{2}})?
-                   |\d+(?:\.\d+)?(?:%|(?:{_either(UNIT_SECONDS)})\b|(?:{_either(ORDINAL_SUFFIXES)})\b)?)
+                   |{ORDINAL_PREFIX}\d+\b
+                   |\d+(?:\.\d+)?(?:%|(?:{_either([*UNIT_SECONDS, *UNITS.values()])})(?!\w)
+                                    |(?:{_either(ORDINAL_SUFFIXES)})\b)?)
       | (?P<word>[^\W\d]\w*)
-      | (?P<operator>{_either((*COMPARISONS, *ADDITIVE, *MULTIPLICATIVE, ARROW))})
+      | (?P<operator>{_either((*COMPARISONS, *ADDITIVE, *MULTIPLICATIVE, ARROW, *OPERATORS))})
     """,
     re.VERBOSE,
 )
@@ -76,7 +96,7 @@ def _line_spans(line: str) -> tuple[tuple[int, int | None, str], ...]:
             if match.start() and line[match.start() - 1] == ".":
                 continue  # a part of a field name (`call.start`), not a keyword
             text = match.group()
-            if text in BOOLEANS:
+            if text in _BOOLEANS:
                 kind = "boolean"
             elif text in known:
                 kind = "keyword"

@@ -27,6 +27,12 @@ def register(commands: Commands) -> None:
     fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
     fmt.add_argument("files", nargs="+", metavar="FILE")
     fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    fmt.add_argument(
+        "--keywords",
+        choices=["en", "zh"],
+        help="write the keywords in English (rubric, when) or Chinese (质检表, 当); "
+        "by default each file keeps the set it is mostly written in",
+    )
     fmt.set_defaults(run=run_fmt)
 
     test = commands.add_parser("test", help="run the test blocks of policy files")
@@ -100,7 +106,7 @@ def run_fmt(args: argparse.Namespace) -> int:
             continue
         assert text is not None
         try:
-            formatted = format_text(text, name)
+            formatted = format_text(text, name, args.keywords)
         except PolicyError as error:
             say(error.render(), file=sys.stderr)
             say(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
