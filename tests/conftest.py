@@ -17,6 +17,10 @@ settings.register_profile(
 settings.register_profile("dev", deadline=None, suppress_health_check=[HealthCheck.too_slow])
 settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
+# The tests read what callqa says in English, whatever the machine's locale; those about
+# Chinese ask for it (`--lang zh`, `language("zh")`, their own environment).
+os.environ["CALLQA_LANG"] = "en"
+
 ROOT = Path(__file__).resolve().parent.parent
 POLICIES = ROOT / "policies"
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 import sys
 from collections.abc import Sequence
 
+from callqa.dsl.i18n import set_language
 from callqa.engine.errors import InputFileError
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Run
@@ -27,6 +28,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run one command; its exit code (2: asked wrongly, 130: interrupted)."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    set_language(args.lang)
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
