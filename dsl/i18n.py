@@ -87,6 +87,17 @@ def ngettext(singular: str, plural: str, count: int) -> str:
     return _translations().ngettext(singular, plural, count)
 
 
+def named(word: str, kind: str) -> str:
+    """A word people read that the language itself names (a decision kind `rescore`, an
+    event kind `complaint`, a period `month`): its Chinese name (复评, 投诉, 月) when
+    speaking Chinese. JSON output keeps the English word."""
+    if current() == "en":
+        return word
+    from callqa.dsl.vocabulary_zh import chinese
+
+    return chinese(word, kind)
+
+
 @lru_cache(maxsize=1)
 def _translations() -> gettext.NullTranslations:
     """Every Chinese catalog, read once and joined into one gettext translation."""
