@@ -20,6 +20,8 @@ from callqa.dsl.vocabulary_zh import KEYWORDS, NAMES, chinese_keywords, english,
 from callqa.tui.cli import main
 from callqa.tui.highlight import highlight_lines
 
+ROOT = Path(__file__).resolve().parent.parent
+
 ENGLISH = """\
 policy "示例" version "1" timezone "Asia/Shanghai"
 
@@ -281,3 +283,51 @@ def test_cli_fmt_rewrites_into_the_set_asked_for(
     assert main(["fmt", "--check", str(path)]) == 0
     assert main(["fmt", "--keywords", "en", str(path)]) == 0
     assert path.read_text(encoding="utf-8") == ENGLISH
+
+
+def test_a_policy_in_chinese_keywords_simulates_a_change(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The shipped policies/online.policy, written in Chinese keywords, against a change
+    written in Chinese too (typo coaching after 2 deductions a month instead of 3): the
+    agents with exactly 2 typo deductions in November are now coached."""
+    import datetime as dt
+    import json
+
+    from callqa.engine.store.database import Store
+
+    def november(day: int) -> dt.datetime:
+        return dt.datetime(2026, 11, day, 10, tzinfo=dt.timezone(dt.timedelta(hours=8)))
+
+    online = ROOT / "policies" / "online.policy"
+    text = online.read_text(encoding="utf-8")
+    rule = '规则 typos 当 计数(扣分 满足 扣分.item == "typo") 在 日历月 >= 3 则 typo_coaching'
+    assert rule in text
+    proposed = tmp_path / "online.policy"
+    proposed.write_text(text.replace(rule, rule.replace(">= 3", ">= 2")), encoding="utf-8")
+    (tmp_path / "calendar.policy").write_text(
+        (ROOT / "policies" / "calendar.policy").read_text(encoding="utf-8"), encoding="utf-8"
+    )
+    answers = {"first_reply": "pass", "greeting": "pass", "accuracy": "pass", "script": "pass",
+               "leak": "pass", "survey": "pass", "empathy": "pass"}  # fmt: skip
+    events = []
+    for number, (agent, typos) in enumerate([("B1", 2), ("B2", 3), ("B3", 1), ("B4", 2)]):
+        for week in range(typos):
+            events.append({
+                "kind": "evaluation", "id": f"e{number}-{week}", "agent": agent,
+                "rubric": "online_chat", "at": november(3 + 7 * week),
+                "facts": {"call": {"duration": 180}},
+                "answers": {**answers, "typo": 1},
+            })  # fmt: skip
+    db = str(tmp_path / "h.db")
+    store = Store(db, create=True)
+    store.add_events(sorted(events, key=lambda e: e["at"]))
+    store.close()
+    assert main(["simulate", "--db", db, "--policy", str(proposed), "--against", str(online),
+                 "--to", "2026-12-01", "--format", "json"]) == 0  # fmt: skip
+    report = json.loads(capsys.readouterr().out)
+    coached = {
+        change["subject"] for change in report["changed"] if change.get("action") == "typo_coaching"
+    }
+    assert coached == {"B1", "B4"}, report
+    assert report["counts"]["action: typo_coaching"] == {"before": 1, "after": 3}
