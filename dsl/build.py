@@ -16,6 +16,7 @@ from lark import Token, Tree
 
 from callqa.dsl import ast
 from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.i18n import _
 from callqa.dsl.source import NOWHERE, Span
 from callqa.dsl.types import Type
 from callqa.dsl.vocabulary import UNIT_SECONDS, WORKING_UNITS
@@ -129,7 +130,7 @@ class Builder:
             return self.calendar(tree)
         if kind == "test_block":
             return self.test_block(tree)
-        self.error(span_of(tree), f"unknown statement {kind}")
+        self.error(span_of(tree), _("unknown statement {kind}").format(kind=kind))
         return None
 
     # ---------------------------------------------------------- time-aware blocks
@@ -164,9 +165,11 @@ class Builder:
         if len(picks) > MAX_PICKS:
             self.error(
                 picks[MAX_PICKS].span,
-                f"sampling {id_token} has more than {MAX_PICKS} picks, the most one sampling "
-                "rule may hold, from this pick on",
-                "split it into several sampling rules",
+                _(
+                    "sampling {id} has more than {count} picks, the most one sampling rule may "
+                    "hold, from this pick on"
+                ).format(id=id_token, count=MAX_PICKS),
+                _("split it into several sampling rules"),
                 code="too-large",
             )
         args = (str(id_token), label_text, tuple(built), span_of(tree), span_of(id_token))
@@ -239,9 +242,10 @@ class Builder:
         written = str(word) if str(word).isascii() else unit_word(amount, letter)
         text = f"{amount} working {written}"
         if letter not in WORKING_UNITS:
-            self.error(span, f"working time is counted in minutes, hours or days, not {word}",
-                       f"write it in hours or days, e.g. {amount} working days",
-                       code="working-time")  # fmt: skip
+            self.error(span, _("working time is counted in minutes, hours or days, not {unit}"
+                               ).format(unit=word),
+                       _("write it in hours or days, e.g. {amount} working days").format(
+                           amount=amount), code="working-time")  # fmt: skip
         return ast.Wait(length, True, letter == "d", text, span)
 
     def calendar(self, tree: Tree[Any]) -> ast.Calendar:
@@ -374,11 +378,15 @@ class Builder:
             value = unquote(kids(option)[0])
             if option.data == "version":
                 if version is not None:
-                    self.error(span_of(option), "the version is given twice", "keep one version")
+                    self.error(
+                        span_of(option), _("the version is given twice"), _("keep one version")
+                    )
                 version = value
             else:
                 if timezone is not None:
-                    self.error(span_of(option), "the timezone is given twice", "keep one timezone")
+                    self.error(
+                        span_of(option), _("the timezone is given twice"), _("keep one timezone")
+                    )
                 timezone = value
                 timezone_span = span_of(kids(option)[0])
         return ast.PolicyHeader(name, version, timezone, span_of(tree), timezone_span)
@@ -407,10 +415,14 @@ class Builder:
             past = items[MAX_RUBRIC_ITEMS]
             self.error(
                 past.span,
-                f"rubric {rubric_id} has more than {MAX_RUBRIC_ITEMS:,} items, the most one "
-                f"rubric may hold, from item {past.id} here on",
-                "split it into several rubrics (each may go in its own file, joined with "
-                'include "part.policy")',
+                _(
+                    "rubric {id} has more than {count:,} items, the most one rubric may hold, "
+                    "from item {item} here on"
+                ).format(id=rubric_id, count=MAX_RUBRIC_ITEMS, item=past.id),
+                _(
+                    "split it into several rubrics (each may go in its own file, joined with "
+                    'include "part.policy")'
+                ),
                 code="too-large",
             )
 
@@ -476,22 +488,24 @@ class Builder:
             span = span_of(clause)
             if clause.data == "deduct":
                 if deduct is not None:
-                    self.error(span, "this item already says how much to deduct", "keep one deduct")
+                    self.error(
+                        span, _("this item already says how much to deduct"), _("keep one deduct")
+                    )
                 deduct = self.amount(clause)
             elif clause.data == "bonus":
                 if bonus is not None:
-                    self.error(span, "this item already gives a bonus", "keep one bonus")
+                    self.error(span, _("this item already gives a bonus"), _("keep one bonus"))
                 bonus = self.amount(clause)
             elif clause.data == "critical_flag":
                 if critical:
-                    self.error(span, "critical is written twice", "write critical once")
+                    self.error(span, _("critical is written twice"), _("write critical once"))
                 critical = True
             else:
                 if condition is not None:
                     self.error(
                         span,
-                        "this item already has a when condition",
-                        "join the conditions with and",
+                        _("this item already has a when condition"),
+                        _("join the conditions with and"),
                     )
                 condition = self.expr(kids(clause)[0])
         return ast.Item(
@@ -533,8 +547,8 @@ class Builder:
             shown = text if len(text) <= 20 else text[:16] + "..."
             self.error(
                 span,
-                f"the number {shown} is too large",
-                f"write a number below {MAX_NUMBER}",
+                _("the number {number} is too large").format(number=shown),
+                _("write a number below {limit}").format(limit=MAX_NUMBER),
                 code="too-large",
             )
             return MAX_NUMBER
@@ -610,7 +624,7 @@ class Builder:
             return self.date(kids(node)[0])
         if kind == "datetime":
             return self.datetime(kids(node)[0])
-        self.error(span, "this value could not be read")
+        self.error(span, _("this value could not be read"))
         return ast.Literal(Type.UNKNOWN, 0, "0", span)
 
     def number(self, node: Tree[Any] | Token) -> ast.Literal:
@@ -635,8 +649,8 @@ class Builder:
             text = f"{number_literal.text} {word}"
         seconds = amount * UNIT_SECONDS[letter]
         if seconds > MAX_DURATION:  # date arithmetic with it would run off the calendar
-            self.error(span, f"the duration {text} is longer than 100 years",
-                       "write a shorter one, e.g. 365d", code="too-large")  # fmt: skip
+            self.error(span, _("the duration {duration} is longer than 100 years").format(
+                duration=text), _("write a shorter one, e.g. 365d"), code="too-large")  # fmt: skip
             seconds = MAX_DURATION
         value: int | float = int(seconds) if seconds == int(seconds) else seconds
         return ast.Literal(Type.DURATION, value, text, span)
@@ -647,7 +661,11 @@ class Builder:
         try:
             value = dt.time(parts[0], parts[1], parts[2] if len(parts) > 2 else 0)
         except ValueError:
-            self.error(span_of(token), f"{text} is not a time of day", "write a time such as 11:00")
+            self.error(
+                span_of(token),
+                _("{text} is not a time of day").format(text=text),
+                _("write a time such as 11:00"),
+            )
             return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
         return ast.Literal(Type.TIME, value, text, span_of(token))
 
@@ -656,7 +674,11 @@ class Builder:
         try:
             value = dt.date.fromisoformat(_ascii_digits(text))
         except ValueError:
-            self.error(span_of(token), f"{text} is not a date", "write a date such as 2026-11-02")
+            self.error(
+                span_of(token),
+                _("{text} is not a date").format(text=text),
+                _("write a date such as 2026-11-02"),
+            )
             return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
         return ast.Literal(Type.DATE, value, text, span_of(token))
 
@@ -667,8 +689,8 @@ class Builder:
         except ValueError:
             self.error(
                 span_of(token),
-                f"{text} is not a date and time",
-                "write a date and time such as 2026-11-02 09:00",
+                _("{text} is not a date and time").format(text=text),
+                _("write a date and time such as 2026-11-02 09:00"),
             )
             return ast.Literal(Type.UNKNOWN, text, text, span_of(token))
         return ast.Literal(Type.DATETIME, value, text, span_of(token))

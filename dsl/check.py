@@ -18,8 +18,16 @@ from pathlib import Path
 
 from callqa.dsl import ast
 from callqa.dsl.check_blocks import BlockChecker, fractions, misread_fractions
-from callqa.dsl.diagnostics import Diagnostic, Severity, has_errors, sort_diagnostics
+from callqa.dsl.diagnostics import (
+    Diagnostic,
+    Severity,
+    has_errors,
+    line_said,
+    listed,
+    sort_diagnostics,
+)
 from callqa.dsl.expressions import Scope, infer, never_true
+from callqa.dsl.i18n import N_, _, current, named
 from callqa.dsl.includes import (
     INVISIBLE_IN_NAME,
     Files,
@@ -36,22 +44,26 @@ from callqa.dsl.resolved_rubric import (
     RubricSettings,
     resolve_rubric,
 )
-from callqa.dsl.source import Span, line_ref
+from callqa.dsl.source import Span
 from callqa.dsl.suggest import did_you_mean, suggestions_limited
 from callqa.dsl.types import BUILTIN_FIELDS, TYPE_NAMES, Type
+from callqa.dsl.vocabulary_zh import keyword
 
+# A rubric's modes and what each means (translated where said: `_(CRITICAL_MODES[mode])`)
 CRITICAL_MODES = {
-    "zero_score": "a failed red-line item makes the total score 0",
-    "fail_keep_score": "a failed red-line item fails the evaluation but keeps the computed score",
-    "zero_section": "a failed red-line item zeroes only its own section",
+    "zero_score": N_("a failed red-line item makes the total score 0"),
+    "fail_keep_score": N_(
+        "a failed red-line item fails the evaluation but keeps the computed score"
+    ),
+    "zero_section": N_("a failed red-line item zeroes only its own section"),
 }
 NA_MODES = {
-    "excluded": "an N/A item leaves both the earned and the possible points",
-    "pass": "an N/A item counts as passed",
+    "excluded": N_("an N/A item leaves both the earned and the possible points"),
+    "pass": N_("an N/A item counts as passed"),
 }
 BONUS_MODES = {
-    "capped": "bonus points never lift the score above the scale",
-    "uncapped": "bonus points may lift the score above the scale",
+    "capped": N_("bonus points never lift the score above the scale"),
+    "uncapped": N_("bonus points may lift the score above the scale"),
 }
 ROUNDING_MODES = {"half_up", "half_even", "down"}
 
@@ -162,18 +174,22 @@ def invisible_characters(text: str, file: str, included: str = "") -> list[Diagn
         return []
     found = []
     for part in _QUOTED_OR_COMMENT.finditer(text):
-        kind = "comment" if part.group().startswith("#") else "text"
+        message = (
+            _("an invisible character (U+{code:04X}) is in this comment")
+            if part.group().startswith("#")
+            else _("an invisible character (U+{code:04X}) is in this text")
+        )
         for char in _CONTROL.finditer(part.group()):
             index = part.start() + char.start()
             line = text.count("\n", 0, index) + 1
             column = index - text.rfind("\n", 0, index)
             found.append(Diagnostic.at(
                 Span(line, column, line, column + 1, included),
-                f"an invisible character (U+{ord(char.group()):04X}) is in this {kind}",
+                message.format(code=ord(char.group())),
                 file=file,
-                hint="remove the invisible character (it comes along when text is copied from "
-                "a terminal, a document or a web page): shown, it would restyle or reorder "
-                "what terminals and reports show",
+                hint=_("remove the invisible character (it comes along when text is copied "
+                       "from a terminal, a document or a web page): shown, it would restyle "
+                       "or reorder what terminals and reports show"),
                 code="invisible-character",
             ))  # fmt: skip
     return found
@@ -213,9 +229,11 @@ class _Checker:
             if rubric.id in seen:
                 self.error(
                     rubric.id_span,
-                    f"there is already a rubric called {rubric.id} "
-                    f"({line_ref(seen[rubric.id].span, rubric.span, self.tree.file)})",
-                    "give each rubric its own id",
+                    _("there is already a rubric called {id} ({where})").format(
+                        id=rubric.id,
+                        where=line_said(seen[rubric.id].span, rubric.span, self.tree.file),
+                    ),
+                    _("give each rubric its own id"),
                     code="duplicate-id",
                 )
             seen[rubric.id] = rubric
@@ -225,9 +243,10 @@ class _Checker:
             if test.name in tests:  # `callqa test` would report two results under one name
                 self.warn(
                     test.span,
-                    f"there is already a test called {test.name!r} "
-                    f"(line {tests[test.name].span.line})",
-                    "give each test its own name",
+                    _("there is already a test called {name!r} (line {line})").format(
+                        name=test.name, line=tests[test.name].span.line
+                    ),
+                    _("give each test its own name"),
                     code="duplicate-test",
                 )
             tests[test.name] = test
@@ -241,29 +260,30 @@ class _Checker:
             if not self.header_written:  # an empty file too: activated, it would judge nothing
                 self.error(
                     Span.point(1, 1),
-                    "the file does not say which policy it is"
-                    + ("" if self.tree.statements else " (it is empty)"),
-                    'start with: policy "name" version "2026.11" timezone "Asia/Shanghai"',
+                    _("the file does not say which policy it is")
+                    if self.tree.statements
+                    else _("the file does not say which policy it is (it is empty)"),
+                    _('start with: policy "name" version "2026.11" timezone "Asia/Shanghai"'),
                     code="no-header",
                 )
             return
         for extra in headers[1:]:
-            self.error(extra.span, "a file has one policy line", "remove this policy line")
+            self.error(extra.span, _("a file has one policy line"), _("remove this policy line"))
         header = headers[0]
         if header.timezone is not None and header.timezone_span is not None:
             hint = timezone_hint(header.timezone)
             if hint is not None:
                 self.error(
                     header.timezone_span,
-                    f"unknown timezone {header.timezone!r}",
+                    _("unknown timezone {name!r}").format(name=header.timezone),
                     hint,
                     code="timezone",
                 )
         elif header.timezone is None:
             self.warn(
                 header.span,
-                "the policy has no timezone, so calendar days are counted in UTC",
-                'add timezone "Asia/Shanghai" (or your center\'s)',
+                _("the policy has no timezone, so calendar days are counted in UTC"),
+                _('add timezone "Asia/Shanghai" (or your center\'s)'),
                 code="no-timezone",
             )
 
@@ -272,24 +292,26 @@ class _Checker:
         if kind is None:
             self.error(
                 decl.type_span,
-                f"unknown type {decl.type_name}",
+                _("unknown type {name}").format(name=decl.type_name),
                 did_you_mean(decl.type_name, TYPE_NAMES)
-                or "use one of: " + ", ".join(sorted(TYPE_NAMES)),
+                or _("use one of: {names}").format(names=listed(sorted(TYPE_NAMES), "type")),
                 code="unknown-type",
             )
             return
         if len(decl.path) < 2:
             self.error(
                 decl.span,
-                f"a field belongs to something: write call.{decl.name}",
+                _("a field belongs to something: write call.{name}").format(name=decl.name),
                 code="field-name",
             )
             return
         if decl.name in BUILTIN_FIELDS:
             self.error(
                 decl.span,
-                f"{decl.name} is built in already ({BUILTIN_FIELDS[decl.name].value})",
-                "remove this line",
+                _("{name} is built in already ({type})").format(
+                    name=decl.name, type=named(BUILTIN_FIELDS[decl.name].value, "type")
+                ),
+                _("remove this line"),
                 code="duplicate-field",
             )
             return
@@ -299,11 +321,14 @@ class _Checker:
             # may the policy including it: the same declaration in two files is fine
             if first.span.file != decl.span.file and self.fields[decl.name] == kind:
                 return
-            where = line_ref(first.span, decl.span, self.tree.file)
+            where = line_said(first.span, decl.span, self.tree.file)
             self.error(
-                decl.span, f"{decl.name} is declared twice (first at {where})",
-                "remove one of the lines",
-            )  # fmt: skip
+                decl.span,
+                _("{name} is declared twice (first at {where})").format(
+                    name=decl.name, where=where
+                ),
+                _("remove one of the lines"),
+            )
             return
         self.declared[decl.name] = decl
         self.fields[decl.name] = kind
@@ -319,8 +344,11 @@ class _Checker:
         if not sections:
             self.error(
                 rubric.id_span,
-                f"rubric {rubric.id} has no sections",
-                'add a section: section service "服务规范" { item greeting "规范开场白" deduct 5 }',
+                _("rubric {id} has no sections").format(id=rubric.id),
+                _(
+                    'add a section: section service "服务规范" {{ item greeting "规范开场白" '
+                    "deduct 5 }}"
+                ).format(),
                 code="empty-rubric",
             )
         section_ids: dict[str, ast.Section] = {}
@@ -329,26 +357,28 @@ class _Checker:
             if section.id in section_ids:
                 self.error(
                     section.id_span,
-                    f"there is already a section called {section.id} "
-                    f"(line {section_ids[section.id].span.line})",
-                    "give each section its own id",
+                    _("there is already a section called {id} (line {line})").format(
+                        id=section.id, line=section_ids[section.id].span.line
+                    ),
+                    _("give each section its own id"),
                     code="duplicate-id",
                 )
             section_ids[section.id] = section
             if not section.items:
                 self.warn(
                     section.id_span,
-                    f"section {section.id} has no items",
-                    'add an item: item greeting "规范开场白" deduct 5',
+                    _("section {id} has no items").format(id=section.id),
+                    _('add an item: item greeting "规范开场白" deduct 5'),
                     code="empty",
                 )
             for item in section.items:
                 if item.id in item_ids:
                     self.error(
                         item.id_span,
-                        f"there is already an item called {item.id} "
-                        f"(line {item_ids[item.id].span.line})",
-                        "item ids must be unique within a rubric: answers are given by item id",
+                        _("there is already an item called {id} (line {line})").format(
+                            id=item.id, line=item_ids[item.id].span.line
+                        ),
+                        _("item ids must be unique within a rubric: answers are given by item id"),
                         code="duplicate-id",
                     )
                 item_ids[item.id] = item
@@ -356,7 +386,9 @@ class _Checker:
         self.weights(sections, settings)
         grades = rubric.grades
         if len([e for e in rubric.entries if isinstance(e, ast.Grades)]) > 1:
-            self.error(rubric.id_span, "the rubric has more than one grades block", "keep one")
+            self.error(
+                rubric.id_span, _("the rubric has more than one grades block"), _("keep one")
+            )
         if grades is not None:
             self.grades(grades, resolved.grades, settings.scale)
 
@@ -366,16 +398,21 @@ class _Checker:
         given: dict[str, tuple[str, ...]] = {}
         for step, roles in setting.steps:
             if step in given:
-                self.error(setting.span, f"the appeal line says `{step}` twice",
-                           f"keep one {step}", code="repeated-line")  # fmt: skip
+                # in Chinese, the step's keyword (`accepted` is 受理人)
+                word = step if current() == "en" else keyword(_STEP_PHRASES.get(step, step), "zh")
+                self.error(setting.span, _("the appeal line says `{step}` twice").format(step=word),
+                           _("keep one {step}").format(step=word),
+                           code="repeated-line")  # fmt: skip
             given[step] = roles
         panel = given.get("panel", ())
         if len(set(panel)) != len(panel):
-            self.error(setting.span, "a role sits on the panel twice", "name each role once")
+            self.error(setting.span, _("a role sits on the panel twice"), _("name each role once"))
         decides = given.get("decided", (None,))[0]
         if panel and decides is not None and decides not in panel:
-            self.error(setting.span, f"{decides} decides appeals but does not sit on the panel",
-                       f"write: panel {', '.join((*panel, decides))}",
+            self.error(setting.span,
+                       _("{role} decides appeals but does not sit on the panel").format(
+                           role=decides),
+                       _("write: panel {roles}").format(roles=", ".join((*panel, decides))),
                        code="appeal")  # fmt: skip
         return dataclasses.replace(
             settings, appeal_accepted_by=given.get("accepted", (None,))[0],
@@ -388,7 +425,11 @@ class _Checker:
         for key in ("scale", "critical", "na", "bonus", "rounding", "appeals", "calibration"):
             found = rubric.settings(key)
             for extra in found[1:]:
-                self.error(extra.span, f"{key} is set twice in this rubric", "keep one")
+                self.error(
+                    extra.span,
+                    _("{key} is set twice in this rubric").format(key=keyword(key, current())),
+                    _("keep one"),
+                )
             if not found:
                 continue
             setting = found[0]
@@ -396,15 +437,15 @@ class _Checker:
                 assert setting.value is not None
                 scale = setting.value.number
                 if scale <= 0:
-                    self.error(setting.span, "the scale must be above 0", "write scale 100")
+                    self.error(setting.span, _("the scale must be above 0"), _("write scale 100"))
                 else:
                     settings = replace(settings, scale=scale)
             elif key == "appeals":
                 assert setting.value is not None
                 seconds = setting.value.number
                 if seconds <= 0:
-                    self.error(setting.span, "the appeal window must be longer than 0",
-                               "write appeals within 3 days")  # fmt: skip
+                    self.error(setting.span, _("the appeal window must be longer than 0"),
+                               _("write appeals within 3 days"))  # fmt: skip
                 else:
                     settings = replace(settings, appeal_window_seconds=seconds)
                 settings = self.appeal_steps(setting, settings)
@@ -412,15 +453,17 @@ class _Checker:
                 assert setting.value is not None
                 tolerance = setting.value.number
                 if tolerance <= 0:
-                    self.error(setting.span, "the calibration tolerance must be above 0",
-                               "write calibration tolerance 5")  # fmt: skip
+                    self.error(setting.span, _("the calibration tolerance must be above 0"),
+                               _("write calibration tolerance 5"))  # fmt: skip
                 else:
                     settings = replace(settings, calibration_tolerance=tolerance)
             elif key == "rounding":
                 assert setting.value is not None
                 digits = int(setting.value.number)
                 if digits > 6:
-                    self.error(setting.span, "round to at most 6 decimals", "write rounding 1")
+                    self.error(
+                        setting.span, _("round to at most 6 decimals"), _("write rounding 1")
+                    )
                 else:
                     settings = replace(settings, rounding_digits=digits)
                 if setting.word is not None:
@@ -436,10 +479,12 @@ class _Checker:
         word = setting.word or ""
         if word in choices:
             return True
-        hint = did_you_mean(word, choices) or "use one of: " + ", ".join(sorted(choices))
+        hint = did_you_mean(word, choices) or _("use one of: {names}").format(
+            names=listed(sorted(choices), key)
+        )
         self.error(
             setting.word_span or setting.span,
-            f"{word} is not a {key} setting",
+            _("{word} is not a {key} setting").format(word=word, key=keyword(key, current())),
             hint,
             code="unknown-setting",
         )
@@ -450,22 +495,22 @@ class _Checker:
         if item.deduct is None and item.bonus is None and not item.critical:
             self.error(
                 item.span,
-                f"item {item.id} does not say what it is worth",
-                "add deduct 5, bonus 2 or critical",
+                _("item {id} does not say what it is worth").format(id=item.id),
+                _("add deduct 5, bonus 2 or critical"),
                 code="empty-item",
             )
         if item.deduct is not None and item.bonus is not None:
             self.error(
                 item.bonus.span,
-                f"item {item.id} both deducts and gives a bonus",
-                "split it into a deduction item and a bonus item",
+                _("item {id} both deducts and gives a bonus").format(id=item.id),
+                _("split it into a deduction item and a bonus item"),
                 code="deduct-and-bonus",
             )
         if item.bonus is not None and item.critical:
             self.error(
                 item.span,
-                f"item {item.id} is a bonus and a red line at once",
-                "make the red line its own item",
+                _("item {id} is a bonus and a red line at once").format(id=item.id),
+                _("make the red line its own item"),
                 code="bonus-critical",
             )
         for word, amount in (("deduct", item.deduct), ("bonus", item.bonus)):
@@ -473,13 +518,15 @@ class _Checker:
                 continue
             points = amount.points.number
             if points <= 0:
-                self.error(amount.points.span, "the points must be above 0", f"write {word} 5")
+                fix = _("write deduct 5") if word == "deduct" else _("write bonus 5")
+                self.error(amount.points.span, _("the points must be above 0"), fix)
             if amount.per_occurrence and amount.cap is None:
                 self.error(
                     amount.span,
-                    f"{label}: a per-occurrence item needs a cap",
-                    f"add max, e.g. {amount.points.text} per occurrence max "
-                    f"{_fmt_number(points * 3)}",
+                    _("{label}: a per-occurrence item needs a cap").format(label=label),
+                    _("add max, e.g. {points} per occurrence max {cap}").format(
+                        points=amount.points.text, cap=_fmt_number(points * 3)
+                    ),
                     code="no-cap",
                 )
             if amount.cap is not None:
@@ -487,9 +534,10 @@ class _Checker:
                 if cap < points:
                     self.error(
                         amount.cap.span,
-                        f"the cap {amount.cap.text} is smaller than one occurrence "
-                        f"({amount.points.text})",
-                        f"raise the cap to at least {amount.points.text}",
+                        _("the cap {cap} is smaller than one occurrence ({points})").format(
+                            cap=amount.cap.text, points=amount.points.text
+                        ),
+                        _("raise the cap to at least {points}").format(points=amount.points.text),
                         code="cap",
                     )
         if item.condition is not None:
@@ -499,8 +547,10 @@ class _Checker:
             if kind not in (Type.BOOL, Type.UNKNOWN):
                 self.error(
                     item.condition.span,
-                    f"the when condition must be true or false, not {kind.example}",
-                    'compare it, e.g. when call.type == "account"',
+                    _("the when condition must be true or false, not {example}").format(
+                        example=kind.example
+                    ),
+                    _('compare it, e.g. when call.type == "account"'),
                     code="type",
                 )
             elif kind is Type.BOOL and len(self.diagnostics) == reported:
@@ -508,8 +558,8 @@ class _Checker:
                 if reason:
                     self.warn(
                         item.condition.span,
-                        f"item {item.id} can never apply: {reason}",
-                        "fix the condition or remove the item",
+                        _("item {id} can never apply: {reason}").format(id=item.id, reason=reason),
+                        _("fix the condition or remove the item"),
                         code="never-applies",
                     )
 
@@ -521,16 +571,19 @@ class _Checker:
             if section.weight is None:
                 self.error(
                     section.id_span,
-                    f"section {section.id} has no weight, but other sections do",
-                    "give every section a weight, or none",
+                    _("section {id} has no weight, but other sections do").format(id=section.id),
+                    _("give every section a weight, or none"),
                     code="weights",
                 )
         percents = [s for s in weighted if s.weight is not None and s.weight.text.endswith("%")]
         if percents and len(percents) != len(weighted):
             self.error(
                 weighted[0].span,
-                "write all section weights as percentages or all as points",
-                "write weight 40% and weight 60%, or weight 40 and weight 60 (points of the scale)",
+                _("write all section weights as percentages or all as points"),
+                _(
+                    "write weight 40% and weight 60%, or weight 40 and weight 60 (points of the "
+                    "scale)"
+                ),
                 code="weights",
             )
             return
@@ -540,8 +593,10 @@ class _Checker:
             shown = f"{_fmt_number(total * 100)}%" if percents else _fmt_number(total)
             self.error(
                 weighted[0].span,
-                f"the section weights add up to {shown}, not {unit}",
-                "change the weights so that they add up to " + unit,
+                _("the section weights add up to {total}, not {target}").format(
+                    total=shown, target=unit
+                ),
+                _("change the weights so that they add up to {target}").format(target=unit),
                 code="weights",
             )
 
@@ -552,31 +607,46 @@ class _Checker:
         score a band's `<` leaves uncovered above another band is still a gap."""
         otherwise = [b for b in grades.bands if b.otherwise]
         for extra in otherwise[1:]:
-            self.error(extra.span, "only one grade can be `otherwise`",
-                       f'give "{extra.label}" a lower bound, such as "{extra.label}" >= 60',
+            self.error(extra.span, _("only one grade can be `otherwise`"),
+                       _('give "{label}" a lower bound, such as "{label}" >= 60').format(
+                           label=extra.label),
                        code="grades")  # fmt: skip
         bounded = [b for b in grades.bands if not b.otherwise]
         labels: set[str] = set()
         for band in bounded:
             if band.label in labels:
-                self.error(band.span, f"the grade {band.label} is given twice",
-                           "give each grade its own name", code="grades")  # fmt: skip
+                self.error(band.span, _("the grade {label} is given twice").format(
+                    label=band.label), _("give each grade its own name"),
+                    code="grades")  # fmt: skip
             labels.add(band.label)
             written: dict[str, ast.Literal] = {}
             for op, value in band.bounds:
                 if op not in (">=", "<"):
                     self.error(
                         value.span,
-                        f"grades use >= for the lower bound and < for the upper, not {op}",
-                        f'write "{band.label}" >= 85 < 95',
+                        _("grades use >= for the lower bound and < for the upper, not {op}").format(
+                            op=op
+                        ),
+                        _('write "{label}" >= 85 < 95').format(label=band.label),
                         code="grades",
                     )
                 elif op in written:  # only the first would count
                     self.error(
                         value.span,
-                        f"the grade {band.label} has two {'lower' if op == '>=' else 'upper'} "
-                        f"bounds ({op} {written[op].text} and {op} {value.text})",
-                        "keep one",
+                        (
+                            _(
+                                "the grade {label} has two lower bounds ({op} {first} and {op} "
+                                "{second})"
+                            )
+                            if op == ">="
+                            else _(
+                                "the grade {label} has two upper bounds ({op} {first} and "
+                                "{op} {second})"
+                            )
+                        ).format(
+                            label=band.label, op=op, first=written[op].text, second=value.text
+                        ),
+                        _("keep one"),
                         code="grades",
                     )
                 written.setdefault(op, value)
@@ -586,16 +656,18 @@ class _Checker:
                 continue
             lo, hi = resolved_band.low, resolved_band.high
             if hi <= lo:
-                self.error(band.span, f"the grade {band.label} contains no score",
-                           "its upper bound (<) must be above its lower bound (>=)",
+                self.error(band.span,
+                           _("the grade {label} contains no score").format(label=band.label),
+                           _("its upper bound (<) must be above its lower bound (>=)"),
                            code="grades")  # fmt: skip
                 continue
             if lo > scale:
                 self.warn(
                     band.span,
-                    f"the grade {band.label} starts above the scale ({_fmt_number(scale)}) "
-                    "and is never reached",
-                    f"lower it, or raise the scale (scale {_fmt_number(lo)})",
+                    _(
+                        "the grade {label} starts above the scale ({scale}) and is never reached"
+                    ).format(label=band.label, scale=_fmt_number(scale)),
+                    _("lower it, or raise the scale (scale {low})").format(low=_fmt_number(lo)),
                     code="unreachable-grade",
                 )
             intervals.append((lo, hi, band))
@@ -607,21 +679,30 @@ class _Checker:
                 if lo > 0 and fallback is None:
                     self.error(
                         band.span,
-                        f"no grade covers scores from 0 to below {_fmt_number(lo)}",
-                        f'add a band such as "不合格" otherwise, or lower {band.label}',
+                        _("no grade covers scores from 0 to below {low}").format(
+                            low=_fmt_number(lo)
+                        ),
+                        _('add a band such as "不合格" otherwise, or lower {label}').format(
+                            label=band.label
+                        ),
                         code="grades-gap",
                     )
             elif lo < reach[0]:
                 end = min(reach[0], hi)
-                scores = (
-                    f"between {_fmt_number(lo)} and {_fmt_number(end)}"
+                overlap = (
+                    _("the grades {first} and {second} overlap between {low} and {high}")
                     if end < math.inf
-                    else f"from {_fmt_number(lo)} up"
+                    else _("the grades {first} and {second} overlap from {low} up")
                 )
                 self.error(
                     band.span,
-                    f"the grades {reach[1].label} and {band.label} overlap {scores}",
-                    "make one grade end (<) where the next starts (>=)",
+                    overlap.format(
+                        first=reach[1].label,
+                        second=band.label,
+                        low=_fmt_number(lo),
+                        high=_fmt_number(end) if end < math.inf else "",
+                    ),
+                    _("make one grade end (<) where the next starts (>=)"),
                     code="grades-overlap",
                 )
             elif lo > reach[0]:
@@ -632,9 +713,17 @@ class _Checker:
             top = reach[1]
             self.error(
                 _bound_span(top, "<") or top.span,
-                f"no grade covers scores of {_fmt_number(reach[0])} and above"
-                + (f": they would get {fallback} (otherwise)" if fallback else ""),
-                f"remove the upper bound (<) of {top.label}, the highest grade",
+                (
+                    _(
+                        "no grade covers scores of {score} and above: they would get {fallback} "
+                        "(otherwise)"
+                    )
+                    if fallback
+                    else _("no grade covers scores of {score} and above")
+                ).format(score=_fmt_number(reach[0]), fallback=fallback),
+                _("remove the upper bound (<) of {label}, the highest grade").format(
+                    label=top.label
+                ),
                 code="grades-gap",
             )
 
@@ -643,22 +732,28 @@ class _Checker:
     ) -> None:
         """Scores from `start` to below `end` that no band covers, between two bands: the
         fix is to move a bound (an `otherwise` band would only hide them)."""
-        scores = f"scores from {_fmt_number(start)} to below {_fmt_number(end)}"
         if fallback is None:
-            message = f"no grade covers {scores}, between {below.label} and {above.label}"
+            message = _(
+                "no grade covers scores from {start} to below {end}, between {below} and {above}"
+            )
         else:
-            message = (
-                f"{scores} fall between {below.label} and {above.label} and would get "
-                f"{fallback} (otherwise), a lower grade than {below.label}"
+            message = _(
+                "scores from {start} to below {end} fall between {below} and {above} and would "
+                "get {fallback} (otherwise), a lower grade than {below}"
             )
         upper = _bound_span(below, "<")
-        hint = f'lower {above.label} to "{above.label}" >= {_fmt_number(start)}'
-        if upper is not None:
-            hint = (
-                f'change {below.label}\'s "< {_fmt_number(start)}" to "< {_fmt_number(end)}", '
-                f"or {hint}"
-            )
-        self.error(upper or above.span, message, hint, code="grades-gap")
+        if upper is None:
+            hint = _('lower {above} to "{above}" >= {start}')
+        else:
+            hint = _('change {below}\'s "< {start}" to "< {end}", or lower {above} to "{above}" '
+                     ">= {start}")  # fmt: skip
+        said = {
+            "start": _fmt_number(start), "end": _fmt_number(end), "below": below.label,
+            "above": above.label, "fallback": fallback,
+        }  # fmt: skip
+        self.error(
+            upper or above.span, message.format(**said), hint.format(**said), code="grades-gap"
+        )
 
 
 def timezone_hint(name: str) -> str | None:
@@ -672,14 +767,22 @@ def timezone_hint(name: str) -> str | None:
     offset = re.fullmatch(r"\s*(?:UTC|GMT)\s*([+-])\s*(\d{1,2})(?::00)?\s*", name, re.IGNORECASE)
     if offset is not None:
         sign = "-" if offset[1] == "+" else "+"  # the Etc/GMT zones count the other way
-        local = ' (China: "Asia/Shanghai")' if offset[1] == "+" and int(offset[2]) == 8 else ""
-        return f'write your city\'s zone{local}, or "Etc/GMT{sign}{int(offset[2])}"'
-    return did_you_mean(name, _timezones()) or 'use a name such as "Asia/Shanghai" or "UTC"'
+        hint = (
+            _('write your city\'s zone (China: "Asia/Shanghai"), or "Etc/GMT{sign}{hours}"')
+            if offset[1] == "+" and int(offset[2]) == 8
+            else _('write your city\'s zone, or "Etc/GMT{sign}{hours}"')
+        )
+        return hint.format(sign=sign, hours=int(offset[2]))
+    return did_you_mean(name, _timezones()) or _('use a name such as "Asia/Shanghai" or "UTC"')
 
 
 @functools.cache
 def _timezones() -> frozenset[str]:
     return frozenset(zoneinfo.available_timezones())
+
+
+# the steps of an appeals line, as the builder keeps them -> their keyword
+_STEP_PHRASES = {"accepted": "accepted by", "decided": "decided by"}
 
 
 def _bound_span(band: ast.Band, op: str) -> Span | None:

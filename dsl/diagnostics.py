@@ -13,6 +13,7 @@ from enum import StrEnum
 
 from rich.cells import cell_len
 
+from callqa.dsl.i18n import _, current, named
 from callqa.dsl.source import Span
 
 
@@ -75,7 +76,12 @@ class Diagnostic:
         Carets are placed by terminal cells, so they sit under Chinese text correctly
         (a CJK character is two cells wide).
         """
-        out = [f"{self.location}: {self.severity.value}: {self.message}"]
+        said = (
+            _("{location}: error: {message}")
+            if self.severity is Severity.ERROR
+            else _("{location}: warning: {message}")
+        )
+        out = [said.format(location=self.location, message=self.message)]
         # Lines are counted at "\n" only, as the parser counts them (not at "\r", "\x0c",
         # "\u2028", ... which str.splitlines also breaks at).
         lines = source_text.split("\n") if source_text is not None else []
@@ -90,7 +96,7 @@ class Diagnostic:
             width = max(1, cell_len(text[self.col - 1 : min(max(end, self.col) - 1, last)]))
             out.append(" " * (len(gutter) - 2) + "| " + " " * before + "^" * width)
         if self.hint:
-            out.append(f"      = try: {self.hint}")
+            out.append("      = " + _("try: {hint}").format(hint=self.hint))
         return "\n".join(out)
 
 
@@ -127,6 +133,25 @@ def has_errors(diagnostics: Sequence[Diagnostic]) -> bool:
     return any(d.is_error for d in diagnostics)
 
 
+def listed(words: Iterable[str], kind: str | None = None) -> str:
+    """Names or phrases listed in a sentence for people: `a, b, c` in English, `a、b、c`
+    in Chinese. Names of a `kind` the language names in Chinese too (`period`, `event`,
+    `type`...: dsl/vocabulary_zh.py NAMES) are given by their Chinese names, each once."""
+    if current() != "zh":
+        return ", ".join(words)
+    if kind is not None:
+        words = dict.fromkeys(named(word, kind) for word in words)
+    return "、".join(words)
+
+
+def line_said(span: Span, here: Span, policy_file: str) -> str:
+    """Where `span` is, said from `here` in the reader's language: `line 12`, or
+    `center.policy line 12` when the two are in different files (`source.line_ref`)."""
+    if span.file == here.file:
+        return _("line {line}").format(line=span.line)
+    return _("{file} line {line}").format(file=span.file or policy_file, line=span.line)
+
+
 class PolicyError(Exception):
     """Raised by `load_policy` when a policy has errors; carries every diagnostic."""
 
@@ -141,9 +166,12 @@ class PolicyError(Exception):
         self.sources = dict(sources or {})  # the texts of included files, by name
         errors = [d for d in self.diagnostics if d.is_error]
         first = errors[0] if errors else None
-        summary = f"{len(errors)} error(s) in policy"
-        if first is not None:
-            summary += f"; first: {first.location}: {first.message}"
+        if first is None:
+            summary = _("{count} error(s) in policy").format(count=len(errors))
+        else:
+            summary = _("{count} error(s) in policy; first: {location}: {message}").format(
+                count=len(errors), location=first.location, message=first.message
+            )
         super().__init__(summary)
 
     def render(self) -> str:

@@ -6,10 +6,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from callqa.dsl import ast
+from callqa.dsl.diagnostics import listed
+from callqa.dsl.i18n import _, current, named
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
 from callqa.dsl.types import PARTS, Type
 from callqa.dsl.vocabulary import COMPARISONS, EVENT_KINDS
+from callqa.dsl.vocabulary_zh import keyword
 
 ORDERED = {Type.NUMBER, Type.DURATION, Type.TIME, Type.DATE, Type.DATETIME}
 
@@ -52,8 +55,12 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
         resolved = scope.resolve(expr.path)
         if resolved is None:
             guess = closest(expr.name, scope.candidates())
-            hint = f"did you mean {guess}?" if guess else "declare it: field " + expr.name + " text"
-            report(expr.span, f"unknown field {expr.name}", hint)
+            hint = (
+                _("did you mean {word}?").format(word=guess)
+                if guess
+                else _("declare it: field {name} text").format(name=expr.name)
+            )
+            report(expr.span, _("unknown field {name}").format(name=expr.name), hint)
             return Type.UNKNOWN
         return resolved[0]
     if isinstance(expr, ast.Unary):
@@ -62,17 +69,21 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
             _expect_bool(expr.operand, inner, report, "not")
             return Type.BOOL
         if inner not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
-            report(expr.span, f"cannot negate {inner.example}", None)
+            report(expr.span, _("cannot negate {example}").format(example=inner.example), None)
             return Type.UNKNOWN
         return inner
     if isinstance(expr, ast.Aggregate):
         if not scope.aggregates:
             report(
                 expr.span,
-                f"{expr.function}(...) cannot be used here: it is read over a period, in a "
-                "threshold's value or alerts, or as what a discipline rule counts",
-                "for a count in a window, write a rule: "
-                "rule r when count(complaint) in calendar month >= 3 then ...",
+                _(
+                    "{function}(...) cannot be used here: it is read over a period, in a "
+                    "threshold's value or alerts, or as what a discipline rule counts"
+                ).format(function=expr.function),
+                _(
+                    "for a count in a window, write a rule: "
+                    "rule r when count(complaint) in calendar month >= 3 then ..."
+                ),
             )
             return Type.UNKNOWN
         return _infer_aggregate(expr, scope, report)
@@ -82,8 +93,9 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
             if Type.UNKNOWN not in (kind, item.type) and item.type is not kind:
                 report(
                     item.span,
-                    f"{item.text} is {item.type.example}, "
-                    f"but the value before `in` is {kind.value}",
+                    _("{value} is {example}, but the value before `in` is {type}").format(
+                        value=item.text, example=item.type.example, type=named(kind.value, "type")
+                    ),
                     _literal_hint(item, kind),
                 )
         return Type.BOOL
@@ -95,33 +107,43 @@ def _infer_aggregate(expr: ast.Aggregate, scope: Scope, report: Report) -> Type:
         guess = closest(expr.kind, EVENT_KINDS)
         report(
             expr.span,
-            f"{expr.kind} is not a kind of event that can be counted",
-            f"did you mean {guess}?" if guess else "use one of: " + ", ".join(EVENT_KINDS),
+            _("{kind} is not a kind of event that can be counted").format(kind=expr.kind),
+            _("did you mean {word}?").format(word=guess)
+            if guess
+            else _("use one of: {names}").format(names=listed(EVENT_KINDS, "event")),
         )
         return Type.UNKNOWN
     if expr.where is not None:  # about one event: no aggregates in it
         kind = infer(expr.where, Scope(scope.fields), report)
         if kind not in (Type.BOOL, Type.UNKNOWN):
-            report(expr.where.span, "the where condition must be true or false", None)
+            report(expr.where.span, _("the where condition must be true or false"), None)
     if expr.function == "count":
         if len(expr.path) > 1:
             report(
                 expr.span,
-                f"count counts events: write count({expr.kind}), not count({expr.name})",
-                f"to add up values use sum({expr.name}) or avg({expr.name})",
+                _("count counts events: write count({kind}), not count({name})").format(
+                    kind=expr.kind, name=expr.name
+                ),
+                _("to add up values use sum({name}) or avg({name})").format(name=expr.name),
             )
         return Type.NUMBER
     if len(expr.path) < 2:
         report(
             expr.span,
-            f"{expr.function} needs a value to work on, such as {expr.function}({expr.kind}.score)",
+            _("{function} needs a value to work on, such as {function}({kind}.score)").format(
+                function=expr.function, kind=expr.kind
+            ),
             None,
         )
         return Type.UNKNOWN
     resolved = infer(ast.FieldRef(expr.path, expr.span), scope, report)
     if resolved not in (Type.NUMBER, Type.DURATION, Type.UNKNOWN):
         report(
-            expr.span, f"{expr.function} works on numbers and durations, not {resolved.value}", None
+            expr.span,
+            _("{function} works on numbers and durations, not {type}").format(
+                function=expr.function, type=named(resolved.value, "type")
+            ),
+            None,
         )
         return Type.UNKNOWN
     return resolved
@@ -143,22 +165,30 @@ def _infer_binary(expr: ast.Binary, scope: Scope, report: Report) -> Type:
         elif op not in ("==", "!=") and left not in ORDERED:
             report(
                 expr.span,
-                f"{left.value} values cannot be compared with {op}",
-                "use == or != for text and true/false values",
+                _("{type} values cannot be compared with {op}").format(
+                    type=named(left.value, "type"), op=op
+                ),
+                _("use == or != for text and true/false values"),
             )
         return Type.BOOL
     result = _arithmetic(op, left, right)
     if result is None:
         report(
             expr.span,
-            f"cannot compute {left.value} {op} {right.value}",
+            _("cannot compute {left} {op} {right}").format(
+                left=named(left.value, "type"), op=op, right=named(right.value, "type")
+            ),
             _arithmetic_hint(expr, left, right),
         )
         return Type.UNKNOWN
     divisor = expr.right
     if op == "/" and isinstance(divisor, ast.Literal) and divisor.value == 0:
         # every evaluation would then be rejected with "a condition divides by zero"
-        report(divisor.span, f"{divisor.text} divides by zero", "divide by a number other than 0")
+        report(
+            divisor.span,
+            _("{number} divides by zero").format(number=divisor.text),
+            _("divide by a number other than 0"),
+        )
     return result
 
 
@@ -189,8 +219,10 @@ def _expect_bool(expr: ast.Expr, kind: Type, report: Report, op: str) -> None:
     if kind not in (Type.BOOL, Type.UNKNOWN):
         report(
             expr.span,
-            f"`{op}` needs a true/false condition here, not {kind.example}",
-            "compare it with something, e.g. call.duration >= 60s",
+            _("`{op}` needs a true/false condition here, not {example}").format(
+                op=keyword(op, current()), example=kind.example
+            ),
+            _("compare it with something, e.g. call.duration >= 60s"),
         )
 
 
@@ -200,26 +232,36 @@ def _mismatch(expr: ast.Binary, left: Type, right: Type, report: Report) -> None
     )
     hint = _literal_hint(literal, other) if isinstance(literal, ast.Literal) else None
     if hint is None:
-        hint = f"compare {left.value} with {left.example}"
-    report(expr.span, f"cannot compare {left.value} with {right.value}", hint)
+        hint = _("compare {type} with {example}").format(
+            type=named(left.value, "type"), example=left.example
+        )
+    report(
+        expr.span,
+        _("cannot compare {left} with {right}").format(
+            left=named(left.value, "type"), right=named(right.value, "type")
+        ),
+        hint,
+    )
 
 
 def _literal_hint(literal: ast.Literal, wanted: Type) -> str | None:
     """How to write `literal` as a value of type `wanted` (`60` as a duration is `60s`)."""
     text = literal.text
     if wanted is Type.DURATION and literal.type is Type.NUMBER:
-        return f"write {text}s (seconds), {text}m (minutes) or {text}h (hours)"
+        return _("write {number}s (seconds), {number}m (minutes) or {number}h (hours)").format(
+            number=text
+        )
     if wanted is Type.NUMBER and literal.type is Type.DURATION:
         digits = "".join(ch for ch in text if ch.isdigit() or ch == ".")
-        return f"write the plain number {digits}" if digits else None
+        return _("write the plain number {number}").format(number=digits) if digits else None
     if wanted is Type.TIME and literal.type is Type.NUMBER:
-        return f"write a time of day such as {text}:00"
+        return _("write a time of day such as {hour}:00").format(hour=text)
     if wanted is Type.TEXT and literal.type is not Type.TEXT:
-        return f'write the text in double quotes: "{text}"'
+        return _('write the text in double quotes: "{text}"').format(text=text)
     if wanted is Type.BOOL and literal.type is Type.TEXT:
-        return "write true or false without quotes"
+        return _("write true or false without quotes")
     if wanted is Type.NUMBER and literal.type is Type.TEXT and _is_number(str(literal.value)):
-        return f"write the number without quotes: {literal.value}"
+        return _("write the number without quotes: {number}").format(number=literal.value)
     return None
 
 
@@ -242,16 +284,16 @@ def never_true(expr: ast.Expr) -> str | None:
     call.type == "b"`, `call.duration < 0s`, `x in []`).
     """
     if isinstance(expr, ast.Literal):
-        return "the condition is always false" if expr.value is False else None
+        return _("the condition is always false") if expr.value is False else None
     if isinstance(expr, ast.Unary) and expr.op == "not" and isinstance(expr.operand, ast.Literal):
-        return "the condition is always false" if expr.operand.value is True else None
+        return _("the condition is always false") if expr.operand.value is True else None
     if isinstance(expr, ast.Binary) and expr.op == "or":
         left, right = never_true(expr.left), never_true(expr.right)
         return left if left and right else None
     conjuncts = _conjuncts(expr)
     for part in conjuncts:
         if isinstance(part, ast.InList) and not part.items and not part.negated:
-            return "nothing is in an empty list"
+            return _("nothing is in an empty list")
         reason = never_true(part) if part is not expr else None  # once: or/and may nest
         if reason:
             return reason
@@ -264,7 +306,7 @@ def never_true(expr: ast.Expr) -> str | None:
         current = constraints.setdefault(name, _Range())
         update(current)
         if current.empty():
-            return f"{name} can never meet all of these conditions at once"
+            return _("{name} can never meet all of these conditions at once").format(name=name)
     return None
 
 

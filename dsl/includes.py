@@ -34,6 +34,7 @@ from typing import Any, Protocol
 
 from callqa.dsl import ast
 from callqa.dsl.diagnostics import Diagnostic
+from callqa.dsl.i18n import N_, _
 from callqa.dsl.parse import parse_policy
 from callqa.dsl.source import Span
 
@@ -56,19 +57,20 @@ def read_policy(path: str | Path) -> str:
     try:
         info = os.stat(name)
         if stat.S_ISDIR(info.st_mode):
-            raise IsADirectoryError(errno.EISDIR, "this is a folder, not a policy file", name)
+            raise IsADirectoryError(errno.EISDIR, _("this is a folder, not a policy file"), name)
         if not stat.S_ISREG(info.st_mode):
-            raise OSError(errno.EINVAL, "not a policy file (a device, a pipe or a socket)", name)
+            raise OSError(errno.EINVAL, _("not a policy file (a device, a pipe or a socket)"), name)
         with open(name, "rb") as handle:  # at most one byte more than allowed, grow as it may
             data = handle.read(MAX_BYTES + 1)
     except ValueError:  # a NUL character in the name, which no file name can hold
-        raise OSError(errno.EINVAL, "the file name holds a NUL character", name) from None
+        raise OSError(errno.EINVAL, _("the file name holds a NUL character"), name) from None
     except OSError as problem:
         if problem.errno == errno.ELOOP:
-            raise OSError(errno.ELOOP, "links that point at each other in a circle", name) from None
+            circle = _("links that point at each other in a circle")
+            raise OSError(errno.ELOOP, circle, name) from None
         raise
     if len(data) > MAX_BYTES:
-        too_large = f"larger than {MAX_BYTES >> 20} MB, too large for a policy"
+        too_large = _("larger than {size} MB, too large for a policy").format(size=MAX_BYTES >> 20)
         raise OSError(errno.EFBIG, too_large, name)
     return data.decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
 
@@ -107,7 +109,7 @@ class FolderFiles:
         # the real file, not a link's name: a link called x.policy to another file is
         # not a policy
         if real.suffix != ".policy":
-            raise OSError(errno.EINVAL, "not a .policy file (a link to another file)", str(real))
+            raise OSError(errno.EINVAL, _("not a .policy file (a link to another file)"), str(real))
         return read_policy(real)
 
 
@@ -122,7 +124,7 @@ class StoredFiles:
 
     def read(self, logical: str) -> str:
         if logical not in self.files:
-            raise FileNotFoundError(2, "not in the stored version", logical)
+            raise FileNotFoundError(2, _("not in the stored version"), logical)
         return self.files[logical]
 
 
@@ -205,49 +207,66 @@ def _include(
         control = next((c for c in include.path if unicodedata.category(c) == "Cc"), None)
         if control is not None:  # a NUL, a tab, an escape: no file is meant to be named so
             error(
-                f"the file name holds an invisible control character (U+{ord(control):04X})",
-                "retype the file name between the quotes",
+                _("the file name holds an invisible control character (U+{code:04X})").format(
+                    code=ord(control)
+                ),
+                _("retype the file name between the quotes"),
                 code=INVISIBLE_IN_NAME,
             )
             continue
         if not include.path.endswith(".policy"):  # never another kind of file
             error(
-                f"{include.path} is not a policy file",
-                'include a file whose name ends in .policy, e.g. include "standard.policy"',
+                _("{path} is not a policy file").format(path=include.path),
+                _('include a file whose name ends in .policy, e.g. include "standard.policy"'),
             )
             continue
         identity = files.identity(logical)
         if identity in chain:
             error(
-                f"{include.path} includes this file back, directly or not: a circle",
-                "remove one of the include lines: files cannot include each other in a circle",
+                _("{path} includes this file back, directly or not: a circle").format(
+                    path=include.path
+                ),
+                _("remove one of the include lines: files cannot include each other in a circle"),
             )
             continue
         if identity in seen:  # already in, through another include line
             continue
         if len(chain) > MAX_DEPTH:
-            error(f"includes nest more than {MAX_DEPTH} files deep", "include files directly")
+            error(
+                _("includes nest more than {count} files deep").format(count=MAX_DEPTH),
+                _("include files directly"),
+            )
             continue
         name = _shown(out.policy_file, logical)
         try:
             text = files.read(logical)
         except (OSError, UnicodeError) as problem:
             if isinstance(problem, UnicodeError):
-                error(f"cannot read {name}: not UTF-8 text", "save the file as UTF-8")
+                error(
+                    _("cannot read {file}: not UTF-8 text").format(file=name),
+                    _("save the file as UTF-8"),
+                )
             else:
                 error(
-                    f"cannot read {name}: {problem.strerror or type(problem).__name__}",
-                    _READ_HINTS.get(problem.errno or 0, _READ_HINTS[errno.ENOENT]),
+                    _("cannot read {file}: {reason}").format(
+                        file=name, reason=problem.strerror or type(problem).__name__
+                    ),
+                    _(_READ_HINTS.get(problem.errno or 0, _READ_HINTS[errno.ENOENT])),
                 )
             continue
         if SEPARATOR in text:
-            error(f"{name} holds a file separator character (U+001C)", "remove it from the file")
+            error(
+                _("{file} holds a file separator character (U+001C)").format(file=name),
+                _("remove it from the file"),
+            )
             continue
         if out.size + len(text) > MAX_INCLUDED:  # many files of up to 4 MB each
             error(
-                f"with {name}, the included files are larger than {MAX_INCLUDED >> 20} MB "
-                "in all, too large for one policy",
-                "include fewer files, or smaller ones",
+                _(
+                    "with {file}, the included files are larger than {size} MB in all, too "
+                    "large for one policy"
+                ).format(file=name, size=MAX_INCLUDED >> 20),
+                _("include fewer files, or smaller ones"),
             )
             continue
         out.size += len(text)
@@ -261,9 +280,13 @@ def _include(
             theirs = included_header.timezone or "UTC"
             if theirs != timezone:
                 error(
-                    f"{name} reads times in {theirs}, this policy in {timezone}",
-                    "give both files the same timezone: calendar days and times of day "
-                    "would mean different hours in each",
+                    _("{file} reads times in {theirs}, this policy in {ours}").format(
+                        file=name, theirs=theirs, ours=timezone
+                    ),
+                    _(
+                        "give both files the same timezone: calendar days and times of day "
+                        "would mean different hours in each"
+                    ),
                 )
                 continue
         for statement in included.statements:
@@ -275,13 +298,16 @@ def _include(
         _include(nested, logical, timezone, files, out, [*chain, identity], seen)
 
 
+# a fix to try when an included file cannot be read, by errno (translated where said)
 _READ_HINTS = {
-    errno.ENOENT: "check the file name; it is read from the folder of the file that includes it",
-    errno.ELOOP: "include the file itself, not a link in a circle of links",
-    errno.EINVAL: "include a policy's text file",
-    errno.EISDIR: "include a policy's text file",
-    errno.EFBIG: "split it into smaller files, each included",
-    errno.EACCES: "give the file read permission",
+    errno.ENOENT: N_(
+        "check the file name; it is read from the folder of the file that includes it"
+    ),
+    errno.ELOOP: N_("include the file itself, not a link in a circle of links"),
+    errno.EINVAL: N_("include a policy's text file"),
+    errno.EISDIR: N_("include a policy's text file"),
+    errno.EFBIG: N_("split it into smaller files, each included"),
+    errno.EACCES: N_("give the file read permission"),
 }
 
 

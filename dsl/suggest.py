@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
 
+from callqa.dsl.i18n import _
+
 # A suggestion compares the misspelt name with every known one: a policy with thousands
 # of misspellings among thousands of names took hours to check (4,000 of each: 3
 # minutes). Within one check (`suggestions_limited`) at most this many names are compared
@@ -40,4 +42,4 @@ def closest(word: str, candidates: Iterable[str]) -> str | None:
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:
     match = closest(word, candidates)
-    return f"did you mean {match}?" if match else None
+    return _("did you mean {word}?").format(word=match) if match else None

@@ -19,9 +19,10 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedEOF, UnexpectedInput
 from callqa.dsl.ast import Comment
 from callqa.dsl.diagnostics import Diagnostic
 from callqa.dsl.grammar import parser, terminal_patterns
+from callqa.dsl.i18n import N_, _, current
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
-from callqa.dsl.vocabulary import AGGREGATES, CALL_WORDS, TOP_LEVEL_KEYWORDS
+from callqa.dsl.vocabulary import TOP_LEVEL_KEYWORDS
 from callqa.dsl.vocabulary_zh import TOP_LEVEL_ZH
 
 MAX_NESTING = 64
@@ -54,31 +55,36 @@ FULL_WIDTH = {
     "。": ".",
 }
 
+# What the parser expected, in words (translated where said: `_(EXPECTED_WORDS[name])`).
+# CALL_WORD and AGGREGATE name dsl/vocabulary.py's CALL_WORDS and AGGREGATES.
 EXPECTED_WORDS: dict[str, str] = {
-    "STRING": 'a text in double quotes (such as "服务规范")',
-    "NAME": "a name (such as greeting or call)",
-    "INT": "a whole number",
-    "DECIMAL": "a number",
-    "PERCENT": "a percentage such as 96%",
-    "DURATION": "a duration such as 60s, 5m, 8h or 3d",
-    "DURATION_WORD": "a unit such as seconds, minutes, hours or days",
-    "TIME": "a time of day such as 11:00",
-    "DATE": "a date such as 2026-11-02",
-    "DATETIME": "a date and time such as 2026-11-02 09:00",
-    "COMP_OP": "a comparison such as >=, <, == or !=",
-    "ORDINAL": "a position such as 2nd",
-    "CALL_WORD": " or ".join(CALL_WORDS),
-    "AGGREGATE": ", ".join(f"{word}(...)" for word in AGGREGATES[:-1])
-    + f" or {AGGREGATES[-1]}(...)",
-    "$END": "the end of the file",
+    "STRING": N_('a text in double quotes (such as "服务规范")'),
+    "NAME": N_("a name (such as greeting or call)"),
+    "INT": N_("a whole number"),
+    "DECIMAL": N_("a number"),
+    "PERCENT": N_("a percentage such as 96%"),
+    "DURATION": N_("a duration such as 60s, 5m, 8h or 3d"),
+    "DURATION_WORD": N_("a unit such as seconds, minutes, hours or days"),
+    "TIME": N_("a time of day such as 11:00"),
+    "DATE": N_("a date such as 2026-11-02"),
+    "DATETIME": N_("a date and time such as 2026-11-02 09:00"),
+    "COMP_OP": N_("a comparison such as >=, <, == or !="),
+    "ORDINAL": N_("a position such as 2nd"),
+    "CALL_WORD": N_("call or calls"),
+    "AGGREGATE": N_("count(...), sum(...), avg(...), min(...) or max(...)"),
+    "$END": N_("the end of the file"),
 }
 
-# Characters people type by habit (from spreadsheets or programming) and what to write.
+# Characters people type by habit (from spreadsheets or programming): what is wrong and
+# what to write (translated where said).
 HABITS: dict[str, tuple[str, str]] = {
-    "'": ("text is written in double quotes, not single quotes", 'write "account"'),
-    "&": ("& is not part of the language", "write and"),
-    "|": ("| is not part of the language", "write or"),
-    "!": ("! is not part of the language", "write != for not equal, or not before a condition"),
+    "'": (N_("text is written in double quotes, not single quotes"), N_('write "account"')),
+    "&": (N_("& is not part of the language"), N_("write and")),
+    "|": (N_("| is not part of the language"), N_("write or")),
+    "!": (
+        N_("! is not part of the language"),
+        N_("write != for not equal, or not before a condition"),
+    ),
 }
 
 _WORD = re.compile(r"[^\W\d]\w*")
@@ -187,16 +193,24 @@ def _too_large(text: str, file: str) -> Diagnostic | None:
     """A file over MAX_LINES lines or MAX_CHARACTERS characters, at the line where it
     passes the limit; checked before anything is parsed."""
     if text.count("\n") + (not text.endswith("\n")) > MAX_LINES:
-        line, what = MAX_LINES + 1, f"{MAX_LINES:,} lines"
+        line = MAX_LINES + 1
+        message = _(
+            "this policy file is too large: it passes {count:,} lines here, the most a "
+            "policy file may hold"
+        ).format(count=MAX_LINES)
     elif len(text) > MAX_CHARACTERS:
-        line, what = text.count("\n", 0, MAX_CHARACTERS) + 1, f"{MAX_CHARACTERS:,} characters"
+        line = text.count("\n", 0, MAX_CHARACTERS) + 1
+        message = _(
+            "this policy file is too large: it passes {count:,} characters here, the most a "
+            "policy file may hold"
+        ).format(count=MAX_CHARACTERS)
     else:
         return None
     return Diagnostic.at(
         Span.point(line, 1),
-        f"this policy file is too large: it passes {what} here, the most a policy file may hold",
+        message,
         file=file,
-        hint='split it into several files and join them with include "part.policy"',
+        hint=_('split it into several files and join them with include "part.policy"'),
         code="too-large",
     )
 
@@ -243,9 +257,9 @@ def _line_text(text: str, line: int, block: Block) -> str:
 def _too_deep(block: Block, file: str) -> Diagnostic:
     return Diagnostic.at(
         Span.point(block.first_line, 1),
-        "this block is nested too deeply to read",
+        _("this block is nested too deeply to read"),
         file=file,
-        hint="split the condition into simpler parts",
+        hint=_("split the condition into simpler parts"),
         code="too-deep",
     )
 
@@ -264,9 +278,11 @@ def _deepest(tree: Tree[Any], file: str) -> Diagnostic | None:
             if len(children) > MAX_NESTING:
                 return Diagnostic.at(
                     _span(node),
-                    f"this condition joins more than {MAX_NESTING} parts with and/or",
+                    _("this condition joins more than {count} parts with and/or").format(
+                        count=MAX_NESTING
+                    ),
                     file=file,
-                    hint='split it up; list values with in: call.type in ["a", "b"]',
+                    hint=_('split it up; list values with in: call.type in ["a", "b"]'),
                     code="too-deep",
                 )
             levels = above + len(children)
@@ -277,9 +293,11 @@ def _deepest(tree: Tree[Any], file: str) -> Diagnostic | None:
         if levels > MAX_NESTING:
             return Diagnostic.at(
                 _span(outer or node),
-                f"this expression is nested more than {MAX_NESTING} levels deep",
+                _("this expression is nested more than {count} levels deep").format(
+                    count=MAX_NESTING
+                ),
                 file=file,
-                hint="split the condition into simpler parts",
+                hint=_("split the condition into simpler parts"),
                 code="too-deep",
             )
         stack.extend((child, levels, outer) for child in children)
@@ -300,7 +318,7 @@ def _describe(error: UnexpectedInput, text: str, file: str, block: Block) -> Dia
         return _unexpected_token(error, text, file, block)
     line = getattr(error, "line", block.first_line) or block.first_line
     col = getattr(error, "column", 1) or 1
-    return Diagnostic.at(Span.point(line, col), "this line could not be read", file=file)
+    return Diagnostic.at(Span.point(line, col), _("this line could not be read"), file=file)
 
 
 def _unexpected_character(
@@ -313,50 +331,54 @@ def _unexpected_character(
         ascii_char = FULL_WIDTH[char]
         return Diagnostic.at(
             span,
-            f"the full-width character {char} (typed with a Chinese keyboard) is not part of "
-            "the language",
+            _(
+                "the full-width character {char} (typed with a Chinese keyboard) is not part "
+                "of the language"
+            ).format(char=char),
             file=file,
-            hint=f"type the half-width {ascii_char} instead",
+            hint=_("type the half-width {char} instead").format(char=ascii_char),
             code="full-width",
         )
     if char == '"':
         line_text = _line_text(text, error.line, block)
         return Diagnostic.at(
             Span(error.line, error.column, error.line, len(line_text) + 1),
-            "this text is not closed: a double quote is missing at the end of the line",
+            _("this text is not closed: a double quote is missing at the end of the line"),
             file=file,
-            hint='close the text with " on the same line',
+            hint=_('close the text with " on the same line'),
             code="unclosed-text",
         )
     if char == "=":
         return Diagnostic.at(
             span,
-            "a single = is not a comparison",
+            _("a single = is not a comparison"),
             file=file,
-            hint='write == to compare (call.type == "account")',
+            hint=_('write == to compare (call.type == "account")'),
             code="single-equals",
         )
     if char in HABITS:
-        message, hint = HABITS[char]
+        message, hint = _(HABITS[char][0]), _(HABITS[char][1])
         rest = text[position + 1 :].split("\n", 1)[0]
         if char == "'" and "'" in rest:  # 'account' -> "account"
-            hint = f'write "{rest[: rest.index(chr(39))]}"'
+            hint = _('write "{text}"').format(text=rest[: rest.index(chr(39))])
         return Diagnostic.at(span, message, file=file, hint=hint, code="bad-character")
     if unicodedata.category(char or " ")[0] in "CZ" and char not in " \t\n":
         # control, format and odd space characters: invisible, so name them by code point
         return Diagnostic.at(
             span,
-            f"an invisible character (U+{ord(char):04X}) is here",
+            _("an invisible character (U+{code:04X}) is here").format(code=ord(char)),
             file=file,
-            hint="delete it (such characters often come along when text is copied from a "
-            "document or a web page); use an ordinary space between words",
+            hint=_(
+                "delete it (such characters often come along when text is copied from a "
+                "document or a web page); use an ordinary space between words"
+            ),
             code="bad-character",
         )
     return Diagnostic.at(
         span,
-        f"the character {char} is not part of the language",
+        _("the character {char} is not part of the language").format(char=char),
         file=file,
-        hint="remove it",
+        hint=_("remove it"),
         code="bad-character",
     )
 
@@ -373,10 +395,10 @@ def _unexpected_token(
     line = token.line or block.first_line
     col = token.column or 1
     span = Span(line, col, token.end_line or line, token.end_column or col + len(value))
-    words = _token_words(token.type, value)
+    said = _token_kind(token.type)
     code = "unexpected-token"
     hint = _expected_hint(expected, _in_chinese(block))
-    message = f"unexpected {words} here"
+    message = _(_UNEXPECTED[said]).format(value=value)
     line_text = _line_text(text, line, block)
     rest = line_text[col - 1 :]
     if (
@@ -386,21 +408,19 @@ def _unexpected_token(
     ):
         open_line = _unclosed_brace_line(block, before=(line, col))
         if open_line is not None:
-            message = (
-                f"a closing }} is missing before {words}: the {{ on line {open_line} is still open"
-            )
-            hint = f"add }} before {words}"
+            message = _(_MISSING_BRACE[said]).format(value=value, line=open_line)
+            hint = _(_ADD_BRACE[said]).format(value=value)
             code = "unclosed-block"
     elif token.type == "RBRACE" and {"POLICY", "RUBRIC"} <= expected:
-        message = "this } has no { to close"
-        hint = "remove it"
+        message = _("this }} has no {{ to close").format()
+        hint = _("remove it")
         code = "extra-brace"
     elif {"POLICY", "RUBRIC"} <= expected and value in _keywords({token.type}):
         # back at the top level in the middle of a block: a `}` closed the block too early
         closed = _last_brace_line(block, before=(line, col))
         if closed is not None:
-            message = f"unexpected {words} here: the }} on line {closed} already closed the block"
-            hint = f"remove the extra }} on line {closed}"
+            message = _(_CLOSED_ALREADY[said]).format(value=value, line=closed)
+            hint = _("remove the extra }} on line {line}").format(line=closed)
             code = "extra-brace"
     elif (
         token.type == "NAME"
@@ -409,20 +429,22 @@ def _unexpected_token(
     ):
         number = digits.group() + exponent.group()
         span = Span(line, col - len(digits.group()), line, col + len(exponent.group()))
-        message = f"{number} is a number in scientific notation, which policies do not use"
-        hint = "write the number in digits, such as 5, 2.5 or 1000"
+        message = _(
+            "{number} is a number in scientific notation, which policies do not use"
+        ).format(number=number)
+        hint = _("write the number in digits, such as 5, 2.5 or 1000")
         code = "number"
     elif token.type == "NAME" and "STRING" in expected and rest.count('"') % 2 == 1:
         quoted = rest[: rest.index('"')]
-        message = f"a double quote is missing before {quoted.strip()}"
-        hint = f'write "{quoted.strip()}"'
+        message = _("a double quote is missing before {text}").format(text=quoted.strip())
+        hint = _('write "{text}"').format(text=quoted.strip())
         code = "unopened-text"
     elif token.type == "NAME":
         keyword = closest(value, _keywords(expected))
         if keyword is not None:
-            hint = f"did you mean {keyword}?"
+            hint = _("did you mean {word}?").format(word=keyword)
         elif "STRING" in expected and not value.isascii():
-            hint = f'write a label in double quotes: "{value}"'
+            hint = _('write a label in double quotes: "{text}"').format(text=value)
     return Diagnostic.at(span, message, file=file, hint=hint, code=code)
 
 
@@ -438,14 +460,14 @@ def _unexpected_end(token: Token, expected: set[str], file: str, block: Block) -
     if "RBRACE" in expected and open_line is not None:
         return Diagnostic.at(
             span,
-            f"the block opened with {{ on line {open_line} is never closed",
+            _("the block opened with {{ on line {line} is never closed").format(line=open_line),
             file=file,
-            hint="add a closing } at the end of the block",
+            hint=_("add a closing }} at the end of the block").format(),
             code="unclosed-block",
         )
     return Diagnostic.at(
         span,
-        "the block ends too early",
+        _("the block ends too early"),
         file=file,
         hint=_expected_hint(expected, _in_chinese(block)),
         code="unexpected-end",
@@ -469,14 +491,48 @@ def _keywords(expected: set[str]) -> list[str]:
     return [patterns[n] for n in expected if n in patterns and patterns[n].isalpha()]
 
 
-def _token_words(kind: str, value: str) -> str:
+def _token_kind(kind: str) -> str:
+    """How a syntax error names the token it stopped at (`_UNEXPECTED`...): a text, a
+    number, a word or any other mark."""
     if kind in ("STRING",):
-        return f"text {value}"
+        return "text"
     if kind in ("INT", "DECIMAL", "PERCENT", "DURATION"):
-        return f"number {value}"
+        return "number"
     if kind == "NAME":
-        return f"word “{value}”"
-    return f"“{value}”"
+        return "word"
+    return "mark"
+
+
+# The sentences of a syntax error that name the token it stopped at, one per kind of token
+# (`_token_kind`): `unexpected word “x” here`.
+_UNEXPECTED = {
+    "text": N_("unexpected text {value} here"),
+    "number": N_("unexpected number {value} here"),
+    "word": N_("unexpected word “{value}” here"),
+    "mark": N_("unexpected “{value}” here"),
+}
+_MISSING_BRACE = {
+    "text": N_("a closing }} is missing before text {value}: the {{ on line {line} is still open"),
+    "number": N_(
+        "a closing }} is missing before number {value}: the {{ on line {line} is still open"
+    ),
+    "word": N_(
+        "a closing }} is missing before word “{value}”: the {{ on line {line} is still open"
+    ),
+    "mark": N_("a closing }} is missing before “{value}”: the {{ on line {line} is still open"),
+}
+_ADD_BRACE = {
+    "text": N_("add }} before text {value}"),
+    "number": N_("add }} before number {value}"),
+    "word": N_("add }} before word “{value}”"),
+    "mark": N_("add }} before “{value}”"),
+}
+_CLOSED_ALREADY = {
+    "text": N_("unexpected text {value} here: the }} on line {line} already closed the block"),
+    "number": N_("unexpected number {value} here: the }} on line {line} already closed the block"),
+    "word": N_("unexpected word “{value}” here: the }} on line {line} already closed the block"),
+    "mark": N_("unexpected “{value}” here: the }} on line {line} already closed the block"),
+}
 
 
 def _in_chinese(block: Block) -> bool:
@@ -498,19 +554,21 @@ def _expected_hint(expected: set[str], chinese: bool = False) -> str:
 
     for name in sorted(names, key=rank):
         if name in EXPECTED_WORDS:
-            words.append(EXPECTED_WORDS[name])
+            words.append(_(EXPECTED_WORDS[name]))
         elif name in patterns:
             word = patterns[name]
             if word.isalpha() and word.isascii() == chinese:
                 continue  # a keyword of the other set
             words.append(f"“{word}”")
     if not words:
-        return "check the spelling and punctuation of this line"
+        return _("check the spelling and punctuation of this line")
     if len(words) > 8:
         words = [*words[:8], "..."]
     if len(words) == 1:
-        return f"write {words[0]} here"
-    return "write one of: " + ", ".join(words)
+        return _("write {word} here").format(word=words[0])
+    # in Chinese, the phrases (which hold commas of their own) are set apart by semicolons
+    joined = ("；" if current() == "zh" else ", ").join(words)
+    return _("write one of: {words}").format(words=joined)
 
 
 def _unclosed_brace_line(block: Block, before: tuple[int, int] | None = None) -> int | None:

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from callqa.dsl.i18n import N_, _
+
 
 class Type(StrEnum):
     NUMBER = "number"
@@ -21,18 +23,19 @@ class Type(StrEnum):
 
     @property
     def example(self) -> str:
-        return EXAMPLES[self]
+        """A value of this type, in words for people, in their language."""
+        return _(EXAMPLES[self])
 
 
 EXAMPLES: dict[Type, str] = {
-    Type.NUMBER: "a number such as 5 or 96%",
-    Type.DURATION: "a duration such as 60s, 5m, 8h or 3d",
-    Type.TIME: "a time of day such as 11:00",
-    Type.DATE: "a date such as 2026-11-02",
-    Type.DATETIME: "a date and time such as 2026-11-02 09:00",
-    Type.TEXT: 'a text in double quotes such as "account"',
-    Type.BOOL: "true or false",
-    Type.UNKNOWN: "a value",
+    Type.NUMBER: N_("a number such as 5 or 96%"),
+    Type.DURATION: N_("a duration such as 60s, 5m, 8h or 3d"),
+    Type.TIME: N_("a time of day such as 11:00"),
+    Type.DATE: N_("a date such as 2026-11-02"),
+    Type.DATETIME: N_("a date and time such as 2026-11-02 09:00"),
+    Type.TEXT: N_('a text in double quotes such as "account"'),
+    Type.BOOL: N_("true or false"),
+    Type.UNKNOWN: N_("a value"),
 }
 
 TYPE_NAMES: dict[str, Type] = {
