@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from types import MappingProxyType
 from typing import Any, NamedTuple
 
+from callqa.dsl.i18n import _, named
+
 NO_FACTS: Mapping[str, Any] = MappingProxyType({})
 
 
@@ -97,22 +99,36 @@ class Decision(_Fields):
 
     def explain(self) -> str:
         """Several plain lines: what, why, by which rule, from which facts and events."""
-        head = f"{self.at:%Y-%m-%d %H:%M} {self.kind}"
-        if self.action:
-            head += f" {self.action}"
-        head += f" for {self.subject}" + (
-            " (awaiting approval)" if self.status == "pending" else ""
-        )
-        lines = [head, f"  why: {self.reason}", f"  rule: {self.rule} ({self.rule_location})"]
-        if self.status == "pending":  # the id an approval event names
-            lines.append(f'  approve with: approval decision "{self.id}"')
+        at = f"{self.at:%Y-%m-%d %H:%M}"
+        kind = named(self.kind, "decision")
+        pending = self.status == "pending"
+        if self.action and pending:
+            head = _("{at} {kind} {action} for {subject} (awaiting approval)")
+        elif self.action:
+            head = _("{at} {kind} {action} for {subject}")
+        elif pending:
+            head = _("{at} {kind} for {subject} (awaiting approval)")
+        else:
+            head = _("{at} {kind} for {subject}")
+        lines = [
+            head.format(at=at, kind=kind, action=self.action, subject=self.subject),
+            _("  why: {reason}").format(reason=self.reason),
+            _("  rule: {rule} ({location})").format(rule=self.rule, location=self.rule_location),
+        ]
+        if pending:  # the id an approval event names
+            lines.append(_('  approve with: approval decision "{id}"').format(id=self.id))
         if self.facts:
             facts = ", ".join(f"{k} = {v}" for k, v in self.facts.items())
-            lines.append(f"  facts: {facts}")
+            lines.append(_("  facts: {facts}").format(facts=facts))
         if self.evidence:
             shown = ", ".join(self.evidence[:8])
             more = len(self.evidence) - 8
-            lines.append(f"  evidence: {shown}" + (f" and {more} more" if more > 0 else ""))
+            if more > 0:
+                lines.append(
+                    _("  evidence: {shown} and {more} more").format(shown=shown, more=more)
+                )
+            else:
+                lines.append(_("  evidence: {shown}").format(shown=shown))
         if self.notify:
-            lines.append(f"  notify: {', '.join(self.notify)}")
+            lines.append(_("  notify: {roles}").format(roles=", ".join(self.notify)))
         return "\n".join(lines)

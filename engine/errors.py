@@ -40,6 +40,8 @@ from __future__ import annotations
 
 import re
 
+from callqa.dsl.i18n import _
+
 
 class EngineError(Exception):
     """Base class of everything the engine raises about its input."""
@@ -49,7 +51,7 @@ class UnknownRubric(EngineError, KeyError):
     """A rubric id the policy does not have; the message lists the ones it has."""
 
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "unknown rubric"
+        return str(self.args[0]) if self.args else _("unknown rubric")
 
 
 class EvaluationError(EngineError, ValueError):
@@ -79,7 +81,7 @@ class InputFileError(EngineError, OSError):
     file and what to do. (An OSError too, so code that caught the old error still does.)"""
 
     def __str__(self) -> str:
-        return str(self.args[0]) if self.args else "cannot read the file"
+        return str(self.args[0]) if self.args else _("cannot read the file")
 
 
 class StoreError(EngineError):

@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from callqa.dsl import ast
 from callqa.dsl.check import CheckedPolicy, check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError, has_errors
+from callqa.dsl.i18n import _
 from callqa.dsl.resolved import resolve
 from callqa.dsl.suggest import closest
 from callqa.dsl.types import Type
@@ -68,7 +69,9 @@ class CompiledRubric(_Frozen):
         short = [name for name, length in lengths.items() if length != n]
         if short:
             raise EvaluationError(
-                f"columns {', '.join(sorted(short))} have fewer rows than the others ({n})"
+                _("columns {columns} have fewer rows than the others ({rows})").format(
+                    columns=", ".join(sorted(short)), rows=n
+                )
             )
         scores, grades, crits, errors = self._many(dict(columns), n)
         explained: dict[int, Exception] = {}
@@ -87,7 +90,9 @@ def _as_mapping(evaluation: Any) -> Mapping[str, Any]:
         if isinstance(data, dict):
             return data
     raise EvaluationError(
-        f"an evaluation is a dict or a pydantic model, not {type(evaluation).__name__}"
+        _("an evaluation is a dict or a pydantic model, not {type}").format(
+            type=type(evaluation).__name__
+        )
     )
 
 
@@ -189,9 +194,16 @@ class Policy(_Frozen):
             return self._rubrics[rubric_id]
         except KeyError:
             guess = closest(rubric_id, self._rubrics)
-            known = ", ".join(sorted(self._rubrics)) or "none"
-            hint = f"did you mean {guess}?" if guess else f"the policy has: {known}"
-            raise UnknownRubric(f"the policy has no rubric {rubric_id!r}; {hint}") from None
+            if guess:
+                message = _("the policy has no rubric {rubric!r}; did you mean {guess}?")
+            elif self._rubrics:
+                message = _("the policy has no rubric {rubric!r}; the policy has: {known}")
+            else:
+                message = _("the policy has no rubric {rubric!r}; the policy has: none")
+            known = ", ".join(sorted(self._rubrics))
+            raise UnknownRubric(
+                message.format(rubric=rubric_id, guess=guess, known=known)
+            ) from None
 
     def score(self, rubric_id: str, evaluation: Any) -> ScoreResult:
         """Score one evaluation (a dict or a pydantic model) against a rubric."""

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable
 from zoneinfo import ZoneInfo
 
+from callqa.dsl.i18n import N_, _
 from callqa.dsl.types import Type
 from callqa.engine.errors import EvaluationError
 
@@ -40,7 +41,7 @@ _REAL = re.compile(
 )
 _SECOND = r"[0-5][0-9](?:\.[0-9]{1,9})?"
 _CLOCK = re.compile(rf"([0-9]{{1,9}}):([0-5][0-9])(?::({_SECOND})|(\.[0-9]{{1,9}}))?")
-DURATION_FORMS = "seconds (225), 3m45s, 3分45秒, 3:45 (minutes:seconds) or 1:03:45 (h:mm:ss)"
+DURATION_FORMS = N_("seconds (225), 3m45s, 3分45秒, 3:45 (minutes:seconds) or 1:03:45 (h:mm:ss)")
 # Two parts with a colon: minutes and seconds (talk time: 05:30 is 5 min 30 s), or hours and
 # minutes. For a time that may run to hours (an online message answered the next morning),
 # either is as likely, so a:b is refused there unless the mapping says which it is.
@@ -62,7 +63,13 @@ _DATETIME_FORMS = {  # by the separator after the year: only the forms that may 
 _DATE_SEPARATOR = re.compile(r"\d{4}([-/.年])")
 _DAY = re.compile(r"([0-9]{4})\s*[-/.年]\s*([0-9]{1,2})\s*[-/.月]\s*([0-9]{1,2})(?![0-9])")
 _AMBIGUOUS = re.compile(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{2}|\d{4})\b.*")
-DATETIME_FORMS = "2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)"
+DATETIME_FORMS = N_("2026-11-02 09:00 (or 2026/11/2 9:00, 2026-11-02T09:00:00, 2026年11月2日 9:00)")
+# the months by name, for a day the calendar does not have (as calendar.month_name in the
+# C locale, in which callqa runs)
+MONTH_NAMES = (
+    "", N_("January"), N_("February"), N_("March"), N_("April"), N_("May"), N_("June"),
+    N_("July"), N_("August"), N_("September"), N_("October"), N_("November"), N_("December"),
+)  # fmt: skip
 _INF = float("inf")
 TRUE_WORDS = {"true", "yes", "y", "1", "是", "t"}
 FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
@@ -71,7 +78,11 @@ FALSE_WORDS = {"false", "no", "n", "0", "否", "f"}
 def to_duration(value: object, name: str) -> float:
     """Seconds from a number of seconds, a timedelta, or text such as `300`, `5m`, `00:05:00`."""
     if isinstance(value, bool):
-        raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
+        raise _bad(
+            name,
+            value,
+            _("{name} is {value!r}, which is not a duration such as 300 (seconds) or 5m"),
+        )
     if isinstance(value, int | float):
         return real_number(value, name, duration=True)
     if isinstance(value, dt.timedelta):
@@ -80,9 +91,13 @@ def to_duration(value: object, name: str) -> float:
         try:
             seconds = parse_duration(value, clock_form(name.rsplit(".", 1)[-1]))
         except ValueError as error:
-            raise EvaluationError(f"{name}: {error}", fact=name) from None
+            raise EvaluationError(
+                _("{name}: {problem}").format(name=name, problem=error), fact=name
+            ) from None
         return real_number(seconds, name, duration=True, given=value)
-    raise _bad(name, value, "a duration such as 300 (seconds) or 5m")
+    raise _bad(
+        name, value, _("{name} is {value!r}, which is not a duration such as 300 (seconds) or 5m")
+    )
 
 
 def real_number(value: float, name: str, *, duration: bool = False, given: object = None) -> float:
@@ -94,12 +109,14 @@ def real_number(value: float, name: str, *, duration: bool = False, given: objec
     shown = repr(value if given is None else given)
     if value != value or value in (_INF, -_INF):
         raise EvaluationError(
-            f"{name} is {shown}, which is not a number (NaN or infinite): correct it "
-            "or leave it out", fact=name
+            _("{name} is {value}, which is not a number (NaN or infinite): correct it "
+              "or leave it out").format(name=name, value=shown), fact=name
         )  # fmt: skip
     if duration and value < 0:
         raise EvaluationError(
-            f"{name} is {shown}, a negative duration: a duration is 0 seconds or more",
+            _("{name} is {value}, a negative duration: a duration is 0 seconds or more").format(
+                name=name, value=shown
+            ),
             fact=name,
         )
     return value
@@ -129,10 +146,12 @@ def parse_duration(text: str, clock: str | None = MM_SS) -> float:
             return int(first) * 3600 + int(second) * 60 + float(third)
         if clock is None:
             raise ValueError(
-                f"{shown(text)} could be minutes:seconds or hours:minutes: write "
-                f"0:{int(first):02d}:{second} or {int(first)}m{second}s for minutes and "
-                f"seconds, or {int(first)}:{second}:00 or {int(first)}h{second}m for hours "
-                'and minutes (or say which in the mapping: duration_form = "mm:ss" or "h:mm")'
+                _(
+                    "{text} could be minutes:seconds or hours:minutes: write "
+                    "0:{first:02d}:{second} or {first}m{second}s for minutes and "
+                    "seconds, or {first}:{second}:00 or {first}h{second}m for hours "
+                    'and minutes (or say which in the mapping: duration_form = "mm:ss" or "h:mm")'
+                ).format(text=shown(text), first=int(first), second=second)
             )
         if clock == H_MM and fraction is None:
             return int(first) * 3600 + int(second) * 60
@@ -148,12 +167,16 @@ def parse_duration(text: str, clock: str | None = MM_SS) -> float:
     else:
         if stripped and position == len(stripped):
             return seconds
-    raise ValueError(f"{shown(text)} is not a duration: write {DURATION_FORMS}")
+    raise ValueError(
+        _("{text} is not a duration: write {forms}").format(
+            text=shown(text), forms=_(DURATION_FORMS)
+        )
+    )
 
 
 def to_number(value: object, name: str) -> float:
     if isinstance(value, bool):
-        raise _bad(name, value, "a number")
+        raise _bad(name, value, _("{name} is {value!r}, which is not a number"))
     if isinstance(value, int | float):
         return real_number(value, name)
     if isinstance(value, str):
@@ -162,7 +185,7 @@ def to_number(value: object, name: str) -> float:
         if _REAL.fullmatch(digits):  # as durations: ASCII digits (float() takes ٣ and 1_000)
             number = float(digits) / 100 if digits != text else float(digits)
             return real_number(number, name, given=value)
-    raise _bad(name, value, "a number")
+    raise _bad(name, value, _("{name} is {value!r}, which is not a number"))
 
 
 def to_text(value: object, name: str) -> str:
@@ -170,7 +193,7 @@ def to_text(value: object, name: str) -> str:
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
         return str(value)
-    raise _bad(name, value, "a text")
+    raise _bad(name, value, _("{name} is {value!r}, which is not a text"))
 
 
 def to_bool(value: object, name: str) -> bool:
@@ -180,7 +203,7 @@ def to_bool(value: object, name: str) -> bool:
         return value.strip().lower() in TRUE_WORDS
     if isinstance(value, int) and value in (0, 1):
         return bool(value)
-    raise _bad(name, value, "true or false")
+    raise _bad(name, value, _("{name} is {value!r}, which is not true or false"))
 
 
 def to_time(value: object, name: str) -> dt.time:
@@ -196,7 +219,7 @@ def to_time(value: object, name: str) -> dt.time:
                 return dt.datetime.strptime(value.strip(), form.strip()).time()
             except ValueError:
                 continue
-    raise _bad(name, value, "a time of day such as 11:00")
+    raise _bad(name, value, _("{name} is {value!r}, which is not a time of day such as 11:00"))
 
 
 def to_date(value: object, name: str) -> dt.date:
@@ -208,15 +231,21 @@ def to_date(value: object, name: str) -> dt.date:
         try:
             return parse_date(value)
         except ValueError as error:
-            raise EvaluationError(f"{name}: {error}", fact=name) from None
-    raise _bad(name, value, "a date such as 2026-11-02")
+            raise EvaluationError(
+                _("{name}: {problem}").format(name=name, problem=error), fact=name
+            ) from None
+    raise _bad(name, value, _("{name} is {value!r}, which is not a date such as 2026-11-02"))
 
 
 def parse_date(text: str) -> dt.date:
     """A date in any of the forms parse_datetime reads, without a time of day."""
     moment = parse_datetime(text)
     if moment.time() != dt.time() or moment.tzinfo is not None:
-        raise ValueError(f"{shown(text)} is a date and time: write only the date, as in 2026-11-02")
+        raise ValueError(
+            _("{text} is a date and time: write only the date, as in 2026-11-02").format(
+                text=shown(text)
+            )
+        )
     return moment.date()
 
 
@@ -226,12 +255,16 @@ def to_datetime(value: object, name: str, zone: ZoneInfo) -> dt.datetime:
         try:
             value = parse_datetime(value)
         except ValueError as error:
-            raise EvaluationError(f"{name}: {error}", fact=name) from None
+            raise EvaluationError(
+                _("{name}: {problem}").format(name=name, problem=error), fact=name
+            ) from None
     if isinstance(value, dt.datetime):
         if value.tzinfo is None:
             return value.replace(tzinfo=zone)
         return value.astimezone(zone)
-    raise _bad(name, value, "a date and time such as 2026-11-02 09:00")
+    raise _bad(
+        name, value, _("{name} is {value!r}, which is not a date and time such as 2026-11-02 09:00")
+    )
 
 
 def parse_datetime(text: str) -> dt.datetime:
@@ -249,27 +282,38 @@ def parse_datetime(text: str) -> dt.datetime:
             return dt.datetime.strptime(stripped, form)
         except ValueError:
             continue
-    problem = _no_such_day(stripped)
+    problem = _no_such_day(text, stripped)
     if problem:
-        raise ValueError(f"{shown(text)} is not a real date: {problem}; correct the date")
+        raise ValueError(problem)
     if _AMBIGUOUS.fullmatch(stripped):
         raise ValueError(
-            f"{shown(text)} could be day-first or month-first: write the year first, "
-            f"as in {DATETIME_FORMS}"
+            _(
+                "{text} could be day-first or month-first: write the year first, as in {forms}"
+            ).format(text=shown(text), forms=_(DATETIME_FORMS))
         )
-    raise ValueError(f"{shown(text)} is not a date and time: write {DATETIME_FORMS}")
+    raise ValueError(
+        _("{text} is not a date and time: write {forms}").format(
+            text=shown(text), forms=_(DATETIME_FORMS)
+        )
+    )
 
 
-def _no_such_day(text: str) -> str | None:
-    """Why a year-first date names a day the calendar does not have (2026/2/30), or None."""
-    day = _DAY.match(text)
+def _no_such_day(text: str, stripped: str) -> str | None:
+    """Why a year-first date (`text`, `stripped` of blanks) names a day the calendar does
+    not have (2026/2/30), or None."""
+    day = _DAY.match(stripped)
     if day is None:
         return None
     year, month, number = map(int, day.groups())
     if not 1 <= month <= 12:
-        return f"a year has no month {month} (the month comes after the year)"
+        return _(
+            "{text} is not a real date: a year has no month {month} (the month comes after "
+            "the year); correct the date"
+        ).format(text=shown(text), month=month)
     if year >= 1 and not 1 <= number <= calendar.monthrange(year, month)[1]:
-        return f"{calendar.month_name[month]} {year} has no day {number}"
+        return _(
+            "{text} is not a real date: {month_name} {year} has no day {day}; correct the date"
+        ).format(text=shown(text), month_name=_(MONTH_NAMES[month]), year=year, day=number)
     return None
 
 
@@ -292,5 +336,6 @@ def converter(kind: Type, zone: ZoneInfo) -> Callable[[object, str], object]:
     return simple.get(kind, lambda value, name: value)
 
 
-def _bad(name: str, value: object, wanted: str) -> EvaluationError:
-    return EvaluationError(f"{name} is {value!r}, which is not {wanted}", fact=name)
+def _bad(name: str, value: object, message: str) -> EvaluationError:
+    """`message` (`{name} is {value!r}, which is not ...`) about the fact `name`."""
+    return EvaluationError(message.format(name=name, value=value), fact=name)

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
 from callqa.dsl import ast, resolved
+from callqa.dsl.i18n import _
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.decisions import Decision, Later
 from callqa.engine.runtime.working_time import WorkingCalendar, deadline
@@ -84,18 +85,17 @@ class EscalationChain:
               facts: dict[str, Any], resolved: bool = False) -> tuple[str, Later, str]:  # fmt: skip
         """Open a complaint; returns (role, reason, rule location). A complaint that
         arrives already resolved is assigned but starts no clock."""
-        level, why, where = 0, "the first level of the chain", self.location
+        level, chosen, where = 0, False, self.location
         for role, condition, location in self.spec.starts:
             if condition is None or condition(facts):
-                level, where = self.roles.index(role), location
-                why = "the start level for complaints like this one"
+                level, where, chosen = self.roles.index(role), location, True
                 break
         due = None if resolved else self._due(level, at)
         if not resolved:
             self.open[complaint_id] = OpenComplaint(complaint_id, level, due, agent)
             self._schedule(complaint_id, due)
         role = self.roles[level]
-        return role, Later((_assigned_reason, role, why, due, resolved)), where
+        return role, Later((_assigned_reason, role, chosen, due, resolved)), where
 
     def decision(
         self,
@@ -147,7 +147,7 @@ class EscalationChain:
         out = []
         limit_instant = now.timestamp()
         while self.timers and self.timers[0][0] <= limit_instant:
-            instant, _, complaint_id = heapq.heappop(self.timers)
+            instant, _seq, complaint_id = heapq.heappop(self.timers)
             complaint = self.open.get(complaint_id)
             if complaint is None or complaint.due is None or complaint.due_instant != instant:
                 continue
@@ -184,18 +184,37 @@ class EscalationChain:
 # Reasons, made when a decision's reason is read (`Later`).
 
 
-def _assigned_reason(role: str, why: str, due: dt.datetime | None, resolved: bool) -> str:
-    limit = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
-    if resolved:
-        limit = "; already resolved"
-    return f"assigned to {role}: {why}{limit}"
+def _assigned_reason(role: str, chosen: bool, due: dt.datetime | None, resolved: bool) -> str:
+    """`chosen`: a start line chose the level (else it is the chain's first)."""
+    if resolved and chosen:
+        message = _(
+            "assigned to {role}: the start level for complaints like this one; already resolved"
+        )
+    elif resolved:
+        message = _("assigned to {role}: the first level of the chain; already resolved")
+    elif due and chosen:
+        message = _(
+            "assigned to {role}: the start level for complaints like this one; must "
+            "be resolved by {due}"
+        )
+    elif due:
+        message = _("assigned to {role}: the first level of the chain; must be resolved by {due}")
+    elif chosen:
+        message = _("assigned to {role}: the start level for complaints like this one")
+    else:
+        message = _("assigned to {role}: the first level of the chain")
+    return message.format(role=role, due=f"{due:%Y-%m-%d %H:%M}" if due else None)
 
 
 def _escalated_reason(limit: resolved.Wait, previous: str, role: str) -> str:
     waited = limit.text if limit.working else _hours(limit.seconds)
-    return f"unresolved {waited} after reaching {previous}: escalated to {role}"
+    return _("unresolved {waited} after reaching {previous}: escalated to {role}").format(
+        waited=waited, previous=previous, role=role
+    )
 
 
 def _hours(seconds: float) -> str:
     hours = seconds / 3600
-    return f"{hours:g}h" if hours < 48 else f"{hours / 24:g} days"
+    if hours < 48:
+        return _("{hours:g}h").format(hours=hours)
+    return _("{days:g} days").format(days=hours / 24)

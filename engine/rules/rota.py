@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from zoneinfo import ZoneInfo
 
 from callqa.dsl import resolved
+from callqa.dsl.i18n import _
 from callqa.engine.decisions import Decision
 from callqa.engine.runtime.windows import calendar_bounds, calendar_key
 
@@ -47,8 +48,10 @@ def rota_decision(block: resolved.Rota, team: str, period: str, at: dt.datetime,
     chosen = reviewer(agents, start.date(), block.period)
     order = ", ".join(agents)
     roles = () if block.publish is None else block.publish.roles
-    reason = (f"{chosen} reviews the QA scores of team {team} for {period}: turns go round "
-              f"its {len(agents)} agents on the roster in id order ({order})")  # fmt: skip
+    reason = _(
+        "{reviewer} reviews the QA scores of team {team} for {period}: turns go round its "
+        "{count} agents on the roster in id order ({order})"
+    ).format(reviewer=chosen, team=team, period=period, count=len(agents), order=order)
     return Decision(
         f"{block.id}/{team}/{period}", "rota", team, chosen, reason, block.id, block.location,
         at, {"reviewer": chosen, "agents": len(agents), "order": order}, (), roles,

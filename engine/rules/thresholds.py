@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
+from callqa.dsl.i18n import _
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, compile_expression
 from callqa.engine.decisions import Decision, Later
@@ -357,7 +358,7 @@ class ThresholdState:
         out = []
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
-            _, end, subject, period = heapq.heappop(self.ends)
+            _instant, end, subject, period = heapq.heappop(self.ends)
             ended = self.periods.pop((subject, period))
             if subject in self.rostered:  # on the roster: its next period opens now
                 following = calendar_key(end, self.period, self.zone)
@@ -379,13 +380,22 @@ def explain(aggregators: tuple[Aggregator, ...], results: list[float | None]) ->
 
 
 def _no_data_reason(period: str, explanation: str | Later) -> str:
-    return f"no data for {period} ({explanation}): not reported as 0"
+    return _("no data for {period} ({explanation}): not reported as 0").format(
+        period=period, explanation=explanation
+    )
 
 
 def _alert_reason(label: str, period: str, value: float, explanation: str | Later,
                   text: str, previous: tuple[str, float] | None = None) -> str:  # fmt: skip
-    before = "" if previous is None else f"; previous ({previous[0]}) = {previous[1]:.4g}"
-    return f"{label} for {period} is {value:.4g} ({explanation}{before}); rule: {text}"
+    if previous is None:
+        return _("{label} for {period} is {value:.4g} ({explanation}); rule: {rule}").format(
+            label=label, period=period, value=value, explanation=explanation, rule=text
+        )
+    return _(
+        "{label} for {period} is {value:.4g} ({explanation}; previous ({previous_period}) = "
+        "{previous:.4g}); rule: {rule}"
+    ).format(label=label, period=period, value=value, explanation=explanation, rule=text,
+             previous_period=previous[0], previous=previous[1])  # fmt: skip
 
 
 def _text(aggregate: ast.Aggregate) -> str:
@@ -395,4 +405,4 @@ def _text(aggregate: ast.Aggregate) -> str:
 
 
 def _fmt(value: float | None) -> str:
-    return "none" if value is None else f"{value:g}"
+    return _("none") if value is None else f"{value:g}"

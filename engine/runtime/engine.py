@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from operator import attrgetter
 from typing import Any, NamedTuple
 
+from callqa.dsl.i18n import _, named, ngettext
 from callqa.dsl.resolved import WindowRule as WindowRuleText
 from callqa.dsl.suggest import did_you_mean
 from callqa.engine.decisions import Decision, Later
@@ -75,7 +76,7 @@ _COMBINE = dt.datetime.combine
 def _days(seconds: float) -> str:
     """`2 days`, `1 day`, `1.5 days`: a span of seconds in days, for messages."""
     days = seconds / 86400
-    return f"{days:g} day" + ("" if days == 1 else "s")
+    return (_("{days:g} day") if days == 1 else _("{days:g} days")).format(days=days)
 
 
 def _span(seconds: float) -> str:
@@ -88,10 +89,17 @@ def _span(seconds: float) -> str:
         amount = int(rest // size)
         rest -= amount * size
         if amount:
-            parts.append(f"{amount} {unit}" + ("" if amount == 1 else "s"))
+            if unit == "day":
+                part = ngettext("{count} day", "{count} days", amount)
+            elif unit == "hour":
+                part = ngettext("{count} hour", "{count} hours", amount)
+            else:
+                part = ngettext("{count} minute", "{count} minutes", amount)
+            parts.append(part.format(count=amount))
     rest = round(rest, 6)
     if rest or not parts:
-        parts.append(f"{rest:g} second" + ("" if rest == 1 else "s"))
+        second = _("{count:g} second") if rest == 1 else _("{count:g} seconds")
+        parts.append(second.format(count=rest))
     return " ".join(parts)
 
 
@@ -103,71 +111,197 @@ _plain_reader = functools.cache(plain_reader)
 
 
 def _labelled(label: str, reason: str | Later) -> str:
-    return f"{label}: {reason}"
+    return _("{label}: {reason}").format(label=label, reason=reason)
 
 
-def _window_reason(measure: str, window: str, value: float, rule: WindowRuleText) -> str:
-    return f"{measure} in {window} is {value:g}, which is {rule.op} {rule.limit_text}"
+def _window_reason(measure: str, per: tuple[str, str] | None, window: str, value: float,
+                   rule: WindowRuleText) -> str:  # fmt: skip
+    """`per`: the fact counted apart and its value (`for deduction.item accuracy`)."""
+    if rule.calendar is not None:  # the window is `calendar month 2026-11`
+        if per is None:
+            message = _("{measure} in calendar {unit} {period} is {value:g}, which is {op} {limit}")
+        else:
+            message = _("{measure} for {per} {each} in calendar {unit} {period} is {value:g}, "
+                        "which is {op} {limit}")  # fmt: skip
+    elif per is None:  # `the last 30 days`
+        message = _("{measure} in the last {span} is {value:g}, which is {op} {limit}")
+    else:
+        message = _("{measure} for {per} {each} in the last {span} is {value:g}, which is "
+                    "{op} {limit}")  # fmt: skip
+    return message.format(measure=measure, value=value, op=rule.op, limit=rule.limit_text,
+                          **_window_words(per, window, rule))  # fmt: skip
 
 
-def _insufficient_reason(
-    measure: str, window: str, value: float, count: int, rule: WindowRuleText
-) -> str:
-    return (
-        f"{measure} in {window} is {value:g} ({rule.op} {rule.limit_text}), but only "
-        f"{count} of the {rule.minimum} {rule.minimum_word} needed are in the window"
-    )
+def _insufficient_reason(measure: str, per: tuple[str, str] | None, window: str, value: float,
+                         count: int, rule: WindowRuleText) -> str:  # fmt: skip
+    if rule.calendar is not None:
+        if per is None:
+            message = _(
+                "{measure} in calendar {unit} {period} is {value:g} ({op} {limit}), but "
+                "only {count} of the {minimum} {word} needed are in the window"
+            )
+        else:
+            message = _(
+                "{measure} for {per} {each} in calendar {unit} {period} is {value:g} "
+                "({op} {limit}), but only {count} of the {minimum} {word} needed are in "
+                "the window"
+            )
+    elif per is None:
+        message = _(
+            "{measure} in the last {span} is {value:g} ({op} {limit}), but only "
+            "{count} of the {minimum} {word} needed are in the window"
+        )
+    else:
+        message = _(
+            "{measure} for {per} {each} in the last {span} is {value:g} ({op} "
+            "{limit}), but only {count} of the {minimum} {word} needed are in the window"
+        )
+    return message.format(measure=measure, value=value, op=rule.op, limit=rule.limit_text,
+                          count=count, minimum=rule.minimum, word=rule.minimum_word,
+                          **_window_words(per, window, rule))  # fmt: skip
+
+
+def _window_words(per: tuple[str, str] | None, window: str,
+                  rule: WindowRuleText) -> dict[str, Any]:  # fmt: skip
+    """The placeholders naming a rule's window (`calendar {unit} {period}`, `the last
+    {span}`) and what it counts apart (`for {per} {each}`)."""
+    unit = rule.calendar
+    return {
+        "unit": named(unit, "period") if unit is not None else None,
+        "period": window.rpartition(" ")[2],  # the label is `calendar month 2026-11`
+        "span": rule.rolling_text,
+        "per": None if per is None else per[0],
+        "each": None if per is None else per[1],
+    }
 
 
 def _review_reason(appeal: str, item: str, evaluation: str, by: str, panel: tuple[str, ...],
                    evaluator: str | None, decides: str | None) -> str:  # fmt: skip
-    """`appeal ap1 (item accuracy of evaluation ev1) accepted by 班长 L01: ...`."""
-    reason = f"appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}"
-    if panel:
-        seats = ", ".join(f"{role} ({evaluator})" if role == "evaluator" and evaluator else role
-                          for role in panel)  # fmt: skip
-        reason += f": for review by the panel {seats}"
-    if decides:
-        reason += f"; {decides} decides"
-    return reason
+    """`appeal ap1 (item accuracy of evaluation ev1) accepted by 班长 L01: ...`; `by`
+    empty: by someone not named."""
+    if panel and decides:
+        message = _(
+            "appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}: "
+            "for review by the panel {panel}; {decider} decides"
+        )
+    elif panel:
+        message = _(
+            "appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}: "
+            "for review by the panel {panel}"
+        )
+    elif decides:
+        message = _(
+            "appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}; "
+            "{decider} decides"
+        )
+    else:
+        message = _("appeal {appeal} (item {item} of evaluation {evaluation}) accepted by {by}")
+    seats = ", ".join(f"{role} ({evaluator})" if role == "evaluator" and evaluator else role
+                      for role in panel)  # fmt: skip
+    return message.format(appeal=appeal, item=item, evaluation=evaluation,
+                          by=by or _("someone"), panel=seats, decider=decides)  # fmt: skip
 
 
 def _silence_reason(kind: str, event_id: str, detail: str, at: dt.datetime, answer: str,
                     within: str | None, mark: dt.datetime) -> str:  # fmt: skip
     """`message m1 (…) at 2026-11-02 09:00: no reply within 8h (by 17:00)`."""
-    about = f" ({detail})" if detail else ""
-    return (f"{kind} {event_id}{about} at {at:%Y-%m-%d %H:%M}: no {answer} within {within} "
-            f"(by {mark:%Y-%m-%d %H:%M})")  # fmt: skip
+    if detail:
+        message = _("{kind} {event} ({detail}) at {at}: no {answer} within {within} (by {mark})")
+    else:
+        message = _("{kind} {event} at {at}: no {answer} within {within} (by {mark})")
+    return message.format(kind=named(kind, "event"), event=event_id, detail=detail,
+                          at=f"{at:%Y-%m-%d %H:%M}", answer=named(answer, "event"),
+                          within=within, mark=f"{mark:%Y-%m-%d %H:%M}")  # fmt: skip
 
 
 def _event_reason(kind: str, event_id: str, channel: Any, detail: Any,
                   late: tuple[dt.datetime, float, dt.datetime, str] | None) -> str:  # fmt: skip
     """`late`: (when it came in, seconds to the answer, when it became late, the limit)."""
-    reason = f"{kind} {event_id}" + (f" via {channel}" if channel else "")
-    reason += f": {detail}" if detail else ""
-    if late is not None:
-        at, delay, when, limit = late
-        answered = real_time_after(at, delay)
-        reason += (f" came in {at:%Y-%m-%d %H:%M} and was answered "
-                   f"{answered:%Y-%m-%d %H:%M}, {_span(delay)} later: late from "
-                   f"{when:%Y-%m-%d %H:%M} (limit {limit})")  # fmt: skip
-    return reason
+    if late is None:
+        if channel and detail:
+            message = _("{kind} {event} via {channel}: {detail}")
+        elif channel:
+            message = _("{kind} {event} via {channel}")
+        elif detail:
+            message = _("{kind} {event}: {detail}")
+        else:
+            return f"{named(kind, 'event')} {event_id}"
+        return message.format(kind=named(kind, "event"), event=event_id, channel=channel,
+                              detail=detail)  # fmt: skip
+    if channel and detail:
+        message = _(
+            "{kind} {event} via {channel}: {detail} came in {at} and was answered "
+            "{answered}, {span} later: late from {late} (limit {limit})"
+        )
+    elif channel:
+        message = _(
+            "{kind} {event} via {channel} came in {at} and was answered {answered}, "
+            "{span} later: late from {late} (limit {limit})"
+        )
+    elif detail:
+        message = _(
+            "{kind} {event}: {detail} came in {at} and was answered {answered}, "
+            "{span} later: late from {late} (limit {limit})"
+        )
+    else:
+        message = _(
+            "{kind} {event} came in {at} and was answered {answered}, {span} later: "
+            "late from {late} (limit {limit})"
+        )
+    at, delay, when, limit = late
+    answered = real_time_after(at, delay)
+    return message.format(kind=named(kind, "event"), event=event_id, channel=channel,
+                          detail=detail, at=f"{at:%Y-%m-%d %H:%M}",
+                          answered=f"{answered:%Y-%m-%d %H:%M}", span=_span(delay),
+                          late=f"{when:%Y-%m-%d %H:%M}", limit=limit)  # fmt: skip
+
+
+def _deduction_text(item: str, label: str, points: float, red_line: bool) -> str:
+    """What a deducted item says of itself in a reason: `accuracy (准确), 2 points`;
+    `red_line`: a red line that deducts no points."""
+    if red_line:
+        return _("{item} ({label}), a red line").format(item=item, label=label)
+    return _("{item} ({label}), {points:g} points").format(item=item, label=label, points=points)
 
 
 def _sent_up_reason(by: str | None, previous: str, why: str | None, role: str,
                     due: dt.datetime | None) -> str:  # fmt: skip
-    who = f" by {by}" if by else ""
-    because = f" ({why})" if why else ""
-    until = f"; must be resolved by {due:%Y-%m-%d %H:%M}" if due else ""
-    return (f"sent up{who} from {previous}, which could not solve it{because}: "
-            f"escalated to {role}{until}")  # fmt: skip
+    if by and why:
+        message = _(
+            "sent up by {by} from {previous}, which could not solve it ({why}): escalated to {role}"
+        )
+    elif by:
+        message = _(
+            "sent up by {by} from {previous}, which could not solve it: escalated to {role}"
+        )
+    elif why:
+        message = _(
+            "sent up from {previous}, which could not solve it ({why}): escalated to {role}"
+        )
+    else:
+        message = _("sent up from {previous}, which could not solve it: escalated to {role}")
+    reason = message.format(by=by, previous=previous, why=why, role=role)
+    if due is None:
+        return reason
+    return _("{reason}; must be resolved by {due}").format(
+        reason=reason, due=f"{due:%Y-%m-%d %H:%M}"
+    )
 
 
 def _score_reason(result: ScoreResult) -> str:
     """Reads the result's deductions, which it works out only when asked."""
-    lost = "; ".join(str(d) for d in result.deductions) or "no deductions"
-    red = "; ".join(f"red line {c.label}" for c in result.critical)
-    return f"scored {result.score:g} ({result.grade}): {lost}" + (f"; {red}" if red else "")
+    lost = _("; ").join(str(d) for d in result.deductions)
+    red = _("; ").join(_("red line {label}").format(label=c.label) for c in result.critical)
+    if lost and red:
+        message = _("scored {score:g} ({grade}): {deductions}; {red_lines}")
+    elif lost:
+        message = _("scored {score:g} ({grade}): {deductions}")
+    elif red:
+        message = _("scored {score:g} ({grade}): no deductions; {red_lines}")
+    else:
+        message = _("scored {score:g} ({grade}): no deductions")
+    return message.format(score=result.score, grade=result.grade, deductions=lost,
+                          red_lines=red)  # fmt: skip
 
 
 def _decision_instant(decision: Decision) -> float:
@@ -447,9 +581,10 @@ class Engine:
             }  # fmt: skip
             for threshold in self.thresholds:
                 threshold.observe("deduction", evaluation, subjects, at, read)
-            what = "a red line" if item.critical and not points else f"{points:g} points"
-            deducted = {"kind": "deduction", "id": evaluation, "item": item.id,
-                        "text": f"{item.id} ({item.label}), {what}"}  # fmt: skip
+            # what it says of itself in a reason, made when the reason is read
+            text = Later((_deduction_text, item.id, item.label, points,
+                          bool(item.critical and not points)))  # fmt: skip
+            deducted = {"kind": "deduction", "id": evaluation, "item": item.id, "text": text}
             out += self._discipline(deducted, agent, at, read)
         return out
 
@@ -469,11 +604,15 @@ class Engine:
             at.timestamp() < clock.timestamp() if fold or self._clock_fold else at < clock
         ):
             raise EventError(
-                f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} is earlier than the "
-                f"engine's clock ({clock:%Y-%m-%d %H:%M}); feed events in time order "
-                f"(if it was fed before, over {_days(self._remember_ids)} ago, it was "
-                "counted the first time)"
-            )
+                _(
+                    "{kind} event {event!r} at {at} is earlier than the engine's clock "
+                    "({clock}); feed events in time order (if it was fed before, over {days} "
+                    "ago, it was counted the first time)"
+                ).format(
+                    kind=named(kind, "event"), event=event_id, at=f"{at:%Y-%m-%d %H:%M}",
+                    clock=f"{clock:%Y-%m-%d %H:%M}", days=_days(self._remember_ids),
+                )
+            )  # fmt: skip
         due = self._due_at
         if due is None or (
             at.timestamp() >= due.timestamp() if fold or self._due_fold else at >= due
@@ -482,7 +621,17 @@ class Engine:
             # always comes here
             gap = self._gap_too_long(at)
             if gap is not None:
-                raise EventError(f"{kind} event {event_id!r} at {at:%Y-%m-%d %H:%M} {gap}")
+                raise EventError(
+                    _(
+                        "{kind} event {event!r} at {at} is {days:,.0f} days after the engine's "
+                        "clock ({clock}), more than the {limit} it steps at once: it would close "
+                        "every period in between. If the date is a typing mistake, correct it; "
+                        "if the gap is real, give the engine a longer max_gap "
+                        "(Engine(policy, max_gap=timedelta(days=...)))"
+                    ).format(
+                        kind=named(kind, "event"), event=event_id, at=f"{at:%Y-%m-%d %H:%M}", **gap
+                    )
+                )
             return self.advance(at)
         self.clock = at
         self._clock_fold = fold
@@ -498,13 +647,13 @@ class Engine:
         if not own and not given:
             return
         kind = event.kind
-        named = [(name if "." in name else f"{kind}.{name}", value) for name, value in own.items()]
+        facts = [(name if "." in name else f"{kind}.{name}", value) for name, value in own.items()]
         for entity, inner in given.items():  # as engine.runtime.facts merges them
             if isinstance(inner, dict):
-                named += [(f"{entity}.{name}", value) for name, value in inner.items()]
+                facts += [(f"{entity}.{name}", value) for name, value in inner.items()]
             else:
-                named.append((entity, inner))
-        for fact, value in named:
+                facts.append((entity, inner))
+        for fact, value in facts:
             convert = self._numbers.get(fact)
             try:
                 if convert is not None:
@@ -512,13 +661,19 @@ class Engine:
                 elif value.__class__ is float:  # NaN is no value, whatever the field
                     real_number(value, fact)
             except EngineError as error:
-                raise EventError(f"{kind} event {event.id!r} rejected: {error}") from None
+                raise EventError(
+                    _("{kind} event {event!r} rejected: {problem}").format(
+                        kind=named(kind, "event"), event=event.id, problem=error
+                    )
+                ) from None
 
     def _check_evaluation(self, event: Evaluation) -> ScoreResult:
         try:
             return self.policy.score(event.rubric, self._evaluation_input(event, event.answers))
         except EngineError as error:
-            raise EventError(f"evaluation {event.id!r}: {error}") from None
+            raise EventError(
+                _("evaluation {event!r}: {problem}").format(event=event.id, problem=error)
+            ) from None
 
     def _instant(self, moment: dt.datetime) -> float:
         """An event's time as a POSIX instant, a naive one read on the policy's clock."""
@@ -526,7 +681,11 @@ class Engine:
 
     def _check_approval(self, event: Approval) -> None:
         if event.decision not in self.pending:
-            raise EventError(f"approval {event.id!r}: no pending decision {event.decision!r}")
+            raise EventError(
+                _("approval {event!r}: no pending decision {decision!r}").format(
+                    event=event.id, decision=event.decision
+                )
+            )
 
     def _check_appeal(self, event: Appeal) -> None:
         # forgotten by the appeal's own time, whatever events came between: a replay of
@@ -534,25 +693,35 @@ class Engine:
         self._forget_evaluations(self._instant(event.at))
         if event.evaluation not in self.evaluations:
             raise EventError(
-                f"appeal {event.id!r}: no evaluation {event.evaluation!r} (feed the evaluation "
-                f"first; one is kept {_days(self._keep_evaluations)} past its appeal "
-                "window, then forgotten)"
+                _(
+                    "appeal {event!r}: no evaluation {evaluation!r} (feed the evaluation "
+                    "first; one is kept {days} past its appeal window, then forgotten)"
+                ).format(
+                    event=event.id, evaluation=event.evaluation, days=_days(self._keep_evaluations)
+                )
             )
 
     def _check_appeal_accepted(self, event: AppealAccepted) -> None:
-        what = f"appeal accepted {event.id!r}"
+        what = _("appeal accepted {event!r}").format(event=event.id)
         if event.appeal not in self.appeals:
-            raise EventError(f"{what}: no open appeal {event.appeal!r}")
+            raise EventError(
+                _("{what}: no open appeal {appeal!r}").format(what=what, appeal=event.appeal)
+            )
         earlier = self.accepted.get(event.appeal)
         if earlier is not None:
-            raise EventError(f"{what}: appeal {event.appeal!r} was already accepted by "
-                             f"{earlier[0] or 'someone'}; an appeal is accepted once")  # fmt: skip
+            raise EventError(
+                _("{what}: appeal {appeal!r} was already accepted by {by}; an appeal is "
+                  "accepted once").format(what=what, appeal=event.appeal,
+                                          by=earlier[0] or _("someone"))
+            )  # fmt: skip
         self._check_appeal_step(what, "accepted", event.by, event.role, event.appeal)
 
     def _check_appeal_decision(self, event: AppealDecision) -> None:
-        what = f"appeal decision {event.id!r}"
+        what = _("appeal decision {event!r}").format(event=event.id)
         if event.appeal not in self.appeals:
-            raise EventError(f"{what}: no open appeal {event.appeal!r}")
+            raise EventError(
+                _("{what}: no open appeal {appeal!r}").format(what=what, appeal=event.appeal)
+            )
         self._check_appeal_step(what, "decided", event.decided_by, event.role, event.appeal)
 
     def _check_appeal_step(
@@ -566,25 +735,71 @@ class Engine:
         agent, filer = scored.agent, appeal.filed_by or scored.agent
         settings = self.policy.rubric(scored.rubric).table.settings
         wanted = settings.appeal_accepted_by if step == "accepted" else settings.appeal_decided_by
-        stays = ", and the appeal stays open until then"
+        accepts = step == "accepted"
         if person is not None and person in (filer, agent):
-            did = "filed" if person == filer else "was scored on"
-            other = wanted or ("the team lead" if step == "accepted" else
-                               "the supervisor of the panel")  # fmt: skip
-            does = "accepts" if step == "accepted" else "decides"
-            raise EventError(f"{what}: {step} by {person}, who {did} appeal {appeal_id!r}; "
-                             f"someone else ({other}) {does} it{stays}")  # fmt: skip
+            filed = person == filer
+            if accepts and filed:
+                message = _(
+                    "{what}: accepted by {person}, who filed appeal {appeal!r}; someone "
+                    "else ({other}) accepts it, and the appeal stays open until then"
+                )
+            elif accepts:
+                message = _(
+                    "{what}: accepted by {person}, who was scored on appeal {appeal!r}; "
+                    "someone else ({other}) accepts it, and the appeal stays open until "
+                    "then"
+                )
+            elif filed:
+                message = _(
+                    "{what}: decided by {person}, who filed appeal {appeal!r}; someone "
+                    "else ({other}) decides it, and the appeal stays open until then"
+                )
+            else:
+                message = _(
+                    "{what}: decided by {person}, who was scored on appeal {appeal!r}; "
+                    "someone else ({other}) decides it, and the appeal stays open until "
+                    "then"
+                )
+            other = wanted or (_("the team lead") if accepts else
+                               _("the supervisor of the panel"))  # fmt: skip
+            raise EventError(message.format(what=what, person=person, appeal=appeal_id,
+                                            other=other))  # fmt: skip
         if wanted is not None and role != wanted:
-            who = person or "someone"
-            as_what = f"as {role}" if role else "without saying in which role"
-            raise EventError(f"{what}: rubric {scored.rubric}'s appeals are {step} by {wanted}, "
-                             f"and {who} did it {as_what}; give role \"{wanted}\" when "
-                             f"{wanted} does it{stays}")  # fmt: skip
+            if accepts and role:
+                message = _(
+                    "{what}: rubric {rubric}'s appeals are accepted by {wanted}, and "
+                    '{who} did it as {role}; give role "{wanted}" when {wanted} does '
+                    "it, and the appeal stays open until then"
+                )
+            elif accepts:
+                message = _(
+                    "{what}: rubric {rubric}'s appeals are accepted by {wanted}, and "
+                    '{who} did it without saying in which role; give role "{wanted}" '
+                    "when {wanted} does it, and the appeal stays open until then"
+                )
+            elif role:
+                message = _(
+                    "{what}: rubric {rubric}'s appeals are decided by {wanted}, and "
+                    '{who} did it as {role}; give role "{wanted}" when {wanted} does '
+                    "it, and the appeal stays open until then"
+                )
+            else:
+                message = _(
+                    "{what}: rubric {rubric}'s appeals are decided by {wanted}, and "
+                    '{who} did it without saying in which role; give role "{wanted}" '
+                    "when {wanted} does it, and the appeal stays open until then"
+                )
+            raise EventError(message.format(what=what, rubric=scored.rubric, wanted=wanted,
+                                            who=person or _("someone"), role=role))  # fmt: skip
         accepting = settings.appeal_accepted_by
         if step == "decided" and accepting is not None and appeal_id not in self.accepted:
-            raise EventError(f"{what}: appeal {appeal_id!r} has not been accepted yet; rubric "
-                             f"{scored.rubric}'s appeals are accepted by {accepting} first "
-                             f"(an appeal_accepted event){stays}")  # fmt: skip
+            raise EventError(
+                _("{what}: appeal {appeal!r} has not been accepted yet; rubric {rubric}'s "
+                  "appeals are accepted by {accepting} first (an appeal_accepted event), and "
+                  "the appeal stays open until then").format(
+                    what=what, appeal=appeal_id, rubric=scored.rubric, accepting=accepting
+                )
+            )  # fmt: skip
 
     def feed_all(self, events: Iterable[Mapping[str, Any] | Any]) -> list[Decision]:
         """`feed` each event in turn; stops at the first bad event (EventError), keeping
@@ -605,7 +820,11 @@ class Engine:
         problem = unreal_year(now.year)  # before astimezone: it may overflow
         if problem is not None:
             moment = now.replace(tzinfo=None).isoformat(" ", "minutes")
-            raise ClockGapError(f"cannot advance to {moment}: {problem}: correct the date")
+            raise ClockGapError(
+                _("cannot advance to {moment}: {problem}: correct the date").format(
+                    moment=moment, problem=problem
+                )
+            )
         if now.tzinfo is None:
             now = now.replace(tzinfo=self.zone)
         now = now.astimezone(self.zone)
@@ -614,7 +833,15 @@ class Engine:
             return []
         gap = self._gap_too_long(now)
         if gap is not None:
-            raise ClockGapError(f"cannot advance to {now:%Y-%m-%d %H:%M}: it {gap}")
+            raise ClockGapError(
+                _(
+                    "cannot advance to {at}: it is {days:,.0f} days after the engine's clock "
+                    "({clock}), more than the {limit} it steps at once: it would close every "
+                    "period in between. If the date is a typing mistake, correct it; if the "
+                    "gap is real, give the engine a longer max_gap "
+                    "(Engine(policy, max_gap=timedelta(days=...)))"
+                ).format(at=f"{now:%Y-%m-%d %H:%M}", **gap)
+            )
         self.clock = now
         self._clock_fold = now.fold
         if instant >= self._ids_rotate:
@@ -654,21 +881,17 @@ class Engine:
         self._set_next_due(self._earliest_due(now))
         return out
 
-    def _gap_too_long(self, at: dt.datetime) -> str | None:
-        """Why a step of the clock to `at` is refused, if it is longer than `max_gap`."""
+    def _gap_too_long(self, at: dt.datetime) -> dict[str, Any] | None:
+        """Why a step of the clock to `at` is refused, if it is longer than `max_gap`: the
+        message's `days` after the `clock`, more than its `limit`."""
         clock = self.clock
         if clock is None:
             return None
         seconds = at.timestamp() - clock.timestamp()
         if seconds <= self._max_gap:
             return None
-        return (
-            f"is {seconds / 86400:,.0f} days after the engine's clock "
-            f"({clock:%Y-%m-%d %H:%M}), more than the {_days(self._max_gap)} it steps at "
-            "once: it would close every period in between. If the date is a typing mistake, "
-            "correct it; if the gap is real, give the engine a longer max_gap "
-            "(Engine(policy, max_gap=timedelta(days=...)))"
-        )
+        return {"days": seconds / 86400, "clock": f"{clock:%Y-%m-%d %H:%M}",
+                "limit": _days(self._max_gap)}  # fmt: skip
 
     def _forget_ids(self, instant: float) -> None:
         """Drop the ids older than the span kept (see `remember_ids`)."""
@@ -684,7 +907,7 @@ class Engine:
     def _forget_open_complaints(self, instant: float) -> None:
         """Complaints open over a year: a resolution that late is not counted."""
         year_ago = instant - KEEP_OPEN_COMPLAINTS
-        for complaint_id, (_, _, filed) in list(self.open_complaints.items()):
+        for complaint_id, (_agent, _team, filed) in list(self.open_complaints.items()):
             if filed < year_ago:
                 del self.open_complaints[complaint_id]
 
@@ -761,8 +984,10 @@ class Engine:
     def _check_complaint_escalated(self, event: ComplaintEscalated) -> None:
         if self._open_complaint(event.complaint, self._instant(event.at)) is None:
             raise EventError(
-                f"complaint_escalated {event.id!r}: no open complaint {event.complaint!r} "
-                "(feed the complaint first; a resolved one cannot be sent up)"
+                _(
+                    "complaint_escalated {event!r}: no open complaint {complaint!r} "
+                    "(feed the complaint first; a resolved one cannot be sent up)"
+                ).format(event=event.id, complaint=event.complaint)
             )
         chains = [chain for chain in self.chains if event.complaint in chain.open]
         moment = event.at  # as the chains will stand then, after what falls due before it
@@ -770,8 +995,10 @@ class Engine:
         if chains and all(chain.at_top(event.complaint, at) for chain in chains):
             tops = ", ".join(sorted({chain.roles[-1] for chain in chains}))
             raise EventError(
-                f"complaint_escalated {event.id!r}: complaint {event.complaint!r} is already "
-                f"at {tops}, the last level of the chain"
+                _(
+                    "complaint_escalated {event!r}: complaint {complaint!r} is already "
+                    "at {roles}, the last level of the chain"
+                ).format(event=event.id, complaint=event.complaint, roles=tops)
             )
 
     def _complaint_escalated(
@@ -824,8 +1051,9 @@ class Engine:
             measure = rule.spec.measure_text
             read: dict[str, Any] = {"value": value, "count": count}
             key = window  # what names the decision beside the rule and agent
+            apart = None  # the fact counted apart and its value, for the reason
             if per is not None and each is not None:
-                measure, key, read[per] = f"{measure} for {per} {each}", f"{each}/{window}", each
+                apart, key, read[per] = (per, str(each)), f"{each}/{window}", each
             if kind == "deduction":  # the evaluations, each named once
                 evidence = tuple(dict.fromkeys(e[0] if isinstance(e, tuple) else e
                                                for e in evidence))  # fmt: skip
@@ -833,11 +1061,11 @@ class Engine:
                 out.append(Decision(
                     f"{written.name}/{agent}/{key}/insufficient",
                     "insufficient_evidence", agent, written.then,
-                    Later((_insufficient_reason, measure, window, value, count, written)),
+                    Later((_insufficient_reason, measure, apart, window, value, count, written)),
                     written.name, location, at, read, evidence,
                 ))  # fmt: skip
                 continue
-            reason = Later((_window_reason, measure, window, value, written))
+            reason = Later((_window_reason, measure, apart, window, value, written))
             out += self._act(written.then, agent, reason, written.name, location, at, read,
                              evidence, key)  # fmt: skip
             self._spend(written.then, agent, counted_evidence, rule)
@@ -984,9 +1212,10 @@ class Engine:
         if event.approved and action.id in self._since:
             self._restart(action.id, decision.subject)
         verdict = "approved" if event.approved else "rejected"
+        said = _("{action} approved by {by}") if event.approved else _("{action} rejected by {by}")
         return [Decision(
             f"{decision.id}/{verdict}", verdict, decision.subject, decision.action,
-            f"{action.label or action.id} {verdict} by {event.by or action.approval_by}",
+            said.format(action=action.label or action.id, by=event.by or action.approval_by),
             decision.rule, decision.rule_location, at, {}, (*decision.evidence, event.id),
             action.notify,
         )]  # fmt: skip
@@ -1028,7 +1257,7 @@ class Engine:
             return
         appealed = {evaluation for _, evaluation in self.appeals.values()}
         while heap and heap[0][0] <= instant:
-            _, evaluation = heapq.heappop(heap)
+            _due, evaluation = heapq.heappop(heap)
             if evaluation not in appealed:
                 self.evaluations.pop(evaluation, None)
 
@@ -1039,8 +1268,9 @@ class Engine:
         elapsed = at.timestamp() - scored.at.timestamp()  # real time, across DST changes
         if window is not None and elapsed > window:
             return self._refuse_appeal(
-                event, scored, f"filed {_span(elapsed)} after the evaluation; appeals must "
-                f"be filed within {_days(window)}", at, {"window_days": window / 86400},
+                event, scored, _("filed {span} after the evaluation; appeals must be filed "
+                                 "within {days}").format(span=_span(elapsed), days=_days(window)),
+                at, {"window_days": window / 86400},
             )  # fmt: skip
         problem = self._appeal_problem(event, scored, table)
         if problem is not None:
@@ -1058,28 +1288,60 @@ class Engine:
         item = table.item(event.item)
         if item is None:
             hint = did_you_mean(event.item, [i.id for i in table.items])
-            return (f"rubric {table.id} has no item {event.item!r}"
-                    + (f" ({hint})" if hint else "")
-                    + f"; an appeal names a deducted item of evaluation {evaluation}")  # fmt: skip
-        named = f"item {item.id} ({item.label})"
+            if hint:
+                message = _(
+                    "rubric {rubric} has no item {item!r} ({hint}); an appeal names a "
+                    "deducted item of evaluation {evaluation}"
+                )
+            else:
+                message = _(
+                    "rubric {rubric} has no item {item!r}; an appeal names a deducted "
+                    "item of evaluation {evaluation}"
+                )
+            return message.format(rubric=table.id, item=event.item, hint=hint,
+                                  evaluation=evaluation)  # fmt: skip
+        named_item = _("item {item} ({label})").format(item=item.id, label=item.label)
         earlier = (scored.appealed or {}).get(item.id)
         if earlier is not None:
             appeal, upheld = earlier
             if upheld is None:
-                return (f"{named} of evaluation {evaluation} is already under appeal "
-                        f"{appeal}: wait for its decision")  # fmt: skip
-            return (f"{named} of evaluation {evaluation} was already decided on appeal "
-                    f"{appeal} ({'upheld' if upheld else 'not upheld'}); an item is "
-                    "decided once")  # fmt: skip
+                message = _(
+                    "{item} of evaluation {evaluation} is already under appeal "
+                    "{appeal}: wait for its decision"
+                )
+            elif upheld:
+                message = _(
+                    "{item} of evaluation {evaluation} was already decided on appeal "
+                    "{appeal} (upheld); an item is decided once"
+                )
+            else:
+                message = _(
+                    "{item} of evaluation {evaluation} was already decided on appeal "
+                    "{appeal} (not upheld); an item is decided once"
+                )
+            return message.format(item=named_item, evaluation=evaluation, appeal=appeal)
         if item.kind == "bonus":
-            return f"{named} is a bonus, not a deduction: appeals are of deducted items"
+            return _("{item} is a bonus, not a deduction: appeals are of deducted items").format(
+                item=named_item
+            )
         count = scored.counts[item.index]
         if count <= 0:
-            why = {NA_ANSWER: "it was answered na", NA_CONDITION: "it did not apply"}.get(
-                count, "it passed"
-            )
-            return (f"nothing was deducted for {named} on evaluation {evaluation} ({why}); "
-                    "appeals are of deducted items")  # fmt: skip
+            if count == NA_ANSWER:
+                message = _(
+                    "nothing was deducted for {item} on evaluation {evaluation} (it was "
+                    "answered na); appeals are of deducted items"
+                )
+            elif count == NA_CONDITION:
+                message = _(
+                    "nothing was deducted for {item} on evaluation {evaluation} (it did "
+                    "not apply); appeals are of deducted items"
+                )
+            else:
+                message = _(
+                    "nothing was deducted for {item} on evaluation {evaluation} (it "
+                    "passed); appeals are of deducted items"
+                )
+            return message.format(item=named_item, evaluation=evaluation)
         return None
 
     def _refuse_appeal(
@@ -1102,7 +1364,7 @@ class Engine:
         table = self.policy.rubric(original.rubric).table
         settings = table.settings
         panel = settings.appeal_panel
-        by = " ".join(p for p in (event.role, event.by) if p) or "someone"
+        by = " ".join(p for p in (event.role, event.by) if p)  # empty: someone
         return [Decision(
             f"appeal/{appeal.id}/accepted", "appeal_review", original.agent, None,
             Later((_review_reason, appeal.id, appeal.item, evaluation_id, by, panel,
@@ -1137,14 +1399,27 @@ class Engine:
         evaluator = original.evaluator or "unknown evaluator"
         self.upheld_appeals[evaluator] = self.upheld_appeals.get(evaluator, 0) + 1
         before, grade_before = scored.score, scored.grade
-        named = " ".join(p for p in (event.role, event.decided_by) if p)
-        decider = f" by {named}" if named else ""
+        decider = " ".join(p for p in (event.role, event.decided_by) if p)
+        if decider:
+            message = _(
+                "appeal on {item} upheld by {decider}: score {before:g} ({grade_before}) "
+                "→ {after:g} ({grade_after}); counts as an upheld appeal for {evaluator}"
+            )
+        else:
+            message = _(
+                "appeal on {item} upheld: score {before:g} ({grade_before}) → {after:g} "
+                "({grade_after}); counts as an upheld appeal for {evaluator}"
+            )
+        reason = message.format(
+            item=appeal.item, decider=decider, before=before, grade_before=grade_before,
+            after=result.score, grade_after=result.grade,
+            evaluator=original.evaluator or _("unknown evaluator"),
+        )  # fmt: skip
         scored.score, scored.grade = result.score, result.grade
         scored.answers, scored.counts = answers, result.counts
         return [Decision(
             f"rescore/{evaluation_id}/{event.id}", "rescore", original.agent, result.grade,
-            f"appeal on {appeal.item} upheld{decider}: score {before:g} ({grade_before}) → "
-            f"{result.score:g} ({result.grade}); counts as an upheld appeal for {evaluator}",
+            reason,
             original.rubric, table.location, at,
             {"before": before, "after": result.score, "grade_before": grade_before,
              "grade_after": result.grade, "evaluator": evaluator,

@@ -23,6 +23,7 @@ from pydantic import (
     field_validator,
 )
 
+from callqa.dsl.i18n import _, named
 from callqa.dsl.vocabulary import WEEKDAYS, weekdays
 from callqa.engine.errors import EngineError
 from callqa.engine.errors import EventError as EventError  # its old home
@@ -40,7 +41,9 @@ def unreal_year(year: int) -> str | None:
     """Why `year` cannot be a time callqa works with, or None when it can."""
     if FIRST_YEAR <= year <= LAST_YEAR:
         return None
-    return f"the year {year} is not a real time (years {FIRST_YEAR} to {LAST_YEAR})"
+    return _("the year {year} is not a real time (years {first} to {last})").format(
+        year=year, first=FIRST_YEAR, last=LAST_YEAR
+    )
 
 
 _NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
@@ -67,8 +70,10 @@ class _Event(BaseModel):
         )
         if number:
             raise ValueError(
-                f"{value!r} is a number, not a date and time: write it as 2026-11-02 09:00 "
-                "(Excel dates: format the column as a date before saving)"
+                _(
+                    "{value!r} is a number, not a date and time: write it as 2026-11-02 09:00 "
+                    "(Excel dates: format the column as a date before saving)"
+                ).format(value=value)
             )
         return value
 
@@ -77,8 +82,10 @@ class _Event(BaseModel):
     def _real_year(cls, at: dt.datetime) -> dt.datetime:
         if not FIRST_YEAR <= at.year <= LAST_YEAR:
             raise ValueError(
-                f"the year {at.year} is not a real time for an event (years {FIRST_YEAR} "
-                f"to {LAST_YEAR}): correct the date"
+                _(
+                    "the year {year} is not a real time for an event (years {first} "
+                    "to {last}): correct the date"
+                ).format(year=at.year, first=FIRST_YEAR, last=LAST_YEAR)
             )
         return at
 
@@ -285,10 +292,12 @@ def working_days(text: str) -> frozenset[int]:
     """`mon-fri`, `mon,wed,sat`, `sat-sun`: the weekdays (0 = Monday) a text names."""
     days: set[int] = set()
     for part in text.lower().replace(" ", "").split(","):
-        first, _, last = part.partition("-")
+        first, _dash, last = part.partition("-")
         if first not in WEEKDAYS or (last and last not in WEEKDAYS):
-            raise ValueError(f"{text!r} is not a set of weekdays: write them such as mon-fri "
-                             "or mon,wed,sat")  # fmt: skip
+            raise ValueError(
+                _("{text!r} is not a set of weekdays: write them such as mon-fri or mon,wed,sat")
+                .format(text=text)
+            )  # fmt: skip
         days.update(weekdays(first, last or None))
     return frozenset(days)
 
@@ -388,10 +397,12 @@ def parse_moment(text: str) -> dt.datetime:
     try:
         moment = parse_datetime(text)
     except ValueError:
-        raise ValueError(f"{text!r} is not a date such as 2026-11-01 or 2026-11-01 09:00") from None
+        raise ValueError(
+            _("{text!r} is not a date such as 2026-11-01 or 2026-11-01 09:00").format(text=text)
+        ) from None
     problem = unreal_year(moment.year)
     if problem is not None:
-        raise ValueError(f"{text!r}: {problem}")
+        raise ValueError(_("{text!r}: {problem}").format(text=text, problem=problem))
     return moment
 
 
@@ -408,10 +419,11 @@ def parse_event(data: Mapping[str, Any] | BaseModel) -> Event:
         from callqa.dsl.suggest import did_you_mean
 
         hint = did_you_mean(str(kind), EVENT_KINDS) if kind else None
-        raise EventError(
-            f"unknown event kind {kind!r}"
-            + (f" ({hint})" if hint else f"; use one of: {', '.join(EVENT_KINDS)}")
-        )
+        if hint:
+            message = _("unknown event kind {kind!r} ({hint})")
+        else:
+            message = _("unknown event kind {kind!r}; use one of: {kinds}")
+        raise EventError(message.format(kind=kind, hint=hint, kinds=", ".join(EVENT_KINDS)))
     try:
         # the validator itself: model_validate adds a Python call around it
         return model.__pydantic_validator__.validate_python(data)  # type: ignore[no-any-return]
@@ -444,7 +456,7 @@ def _time_problem(value: object) -> str:
         parse_datetime(str(value))
     except ValueError as error:
         return str(error)
-    return f"{value!r} is not a date and time such as 2026-11-02 09:00"
+    return _("{value!r} is not a date and time such as 2026-11-02 09:00").format(value=value)
 
 
 def _number_problem(where: str, value: object, fallback: str) -> str:
@@ -459,7 +471,9 @@ def _number_problem(where: str, value: object, fallback: str) -> str:
         return str(error)
     except (TypeError, ValueError, OverflowError):  # not a number at all
         pass
-    return f"{where}: {fallback.lower()} (got {value!r})"
+    return _("{where}: {problem} (got {value!r})").format(
+        where=where, problem=fallback.lower(), value=value
+    )
 
 
 def _plain(error: ValidationError, kind: str, event_id: object) -> str:
@@ -468,19 +482,39 @@ def _plain(error: ValidationError, kind: str, event_id: object) -> str:
         where = ".".join(str(p) for p in item["loc"]) or kind
         kind_of = item["type"]
         if kind_of == "missing":
-            problems.append(f"{where}: missing")
+            problems.append(_("{where}: missing").format(where=where))
         elif kind_of == "extra_forbidden":
-            article = "an" if kind[:1] in ("a", "e", "i", "o", "u") else "a"
-            problems.append(f"{where}: not a field of {article} {kind} event (put it under fields)")
+            if kind[:1] in ("a", "e", "i", "o", "u"):
+                message = _("{where}: not a field of an {kind} event (put it under fields)")
+            else:
+                message = _("{where}: not a field of a {kind} event (put it under fields)")
+            problems.append(message.format(where=where, kind=named(kind, "event")))
         elif kind_of == "value_error":  # ours, already in plain words
-            problems.append(f"{where}: {item['ctx']['error']}")
+            problems.append(
+                _("{where}: {problem}").format(where=where, problem=item["ctx"]["error"])
+            )
         elif kind_of in ("finite_number", "greater_than_equal"):  # NaN, inf, below 0
             problems.append(_number_problem(where, item["input"], item["msg"]))
         elif kind_of.startswith("bool"):
-            problems.append(f"{where}: {item['input']!r} is not yes or no: write true or false")
+            problems.append(
+                _("{where}: {value!r} is not yes or no: write true or false").format(
+                    where=where, value=item["input"]
+                )
+            )
         elif "datetime" in kind_of:
-            problems.append(f"{where}: {_time_problem(item['input'])}")
+            problems.append(
+                _("{where}: {problem}").format(where=where, problem=_time_problem(item["input"]))
+            )
         else:
-            problems.append(f"{where}: {item['msg'].lower()} (got {item.get('input')!r})")
-    name = f"{kind} event {event_id!r}" if event_id else f"{kind} event"
-    return f"{name} rejected: " + "; ".join(problems)
+            problems.append(
+                _("{where}: {problem} (got {value!r})").format(
+                    where=where, problem=item["msg"].lower(), value=item.get("input")
+                )
+            )
+    if event_id:
+        message = _("{kind} event {event!r} rejected: {problems}")
+    else:
+        message = _("{kind} event rejected: {problems}")
+    return message.format(
+        kind=named(kind, "event"), event=event_id, problems=_("; ").join(problems)
+    )

@@ -14,6 +14,8 @@ from itertools import pairwise
 from typing import Any
 
 from callqa.dsl import ast
+from callqa.dsl.i18n import _, current
+from callqa.dsl.vocabulary_zh import KeywordSet, keyword
 from callqa.engine.decisions import Decision
 from callqa.engine.policy import Policy
 from callqa.engine.runtime.engine import REPLAY_MAX_GAP, Engine
@@ -50,12 +52,17 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
             for part in groups:
                 target = target.setdefault(part, {})
                 if not isinstance(target, dict):  # the checker reports it: never a crash
-                    result.failures.append(f"line {entry.span.line}: {key} gives {part} a "
-                                           "part, but it is set to a value")  # fmt: skip
+                    result.failures.append(
+                        _("line {line}: {key} gives {part} a part, but it is set to a value")
+                        .format(line=entry.span.line, key=key, part=part)
+                    )  # fmt: skip
                     return result
             if isinstance(target.get(last), dict):
-                result.failures.append(f"line {entry.span.line}: {key} is set to a value, "
-                                       "but it has parts already")  # fmt: skip
+                result.failures.append(
+                    _("line {line}: {key} is set to a value, but it has parts already").format(
+                        line=entry.span.line, key=key
+                    )
+                )
                 return result
             target[last] = value.value
         events.append((at, index, data, entry.span.line))
@@ -68,18 +75,20 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
         result.failures.append(too_far)
         return result
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
-    for _, _, data, line in events:
+    for _at, _index, data, line in events:
         try:
             result.decisions += engine.feed(data)
         except EventError as error:
-            result.failures.append(f"line {line}: {error}")
+            result.failures.append(_("line {line}: {problem}").format(line=line, problem=error))
             return result
     if times:  # within the years and steps _time_problem allows: advance takes it
         result.decisions += engine.advance(max(at for at, _ in times))
     for expect in expects:
         failure = _check(expect, result.decisions, zone)
         if failure:
-            result.failures.append(f"line {expect.span.line}: {failure}")
+            result.failures.append(
+                _("line {line}: {problem}").format(line=expect.span.line, problem=failure)
+            )
     return result
 
 
@@ -91,15 +100,17 @@ def _time_problem(times: list[tuple[dt.datetime, int]]) -> str | None:
     for moment, line in times:
         problem = unreal_year(moment.year)
         if problem is not None:
-            return f"line {line}: {problem}: correct the date"
+            return _("line {line}: {problem}: correct the date").format(line=line, problem=problem)
     ordered = sorted(times)
-    for (before, _), (after, line) in pairwise(ordered):
+    for (before, _line), (after, line) in pairwise(ordered):
         if after - before > REPLAY_MAX_GAP:
-            return (
-                f"line {line}: {after:%Y-%m-%d %H:%M} is {(after - before).days:,} days after "
-                f"the test's time before it ({before:%Y-%m-%d %H:%M}); a test steps at most "
-                "10 years at once: is the year a typing mistake?"
-            )
+            return _(
+                "line {line}: {after} is {days:,} days after the test's time before it "
+                "({before}); a test steps at most 10 years at once: is the year a typing mistake?"
+            ).format(
+                line=line, after=f"{after:%Y-%m-%d %H:%M}", days=(after - before).days,
+                before=f"{before:%Y-%m-%d %H:%M}",
+            )  # fmt: skip
     return None
 
 
@@ -123,17 +134,29 @@ def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | No
         return d.at <= at if expect.negated else d.at == at
 
     found = [d for d in decisions if matches(d)]
-    wanted = expect.what + (f" {expect.which}" if expect.which else "")
-    wanted += f" for {expect.subject}" if expect.subject else ""
-    wanted += f" at {expect.at.text}" if expect.at is not None else ""
     if expect.negated:
         if not found:
             return None
-        return f"expected no {wanted}, but got:\n" + "\n".join(d.explain() for d in found)
+        return _("expected no {wanted}, but got:\n{decisions}").format(
+            wanted=_wanted(expect), decisions="\n".join(d.explain() for d in found)
+        )
     if found:
         return None
     near = [d for d in decisions if matches(d, with_time=False)]
     if not near and expect.subject is not None:
         near = [d for d in decisions if d.subject == expect.subject]
-    actual = "\n".join(d.explain() for d in near) if near else "  (no decisions)"
-    return f"expected {wanted}, but the engine decided:\n{actual}"
+    actual = "\n".join(d.explain() for d in near) if near else _("  (no decisions)")
+    return _("expected {wanted}, but the engine decided:\n{decisions}").format(
+        wanted=_wanted(expect), decisions=actual
+    )
+
+
+def _wanted(expect: ast.Expect) -> str:
+    """What an expectation wants, as its line says it (`sample c4 for A001 at 2026-11-02
+    18:00`), with the keywords of the language spoken: policy code, which a policy may
+    write in either set."""
+    words: KeywordSet = "zh" if current() == "zh" else "en"
+    wanted = expect.what + (f" {expect.which}" if expect.which else "")
+    wanted += f" {keyword('for', words)} {expect.subject}" if expect.subject else ""
+    wanted += f" {keyword('at', words)} {expect.at.text}" if expect.at is not None else ""
+    return wanted

@@ -16,6 +16,7 @@ from collections.abc import Callable, Mapping, Sequence
 from operator import itemgetter
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.engine.codegen.emit import Source, compile_function
 from callqa.engine.decisions import Decision, Later
 from callqa.engine.sampling.select import Candidate, PickSpec, quota_picks, ranked, wanted
@@ -37,10 +38,16 @@ Close = Callable[
 ]
 
 
-def shortfall_reason(taken_of: str, agent: str, on_period: str, short: list[str]) -> str:
+def shortfall_reason(
+    count: int, wants: int, agent: str, period: str, short: list[str | Later]
+) -> str:
     """A shortfall's reason, made when read (`Later`: most are never read, and a kept one
-    holds the period's parts, not a text of its own)."""
-    return taken_of + agent + on_period + "; ".join(short)
+    holds the period's parts, not a text of its own): `count` of the `wants` calls taken,
+    and what each pick that fell `short` found."""
+    return _("{count} of {wanted} calls sampled for {agent} on {period}: {problems}").format(
+        count=count, wanted=wants, agent=agent, period=period,
+        problems=_("; ").join(map(str, short)),
+    )  # fmt: skip
 
 
 def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close:
@@ -51,8 +58,6 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
         "NEW": tuple.__new__, "DECISION": Decision, "BLOCK": block, "LOCATION": location,
         "RANKED": ranked, "QUOTA": quota_picks, "PICKS": tuple(picks), "WANTED": wants,
         "CALL_ID": itemgetter(1), "LATER": Later, "REASON": shortfall_reason,
-        # the start of a shortfall's reason, by the number of calls taken
-        "TAKEN_OF": tuple(f"{n} of {wants} calls sampled for " for n in range(wants + 1)),
     }  # fmt: skip
     for name, value in constants.items():
         s.constants.define(name, value)
@@ -65,7 +70,7 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
         )
 
     with s.block("def close(agents, ident, end, facts, seed, period, extra_of, out)"):
-        s("append = out.append", "on_period = f' on {period}: '")
+        s("append = out.append")
         with s.block("for agent, calls in agents.items()"):
             s("taken = []", "short = []")
             for index, spec in enumerate(picks):
@@ -113,11 +118,10 @@ def compile_close(picks: Sequence[PickSpec], block: str, location: str) -> Close
                 s(
                     "count = len(taken)",
                     "wants = WANTED + extra",
-                    "taken_of = TAKEN_OF[count] if not extra else"
-                    " f'{count} of {wants} calls sampled for '",
                     "append(NEW(DECISION, (",
                     "    f'{ident}{agent}/shortfall', 'shortfall', agent, None,",
-                    "    NEW(LATER, (REASON, taken_of, agent, on_period, short)), BLOCK, LOCATION,",
+                    "    NEW(LATER, (REASON, count, wants, agent, period, short)),",
+                    "    BLOCK, LOCATION,",
                     "    end, {'wanted': wants, 'picked': count},",
                     "    (calls[0][1],) if len(calls) == 1 else tuple(map(CALL_ID, calls)), (),",
                     "    'final',",

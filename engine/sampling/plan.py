@@ -16,6 +16,7 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel
 
+from callqa.dsl.i18n import _
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError
 from callqa.engine.policy import Policy
@@ -31,11 +32,13 @@ def period_days(period: str) -> tuple[dt.date, dt.date]:
     try:
         first, last = _period_days(period)
     except ValueError:
-        raise ValueError(f"{period!r} is not a period: write a day (2026-11-02), a week "
-                         "(2026-W48) or a month (2026-11)") from None  # fmt: skip
+        raise ValueError(
+            _("{period!r} is not a period: write a day (2026-11-02), a week (2026-W48) or a "
+              "month (2026-11)").format(period=period)
+        ) from None  # fmt: skip
     problem = unreal_year(first.year)
     if problem is not None:
-        raise ValueError(f"{period!r}: {problem}")
+        raise ValueError(_("{period!r}: {problem}").format(period=period, problem=problem))
     return first, last
 
 
@@ -64,8 +67,8 @@ def plan_span(policy: Policy, period: str) -> tuple[dt.datetime | None, dt.datet
     period overlapping it to the end of the last (a weekly rule's week reaches past a
     day). The start is None when every call counts, because a discipline rule counts
     calls and its actions may set the statuses that quotas depend on."""
-    _, _, opens, closes = _span(Engine(policy), period)
-    return opens, closes
+    span = _span(Engine(policy), period)
+    return span.opens, span.closes
 
 
 class _Span(NamedTuple):
@@ -156,7 +159,7 @@ def build_plan(
         if at < closes and (event.kind != "call" or opens is None or opens <= at):
             timed.append((at, event.id, event))
     timed.sort(key=lambda timed: timed[:2])
-    for at, _, event in timed:
+    for at, _id, event in timed:
         # a status change years before the calls is stepped towards, as the calls left
         # out would have stepped the clock
         collect(_catch_up(engine, at if opens is None else min(at, opens)))
@@ -242,27 +245,34 @@ def plan_problems(plan: object) -> list[str]:
     """What keeps `plan` (read from a published plan.json) from being a sampling plan, in
     plain words; empty when `verify_plan` can compare it."""
     if not isinstance(plan, dict):
-        return ["it is not a JSON object {...} as callqa sample --out writes"]
-    problems = [f"{key}: missing or not text" for key in ("policy", "period")
+        return [_("it is not a JSON object {{...}} as callqa sample --out writes").format()]
+    problems = [_("{key}: missing or not text").format(key=key) for key in ("policy", "period")
                 if not isinstance(plan.get(key), str)]  # fmt: skip
     if "periods" not in plan and "days" in plan:
-        return [*problems, "it lists days, as callqa wrote plans before it planned weekly "
-                "and monthly rules: publish it again with callqa sample --out"]  # fmt: skip
+        return [
+            *problems,
+            _(
+                "it lists days, as callqa wrote plans before it planned weekly "
+                "and monthly rules: publish it again with callqa sample --out"
+            ),
+        ]
     periods = plan.get("periods", [])
     if not isinstance(periods, list):
-        return [*problems, "periods: not a list"]
+        return [*problems, _("periods: not a list")]
     for index, entry in enumerate(periods):
         where = f"periods[{index}]"
         if not isinstance(entry, dict) or not all(
             isinstance(entry.get(key), str) for key in ("sampling", "period")
         ):
-            problems.append(f'{where}: not a sampling period with its rule and label '
-                            '("sampling": "daily_check", "period": "2026-11-02")')  # fmt: skip
+            problems.append(_('{where}: not a sampling period with its rule and label '
+                              '("sampling": "daily_check", "period": "2026-11-02")').format(
+                where=where
+            ))  # fmt: skip
             continue
         picks = entry.get("picks", [])
         if not isinstance(picks, list) or not all(_is_pick(pick) for pick in picks):
-            problems.append(f"{where} ({entry['period']}): picks must each have an agent and "
-                            "a call")  # fmt: skip
+            problems.append(_("{where} ({period}): picks must each have an agent and a call")
+                            .format(where=where, period=entry["period"]))  # fmt: skip
     return problems
 
 
@@ -281,7 +291,9 @@ def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> lis
     for key in ("policy", "version", "period", "rules", "seed_method"):
         if published.get(key) != derived.get(key):
             problems.append(
-                f"{key}: published {published.get(key)!r}, derived {derived.get(key)!r}"
+                _("{key}: published {published!r}, derived {derived!r}").format(
+                    key=key, published=published.get(key), derived=derived.get(key)
+                )
             )
     mine = {(e["sampling"], e["period"]): e for e in derived.get("periods", [])}
     theirs = {(e["sampling"], e["period"]): e for e in published.get("periods", [])}
@@ -290,15 +302,24 @@ def verify_plan(published: Mapping[str, Any], derived: Mapping[str, Any]) -> lis
         label = sampled[1] if one_rule else f"{sampled[1]} ({sampled[0]})"
         seeds = theirs.get(sampled, {}).get("seed"), mine.get(sampled, {}).get("seed")
         if sampled in mine and sampled in theirs and seeds[0] != seeds[1]:
-            problems.append(f"{label}: the plan's seed is {seeds[0]!r}, the rule's {seeds[1]!r}")
+            problems.append(
+                _("{period}: the plan's seed is {published!r}, the rule's {derived!r}").format(
+                    period=label, published=seeds[0], derived=seeds[1]
+                )
+            )
         a = _picks(theirs.get(sampled, {}))
         b = _picks(mine.get(sampled, {}))
         for agent, call in sorted(a - b):
             problems.append(
-                f"{label}: {agent}'s call {call} is in the plan but the rule does not pick it"
-            )
+                _("{period}: {agent}'s call {call} is in the plan but the rule does not pick it")
+                .format(period=label, agent=agent, call=call)
+            )  # fmt: skip
         for agent, call in sorted(b - a):
-            problems.append(f"{label}: the rule picks {agent}'s call {call}, missing from the plan")
+            problems.append(
+                _("{period}: the rule picks {agent}'s call {call}, missing from the plan").format(
+                    period=label, agent=agent, call=call
+                )
+            )
     return problems
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast, resolved
+from callqa.dsl.i18n import _
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, FactCode, flags_code
 from callqa.engine.codegen.emit import Constants, Source, compile_function
@@ -118,7 +119,7 @@ def _observe_code(
         f"        {add}(calls, candidate)",
     ]
     # a call nobody answered has no recording to evaluate: it is not noted at all
-    answered, _ = read("call.answered")
+    answered, _sure = read("call.answered")
     return [f"    if {answered} is not False:", *("    " + line for line in noting)]
 
 
@@ -205,7 +206,7 @@ class SamplingRule:
         out: list[Decision] = []
         limit = now.timestamp()
         while self.ends and self.ends[0][0] <= limit:
-            _, end, period = heapq.heappop(self.ends)
+            _instant, end, period = heapq.heappop(self.ends)
             agents = self.calls.pop(period)
             self.open_days = {d: a for d, a in self.open_days.items() if a is not agents}
             if self.rostered:  # who was due to work and took no call is sampled short
@@ -254,7 +255,9 @@ class SamplingRule:
             out.append(Decision(
                 f"{self.block.id}/{period}/publish", "publish", period,
                 ", ".join(self.publish.roles),
-                f"the sampling rule for {period}: {rules}; seed {seed}",
+                _("the sampling rule for {period}: {rules}; seed {seed}").format(
+                    period=period, rules=rules, seed=seed
+                ),
                 self.block.id, self.location, end - ahead,
                 {"period": period, "seed": seed}, (), self.publish.roles,
             ))  # fmt: skip

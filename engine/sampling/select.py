@@ -22,6 +22,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property
 
+from callqa.dsl.i18n import _, ngettext
+from callqa.engine.decisions import Later
+
 
 def sampling_seed(policy: str, version: str | None, rule: str, period: str) -> str:
     return f"{policy}|{version or ''}|{rule}|{period}"
@@ -38,36 +41,35 @@ Candidate = tuple[dt.datetime, str, tuple[bool, ...]]
 
 @dataclass(frozen=True)
 class PickSpec:
+    """A pick's reasons are made when a decision's reason is read (`Later`), in the
+    language spoken then: one of each per pick, shared by every decision giving it."""
+
     ordinal: int | None  # the Nth eligible call
     count: int  # random picks (or 1 for an ordinal pick)
     text: str  # the pick as written in the policy, for the published plan
 
     @cached_property
-    def chosen(self) -> str:
+    def chosen(self) -> Later:
         """Why an ordinal pick took its call, or the start of why a random pick did."""
-        if self.ordinal is None:
-            return f"{self.text} → random"
-        return f"{self.text} → {_ordinal(self.ordinal)} eligible call"
+        return Later((_chosen, self.text, self.ordinal))
 
     @cached_property
-    def short(self) -> tuple[str, ...]:
+    def short(self) -> tuple[Later, ...]:
         """What the pick found when it fell short, by the number of calls it found."""
         if self.ordinal is None:
-            return tuple(
-                f"“{self.text}” found {_calls(n)} not already picked" for n in range(self.count)
-            )
-        return tuple(f"“{self.text}” found {_calls(n)}" for n in range(self.ordinal))
+            return tuple(Later((_short_random, self.text, n)) for n in range(self.count))
+        return tuple(Later((_short, self.text, n)) for n in range(self.ordinal))
 
     @cached_property
-    def all_taken(self) -> tuple[str, ...]:
+    def all_taken(self) -> tuple[Later, ...]:
         """Why a random pick took a call when it found no more calls than it wanted, by
         the number found."""
-        return tuple(_all_taken(self.chosen, n) for n in range(self.count + 1))
+        return tuple(Later((_all_taken, self.chosen, n)) for n in range(self.count + 1))
 
 
-# What `select` returns: the picked call ids, why each was picked (same order), and for
-# each pick that fell short, what it found.
-Sample = tuple[list[str], list[str], list[str]]
+# What `select` returns: the picked call ids, why each was picked (same order, a text or a
+# `Later` making it), and for each pick that fell short, what it found.
+Sample = tuple[list[str], list[str | Later], list[str]]
 
 
 def wanted(picks: Sequence[PickSpec]) -> int:
@@ -85,7 +87,7 @@ def select(
     `calls` are in order of start time, ties by call id (see `add_candidate`). An agent
     has a handful of calls a period: plain loops and lists beat comprehensions and sets."""
     taken: list[str] = []
-    whys: list[str] = []
+    whys: list[str | Later] = []
     short: list[str] = []
     for index, spec in enumerate(picks):
         ordinal = spec.ordinal
@@ -101,7 +103,7 @@ def select(
                             whys.append(spec.chosen)
                         break
             else:
-                short.append(spec.short[seen])
+                short.append(str(spec.short[seen]))
         else:
             pool = []
             for candidate in calls:
@@ -118,36 +120,36 @@ def select(
                     taken.append(call)
                     whys.append(why)
                 if found < spec.count:
-                    short.append(spec.short[found])
+                    short.append(str(spec.short[found]))
     if extra_random and picks:
         more, more_whys, more_short = quota_picks(calls, picks, taken, extra_random, seed)
         taken += more
         whys += more_whys
         if more_short:
-            short.append(more_short)
+            short.append(str(more_short))
     return taken, whys, short
 
 
 def quota_picks(
     calls: Sequence[Candidate], picks: Sequence[PickSpec], taken: list[str], extra: int, seed: str
-) -> tuple[list[str], list[str], str | None]:
+) -> tuple[list[str], list[str | Later], Later | None]:
     """Random picks beyond the rule's own, among calls eligible for any pick and not taken:
     the calls, why each, and what the quota found if it fell short."""
     pool = [call for _, call, eligible in calls if True in eligible and call not in taken]
-    why = f"{picks[-1].text} → quota"
+    why = Later((_quota, picks[-1].text))
     if len(pool) > extra:
         picked = ranked(pool, extra, seed, why)
         return [call for call, _ in picked], [reason for _, reason in picked], None
     found = len(pool)
-    short = f"the quota found {_calls(found)} more" if found < extra else None
-    return pool, [_all_taken(why, found)] * found, short
+    short = Later((_short_quota, found)) if found < extra else None
+    return pool, [Later((_all_taken, why, found))] * found, short
 
 
 def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
     """Append a call fed in time order, keeping calls that start at the same instant in
     call-id order. (Datetimes in one timezone compare by wall clock; `fold` tells the two
     01:30s of an autumn DST change apart.)"""
-    start, call, _ = candidate
+    start, call, _flags = candidate
     index = len(calls)
     while index:
         before = calls[index - 1]
@@ -157,16 +159,7 @@ def add_candidate(calls: list[Candidate], candidate: Candidate) -> None:
     calls.insert(index, candidate)
 
 
-def _all_taken(why: str, n: int) -> str:
-    """Why a random pick took a call when it found `n`, no more than it wanted."""
-    return f"{why}: {_calls(n)} not already picked, all taken"
-
-
-def _calls(n: int) -> str:
-    return f"{n} eligible call" + ("" if n == 1 else "s")
-
-
-def ranked(pool: list[str], count: int, seed: str, why: str) -> list[tuple[str, str]]:
+def ranked(pool: list[str], count: int, seed: str, why: str | Later) -> list[tuple[str, Later]]:
     """The `count` calls of `pool` with the lowest sha256(seed + ":" + call id), each with
     why it was picked (`why`, its rank and the start of its hash)."""
     prefix = f"{seed}:".encode()
@@ -174,11 +167,68 @@ def ranked(pool: list[str], count: int, seed: str, why: str) -> list[tuple[str, 
     # raw digests sort as their hex spellings do; only picked ones are spelled out
     order = sorted([(sha256(prefix + call.encode()).digest(), call) for call in pool])
     return [
-        (call, f"{why}, rank {rank} (sha256 {digest[:6].hex()}…)")
+        (call, Later((_ranked, why, rank, digest[:6].hex())))
         for rank, (digest, call) in enumerate(order[:count], 1)
     ]
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+# The reasons of picks and shortfalls, made when a decision's reason is read (`Later`).
+
+
+def _chosen(pick: str, ordinal: int | None) -> str:
+    """Why an ordinal pick took its call (`pick 2nd call → 2nd eligible call`), or the
+    start of why a random pick did."""
+    if ordinal is None:
+        return _("{pick} → random").format(pick=pick)
+    if 10 <= ordinal % 100 <= 20:
+        message = _("{pick} → {n}th eligible call")
+    elif ordinal % 10 == 1:
+        message = _("{pick} → {n}st eligible call")
+    elif ordinal % 10 == 2:
+        message = _("{pick} → {n}nd eligible call")
+    elif ordinal % 10 == 3:
+        message = _("{pick} → {n}rd eligible call")
+    else:
+        message = _("{pick} → {n}th eligible call")
+    return message.format(pick=pick, n=ordinal)
+
+
+def _quota(pick: str) -> str:
+    """The start of why a quota's random pick took a call (after the rule's last pick)."""
+    return _("{pick} → quota").format(pick=pick)
+
+
+def _ranked(why: str | Later, rank: int, digest: str) -> str:
+    return _("{why}, rank {rank} (sha256 {digest}…)").format(why=why, rank=rank, digest=digest)
+
+
+def _all_taken(why: str | Later, n: int) -> str:
+    """Why a random pick took a call when it found `n`, no more than it wanted."""
+    return ngettext(
+        "{why}: {n} eligible call not already picked, all taken",
+        "{why}: {n} eligible calls not already picked, all taken",
+        n,
+    ).format(why=why, n=n)
+
+
+def _short(pick: str, n: int) -> str:
+    """What an ordinal pick found when it fell short."""
+    return ngettext(
+        "“{pick}” found {n} eligible call", "“{pick}” found {n} eligible calls", n
+    ).format(pick=pick, n=n)
+
+
+def _short_random(pick: str, n: int) -> str:
+    """What a random pick found when it fell short."""
+    return ngettext(
+        "“{pick}” found {n} eligible call not already picked",
+        "“{pick}” found {n} eligible calls not already picked",
+        n,
+    ).format(pick=pick, n=n)
+
+
+def _short_quota(n: int) -> str:
+    """What a quota's picks found when they fell short."""
+    return ngettext(
+        "the quota found {n} eligible call more", "the quota found {n} eligible calls more", n
+    ).format(n=n)

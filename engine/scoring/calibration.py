@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from statistics import mean
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.engine.errors import EvaluationError
 from callqa.engine.policy import Policy
 
@@ -60,12 +61,18 @@ def calibrate(
         call = evaluation.get("call")
         evaluator = evaluation.get("evaluator")
         if not call or not evaluator:
-            rejected.append(f"evaluation {evaluation.get('id')!r}: needs a call and an evaluator")
+            rejected.append(
+                _("evaluation {evaluation!r}: needs a call and an evaluator").format(
+                    evaluation=evaluation.get("id")
+                )
+            )
             continue
         facts, answers = evaluation.get("facts", {}), evaluation.get("answers", {})
         if not isinstance(facts, Mapping) or not isinstance(answers, Mapping):
-            rejected.append(f"evaluation {evaluation.get('id')!r}: facts and answers must each "
-                            'be an object such as {"call.type": "account"}')  # fmt: skip
+            rejected.append(
+                _("evaluation {evaluation!r}: facts and answers must each be an object such as "
+                  '{{"call.type": "account"}}').format(evaluation=evaluation.get("id"))
+            )  # fmt: skip
             continue
         data = {
             "id": evaluation.get("id"),
@@ -75,7 +82,11 @@ def calibrate(
         try:
             result = rubric.score(data)
         except EvaluationError as error:
-            rejected.append(f"evaluation {evaluation.get('id')!r}: {error}")
+            rejected.append(
+                _("evaluation {evaluation!r}: {problem}").format(
+                    evaluation=evaluation.get("id"), problem=error
+                )
+            )
             continue
         by_call[str(call)].append((str(evaluator), result.score, dict(data["answers"])))
     differences: dict[str, list[float]] = defaultdict(list)
@@ -125,7 +136,9 @@ def calibrate(
         ),
         key=lambda row: (-row.disagreement, row.item),
     )
-    reference_text = f"expert {expert}" if expert else "consensus (mean score)"
+    reference_text = (
+        _("expert {name}").format(name=expert) if expert else _("consensus (mean score)")
+    )
     return CalibrationReport(
         rubric_id, reference_text, tolerance, evaluators, items, compared, rejected
     )

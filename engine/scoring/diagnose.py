@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.dsl.suggest import closest
 from callqa.engine.errors import EngineError, EvaluationError
 from callqa.engine.scoring.fast_path import BONUS_WORDS, FAULT_WORDS, NA, BadAnswer, answer_count
@@ -23,7 +24,9 @@ def explain_failure(
     for name in fact_names:
         if _fact(evaluation, name) is _ABSENT:
             return EvaluationError(
-                f"the evaluation has no {name}, which the rubric's conditions read",
+                _("the evaluation has no {fact}, which the rubric's conditions read").format(
+                    fact=name
+                ),
                 fact=name,
             )
     answers = evaluation.get("answers")
@@ -40,19 +43,36 @@ def explain_failure(
         item = missing[0]
         given = [key for key in answers if isinstance(key, str) and table.item(key) is None]
         guess = closest(item.id, given)
-        extra = f" (the evaluation has {guess!r} — a misspelling?)" if guess else ""
+        if guess and item.per_occurrence:
+            message = _(
+                "item {item} ({label}) is not answered (the evaluation has {guess!r} — "
+                'a misspelling?); write "pass", "fail" or "na", or a count'
+            )
+        elif guess:
+            message = _(
+                "item {item} ({label}) is not answered (the evaluation has {guess!r} — "
+                'a misspelling?); write "pass", "fail" or "na"'
+            )
+        elif item.per_occurrence:
+            message = _(
+                'item {item} ({label}) is not answered; write "pass", "fail" or "na", or a count'
+            )
+        else:
+            message = _('item {item} ({label}) is not answered; write "pass", "fail" or "na"')
         return EvaluationError(
-            f"item {item.id} ({item.label}) is not answered{extra}; "
-            f'write "pass", "fail" or "na"' + (", or a count" if item.per_occurrence else ""),
-            item=item.id,
+            message.format(item=item.id, label=item.label, guess=guess), item=item.id
         )
     if isinstance(exc, ZeroDivisionError):
-        return EvaluationError("a condition divides by zero")
+        return EvaluationError(_("a condition divides by zero"))
     if isinstance(exc, OverflowError):  # a date or a number the condition made too large
-        return EvaluationError(f"a condition went out of range ({exc}): check the facts' "
-                               "dates and numbers")  # fmt: skip
+        return EvaluationError(
+            _("a condition went out of range ({problem}): check the facts' dates and numbers")
+            .format(problem=exc)
+        )  # fmt: skip
     if isinstance(exc, EngineError | TypeError | ValueError | KeyError):
-        return EvaluationError(f"the evaluation could not be scored: {exc}")
+        return EvaluationError(
+            _("the evaluation could not be scored: {problem}").format(problem=exc)
+        )
     raise exc
 
 
@@ -62,7 +82,7 @@ MAX_COUNT = 1_000_000
 
 
 def _fact(evaluation: Mapping[str, Any], name: str) -> object:
-    entity, _, attribute = name.partition(".")
+    entity, _dot, attribute = name.partition(".")
     nested = evaluation.get(entity)
     if isinstance(nested, Mapping) and attribute in nested:
         return nested[attribute]
@@ -84,19 +104,29 @@ def _answer_problem(item: RubricItem, value: object) -> str | None:
     try:
         count = answer_count(normal)
     except (BadAnswer, ValueError):  # ValueError: an int of thousands of digits
-        wanted = '"pass", "fail" or "na"'
         if item.per_occurrence:
-            wanted += " or a count such as 2"
-        return f"item {item.id} ({item.label}) has the answer {_shown(value)}; write {wanted}"
+            message = _(
+                'item {item} ({label}) has the answer {answer}; write "pass", "fail" '
+                'or "na" or a count such as 2'
+            )
+        else:
+            message = _(
+                'item {item} ({label}) has the answer {answer}; write "pass", "fail" or "na"'
+            )
+        return message.format(item=item.id, label=item.label, answer=_shown(value))
     return _too_many(item, count) if isinstance(count, int) and count > MAX_COUNT else None
 
 
 def _too_many(item: RubricItem, count: int | str) -> str:
-    return (f"item {item.id} ({item.label}) has the count {_shown(count)}, too large to be "
-            "a number of occurrences in one call: check the number")  # fmt: skip
+    return _("item {item} ({label}) has the count {count}, too large to be a number of "
+             "occurrences in one call: check the number").format(
+        item=item.id, label=item.label, count=_shown(count)
+    )  # fmt: skip
 
 
 def _shown(value: object) -> str:
     """A value as a message quotes it: a number of thousands of digits shortened."""
     text = repr(value)
-    return text if len(text) <= 40 else f"{text[:20]}…({len(text):,} characters)"
+    if len(text) <= 40:
+        return text
+    return _("{start}…({count:,} characters)").format(start=text[:20], count=len(text))

@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from callqa.dsl.i18n import N_, _
 from callqa.engine.scoring.fast_path import NA_ANSWER, NA_CONDITION
 from callqa.engine.scoring.rubric import RubricTable
 
@@ -64,10 +65,10 @@ class SectionScore:
         return self.possible - self.deducted
 
 
-CRITICAL_EFFECT = {
-    "zero_score": "the total score is 0",
-    "fail_keep_score": "the evaluation fails; the score is kept",
-    "zero_section": "its section earns 0",
+CRITICAL_EFFECT = {  # said with _() where a result is explained
+    "zero_score": N_("the total score is 0"),
+    "fail_keep_score": N_("the evaluation fails; the score is kept"),
+    "zero_section": N_("its section earns 0"),
 }
 
 
@@ -172,13 +173,18 @@ def _explain(rubric: RubricTable, counts: tuple[int, ...]) -> _Details:
     for item, count in zip(rubric.items, counts, strict=True):
         section = rubric.sections[item.section]
         if count in (NA_ANSWER, NA_CONDITION):
-            reason = (
-                "answered na"
-                if count == NA_ANSWER
-                else f"does not apply: {item.condition_text} is false"
-            )
-            if settings.na == "pass":
-                reason += " (counted as passed)"
+            passes = settings.na == "pass"
+            if count == NA_ANSWER:
+                reason = _("answered na (counted as passed)") if passes else _("answered na")
+            elif passes:
+                reason = _("does not apply: {condition} is false (counted as passed)").format(
+                    condition=item.condition_text
+                )
+            else:
+                reason = _("does not apply: {condition} is false").format(
+                    condition=item.condition_text
+                )
+            if passes:
                 possible[item.section] += item.possible
             details.not_applicable.append(NotApplicable(item.id, item.label, reason, item.location))
             continue
@@ -202,7 +208,7 @@ def _explain(rubric: RubricTable, counts: tuple[int, ...]) -> _Details:
                     item.label,
                     section.label,
                     item.location,
-                    CRITICAL_EFFECT[settings.critical],
+                    _(CRITICAL_EFFECT[settings.critical]),
                 )
             )
             if settings.critical == "zero_section":

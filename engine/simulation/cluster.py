@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from callqa.dsl.i18n import _
 from callqa.engine.errors import ClusterError
 from callqa.engine.policy import Policy
 from callqa.engine.simulation.collector import replay_collector
@@ -45,15 +46,19 @@ def dask_client(workers: int | None = None, address: str | None = None) -> Any:
         from distributed import Client, LocalCluster
     except ImportError:
         raise ClusterError(
-            f"simulating on workers needs Dask distributed, which is not installed: {INSTALL}"
+            _(
+                "simulating on workers needs Dask distributed, which is not installed: {install}"
+            ).format(install=INSTALL)
         ) from None
     if address is not None:
         try:
             return Client(address, timeout="10s")  # type: ignore[no-untyped-call]
         except OSError as error:
             raise ClusterError(
-                f"cannot reach the Dask scheduler at {address}: {error}; check the address "
-                "(tcp://HOST:8786) and that the scheduler is running"
+                _(
+                    "cannot reach the Dask scheduler at {address}: {problem}; check the address "
+                    "(tcp://HOST:8786) and that the scheduler is running"
+                ).format(address=address, problem=error)
             ) from None
     cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=workers or 1, threads_per_worker=1, processes=True, dashboard_address=":0"
@@ -104,10 +109,11 @@ def replay_part(
 def _unreachable(target: str, error: BaseException) -> ClusterError:
     """A worker that cannot read the store: which worker, which store, what failed."""
     return ClusterError(
-        f"a worker on {socket.gethostname()} could not read the store at "
-        f"{shown_target(target)}: {error}; every worker reads the history itself: give "
-        "--db a PostgreSQL URL the workers can connect to, or an SQLite file on a path "
-        "every worker sees"
+        _(
+            "a worker on {host} could not read the store at {store}: {problem}; every worker "
+            "reads the history itself: give --db a PostgreSQL URL the workers can connect to, "
+            "or an SQLite file on a path every worker sees"
+        ).format(host=socket.gethostname(), store=shown_target(target), problem=error)
     )
 
 
@@ -169,14 +175,20 @@ def _lost(error: BaseException) -> BaseException:
 
     if isinstance(error, KilledWorker):
         return ClusterError(
-            f"part {error.task} of the replay was lost: every worker that ran it died "
-            f"({error.allowed_failures + 1} of them); no report is made of the other parts. "
-            "Look at the workers' logs: a worker killed for memory needs fewer events per "
-            "part (more --parts) or more memory"
+            _(
+                "part {part} of the replay was lost: every worker that ran it died "
+                "({workers} of them); no report is made of the other parts. "
+                "Look at the workers' logs: a worker killed for memory needs fewer events per "
+                "part (more --parts) or more memory"
+            ).format(part=error.task, workers=error.allowed_failures + 1)
         )
     if isinstance(error, OSError):  # the scheduler went away
-        return ClusterError(f"lost the Dask scheduler while replaying: {error}; no report "
-                            "is made of the parts that finished")  # fmt: skip
+        return ClusterError(
+            _(
+                "lost the Dask scheduler while replaying: {problem}; no report is made of the "
+                "parts that finished"
+            ).format(problem=error)
+        )
     return error
 
 

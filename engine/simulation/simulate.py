@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import ClockGapError
 from callqa.engine.policy import Policy
@@ -291,8 +292,9 @@ def format_open_periods(ends: Iterable[OpenPeriod]) -> list[str]:
     waiting: dict[tuple[float, str, str], set[str]] = {}
     for instant, period, end, rule in ends:
         waiting.setdefault((instant, period, end), set()).add(rule)
-    return [f"{period} ({', '.join(sorted(ids))}), ends {end}"
-            for (_, period, end), ids in sorted(waiting.items())]  # fmt: skip
+    said = _("{period} ({rules}), ends {end}")
+    return [said.format(period=period, rules=", ".join(sorted(ids)), end=end)
+            for (_instant, period, end), ids in sorted(waiting.items())]  # fmt: skip
 
 
 def _iso(moment: dt.datetime | None) -> str | None:
@@ -326,12 +328,15 @@ def replay_gap_reason(
         return str(error)
     days, years = int(seconds // 86400), REPLAY_MAX_GAP.days // 365
     latest = clock + REPLAY_MAX_GAP
-    return (
-        f"it cannot run to {horizon:%Y-%m-%d %H:%M}, {days:,} days after the history's last "
-        f"event ({clock:%Y-%m-%d %H:%M}), more than the {years} years a replay runs past it "
-        f"(it would close every period in between): if the date is a typing mistake, correct "
-        f"it, else give an end ({option}) on or before {latest:%Y-%m-%d}"
-    )
+    return _(
+        "it cannot run to {end}, {days:,} days after the history's last event ({last}), more "
+        "than the {years} years a replay runs past it (it would close every period in "
+        "between): if the date is a typing mistake, correct it, else give an end ({option}) "
+        "on or before {latest}"
+    ).format(
+        end=f"{horizon:%Y-%m-%d %H:%M}", days=days, last=f"{clock:%Y-%m-%d %H:%M}",
+        years=years, option=option, latest=f"{latest:%Y-%m-%d}",
+    )  # fmt: skip
 
 
 class Twins:

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.engine.errors import SweepError as SweepError  # its old home
 from callqa.engine.policy import Policy, load_policy
 from callqa.engine.simulation.incremental import replay_baseline, simulate_change
@@ -22,13 +23,19 @@ def parse_sweep(text: str) -> tuple[str, list[float]]:
     match = re.fullmatch(r"\s*([\w.]+)\s*=\s*(.+)", text)
     if not match:
         raise SweepError(
-            f"{text!r}: write RULE=FROM..TO, e.g. bottom_removal.complaints_month=2..5"
+            _("{text!r}: write RULE=FROM..TO, e.g. bottom_removal.complaints_month=2..5").format(
+                text=text
+            )
         )
     target, values = match.groups()
     if ".." in values:
         low, high = (_limit(v, text) for v in values.split("..", 1))
         if high < low or high - low > 100:
-            raise SweepError(f"{values!r}: the range must go up, and by at most 100 steps")
+            raise SweepError(
+                _("{values!r}: the range must go up, and by at most 100 steps").format(
+                    values=values
+                )
+            )
         return target, [low + step for step in range(int(high - low) + 1)]
     return target, [_limit(v, text) for v in values.split(",")]
 
@@ -38,11 +45,16 @@ def _limit(text: str, whole: str) -> float:
     try:
         value = float(text)
     except ValueError:
-        raise SweepError(f"{whole!r}: {text.strip()!r} is not a number; write RULE=FROM..TO, "
-                         "e.g. bottom_removal.complaints_month=2..5") from None  # fmt: skip
+        raise SweepError(
+            _("{sweep!r}: {value!r} is not a number; write RULE=FROM..TO, e.g. "
+              "bottom_removal.complaints_month=2..5").format(sweep=whole, value=text.strip())
+        ) from None  # fmt: skip
     if not 0 <= value <= MAX_LIMIT:  # NaN fails every comparison
-        raise SweepError(f"{whole!r}: {text.strip()!r} is not a limit a rule can have "
-                         f"(0 to {MAX_LIMIT:,})")  # fmt: skip
+        raise SweepError(
+            _("{sweep!r}: {value!r} is not a limit a rule can have (0 to {most:,})").format(
+                sweep=whole, value=text.strip(), most=MAX_LIMIT
+            )
+        )
     return value
 
 
@@ -97,7 +109,7 @@ def _variant(policy: Policy, rule: Any, value: float) -> Policy:
 
 
 def _find_rule(policy: Policy, target: str) -> Any:
-    block_name, _, rule_name = target.rpartition(".")
+    block_name, _dot, rule_name = target.rpartition(".")
     found = []
     for block in policy.checked.tree.disciplines:
         for rule in block.rules:
@@ -106,5 +118,9 @@ def _find_rule(policy: Policy, target: str) -> Any:
     if len(found) != 1:
         names = [f"{b.id}.{r.id}" for b in policy.checked.tree.disciplines for r in b.rules
                  if r.limit is not None]  # fmt: skip
-        raise SweepError(f"no single window rule {target!r}; rules: {', '.join(names)}")
+        raise SweepError(
+            _("no single window rule {target!r}; rules: {rules}").format(
+                target=target, rules=", ".join(names)
+            )
+        )
     return found[0]
