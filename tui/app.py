@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.command import CommandPalette
 from textual.containers import Horizontal, Vertical
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
@@ -37,6 +38,7 @@ from textual.worker import Worker, WorkerState, get_current_worker
 
 from callqa.dsl.check import check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.dsl.i18n import N_, _, named
 from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
 from callqa.engine.errors import InputFileError
@@ -48,19 +50,68 @@ from callqa.tui.editor import PolicyEditor
 from callqa.tui.errors import first_line
 from callqa.tui.files import SHIPPED, NotRegularFile, is_shipped, main_policy, write_atomically
 from callqa.tui.literal import shown
-from callqa.tui.screens import Confirm, Help, SaveAs
-from callqa.tui.simulation_view import refused_sentences, replay_sentences
+from callqa.tui.screens import Confirm, Help, SaveAs, translate_bindings
+from callqa.tui.simulation_view import decision_label, refused_sentences, replay_sentences
 from callqa.tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
-# what each group of workers does, as a failure names it
-WORK = {"check": "the check", "tests": "the tests", "simulate": "the simulation",
-        "sampling": "the sampling plan"}  # fmt: skip
+# what each group of workers says when it fails
+STOPPED = {
+    "check": N_("the check stopped: {error} — your edits are kept"),
+    "tests": N_("the tests stopped: {error} — your edits are kept"),
+    "simulate": N_("the simulation stopped: {error} — your edits are kept"),
+    "sampling": N_("the sampling plan stopped: {error} — your edits are kept"),
+}
+STOPPED_OTHER = N_("a background task stopped: {error} — your edits are kept")
 HEADERS = {
-    "problems": ("line:col", "severity", "message"),
-    "tests": ("result", "test", "where"),
-    "simulation": ("decision", "before", "after", "change"),
-    "sampling": ("period", "agent", "call", "why"),
+    "problems": (N_("line:col"), N_("severity"), N_("message")),
+    "tests": (N_("result"), N_("test"), N_("where")),
+    "simulation": (N_("decision"), N_("before"), N_("after"), N_("change")),
+    "sampling": (N_("period"), N_("agent"), N_("call"), N_("why")),
+}
+SEVERITIES = {"error": N_("error"), "warning": N_("warning")}
+# Why F6 or F8 has nothing to work on (`_no_history`): which database, and how to fill it
+NO_HISTORY = {
+    ("replay", "missing"): N_(
+        "Nothing replayed: the database {db} does not exist (nothing was created); import the "
+        "center's calls with `callqa import --db {given} calls.csv`, or try callqa on "
+        "generated data: `callqa demo`, then `callqa tui --db callqa-demo.db`"
+    ),
+    ("replay", "empty"): N_(
+        "Nothing replayed: the database {db} holds no history (no events); import the center's "
+        "calls with `callqa import --db {given} calls.csv`, or try callqa on generated data: "
+        "`callqa demo`, then `callqa tui --db callqa-demo.db`"
+    ),
+    ("plan", "missing"): N_(
+        "No sampling plan: the database {db} does not exist (nothing was created); import the "
+        "center's calls with `callqa import --db {given} calls.csv`, or try callqa on "
+        "generated data: `callqa demo`, then `callqa tui --db callqa-demo.db`"
+    ),
+    ("plan", "empty"): N_(
+        "No sampling plan: the database {db} holds no calls; import the center's calls with "
+        "`callqa import --db {given} calls.csv`, or try callqa on generated data: "
+        "`callqa demo`, then `callqa tui --db callqa-demo.db`"
+    ),
+}
+# Textual's own words that the screens show (the footer's palette key, the palette's
+# commands and search box): put in the run's language with ours
+TEXTUAL_WORDS = {
+    "palette": N_("palette"),
+    "palette tooltip": N_("Open the command palette"),
+    "search": N_("Search for commands…"),
+    "Theme": N_("Theme"),
+    "Theme help": N_("Change the current theme"),
+    "Quit": N_("Quit"),
+    "Quit help": N_("Quit the application as soon as possible"),
+    "Keys": N_("Keys"),
+    "Keys hide": N_("Hide the keys and widget help panel"),
+    "Keys show": N_("Show help for the focused widget and a summary of available keys"),
+    "Minimize": N_("Minimize"),
+    "Minimize help": N_("Minimize the widget and restore to normal size"),
+    "Maximize": N_("Maximize"),
+    "Maximize help": N_("Maximize the focused widget"),
+    "Screenshot": N_("Screenshot"),
+    "Screenshot help": N_("Save an SVG 'screenshot' of the current screen"),
 }
 
 
@@ -82,22 +133,24 @@ class CallqaApp(App[None]):
     """
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the editor has its own f6/f7 (select line/all); ours win
-        Binding("ctrl+s", "save", "save", id="save", priority=True),
-        Binding("f5", "run_tests", "tests", id="tests", priority=True),
-        Binding("f6", "simulate", "simulate", id="simulate", priority=True),
+        # descriptions in the run's language: translate_bindings, when the app is made
+        Binding("ctrl+s", "save", N_("save"), id="save", priority=True),
+        Binding("f5", "run_tests", N_("tests"), id="tests", priority=True),
+        Binding("f6", "simulate", N_("simulate"), id="simulate", priority=True),
         # only while a simulation runs (check_action): escape is otherwise the screens'
-        Binding("escape", "cancel_simulation", "cancel", id="cancel", priority=True),
-        Binding("f7", "activate", "activate", id="activate", priority=True),
-        Binding("f8", "sampling_plan", "sampling", id="sampling", priority=True),
-        Binding("f1", "help", "help", id="help"),
-        Binding("ctrl+o", "focus_files", "files", show=False),
-        Binding("ctrl+e", "focus_editor", "editor", show=False),
+        Binding("escape", "cancel_simulation", N_("cancel"), id="cancel", priority=True),
+        Binding("f7", "activate", N_("activate"), id="activate", priority=True),
+        Binding("f8", "sampling_plan", N_("sampling"), id="sampling", priority=True),
+        Binding("f1", "help", N_("help"), id="help"),
+        Binding("ctrl+o", "focus_files", N_("files"), show=False),
+        Binding("ctrl+e", "focus_editor", N_("editor"), show=False),
         # the app's own quit action, which asks first: so do ctrl+p's Quit and ctrl+c's hint
-        Binding("ctrl+q", "quit", "quit", id="quit", priority=True),
+        Binding("ctrl+q", "quit", N_("quit"), id="quit", priority=True),
     ]
 
     def __init__(self, folder: Path, db: str = DEFAULT_DB, file: Path | None = None) -> None:
         super().__init__()
+        translate_bindings(self)  # ours, and the palette's key that Textual adds
         self.folder = folder
         self.db = db
         self.path: Path | None = file
@@ -117,25 +170,25 @@ class CallqaApp(App[None]):
                 yield PolicyEditor(id="editor")
                 yield Static("", id="status", markup=False)
                 with TabbedContent(id="panels"):
-                    with TabPane("Problems", id="problems-tab"):
+                    with TabPane(_("Problems"), id="problems-tab"):
                         yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
-                    with TabPane("Tests", id="tests-tab"):
+                    with TabPane(_("Tests"), id="tests-tab"):
                         yield DataTable(id="tests", cursor_type="row")
                         yield Static("", id="test-detail", classes="detail", markup=False)
-                    with TabPane("Simulation", id="simulation-tab"):
+                    with TabPane(_("Simulation"), id="simulation-tab"):
                         with Horizontal(classes="controls"):
-                            yield Label("from ")
-                            yield Input(placeholder="2026-11-01 (all)", id="sim-from")
-                            yield Label(" to ")
-                            yield Input(placeholder="2026-12-01 (all)", id="sim-to")
+                            yield Label(_("from "))
+                            yield Input(placeholder=_("2026-11-01 (all)"), id="sim-from")
+                            yield Label(_(" to "))
+                            yield Input(placeholder=_("2026-12-01 (all)"), id="sim-to")
                             yield ProgressBar(id="sim-progress")
                         yield DataTable(id="simulation", cursor_type="row")
                         yield Static("", id="sim-detail", classes="detail", markup=False)
-                    with TabPane("Sampling", id="sampling-tab"):
+                    with TabPane(_("Sampling"), id="sampling-tab"):
                         with Horizontal(classes="controls"):
-                            yield Label("day or week ")
-                            yield Input(placeholder="2026-11-02 or 2026-W45", id="sample-period")
-                            yield Button("Export plan", id="export-plan")
+                            yield Label(_("day or week "))
+                            yield Input(placeholder=_("2026-11-02 or 2026-W45"), id="sample-period")
+                            yield Button(_("Export plan"), id="export-plan")
                         yield DataTable(id="sampling", cursor_type="row")
         yield Footer()
 
@@ -179,17 +232,34 @@ class CallqaApp(App[None]):
         self.query_one(PolicyEditor).focus()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        for command in super().get_system_commands(screen):  # Textual's (TEXTUAL_WORDS)
+            yield command._replace(title=_(command.title), help=_(command.help))
         for name, title, help_text in (
-            ("save", "Save", "save the file (errors: saved as a draft)"),
-            ("save_as", "Save as", "save the buffer in another file, then edit that one"),
-            ("run_tests", "Run tests", "run the policy's test blocks"),
-            ("simulate", "Simulate", "the buffer against the active version"),
-            ("activate", "Activate", "record this version as active (clean and tested)"),
-            ("sampling_plan", "Sampling plan", "the last day's published sample"),
-            ("help", "Help", "keys and what they do"),
+            ("save", _("Save"), _("save the file (errors: saved as a draft)")),
+            ("save_as", _("Save as"), _("save the buffer in another file, then edit that one")),
+            ("run_tests", _("Run tests"), _("run the policy's test blocks")),
+            ("simulate", _("Simulate"), _("the buffer against the active version")),
+            ("activate", _("Activate"), _("record this version as active (clean and tested)")),
+            ("sampling_plan", _("Sampling plan"), _("the last day's published sample")),
+            ("help", _("Help"), _("keys and what they do")),
         ):
             yield SystemCommand(title, help_text, getattr(self, f"action_{name}"))
+
+    def action_command_palette(self) -> None:
+        """Textual's, with its search box's placeholder in the run's language."""
+        if self.use_command_palette and not isinstance(self.screen, CommandPalette):
+            placeholder = _(TEXTUAL_WORDS["search"])
+            self.push_screen(CommandPalette(id="--command-palette", placeholder=placeholder))
+
+    def action_help_quit(self) -> None:
+        """Textual's answer to ctrl+c (which no longer quits), in the run's language."""
+        for key, active_binding in self.active_bindings.items():
+            if active_binding.binding.action in ("quit", "app.quit"):
+                self.notify(
+                    _("Press [b]{key}[/b] to quit the app").format(key=key),
+                    title=_("Do you want to quit?"),
+                )
+                return
 
     # -------------------------------------------------------------- files, save
 
@@ -205,7 +275,9 @@ class CallqaApp(App[None]):
         editor.read_only = False
         editor.load_text(text)
         self.sub_title = shown(
-            f"{path.name} (shipped example, read-only: ctrl+s saves a copy in your folder)"
+            _("{name} (shipped example, read-only: ctrl+s saves a copy in your folder)").format(
+                name=path.name
+            )
             if self.shipped
             else path.name
         )
@@ -229,9 +301,12 @@ class CallqaApp(App[None]):
                 if discard:
                     self.open_file(path)
 
-            name = self.path.name if self.path else "The buffer"
-            question = f"{name} has unsaved changes. Discard them?"
-            self.push_screen(Confirm(question, "Discard", "Keep"), answer)
+            question = (
+                _("{name} has unsaved changes. Discard them?").format(name=self.path.name)
+                if self.path
+                else _("The buffer has unsaved changes. Discard them?")
+            )
+            self.push_screen(Confirm(question, _("Discard"), _("Keep")), answer)
             return
         self.open_file(path)
 
@@ -239,7 +314,7 @@ class CallqaApp(App[None]):
         """A stored version is shown read-only; copy from it into a file to change it."""
         editor = self.query_one(PolicyEditor)
         if self.dirty:
-            self._say("save or undo your changes before viewing a stored version",
+            self._say(_("save or undo your changes before viewing a stored version"),
                       severity="warning")  # fmt: skip
             return
         self.path = None
@@ -247,8 +322,12 @@ class CallqaApp(App[None]):
         self.saved_text = own
         editor.read_only = True
         editor.load_text(own)
-        with_files = f" with {', '.join(included)}" if included else ""
-        self.sub_title = shown(f"{name} (stored version{with_files}, read-only)")
+        title = (
+            _("{name} (stored version with {files}, read-only)")
+            if included
+            else _("{name} (stored version, read-only)")
+        )
+        self.sub_title = shown(title.format(name=name, files=", ".join(included)))
         self.check_buffer(text, stored=True)
 
     @property
@@ -258,7 +337,7 @@ class CallqaApp(App[None]):
     def action_save(self) -> None:
         """Save the buffer to its file; a shipped example is saved as a copy elsewhere."""
         if self.path is None:
-            self._say("no file is open", severity="warning")
+            self._say(_("no file is open"), severity="warning")
             return
         if self.shipped:
             self._save_copy()
@@ -267,37 +346,41 @@ class CallqaApp(App[None]):
 
     def action_save_as(self) -> None:
         if self.path is None:
-            self._say("no file is open (a stored version cannot be saved as a file yet)",
+            self._say(_("no file is open (a stored version cannot be saved as a file yet)"),
                       severity="warning")  # fmt: skip
             return
         self._save_copy()
 
-    def _save_to(self, path: Path, saved: str = "", then: str = "") -> bool:
-        """Write the buffer to `path` and say so (`saved`: what was saved, by default the
-        file's name; `then`: what follows); a failure (a full disk, a read-only folder) is
-        told, and the buffer keeps its text and its unsaved state."""
+    def _save_to(self, path: Path, copy: list[str] | None = None) -> bool:
+        """Write the buffer to `path` and say so (`copy`: it is the user's copy of a shipped
+        example, with these files it includes copied along: its edits now go there); a
+        failure (a full disk, a read-only folder) is told, and the buffer keeps its text and
+        its unsaved state."""
         text = self.query_one(PolicyEditor).text
         try:
             write_atomically(path, text)
         except NotRegularFile as error:  # a pipe or a device: it would have been replaced
-            self._say(f"{error} with 'Save as' (ctrl+p); your changes are still in the "
-                      "editor, unsaved", severity="error", timeout=60)  # fmt: skip
+            self._say(_("not written: {path} is not a regular file; give the policy file's own "
+                        "path with 'Save as' (ctrl+p); your changes are still in the editor, "
+                        "unsaved").format(path=error.path),
+                      severity="error", timeout=60)  # fmt: skip
             self._status()
             return False
         except OSError as error:
             reason = error.strerror or type(error).__name__
-            self._say(f"{path} was not saved ({reason}): your changes are still in the "
-                      "editor, unsaved; free some space or fix the folder's permissions and "
-                      "press ctrl+s again, or save them elsewhere with 'Save as' (ctrl+p)",
+            self._say(_("{path} was not saved ({reason}): your changes are still in the "
+                        "editor, unsaved; free some space or fix the folder's permissions and "
+                        "press ctrl+s again, or save them elsewhere with 'Save as' "
+                        "(ctrl+p)").format(path=path, reason=reason),
                       severity="error", timeout=60)  # fmt: skip
             self._status()
             return False
         self.path = path
         self.saved_text = text
-        errors = [d for d in self.problems if d.is_error]
-        draft = (f" as a draft: {len(errors)} error(s) to fix before it can be activated"
-                 if errors else "")  # fmt: skip
-        self._say(f"saved {saved or path.name}{draft}{then}",
+        errors = sum(d.is_error for d in self.problems)
+        self._say(_saved_message(copy, errors).format(name=path.name, target=path,
+                                                      files=", ".join(copy or []),
+                                                      errors=errors),
                   severity="warning" if errors else "information")  # fmt: skip
         self._status()
         return True
@@ -308,16 +391,14 @@ class CallqaApp(App[None]):
         A copy of a shipped example takes the files it includes along, when they are not
         in that folder yet: the copy must check as the example does."""
         assert self.path is not None
-        why = (f"{self.path.name} is a shipped example: it is never changed, so that an "
-               "upgrade cannot overwrite your rules; save your copy of it here:"
-               if self.shipped else f"Save {self.path.name} as:")  # fmt: skip
+        why = (_("{name} is a shipped example: it is never changed, so that an upgrade cannot "
+                 "overwrite your rules; save your copy of it here:")
+               if self.shipped else _("Save {name} as:")).format(name=self.path.name)  # fmt: skip
         suggestion = f"./{self.path.name}"
 
         def saved(target: Path) -> bool:
             copied = self._copy_included(self._included_files(), target) if self.shipped else []
-            along = f" with {', '.join(copied)} (which it includes)" if copied else ""
-            then = f"; your edits now go to it (next time: callqa tui {target})"
-            return self._save_to(target, f"your copy as {target}{along}", then)
+            return self._save_to(target, copied)
 
         def chosen(target: Path | None) -> None:
             if target is None or not saved(target):
@@ -336,8 +417,8 @@ class CallqaApp(App[None]):
 
     def _included_files(self) -> dict[str, str]:
         """The files the buffer includes, by their path from its folder, with their text."""
-        checked, _ = check_text(self.query_one(PolicyEditor).text, self._buffer_name,
-                                self._buffer_folder)  # fmt: skip
+        checked, _problems = check_text(self.query_one(PolicyEditor).text, self._buffer_name,
+                                        self._buffer_folder)  # fmt: skip
         return {checked.logical[shown]: text for shown, text in checked.sources.items()}
 
     def _copy_included(self, included: dict[str, str], copy: Path) -> list[str]:
@@ -351,8 +432,9 @@ class CallqaApp(App[None]):
                 target.parent.mkdir(parents=True, exist_ok=True)
                 write_atomically(target, text)
             except OSError as error:
-                self._say(f"{target} was not copied ({error.strerror or error}): copy "
-                          "it from the shipped examples by hand",
+                self._say(_("{target} was not copied ({reason}): copy it from the shipped "
+                            "examples by hand").format(target=target,
+                                                       reason=error.strerror or error),
                           severity="error", timeout=60)  # fmt: skip
                 continue
             copied.append(logical)
@@ -376,8 +458,8 @@ class CallqaApp(App[None]):
             if quit_anyway:
                 self.exit()
 
-        self.push_screen(Confirm("There are unsaved changes. Quit without saving?",
-                                 "Quit", "Stay", purpose="quit"), answer)  # fmt: skip
+        self.push_screen(Confirm(_("There are unsaved changes. Quit without saving?"),
+                                 _("Quit"), _("Stay"), purpose="quit"), answer)  # fmt: skip
 
     def _say(self, message: str, severity: SeverityLevel = "information",
              timeout: float | None = None) -> None:  # fmt: skip
@@ -409,7 +491,7 @@ class CallqaApp(App[None]):
     def check_buffer(self, text: str, stored: bool = False) -> None:
         """Check with the included files on disk, or with those stored with a version."""
         folder = None if stored else self._buffer_folder
-        _, diagnostics = check_text(text, self._buffer_name, folder, stored)
+        _checked, diagnostics = check_text(text, self._buffer_name, folder, stored)
         self.call_from_thread(self._show_problems, diagnostics)
 
     @property
@@ -426,10 +508,13 @@ class CallqaApp(App[None]):
         rows = []
         here = self._buffer_name
         for d in diagnostics:
-            hint = f" — try: {d.hint}" if d.hint else ""
+            message = (_("{message} — try: {hint}").format(message=d.message, hint=d.hint)
+                       if d.hint else d.message)  # fmt: skip
             # a problem in an included file is shown with that file's name
             where = f"{d.line}:{d.col}" if d.file == here else d.location
-            rows.append((where, d.severity.value, d.message + hint))
+            severity = d.severity.value
+            rows.append((where, _(SEVERITIES[severity]) if severity in SEVERITIES else severity,
+                         message))  # fmt: skip
         self._fill("problems", rows, keys=[str(index) for index in range(len(rows))])
         self.query_one(PolicyEditor).show_problems([d for d in diagnostics if d.file == here])
         self._status()
@@ -441,8 +526,9 @@ class CallqaApp(App[None]):
         if problem.file != self._buffer_name:  # in a file the buffer includes: open it there
             target = self._buffer_folder / problem.file
             if editor.read_only or self.dirty or not target.is_file():
-                why = "save your changes first" if self.dirty else "open that file to fix it"
-                self._say(f"this problem is in {problem.file}: {why}")
+                said = (_("this problem is in {file}: save your changes first") if self.dirty
+                        else _("this problem is in {file}: open that file to fix it"))  # fmt: skip
+                self._say(said.format(file=problem.file))
                 return
             self.open_file(target)
         editor.cursor_location = (problem.line - 1, problem.col - 1)
@@ -451,22 +537,22 @@ class CallqaApp(App[None]):
     def _status(self) -> None:
         errors = sum(d.is_error for d in self.problems)
         warnings = len(self.problems) - errors
-        state = "unsaved changes" if self.dirty else "saved"
-        verdict = "clean" if not errors else f"{errors} error(s)"
-        name = self.path.name if self.path else "<no file>"
+        state = _("unsaved changes") if self.dirty else _("saved")
+        counted = (_("{errors} error(s), {warnings} warning(s)") if errors
+                   else _("clean, {warnings} warning(s)"))  # fmt: skip
+        name = self.path.name if self.path else _("<no file>")
         if self.shipped:
-            name += " (shipped example: ctrl+s saves a copy)"
-        self.query_one("#status", Static).update(
-            shown(f"{name} · {state} · {verdict}, {warnings} warning(s) · F1 help")
-        )
+            name = _("{name} (shipped example: ctrl+s saves a copy)").format(name=name)
+        parts = (name, state, counted.format(errors=errors, warnings=warnings), _("F1 help"))
+        self.query_one("#status", Static).update(shown(" · ".join(parts)))
 
     def _buffer_policy(self) -> Policy | None:
         try:
             return load_policy(text=self.query_one(PolicyEditor).text, file=self._buffer_name,
                                folder=self._buffer_folder)  # fmt: skip
         except PolicyError as error:
-            self._say(f"the policy has {len(error.diagnostics)} problem(s): see Problems",
-                      severity="error")  # fmt: skip
+            self._say(_("the policy has {count} problem(s): see Problems").format(
+                count=len(error.diagnostics)), severity="error")  # fmt: skip
             self.query_one(TabbedContent).active = "problems-tab"
             return None
 
@@ -486,11 +572,13 @@ class CallqaApp(App[None]):
         self.call_from_thread(self._show_tests, results)
 
     def _show_tests(self, results: list[Any]) -> None:
-        self._fill("tests", [("PASS" if result.passed else "FAIL", result.name, result.location)
-                             for result in results])  # fmt: skip
+        self._fill("tests", [(_("PASS") if result.passed else _("FAIL"), result.name,
+                              result.location) for result in results])  # fmt: skip
         failed = [r for r in results if not r.passed]
         detail = "\n".join(f for r in failed for f in r.failures) if failed else ""
-        summary = f"{len(results) - len(failed)} passed, {len(failed)} failed"
+        summary = _("{passed} passed, {failed} failed").format(
+            passed=len(results) - len(failed), failed=len(failed)
+        )
         self.query_one("#test-detail", Static).update(shown(f"{summary}\n{detail}".strip()))
         self._say(summary, severity="error" if failed else "information")
 
@@ -535,9 +623,9 @@ class CallqaApp(App[None]):
             return
         worker.cancel()
         self.query_one("#sim-progress", ProgressBar).update(total=None, progress=0)
-        self.query_one("#sim-detail", Static).update("Simulation cancelled: nothing replayed "
-                                                     "is shown; F6 runs it again")  # fmt: skip
-        self._say("simulation cancelled — your edits are kept", timeout=5)
+        self.query_one("#sim-detail", Static).update(_("Simulation cancelled: nothing replayed "
+                                                       "is shown; F6 runs it again"))  # fmt: skip
+        self._say(_("simulation cancelled — your edits are kept"), timeout=5)
         self.refresh_bindings()
 
     @work(exclusive=True, group="simulate", thread=True, exit_on_error=False)
@@ -552,13 +640,13 @@ class CallqaApp(App[None]):
 
         worker = get_current_worker()
         if self._missing_database():
-            self.call_from_thread(self._show_no_history, "does not exist (nothing was created)")
+            self.call_from_thread(self._show_no_history, "missing")
             return
         store = Store(self.db)
         try:
             total = store.count_events()
             if total == 0:
-                self.call_from_thread(self._show_no_history, "holds no history (no events)")
+                self.call_from_thread(self._show_no_history, "empty")
                 return
             against, label = self._compared_with(store, policy)
             if against is None:
@@ -592,18 +680,21 @@ class CallqaApp(App[None]):
         active = store.active_policy()
         if active is not None:
             return load_policy(text=active.text, file=active.file, stored=True), (
-                f"active {active.hash[:8]}"
+                _("active {hash}").format(hash=active.hash[:8])
             )
         if self.path is None or not self.path.exists():
-            return buffer, "itself"
+            return buffer, _("itself")
         try:
-            return load_policy(self.path, file=self.path.name), f"{self.path.name} on disk"
+            return load_policy(self.path, file=self.path.name), _("{file} on disk").format(
+                file=self.path.name
+            )
         except PolicyError as error:
             self.call_from_thread(
                 self._say,
-                f"{self.path.name} on disk has {len(error.diagnostics)} problem(s): there is "
-                "no working version to compare with. Save the buffer (ctrl+s); later changes "
-                "are then compared with it",
+                _(
+                    "{file} on disk has {count} problem(s): there is no working version to compare "
+                    "with. Save the buffer (ctrl+s); later changes are then compared with it"
+                ).format(file=self.path.name, count=len(error.diagnostics)),
                 severity="error",
             )
             return None, ""
@@ -622,18 +713,17 @@ class CallqaApp(App[None]):
         return shown_target(self.db)
 
     def _no_history(self, outcome: str, state: str) -> str:
-        """Why F6 or F8 has nothing to work on: which database, and how to fill it."""
+        """Why F6 or F8 (`outcome`: "replay" or "plan") has nothing to work on (`state`:
+        "missing" or "empty"): which database, and how to fill it."""
         from callqa.engine.store.database import shown_target
 
         given = quote(shown_target(self.db))  # as the user gave it, to run where they are
-        return (f"{outcome}: the database {self._db_shown} {state}; import the center's "
-                f"calls with `callqa import --db {given} calls.csv`, or try callqa on "
-                "generated data: `callqa demo`, then `callqa tui --db callqa-demo.db`")  # fmt: skip
+        return _(NO_HISTORY[outcome, state]).format(db=self._db_shown, given=given)
 
     def _show_no_history(self, state: str) -> None:
         self._fill("simulation", [])
         self.query_one("#sim-progress", ProgressBar).update(total=None, progress=0)
-        message = self._no_history("Nothing replayed", state)
+        message = self._no_history("replay", state)
         self.query_one("#sim-detail", Static).update(shown(message))
 
     def _show_simulation(
@@ -644,25 +734,33 @@ class CallqaApp(App[None]):
         rows = []
         for label, row in report["counts"].items():
             delta = row["after"] - row["before"]
-            rows.append((label, str(row["before"]), str(row["after"]),
+            rows.append((decision_label(label), str(row["before"]), str(row["after"]),
                          f"{delta:+d}" if delta else ""))  # fmt: skip
         self._fill("simulation", rows)
         grades = report["grades"]
         chart = _grade_chart(grades["before"], grades["after"])
         changed = report["changed"]
-        chosen = "" if report["events"] == stored else f" (of {stored:,}: from/to chose them)"
-        lines = [f"Replayed {report['events']:,} events{chosen} from {self._db_shown}, the "
-                 f"buffer vs {against}: {len(changed)} outcome(s) changed"]  # fmt: skip
-        lines += [sentence for sentence, _ in replay_sentences(report)]  # as callqa simulate
-        lines += [sentence for sentence, _ in refused_sentences(report)]
+        replayed = (
+            _("Replayed {events:,} events from {db}, the buffer vs {against}: {changed} "
+              "outcome(s) changed")
+            if report["events"] == stored
+            else _("Replayed {events:,} events (of {stored:,}: from/to chose them) from {db}, "
+                   "the buffer vs {against}: {changed} outcome(s) changed")
+        )  # fmt: skip
+        lines = [replayed.format(events=report["events"], stored=stored, db=self._db_shown,
+                                 against=against, changed=len(changed))]  # fmt: skip
+        lines += [sentence for sentence, _style in replay_sentences(report)]  # as simulate
+        lines += [sentence for sentence, _style in refused_sentences(report)]
         if kept:  # a write the manager did not type: say where
-            lines.append(f"Kept the replay of {against} in {self._db_shown}: the next F6 "
-                         "against it replays only what a change touches.")  # fmt: skip
+            lines.append(_("Kept the replay of {against} in {db}: the next F6 against it "
+                           "replays only what a change touches.").format(
+                against=against, db=self._db_shown))  # fmt: skip
         for row in changed[:6]:
-            before = row["before"][0] if row["before"] else "(not decided)"
-            after = row["after"][0] if row["after"] else "(not decided)"
-            lines.append(f"• {row['kind']} {row['action'] or ''} {row['subject']}: "
-                         f"before {before} | after {after}")  # fmt: skip
+            before = row["before"][0] if row["before"] else _("(not decided)")
+            after = row["after"][0] if row["after"] else _("(not decided)")
+            lines.append(_("• {kind} {action} {subject}: before {before} | after {after}").format(
+                kind=named(row["kind"], "decision"), action=row["action"] or "",
+                subject=row["subject"], before=before, after=after))  # fmt: skip
         text = "\n".join([*lines, chart]).strip()
         self.query_one("#sim-detail", Static).update(shown(text))
 
@@ -670,11 +768,11 @@ class CallqaApp(App[None]):
 
     def action_activate(self) -> None:
         if self.path is None:
-            self._say("only a policy file can be activated (this is a stored version)",
+            self._say(_("only a policy file can be activated (this is a stored version)"),
                       severity="warning")  # fmt: skip
             return
         if any(d.is_error for d in self.problems):
-            self._say("a policy with errors can be saved as a draft, not activated",
+            self._say(_("a policy with errors can be saved as a draft, not activated"),
                       severity="error")  # fmt: skip
             return
         policy = self._buffer_policy()
@@ -684,24 +782,29 @@ class CallqaApp(App[None]):
 
         failed = [r for r in run_policy_tests(policy) if not r.passed]
         if failed:
-            self._say(f"not activated: {len(failed)} test(s) fail (F5 shows them)",
-                      severity="error")  # fmt: skip
+            self._say(_("not activated: {failed} test(s) fail (F5 shows them)").format(
+                failed=len(failed)), severity="error")  # fmt: skip
             return
 
         def answer(yes: bool | None) -> None:
             if yes:
                 self._activate(policy)
 
-        self.push_screen(Confirm(f"Activate {policy.name} {policy.version or ''} in the database "
-                                 f"{self._db_shown}? It will judge all new events.",
-                                 "Activate", "Cancel"), answer)  # fmt: skip
+        question = _("Activate {name} {version} in the database {db}? It will judge all new "
+                     "events.").format(name=policy.name, version=policy.version or "",
+                                       db=self._db_shown)  # fmt: skip
+        self.push_screen(Confirm(question, _("Activate"), _("Cancel")), answer)
 
     def _activate(self, policy: Policy) -> None:
         """Save the buffer first: a version is activated only as it is in its file (a
         shipped example's edits are saved as a copy), and not when the save fails."""
-        unsaved = (f"not activated: {self.path.name if self.path else 'the buffer'} was not "
-                   "saved, and only a policy as it is in its file is activated; save it "
-                   "(ctrl+s) and press f7 again")  # fmt: skip
+        unsaved = (
+            _("not activated: {name} was not saved, and only a policy as it is in its file is "
+              "activated; save it (ctrl+s) and press f7 again").format(name=self.path.name)
+            if self.path
+            else _("not activated: the buffer was not saved, and only a policy as it is in its "
+                   "file is activated; save it (ctrl+s) and press f7 again")
+        )  # fmt: skip
         if self.dirty and self.shipped:
             self._save_copy(lambda: self._store_and_activate(policy), unsaved)
             return
@@ -723,10 +826,10 @@ class CallqaApp(App[None]):
             finally:
                 store.close()
         except Exception as error:  # a broken or unreachable database: say so, stay open
-            self._say(f"not activated: the database cannot be written: {first_line(error)}",
-                      severity="error", timeout=30)  # fmt: skip
+            self._say(_("not activated: the database cannot be written: {error}").format(
+                error=first_line(error)), severity="error", timeout=30)  # fmt: skip
             return
-        self._say(f"activated {policy.name} ({digest})")
+        self._say(_("activated {name} ({digest})").format(name=policy.name, digest=digest))
 
     # ---------------------------------------------------------------- sampling
 
@@ -742,14 +845,14 @@ class CallqaApp(App[None]):
         from callqa.engine.store.database import Store
 
         if self._missing_database():
-            message = self._no_history("No sampling plan", "does not exist (nothing was created)")
+            message = self._no_history("plan", "missing")
             self.call_from_thread(self._say, message, severity="warning", timeout=30)
             return
         store = Store(self.db)  # to read: a missing database is not created
         try:
             span = store.time_span()
             if span is None:
-                message = self._no_history("No sampling plan", "holds no calls")
+                message = self._no_history("plan", "empty")
                 self.call_from_thread(self._say, message, severity="warning", timeout=30)
                 return
             period = self.query_one("#sample-period", Input).value.strip()
@@ -781,7 +884,7 @@ class CallqaApp(App[None]):
         import json
 
         if self.plan is None:
-            self._say("make a plan first: f8", severity="warning")
+            self._say(_("make a plan first: f8"), severity="warning")
             return
         # next to the policies, unless they are the shipped examples: never in the package
         folder = Path.cwd() if is_shipped(self.folder) else self.folder
@@ -789,11 +892,13 @@ class CallqaApp(App[None]):
         try:
             write_atomically(target, json.dumps(self.plan, ensure_ascii=False, indent=2) + "\n")
         except OSError as error:
-            self._say(f"{target} was not written ({error.strerror or error}): free some "
-                      "space or fix the folder's permissions and export again",
+            self._say(_("{target} was not written ({reason}): free some space or fix the "
+                        "folder's permissions and export again").format(
+                target=target, reason=error.strerror or error),
                       severity="error", timeout=60)  # fmt: skip
             return
-        self._say(f"exported {target} (check it with: callqa sample --verify)")
+        self._say(_("exported {target} (check it with: callqa sample --verify)").format(
+            target=target))  # fmt: skip
 
     def _show_plan(self, plan: dict[str, Any]) -> None:
         self.plan = plan
@@ -801,16 +906,17 @@ class CallqaApp(App[None]):
         for entry in plan["periods"]:
             rows += [(entry["period"], pick["agent"], pick["call"], pick["why"])
                      for pick in entry["picks"]]  # fmt: skip
-            rows += [(entry["period"], short["agent"], "SHORTFALL", short["why"])
+            rows += [(entry["period"], short["agent"], _("SHORTFALL"), short["why"])
                      for short in entry["shortfalls"]]  # fmt: skip
         self._fill("sampling", rows)
         if not rows:
-            self._say(f"no calls in {plan['period']}: nothing to sample", severity="warning")
+            self._say(_("no calls in {period}: nothing to sample").format(period=plan["period"]),
+                      severity="warning")  # fmt: skip
         unfinished = [entry["period"] for entry in plan["periods"] if not entry["final"]]
         if unfinished:
             ends = plan["log_ends"][:16].replace("T", " ")  # in the policy's timezone
-            self._say(f"the history ends {ends}, before {', '.join(unfinished)} does: a "
-                      "later call would change its sample",
+            self._say(_("the history ends {ends}, before {periods} does: a later call would "
+                        "change its sample").format(ends=ends, periods=", ".join(unfinished)),
                       severity="warning", timeout=15)  # fmt: skip
 
     # ------------------------------------------------------------------ misc
@@ -821,20 +927,21 @@ class CallqaApp(App[None]):
             self.refresh_bindings()  # escape cancels only while it runs
         if event.state is not WorkerState.ERROR:
             return
-        what = WORK.get(event.worker.group, "a background task")
-        self._say(f"{what} stopped: {first_line(event.worker.error)} — your edits are kept",
+        stopped = STOPPED.get(event.worker.group or "", STOPPED_OTHER)
+        self._say(_(stopped).format(error=first_line(event.worker.error)),
                   severity="error", timeout=30)  # fmt: skip
         if event.worker.group == "simulate":  # the results say which database, and why
             self._fill("simulation", [])
             self.query_one("#sim-detail", Static).update(shown(
-                f"Nothing replayed from the database {self._db_shown}: "
-                f"{first_line(event.worker.error)}"
+                _("Nothing replayed from the database {db}: {error}").format(
+                    db=self._db_shown, error=first_line(event.worker.error))
             ))  # fmt: skip
 
     def _fill(
         self, name: str, rows: Sequence[Sequence[str]], keys: Sequence[str] | None = None
     ) -> None:
-        fill_table(self.query_one(f"#{name}", DataTable), HEADERS[name], rows, keys)
+        headers = [_(header) for header in HEADERS[name]]
+        fill_table(self.query_one(f"#{name}", DataTable), headers, rows, keys)
 
     def action_help(self) -> None:
         self.push_screen(Help())
@@ -851,13 +958,37 @@ class _Cancelled(Exception):
     at the next progress report."""
 
 
+def _saved_message(copy: list[str] | None, errors: int) -> str:
+    """What a save says: the file saved (or the user's copy, with the files it took along),
+    whether as a draft (with errors), and for a copy that the edits now go to it."""
+    if copy is None:
+        if errors:
+            return _("saved {name} as a draft: {errors} error(s) to fix before it can be "
+                     "activated")  # fmt: skip
+        return _("saved {name}")
+    if copy and errors:
+        return _("saved your copy as {target} with {files} (which it includes) as a draft: "
+                 "{errors} error(s) to fix before it can be activated; your edits now go to it "
+                 "(next time: callqa tui {target})")  # fmt: skip
+    if copy:
+        return _("saved your copy as {target} with {files} (which it includes); your edits now "
+                 "go to it (next time: callqa tui {target})")  # fmt: skip
+    if errors:
+        return _("saved your copy as {target} as a draft: {errors} error(s) to fix before it "
+                 "can be activated; your edits now go to it (next time: callqa tui "
+                 "{target})")  # fmt: skip
+    return _(
+        "saved your copy as {target}; your edits now go to it (next time: callqa tui {target})"
+    )
+
+
 def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:
     """A small bar chart of the grade distribution before and after."""
     grades = sorted(set(before) | set(after))
     if not grades:
         return ""
     peak = max([*before.values(), *after.values(), 1])
-    rows = ["grades (before ▓ / after █):"]
+    rows = [_("grades (before ▓ / after █):")]
     for grade in grades:
         b, a = before.get(grade, 0), after.get(grade, 0)
         rows.append(f"{grade:<6} {'▓' * round(20 * b / peak):<20} {b:>5}")

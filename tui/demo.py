@@ -9,8 +9,10 @@ from shlex import quote
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 from callqa.dsl.check import check_text
+from callqa.dsl.i18n import _
 from callqa.engine import EvaluationError, Policy, load_policy
 from callqa.engine.scoring.calibration import calibrate
 from callqa.engine.scoring.demo_data import demo_calibration, demo_evaluations
@@ -23,8 +25,9 @@ from callqa.tui.literal import rich_text
 def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
     console = Console(soft_wrap=False)
     if data and not Path(data).is_dir():
-        console.print(rich_text(f"--data {data}: no such folder (it should hold the public "
-                                "data sets, see ../shared/data/README.md)", "red"))  # fmt: skip
+        console.print(rich_text(_("--data {data}: no such folder (it should hold the public "
+                                  "data sets, see ../shared/data/README.md)").format(data=data),
+                                "red"))  # fmt: skip
         return 1
     refusal = real_history_name(db)
     if refusal is not None:
@@ -39,9 +42,15 @@ def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
         checked, diagnostics = check_text(text, path.name, path.parent)
         elapsed = (time.perf_counter() - started) * 1000
         errors = [d for d in diagnostics if d.is_error]
-        verdict = "[green]clean[/]" if not errors else f"[red]{len(errors)} error(s)[/]"
+        checked_line = (
+            _("check {name}: [red]{errors} error(s)[/] ({lines} lines, {elapsed:.1f} ms)")
+            if errors
+            else _("check {name}: [green]clean[/] ({lines} lines, {elapsed:.1f} ms)")
+        )
         console.print(
-            f"check {path.name}: {verdict} ({len(text.splitlines())} lines, {elapsed:.1f} ms)"
+            checked_line.format(
+                name=path.name, errors=len(errors), lines=len(text.splitlines()), elapsed=elapsed
+            )
         )
         for diagnostic in diagnostics:
             console.print(rich_text(diagnostic.render(checked.text_of(diagnostic.file))))
@@ -57,14 +66,13 @@ def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
             started = time.perf_counter()
             results = [policy.score(rubric_id, e) for e in evaluations]
             elapsed = time.perf_counter() - started
-            console.rule(
-                rich_text(f"{rubric.table.label} ({rubric_id}) — {count} demo evaluations")
-            )
+            console.rule(rich_text(_("{rubric} ({id}) — {count} demo evaluations").format(
+                rubric=rubric.table.label, id=rubric_id, count=count)))  # fmt: skip
             grades = Counter(r.grade for r in results)
-            table = Table(title="grade distribution", show_edge=False)
-            table.add_column("grade")
-            table.add_column("evaluations", justify="right")
-            table.add_column("share", justify="right")
+            table = Table(title=_("grade distribution"), show_edge=False)
+            table.add_column(_("grade"))
+            table.add_column(_("evaluations"), justify="right")
+            table.add_column(_("share"), justify="right")
             for band in rubric.table.grades:
                 n = grades.get(band.label, 0)
                 table.add_row(rich_text(band.label), str(n),
@@ -73,16 +81,17 @@ def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
             scores = [r.score for r in results]
             red = sum(1 for r in results if not r.passed)
             console.print(
-                f"mean score {sum(scores) / len(scores):.1f}; red-line failures {red}; "
-                f"scored at {len(results) / max(elapsed, 1e-9):,.0f} evaluations/s"
-            )
+                _("mean score {mean:.1f}; red-line failures {red}; scored at {rate:,.0f} "
+                  "evaluations/s").format(mean=sum(scores) / len(scores), red=red,
+                                          rate=len(results) / max(elapsed, 1e-9))
+            )  # fmt: skip
             worst = min(results, key=lambda r: (r.score, str(r.evaluation_id)))
             _explain(console, worst)
             _show_bad_input(console, policy, rubric_id, evaluations[0])
             _calibration(console, policy, rubric_id)
     if _rulebook(console, db, data):
         return 1
-    console.rule("done")
+    console.rule(_("done"))
     _next_steps(console, paths, db)
     return 0
 
@@ -96,17 +105,18 @@ def _next_steps(console: Console, paths: list[Path], db: str) -> None:
     folder = paths[0].parent if paths else Path("policies")
     named = shown_target(db)  # never with its password
     demo_db = quote(named)
-    console.print(rich_text(
-        f"To edit the rulebook, copy the shipped policies into a folder of your own (those "
-        f"in {folder} belong to the installed callqa and an upgrade replaces them); "
-        f"center.policy includes the others, so copy them together:\n"
-        f"  mkdir my-policies && cp {quote(str(folder))}/*.policy my-policies/\n"
-        f"Then simulate a change on the demo's history, or open it in the editor (the demo's "
-        f"history is in {named}; other commands read callqa.db unless given --db):\n"
-        f"  callqa simulate --db {demo_db} --policy my-policies/center.policy --against active\n"
-        f"  callqa tui --db {demo_db} my-policies/center.policy\n"
+    console.print(rich_text(_(
+        "To edit the rulebook, copy the shipped policies into a folder of your own (those "
+        "in {folder} belong to the installed callqa and an upgrade replaces them); "
+        "center.policy includes the others, so copy them together:\n"
+        "  mkdir my-policies && cp {quoted}/*.policy my-policies/\n"
+        "Then simulate a change on the demo's history, or open it in the editor (the demo's "
+        "history is in {db}; other commands read callqa.db unless given --db):\n"
+        "  callqa simulate --db {demo_db} --policy my-policies/center.policy --against active\n"
+        "  callqa tui --db {demo_db} my-policies/center.policy\n"
         "For your own center: callqa import --db callqa.db calls.csv, then the same "
-        "commands without --db."),
+        "commands without --db.").format(folder=folder, quoted=quote(str(folder)), db=named,
+                                         demo_db=demo_db)),
         highlight=False, soft_wrap=True,  # commands whole, to copy
     )  # fmt: skip
 
@@ -139,10 +149,13 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
         return 0
     text = path.read_text(encoding="utf-8")
     policy = load_policy(path, file=path.name)
-    console.rule(rich_text(f"{policy.name} — the rulebook ({path.name})"))
+    console.rule(rich_text(_("{name} — the rulebook ({file})").format(name=policy.name,
+                                                                      file=path.name)))  # fmt: skip
     results = run_policy_tests(policy)
     passed = sum(r.passed for r in results)
-    console.print(f"policy tests: {passed} of {len(results)} pass")
+    console.print(
+        _("policy tests: {passed} of {total} pass").format(passed=passed, total=len(results))
+    )
     if passed != len(results):
         return 1
     history = [parse_event(e) for e in demo_history(policy)]
@@ -151,21 +164,21 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
         store = Store(db, create=True)
         if _holds_other_history(store):
             store.close()
-            console.print(rich_text(
-                f"{named} holds history the demo did not make (events or policy versions of a "
+            console.print(rich_text(_(
+                "{db} holds history the demo did not make (events or policy versions of a "
                 "center): the demo's generated events would stay in it for good, so it is "
                 "left as it is; give the demo a database of its own, a new file: --db "
-                "callqa-demo.db", "red"))  # fmt: skip
+                "callqa-demo.db").format(db=named), "red"))  # fmt: skip
             return 1
         added = store.add_events(history, source="demo")
     except Exception as error:  # a folder, a file that is not a database, a server down
-        console.print(rich_text(f"{named}: cannot use it as the demo database: "
-                                f"{first_line(error)}", "red"))  # fmt: skip
+        console.print(rich_text(_("{db}: cannot use it as the demo database: {error}").format(
+            db=named, error=first_line(error)), "red"))  # fmt: skip
         return 1
-    console.print(rich_text(
-        f"demo database {named}: {added.kept:,} events added, {added.duplicates:,} already there "
-        f"(two months of a generated center: 24 agents in 3 teams)"
-    ))  # fmt: skip
+    console.print(rich_text(_(
+        "demo database {db}: {kept:,} events added, {duplicates:,} already there "
+        "(two months of a generated center: 24 agents in 3 teams)"
+    ).format(db=named, kept=added.kept, duplicates=added.duplicates)))  # fmt: skip
     if data:
         mappings = Path(str(path.parent)) / "mappings"
         found = 0
@@ -180,8 +193,9 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
                 imported = import_file(store, source, mappings / mapping, ZoneInfo("Asia/Shanghai"))
                 console.print(rich_text(f"{name}: {imported.summary()}"))
         if not found:
-            console.print(rich_text(f"--data {data}: none of the public data sets is in it; "
-                                    "going on with the demo data only", "yellow"))  # fmt: skip
+            console.print(rich_text(_("--data {data}: none of the public data sets is in it; "
+                                      "going on with the demo data only").format(data=data),
+                                    "yellow"))  # fmt: skip
     digest = store.add_policy(
         policy.checked.stored_text,
         name=policy.name,
@@ -192,16 +206,18 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
     active = store.active_policy()
     if active is None or active.hash != digest:
         store.activate(digest, by="demo")
-    console.print(rich_text(f"active policy: {policy.name} {policy.version} ({digest})"))
+    console.print(rich_text(_("active policy: {name} {version} ({digest})").format(
+        name=policy.name, version=policy.version, digest=digest)))  # fmt: skip
     old_rule, new_rule = PROPOSED_CHANGE
     proposed = load_policy(text=text.replace(old_rule, new_rule, 1), file="proposed.policy",
                            folder=path.parent)  # fmt: skip
-    console.print(f"\nproposed change: “{old_rule}” → “{new_rule}”")
+    console.print("\n" + _("proposed change: “{old}” → “{new}”").format(old=old_rule,
+                                                                      new=new_rule))  # fmt: skip
     started = time.perf_counter()
     report = simulate(proposed, policy, store.events())
     elapsed = time.perf_counter() - started
-    console.print(f"(replayed under both versions in {elapsed:.1f} s)")
-    print_simulation(report.to_dict(), "proposed", "active")
+    console.print(_("(replayed under both versions in {elapsed:.1f} s)").format(elapsed=elapsed))
+    print_simulation(report.to_dict(), _("proposed"), _("active"))
     store.close()
     return 0
 
@@ -213,12 +229,12 @@ def real_history_name(db: str) -> str | None:
     name = db.split("?", 1)[0].rstrip("/").rsplit("/", 1)[-1]
     if name != DEFAULT_DB:
         return None
-    return (
-        f"--db {db}: the demo does not write there: {DEFAULT_DB} is where callqa import, "
+    return _(
+        "--db {db}: the demo does not write there: {default} is where callqa import, "
         "simulate and policy keep a center's own history, and the demo's generated events "
         "would stay in it for good, counted with the real ones; give the demo a new file "
         "of its own: --db callqa-demo.db (the default) or another new name"
-    )
+    ).format(db=db, default=DEFAULT_DB)
 
 
 def holds_demo_events(store: object) -> bool:
@@ -256,32 +272,47 @@ def _calibration(console: Console, policy: Policy, rubric_id: str) -> None:
     """校准: the same 40 calls scored by an expert and three evaluators, compared."""
     evaluations = demo_calibration(policy.rubric(rubric_id).table)
     report = calibrate(policy, rubric_id, evaluations, "EXPERT")
-    console.print(f"\nCalibration (校准) of QA1-QA3 against EXPERT on {report.calls} calls, "
-                  f"±{report.tolerance:g} points")  # fmt: skip
+    console.print("\n" + _("Calibration (校准) of QA1-QA3 against EXPERT on {calls} calls, "
+                           "±{tolerance:g} points").format(calls=report.calls,
+                                                          tolerance=report.tolerance))  # fmt: skip
     for row in report.evaluators:
-        line = rich_text(f"  {row.evaluator:<8} mean difference {row.mean_difference:+5.1f}, "
-                         f"mean absolute {row.mean_absolute_difference:4.1f}")  # fmt: skip
-        console.print(line + rich_text("  OUTSIDE TOLERANCE", "red") if row.flagged else line)
+        line = rich_text("  " + _("{evaluator:<8} mean difference {mean:+5.1f}, mean absolute "
+                                  "{absolute:4.1f}").format(
+            evaluator=row.evaluator, mean=row.mean_difference,
+            absolute=row.mean_absolute_difference))  # fmt: skip
+        flag = rich_text("  " + _("OUTSIDE TOLERANCE"), "red")
+        console.print(line + flag if row.flagged else line)
     worst = report.items[0] if report.items else None
     if worst is not None:
-        console.print(rich_text(f"  most disputed item: {worst.label} ({worst.item}), on "
-                                f"{worst.disagreement:.0%} of the calls"))  # fmt: skip
+        console.print(rich_text("  " + _("most disputed item: {label} ({item}), on {share:.0%} "
+                                         "of the calls").format(
+            label=worst.label, item=worst.item, share=worst.disagreement)))  # fmt: skip
 
 
 def _explain(console: Console, result: object) -> None:
     from callqa.engine import ScoreResult
 
     assert isinstance(result, ScoreResult)
-    console.print(rich_text(f"\nWhy {result.evaluation_id} scored {result.score:g} "
-                            f"({result.grade}):", "bold"))  # fmt: skip
+    console.print(
+        rich_text(
+            "\n"
+            + _("Why {evaluation} scored {score:g} ({grade}):").format(
+                evaluation=result.evaluation_id, score=result.score, grade=result.grade
+            ),
+            "bold",
+        )
+    )
     for deduction in result.deductions:
         console.print(rich_text(f"  {deduction}"))
     for failure in result.critical:
-        console.print(
-            rich_text(f"  red line: {failure.label} ({failure.location}) — {failure.effect}")
-        )
+        console.print(rich_text("  " + _("red line: {label} ({location}) — {effect}").format(
+            label=failure.label, location=failure.location, effect=failure.effect)))  # fmt: skip
     for item in result.not_applicable:
-        console.print(rich_text(f"  N/A {item.label}: {item.reason}"))
+        console.print(
+            rich_text(
+                "  " + _("N/A {label}: {reason}").format(label=item.label, reason=item.reason)
+            )
+        )
 
 
 def _show_bad_input(
@@ -292,9 +323,12 @@ def _show_bad_input(
     answers[first] = "maybe"
     try:
         policy.score(rubric_id, {**good, "answers": answers})
-    except EvaluationError as error:
-        console.print(rich_text("\nA bad answer is refused with a reason: ")
-                      + rich_text(error, "italic"))  # fmt: skip
+    except EvaluationError as error:  # the reason in italics, where the sentence puts it
+        before, _error, after = _("A bad answer is refused with a reason: {error}").partition(
+            "{error}"
+        )
+        console.print(Text.assemble("\n", rich_text(before), rich_text(error, "italic"),
+                                    rich_text(after)))  # fmt: skip
 
 
 __all__ = ["run"]

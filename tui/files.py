@@ -11,6 +11,7 @@ import time
 from importlib.resources import files
 from pathlib import Path
 
+from callqa.dsl.i18n import _
 from callqa.dsl.parse import parse_policy
 
 # the shipped policies: examples to copy, never written (an upgrade would overwrite them)
@@ -38,7 +39,7 @@ def main_policy(folder: Path) -> Path | None:
     included: set[Path] = set()
     for path in found:
         with contextlib.suppress(OSError, UnicodeDecodeError):
-            tree, _ = parse_policy(path.read_text(encoding="utf-8"), str(path))
+            tree, _problems = parse_policy(path.read_text(encoding="utf-8"), str(path))
             included.update((path.parent / include.path).resolve() for include in tree.includes)
     return next((p for p in found if p.resolve() not in included), found[0] if found else None)
 
@@ -47,8 +48,9 @@ class NotRegularFile(OSError):
     """A device, a pipe, a folder (or /dev/stdin): saving would replace it with a file."""
 
     def __init__(self, path: Path) -> None:
-        super().__init__(errno.EINVAL, f"not written: {path} is not a regular file; give the "
-                                       "policy file's own path")  # fmt: skip
+        message = _("not written: {path} is not a regular file; give the policy file's own path")
+        super().__init__(errno.EINVAL, message.format(path=path))
+        self.path = path
 
     def __str__(self) -> str:
         return str(self.strerror)

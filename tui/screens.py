@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import ClassVar
 
@@ -9,11 +10,29 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
 
+from callqa.dsl.i18n import N_, _
 from callqa.tui.files import NotRegularFile, save_target
 from callqa.tui.literal import shown
+
+
+def translate_bindings(node: DOMNode) -> None:
+    """Key bindings are declared with the class, before the run's language is known: their
+    descriptions (marked N_) are put in that language when the node is made (the footer,
+    the keys panel and the palette show them)."""
+    keys = node._bindings.key_to_bindings
+    for key, bindings in keys.items():
+        keys[key] = [
+            dataclasses.replace(
+                binding,
+                description=_(binding.description) if binding.description else "",
+                tooltip=_(binding.tooltip) if binding.tooltip else "",
+            )
+            for binding in bindings
+        ]
 
 
 class Confirm(ModalScreen[bool]):
@@ -28,15 +47,18 @@ class Confirm(ModalScreen[bool]):
     Confirm Button { margin-left: 2; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "yes"),
-        Binding("n,escape", "answer(False)", "no"),
+        Binding("y", "answer(True)", N_("yes")),
+        Binding("n,escape", "answer(False)", N_("no")),
     ]
 
-    def __init__(self, question: str, yes: str = "Yes", no: str = "No", purpose: str = "") -> None:
+    def __init__(
+        self, question: str, yes: str | None = None, no: str | None = None, purpose: str = ""
+    ) -> None:
         super().__init__()
+        translate_bindings(self)
         self.question = question
-        self.yes = yes
-        self.no = no
+        self.yes = _("Yes") if yes is None else yes
+        self.no = _("No") if no is None else no
         self.purpose = purpose  # what is asked ("quit"): the same question is not stacked
 
     def compose(self) -> ComposeResult:
@@ -68,10 +90,11 @@ class SaveAs(ModalScreen[Path | None]):
     SaveAs Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     SaveAs Button { margin-left: 2; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("cancel"))]
 
     def __init__(self, why: str, suggestion: str, forbidden: Path) -> None:
         super().__init__()
+        translate_bindings(self)
         self.why = why
         self.suggestion = suggestion
         self.forbidden = forbidden
@@ -82,8 +105,8 @@ class SaveAs(ModalScreen[Path | None]):
             yield Input(shown(self.suggestion), id="save-as-path")
             yield Label("", id="save-as-problem", markup=False)
             with Horizontal():
-                yield Button("Cancel", id="cancel")
-                yield Button("Save", id="save", variant="primary")
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(_("Save"), id="save", variant="primary")
 
     @on(Button.Pressed, "#cancel")
     def action_cancel(self) -> None:
@@ -106,50 +129,64 @@ class SaveAs(ModalScreen[Path | None]):
             if yes:
                 self.dismiss(target)
 
-        self.app.push_screen(Confirm(f"{target} exists already. Replace it with the editor's "
-                                     "text?", "Replace", "Keep it"), replace)  # fmt: skip
+        question = _("{target} exists already. Replace it with the editor's text?")
+        self.app.push_screen(
+            Confirm(question.format(target=target), _("Replace"), _("Keep it")), replace
+        )
 
     def _problem(self, given: str, target: Path | None) -> str | None:
         """Why the path cannot be saved to, in a sentence with what to write instead."""
         if target is None:
-            return "write where to save the file, e.g. ./center.policy"
+            return _("write where to save the file, e.g. ./center.policy")
         if target.resolve().is_relative_to(self.forbidden):
-            return (f"{target.parent} holds callqa's shipped examples, which an upgrade "
-                    "replaces: choose a folder of your own, e.g. ./" + target.name)  # fmt: skip
+            return _(
+                "{folder} holds callqa's shipped examples, which an upgrade replaces: choose a "
+                "folder of your own, e.g. ./{name}"
+            ).format(folder=target.parent, name=target.name)
         if target.is_dir():
-            return f"{given} is a folder: add a file name, e.g. {given.rstrip('/')}/my.policy"
+            return _("{given} is a folder: add a file name, e.g. {folder}/my.policy").format(
+                given=given, folder=given.rstrip("/")
+            )
         if not target.parent.is_dir():
-            return f"there is no folder {target.parent}: create it first, or choose another"
+            return _("there is no folder {folder}: create it first, or choose another").format(
+                folder=target.parent
+            )
         try:
             save_target(target)
         except NotRegularFile as error:  # a pipe, a device: saving would replace it
             return str(error)
         if target.suffix != ".policy":
-            return (
-                f"a policy file's name ends in .policy (callqa lists only those): "
-                f"{target.stem}.policy"
-            )
+            return _(
+                "a policy file's name ends in .policy (callqa lists only those): {stem}.policy"
+            ).format(stem=target.stem)
         return None
 
 
-HELP = """
-# callqa — keys
+# The help screen, a table of keys (Markdown), built in the run's language: `help_text()`
+HELP_TITLE = N_("callqa — keys")
+HELP_COLUMNS = (N_("key"), N_("what it does"))
+HELP_KEYS = (
+    ("**ctrl+s**", N_("save (with errors: as a draft; a shipped example: as your copy)")),
+    ("**f5**", N_("run the policy's `test` blocks")),
+    ("**f6**", N_("simulate the buffer against the active version on the history in `--db`")),
+    ("**escape**", N_("while a simulation runs: cancel it (the editor's text is kept)")),
+    ("**f7**", N_("activate the buffer (only when it checks clean and its tests pass)")),
+    ("**f8**", N_("show the sampling plan for the last day of the history")),
+    ("**ctrl+o**", N_("focus the file list · **ctrl+e** focus the editor")),
+    ("**ctrl+p**", N_("command palette: every action by name")),
+    ("**f1**", N_("this help · **ctrl+q** quit (asks first if anything is unsaved)")),
+)
+HELP_NOTE = N_(
+    "Problems are checked as you type, after a short pause. Select a problem (enter) to move\n"
+    "the cursor to it. Mouse clicks work everywhere."
+)
 
-| key | what it does |
-|---|---|
-| **ctrl+s** | save (with errors: as a draft; a shipped example: as your copy) |
-| **f5** | run the policy's `test` blocks |
-| **f6** | simulate the buffer against the active version on the history in `--db` |
-| **escape** | while a simulation runs: cancel it (the editor's text is kept) |
-| **f7** | activate the buffer (only when it checks clean and its tests pass) |
-| **f8** | show the sampling plan for the last day of the history |
-| **ctrl+o** | focus the file list · **ctrl+e** focus the editor |
-| **ctrl+p** | command palette: every action by name |
-| **f1** | this help · **ctrl+q** quit (asks first if anything is unsaved) |
 
-Problems are checked as you type, after a short pause. Select a problem (enter) to move
-the cursor to it. Mouse clicks work everywhere.
-"""
+def help_text() -> str:
+    """The help screen's Markdown."""
+    title, (key, what) = _(HELP_TITLE), HELP_COLUMNS
+    rows = "".join(f"| {keys} | {_(does)} |\n" for keys, does in HELP_KEYS)
+    return f"\n# {title}\n\n| {_(key)} | {_(what)} |\n|---|---|\n{rows}\n{_(HELP_NOTE)}\n"
 
 
 class Help(ModalScreen[None]):
@@ -158,11 +195,15 @@ class Help(ModalScreen[None]):
     Help > Vertical { width: 90; height: auto; max-height: 90%; border: thick $primary;
                       padding: 0 1; background: $surface; }
     """
-    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", "close")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", N_("close"))]
+
+    def __init__(self) -> None:
+        super().__init__()
+        translate_bindings(self)
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Markdown(HELP)
+            yield Markdown(help_text())
 
     def action_close(self) -> None:
         self.dismiss(None)
