@@ -50,6 +50,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.engine import Engine as SqlEngine
 from sqlalchemy.exc import SQLAlchemyError
 
+from callqa.dsl.i18n import N_, _, named
 from callqa.engine.errors import NoHistory as NoHistory  # their old home
 from callqa.engine.errors import StoreError as StoreError
 from callqa.engine.runtime.events import empty_defaults
@@ -69,17 +70,43 @@ MAX_LISTED_AGENTS = 30_000
 LEGACY_META = "meta"  # callqa 1's version table: kept stamped so callqa 1 refuses the database
 
 
+# a database's state when it has no history to read -> the sentence saying so, without and
+# with where the demo's generated history is
+_NO_HISTORY = {
+    "missing": (
+        N_("{db} does not exist, so it holds no history; import the center's events first: "
+           "callqa import --db {db} calls.csv"),
+        N_("{db} does not exist, so it holds no history; import the center's events first: "
+           "callqa import --db {db} calls.csv (the demo's generated history is in {demo}: "
+           "--db {demo})"),
+    ),
+    "empty": (
+        N_("{db} holds no callqa history yet; import the center's events first: callqa "
+           "import --db {db} calls.csv"),
+        N_("{db} holds no callqa history yet; import the center's events first: callqa "
+           "import --db {db} calls.csv (the demo's generated history is in {demo}: --db "
+           "{demo})"),
+    ),
+    "no-events": (
+        N_("{db} holds no events to replay; import the center's events first: callqa "
+           "import --db {db} calls.csv"),
+        N_("{db} holds no events to replay; import the center's events first: callqa "
+           "import --db {db} calls.csv (the demo's generated history is in {demo}: --db "
+           "{demo})"),
+    ),
+}  # fmt: skip
+
+
 def no_history(target: str | Path, state: str) -> str:
     """The one sentence every command says when a database has no history to read: which
-    database and its `state`, how to import the center's events, and where the demo's
-    generated history is when it is in this folder."""
+    database and its `state` ("missing", "empty" or "no-events": a key of _NO_HISTORY), how
+    to import the center's events, and where the demo's generated history is when it is in
+    this folder."""
     shown = shown_target(target)
     demo = Path(DEMO_DB)
     given = str(target)
     elsewhere = demo.is_file() and ("://" in given or Path(given).resolve() != demo.resolve())
-    return (f"{shown} {state}; import the center's events first: callqa import --db {shown} "
-            "calls.csv" + (f" (the demo's generated history is in {DEMO_DB}: --db {DEMO_DB})"
-                           if elsewhere else ""))  # fmt: skip
+    return _(_NO_HISTORY[state][elsewhere]).format(db=shown, demo=DEMO_DB)
 
 
 @dataclass(frozen=True, eq=False)
@@ -261,20 +288,28 @@ def unstorable(event: Any) -> str | None:
         where = path.replace("\x00", "\\x00")
         shown = value if len(value) <= 40 else value[:40] + "..."
         if "\x00" in value:
-            return (f"{data.get('kind')} event {str(data.get('id'))!r} rejected: {where}: "
-                    f"{shown!r} holds a NUL character (\\x00), which a database cannot store; "
-                    "remove it from the file")  # fmt: skip
+            return _("{kind} event {id!r} rejected: {where}: {text!r} holds a NUL character "
+                     "(\\x00), which a database cannot store; remove it from the file").format(
+                kind=_kind(data), id=str(data.get("id")), where=where, text=shown
+            )  # fmt: skip
         half = _SURROGATE.search(value)
         if half is not None:
-            return (f"{data.get('kind')} event {str(data.get('id'))!r} rejected: "
-                    f"{where.encode('utf-8', 'backslashreplace').decode()}: "
-                    f"{shown!r} holds half of a "
-                    f"character (\\u{ord(half[0]):04x}, a lone surrogate), which a database "
-                    "cannot store; correct the text in the file")  # fmt: skip
+            return _("{kind} event {id!r} rejected: {where}: {text!r} holds half of a character "
+                     "(\\u{code:04x}, a lone surrogate), which a database cannot store; "
+                     "correct the text in the file").format(
+                kind=_kind(data), id=str(data.get("id")),
+                where=where.encode("utf-8", "backslashreplace").decode(), text=shown,
+                code=ord(half[0]),
+            )  # fmt: skip
     return None
 
 
 _SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _kind(data: Mapping[str, Any]) -> str:
+    """An event's kind as a message names it (`named`: 通话 for a call, in Chinese)."""
+    return named(str(data.get("kind")), "event")
 
 
 def _texts(value: Any, path: str) -> Iterator[tuple[str, str]]:
@@ -301,8 +336,10 @@ def _nul_in_policy(text: str, file: str) -> str | None:
         if index >= 0:
             line = part.count("\n", 0, index) + 1
             column = index - (part.rfind("\n", 0, index) + 1) + 1
-            return (f"{name}, line {line}, column {column}: a NUL character (\\x00) "
-                    "cannot be stored; remove it and add the policy again")  # fmt: skip
+            return _("{file}, line {line}, column {column}: a NUL character (\\x00) cannot be "
+                     "stored; remove it and add the policy again").format(
+                file=name, line=line, column=column
+            )  # fmt: skip
     return None
 
 
@@ -369,7 +406,7 @@ def prepare_events(
             text = payload  # type: ignore[assignment]
             problem = "\\u0000" in text or not _whole(text)
         if problem:
-            rejected.append(_row_number(numbers, index) + (unstorable(data) or ""))
+            rejected.append(_in_row(numbers, index, unstorable(data) or ""))
             continue
         rows.append((str(data["id"]), str(data["kind"]), _sqlite_time(data["at"]),
                      data.get("agent"), text, source))  # fmt: skip
@@ -481,9 +518,12 @@ def _json_default(value: Any) -> Any:
     return str(value)
 
 
-def _row_number(numbers: Sequence[int] | None, index: int) -> str:
-    """The "row N: " that names the `index`th event's row, when the rows were given."""
-    return f"row {numbers[index]}: " if numbers is not None else ""
+def _in_row(numbers: Sequence[int] | None, index: int, message: str) -> str:
+    """`message` about the `index`th event, named by its row ("row N: ...") when the rows
+    were given."""
+    if numbers is None:
+        return message
+    return _("row {number}: {message}").format(number=numbers[index], message=message)
 
 
 def _first_line(error: BaseException) -> str:
@@ -557,23 +597,27 @@ class Store:
         try:
             url = make_url(self.url)
         except Exception as error:  # a URL SQLAlchemy cannot read
-            raise StoreError(f"not a database URL ({self.driver_error(error)}); write a file "
-                             "name, or postgresql+psycopg://user@host/db") from None  # fmt: skip
+            raise StoreError(_("not a database URL ({reason}); write a file name, or "
+                               "postgresql+psycopg://user@host/db").format(
+                reason=self.driver_error(error)
+            )) from None  # fmt: skip
         backend = url.get_backend_name()
         if backend not in ("sqlite", "postgresql"):
-            raise StoreError(f"callqa keeps its store in SQLite (a file) or PostgreSQL "
-                             f"(postgresql+psycopg://user@host/db), not {backend}")  # fmt: skip
+            raise StoreError(_("callqa keeps its store in SQLite (a file) or PostgreSQL "
+                               "(postgresql+psycopg://user@host/db), not {backend}").format(
+                backend=backend
+            ))  # fmt: skip
         if backend == "postgresql" and url.get_driver_name() != "psycopg":
             url = url.set(drivername="postgresql+psycopg")  # the driver callqa installs
         if backend == "sqlite":
             database = url.database or ""
             if database in ("", ":memory:") or "mode=memory" in database \
                     or url.query.get("mode") == "memory":  # fmt: skip
-                raise StoreError("an in-memory database is lost when callqa exits, so nothing "
-                                 "would be kept; give a file, e.g. --db history.db")  # fmt: skip
+                raise StoreError(_("an in-memory database is lost when callqa exits, so "
+                                   "nothing would be kept; give a file, e.g. --db "
+                                   "history.db"))  # fmt: skip
             if not create and not Path(database).exists():
-                raise NoHistory(no_history(self.target, "does not exist, so it holds no "
-                                           "history"))  # fmt: skip
+                raise NoHistory(no_history(self.target, "missing"))
         return url
 
     # ----------------------------------------------------------------- schema
@@ -605,12 +649,12 @@ class Store:
                 if names and not self._shared:
                     shown = sorted(names - {LEGACY_META}) or [LEGACY_META]  # callqa's stamp
                     listed = ", ".join(shown[:8]) + (", ..." if len(shown) > 8 else "")
-                    raise StoreError(f"this is not a callqa database: it has tables {listed} "
-                                     f"and no {META_TABLE}; give another file or an empty "
-                                     "database")  # fmt: skip
+                    raise StoreError(_("this is not a callqa database: it has tables {tables} "
+                                       "and no {meta}; give another file or an empty "
+                                       "database").format(tables=listed,
+                                                          meta=META_TABLE))  # fmt: skip
                 if not create:
-                    raise NoHistory(no_history(self.target, "holds no callqa history "
-                                               "yet"))  # fmt: skip
+                    raise NoHistory(no_history(self.target, "empty"))
                 if not locked:
                     return True
                 self.tables = tables()
@@ -621,8 +665,10 @@ class Store:
                 return True
             if found > SCHEMA_VERSION:
                 raise StoreError(
-                    f"this database was written by a newer callqa (schema {found}, this one "
-                    f"reads up to {SCHEMA_VERSION}); upgrade callqa: pip install -U callqa"
+                    _(
+                        "this database was written by a newer callqa (schema {found}, this one "
+                        "reads up to {version}); upgrade callqa: pip install -U callqa"
+                    ).format(found=found, version=SCHEMA_VERSION)
                 )
             if found < SCHEMA_VERSION and create:
                 if locked:
@@ -677,9 +723,10 @@ class Store:
         if value is None or not str(value).isdigit():
             if meta == "meta":
                 return None
-            raise StoreError(f"its {META_TABLE} table has no schema version: it was not "
-                             "made by callqa, or was changed by hand; give another "
-                             "database")  # fmt: skip
+            raise StoreError(_("its {meta} table has no schema version: it was not made by "
+                               "callqa, or was changed by hand; give another database").format(
+                meta=META_TABLE
+            ))  # fmt: skip
         version = int(value)
         self.tables = tables() if version >= 3 else tables("", meta)  # 1 and 2: no prefix
         return version
@@ -777,11 +824,13 @@ class Store:
                 rows += len(batch.rows)
                 if inserted < len(batch.rows):
                     conflicts += [
-                        f"{_row_number(batch.numbers, index)}{batch.rows[index][1]} event "
-                        f"{batch.rows[index][0]!r} conflicts with the event stored under that "
-                        "id: the stored one is kept; give this one another id to keep both"
+                        _in_row(batch.numbers, index, _(
+                            "{kind} event {id!r} conflicts with the event stored under that "
+                            "id: the stored one is kept; give this one another id to keep both"
+                        ).format(kind=named(batch.rows[index][1], "event"),
+                                 id=batch.rows[index][0]))
                         for index in self._conflicts(connection, stored, batch.rows)
-                    ]
+                    ]  # fmt: skip
         return ImportCount(kept, rows - kept - len(conflicts), tuple(conflicts),
                            prepared.rejected)  # fmt: skip
 
@@ -997,11 +1046,14 @@ class Store:
         reference = digest.strip().lower()
         wrong = sorted(set(reference) - _HEX)
         if wrong:
-            raise StoreError(f"a version's hash is hexadecimal: {digest!r} has "
-                             f"{''.join(wrong)!r}; see callqa policy history")  # fmt: skip
+            raise StoreError(_("a version's hash is hexadecimal: {digest!r} has {wrong!r}; see "
+                               "callqa policy history").format(digest=digest,
+                                                               wrong="".join(wrong)))  # fmt: skip
         if len(reference) < MIN_PREFIX:
-            raise StoreError(f"{digest!r}: give at least {MIN_PREFIX} characters of a "
-                             "version's hash; see callqa policy history")  # fmt: skip
+            raise StoreError(_("{digest!r}: give at least {count} characters of a version's "
+                               "hash; see callqa policy history").format(
+                digest=digest, count=MIN_PREFIX
+            ))  # fmt: skip
         versions = self.tables.policy_versions
         with self.engine.connect() as connection:
             found = connection.execute(select(versions).where(versions.c.hash == reference)).first()
@@ -1013,10 +1065,12 @@ class Store:
         if len(matches) == 1:
             return _record(PolicyVersion, matches[0])
         if matches:
-            raise StoreError(f"{digest!r} starts {len(matches)} versions' hashes: give more "
-                             "characters; see callqa policy history")  # fmt: skip
-        raise StoreError(f"no policy version {digest!r} in the store; "
-                         "see callqa policy history")  # fmt: skip
+            raise StoreError(_("{digest!r} starts {count} versions' hashes: give more "
+                               "characters; see callqa policy history").format(
+                digest=digest, count=len(matches)
+            ))  # fmt: skip
+        raise StoreError(_("no policy version {digest!r} in the store; see callqa policy "
+                           "history").format(digest=digest))  # fmt: skip
 
     @_upgraded_meanwhile
     def activate(self, digest: str, by: str) -> None:

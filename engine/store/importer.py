@@ -37,6 +37,7 @@ import contextlib
 import datetime as dt
 import functools
 import json
+import os
 import pickle
 import re
 import subprocess
@@ -49,6 +50,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
+from callqa.dsl.i18n import _, current
 from callqa.engine.errors import EventError, InputFileError
 from callqa.engine.errors import MappingError as MappingError  # its old home
 from callqa.engine.runtime.events import EVENT_KINDS, event_model, parse_event
@@ -80,11 +82,14 @@ class ImportReport:
     conflicts: list[str] = field(default_factory=list)  # another event stored under its id
 
     def summary(self) -> str:
-        return (
-            f"read {self.read} rows: kept {self.kept} events, {self.duplicates} already "
-            f"stored, {len(self.conflicts)} conflicting with a stored event (the stored one "
-            f"kept), {self.skipped} filtered out, {len(self.rejected)} rejected"
-        )
+        return _(
+            "read {read} rows: kept {kept} events, {duplicates} already stored, {conflicts} "
+            "conflicting with a stored event (the stored one kept), {skipped} filtered out, "
+            "{rejected} rejected"
+        ).format(
+            read=self.read, kept=self.kept, duplicates=self.duplicates,
+            conflicts=len(self.conflicts), skipped=self.skipped, rejected=len(self.rejected),
+        )  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -102,39 +107,53 @@ def load_mapping(path: str | Path) -> list[EventMapping]:
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as error:
-        raise MappingError(f"{path}: not valid TOML ({error})") from None
+        raise MappingError(
+            _("{path}: not valid TOML ({error})").format(path=path, error=error)
+        ) from None
     except RecursionError:
         key = _NESTED.search(text)
-        raise MappingError(
-            f"{path}: {key[1] if key else 'a value'} is nested too deeply (lists or tables "
-            'inside each other hundreds of times) to be a mapping: write a column, e.g. "Agent"'
-        ) from None
+        nested = (
+            _("{path}: {key} is nested too deeply (lists or tables inside each other hundreds "
+              'of times) to be a mapping: write a column, e.g. "Agent"')
+            if key
+            else _("{path}: a value is nested too deeply (lists or tables inside each other "
+                   'hundreds of times) to be a mapping: write a column, e.g. "Agent"')
+        )  # fmt: skip
+        raise MappingError(nested.format(path=path, key=key[1] if key else "")) from None
     also = data.get("also", [])
     if not isinstance(also, list) or not all(isinstance(extra, dict) for extra in also):
-        raise MappingError(f"{path}: also must be tables, each written [[also]]")
+        raise MappingError(_("{path}: also must be tables, each written [[also]]").format(
+            path=path
+        ))  # fmt: skip
     return [_mapping(data, str(path))] + [_mapping(extra, str(path)) for extra in also]
 
 
 def _mapping(data: Mapping[str, Any], path: str) -> EventMapping:
     """One mapping, its every part checked: a mistake names the part and what to write."""
     if "kind" not in data or "fields" not in data:
-        raise MappingError(f'{path}: a mapping needs kind = "..." and a [fields] table')
+        raise MappingError(_('{path}: a mapping needs kind = "..." and a [fields] '
+                             "table").format(path=path))  # fmt: skip
     if not isinstance(data["kind"], str):
-        raise MappingError(f'{path}: kind must be text, e.g. kind = "call"')
+        raise MappingError(_('{path}: kind must be text, e.g. kind = "call"').format(path=path))
     fields, at = data["fields"], data.get("at", {})
     if not isinstance(fields, dict):
-        raise MappingError(f'{path}: fields must be a table, e.g. [fields] agent = "Agent"')
+        raise MappingError(_('{path}: fields must be a table, e.g. [fields] agent = '
+                             '"Agent"').format(path=path))  # fmt: skip
     for name, source in fields.items():
         _check_source(path, name, source)
     if not isinstance(at, dict):
-        raise MappingError(f'{path}: at must be a table, e.g. [at] formats = ["%d-%m-%Y %H:%M"]')
+        raise MappingError(_('{path}: at must be a table, e.g. [at] formats = '
+                             '["%d-%m-%Y %H:%M"]').format(path=path))  # fmt: skip
     formats = at.get("formats", [])
     if not isinstance(formats, list) or not all(isinstance(f, str) for f in formats):
-        raise MappingError(f'{path}: at.formats must be a list of text, e.g. ["%d-%m-%Y %H:%M"]')
+        raise MappingError(_('{path}: at.formats must be a list of text, e.g. '
+                             '["%d-%m-%Y %H:%M"]').format(path=path))  # fmt: skip
     for key in ("where", "where_not"):
         table = data.get(key, {})
         if not isinstance(table, dict) or not all(isinstance(v, str) for v in table.values()):
-            raise MappingError(f'{path}: {key} must be a table of column = "value"')
+            raise MappingError(_('{path}: {key} must be a table of column = "value"').format(
+                path=path, key=key
+            ))  # fmt: skip
     within = None
     if "within" in at:
         within = _within(path, at["within"])
@@ -147,32 +166,43 @@ def _mapping(data: Mapping[str, Any], path: str) -> EventMapping:
 def _check_source(path: str, name: str, source: object) -> None:
     """A field's source: a column, a "{A} {B}" template, or a table with column (and map,
     and a default for an empty cell) or value."""
-    where = f"{path}: fields.{name}"
+    where = f"{path}: fields.{name}"  # a file and a key in it: no words
     if isinstance(source, str):
         if source.count("{") != source.count("}"):
-            raise MappingError(f"{where}: {source!r} opens and closes braces unevenly; write "
-                               'a template such as "{Date} {Time}"')  # fmt: skip
+            raise MappingError(_("{where}: {source!r} opens and closes braces unevenly; write "
+                                 'a template such as "{{Date}} {{Time}}"').format(
+                where=where, source=source
+            ))  # fmt: skip
         return
     if isinstance(source, dict):
         if "value" in source:
             return
         if not isinstance(source.get("column"), str):
-            raise MappingError(f'{where}: name its column, e.g. {{ column = "Resolved" }}')
+            raise MappingError(_('{where}: name its column, e.g. {{ column = "Resolved" '
+                                 "}}").format(where=where))  # fmt: skip
         if "map" in source and not isinstance(source["map"], dict):
             raise MappingError(
-                f"{where}: map must be a table, e.g. map = {{ Y = true, N = false }}"
+                _("{where}: map must be a table, e.g. map = {{ Y = true, N = false }}").format(
+                    where=where
+                )
             )
         if source.get("duration_form", "mm:ss") not in DURATION_CLOCK_FORMS:
             raise MappingError(
-                f'{where}: duration_form is {source["duration_form"]!r}; write "mm:ss" (9:15 '
-                'is 9 minutes 15 seconds) or "h:mm" (9:15 is 9 hours 15 minutes)'
+                _(
+                    '{where}: duration_form is {form!r}; write "mm:ss" (9:15 is 9 minutes 15 '
+                    'seconds) or "h:mm" (9:15 is 9 hours 15 minutes)'
+                ).format(where=where, form=source["duration_form"])
             )
         return
-    raise MappingError(f'{where}: write a column name, e.g. {name} = "Agent"')
+    raise MappingError(_('{where}: write a column name, e.g. {name} = "Agent"').format(
+        where=where, name=name
+    ))  # fmt: skip
 
 
 def _within(path: str, value: object) -> tuple[dt.date, dt.date]:
-    problem = f'{path}: at.within must be two dates in order, e.g. ["2015-04-01", "2015-07-01"]'
+    problem = _(
+        '{path}: at.within must be two dates in order, e.g. ["2015-04-01", "2015-07-01"]'
+    ).format(path=path)
     if not isinstance(value, list) or len(value) != 2:
         raise MappingError(problem)
     try:
@@ -215,7 +245,9 @@ def rows_to_events(
                     numbers.append(row.number)
                 yield event
             except (EventError, KeyError, ValueError) as error:
-                report.rejected.append(f"row {row.number}: {_reason(error)}")
+                report.rejected.append(_("row {number}: {message}").format(
+                    number=row.number, message=_reason(error)
+                ))  # fmt: skip
 
 
 def _plain_event(data: dict[str, Any]) -> Serialized | None:
@@ -419,6 +451,7 @@ def _read_elsewhere(
     child = subprocess.Popen(
         [sys.executable, "-m", "callqa.engine.store.import_reader"],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+        env={**os.environ, "CALLQA_LANG": current()},  # its messages: in this run's language
     )  # fmt: skip
     assert child.stdin is not None and child.stdout is not None
     try:
@@ -435,8 +468,11 @@ def _read_elsewhere(
                 raise step
             yield step
         raise InputFileError(
-            f"{path}: the process reading it stopped (exit status {child.wait()}) before the "
-            "end: the events written so far are kept; import the file again to add the rest"
+            _(
+                "{path}: the process reading it stopped (exit status {status}) before the "
+                "end: the events written so far are kept; import the file again to add the "
+                "rest"
+            ).format(path=path, status=child.wait())
         )
     finally:
         if child.poll() is None:
@@ -465,7 +501,7 @@ def _event(record: Mapping[str, Any], mapping: EventMapping, zone: ZoneInfo) -> 
             try:  # the mapping says how a:b reads: seconds go on to the event's checks
                 value = parse_duration(value, source["duration_form"])
             except ValueError as error:
-                raise ValueError(f"{name}: {error}") from None
+                raise ValueError(f"{name}: {error}") from None  # a field: no words
         event[name] = value
     if "at" in event:
         event["at"] = _time(str(event["at"]), mapping, zone)
@@ -477,7 +513,7 @@ def _value(record: Mapping[str, Any], source: Any) -> Any:
         if "{" in source:
             missing = [name for name in _TEMPLATE.findall(source) if name not in record]
             if missing:
-                raise KeyError(f"column {missing[0]!r} is empty or missing")
+                raise KeyError(_("column {name!r} is empty or missing").format(name=missing[0]))
             return _TEMPLATE.sub(lambda m: str(record[m.group(1)]), source)
         return record.get(source)
     if isinstance(source, dict):
@@ -490,9 +526,9 @@ def _value(record: Mapping[str, Any], source: Any) -> Any:
         if table is not None:
             key = _map_key(raw)
             if key not in table:
-                raise ValueError(
-                    f"{source['column']} is {_cell(raw)}; the mapping knows {', '.join(table)}"
-                )
+                raise ValueError(_("{column} is {cell}; the mapping knows {keys}").format(
+                    column=source["column"], cell=_cell(raw), keys=", ".join(table)
+                ))  # fmt: skip
             return table[key]
         return raw
     return source
@@ -526,7 +562,7 @@ def _time(text: str, mapping: EventMapping, zone: ZoneInfo) -> dt.datetime:
             continue
         if mapping.within is None or mapping.within[0] <= parsed.date() < mapping.within[1]:
             return parsed.replace(tzinfo=zone)
-    raise ValueError(f"time {text!r} matches none of the mapping's formats")
+    raise ValueError(_("time {text!r} matches none of the mapping's formats").format(text=text))
 
 
 def _reason(error: Exception) -> str:

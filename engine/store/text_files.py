@@ -38,9 +38,9 @@ from typing import IO, Any, TextIO
 
 import orjson
 
+from callqa.dsl.i18n import N_, _
 from callqa.engine.errors import InputFileError
 
-SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: Save As, then 'CSV UTF-8')"
 CHUNK = 1 << 20
 MAX_LINE = 4 << 20  # bytes in one line: a row of a call log is a few hundred
 MAX_TEXT = 64 << 20  # bytes of a file read whole (a mapping, a sample plan)
@@ -61,7 +61,7 @@ class RowError:
     message: str
 
     def __str__(self) -> str:
-        return f"row {self.number}: {self.message}"
+        return _("row {number}: {message}").format(number=self.number, message=self.message)
 
 
 # ------------------------------------------------------------------ bytes, bounded
@@ -76,13 +76,17 @@ def _source(path: Path, limit: int | None = None) -> IO[bytes]:
     except OSError as error:
         raise unreadable(path, error) from None
     except ValueError:  # a NUL character in the name: no file is named so
-        raise InputFileError(f"{str(path)!r}: no file name holds a NUL character") from None
+        raise InputFileError(
+            _("{path!r}: no file name holds a NUL character").format(path=str(path))
+        ) from None
     if stat.S_ISDIR(mode):
         raise unreadable(path, IsADirectoryError(21, "is a folder"))
     if not (stat.S_ISREG(mode) or stat.S_ISFIFO(mode) or stat.S_ISSOCK(mode)):
         raise InputFileError(
-            f"{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a file, "
-            "or pipe one in through /dev/stdin"
+            _(
+                "{path}: not a file but a device (a terminal, a disk, /dev/zero...): give a file, "
+                "or pipe one in through /dev/stdin"
+            ).format(path=path)
         )
     if stat.S_ISREG(mode) and limit is not None and os.stat(path).st_size > limit:
         raise _too_large(path, limit)
@@ -116,10 +120,7 @@ def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterato
                 line += chunk.count(b"\n")
                 run = len(chunk) - end - 1
             if run > MAX_LINE:
-                raise InputFileError(
-                    f"{path}: line {line} is longer than {MAX_LINE >> 20} MB, which no row of a "
-                    "call log is: check that it is a CSV or JSON Lines file"
-                )
+                raise _too_long(path, line)
             yield chunk
     except OSError as error:
         raise unreadable(path, error) from None
@@ -127,8 +128,19 @@ def _bounded_chunks(handle: IO[bytes], path: Path, limit: int | None) -> Iterato
 
 def _too_large(path: Path, limit: int) -> InputFileError:
     return InputFileError(
-        f"{path}: larger than {limit >> 20} MB, too large for this kind of file: check that it "
-        "is the right file"
+        _(
+            "{path}: larger than {size} MB, too large for this kind of file: check that it "
+            "is the right file"
+        ).format(path=path, size=limit >> 20)
+    )
+
+
+def _too_long(path: Path, line: int) -> InputFileError:
+    return InputFileError(
+        _(
+            "{path}: line {line} is longer than {size} MB, which no row of a call log is: check "
+            "that it is a CSV or JSON Lines file"
+        ).format(path=path, line=line, size=MAX_LINE >> 20)
     )
 
 
@@ -175,8 +187,10 @@ def read_utf8(path: str | Path, limit: int = MAX_POLICY) -> str:
         line, column, text = _place(io.BytesIO(data), data.count(b"\n", 0, start) + 1, start,
                                     error.start)  # fmt: skip
         raise InputFileError(
-            f"{path}: not UTF-8 text: line {line}, column {column} is not UTF-8 (the line "
-            f"reads {text}): save the file as UTF-8"
+            _(
+                "{path}: not UTF-8 text: line {line}, column {column} is not UTF-8 (the line "
+                "reads {text}): save the file as UTF-8"
+            ).format(path=path, line=line, column=column, text=text)
         ) from None
 
 
@@ -194,7 +208,7 @@ def _encoding(source: IO[bytes], path: Path) -> str:
     start = source.read(2)
     source.seek(0)
     if start in (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE):
-        for _ in _bounded_chunks(source, path, None):
+        for _chunk in _bounded_chunks(source, path, None):
             pass
         return "utf-16"
     bad = _first_bad_utf8(source, path)
@@ -205,10 +219,23 @@ def _encoding(source: IO[bytes], path: Path) -> str:
     if problem is None:
         return "gb18030"
     line, column, text = bad
-    raise InputFileError(
-        f"{path}: not UTF-8 or GBK text: line {line}, column {column} is not UTF-8 (the line "
-        f"reads {text}), and {problem}; {SAVE_AS_UTF8}"
-    )
+    raise InputFileError(_(_NOT_TEXT[problem]).format(path=path, line=line, column=column,
+                                                      text=text))  # fmt: skip
+
+
+# why a file is neither UTF-8 nor GBK (`_gbk_problem`), with what to do
+_NOT_TEXT = {
+    "not-gbk": N_(
+        "{path}: not UTF-8 or GBK text: line {line}, column {column} is not UTF-8 (the line "
+        "reads {text}), and the file is not GBK either; save it as UTF-8 (in Excel: Save As, "
+        "then 'CSV UTF-8')"
+    ),
+    "mixed": N_(
+        "{path}: not UTF-8 or GBK text: line {line}, column {column} is not UTF-8 (the line "
+        "reads {text}), and the rest of it is UTF-8: it mixes encodings; save it as UTF-8 (in "
+        "Excel: Save As, then 'CSV UTF-8')"
+    ),
+}
 
 
 def _first_bad_utf8(source: IO[bytes], path: Path) -> tuple[int, int, str] | None:
@@ -283,10 +310,11 @@ def _common_han(ch: str) -> bool:
 
 
 def _gbk_problem(source: IO[bytes]) -> str | None:
-    """Why the bytes are not clean GBK, or None when they are. GBK's two-byte characters
-    seldom line up into what UTF-8 reads as Chinese text (`_is_chinese_text`), while a
-    UTF-8 file with a stray byte is made of it: the bytes of such text at twice or more
-    the bytes that are not UTF-8 mean a UTF-8 file with stray bytes (mixed). Counting
+    """Why the bytes are not clean GBK (a key of _NOT_TEXT), or None when they are. GBK's
+    two-byte characters seldom line up into what UTF-8 reads as Chinese text
+    (`_is_chinese_text`), while a UTF-8 file with a stray byte is made of it: the bytes of
+    such text at twice or more the bytes that are not UTF-8 mean a UTF-8 file with stray
+    bytes (mixed). Counting
     every three-byte sequence instead refused GBK files of names such as 李喆 (its bytes
     line up into a private-use character)."""
     decoder = codecs.getincrementaldecoder("gb18030")()
@@ -302,24 +330,24 @@ def _gbk_problem(source: IO[bytes]) -> str | None:
                     wide += 3
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
-        return "the file is not GBK either"
+        return "not-gbk"
     stray += len(utf8.getstate()[0])  # an unfinished UTF-8 character at the end
     if wide >= 2 * stray:
-        return "the rest of it is UTF-8: it mixes encodings"
+        return "mixed"
     return None
 
 
 def unreadable(path: Path, error: OSError) -> InputFileError:
     """The error to show for a file the system would not open or read."""
     if isinstance(error, FileNotFoundError):
-        reason = "file not found: check the path"
+        message = _("{path}: file not found: check the path")
     elif isinstance(error, IsADirectoryError):
-        reason = "this is a folder, not a file: give a file in it"
+        message = _("{path}: this is a folder, not a file: give a file in it")
     elif isinstance(error, PermissionError):
-        reason = "no permission to read it"
+        message = _("{path}: no permission to read it")
     else:
-        reason = f"cannot read it ({error.strerror or error})"
-    return InputFileError(f"{path}: {reason}")
+        message = _("{path}: cannot read it ({reason})")
+    return InputFileError(message.format(path=path, reason=error.strerror or error))
 
 
 # ------------------------------------------------------------------ rows
@@ -355,10 +383,7 @@ def _lines(handle: TextIO, path: Path) -> Iterator[str]:
     while line := handle.readline(MAX_LINE + 1):
         number += 1
         if len(line) > MAX_LINE:
-            raise InputFileError(
-                f"{path}: line {number} is longer than {MAX_LINE >> 20} MB, which no row of a "
-                "call log is: check that it is a CSV or JSON Lines file"
-            )
+            raise _too_long(path, number)
         yield line
 
 
@@ -400,17 +425,19 @@ def read_jsonl(text: str | Iterable[str]) -> Iterator[Row | RowError]:
         try:
             value = json_value(line)
         except json.JSONDecodeError as error:
-            yield RowError(number, f"not valid JSON ({error.msg} at column {error.colno})")
+            yield RowError(number, _("not valid JSON ({reason} at column {column})").format(
+                reason=error.msg, column=error.colno
+            ))  # fmt: skip
             continue
         except RecursionError:
-            yield RowError(number, "nested too deeply to be an event or an evaluation")
+            yield RowError(number, _("nested too deeply to be an event or an evaluation"))
             continue
         except ValueError:  # a number of over 4,300 digits
-            yield RowError(number, "holds a number with thousands of digits, which no count or "
-                           "time has: correct it")  # fmt: skip
+            yield RowError(number, _("holds a number with thousands of digits, which no count "
+                                     "or time has: correct it"))  # fmt: skip
             continue
         if not isinstance(value, dict):
-            yield RowError(number, "each line must be one JSON object {...}")
+            yield RowError(number, _("each line must be one JSON object {...}"))
             continue
         yield Row(number, value)
 
@@ -489,14 +516,18 @@ def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
         ):
             count = source.give_back()
             last = source.taken[-1][0]
-            yield RowError(number, _RUNAWAY_QUOTE.format(count=count) if count else
-                           _LOST.format(first=number + 1, last=last))  # fmt: skip
+            yield RowError(number, _(_RUNAWAY_QUOTE).format(count=count) if count else
+                           _(_LOST).format(first=number + 1, last=last))  # fmt: skip
             continue
         if len(row) != len(header):
-            message = f"has {len(row)} cells but the header has {len(header)} columns"
-            if any("\n" in cell or "\r" in cell for cell in row):  # a quote ran to the end
-                message += '; a quote (") in it is not closed: close it'
-            yield RowError(number, message)
+            unclosed = any("\n" in cell or "\r" in cell for cell in row)  # a quote ran to the end
+            message = (
+                _('has {cells} cells but the header has {columns} columns; a quote (") in it is '
+                  "not closed: close it")
+                if unclosed
+                else _("has {cells} cells but the header has {columns} columns")
+            )  # fmt: skip
+            yield RowError(number, message.format(cells=len(row), columns=len(header)))
             continue
         record = {
             name: cell.strip() for name, cell in zip(header, row, strict=True) if cell.strip()
@@ -504,12 +535,12 @@ def csv_records(lines: Iterable[str]) -> Iterator[Row | RowError]:
         yield Row(number, record)
 
 
-_RUNAWAY_QUOTE = (
+_RUNAWAY_QUOTE = N_(
     'a quote (") in this row is not closed, so its cell ran over the next {count} line(s): '
     "the row is left out and those lines are read as rows; close the quote, or write a "
     'quote inside a cell as ""'
 )
-_LOST = (
+_LOST = N_(
     'a quote (") in this row is not closed, so its cell ran over lines {first} to {last}, '
     "which are left out (the file has too many unclosed quotes to read them again); close "
     'the quote, or write a quote inside a cell as ""'
@@ -518,13 +549,16 @@ _LOST = (
 
 def _csv_problem(error: csv.Error, given_back: int) -> str:
     if "field larger than field limit" in str(error):
-        problem = f"a cell is longer than {MAX_CELL:,} characters"
         if given_back:
-            return (f'{problem}: a quote (") in it is probably not closed; the row is left '
-                    f"out and the {given_back} line(s) it ran over are read as rows; close "
-                    'the quote, or write a quote inside a cell as ""')  # fmt: skip
-        return f"{problem}, which no call log has: the row is left out; shorten the cell"
-    return f"cannot be read as CSV ({error}): the row is left out"
+            return _('a cell is longer than {limit:,} characters: a quote (") in it is probably '
+                     "not closed; the row is left out and the {lines} line(s) it ran over are "
+                     'read as rows; close the quote, or write a quote inside a cell as ""'
+                     ).format(limit=MAX_CELL, lines=given_back)  # fmt: skip
+        return _(
+            "a cell is longer than {limit:,} characters, which no call log has: the row is "
+            "left out; shorten the cell"
+        ).format(limit=MAX_CELL)
+    return _("cannot be read as CSV ({error}): the row is left out").format(error=error)
 
 
 def _swallowed_rows(lines: list[tuple[int, str]], columns: int, delimiter: str) -> bool:
@@ -533,7 +567,7 @@ def _swallowed_rows(lines: list[tuple[int, str]], columns: int, delimiter: str) 
     quote of its own); a note written over two lines does not."""
     if columns < 2:
         return False
-    for _, line in lines:
+    for _number, line in lines:
         for quoting in (csv.QUOTE_MINIMAL, csv.QUOTE_NONE):
             try:
                 cells = next(csv.reader([line], delimiter=delimiter, quoting=quoting), [])
@@ -547,11 +581,15 @@ def _swallowed_rows(lines: list[tuple[int, str]], columns: int, delimiter: str) 
 def _header_problem(header: list[str]) -> str | None:
     """Why the first row cannot name the columns: the file's rows would be misread."""
     if len(header) == 1 and ";" in header[0]:
-        return (f"the header is one column, {header[0][:60]!r}: the file is separated by ';'; "
-                "save it as CSV (comma-separated)")  # fmt: skip
+        return _(
+            "the header is one column, {header!r}: the file is separated by ';'; save it "
+            "as CSV (comma-separated)"
+        ).format(header=header[0][:60])
     seen: set[str] = set()
     for name in header:
         if name and name in seen:
-            return f"the header names the column {name!r} twice: rename or remove one"
+            return _("the header names the column {name!r} twice: rename or remove one").format(
+                name=name
+            )
         seen.add(name)
     return None

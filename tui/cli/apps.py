@@ -7,6 +7,7 @@ import argparse
 import os
 from pathlib import Path
 
+from callqa.dsl.i18n import _
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.policies import shipped_policies
 from callqa.tui import demo as demo_center
@@ -14,22 +15,24 @@ from callqa.tui.cli.common import Commands
 
 
 def register(commands: Commands) -> None:
-    tui = commands.add_parser("tui", help="edit, check, test and simulate in the terminal")
-    tui.add_argument("file", nargs="?", help="a policy file to open (default: the first one)")
-    tui.add_argument("--folder", help="where the policy files are (default: the current "
-                     "folder's, else ./policies, else the shipped examples)")  # fmt: skip
-    tui.add_argument("--db", default=DEFAULT_DB, help="database F6 reads the history from "
+    tui = commands.add_parser("tui", help=_("edit, check, test and simulate in the terminal"))
+    tui.add_argument("file", nargs="?", help=_("a policy file to open (default: the first one)"))
+    tui.add_argument("--folder", help=_("where the policy files are (default: the current "
+                     "folder's, else ./policies, else the shipped examples)"))  # fmt: skip
+    tui.add_argument("--db", default=DEFAULT_DB, help=_("database F6 reads the history from "
                      "and activating a policy writes its version to (default: "
-                     f"{DEFAULT_DB})")  # fmt: skip
+                     "{db})").format(db=DEFAULT_DB))  # fmt: skip
     tui.set_defaults(run=run_tui)
 
-    demo = commands.add_parser("demo", help="check, test, score and simulate on a demo center")
+    demo = commands.add_parser("demo", help=_("check, test, score and simulate on a demo center"))
     demo.add_argument("--count", type=_demo_count, default=2000,
-                      help="evaluations per rubric, 1 to 1,000,000")  # fmt: skip
-    demo.add_argument("--db", default=DEMO_DB, help="the demo's own database, written with "
-                      f"generated events (default: {DEMO_DB}; re-runs reuse it; never "
-                      f"{DEFAULT_DB}, a center's own)")  # fmt: skip
-    demo.add_argument("--data", metavar="DIR", help="import the public data sets from DIR too")
+                      help=_("evaluations per rubric, 1 to 1,000,000"))  # fmt: skip
+    demo.add_argument("--db", default=DEMO_DB, help=_("the demo's own database, written with "
+                      "generated events (default: {db}; re-runs reuse it; never "
+                      "{center_db}, a center's own)").format(db=DEMO_DB,
+                                                             center_db=DEFAULT_DB))  # fmt: skip
+    demo.add_argument("--data", metavar="DIR",
+                      help=_("import the public data sets from DIR too"))  # fmt: skip
     demo.set_defaults(run=run_demo)
 
 
@@ -58,7 +61,11 @@ def _demo_count(text: str) -> int:
     try:
         count = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        raise argparse.ArgumentTypeError(
+            _("{text!r} is not a whole number").format(text=text)
+        ) from None
     if not 1 <= count <= 1_000_000:
-        raise argparse.ArgumentTypeError(f"{count} is not between 1 and 1,000,000")
+        raise argparse.ArgumentTypeError(
+            _("{count} is not between 1 and 1,000,000").format(count=count)
+        )
     return count

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Protocol
 
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
+from callqa.dsl.i18n import _
 from callqa.dsl.source import NOWHERE
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import InputFileError, NoHistory, StoreError, first_line
@@ -71,7 +72,7 @@ def load_or_report(path: str) -> Policy | None:
         return load_policy(path)
     except PolicyError as error:
         say(error.render(), file=sys.stderr)
-        say(f"{path}: the policy has errors", file=sys.stderr)
+        say(_("{path}: the policy has errors").format(path=path), file=sys.stderr)
     except InputFileError as error:
         say(error, file=sys.stderr)
     return None
@@ -97,11 +98,15 @@ def store_problem(target: str, error: Exception) -> str:
         return str(error)
     if isinstance(error, StoreError):
         return f"{shown_target(target)}: {error}"
-    hint = ""  # a bad URL, an unreachable server: say which and why
+    # a bad URL, an unreachable server: say which and why
     if "://" in target and not target.startswith(("sqlite", "postgresql")):
-        hint = ("; callqa keeps its store in SQLite (a file) or PostgreSQL "
-                "(postgresql+psycopg://...)")  # fmt: skip
-    return f"{shown_target(target)}: cannot open the database ({first_line(error)}){hint}"
+        return _("{db}: cannot open the database ({reason}); callqa keeps its store in SQLite "
+                 "(a file) or PostgreSQL (postgresql+psycopg://...)").format(
+            db=shown_target(target), reason=first_line(error)
+        )  # fmt: skip
+    return _("{db}: cannot open the database ({reason})").format(
+        db=shown_target(target), reason=first_line(error)
+    )
 
 
 def shown_db(target: str) -> str:

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from callqa.dsl.check import timezone_hint
+from callqa.dsl.i18n import _
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import (
     ClockGapError,
@@ -45,23 +46,23 @@ IMPORT_BATCH = 5000
 
 
 def register(commands: Commands) -> None:
-    explain = commands.add_parser("explain", help="feed events and explain every decision")
+    explain = commands.add_parser("explain", help=_("feed events and explain every decision"))
     explain.add_argument("--policy", required=True, metavar="FILE")
-    explain.add_argument("--events", required=True, metavar="FILE", help=".jsonl of events")
-    explain.add_argument("--until", metavar="TIME", help="advance the clock to this time")
+    explain.add_argument("--events", required=True, metavar="FILE", help=_(".jsonl of events"))
+    explain.add_argument("--until", metavar="TIME", help=_("advance the clock to this time"))
     explain.add_argument("--format", choices=["text", "jsonl"], default="text")
     add_quiet(explain)
     explain.set_defaults(run=run_explain)
 
-    importer = commands.add_parser("import", help="import an event log into the store")
-    importer.add_argument("files", nargs="+", metavar="FILE", help=".csv or .jsonl")
-    importer.add_argument("--db", default=DEFAULT_DB, help="database the events are written "
-                          f"to, a file or URL (default: {DEFAULT_DB})")  # fmt: skip
+    importer = commands.add_parser("import", help=_("import an event log into the store"))
+    importer.add_argument("files", nargs="+", metavar="FILE", help=_(".csv or .jsonl"))
+    importer.add_argument("--db", default=DEFAULT_DB, help=_("database the events are written "
+                          "to, a file or URL (default: {db})").format(db=DEFAULT_DB))  # fmt: skip
     importer.add_argument(
-        "--mapping", metavar="TOML", help="column mapping (see policies/mappings)"
+        "--mapping", metavar="TOML", help=_("column mapping (see policies/mappings)")
     )
     importer.add_argument("--timezone", default="Asia/Shanghai",
-                          help="how to read times without a timezone")  # fmt: skip
+                          help=_("how to read times without a timezone"))  # fmt: skip
     add_quiet(importer)
     importer.set_defaults(run=run_import)
 
@@ -73,7 +74,7 @@ def run_explain(args: argparse.Namespace) -> int:
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     rejected = read = 0
     decisions: list[Decision] = []
-    with progress(args, "explaining", unit="rows") as advance:
+    with progress(args, _("explaining"), unit="rows") as advance:
         for row in counted(read_records(args.events), advance):
             read += 1
             if isinstance(row, RowError):
@@ -83,7 +84,9 @@ def run_explain(args: argparse.Namespace) -> int:
             try:
                 decisions += engine.feed(row.evaluation)
             except EventError as error:
-                say(f"{args.events} row {row.number}: {error}", file=sys.stderr)
+                say(_("{file} row {number}: {error}").format(
+                    file=args.events, number=row.number, error=error
+                ), file=sys.stderr)  # fmt: skip
                 rejected += 1
     if args.until:
         until = moment_option(args.until, "--until")
@@ -91,8 +94,9 @@ def run_explain(args: argparse.Namespace) -> int:
             return 2
         clock = engine.clock
         if clock is not None and until.replace(tzinfo=until.tzinfo or policy.timezone) < clock:
-            say(f"--until {args.until} is before the last event ({clock:%Y-%m-%d %H:%M}): "
-                  "nothing more falls due", file=sys.stderr)  # fmt: skip
+            say(_("--until {until} is before the last event ({clock:%Y-%m-%d %H:%M}): nothing "
+                  "more falls due").format(until=args.until, clock=clock),
+                file=sys.stderr)  # fmt: skip
         try:
             decisions += engine.advance(until)
         except ClockGapError as error:  # what to type, not the engine's Python option
@@ -109,12 +113,13 @@ def run_explain(args: argparse.Namespace) -> int:
         else:
             say(decision.explain(), end="\n\n")
     if not read:
-        say(f"{args.events}: the file has no events, so there is nothing to explain (is it "
-            "the right file? one JSON object per line, or a CSV with a header line)",
-            file=sys.stderr)  # fmt: skip
+        say(_("{file}: the file has no events, so there is nothing to explain (is it "
+              "the right file? one JSON object per line, or a CSV with a header "
+              "line)").format(file=args.events), file=sys.stderr)  # fmt: skip
         return 1
-    say(f"{read} events: {len(decisions)} decisions; {rejected} events rejected",
-        file=sys.stderr)  # fmt: skip
+    say(_("{read} events: {decisions} decisions; {rejected} events rejected").format(
+        read=read, decisions=len(decisions), rejected=rejected
+    ), file=sys.stderr)  # fmt: skip
     _say_open_periods(engine)
     return 1 if rejected else 0
 
@@ -126,10 +131,15 @@ def _say_open_periods(engine: Engine) -> None:
     if not left or engine.clock is None:
         return
     end = replay_end([engine.policy], engine.clock)
-    more = f"; ... and {len(left) - 3} more" if len(left) > 3 else ""
-    say(f"not decided yet, as these periods had not ended at {engine.clock:%Y-%m-%d %H:%M}: "
-        f"{'; '.join(left[:3])}{more}; to close them, give --until {end:%Y-%m-%d %H:%M}",
-        file=sys.stderr)  # fmt: skip
+    undecided = (
+        _("not decided yet, as these periods had not ended at {clock:%Y-%m-%d %H:%M}: "
+          "{periods}; ... and {more} more; to close them, give --until {end:%Y-%m-%d %H:%M}")
+        if len(left) > 3
+        else _("not decided yet, as these periods had not ended at {clock:%Y-%m-%d %H:%M}: "
+               "{periods}; to close them, give --until {end:%Y-%m-%d %H:%M}")
+    )  # fmt: skip
+    say(undecided.format(clock=engine.clock, periods="; ".join(left[:3]), more=len(left) - 3,
+                         end=end), file=sys.stderr)  # fmt: skip
 
 
 class _NoStore(Exception):
@@ -143,7 +153,9 @@ def run_import(args: argparse.Namespace) -> int:
 
     hint = timezone_hint(args.timezone)
     if hint is not None:
-        say(f"--timezone: unknown timezone {args.timezone!r}: {hint}", file=sys.stderr)
+        say(_("--timezone: unknown timezone {timezone!r}: {hint}").format(
+            timezone=args.timezone, hint=hint
+        ), file=sys.stderr)  # fmt: skip
         return 2
     try:
         Store(args.db).close()  # one already there is checked before any file is read
@@ -174,15 +186,19 @@ def run_import(args: argparse.Namespace) -> int:
     for name in args.files:
         batches[0] = 0
         try:
-            with progress(args, f"importing {Path(name).name}", unit="rows") as advance:
+            what = _("importing {file}").format(file=Path(name).name)
+            with progress(args, what, unit="rows") as advance:
                 report = import_file(store, name, args.mapping, ZoneInfo(args.timezone))
         except _NoStore:
             return 1
         except KeyboardInterrupt:
             stored = opened[0].count_events() - before[0] if opened else 0
-            raise Cancelled(f"{stored:,} events stored in {shown_db(args.db)} (each batch "
-                            "is kept once written; importing the file again skips them)"
-                            if stored else "nothing written") from None  # fmt: skip
+            raise Cancelled(
+                _("cancelled: {stored:,} events stored in {db} (each batch is kept once "
+                  "written; importing the file again skips them)").format(
+                    stored=stored, db=shown_db(args.db))
+                if stored else _("cancelled: nothing written")
+            ) from None  # fmt: skip
         except (InputFileError, MappingError) as error:  # each names its file
             say(error, file=sys.stderr)
             failed += 1
@@ -195,13 +211,14 @@ def run_import(args: argparse.Namespace) -> int:
         for problem in problems[:50]:
             say(f"{name} {problem}", file=sys.stderr)
         if len(problems) > 50:
-            say(f"{name}: ... and {len(problems) - 50} more rows rejected or in conflict",
-                  file=sys.stderr)  # fmt: skip
+            say(_("{file}: ... and {more} more rows rejected or in conflict").format(
+                file=name, more=len(problems) - 50
+            ), file=sys.stderr)  # fmt: skip
         say(f"{name}: {report.summary()}")
         failed += bool(problems)
         if not report.read:  # an empty file, or only a header: nothing was imported
-            say(f"{name}: the file has no rows, so nothing was imported (is it the right "
-                "file? a CSV has a header line, then one line per event)",
+            say(_("{file}: the file has no rows, so nothing was imported (is it the right "
+                  "file? a CSV has a header line, then one line per event)").format(file=name),
                 file=sys.stderr)  # fmt: skip
             failed += 1
     return 1 if failed else 0
@@ -215,9 +232,15 @@ def _holds_demo_history(args: argparse.Namespace, store: Store) -> bool:
     store.close()
     other = DEFAULT_DB if Path(args.db).name != DEFAULT_DB else "center.db"
     files = " ".join(quote(name) for name in args.files)
-    say(f"{shown_db(args.db)}: nothing imported: it holds the events callqa demo generated, "
-        "and the center's real events imported there would be counted with them for good; "
-        f"import into another database: callqa import --db {other} {files}"
-        + ("" if other == DEFAULT_DB else " (then give --db center.db to the other commands)"),
-        file=sys.stderr)  # fmt: skip
+    refusal = (
+        _("{db}: nothing imported: it holds the events callqa demo generated, and the "
+          "center's real events imported there would be counted with them for good; import "
+          "into another database: callqa import --db {other} {files}")
+        if other == DEFAULT_DB
+        else _("{db}: nothing imported: it holds the events callqa demo generated, and the "
+               "center's real events imported there would be counted with them for good; "
+               "import into another database: callqa import --db {other} {files} (then give "
+               "--db center.db to the other commands)")
+    )  # fmt: skip
+    say(refusal.format(db=shown_db(args.db), other=other, files=files), file=sys.stderr)
     return True

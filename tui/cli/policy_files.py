@@ -10,6 +10,7 @@ from pathlib import Path
 from callqa.dsl.check import CheckedPolicy, check_text
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
 from callqa.dsl.format import format_text
+from callqa.dsl.i18n import _, ngettext
 from callqa.engine import load_policy
 from callqa.engine.errors import InputFileError
 from callqa.engine.runtime.policy_tests import run_policy_tests
@@ -19,25 +20,27 @@ from callqa.tui.literal import say
 
 
 def register(commands: Commands) -> None:
-    check = commands.add_parser("check", help="report every problem in policy files")
+    check = commands.add_parser("check", help=_("report every problem in policy files"))
     check.add_argument("files", nargs="+", metavar="FILE")
     check.add_argument("--format", choices=["text", "json"], default="text")
     check.set_defaults(run=run_check)
 
-    fmt = commands.add_parser("fmt", help="rewrite policy files in the canonical layout")
+    fmt = commands.add_parser("fmt", help=_("rewrite policy files in the canonical layout"))
     fmt.add_argument("files", nargs="+", metavar="FILE")
-    fmt.add_argument("--check", action="store_true", help="only report files that would change")
+    fmt.add_argument("--check", action="store_true", help=_("only report files that would change"))
     fmt.add_argument(
         "--keywords",
         choices=["en", "zh"],
-        help="write the keywords in English (rubric, when) or Chinese (质检表, 当); "
-        "by default each file keeps the set it is mostly written in",
+        help=_(
+            "write the keywords in English (rubric, when) or Chinese (质检表, 当); "
+            "by default each file keeps the set it is mostly written in"
+        ),
     )
     fmt.set_defaults(run=run_fmt)
 
-    test = commands.add_parser("test", help="run the test blocks of policy files")
+    test = commands.add_parser("test", help=_("run the test blocks of policy files"))
     test.add_argument("files", nargs="+", metavar="FILE")
-    test.add_argument("-v", "--verbose", action="store_true", help="show every decision")
+    test.add_argument("-v", "--verbose", action="store_true", help=_("show every decision"))
     test.set_defaults(run=run_tests)
 
 
@@ -51,8 +54,8 @@ def run_check(args: argparse.Namespace) -> int:
         assert text is not None
         checked, diagnostics = check_text(text, name)
         results.append((name, checked, diagnostics))
-    errors = sum(1 for _, _, ds in results for d in ds if d.is_error)
-    warnings = sum(1 for _, _, ds in results for d in ds if not d.is_error)
+    errors = sum(1 for _name, _checked, ds in results for d in ds if d.is_error)
+    warnings = sum(1 for _name, _checked, ds in results for d in ds if not d.is_error)
     if args.format == "json":
         payload = {
             "files": [
@@ -74,12 +77,21 @@ def run_check(args: argparse.Namespace) -> int:
                 )
                 say(diagnostic.render(source), end="\n\n")
         files = len(results)
-        verdict = "OK" if not errors else "FAILED"
-        say(
-            f"{verdict}: {files} file{'s' if files != 1 else ''} checked, "
-            f"{errors} error{'s' if errors != 1 else ''}, "
-            f"{warnings} warning{'s' if warnings != 1 else ''}"
+        counts = {  # each a count with its noun, in the form its number takes
+            "checked": ngettext("{count} file checked", "{count} files checked", files),
+            "errors": ngettext("{count} error", "{count} errors", errors),
+            "warnings": ngettext("{count} warning", "{count} warnings", warnings),
+        }
+        verdict = (
+            _("OK: {checked}, {errors}, {warnings}")
+            if not errors
+            else _("FAILED: {checked}, {errors}, {warnings}")
         )
+        say(verdict.format(
+            checked=counts["checked"].format(count=files),
+            errors=counts["errors"].format(count=errors),
+            warnings=counts["warnings"].format(count=warnings),
+        ))  # fmt: skip
     return 1 if errors else 0
 
 
@@ -87,9 +99,9 @@ def run_fmt(args: argparse.Namespace) -> int:
     changed = failed = 0
     for name in args.files:
         if not args.check and is_shipped(Path(name)):  # as the TUI: never written there
-            say(f"{name}: not formatted: it is a shipped example inside the installed callqa, "
-                "where an upgrade would overwrite your changes; copy it to a folder of your own "
-                "and format the copy", file=sys.stderr)  # fmt: skip
+            say(_("{name}: not formatted: it is a shipped example inside the installed callqa, "
+                  "where an upgrade would overwrite your changes; copy it to a folder of your "
+                  "own and format the copy").format(name=name), file=sys.stderr)  # fmt: skip
             failed += 1
             continue
         try:  # before reading: /dev/stdin would be read, then replaced by a file
@@ -109,19 +121,22 @@ def run_fmt(args: argparse.Namespace) -> int:
             formatted = format_text(text, name, args.keywords)
         except PolicyError as error:
             say(error.render(), file=sys.stderr)
-            say(f"{name}: not formatted, fix the syntax errors first", file=sys.stderr)
+            say(_("{name}: not formatted, fix the syntax errors first").format(name=name),
+                file=sys.stderr)  # fmt: skip
             failed += 1
             continue
         if formatted == text:
             continue
         changed += 1
         if args.check:
-            say(f"would reformat {name}")
+            say(_("would reformat {name}").format(name=name))
         else:
             write_atomically(Path(name), formatted)
-            say(f"formatted {name}")
+            say(_("formatted {name}").format(name=name))
     if args.check and changed:
-        say(f"{changed} file(s) would be reformatted; run callqa fmt to fix them")
+        say(_("{changed} file(s) would be reformatted; run callqa fmt to fix them").format(
+            changed=changed
+        ))  # fmt: skip
     return 1 if failed or (args.check and changed) else 0
 
 
@@ -132,11 +147,11 @@ def run_tests(args: argparse.Namespace) -> int:
             policy = load_policy(name)
         except PolicyError as error:
             say(error.render())
-            say(f"{name}: the policy has errors; its tests were not run")
+            say(_("{name}: the policy has errors; its tests were not run").format(name=name))
             untested += 1
             continue
         except InputFileError as error:  # missing, a folder, a device, not UTF-8
-            say(f"{error}; its tests were not run")
+            say(_("{error}; its tests were not run").format(error=error))
             untested += 1
             continue
         results = run_policy_tests(policy)
@@ -144,14 +159,18 @@ def run_tests(args: argparse.Namespace) -> int:
         rules = (blocks.escalations, blocks.thresholds, blocks.samplings, blocks.window_rules,
                  blocks.event_rules, blocks.rotas, policy.rubrics)  # fmt: skip
         if not results and not any(rules):
-            say(f"{name}: no rules to test here (a calendar or declarations, tested in the "
-                "files that include it)")  # fmt: skip
+            say(_("{name}: no rules to test here (a calendar or declarations, tested in the "
+                  "files that include it)").format(name=name))  # fmt: skip
         elif not results:
-            say(f"{name}: the policy has no test blocks, so nothing was tested (add one: "
-                'test "what it checks" { an event, then expect ... })')  # fmt: skip
+            say(_("{name}: the policy has no test blocks, so nothing was tested (add one: "
+                  'test "what it checks" {{ an event, then expect ... }})').format(
+                name=name
+            ))  # fmt: skip
         for result in results:
-            mark = "PASS" if result.passed else "FAIL"
-            say(f"{mark}  {result.name}  ({result.location})")
+            line = _("PASS  {name}  ({location})") if result.passed else _(
+                "FAIL  {name}  ({location})"
+            )  # fmt: skip
+            say(line.format(name=result.name, location=result.location))
             for failure in result.failures:
                 say("      " + failure.replace("\n", "\n      "))
             if args.verbose:
@@ -160,8 +179,13 @@ def run_tests(args: argparse.Namespace) -> int:
             passed += result.passed
             failed += not result.passed
     if passed or failed or not untested:
-        say(f"{passed} passed, {failed} failed"
-            + (f"; {untested} file(s) not tested, see above" if untested else ""))  # fmt: skip
+        tally = (
+            _("{passed} passed, {failed} failed; {untested} file(s) not tested, see above")
+            if untested
+            else _("{passed} passed, {failed} failed")
+        )
+        say(tally.format(passed=passed, failed=failed, untested=untested))
     else:  # a count would pass off an unreadable file as a failed test
-        say(f"nothing was tested: {untested} file(s) could not be read or have errors, see above")
+        say(_("nothing was tested: {untested} file(s) could not be read or have errors, see "
+              "above").format(untested=untested))  # fmt: skip
     return 1 if failed or untested or not passed else 0  # no test run is no pass

@@ -12,22 +12,28 @@ from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import TypeVar
 
+from callqa.dsl.i18n import N_, _
+
 T = TypeVar("T")
 
 
 class Cancelled(Exception):
-    """Ctrl+C stopped a command that had written something: what, and where (main says it
-    with exit code 130; a bare KeyboardInterrupt means nothing was written)."""
+    """Ctrl+C stopped a command that had written something: its message says so, whole
+    ("cancelled: ..., what, and where"; main says it with exit code 130; a bare
+    KeyboardInterrupt means nothing was written)."""
 
 
 Advance = Callable[[int], None]
 """Told how many rows or events are done so far (a running count, not a step)."""
 
+RATES = {"rows": N_("{speed:,.0f} rows/s"), "events": N_("{speed:,.0f} events/s")}
+"""A bar's speed, per unit it counts."""
+
 
 def add_quiet(parser: argparse.ArgumentParser) -> None:
     """The `--quiet` every long command accepts."""
     parser.add_argument(
-        "--quiet", action="store_true", help="no progress bar (shown on stderr on a terminal)"
+        "--quiet", action="store_true", help=_("no progress bar (shown on stderr on a terminal)")
     )
 
 
@@ -42,8 +48,8 @@ def shown(args: argparse.Namespace) -> bool:
 def progress(
     args: argparse.Namespace, what: str, total: int | None = None, unit: str = "events"
 ) -> Iterator[Advance]:
-    """A bar counting `unit` per second (and the time left when `total` is known); its
-    Advance does nothing when no bar is shown, so the callers never ask."""
+    """A bar counting `unit` (a key of RATES) per second (and the time left when `total` is
+    known); its Advance does nothing when no bar is shown, so the callers never ask."""
     if not shown(args):
         yield lambda done: None
         return
@@ -72,7 +78,7 @@ def progress(
         def advance(done: int) -> None:
             bar.update(task, completed=done)
             speed = bar.tasks[task].speed
-            bar.update(task, rate=f"{speed:,.0f} {unit}/s" if speed else "")
+            bar.update(task, rate=_(RATES[unit]).format(speed=speed) if speed else "")
 
         yield advance
 

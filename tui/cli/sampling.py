@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from callqa.dsl.i18n import _
 from callqa.engine.errors import EventError, InputFileError
 from callqa.engine.runtime.events import Event, parse_event
 from callqa.engine.sampling.plan import (
@@ -29,12 +30,14 @@ from callqa.tui.literal import say
 
 
 def register(commands: Commands) -> None:
-    sample = commands.add_parser("sample", help="publish or verify a sampling plan")
+    sample = commands.add_parser("sample", help=_("publish or verify a sampling plan"))
     sample.add_argument("--policy", required=True, metavar="FILE")
-    sample.add_argument("--calls", required=True, metavar="FILE", help="call log, .csv or .jsonl")
-    sample.add_argument("--period", metavar="PERIOD", help="2026-11-02, 2026-W48 or 2026-11")
-    sample.add_argument("--verify", metavar="PLAN", help="a published plan.json to re-derive")
-    sample.add_argument("--out", metavar="FILE", help="write the plan as JSON here")
+    sample.add_argument("--calls", required=True, metavar="FILE",
+                        help=_("call log, .csv or .jsonl"))  # fmt: skip
+    sample.add_argument("--period", metavar="PERIOD", help=_("2026-11-02, 2026-W48 or 2026-11"))
+    sample.add_argument("--verify", metavar="PLAN",
+                        help=_("a published plan.json to re-derive"))  # fmt: skip
+    sample.add_argument("--out", metavar="FILE", help=_("write the plan as JSON here"))
     add_quiet(sample)
     sample.set_defaults(run=run_sample)
 
@@ -51,15 +54,18 @@ def run_sample(args: argparse.Namespace) -> int:
             say(error, file=sys.stderr)
             return 1
         except json.JSONDecodeError as error:
-            say(f"{args.verify}: cannot read the plan ({error})", file=sys.stderr)
+            say(_("{file}: cannot read the plan ({error})").format(file=args.verify, error=error),
+                file=sys.stderr)  # fmt: skip
             return 1
         shape = plan_problems(published)
         if shape:
-            say(f"{args.verify}: not a sampling plan: {'; '.join(shape[:5])}", file=sys.stderr)
+            say(_("{file}: not a sampling plan: {problems}").format(
+                file=args.verify, problems="; ".join(shape[:5])
+            ), file=sys.stderr)  # fmt: skip
             return 1
     period = args.period or (published or {}).get("period")
     if not period:
-        say("say which period: --period 2026-11-02, 2026-W48 or 2026-11", file=sys.stderr)
+        say(_("say which period: --period 2026-11-02, 2026-W48 or 2026-11"), file=sys.stderr)
         return 2
     try:
         period_days(str(period))
@@ -74,7 +80,7 @@ def run_sample(args: argparse.Namespace) -> int:
     opens, closes = plan_span(policy, str(period))
     past = False  # whether a call after the plan's periods was seen (then they are over)
     read = 0
-    with progress(args, "reading calls", unit="rows") as advance:
+    with progress(args, _("reading calls"), unit="rows") as advance:
         for row in counted(read_records(args.calls), advance):
             read += 1
             if isinstance(row, RowError):
@@ -92,12 +98,15 @@ def run_sample(args: argparse.Namespace) -> int:
             try:
                 event = parse_event(record)  # here, to name the row of a bad one
             except EventError as error:
-                say(f"{args.calls} row {row.number}: {error}", file=sys.stderr)
+                say(_("{file} row {number}: {error}").format(
+                    file=args.calls, number=row.number, error=error
+                ), file=sys.stderr)  # fmt: skip
                 rejected += 1
                 continue
             if event.id in first_row:
-                say(f"{args.calls} row {row.number}: the call id {event.id!r} is in row "
-                      f"{first_row[event.id]} too: counted once", file=sys.stderr)  # fmt: skip
+                say(_("{file} row {number}: the call id {id!r} is in row {first} too: counted "
+                      "once").format(file=args.calls, number=row.number, id=event.id,
+                                     first=first_row[event.id]), file=sys.stderr)  # fmt: skip
             first_row.setdefault(event.id, row.number)
             events.append(event)
     problems: list[str] = []
@@ -113,40 +122,56 @@ def run_sample(args: argparse.Namespace) -> int:
         problems = verify_plan(published, plan)
         for problem in problems:
             say(problem)
-        say("the plan matches the rule and the call log" if not problems
-              else f"the plan does NOT match: {len(problems)} difference(s)")  # fmt: skip
+        say(_("the plan matches the rule and the call log") if not problems
+            else _("the plan does NOT match: {count} difference(s)").format(
+                count=len(problems)))  # fmt: skip
         return 1 if problems else 0
     if not plan["periods"]:  # nothing to publish: say so, and write no plan
-        say(f"{args.calls}: " + (f"no call in {period} among its {read:,} row(s)" if read
-            else "the call log has no calls") + ", so there is nothing to sample (is it the "
-            "right period, and the right file?)", file=sys.stderr)  # fmt: skip
+        nothing = (
+            _("{file}: no call in {period} among its {read:,} row(s), so there is nothing to "
+              "sample (is it the right period, and the right file?)")
+            if read
+            else _("{file}: the call log has no calls, so there is nothing to sample (is it the "
+                   "right period, and the right file?)")
+        )  # fmt: skip
+        say(nothing.format(file=args.calls, period=period, read=read), file=sys.stderr)
         return 1
     text = json.dumps(plan, ensure_ascii=False, indent=2)
     if args.out:
         write_atomically(Path(args.out), text + "\n")
     _print_plan(plan)
     if rejected:
-        say(f"{rejected} call(s) rejected: the plan leaves them out", file=sys.stderr)
+        say(_("{rejected} call(s) rejected: the plan leaves them out").format(
+            rejected=rejected
+        ), file=sys.stderr)  # fmt: skip
     return 1 if rejected else 0
 
 
 def _print_plan(plan: Mapping[str, Any]) -> None:
     """The plan as build_plan made it (the JSON a center publishes), for a reader."""
-    say(f"Sampling plan — {plan['policy']} {plan['version']}, period {plan['period']}")
+    say(_("Sampling plan — {policy} {version}, period {period}").format(
+        policy=plan["policy"], version=plan["version"], period=plan["period"]
+    ))  # fmt: skip
     for rule in plan["rules"]:
-        say(f"  rule {rule['sampling']} ({rule['location']}):")
+        say("  " + _("rule {sampling} ({location}):").format(
+            sampling=rule["sampling"], location=rule["location"]
+        ))  # fmt: skip
         for text in rule["rule"]:
             say(f"    {text}")
-    say(f"  method: {plan['seed_method']}")
+    say("  " + _("method: {method}").format(method=plan["seed_method"]))
     several = len(plan["rules"]) > 1
     for entry in plan["periods"]:
-        rule = f"  ({entry['sampling']})" if several else ""
-        say(f"\n{entry['period']}  seed {entry['seed']}{rule}")
+        heading = _("{period}  seed {seed}  ({sampling})") if several else _(
+            "{period}  seed {seed}"
+        )  # fmt: skip
+        say("\n" + heading.format(
+            period=entry["period"], seed=entry["seed"], sampling=entry.get("sampling")
+        ))  # fmt: skip
         if not entry["final"]:
             ends = str(plan["log_ends"])[:16].replace("T", " ")  # in the policy's timezone
-            say(f"  the call log ends {ends}, before this period does: a later call would "
-                  "change this sample")  # fmt: skip
+            say("  " + _("the call log ends {ends}, before this period does: a later call "
+                         "would change this sample").format(ends=ends))  # fmt: skip
         for pick in entry["picks"]:
             say(f"  {pick['agent']:<10} {pick['call']:<14} {pick['why']}")
         for short in entry["shortfalls"]:
-            say(f"  SHORTFALL {short['why']}")
+            say("  " + _("SHORTFALL {why}").format(why=short["why"]))

@@ -13,6 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.i18n import N_, _
 from callqa.dsl.suggest import did_you_mean
 from callqa.engine import ScoreResult, load_policy
 from callqa.engine.errors import EvaluationError, UnknownRubric
@@ -23,23 +24,27 @@ from callqa.tui.literal import rich_text, say
 
 
 def register(commands: Commands) -> None:
-    score = commands.add_parser("score", help="score a file of evaluations against a rubric")
+    score = commands.add_parser("score", help=_("score a file of evaluations against a rubric"))
     score.add_argument("--policy", required=True, metavar="FILE")
     score.add_argument("--rubric", required=True, metavar="ID")
-    score.add_argument("--input", required=True, metavar="FILE", help=".csv or .jsonl")
+    score.add_argument("--input", required=True, metavar="FILE", help=_(".csv or .jsonl"))
     score.add_argument("--format", choices=["table", "jsonl"], default="table")
     score.set_defaults(run=run_score)
 
-    calibration = commands.add_parser("calibration", help="how far evaluators are from each other")
+    calibration = commands.add_parser(
+        "calibration", help=_("how far evaluators are from each other")
+    )
     calibration.add_argument("--policy", required=True, metavar="FILE")
     calibration.add_argument("--rubric", required=True, metavar="ID")
-    calibration.add_argument("--input", metavar="FILE", help="evaluations, .jsonl")
+    calibration.add_argument("--input", metavar="FILE", help=_("evaluations, .jsonl"))
     calibration.add_argument(
         "--db",
-        help="database the evaluations are read from, never "
-        "written, instead of --input (no default: give one of them)",
+        help=_(
+            "database the evaluations are read from, never "
+            "written, instead of --input (no default: give one of them)"
+        ),
     )
-    calibration.add_argument("--expert", metavar="NAME", help="the reference evaluator")
+    calibration.add_argument("--expert", metavar="NAME", help=_("the reference evaluator"))
     calibration.add_argument("--format", choices=["table", "json"], default="table")
     calibration.set_defaults(run=run_calibration)
 
@@ -53,7 +58,8 @@ def run_score(args: argparse.Namespace) -> int:
     except UnknownRubric as error:
         say(f"{args.policy}: {error}", file=sys.stderr)
         return 1
-    results = []
+    results: list[ScoreResult] = []
+    rows: dict[int, int] = {}  # a result without an id (by its place) -> its row, for the table
     rejected = 0
     item_ids = [item.id for item in rubric.table.items]
     unknown: set[str] = set()  # answers named as no item is: each told once
@@ -67,25 +73,31 @@ def run_score(args: argparse.Namespace) -> int:
             result = rubric.score(row.evaluation)
         except EvaluationError as error:
             rejected += 1
-            say(f"{args.input} row {row.number}: {error}", file=sys.stderr)
+            say(_("{file} row {number}: {error}").format(
+                file=args.input, number=row.number, error=error
+            ), file=sys.stderr)  # fmt: skip
             continue
-        if result.evaluation_id is None:
+        if result.evaluation_id is None:  # named by its row: in English in the JSON (data)
             result.evaluation_id = f"row {row.number}"
+            rows[len(results)] = row.number
         results.append(result)
     if not results and not rejected:
-        say(f"{args.input}: no evaluations in the file (is it the right one?)", file=sys.stderr)
+        say(_("{file}: no evaluations in the file (is it the right one?)").format(
+            file=args.input
+        ), file=sys.stderr)  # fmt: skip
         return 1
     if args.format == "jsonl":
         for result in results:
             say(json.dumps(result.to_dict(), ensure_ascii=False))
     elif results:  # all rejected: no empty table, the messages and the count say it
-        _print_table(results)
+        _print_table(results, rows)
     total = len(results) + rejected
-    say(
-        f"scored {len(results)} of {total} evaluations"
-        + (f"; {rejected} rejected (see the messages above)" if rejected else ""),
-        file=sys.stderr,
+    tally = (
+        _("scored {scored} of {total} evaluations; {rejected} rejected (see the messages above)")
+        if rejected
+        else _("scored {scored} of {total} evaluations")
     )
+    say(tally.format(scored=len(results), total=total, rejected=rejected), file=sys.stderr)
     return 1 if rejected else 0
 
 
@@ -98,19 +110,37 @@ def _warn_unknown_items(name: str, row: Row, item_ids: Sequence[str], told: set[
             continue
         told.add(key)
         hint = did_you_mean(str(key), item_ids)
-        say(f"{name} row {row.number}: {str(key)!r} is not an item of this rubric, so its "
-            "answer is ignored" + (f" ({hint})" if hint else ""), file=sys.stderr)  # fmt: skip
+        warning = (
+            _("{file} row {number}: {key!r} is not an item of this rubric, so its answer is "
+              "ignored ({hint})")
+            if hint
+            else _("{file} row {number}: {key!r} is not an item of this rubric, so its answer "
+                   "is ignored")
+        )  # fmt: skip
+        say(warning.format(file=name, number=row.number, key=str(key), hint=hint),
+            file=sys.stderr)  # fmt: skip
 
 
-def _print_table(results: Sequence[ScoreResult]) -> None:
+COLUMNS = (N_("evaluation"), N_("score"), N_("grade"), N_("deductions"), N_("red lines"),
+           N_("N/A"))  # fmt: skip
+"""The score table's columns (said in the run's language)."""
+
+
+def _print_table(results: Sequence[ScoreResult], rows: dict[int, int]) -> None:
+    """The results as a table; those without an id (`rows`: by their place) named by their
+    row, in the run's language."""
     table = Table(show_edge=False, header_style="bold")
-    for column in ("evaluation", "score", "grade", "deductions", "red lines", "N/A"):
-        table.add_column(column, justify="right" if column == "score" else "left")
-    for result in results:
+    for column in COLUMNS:
+        table.add_column(_(column), justify="right" if column == "score" else "left")
+    for place, result in enumerate(results):
         deductions = ", ".join(f"{d.label} -{_num(d.points)}" for d in result.deductions)
         critical = ", ".join(c.label for c in result.critical)
         table.add_row(
-            rich_text(result.evaluation_id),
+            rich_text(
+                _("row {number}").format(number=rows[place])
+                if place in rows
+                else result.evaluation_id
+            ),
             f"{result.score:g}",
             rich_text(result.grade or ""),
             rich_text(deductions),
@@ -136,7 +166,8 @@ def run_calibration(args: argparse.Namespace) -> int:
         return 1
     evaluations: list[dict[str, object]] = []
     if args.db and args.input:
-        say("give the evaluations once: --input FILE or --db DATABASE, not both", file=sys.stderr)
+        say(_("give the evaluations once: --input FILE or --db DATABASE, not both"),
+            file=sys.stderr)  # fmt: skip
         return 2
     if args.db:
         store = open_store(args.db)
@@ -150,38 +181,60 @@ def run_calibration(args: argparse.Namespace) -> int:
             else:
                 evaluations.append(row.evaluation)
     else:
-        say("give the evaluations: --input FILE.jsonl or --db DATABASE", file=sys.stderr)
+        say(_("give the evaluations: --input FILE.jsonl or --db DATABASE"), file=sys.stderr)
         return 2
     if not evaluations:
-        where = ("file", args.input) if args.input else ("database", shown_db(args.db))
-        say(f"{where[1]}: no evaluations in it, so there is nothing to calibrate (is it the "
-            f"right {where[0]}?)", file=sys.stderr)  # fmt: skip
+        empty = (
+            _("{where}: no evaluations in it, so there is nothing to calibrate (is it the "
+              "right file?)").format(where=args.input)
+            if args.input
+            else _("{where}: no evaluations in it, so there is nothing to calibrate (is it the "
+                   "right database?)").format(where=shown_db(args.db))
+        )  # fmt: skip
+        say(empty, file=sys.stderr)
         return 1
     report = calibrate(policy, args.rubric, evaluations, args.expert)
     names = sorted({str(e.get("evaluator")) for e in evaluations if e.get("evaluator")})
     if args.expert and args.expert not in names:
-        say(f"--expert {args.expert!r} scored none of these evaluations; the evaluators "
-              f"are: {', '.join(names[:20]) or '(none)'}", file=sys.stderr)  # fmt: skip
+        unknown = (
+            _("--expert {expert!r} scored none of these evaluations; the evaluators are: "
+              "{names}")
+            if names
+            else _("--expert {expert!r} scored none of these evaluations; the evaluators are: "
+                   "(none)")
+        )  # fmt: skip
+        say(unknown.format(expert=args.expert, names=", ".join(names[:20])), file=sys.stderr)
         return 2
     for problem in report.rejected:
         say(problem, file=sys.stderr)
     if args.format == "json":
         say(json.dumps(dataclasses.asdict(report), ensure_ascii=False, indent=2))
         return 1 if report.rejected or not report.calls else 0
-    say(f"Calibration of {report.rubric}: {report.calls} calls scored by several evaluators; "
-          f"reference: {report.reference}; tolerance ±{report.tolerance:g} points")  # fmt: skip
+    say(_("Calibration of {rubric}: {calls} calls scored by several evaluators; "
+          "reference: {reference}; tolerance ±{tolerance:g} points").format(
+        rubric=report.rubric, calls=report.calls, reference=report.reference,
+        tolerance=report.tolerance,
+    ))  # fmt: skip
     if not report.calls:
-        say("  nothing to compare: calibration needs the same call scored by two or more "
-              'evaluators (each evaluation with its "call" and its "evaluator")')  # fmt: skip
+        say("  " + _("nothing to compare: calibration needs the same call scored by two or "
+                     'more evaluators (each evaluation with its "call" and its '
+                     '"evaluator")'))  # fmt: skip
         return 1  # compared nothing, as asked: not a success
     for evaluator in report.evaluators:
-        flag = "  OUTSIDE TOLERANCE" if evaluator.flagged else ""
-        say(
-            f"  {evaluator.evaluator:<12} {evaluator.calls:>4} calls  "
-            f"mean difference {evaluator.mean_difference:+6.1f}  "
-            f"mean absolute {evaluator.mean_absolute_difference:5.1f}{flag}"
-        )
-    say("Items where evaluators disagree most:")
+        line = (
+            _("{evaluator:<12} {calls:>4} calls  mean difference {mean:+6.1f}  "
+              "mean absolute {absolute:5.1f}  OUTSIDE TOLERANCE")
+            if evaluator.flagged
+            else _("{evaluator:<12} {calls:>4} calls  mean difference {mean:+6.1f}  "
+                   "mean absolute {absolute:5.1f}")
+        )  # fmt: skip
+        say("  " + line.format(
+            evaluator=evaluator.evaluator, calls=evaluator.calls,
+            mean=evaluator.mean_difference, absolute=evaluator.mean_absolute_difference,
+        ))  # fmt: skip
+    say(_("Items where evaluators disagree most:"))
     for item in report.items[:5]:
-        say(f"  {item.label} ({item.item}): on {item.disagreement:.0%} of {item.calls} calls")
+        say("  " + _("{label} ({item}): on {share:.0%} of {calls} calls").format(
+            label=item.label, item=item.item, share=item.disagreement, calls=item.calls
+        ))  # fmt: skip
     return 1 if report.rejected else 0  # as `score`: a rejected row is a failure

@@ -16,6 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.i18n import _
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import StoreError, SweepError
 from callqa.engine.simulation.simulate import (
@@ -28,7 +29,7 @@ from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
 from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
 from callqa.tui.cli.progress import add_quiet, counted, progress
 from callqa.tui.literal import rich_text, say
-from callqa.tui.simulation_view import print_simulation
+from callqa.tui.simulation_view import decision_label, print_simulation
 
 if TYPE_CHECKING:
     from callqa.engine.store.database import Store
@@ -38,29 +39,31 @@ Bounds = list[dt.datetime | None]
 
 
 def register(commands: Commands) -> None:
-    simulate = commands.add_parser("simulate", help="replay history under two policy versions")
-    simulate.add_argument("--policy", required=True, metavar="NEW", help="the proposed policy")
+    simulate = commands.add_parser("simulate", help=_("replay history under two policy versions"))
+    simulate.add_argument("--policy", required=True, metavar="NEW",
+                          help=_("the proposed policy"))  # fmt: skip
     simulate.add_argument("--against", default="active", metavar="OLD",
-                          help="a policy file, a stored version hash, 'active', or 'history' "
-                          "(each event under the version in force at its time)")  # fmt: skip
-    simulate.add_argument("--db", default=DEFAULT_DB, help="database the history and the "
-                          f"active policy are read from, never written (default: {DEFAULT_DB}; "
-                          f"the demo's: {DEMO_DB})")  # fmt: skip
+                          help=_("a policy file, a stored version hash, 'active', or 'history' "
+                          "(each event under the version in force at its time)"))  # fmt: skip
+    simulate.add_argument("--db", default=DEFAULT_DB, help=_("database the history and the "
+                          "active policy are read from, never written (default: {db}; "
+                          "the demo's: {demo_db})").format(db=DEFAULT_DB,
+                                                           demo_db=DEMO_DB))  # fmt: skip
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
     simulate.add_argument("--format", choices=["table", "json"], default="table")
     simulate.add_argument("--sweep", metavar="RULE=A..B",
-                          help="replay once per value of a rule's limit, e.g. "
-                          "bottom_removal.complaints_month=2..5")  # fmt: skip
+                          help=_("replay once per value of a rule's limit, e.g. "
+                          "bottom_removal.complaints_month=2..5"))  # fmt: skip
     simulate.add_argument("--workers", type=int, metavar="N",
-                          help="replay in parts, by agent, on N worker processes of this "
-                          "machine (Dask: pip install 'callqa[distributed]')")  # fmt: skip
+                          help=_("replay in parts, by agent, on N worker processes of this "
+                          "machine (Dask: pip install 'callqa[distributed]')"))  # fmt: skip
     simulate.add_argument("--cluster", metavar="ADDRESS",
-                          help="replay in parts on the Dask scheduler at ADDRESS "
-                          "(tcp://HOST:8786); its workers read --db themselves")  # fmt: skip
+                          help=_("replay in parts on the Dask scheduler at ADDRESS "
+                          "(tcp://HOST:8786); its workers read --db themselves"))  # fmt: skip
     simulate.add_argument("--parts", type=int, metavar="K",
-                          help="with --workers or --cluster: how many parts (default: one "
-                          "per worker)")  # fmt: skip
+                          help=_("with --workers or --cluster: how many parts (default: one "
+                          "per worker)"))  # fmt: skip
     add_quiet(simulate)
     simulate.set_defaults(run=run_simulate)
 
@@ -79,7 +82,9 @@ def run_simulate(args: argparse.Namespace) -> int:
             return 2
         bounds.append(moment if moment.tzinfo else moment.replace(tzinfo=new.timezone))
     if bounds[0] is not None and bounds[1] is not None and bounds[0] >= bounds[1]:
-        say(f"--from {args.start} is not before --to {args.end}: swap them", file=sys.stderr)
+        say(_("--from {start} is not before --to {end}: swap them").format(
+            start=args.start, end=args.end
+        ), file=sys.stderr)  # fmt: skip
         return 2
     store = open_store(args.db)
     if store is None:
@@ -99,12 +104,13 @@ def run_simulate(args: argparse.Namespace) -> int:
         return 1
     if args.workers is not None or args.cluster is not None:
         if args.sweep or by_version:
-            say("--workers and --cluster replay against one version: leave out "
-                f"{'--sweep' if args.sweep else '--against history'}", file=sys.stderr)  # fmt: skip
+            say(_("--workers and --cluster replay against one version: leave out "
+                  "{option}").format(option="--sweep" if args.sweep else "--against history"),
+                file=sys.stderr)  # fmt: skip
             return 2
         return _simulate_in_parts(args, new, old, bounds, asked_from)
     if args.sweep:
-        with progress(args, "reading", _total(store, bounds)) as advance:
+        with progress(args, _("reading"), _total(store, bounds)) as advance:
             events = list(counted(store.events(bounds[0], bounds[1]), advance))
         return _run_sweep(args, new, events, bounds[1])
     if by_version:
@@ -112,15 +118,17 @@ def run_simulate(args: argparse.Namespace) -> int:
 
     from callqa.engine.simulation.from_store import simulate_stored  # the store: when used
 
-    with progress(args, "replaying", _total(store, bounds)) as advance:
+    with progress(args, _("replaying"), _total(store, bounds)) as advance:
         done = simulate_stored(store, new, old, bounds[0], bounds[1], advance)
     report = done.report
     if done.kept:
         say(
-            f"kept the replay of the version compared with in {shown_db(args.db)}: the next "
-            "simulation against it replays only what a change touches",
+            _("kept the replay of the version compared with in {db}: the next "
+              "simulation against it replays only what a change touches").format(
+                db=shown_db(args.db)
+            ),
             file=sys.stderr,
-        )
+        )  # fmt: skip
     return _print_report(args, report, asked_from, bounds[0], args.against)
 
 
@@ -135,7 +143,8 @@ def _simulate_in_parts(
 
     for name, value in (("--workers", args.workers), ("--parts", args.parts)):
         if value is not None and value < 1:
-            say(f"{name} {value}: give a number of 1 or more", file=sys.stderr)
+            say(_("{option} {value}: give a number of 1 or more").format(option=name, value=value),
+                file=sys.stderr)  # fmt: skip
             return 2
     target = args.db if "://" in args.db else str(Path(args.db).resolve())
     try:
@@ -146,9 +155,13 @@ def _simulate_in_parts(
     try:
         workers = len(client.scheduler_info()["workers"]) or 1
         parts = args.parts or workers
-        where = args.cluster or "this machine"
         if not args.quiet:
-            say(f"replaying in {parts} part(s) on {workers} worker(s) at {where}",
+            replaying = (
+                _("replaying in {parts} part(s) on {workers} worker(s) at {where}")
+                if args.cluster
+                else _("replaying in {parts} part(s) on {workers} worker(s) at this machine")
+            )  # fmt: skip
+            say(replaying.format(parts=parts, workers=workers, where=args.cluster),
                 file=sys.stderr)  # fmt: skip
         report = simulate_on_cluster(client, target, new, old, parts, bounds[0], bounds[1])
     except ClusterError as error:
@@ -197,8 +210,8 @@ def _policy_from(store: Store, reference: str) -> Policy | None:
         say(str(error), file=sys.stderr)
         return None
     if version is None:
-        say("no policy is active yet: callqa policy add FILE, then callqa policy activate HASH,"
-              " or pass --against FILE", file=sys.stderr)  # fmt: skip
+        say(_("no policy is active yet: callqa policy add FILE, then callqa policy activate "
+              "HASH, or pass --against FILE"), file=sys.stderr)  # fmt: skip
         return None
     return load_policy(text=version.text, file=version.file, stored=True)
 
@@ -218,14 +231,23 @@ def _nothing_to_replay(
         return False
     span = store.time_span()
     if span is None:
-        say(no_history(args.db, "holds no events to replay"), file=sys.stderr)
+        say(no_history(args.db, "no-events"), file=sys.stderr)
         return True
     first, last = (moment.astimezone(zone) for moment in span)
-    asked = (f"from {args.start} to {args.end}" if args.start and args.end
-             else f"from {args.start} on" if args.start else f"before {args.end}")  # fmt: skip
-    say(f"{shown_db(args.db)} has no events {asked}: its events run from "
-          f"{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to within "
-          "them", file=sys.stderr)  # fmt: skip
+    if args.start and args.end:
+        outside = _("{db} has no events from {start} to {end}: its events run from "
+                    "{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to "
+                    "within them")  # fmt: skip
+    elif args.start:
+        outside = _("{db} has no events from {start} on: its events run from "
+                    "{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to "
+                    "within them")  # fmt: skip
+    else:
+        outside = _("{db} has no events before {end}: its events run from "
+                    "{first:%Y-%m-%d %H:%M} to {last:%Y-%m-%d %H:%M}; choose --from and --to "
+                    "within them")  # fmt: skip
+    say(outside.format(db=shown_db(args.db), start=args.start, end=args.end, first=first,
+                       last=last), file=sys.stderr)  # fmt: skip
     return True
 
 
@@ -246,13 +268,13 @@ def _simulate_history(
         say(error.render(), file=sys.stderr)
         return 1
     if not versions:
-        say("no policy has been activated yet: callqa policy activate HASH", file=sys.stderr)
+        say(_("no policy has been activated yet: callqa policy activate HASH"), file=sys.stderr)
         return 1
-    with progress(args, "replaying", _total(store, bounds)) as advance:
+    with progress(args, _("replaying"), _total(store, bounds)) as advance:
         events = counted(store.events(bounds[0], bounds[1]), advance)
         report = simulate_against_history(new, versions, events,
                                           bounds[1])  # fmt: skip
-    against = f"history ({len(versions)} version(s) in force)"
+    against = _("history ({count} version(s) in force)").format(count=len(versions))
     return _print_report(args, report, asked_from, bounds[0], against)
 
 
@@ -265,7 +287,8 @@ def _run_sweep(
     """--sweep RULE=A..B: the outcome counts once per value of the rule's limit."""
     try:
         target, values = parse_sweep(args.sweep)
-        with progress(args, f"replaying for {len(values)} values", len(events)) as advance:
+        what = _("replaying for {count} values").format(count=len(values))
+        with progress(args, what, len(events)) as advance:
             table = sweep(policy, target, values, events, until, advance)
     except SweepError as error:
         say(str(error), file=sys.stderr)
@@ -275,12 +298,16 @@ def _run_sweep(
         say(json.dumps({f"{v:g}": dict(c) for v, c in table.items()}, ensure_ascii=False,
                          indent=2))  # fmt: skip
         return 0
-    view = Table(title=rich_text(f"{target}: outcome counts per limit ({len(events):,} events)"),
-                 show_edge=False)  # fmt: skip
-    view.add_column("decision")
+    title = _("{target}: outcome counts per limit ({count:,} events)").format(
+        target=target, count=len(events)
+    )
+    view = Table(title=rich_text(title), show_edge=False)
+    view.add_column(_("decision"))
     for value in table:
         view.add_column(f"{value:g}", justify="right")
     for label in labels:
-        view.add_row(rich_text(label), *(str(table[v].get(label, 0)) for v in table))
+        view.add_row(
+            rich_text(decision_label(label)), *(str(table[v].get(label, 0)) for v in table)
+        )
     Console(soft_wrap=False).print(view)
     return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from callqa.dsl.diagnostics import PolicyError
+from callqa.dsl.i18n import _
 from callqa.dsl.includes import unbundle
 from callqa.engine import load_policy
 from callqa.engine.errors import StoreError
@@ -24,29 +25,32 @@ if TYPE_CHECKING:
 
 
 def register(commands: Commands) -> None:
-    policy = commands.add_parser("policy", help="publish and activate policy versions")
+    policy = commands.add_parser("policy", help=_("publish and activate policy versions"))
     policy_commands = policy.add_subparsers(dest="policy_command", metavar="ACTION")
-    add = policy_commands.add_parser("add", help="store a version (checked)")
+    add = policy_commands.add_parser("add", help=_("store a version (checked)"))
     add.add_argument("file")
     add.add_argument("--author", default=os.environ.get("USER", "unknown"))
-    add.add_argument("--effective", metavar="TIME", help="when this version takes effect")
-    activate = policy_commands.add_parser("activate", help="make a stored version active")
+    add.add_argument("--effective", metavar="TIME", help=_("when this version takes effect"))
+    activate = policy_commands.add_parser("activate", help=_("make a stored version active"))
     activate.add_argument("hash")
     activate.add_argument("--by", default=os.environ.get("USER", "unknown"))
-    policy_commands.add_parser("history", help="who activated what, when")
-    diff = policy_commands.add_parser("diff", help="what changed between two stored versions")
+    policy_commands.add_parser("history", help=_("who activated what, when"))
+    diff = policy_commands.add_parser("diff", help=_("what changed between two stored versions"))
     diff.add_argument("old")
     diff.add_argument("new")
     for sub in policy_commands.choices.values():
-        verb = "written to" if sub is add or sub is activate else "read from, never written"
-        sub.add_argument("--db", default=DEFAULT_DB, help=f"database the versions are {verb} "
-                         f"(default: {DEFAULT_DB})")  # fmt: skip
+        where = (
+            _("database the versions are written to (default: {db})")
+            if sub is add or sub is activate
+            else _("database the versions are read from, never written (default: {db})")
+        )
+        sub.add_argument("--db", default=DEFAULT_DB, help=where.format(db=DEFAULT_DB))
     policy.set_defaults(run=run_policy)
 
 
 def run_policy(args: argparse.Namespace) -> int:
     if not args.policy_command:
-        say("say what to do: callqa policy add|activate|history|diff", file=sys.stderr)
+        say(_("say what to do: callqa policy add|activate|history|diff"), file=sys.stderr)
         return 2
     store = open_store(args.db, create=args.policy_command == "add")
     if store is None:
@@ -63,11 +67,13 @@ def run_policy(args: argparse.Namespace) -> int:
 def _history(store: Store) -> int:
     rows = store.history()
     if not rows:
-        say("no policy has been activated yet")
+        say(_("no policy has been activated yet"))
     for activation, version in rows:
         when = f"{activation.activated_utc:%Y-%m-%d %H:%M} UTC"
         what = f"{version.name} {version.version or ''}"
-        say(f"{when}  {version.hash}  {what}  activated by {activation.by}")
+        say(_("{when}  {hash}  {what}  activated by {by}").format(
+            when=when, hash=version.hash, what=what, by=activation.by
+        ))  # fmt: skip
     return 0
 
 
@@ -105,7 +111,8 @@ def _add(args: argparse.Namespace, store: Store) -> int:
         policy = load_policy(args.file)
     except PolicyError as error:
         say(error.render(), file=sys.stderr)
-        say(f"{args.file}: not stored — fix the errors first", file=sys.stderr)
+        say(_("{file}: not stored — fix the errors first").format(file=args.file),
+            file=sys.stderr)  # fmt: skip
         return 1
     text = policy.checked.stored_text  # with the files it includes, as they are now
     if effective is not None and effective.tzinfo is None:
@@ -115,18 +122,22 @@ def _add(args: argparse.Namespace, store: Store) -> int:
     except StoreError:
         stored = None
     if stored is not None and effective is not None:
-        say(f"{args.file} is already stored as {stored.hash} (the same text is stored "
-              "once), so --effective is not applied to it: change the text, e.g. its "
-              "version, to store a new version", file=sys.stderr)  # fmt: skip
+        say(_("{file} is already stored as {hash} (the same text is stored once), so "
+              "--effective is not applied to it: change the text, e.g. its version, to store "
+              "a new version").format(file=args.file, hash=stored.hash),
+            file=sys.stderr)  # fmt: skip
         return 1
     try:
         digest = store.add_policy(text, name=policy.name, version=policy.version,
                                   file=Path(args.file).name, author=args.author,
                                   effective_from=effective)  # fmt: skip
     except StoreError as error:  # a NUL character: no database can keep it
-        say(f"{error}; {args.file}: not stored", file=sys.stderr)
+        say(_("{error}; {file}: not stored").format(error=error, file=args.file),
+            file=sys.stderr)  # fmt: skip
         return 1
-    say(f"stored {policy.name} {policy.version or ''} as {digest}")
+    say(_("stored {name} {version} as {hash}").format(
+        name=policy.name, version=policy.version or "", hash=digest
+    ))  # fmt: skip
     return 0
 
 
@@ -145,9 +156,14 @@ def _activate(args: argparse.Namespace, store: Store) -> int:
     failures = [r for r in run_policy_tests(policy) if not r.passed]
     if failures:
         for result in failures:
-            say(f"FAIL  {result.name}  ({result.location})", file=sys.stderr)
-        say(f"not activated: {len(failures)} test(s) fail", file=sys.stderr)
+            say(_("FAIL  {name}  ({location})").format(
+                name=result.name, location=result.location
+            ), file=sys.stderr)  # fmt: skip
+        say(_("not activated: {count} test(s) fail").format(count=len(failures)),
+            file=sys.stderr)  # fmt: skip
         return 1
     store.activate(version.hash, args.by)
-    say(f"activated {version.name} {version.version or ''} ({version.hash}) by {args.by}")
+    say(_("activated {name} {version} ({hash}) by {by}").format(
+        name=version.name, version=version.version or "", hash=version.hash, by=args.by
+    ))  # fmt: skip
     return 0
