@@ -106,8 +106,15 @@ def format_tree(tree: ast.PolicyFile, keywords: KeywordSet = "en") -> str:
 # ------------------------------------------------------------------ expressions
 
 
-def format_expr(expr: ast.Expr) -> str:
-    """An expression with only the parentheses its structure needs."""
+def format_expr(expr: ast.Expr, keywords: KeywordSet | None = None) -> str:
+    """An expression with only the parentheses its structure needs; its keywords in
+    `keywords` (when not given, the set being written, English outside a formatting)."""
+    if keywords is not None:
+        token = _keywords.set(keywords)
+        try:
+            return format_expr(expr)
+        finally:
+            _keywords.reset(token)
     if isinstance(expr, ast.Literal):
         return _literal(expr)
     if isinstance(expr, ast.FieldRef):

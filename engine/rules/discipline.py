@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
+from callqa.dsl.i18n import current
 from callqa.engine.codegen.conditions import Condition
 from callqa.engine.rules.thresholds import as_float
 from callqa.engine.runtime.windows import (
@@ -50,8 +51,12 @@ class WindowRuleSpec:
     zone: ZoneInfo
     # the measured field's converter (engine.values), for a value given as text ('5m')
     number: Callable[[object, str], Any]
-    # as written, its filter included: count(complaint where complaint.substantiated)
-    measure_text: str
+
+    def measure_words(self) -> str:
+        """The measure, its filter included, with the keywords of the language spoken:
+        `count(complaint where complaint.substantiated)`, `计数(投诉 满足 投诉.substantiated)`
+        (a reason is read in that language, whichever set the policy was written in)."""
+        return format_expr(self.rule.measure, current())
 
     @classmethod
     def compile(
@@ -67,7 +72,6 @@ class WindowRuleSpec:
             None if where is None else compile_condition(where),
             zone,
             numbers.get(rule.measure.name, as_float),
-            format_expr(rule.measure),
         )
 
 

@@ -21,7 +21,7 @@ from zoneinfo import ZoneInfo
 
 from callqa.dsl import ast, resolved
 from callqa.dsl.format import format_expr
-from callqa.dsl.i18n import _
+from callqa.dsl.i18n import _, current
 from callqa.dsl.types import Type
 from callqa.engine.codegen.conditions import Condition, compile_expression
 from callqa.engine.decisions import Decision, Later
@@ -401,7 +401,7 @@ def _alert_reason(label: str, period: str, value: float, explanation: str | Late
 def _text(aggregate: ast.Aggregate) -> str:
     """The aggregate as written, its filter included: two counts of calls that differ only
     in their filters read alike without it."""
-    return format_expr(aggregate)
+    return format_expr(aggregate, current())
 
 
 def _fmt(value: float | None) -> str:

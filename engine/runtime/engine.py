@@ -23,7 +23,7 @@ from callqa.dsl.suggest import did_you_mean
 from callqa.engine.decisions import Decision, Later
 from callqa.engine.errors import ClockGapError, EngineError
 from callqa.engine.policy import Policy
-from callqa.engine.rules.discipline import WindowRule
+from callqa.engine.rules.discipline import WindowRule, WindowRuleSpec
 from callqa.engine.rules.escalation import EscalationChain
 from callqa.engine.rules.rota import RotaState
 from callqa.engine.rules.silence import SilenceTimers, Waiting
@@ -114,8 +114,8 @@ def _labelled(label: str, reason: str | Later) -> str:
     return _("{label}: {reason}").format(label=label, reason=reason)
 
 
-def _window_reason(measure: str, per: tuple[str, str] | None, window: str, value: float,
-                   rule: WindowRuleText) -> str:  # fmt: skip
+def _window_reason(spec: WindowRuleSpec, per: tuple[str, str] | None, window: str,
+                   value: float, rule: WindowRuleText) -> str:  # fmt: skip
     """`per`: the fact counted apart and its value (`for deduction.item accuracy`)."""
     if rule.calendar is not None:  # the window is `calendar month 2026-11`
         if per is None:
@@ -128,12 +128,12 @@ def _window_reason(measure: str, per: tuple[str, str] | None, window: str, value
     else:
         message = _("{measure} for {per} {each} in the last {span} is {value:g}, which is "
                     "{op} {limit}")  # fmt: skip
-    return message.format(measure=measure, value=value, op=rule.op, limit=rule.limit_text,
-                          **_window_words(per, window, rule))  # fmt: skip
+    return message.format(measure=spec.measure_words(), value=value, op=rule.op,
+                          limit=rule.limit_text, **_window_words(per, window, rule))  # fmt: skip
 
 
-def _insufficient_reason(measure: str, per: tuple[str, str] | None, window: str, value: float,
-                         count: int, rule: WindowRuleText) -> str:  # fmt: skip
+def _insufficient_reason(spec: WindowRuleSpec, per: tuple[str, str] | None, window: str,
+                         value: float, count: int, rule: WindowRuleText) -> str:  # fmt: skip
     if rule.calendar is not None:
         if per is None:
             message = _(
@@ -156,9 +156,9 @@ def _insufficient_reason(measure: str, per: tuple[str, str] | None, window: str,
             "{measure} for {per} {each} in the last {span} is {value:g} ({op} "
             "{limit}), but only {count} of the {minimum} {word} needed are in the window"
         )
-    return message.format(measure=measure, value=value, op=rule.op, limit=rule.limit_text,
-                          count=count, minimum=rule.minimum, word=rule.minimum_word,
-                          **_window_words(per, window, rule))  # fmt: skip
+    return message.format(measure=spec.measure_words(), value=value, op=rule.op,
+                          limit=rule.limit_text, count=count, minimum=rule.minimum,
+                          word=rule.minimum_word, **_window_words(per, window, rule))  # fmt: skip
 
 
 def _window_words(per: tuple[str, str] | None, window: str,
@@ -1048,7 +1048,7 @@ class Engine:
             counted_evidence = evidence
             written = rule.rule
             location = written.location
-            measure = rule.spec.measure_text
+            measure = rule.spec
             read: dict[str, Any] = {"value": value, "count": count}
             key = window  # what names the decision beside the rule and agent
             apart = None  # the fact counted apart and its value, for the reason
