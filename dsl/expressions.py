@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 from callqa.dsl import ast
 from callqa.dsl.diagnostics import listed
-from callqa.dsl.i18n import _, current, named
+from callqa.dsl.i18n import _, current, field_name, named
 from callqa.dsl.source import Span
 from callqa.dsl.suggest import closest
 from callqa.dsl.types import PARTS, Type
@@ -55,12 +55,13 @@ def infer(expr: ast.Expr, scope: Scope, report: Report) -> Type:
         resolved = scope.resolve(expr.path)
         if resolved is None:
             guess = closest(expr.name, scope.candidates())
+            name = field_name(expr.name)
             hint = (
-                _("did you mean {word}?").format(word=guess)
+                _("did you mean {word}?").format(word=field_name(guess))
                 if guess
-                else _("declare it: field {name} text").format(name=expr.name)
+                else _("declare it: field {name} text").format(name=name)
             )
-            report(expr.span, _("unknown field {name}").format(name=expr.name), hint)
+            report(expr.span, _("unknown field {name}").format(name=name), hint)
             return Type.UNKNOWN
         return resolved[0]
     if isinstance(expr, ast.Unary):

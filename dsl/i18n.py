@@ -98,6 +98,15 @@ def named(word: str, kind: str) -> str:
     return chinese(word, kind)
 
 
+def field_name(name: str) -> str:
+    """A field as people read it: `call.duration`, or `通话.duration` when speaking Chinese
+    (the event kind in Chinese, as a policy in Chinese keywords writes it)."""
+    if current() == "en" or "." not in name:
+        return name
+    kind, rest = name.split(".", 1)
+    return f"{named(kind, 'event')}.{rest}"
+
+
 @lru_cache(maxsize=1)
 def _translations() -> gettext.NullTranslations:
     """Every Chinese catalog, read once and joined into one gettext translation."""

@@ -92,3 +92,20 @@ def test_the_app_in_chinese(folder: Path, tmp_path: Path, chinese: None, snap_co
     """The rulebook written in Chinese keywords, in the app speaking Chinese, at 80x24."""
     app = CallqaApp(folder, str(tmp_path / "h.db"), folder / "online.policy")
     assert snap_compare(app, terminal_size=(80, 24), run_before=_ready)
+
+
+def test_a_diagnostic_in_chinese_keeps_its_place_and_caret(chinese: None) -> None:
+    from callqa.dsl.check import check_text, errors_only
+
+    text = '策略 "在线"\n质检表 s "质检表" {\n  大项 a "服务" {\n    项 x "开场白" 扣 5 当 通话.duraton > 5分钟\n  }\n}\n'
+    [error] = errors_only(check_text(text, "x.policy")[1])
+    assert (error.line, error.col) == (4, 21)  # columns count characters
+    rendered = error.render(text).split("\n")
+    assert rendered[0].startswith("x.policy:4:21: 错误：")
+    code, caret = rendered[1], rendered[2]
+    from rich.cells import cell_len
+
+    # the caret starts under 通话.duraton, counted in cells (a Chinese character is two)
+    start = code.index("通话.duraton")
+    assert cell_len(caret[: caret.index("^")]) == cell_len(code[:start])
+    assert "可以试试：" in rendered[3] and "通话.duration" in rendered[3]
