@@ -7,29 +7,60 @@ drift apart and the grammar file stays readable.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import re
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 
+import lark
 from lark import Lark
 
 from callqa.dsl.vocabulary_zh import KEYWORDS
-from callqa.grammars import policy_grammar
+from callqa.grammars import PREBUILT, policy_grammar, prebuilt_parser
 
 _STRING = re.compile(r'"([^"\\]*)"')
 # a rule's head: `name:`, `?name:` or `!name:` at the start of a line
 _RULE_HEAD = re.compile(r"^[?!]?[a-z_][a-z_0-9]*(\.\d+)?\s*:", re.M)
 
 
+OPTIONS: dict[str, Any] = {
+    "parser": "lalr",
+    "lexer": "contextual",
+    "propagate_positions": True,
+    "maybe_placeholders": True,
+}
+
+
 @lru_cache(maxsize=1)
 def parser() -> Any:
-    return Lark(
-        bilingual(policy_grammar()),
-        parser="lalr",
-        lexer="contextual",
-        propagate_positions=True,
-        maybe_placeholders=True,
-    )
+    """The parser, loaded from the tables shipped beside the grammar when they were built
+    from this very grammar with this Lark (20 ms), else built here (0.2 s: every `callqa`
+    command would wait for it)."""
+    text = bilingual(policy_grammar())
+    key = prebuilt_key(text)
+    prebuilt = prebuilt_parser()
+    if prebuilt.startswith(key):
+        return Lark.load(io.BytesIO(prebuilt[len(key) :]))
+    return Lark(text, **OPTIONS)
+
+
+def prebuilt_key(text: str) -> bytes:
+    """What the prebuilt tables must have been built from: this grammar's text with these
+    options (a change to either needs new tables), by this Lark (another version may
+    not read them)."""
+    digest = hashlib.sha256(f"{sorted(OPTIONS.items())}\n{text}".encode()).hexdigest()
+    return f"callqa-lalr grammar={digest} lark={lark.__version__}\n".encode()
+
+
+def build_prebuilt() -> bytes:
+    """The prebuilt parser's bytes, as `write_prebuilt` writes them to grammars/policy.lalr
+    (tests/test_vocabulary.py fails while they are out of date)."""
+    text = bilingual(policy_grammar())
+    out = io.BytesIO()
+    Lark(text, **OPTIONS).save(out)
+    return prebuilt_key(text) + out.getvalue()
 
 
 def bilingual(grammar: str) -> str:
@@ -112,3 +143,14 @@ def terminal_patterns() -> dict[str, str]:
         if type(t.pattern).__name__ == "PatternStr":
             out[t.name] = t.pattern.value
     return out
+
+
+def write_prebuilt() -> Path:
+    """A developer's step after a change to the grammar or to the words: writes the
+    prebuilt parser beside the grammar in the source tree (`python -c "from
+    callqa.dsl.grammar import write_prebuilt; write_prebuilt()"`)."""
+    import callqa.grammars
+
+    target = Path(callqa.grammars.__file__).parent / PREBUILT
+    target.write_bytes(build_prebuilt())
+    return target
