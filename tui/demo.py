@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from pathlib import Path
@@ -23,7 +24,8 @@ from callqa.tui.literal import rich_text
 
 
 def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
-    console = Console(soft_wrap=False)
+    # colour on a terminal only (Rich's own choice), never with NO_COLOR set to any value
+    console = Console(soft_wrap=False, no_color=True if "NO_COLOR" in os.environ else None)
     if data and not Path(data).is_dir():
         console.print(rich_text(_("--data {data}: no such folder (it should hold the public "
                                   "data sets, see ../shared/data/README.md)").format(data=data),
@@ -52,8 +54,12 @@ def run(count: int = 2000, db: str = DEMO_DB, data: str | None = None) -> int:
                 name=path.name, errors=len(errors), lines=len(text.splitlines()), elapsed=elapsed
             )
         )
-        for diagnostic in diagnostics:
-            console.print(rich_text(diagnostic.render(checked.text_of(diagnostic.file))))
+        for diagnostic in diagnostics:  # its first line red (an error) or yellow (a warning)
+            head, newline, rest = diagnostic.render(checked.text_of(diagnostic.file)).partition(
+                "\n"
+            )
+            console.print(rich_text(head, "red" if diagnostic.is_error else "yellow")
+                          + rich_text(newline + rest))  # fmt: skip
         if errors:
             return 1
         policies.append(load_policy(path, file=path.name))
@@ -153,9 +159,17 @@ def _rulebook(console: Console, db: str, data: str | None) -> int:
                                                                       file=path.name)))  # fmt: skip
     results = run_policy_tests(policy)
     passed = sum(r.passed for r in results)
-    console.print(
-        _("policy tests: {passed} of {total} pass").format(passed=passed, total=len(results))
-    )
+    console.print(rich_text(
+        _("policy tests: {passed} of {total} pass").format(passed=passed, total=len(results)),
+        "green" if passed == len(results) else "red",
+    ))  # fmt: skip
+    for result in results:  # the failing ones named where they are counted, with why
+        if result.passed:
+            continue
+        console.print(rich_text("  " + _("FAIL  {name}  ({location})").format(
+            name=result.name, location=result.location), "red"))  # fmt: skip
+        for failure in result.failures:
+            console.print(rich_text("        " + failure.replace("\n", "\n        ")))
     if passed != len(results):
         return 1
     history = [parse_event(e) for e in demo_history(policy)]

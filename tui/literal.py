@@ -6,13 +6,20 @@ terminal, and Rich reads `[bold]` or `[/x]` in an evaluation id or an item label
 through `shown` (`say` for plain text and JSON, `rich_text` for what Rich prints: a Text is never
 read as markup): control characters become visible escapes such as \\u001b, which are also
 valid inside JSON strings, so a JSON line stays JSON.
+
+Colour (`say(..., style="red")`: PASS green, FAIL and errors red, warnings yellow) is drawn
+only on a terminal and never when `NO_COLOR` is set (to any value, https://no-color.org);
+piped output is the same bytes as without a style, and JSON is never given one.
 """
 
 from __future__ import annotations
 
+import os
 import sys
 from typing import TextIO
 
+from rich.color import ColorSystem
+from rich.style import Style
 from rich.text import Text
 
 from callqa.dsl.check import CONTROL_CHARACTERS
@@ -33,9 +40,39 @@ def rich_text(value: object, style: str = "") -> Text:
     return Text(shown(value), style=style)
 
 
-def say(text: object = "", *, file: TextIO | None = None, end: str = "\n") -> None:
-    """print() for text that may hold data: control characters shown (see `shown`)."""
-    print(shown(text), file=file or sys.stdout, end=end)
+def colour_on(file: TextIO | None = None) -> bool:
+    """Whether colour is drawn on `file` (stdout by default): a terminal, and no
+    `NO_COLOR` in the environment, whatever its value."""
+    if "NO_COLOR" in os.environ:
+        return False
+    try:
+        return (file or sys.stdout).isatty()
+    except (AttributeError, ValueError):  # closed, or not a real file
+        return False
 
 
-__all__ = ["rich_text", "say", "shown"]
+def say(text: object = "", *, file: TextIO | None = None, end: str = "\n", style: str = "") -> None:
+    """print() for text that may hold data: control characters shown (see `shown`); in
+    `style` (Rich's: "green", "bold red") when colour is on (see `colour_on`), else the
+    same bytes as without one."""
+    out = file or sys.stdout
+    if style and colour_on(out):
+        painted = Style.parse(style).render(shown(text), color_system=ColorSystem.STANDARD)
+        print(painted, file=out, end=end)
+    else:
+        print(shown(text), file=out, end=end)
+
+
+def say_diagnostic(rendered: str, error: bool, *, end: str = "\n") -> None:
+    """A rendered diagnostic: its first line (where, error or warning, what) red for an
+    error, yellow for a warning when colour is on; the source line and caret plain."""
+    head, newline, rest = rendered.partition("\n")
+    if not colour_on(sys.stdout):
+        say(rendered, end=end)
+        return
+    say(head, style="red" if error else "yellow", end=newline or end)
+    if newline:
+        say(rest, end=end)
+
+
+__all__ = ["colour_on", "rich_text", "say", "say_diagnostic", "shown"]

@@ -1073,6 +1073,16 @@ class Store:
                            "history").format(digest=digest))  # fmt: skip
 
     @_upgraded_meanwhile
+    def policies(self) -> list[PolicyVersion]:
+        """Every stored version, newest first (by when it was stored)."""
+        versions = self.tables.policy_versions
+        with self.engine.connect() as connection:
+            rows = connection.execute(
+                select(versions).order_by(versions.c.created_utc.desc(), versions.c.hash)
+            ).all()
+        return [_record(PolicyVersion, row) for row in rows]
+
+    @_upgraded_meanwhile
     def activate(self, digest: str, by: str) -> None:
         """Put the version in force; it is recorded by its whole hash, so a short prefix
         given here stays unambiguous when more versions are added."""

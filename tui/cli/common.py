@@ -12,10 +12,10 @@ import argparse
 import datetime as dt
 import sys
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from callqa.dsl.diagnostics import Diagnostic, PolicyError
-from callqa.dsl.i18n import _
+from callqa.dsl.i18n import N_, _
 from callqa.dsl.source import NOWHERE
 from callqa.engine import Policy, load_policy
 from callqa.engine.errors import InputFileError, NoHistory, StoreError, first_line
@@ -44,6 +44,38 @@ class CommandGroup(Protocol):
     __name__: str
 
     def register(self, commands: Commands) -> None: ...
+
+
+FORMAT_HELP = {
+    ("json", False): N_("text for people (the default) or json: one JSON document, its keys "
+                        "in English"),
+    ("jsonl", False): N_("text for people (the default) or jsonl: one JSON object per line, "
+                         "its keys in English"),
+    ("json", True): N_("text for people (the default; table is another name for it) or json: "
+                       "one JSON document, its keys in English"),
+    ("jsonl", True): N_("text for people (the default; table is another name for it) or "
+                        "jsonl: one JSON object per line, its keys in English"),
+}  # fmt: skip
+"""The --format help, by the machine format and whether `table` is still accepted."""
+
+
+def add_format(
+    parser: argparse.ArgumentParser, machine: Literal["json", "jsonl"], *, table: bool = False
+) -> None:
+    """The `--format` every command shares: `text` for people (the default), `json` for one
+    JSON document or `jsonl` for one object per line (a command streaming many records);
+    `table`, where a command had it, still accepted as `text` for the scripts using it."""
+    parser.add_argument(
+        "--format",
+        choices=["text", machine],
+        default="text",
+        type=_table_is_text if table else str,
+        help=_(FORMAT_HELP[machine, table]),
+    )
+
+
+def _table_is_text(name: str) -> str:
+    return "text" if name == "table" else name
 
 
 def read_policy_text(name: str) -> tuple[str | None, Diagnostic | None]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from pathlib import Path
 from shlex import quote
@@ -28,6 +29,7 @@ from callqa.engine.simulation.simulate import open_periods, replay_end, replay_g
 from callqa.engine.store.defaults import DEFAULT_DB
 from callqa.tui.cli.common import (
     Commands,
+    add_format,
     load_or_report,
     moment_option,
     open_store,
@@ -40,6 +42,7 @@ from callqa.tui.literal import say
 
 if TYPE_CHECKING:
     from callqa.engine.store.database import Store
+    from callqa.engine.store.importer import ImportReport
 
 IMPORT_BATCH = 5000
 """The rows import_file writes at a time (engine/store/importer.py): the bar counts them."""
@@ -47,10 +50,11 @@ IMPORT_BATCH = 5000
 
 def register(commands: Commands) -> None:
     explain = commands.add_parser("explain", help=_("feed events and explain every decision"))
-    explain.add_argument("--policy", required=True, metavar="FILE")
+    explain.add_argument("--policy", required=True, metavar="FILE",
+                         help=_("the policy file whose rules decide"))  # fmt: skip
     explain.add_argument("--events", required=True, metavar="FILE", help=_(".jsonl of events"))
     explain.add_argument("--until", metavar="TIME", help=_("advance the clock to this time"))
-    explain.add_argument("--format", choices=["text", "jsonl"], default="text")
+    add_format(explain, "jsonl")
     add_quiet(explain)
     explain.set_defaults(run=run_explain)
 
@@ -63,6 +67,7 @@ def register(commands: Commands) -> None:
     )
     importer.add_argument("--timezone", default="Asia/Shanghai",
                           help=_("how to read times without a timezone"))  # fmt: skip
+    add_format(importer, "json")
     add_quiet(importer)
     importer.set_defaults(run=run_import)
 
@@ -183,6 +188,8 @@ def run_import(args: argparse.Namespace) -> int:
 
     before: list[int] = []
     failed = 0
+    as_json = args.format == "json"
+    files: list[dict[str, object]] = []  # for --format json
     for name in args.files:
         batches[0] = 0
         try:
@@ -201,27 +208,63 @@ def run_import(args: argparse.Namespace) -> int:
             ) from None  # fmt: skip
         except (InputFileError, MappingError) as error:  # each names its file
             say(error, file=sys.stderr)
+            files.append({"file": name, "imported": False, "problem": str(error)})
             failed += 1
             continue
         except OSError as error:  # the database's: say which file was being imported
             say(f"{name}: {error.strerror or error}", file=sys.stderr)
+            files.append({"file": name, "imported": False,
+                          "problem": str(error.strerror or error)})  # fmt: skip
             failed += 1
             continue
         problems = [*report.rejected, *report.conflicts]  # conflicts: the stored one is kept
-        for problem in problems[:50]:
-            say(f"{name} {problem}", file=sys.stderr)
-        if len(problems) > 50:
-            say(_("{file}: ... and {more} more rows rejected or in conflict").format(
-                file=name, more=len(problems) - 50
-            ), file=sys.stderr)  # fmt: skip
-        say(f"{name}: {report.summary()}")
         failed += bool(problems)
+        if as_json:
+            files.append(_import_record(name, report))
+        else:
+            for problem in problems[:50]:
+                say(f"{name} {problem}", file=sys.stderr)
+            if len(problems) > 50:
+                say(_("{file}: ... and {more} more rows rejected or in conflict").format(
+                    file=name, more=len(problems) - 50
+                ), file=sys.stderr)  # fmt: skip
+            say(f"{name}: {report.summary()}")
         if not report.read:  # an empty file, or only a header: nothing was imported
             say(_("{file}: the file has no rows, so nothing was imported (is it the right "
                   "file? a CSV has a header line, then one line per event)").format(file=name),
                 file=sys.stderr)  # fmt: skip
             failed += 1
+    if as_json:
+        totals = {key: sum(int(str(f.get(key) or 0)) for f in files)
+                  for key in ("read", "kept", "duplicates", "conflicting", "filtered",
+                              "rejected")}  # fmt: skip
+        say(json.dumps({"db": shown_db(args.db), "files": files, **totals}, ensure_ascii=False,
+                       indent=2))  # fmt: skip
     return 1 if failed else 0
+
+
+def _import_record(name: str, report: ImportReport) -> dict[str, object]:
+    """A file's import for --format json: its counts, and each row rejected or in conflict
+    with its number and why."""
+    return {
+        "file": name, "imported": True, "problem": None, "read": report.read,
+        "kept": report.kept, "duplicates": report.duplicates,
+        "conflicting": len(report.conflicts), "filtered": report.skipped,
+        "rejected": len(report.rejected),
+        "rejected_rows": [_numbered(problem) for problem in report.rejected],
+        "conflicting_rows": [_numbered(problem) for problem in report.conflicts],
+    }  # fmt: skip
+
+
+def _numbered(problem: str) -> dict[str, object]:
+    """A row's problem ("row 12: ...", in the run's language) as its row and message; row
+    None when the message names no row."""
+    shape = re.escape(_("row {number}: {message}"))
+    shape = shape.replace(re.escape("{number}"), r"(\d+)").replace(re.escape("{message}"), "(.*)")
+    found = re.fullmatch(shape, problem, re.DOTALL)
+    if found is None:
+        return {"row": None, "message": problem}
+    return {"row": int(found.group(1)), "message": found.group(2)}
 
 
 def _holds_demo_history(args: argparse.Namespace, store: Store) -> bool:

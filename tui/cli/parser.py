@@ -83,7 +83,12 @@ def build_parser() -> argparse.ArgumentParser:
     """The parser, its help in the run's language: `--lang` when main saw it before
     building it, else the environment's (CALLQA_LANG, the locale)."""
     parser = _Parser(
-        prog="callqa", description=_("Quality rules for call centers: check, format and score.")
+        prog="callqa",
+        description=_(
+            "Quality rules for call centers: check, format and test policies, score "
+            "evaluations, sample the calls to review, explain decisions, import event logs, "
+            "simulate a change on the history, and keep and activate policy versions."
+        ),
     )
     parser.add_argument("--version", action="version", version=f"callqa {__version__}",
                         help=_("show program's version number and exit"))  # fmt: skip
@@ -95,7 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
             "else the locale (LANG=zh_CN.UTF-8 is Chinese)"
         ),
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", help=_("what to do; callqa COMMAND --help says more")
+    )
     for group in COMMAND_GROUPS:
         group.register(commands)
     return parser

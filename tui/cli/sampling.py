@@ -23,7 +23,7 @@ from callqa.engine.sampling.plan import (
 )
 from callqa.engine.scoring.evaluations import RowError, read_records
 from callqa.engine.store.text_files import read_data
-from callqa.tui.cli.common import Commands, load_or_report
+from callqa.tui.cli.common import Commands, add_format, load_or_report
 from callqa.tui.cli.progress import add_quiet, counted, progress
 from callqa.tui.files import write_atomically
 from callqa.tui.literal import say
@@ -31,13 +31,15 @@ from callqa.tui.literal import say
 
 def register(commands: Commands) -> None:
     sample = commands.add_parser("sample", help=_("publish or verify a sampling plan"))
-    sample.add_argument("--policy", required=True, metavar="FILE")
+    sample.add_argument("--policy", required=True, metavar="FILE",
+                        help=_("the policy whose sampling rules choose the calls"))  # fmt: skip
     sample.add_argument("--calls", required=True, metavar="FILE",
                         help=_("call log, .csv or .jsonl"))  # fmt: skip
     sample.add_argument("--period", metavar="PERIOD", help=_("2026-11-02, 2026-W48 or 2026-11"))
     sample.add_argument("--verify", metavar="PLAN",
                         help=_("a published plan.json to re-derive"))  # fmt: skip
     sample.add_argument("--out", metavar="FILE", help=_("write the plan as JSON here"))
+    add_format(sample, "json")
     add_quiet(sample)
     sample.set_defaults(run=run_sample)
 
@@ -120,6 +122,11 @@ def run_sample(args: argparse.Namespace) -> int:
     rejected += len(problems)
     if published is not None:
         problems = verify_plan(published, plan)
+        if args.format == "json":
+            verdict = {"plan": args.verify, "period": str(period), "matches": not problems,
+                       "differences": problems}  # fmt: skip
+            say(json.dumps(verdict, ensure_ascii=False, indent=2))
+            return 1 if problems else 0
         for problem in problems:
             say(problem)
         say(_("the plan matches the rule and the call log") if not problems
@@ -139,7 +146,10 @@ def run_sample(args: argparse.Namespace) -> int:
     text = json.dumps(plan, ensure_ascii=False, indent=2)
     if args.out:
         write_atomically(Path(args.out), text + "\n")
-    _print_plan(plan)
+    if args.format == "json":
+        say(text)  # the plan as --out writes it
+    else:
+        _print_plan(plan)
     if rejected:
         say(_("{rejected} call(s) rejected: the plan leaves them out").format(
             rejected=rejected

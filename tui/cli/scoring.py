@@ -19,23 +19,29 @@ from callqa.engine import ScoreResult, load_policy
 from callqa.engine.errors import EvaluationError, UnknownRubric
 from callqa.engine.scoring.calibration import calibrate
 from callqa.engine.scoring.evaluations import Row, RowError, read_evaluations
-from callqa.tui.cli.common import Commands, load_or_report, open_store, shown_db
+from callqa.tui.cli.common import Commands, add_format, load_or_report, open_store, shown_db
 from callqa.tui.literal import rich_text, say
 
 
 def register(commands: Commands) -> None:
     score = commands.add_parser("score", help=_("score a file of evaluations against a rubric"))
-    score.add_argument("--policy", required=True, metavar="FILE")
-    score.add_argument("--rubric", required=True, metavar="ID")
-    score.add_argument("--input", required=True, metavar="FILE", help=_(".csv or .jsonl"))
-    score.add_argument("--format", choices=["table", "jsonl"], default="table")
+    score.add_argument("--policy", required=True, metavar="FILE",
+                       help=_("the policy file that holds the rubric"))  # fmt: skip
+    score.add_argument("--rubric", required=True, metavar="ID",
+                       help=_("the rubric to score against, by its id"))  # fmt: skip
+    score.add_argument("--input", required=True, metavar="FILE",
+                       help=_("the evaluations, .csv or .jsonl"))  # fmt: skip
+    add_format(score, "jsonl", table=True)
     score.set_defaults(run=run_score)
 
     calibration = commands.add_parser(
         "calibration", help=_("how far evaluators are from each other")
     )
-    calibration.add_argument("--policy", required=True, metavar="FILE")
-    calibration.add_argument("--rubric", required=True, metavar="ID")
+    calibration.add_argument("--policy", required=True, metavar="FILE",
+                             help=_("the policy file that holds the rubric"))  # fmt: skip
+    calibration.add_argument("--rubric", required=True, metavar="ID",
+                             help=_("the rubric the evaluations were scored against, by its "
+                                    "id"))  # fmt: skip
     calibration.add_argument("--input", metavar="FILE", help=_("evaluations, .jsonl"))
     calibration.add_argument(
         "--db",
@@ -45,7 +51,7 @@ def register(commands: Commands) -> None:
         ),
     )
     calibration.add_argument("--expert", metavar="NAME", help=_("the reference evaluator"))
-    calibration.add_argument("--format", choices=["table", "json"], default="table")
+    add_format(calibration, "json", table=True)
     calibration.set_defaults(run=run_calibration)
 
 
