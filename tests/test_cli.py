@@ -138,7 +138,7 @@ def test_demo_runs_and_can_run_again(tmp_path: Path, capsys: pytest.CaptureFixtu
     assert f"policy tests: {tests} of {tests} pass" in out
     assert "proposed change" in out and "outcome(s) changed" in out
     # the stored history has QA evaluations of the included scorecard, appeals among them
-    assert "action: coaching" in out and "rescore" in out and "grades after appeals: 不合格" in out
+    assert "action: coaching" in out and "rescore" in out and "grades after appeals: 优秀" in out
     assert main(["demo", "--count", "200", "--db", db]) == 0
     assert "0 events added" in " ".join(capsys.readouterr().out.split())
 

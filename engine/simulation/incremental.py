@@ -39,11 +39,14 @@ from callqa.engine.simulation.collector import replay_collector
 from callqa.engine.simulation.simulate import (
     OpenPeriod,
     Report,
+    Roster,
     Side,
     Twins,
     advance_to_end,
+    band_order,
     event_time,
     format_open_periods,
+    note_agent,
     open_period_ends,
     period_end,
     replay_end,
@@ -101,6 +104,7 @@ class Baseline:
     due: list[Due] = field(default_factory=list)  # what fell due after, by `reach`
     rejected: list[Rejection] = field(default_factory=list)
     open_ends: list[OpenPeriod] = field(default_factory=list)  # open after the last event
+    agents: Roster = field(default_factory=dict)  # the history's agents and their teams
 
     def to_json(self) -> str:
         """The baseline as a store keeps it (`from_json` reads it back)."""
@@ -114,6 +118,7 @@ class Baseline:
                      dict(d.side.grade_tally)] for d in self.due],
             "rejected": [list(r) for r in self.rejected],
             "open_ends": [list(e) for e in self.open_ends],
+            "agents": self.agents,
         }, ensure_ascii=False)  # fmt: skip
 
     @classmethod
@@ -132,6 +137,7 @@ class Baseline:
                 _moment(data["last_event"], zone), _moment(data["reach"], zone),
                 data["stopped"], units, due, [Rejection(*r) for r in data["rejected"]],
                 [(e[0], e[1], e[2], e[3]) for e in data["open_ends"]],
+                {str(agent): team for agent, team in data["agents"].items()},
             )  # fmt: skip
         except (ValueError, TypeError, KeyError, AttributeError):
             return None
@@ -141,7 +147,9 @@ def _side(tally: dict[str, int], grades: dict[str, int]) -> Side:
     return Side(tally=Counter(tally), grade_tally=Counter(grades))
 
 
-BASELINE_FORMAT = 2  # 2: what fell due after the last event kept apart (`Baseline.due`)
+# 2: what fell due after the last event kept apart (`Baseline.due`); 3: the agents and
+# their teams (`Baseline.agents`, for the report's summaries per agent and team)
+BASELINE_FORMAT = 3
 
 
 def _when(moment: dt.datetime | None) -> str | None:
@@ -167,10 +175,12 @@ def replay_baseline(
     engine = Engine(policy, max_gap=REPLAY_MAX_GAP)
     sides: dict[str, Side] = {}
     rejected: list[Rejection] = []
+    roster: Roster = {}
     count = 0
     first: dt.datetime | None = None
     for raw in events:
         count += 1
+        note_agent(roster, raw)
         try:
             decisions = engine.feed(raw)
         except EventError as error:
@@ -195,7 +205,7 @@ def replay_baseline(
         entry.side.count(decision)
     stopped = problems[0] if problems else None
     kept = list(due.values())
-    return Baseline(count, first, last, reach, stopped, sides, kept, rejected, opened)
+    return Baseline(count, first, last, reach, stopped, sides, kept, rejected, opened, roster)
 
 
 def _tally(sides: dict[str, Side], decisions: list[Decision]) -> None:
@@ -346,7 +356,9 @@ def replay_slice(
         side.first_event, side.last_event, side.replayed_to = baseline.first_event, last, end
         ends = [e for e in baseline.open_ends if e[3] not in kept and e[0] > still_open]
         side.open_periods = format_open_periods([*ends, *open_period_ends(engines[index])])
-    return Report(before, after, baseline.events, replayed_units=tuple(sorted(kept))), False
+    report = Report(before, after, baseline.events, replayed_units=tuple(sorted(kept)),
+                    agents=baseline.agents, grade_order=band_order((new, old)))  # fmt: skip
+    return report, False
 
 
 def _serves(baseline: Baseline, end: dt.datetime | None) -> bool:

@@ -41,11 +41,14 @@ from callqa.engine.simulation.incremental import Rejection, rejection
 from callqa.engine.simulation.simulate import (
     OpenPeriod,
     Report,
+    Roster,
     Side,
     Twins,
     advance_to_end,
+    band_order,
     event_time,
     format_open_periods,
+    note_agent,
     open_period_ends,
     replay_end,
 )
@@ -155,6 +158,7 @@ class PartResult:
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]]
     # each side's agents on the roster per rota, team and period: `merge` picks
     rota_shares: tuple[list[RotaShare], list[RotaShare]] = field(default_factory=lambda: ([], []))
+    agents: Roster = field(default_factory=dict)  # its agents and their teams
 
 
 @dataclass
@@ -174,6 +178,7 @@ class PartReplay:
     stopped: list[str | None] = field(default_factory=lambda: [None, None])
     open_ends: tuple[list[OpenPeriod], list[OpenPeriod]] = field(default_factory=lambda: ([], []))
     rota_shares: tuple[list[RotaShare], list[RotaShare]] = field(default_factory=lambda: ([], []))
+    agents: Roster = field(default_factory=dict)
 
     @classmethod
     def of(cls, old: Policy, new: Policy) -> PartReplay:
@@ -190,6 +195,7 @@ class PartReplay:
 
     def feed(self, raw: Mapping[str, Any]) -> None:
         self.events += 1
+        note_agent(self.agents, raw)
         for index, engine in enumerate(self.engines):
             try:
                 decisions = engine.feed(raw)
@@ -224,7 +230,7 @@ class PartReplay:
             self.open_ends[index].extend(open_period_ends(engine))
         return PartResult(self.twins.finish(), self.refused, self.published, self.ended,
                           self.started, self.events, self.first, clock, self.stopped,
-                          self.open_ends, self.rota_shares)  # fmt: skip
+                          self.open_ends, self.rota_shares, self.agents)  # fmt: skip
 
 
 def merge(
@@ -267,7 +273,13 @@ def merge(
         side.stopped = stops[0] if stops else None
         side.replayed_to = side.last_event if stops else end
         side.open_periods = format_open_periods(e for p in parts for e in p.open_ends[index])
-    return Report(sides[0], sides[1], sum(part.events for part in parts))
+    roster: Roster = {}
+    for part in parts:  # an agent's events are all in its part
+        for agent, team in part.agents.items():
+            if team is not None or agent not in roster:
+                roster[agent] = team
+    return Report(sides[0], sides[1], sum(part.events for part in parts), agents=roster,
+                  grade_order=band_order(policies[::-1]))  # fmt: skip
 
 
 def _judged(policy: Policy, parts: list[list[PeriodTally]]) -> list[Decision]:

@@ -94,6 +94,46 @@ def _label(decision: Decision) -> str:
     return decision.kind
 
 
+Roster = dict[str, str | None]
+"""Every agent the replayed events name, with the team its latest event gave (None: no
+event gave one): what the report's summaries per agent and per team read."""
+
+
+def note_agent(roster: Roster, raw: Mapping[str, Any]) -> None:
+    """Note the agent an event names and its team (an `agent_joined`, a call, a complaint
+    ... that says one): the latest team given wins, as the engine's roster moves."""
+    agent = raw.get("agent")
+    if isinstance(agent, str) and agent:
+        team = raw.get("team")
+        if isinstance(team, str) and team:
+            roster[agent] = team
+        elif agent not in roster:
+            roster[agent] = None
+
+
+def band_order(policies: Iterable[Policy]) -> list[str]:
+    """The grades of the policies' rubrics in band order, best first (the highest band
+    first, `otherwise` last), each once: the order reports show grades in."""
+    order: dict[str, None] = {}
+    for policy in policies:
+        for rubric in policy.rubrics.values():
+            bands = sorted(rubric.table.grades, key=lambda b: (b.fallback, -b.low))
+            order.update(dict.fromkeys(band.label for band in bands))
+    return list(order)
+
+
+Change = tuple[Outcome, list[Decision], list[Decision]]  # an outcome, before and after
+
+
+def _movers(key: str, groups: dict[str, list[int]]) -> list[dict[str, Any]]:
+    """Changed outcomes per group, the biggest movers first: how many outcomes changed and
+    how many times they were decided before and after."""
+    ranked = sorted(groups.items(), key=lambda g: (-abs(g[1][2] - g[1][1]), -g[1][0], g[0]))
+    rows = [{key: name, "changed": n, "before": before, "after": after}
+            for name, (n, before, after) in ranked]  # fmt: skip
+    return rows
+
+
 @dataclass
 class Report:
     before: Side
@@ -104,37 +144,65 @@ class Report:
     # an incremental simulation's units replayed under both versions (the others' counts
     # came from the baseline's replay: engine.simulation.incremental); None: everything
     replayed_units: tuple[str, ...] | None = None
+    agents: Roster = field(default_factory=dict)  # the history's agents and their teams
+    grade_order: list[str] = field(default_factory=list)  # `band_order` of both versions
+
+    def _changes(self) -> tuple[list[Change], list[Change]]:
+        """The outcomes decided a different number of times, and those decided as often at
+        other times, each with its decisions before and after, in outcome order."""
+        old, new = self.before.outcomes(), self.after.outcomes()
+        changed: list[Change] = []
+        retimed: list[Change] = []
+        for key in sorted(set(old) | set(new)):
+            a, b = old.get(key, []), new.get(key, [])
+            if len(a) != len(b):
+                changed.append((key, a, b))
+            elif [d.at for d in a] != [d.at for d in b]:
+                retimed.append((key, a, b))
+        return changed, retimed
 
     def changed(self) -> list[dict[str, Any]]:
         """Outcomes decided under one version and not the other (or a different number of
         times), with both sides' reasons. The same outcome at another time is not a
         change of outcome; `retimed` counts those."""
-        old, new = self.before.outcomes(), self.after.outcomes()
-        rows = []
-        for key in sorted(set(old) | set(new)):
-            a, b = old.get(key, []), new.get(key, [])
-            if len(a) == len(b):
-                continue
-            kind, subject, action = key
-            rows.append({
-                "kind": kind, "subject": subject, "action": action or None,
-                "before": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in a],
-                "after": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in b],
-            })  # fmt: skip
-        return rows
+        return [_changed_row(change) for change in self._changes()[0]]
 
     def retimed(self) -> int:
-        old, new = self.before.outcomes(), self.after.outcomes()
-        return sum(
-            1
-            for key in set(old) & set(new)
-            if len(old[key]) == len(new[key])
-            and [d.at for d in old[key]] != [d.at for d in new[key]]
-        )
+        return len(self._changes()[1])
+
+    def summaries(self, changes: list[Change]) -> dict[str, list[dict[str, Any]]]:
+        """The changed outcomes per decision (as `counts` labels them), per team and per
+        agent, the biggest movers first. An outcome counts for the agent its decision is
+        about (the subject, or a complaint's agent) and that agent's team, or for the team
+        it names (a KPI per team); a team view needs events that give agents' teams."""
+        teams = {team for team in self.agents.values() if team is not None}
+        groups: tuple[dict[str, list[int]], ...] = ({}, {}, {})
+        for _key, a, b in changes:
+            decision = (a or b)[0]
+            agent = decision.facts.get("agent")
+            if not isinstance(agent, str) or agent not in self.agents:
+                agent = decision.subject if decision.subject in self.agents else None
+            team = self.agents.get(agent) if agent is not None else None
+            if team is None and agent is None and decision.subject in teams:
+                team = decision.subject
+            for names, name in zip(groups, (_label(decision), team, agent), strict=True):
+                if name is not None:
+                    tally = names.setdefault(name, [0, 0, 0])
+                    tally[0] += 1
+                    tally[1] += len(a)
+                    tally[2] += len(b)
+        return {
+            "changed_by_decision": _movers("decision", groups[0]),
+            "changed_by_team": _movers("team", groups[1]),
+            "changed_by_agent": _movers("agent", groups[2]),
+        }
 
     def to_dict(self) -> dict[str, Any]:
         before, after = self.before.counts(), self.after.counts()
         samples_before, samples_after = before.get("sample", 0), after.get("sample", 0)
+        changes, retimed = self._changes()
+        grades = set(self.before.grades()) | set(self.after.grades())
+        ranked = [grade for grade in self.grade_order if grade in grades]
         return {
             "events": self.events,
             "replay": {
@@ -155,11 +223,33 @@ class Report:
                 "before": dict(sorted(self.before.grades().items())),
                 "after": dict(sorted(self.after.grades().items())),
             },
+            # the grades in the rubrics' band order, best first; others after, by name
+            "grade_order": ranked + sorted(grades - set(ranked)),
             "sampling_workload": {"before": samples_before, "after": samples_after},
-            "changed": self.changed(),
-            "retimed": self.retimed(),
+            "changed": [_changed_row(change) for change in changes],
+            "retimed": len(retimed),
+            "retimed_outcomes": [_retimed_row(change) for change in retimed],
+            **self.summaries(changes),
             "rejected_events": {"before": self.before.rejected, "after": self.after.rejected},
         }
+
+
+def _changed_row(change: Change) -> dict[str, Any]:
+    (kind, subject, action), a, b = change
+    return {
+        "kind": kind, "subject": subject, "action": action or None,
+        "before": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in a],
+        "after": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in b],
+    }  # fmt: skip
+
+
+def _retimed_row(change: Change) -> dict[str, Any]:
+    (kind, subject, action), a, b = change
+    return {
+        "kind": kind, "subject": subject, "action": action or None,
+        "before": [f"{d.at:%Y-%m-%d %H:%M}" for d in a],
+        "after": [f"{d.at:%Y-%m-%d %H:%M}" for d in b],
+    }  # fmt: skip
 
 
 @replay_collector()
@@ -175,10 +265,12 @@ def simulate(
     tests (a period not over by now is not closed)."""
     engines = (Engine(old, max_gap=REPLAY_MAX_GAP), Engine(new, max_gap=REPLAY_MAX_GAP))
     twins = Twins()
+    roster: Roster = {}
     count = 0
     first: dt.datetime | None = None
     for raw in events:
         count += 1
+        note_agent(roster, raw)
         # each engine reads the event itself: a well-typed dict (a stored one, too) takes
         # its plain path, cheaper than one pydantic model shared by both
         for index, engine in enumerate(engines):
@@ -205,7 +297,7 @@ def simulate(
         side.first_event, side.last_event = first, last
         side.replayed_to = engine.clock if problems else end  # where it really stopped
         side.open_periods = open_periods(engine)
-    return Report(*twins.finish(), count)
+    return Report(*twins.finish(), count, agents=roster, grade_order=band_order((new, old)))
 
 
 def event_time(raw: Mapping[str, Any]) -> dt.datetime | None:
@@ -509,12 +601,15 @@ def simulate_against_history(
     decision and keeps only those without a twin on the other side."""
     twins = Twins()
     replays = (_Versions(versions), _Versions([(None, new)]))
+    roster: Roster = {}
     count = 0
     for event in events:
         count += 1
+        note_agent(roster, event)
         for index, replay in enumerate(replays):
             twins.add(index, list(replay.feed(event, twins.sides[index])))
     policies = [*replays[0].policies, new]
     for index, replay in enumerate(replays):
         twins.add(index, list(replay.finish(twins.sides[index], until, policies, now)))
-    return Report(*twins.finish(), count)
+    order = band_order((new, *replays[0].policies))
+    return Report(*twins.finish(), count, agents=roster, grade_order=order)

@@ -52,6 +52,10 @@ def register(commands: Commands) -> None:
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
     simulate.add_argument("--format", choices=["table", "json"], default="table")
+    simulate.add_argument("--all", action="store_true", dest="everything",
+                          help=_("list every changed outcome with its reasons, every agent "
+                          "and team and every re-timed outcome (the report for people "
+                          "shows the first ones)"))  # fmt: skip
     simulate.add_argument("--sweep", metavar="RULE=A..B",
                           help=_("replay once per value of a rule's limit, e.g. "
                           "bottom_removal.complaints_month=2..5"))  # fmt: skip
@@ -188,7 +192,7 @@ def _print_report(
     if args.format == "json":
         say(json.dumps(data, ensure_ascii=False, indent=2, default=str))
     else:
-        print_simulation(data, args.policy, against)
+        print_simulation(data, args.policy, against, everything=args.everything)
     return 1 if data["replay"]["stopped"] else 0
 
 
