@@ -12,11 +12,11 @@ from pathlib import Path
 from shlex import quote
 from typing import Any, ClassVar
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import CommandPalette
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
@@ -33,6 +33,7 @@ from textual.widgets import (
     Static,
     TabbedContent,
     TabPane,
+    Tabs,
 )
 from textual.worker import Worker, WorkerState, get_current_worker
 
@@ -50,8 +51,14 @@ from callqa.tui.editor import PolicyEditor
 from callqa.tui.errors import first_line
 from callqa.tui.files import SHIPPED, NotRegularFile, is_shipped, main_policy, write_atomically
 from callqa.tui.literal import shown
-from callqa.tui.screens import Confirm, Help, SaveAs, translate_bindings
-from callqa.tui.simulation_view import decision_label, refused_sentences, replay_sentences
+from callqa.tui.screens import Ask, Confirm, Help, SaveAs, translate_bindings
+from callqa.tui.simulation_view import (
+    decision_label,
+    grade_chart,
+    refused_sentences,
+    replay_sentences,
+    summary_sentences,
+)
 from callqa.tui.tables import fill_table
 
 CHECK_DELAY = 0.35  # seconds of quiet typing before the buffer is checked
@@ -119,18 +126,36 @@ class CallqaApp(App[None]):
     TITLE = "callqa"
     CSS = """
     #files { width: 28; border-right: solid $primary-darken-2; }
+    Screen.-narrow #files, Screen.-files-hidden #files { display: none; }
+    Screen.-narrow.-files-shown #files { display: block; }
     #main { width: 1fr; }
-    #editor { height: 1fr; min-height: 8; }
+    #editor { height: 1fr; min-height: 5; }
     #panels { height: 45%; min-height: 12; }
+    Screen.-short #panels { height: 50%; min-height: 8; }
+    #main.-results #editor { display: none; }
+    #main.-results #panels { height: 1fr; }
+    #panels > ContentSwitcher { height: 1fr; }
+    #panels TabPane { height: 1fr; padding: 0; }
     #status { height: 1; padding: 0 1; background: $boost; }
     DataTable { height: 1fr; }
-    #sim-progress { width: 1fr; margin-left: 2; }
+    #tests { min-height: 3; }
+    #sim-scroll { height: 1fr; }
+    #sim-scroll DataTable { height: auto; }
+    #sim-progress { width: auto; margin-left: 2; display: none; }
+    Screen.-narrow #sim-progress Bar { width: 10; }
     .controls { height: 1; }
-    .controls Input { width: 24; height: 1; border: none; padding: 0 1; }
+    .controls Input { width: 1fr; max-width: 32; height: 1; border: none; padding: 0 1; }
+    #sample-period { max-width: 44; }
     .controls Button { height: 1; min-width: 14; border: none; margin-left: 2; }
     .version { color: $text-muted; }
-    .detail { height: auto; max-height: 8; padding: 0 1; }
+    .detail { height: auto; padding: 0 1; }
+    #test-detail-scroll { height: auto; max-height: 70%; }
     """
+    # the file list hides below 100 columns (ctrl+b shows it); below 32 lines the results
+    # take half the height: an 80x24 terminal keeps both the editor and the counts
+    # (no ClassVar: Textual declares them as instance variables)
+    HORIZONTAL_BREAKPOINTS = [(0, "-narrow"), (100, "-wide")]  # noqa: RUF012
+    VERTICAL_BREAKPOINTS = [(0, "-short"), (32, "-tall")]  # noqa: RUF012
     BINDINGS: ClassVar[list[BindingType]] = [
         # priority: the editor has its own f6/f7 (select line/all); ours win
         # descriptions in the run's language: translate_bindings, when the app is made
@@ -141,9 +166,15 @@ class CallqaApp(App[None]):
         Binding("escape", "cancel_simulation", N_("cancel"), id="cancel", priority=True),
         Binding("f7", "activate", N_("activate"), id="activate", priority=True),
         Binding("f8", "sampling_plan", N_("sampling"), id="sampling", priority=True),
+        Binding("ctrl+r", "toggle_results", N_("results"), id="results", priority=True),
         Binding("f1", "help", N_("help"), id="help"),
         Binding("ctrl+o", "focus_files", N_("files"), show=False),
         Binding("ctrl+e", "focus_editor", N_("editor"), show=False),
+        Binding("ctrl+b", "toggle_files", N_("file list"), show=False, priority=True),
+        Binding("ctrl+t", "focus_dates", N_("dates"), show=False, priority=True),
+        Binding("ctrl+n", "new_file", N_("new file"), show=False, priority=True),
+        Binding("ctrl+g", "go_to_line", N_("go to line"), show=False, priority=True),
+        Binding("f9", "format", N_("format"), show=False, priority=True),
         # the app's own quit action, which asks first: so do ctrl+p's Quit and ctrl+c's hint
         Binding("ctrl+q", "quit", N_("quit"), id="quit", priority=True),
     ]
@@ -174,20 +205,25 @@ class CallqaApp(App[None]):
                         yield DataTable(id="problems", cursor_type="row", zebra_stripes=True)
                     with TabPane(_("Tests"), id="tests-tab"):
                         yield DataTable(id="tests", cursor_type="row")
-                        yield Static("", id="test-detail", classes="detail", markup=False)
+                        with VerticalScroll(id="test-detail-scroll"):
+                            yield Static("", id="test-detail", classes="detail", markup=False)
                     with TabPane(_("Simulation"), id="simulation-tab"):
                         with Horizontal(classes="controls"):
                             yield Label(_("from "))
-                            yield Input(placeholder=_("2026-11-01 (all)"), id="sim-from")
+                            yield Input(placeholder=_("the first event"), id="sim-from")
                             yield Label(_(" to "))
-                            yield Input(placeholder=_("2026-12-01 (all)"), id="sim-to")
+                            yield Input(placeholder=_("the last event"), id="sim-to")
                             yield ProgressBar(id="sim-progress")
-                        yield DataTable(id="simulation", cursor_type="row")
-                        yield Static("", id="sim-detail", classes="detail", markup=False)
+                        # the counts, then all the detail (grade chart too): scrolls as one
+                        with VerticalScroll(id="sim-scroll"):
+                            yield DataTable(id="simulation", cursor_type="row")
+                            yield Static("", id="sim-detail", classes="detail", markup=False)
                     with TabPane(_("Sampling"), id="sampling-tab"):
                         with Horizontal(classes="controls"):
                             yield Label(_("day or week "))
-                            yield Input(placeholder=_("2026-11-02 or 2026-W45"), id="sample-period")
+                            yield Input(
+                                placeholder=_("the last day with calls"), id="sample-period"
+                            )
                             yield Button(_("Export plan"), id="export-plan")
                         yield DataTable(id="sampling", cursor_type="row")
         yield Footer()
@@ -231,6 +267,13 @@ class CallqaApp(App[None]):
             self.open_file(self.path)
         self.query_one(PolicyEditor).focus()
 
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 100 columns the footer packs its keys closer, and leaves out the palette's
+        key (f1's help names it) so that ctrl+r and f1 still show."""
+        footer = self.query_one(Footer)
+        footer.compact = event.size.width < 100
+        footer.show_command_palette = event.size.width >= 90
+
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         for command in super().get_system_commands(screen):  # Textual's (TEXTUAL_WORDS)
             yield command._replace(title=_(command.title), help=_(command.help))
@@ -241,6 +284,25 @@ class CallqaApp(App[None]):
             ("simulate", _("Simulate"), _("the buffer against the active version")),
             ("activate", _("Activate"), _("record this version as active (clean and tested)")),
             ("sampling_plan", _("Sampling plan"), _("the last day's published sample")),
+            ("new_file", _("New file"), _("a new policy file in the folder (ctrl+n)")),
+            ("focus_files", _("Open"), _("choose a policy in the file list (ctrl+o)")),
+            ("format", _("Format"), _("lay the policy out as callqa fmt does, same keywords (f9)")),
+            ("go_to_line", _("Go to line"), _("move the cursor to a line (ctrl+g)")),
+            (
+                "toggle_results",
+                _("Results: maximize or restore"),
+                _("give the results the whole height, or share it with the editor (ctrl+r)"),
+            ),
+            (
+                "toggle_files",
+                _("File list: show or hide"),
+                _("show or hide the file list (ctrl+b)"),
+            ),
+            (
+                "focus_dates",
+                _("Dates"),
+                _("type the simulation's from/to or the sampling day (ctrl+t)"),
+            ),
             ("help", _("Help"), _("keys and what they do")),
         ):
             yield SystemCommand(title, help_text, getattr(self, f"action_{name}"))
@@ -295,20 +357,7 @@ class CallqaApp(App[None]):
             self._show_version(event.item.version_text, event.item.version_name)  # type: ignore[attr-defined]
             return
         path: Path = event.item.path  # type: ignore[attr-defined]
-        if self.dirty:
-
-            def answer(discard: bool | None) -> None:
-                if discard:
-                    self.open_file(path)
-
-            question = (
-                _("{name} has unsaved changes. Discard them?").format(name=self.path.name)
-                if self.path
-                else _("The buffer has unsaved changes. Discard them?")
-            )
-            self.push_screen(Confirm(question, _("Discard"), _("Keep")), answer)
-            return
-        self.open_file(path)
+        self._unless_unsaved(lambda: self.open_file(path))
 
     def _show_version(self, text: str, name: str) -> None:
         """A stored version is shown read-only; copy from it into a file to change it."""
@@ -553,7 +602,7 @@ class CallqaApp(App[None]):
         except PolicyError as error:
             self._say(_("the policy has {count} problem(s): see Problems").format(
                 count=len(error.diagnostics)), severity="error")  # fmt: skip
-            self.query_one(TabbedContent).active = "problems-tab"
+            self._show_tab("problems-tab")
             return None
 
     # ------------------------------------------------------------------ tests
@@ -561,7 +610,7 @@ class CallqaApp(App[None]):
     def action_run_tests(self) -> None:
         policy = self._buffer_policy()
         if policy is not None:
-            self.query_one(TabbedContent).active = "tests-tab"
+            self._show_tab("tests-tab")
             self.run_tests(policy)
 
     @work(exclusive=True, group="tests", thread=True, exit_on_error=False)
@@ -588,7 +637,7 @@ class CallqaApp(App[None]):
         policy = self._buffer_policy()
         if policy is None:
             return
-        self.query_one(TabbedContent).active = "simulation-tab"
+        self._show_tab("simulation-tab")
         bounds: list[dt.datetime | None] = []
         for field_id in ("#sim-from", "#sim-to"):
             text = self.query_one(field_id, Input).value.strip()
@@ -737,8 +786,7 @@ class CallqaApp(App[None]):
             rows.append((decision_label(label), str(row["before"]), str(row["after"]),
                          f"{delta:+d}" if delta else ""))  # fmt: skip
         self._fill("simulation", rows)
-        grades = report["grades"]
-        chart = _grade_chart(grades["before"], grades["after"])
+        chart = grade_chart(report)  # band order, names aligned by display width
         changed = report["changed"]
         replayed = (
             _("Replayed {events:,} events from {db}, the buffer vs {against}: {changed} "
@@ -755,6 +803,7 @@ class CallqaApp(App[None]):
             lines.append(_("Kept the replay of {against} in {db}: the next F6 against it "
                            "replays only what a change touches.").format(
                 against=against, db=self._db_shown))  # fmt: skip
+        lines += summary_sentences(report)  # per decision, team, agent; workload; re-timed
         for row in changed[:6]:
             before = row["before"][0] if row["before"] else _("(not decided)")
             after = row["after"][0] if row["after"] else _("(not decided)")
@@ -763,6 +812,18 @@ class CallqaApp(App[None]):
                 subject=row["subject"], before=before, after=after))  # fmt: skip
         text = "\n".join([*lines, chart]).strip()
         self.query_one("#sim-detail", Static).update(shown(text))
+        self._show_covered(report.get("replay") or {})
+
+    def _show_covered(self, replay: dict[str, Any]) -> None:
+        """The empty from/to boxes say, dimmed, which days the run covered: its first and
+        last events' (the boxes keep what was typed)."""
+        first, last = replay.get("first_event"), replay.get("last_event")
+        self.query_one("#sim-from", Input).placeholder = (
+            _("the first event: {day}").format(day=first[:10]) if first else _("the first event")
+        )
+        self.query_one("#sim-to", Input).placeholder = (
+            _("the last event: {day}").format(day=last[:10]) if last else _("the last event")
+        )
 
     # ------------------------------------------------------------- activation
 
@@ -831,12 +892,126 @@ class CallqaApp(App[None]):
             return
         self._say(_("activated {name} ({digest})").format(name=policy.name, digest=digest))
 
+    # ------------------------------------------------------ new, go to, format
+
+    def action_new_file(self) -> None:
+        """Ask a name, create the policy in the folder (the shipped examples': the current
+        folder) with its first line, and open it."""
+        folder = (Path.cwd() if is_shipped(self.folder) else self.folder).resolve()
+
+        def target(name: str) -> Path:
+            return folder / (name if name.endswith(".policy") else f"{name}.policy")
+
+        def problem(name: str) -> str | None:
+            if not name:
+                return _("write the new file's name, e.g. complaints")
+            if "/" in name or "\\" in name or name.startswith("."):
+                return _("write a name only: the file goes in {folder}").format(folder=folder)
+            if target(name).exists():
+                return _("{name} exists already: open it from the file list (ctrl+o)").format(
+                    name=target(name).name)  # fmt: skip
+            return None
+
+        def create(name: str | None) -> None:
+            if name is None:
+                return
+            path = target(name)
+            stem = path.stem
+            try:
+                write_atomically(path, f'policy "{stem}" version "1" timezone "Asia/Shanghai"\n')
+            except OSError as error:
+                reason = error.strerror or error
+                said = _("{path} was not created ({reason})").format(path=path, reason=reason)
+                self._say(said, severity="error", timeout=30)
+                return
+            if folder.resolve() != self.folder.resolve():
+                self.folder = folder
+            self._refresh_files()
+            self.open_file(path)
+            self.query_one(PolicyEditor).focus()
+            self._say(_("created {path}").format(path=path))
+
+        def ask() -> None:
+            self.push_screen(Ask(_("Name of the new policy file in {folder}:").format(
+                folder=folder), _("Create"), problem), create)  # fmt: skip
+
+        self._unless_unsaved(ask)
+
+    def _unless_unsaved(self, then_do: Callable[[], None]) -> None:
+        """Do `then_do` now, or after the user agrees to discard the unsaved changes."""
+        if not self.dirty:
+            then_do()
+            return
+
+        def answer(discard: bool | None) -> None:
+            if discard:
+                then_do()
+
+        question = (
+            _("{name} has unsaved changes. Discard them?").format(name=self.path.name)
+            if self.path
+            else _("The buffer has unsaved changes. Discard them?")
+        )
+        self.push_screen(Confirm(question, _("Discard"), _("Keep")), answer)
+
+    def action_go_to_line(self) -> None:
+        editor = self.query_one(PolicyEditor)
+        count = editor.document.line_count
+
+        def number(given: str) -> int | None:
+            line = given.split(":")[0].strip()
+            return int(line) if line.isdigit() and 1 <= int(line) <= count else None
+
+        def problem(given: str) -> str | None:
+            if number(given) is None:
+                return _("write a line number from 1 to {count}").format(count=count)
+            return None
+
+        def go(given: str | None) -> None:
+            line = number(given or "")
+            if line is None:
+                return
+            editor.cursor_location = (line - 1, 0)
+            editor.scroll_cursor_visible(center=True)
+            self.query_one("#main").remove_class("-results")
+            editor.focus()
+
+        row = editor.cursor_location[0] + 1
+        self.push_screen(Ask(_("Go to line (1 to {count}):").format(count=count), _("Go"),
+                             problem, str(row)), go)  # fmt: skip
+
+    def action_format(self) -> None:
+        """The buffer laid out as `callqa fmt` does, in the keywords it is written in (one
+        undo step: ctrl+z gives the text back)."""
+        from callqa.dsl.format import format_text
+
+        editor = self.query_one(PolicyEditor)
+        if editor.read_only:
+            self._say(_("a stored version is read-only: it cannot be formatted"),
+                      severity="warning")  # fmt: skip
+            return
+        try:
+            formatted = format_text(editor.text, self._buffer_name)
+        except PolicyError as error:
+            self._say(_("not formatted: the policy has {count} problem(s) the parser cannot "
+                        "read past: see Problems").format(count=len(error.diagnostics)),
+                      severity="error")  # fmt: skip
+            self._show_tab("problems-tab")
+            return
+        if formatted == editor.text:
+            self._say(_("already formatted"))
+            return
+        row = editor.cursor_location[0]
+        editor.replace(formatted, editor.document.start, editor.document.end)
+        editor.cursor_location = (min(row, editor.document.line_count - 1), 0)
+        self._say(_("formatted (ctrl+z undoes it)"))
+
     # ---------------------------------------------------------------- sampling
 
     def action_sampling_plan(self) -> None:
         policy = self._buffer_policy()
         if policy is not None:
-            self.query_one(TabbedContent).active = "sampling-tab"
+            self._show_tab("sampling-tab")
             self.sampling_plan(policy)
 
     @work(exclusive=True, group="sampling", thread=True, exit_on_error=False)
@@ -857,8 +1032,8 @@ class CallqaApp(App[None]):
                 return
             period = self.query_one("#sample-period", Input).value.strip()
             if not period:
-                yesterday = span[1].astimezone(policy.timezone).date() - dt.timedelta(days=1)
-                period = yesterday.isoformat()
+                period = _last_day_with_calls(store, policy, span).isoformat()
+                self.call_from_thread(self._shown_default_day, period)
             try:
                 period_days(period)
             except ValueError as error:
@@ -878,6 +1053,12 @@ class CallqaApp(App[None]):
             store.close()
         plan = build_plan(policy, events, period, [])
         self.call_from_thread(self._show_plan, plan)
+
+    def _shown_default_day(self, day: str) -> None:
+        """The empty day box says which day F8 chose (dimmed: not as if typed)."""
+        self.query_one("#sample-period", Input).placeholder = _(
+            "the last day with calls: {day}"
+        ).format(day=day)
 
     @on(Button.Pressed, "#export-plan")
     def _export_plan(self) -> None:
@@ -925,6 +1106,8 @@ class CallqaApp(App[None]):
         """A worker that fails says why, and the app (with any unsaved edits) stays open."""
         if event.worker.group == "simulate":
             self.refresh_bindings()  # escape cancels only while it runs
+            # the bar shows while a replay runs; then the dates' boxes get its room
+            self.query_one("#sim-progress").display = self._simulating() is not None
         if event.state is not WorkerState.ERROR:
             return
         stopped = STOPPED.get(event.worker.group or "", STOPPED_OTHER)
@@ -947,7 +1130,49 @@ class CallqaApp(App[None]):
         self.push_screen(Help())
 
     def action_focus_files(self) -> None:
-        self.query_one("#files", ListView).focus()
+        """The file list (shown if it was hidden): enter opens the file chosen."""
+        files = self.query_one("#files", ListView)
+        if not files.display:
+            self.action_toggle_files()
+        files.focus()
+
+    def action_toggle_files(self) -> None:
+        """Show or hide the file list; the choice holds whatever the terminal's width."""
+        shown_now = self.query_one("#files", ListView).display
+        self.screen.set_class(shown_now, "-files-hidden")
+        self.screen.set_class(not shown_now, "-files-shown")
+        if shown_now and self.focused is self.query_one("#files", ListView):
+            self.query_one(PolicyEditor).focus()
+
+    def action_toggle_results(self) -> None:
+        """The results take the whole height (the editor hides), or share it again."""
+        main = self.query_one("#main")
+        main.toggle_class("-results")
+        if main.has_class("-results") and self.focused is self.query_one(PolicyEditor):
+            self.query_one(TabbedContent).query_one(Tabs).focus()
+        elif not main.has_class("-results") and self.focused is None:
+            self.query_one(PolicyEditor).focus()
+
+    def _show_tab(self, pane: str) -> None:
+        """Show a results tab; the keyboard's focus leaves a box of the tab it hides (else
+        the tabs would follow the focus back there)."""
+        panels = self.query_one(TabbedContent)
+        focused = self.focused
+        panels.active = pane
+        shown_pane = self.query_one(f"#{pane}")
+        if focused is not None and panels in focused.ancestors \
+                and shown_pane not in focused.ancestors:  # fmt: skip
+            panels.query_one(Tabs).focus()
+
+    def action_focus_dates(self) -> None:
+        """The date boxes: the sampling day when the Sampling tab shows, else the
+        simulation's from (its to is the next box: tab)."""
+        panels = self.query_one(TabbedContent)
+        if panels.active == "sampling-tab":
+            self.query_one("#sample-period", Input).focus()
+            return
+        self._show_tab("simulation-tab")
+        self.query_one("#sim-from", Input).focus()
 
     def action_focus_editor(self) -> None:
         self.query_one(PolicyEditor).focus()
@@ -982,15 +1207,18 @@ def _saved_message(copy: list[str] | None, errors: int) -> str:
     )
 
 
-def _grade_chart(before: dict[str, int], after: dict[str, int]) -> str:
-    """A small bar chart of the grade distribution before and after."""
-    grades = sorted(set(before) | set(after))
-    if not grades:
-        return ""
-    peak = max([*before.values(), *after.values(), 1])
-    rows = [_("grades (before ▓ / after █):")]
-    for grade in grades:
-        b, a = before.get(grade, 0), after.get(grade, 0)
-        rows.append(f"{grade:<6} {'▓' * round(20 * b / peak):<20} {b:>5}")
-        rows.append(f"{'':<6} {'█' * round(20 * a / peak):<20} {a:>5}")
-    return "\n".join(rows)
+def _last_day_with_calls(
+    store: Any, policy: Policy, span: tuple[dt.datetime, dt.datetime]
+) -> dt.date:
+    """F8's day when none is typed: the last whole day of the history (the day before its
+    last event's) that has calls, in the policy's timezone; else the last event's day."""
+    first = span[0].astimezone(policy.timezone).date()
+    last = span[1].astimezone(policy.timezone).date()
+    day = last - dt.timedelta(days=1)
+    while day >= first:
+        opens = dt.datetime.combine(day, dt.time(), policy.timezone)
+        closes = opens + dt.timedelta(days=1)
+        if next(iter(store.events(start=opens, end=closes, kinds=("call",))), None) is not None:
+            return day
+        day -= dt.timedelta(days=1)
+    return last

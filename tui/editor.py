@@ -50,7 +50,7 @@ class PolicyEditor(TextArea):
         super().__init__(
             text,
             show_line_numbers=True,
-            tab_behavior="indent",
+            tab_behavior="focus",  # tab: the next box (f9 lays out the indents)
             soft_wrap=False,
             **kwargs,  # type: ignore[arg-type]
         )

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from pathlib import Path
 from typing import ClassVar
 
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Markdown
@@ -40,9 +41,9 @@ class Confirm(ModalScreen[bool]):
 
     DEFAULT_CSS = """
     Confirm { align: center middle; }
-    Confirm > Vertical { width: 64; height: auto; border: thick $warning; padding: 1 2;
-                         background: $surface; }
-    Confirm Label { width: 100%; }
+    Confirm > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%;
+                         border: thick $warning; padding: 1 2; background: $surface; }
+    Confirm Label { width: 100%; height: auto; }
     Confirm Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
     Confirm Button { margin-left: 2; }
     """
@@ -82,9 +83,9 @@ class SaveAs(ModalScreen[Path | None]):
 
     DEFAULT_CSS = """
     SaveAs { align: center middle; }
-    SaveAs > Vertical { width: 80; height: auto; border: thick $primary; padding: 1 2;
-                        background: $surface; }
-    SaveAs Label { width: 100%; }
+    SaveAs > Vertical { width: 80; max-width: 100%; height: auto; max-height: 100%;
+                        border: thick $primary; padding: 1 2; background: $surface; }
+    SaveAs Label { width: 100%; height: auto; }
     SaveAs Input { margin-top: 1; }
     SaveAs #save-as-problem { color: $error; height: auto; }
     SaveAs Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
@@ -162,6 +163,56 @@ class SaveAs(ModalScreen[Path | None]):
         return None
 
 
+class Ask(ModalScreen[str | None]):
+    """Ask for one line (a new file's name, a line to go to): `check` answers why the
+    text will not do, or None; the answer is the text, or None when cancelled."""
+
+    DEFAULT_CSS = """
+    Ask { align: center middle; }
+    Ask > Vertical { width: 72; max-width: 100%; height: auto; max-height: 100%;
+                     border: thick $primary; padding: 1 2; background: $surface; }
+    Ask Label { width: 100%; height: auto; }
+    Ask Input { margin-top: 1; }
+    Ask #ask-problem { color: $error; }
+    Ask Horizontal { height: auto; margin-top: 1; align-horizontal: right; }
+    Ask Button { margin-left: 2; }
+    """
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", N_("cancel"))]
+
+    def __init__(
+        self, question: str, ok: str, check: Callable[[str], str | None], value: str = ""
+    ) -> None:
+        super().__init__()
+        translate_bindings(self)
+        self.question = question
+        self.ok = ok
+        self.check = check
+        self.value = value
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(shown(self.question), markup=False)
+            yield Input(shown(self.value), id="ask-value")
+            yield Label("", id="ask-problem", markup=False)
+            with Horizontal():
+                yield Button(_("Cancel"), id="cancel")
+                yield Button(self.ok, id="ok", variant="primary")
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Button.Pressed, "#ok")
+    @on(Input.Submitted, "#ask-value")
+    def _answer(self) -> None:
+        given = self.query_one(Input).value.strip()
+        problem = self.check(given)
+        if problem is not None:
+            self.query_one("#ask-problem", Label).update(shown(problem))
+            return
+        self.dismiss(given)
+
+
 # The help screen, a table of keys (Markdown), built in the run's language: `help_text()`
 HELP_TITLE = N_("callqa — keys")
 HELP_COLUMNS = (N_("key"), N_("what it does"))
@@ -172,7 +223,13 @@ HELP_KEYS = (
     ("**escape**", N_("while a simulation runs: cancel it (the editor's text is kept)")),
     ("**f7**", N_("activate the buffer (only when it checks clean and its tests pass)")),
     ("**f8**", N_("show the sampling plan for the last day of the history")),
-    ("**ctrl+o**", N_("focus the file list · **ctrl+e** focus the editor")),
+    ("**ctrl+r**", N_("maximize the results (the editor hides), or share the height again")),
+    ("**ctrl+o**", N_("focus the file list (enter opens a file) · **ctrl+e** focus the editor")),
+    ("**ctrl+b**", N_("show or hide the file list (hidden by itself below 100 columns)")),
+    ("**ctrl+n**", N_("new policy file in the folder · **ctrl+g** go to a line")),
+    ("**f9**", N_("format the policy as `callqa fmt` does, keeping its keywords (ctrl+z undoes)")),
+    ("**tab**", N_("next box or table (the editor too: indent with spaces, or f9)")),
+    ("**ctrl+t**", N_("the date boxes: the simulation's from/to, or the sampling day")),
     ("**ctrl+p**", N_("command palette: every action by name")),
     ("**f1**", N_("this help · **ctrl+q** quit (asks first if anything is unsaved)")),
 )
@@ -192,8 +249,8 @@ def help_text() -> str:
 class Help(ModalScreen[None]):
     DEFAULT_CSS = """
     Help { align: center middle; }
-    Help > Vertical { width: 90; height: auto; max-height: 90%; border: thick $primary;
-                      padding: 0 1; background: $surface; }
+    Help > VerticalScroll { width: 90; max-width: 100%; height: auto; max-height: 100%;
+                            border: thick $primary; padding: 0 1; background: $surface; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [Binding("escape,f1,q", "close", N_("close"))]
 
@@ -202,7 +259,7 @@ class Help(ModalScreen[None]):
         translate_bindings(self)
 
     def compose(self) -> ComposeResult:
-        with Vertical():
+        with VerticalScroll():  # a short terminal scrolls it (arrows, page keys)
             yield Markdown(help_text())
 
     def action_close(self) -> None:
