@@ -90,13 +90,17 @@ def format_choices() -> dict[str, list[str]]:
 
 def test_every_verb_says_text_for_people_and_json_or_jsonl_for_programs() -> None:
     formats = format_choices()
-    for verb in ("check", "test", "import", "sample", "calibration", "policy list",
-                 "policy history"):  # fmt: skip
+    for verb in ("check", "fmt", "test", "import", "sample", "calibration", "simulate",
+                 "policy add", "policy activate", "policy list", "policy history",
+                 "policy diff"):  # fmt: skip
         assert formats[verb] == ["text", "json"], verb
     for verb in ("score", "explain"):  # they stream one record per line
         assert formats[verb] == ["text", "jsonl"], verb
+    verbs = {name for name, _ in subcommands(build_parser())}
+    # every verb answers --format json, but the app and the demo, which are for people
+    assert verbs - set(formats) == {"policy", "tui", "demo"}
     for name, sub in subcommands(build_parser()):
-        if name != "simulate" and "--format" in {o for a in sub._actions for o in a.option_strings}:
+        if "--format" in {o for a in sub._actions for o in a.option_strings}:
             assert sub.get_default("format") == "text", name
 
 
@@ -449,3 +453,48 @@ def test_the_demo_names_the_failing_policy_tests(
     assert "policy tests: 1 of 2 pass\n  FAIL  escalates on the third  (center.policy:20)\n" in out
     assert "line 23: expected hr_review for A1" in out
     assert "\x1b" not in out  # piped: no colour
+
+
+def test_fmt_json_says_what_happened_to_each_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    tidy, messy, broken = tmp_path / "tidy.policy", tmp_path / "messy.policy", tmp_path / "b.policy"
+    tidy.write_text('policy "p"\n', encoding="utf-8")
+    messy.write_text('policy   "p"\n', encoding="utf-8")
+    broken.write_text('policy "p"\nrubric {\n', encoding="utf-8")
+    files = [str(tidy), str(messy), str(broken)]
+    assert main(["fmt", "--check", "--format", "json", *files]) == 1
+    out, err = capsys.readouterr()
+    assert err == ""
+    report = json.loads(out)
+    assert [(f["file"], f["status"]) for f in report["files"]] == [
+        (str(tidy), "unchanged"),
+        (str(messy), "would_reformat"),
+        (str(broken), "refused"),
+    ]
+    assert "b.policy:2:8" in report["files"][2]["problem"] and report["check"] is True
+    assert main(["fmt", "--format", "json", str(messy)]) == 0
+    assert json.loads(capsys.readouterr().out)["files"][0]["status"] == "formatted"
+    assert messy.read_text(encoding="utf-8") == 'policy "p"\n'
+
+
+def test_policy_add_activate_and_diff_answer_json(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    db, first, second = two_versions(tmp_path, capsys)
+    path = tmp_path / "p3.policy"
+    path.write_text(TWO_TESTS.replace('version "1"', 'version "3"').split("test ")[0],
+                    encoding="utf-8")  # fmt: skip
+    assert main(["policy", "add", str(path), "--db", db, "--format", "json"]) == 0
+    stored = json.loads(capsys.readouterr().out)
+    assert stored["version"] == "3" and stored["file"] == "p3.policy" and stored["stored"]
+    assert main(["policy", "activate", first, "--db", db, "--by", "王经理", "--format",
+                 "json"]) == 0  # fmt: skip
+    activated = json.loads(capsys.readouterr().out)
+    assert (activated["activated"], activated["by"]) == (first, "王经理")
+    assert main(["policy", "diff", first, second, "--db", db, "--format", "json"]) == 0
+    diff = json.loads(capsys.readouterr().out)
+    assert (diff["old"], diff["new"]) == (first, second)
+    [changed] = diff["files"]
+    assert '-policy "t" version "1"' in changed["diff"]
+    assert '+policy "t" version "2"' in changed["diff"]

@@ -84,7 +84,7 @@ def run_test(policy: Policy, block: ast.TestBlock) -> TestResult:
     if times:  # within the years and steps _time_problem allows: advance takes it
         result.decisions += engine.advance(max(at for at, _ in times))
     for expect in expects:
-        failure = _check(expect, result.decisions, zone)
+        failure = expectation_problem(expect, result.decisions, zone)
         if failure:
             result.failures.append(
                 _("line {line}: {problem}").format(line=expect.span.line, problem=failure)
@@ -119,7 +119,7 @@ def _local(value: object, zone: Any) -> dt.datetime:
     return value if value.tzinfo is not None else value.replace(tzinfo=zone)
 
 
-def _check(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | None:
+def expectation_problem(expect: ast.Expect, decisions: list[Decision], zone: Any) -> str | None:
     def matches(d: Decision, with_time: bool = True) -> bool:
         if expect.what not in (d.action, d.kind, d.rule):  # a threshold's id is its rule
             return False

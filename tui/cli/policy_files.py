@@ -16,8 +16,7 @@ from callqa.dsl.i18n import _, ngettext
 from callqa.engine import Policy, load_policy
 from callqa.engine.decisions import Decision
 from callqa.engine.errors import InputFileError
-from callqa.engine.runtime.policy_tests import TestResult, run_policy_tests
-from callqa.engine.runtime.policy_tests import _check as expectation_problem
+from callqa.engine.runtime.policy_tests import TestResult, expectation_problem, run_policy_tests
 from callqa.tui.cli.common import Commands, add_format, read_policy_text
 from callqa.tui.files import NotRegularFile, is_shipped, save_target, write_atomically
 from callqa.tui.literal import say, say_diagnostic
@@ -41,6 +40,7 @@ def register(commands: Commands) -> None:
             "by default each file keeps the set it is mostly written in"
         ),
     )
+    add_format(fmt, "json")
     fmt.set_defaults(run=run_fmt)
 
     test = commands.add_parser("test", help=_("run the test blocks of policy files"))
@@ -103,44 +103,59 @@ def run_check(args: argparse.Namespace) -> int:
 
 
 def run_fmt(args: argparse.Namespace) -> int:
-    changed = failed = 0
+    """Each file formatted in place (or, with --check, only said). With --format json, one
+    document: per file what happened (`unchanged`, `formatted`, `would_reformat`, `refused`)
+    and why a refused one was."""
+    as_json = args.format == "json"
+    files: list[dict[str, Any]] = []
+
+    def refused(name: str, *said: object) -> None:
+        files.append({"file": name, "status": "refused", "problem": "\n".join(map(str, said))})
+        if not as_json:
+            for text in said:
+                say(text, file=sys.stderr)
+
     for name in args.files:
         if not args.check and is_shipped(Path(name)):  # as the TUI: never written there
-            say(_("{name}: not formatted: it is a shipped example inside the installed callqa, "
-                  "where an upgrade would overwrite your changes; copy it to a folder of your "
-                  "own and format the copy").format(name=name), file=sys.stderr)  # fmt: skip
-            failed += 1
+            shipped = _("{name}: not formatted: it is a shipped example inside the installed "
+                        "callqa, where an upgrade would overwrite your changes; copy it to a "
+                        "folder of your own and format the copy")  # fmt: skip
+            refused(name, shipped.format(name=name))
             continue
         try:  # before reading: /dev/stdin would be read, then replaced by a file
             if not args.check:
                 save_target(Path(name))
         except NotRegularFile as error:
-            say(error, file=sys.stderr)
-            failed += 1
+            refused(name, error)
             continue
         text, problem = read_policy_text(name)
         if problem is not None:
-            say(problem.render(), file=sys.stderr)
-            failed += 1
+            refused(name, problem.render())
             continue
         assert text is not None
         try:
             formatted = format_text(text, name, args.keywords)
         except PolicyError as error:
-            say(error.render(), file=sys.stderr)
-            say(_("{name}: not formatted, fix the syntax errors first").format(name=name),
-                file=sys.stderr)  # fmt: skip
-            failed += 1
+            refused(name, error.render(), _("{name}: not formatted, fix the syntax errors "
+                                            "first").format(name=name))  # fmt: skip
             continue
         if formatted == text:
+            files.append({"file": name, "status": "unchanged", "problem": None})
             continue
-        changed += 1
         if args.check:
-            say(_("would reformat {name}").format(name=name))
+            files.append({"file": name, "status": "would_reformat", "problem": None})
+            if not as_json:
+                say(_("would reformat {name}").format(name=name))
         else:
             write_atomically(Path(name), formatted)
-            say(_("formatted {name}").format(name=name))
-    if args.check and changed:
+            files.append({"file": name, "status": "formatted", "problem": None})
+            if not as_json:
+                say(_("formatted {name}").format(name=name))
+    changed = sum(entry["status"] in ("would_reformat", "formatted") for entry in files)
+    failed = sum(entry["status"] == "refused" for entry in files)
+    if as_json:
+        say(json.dumps({"files": files, "check": args.check}, ensure_ascii=False, indent=2))
+    elif args.check and changed:
         say(_("{changed} file(s) would be reformatted; run callqa fmt to fix them").format(
             changed=changed
         ))  # fmt: skip

@@ -26,7 +26,14 @@ from callqa.engine.simulation.simulate import (
 )
 from callqa.engine.simulation.sweep import parse_sweep, sweep
 from callqa.engine.store.defaults import DEFAULT_DB, DEMO_DB
-from callqa.tui.cli.common import Commands, load_or_report, moment_option, open_store, shown_db
+from callqa.tui.cli.common import (
+    Commands,
+    add_format,
+    load_or_report,
+    moment_option,
+    open_store,
+    shown_db,
+)
 from callqa.tui.cli.progress import add_quiet, counted, progress
 from callqa.tui.literal import rich_text, say
 from callqa.tui.simulation_view import decision_label, print_simulation
@@ -51,7 +58,7 @@ def register(commands: Commands) -> None:
                                                            demo_db=DEMO_DB))  # fmt: skip
     simulate.add_argument("--from", dest="start", metavar="TIME")
     simulate.add_argument("--to", dest="end", metavar="TIME")
-    simulate.add_argument("--format", choices=["table", "json"], default="table")
+    add_format(simulate, "json", table=True)
     simulate.add_argument("--all", action="store_true", dest="everything",
                           help=_("list every changed outcome with its reasons, every agent "
                           "and team and every re-timed outcome (the report for people "

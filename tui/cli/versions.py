@@ -39,11 +39,13 @@ def register(commands: Commands) -> None:
     add.add_argument("--author", help=_("who wrote this version (default: you, the user "
                      "logged in: $USER)"))  # fmt: skip
     add.add_argument("--effective", metavar="TIME", help=_("when this version takes effect"))
+    add_format(add, "json")
     activate = policy_commands.add_parser("activate", help=_("make a stored version active"))
     activate.add_argument("hash", help=_("the version's hash, or its first 4 or more "
                           "characters (see callqa policy list)"))  # fmt: skip
     activate.add_argument("--by", metavar="NAME", help=_("who activates it, as history shows "
                           "(default: you, the user logged in: $USER)"))  # fmt: skip
+    add_format(activate, "json")
     listed = policy_commands.add_parser("list", help=_("every stored version, newest first"))
     add_format(listed, "json")
     history = policy_commands.add_parser("history", help=_("who activated what, when"))
@@ -51,6 +53,7 @@ def register(commands: Commands) -> None:
     diff = policy_commands.add_parser("diff", help=_("what changed between two stored versions"))
     diff.add_argument("old", help=_("the older version's hash (4 or more characters)"))
     diff.add_argument("new", help=_("the newer version's hash (4 or more characters)"))
+    add_format(diff, "json")
     for sub in policy_commands.choices.values():
         where = (
             _("database the versions are written to (default: {db})")
@@ -165,12 +168,21 @@ def _diff(args: argparse.Namespace, store: Store) -> int:
         (name, name, old_files.get(name, ""), new_files.get(name, ""))
         for name in sorted({*old_files, *new_files})
     ]
+    files = []
     for old_name, new_name, before, after in pairs:
-        for line in difflib.unified_diff(
+        lines = list(difflib.unified_diff(
             before.splitlines(keepends=True), after.splitlines(keepends=True),
             f"{old_name} ({old.hash})", f"{new_name} ({new.hash})",
-        ):  # fmt: skip
+        ))  # fmt: skip
+        if args.format == "json":
+            if lines:
+                files.append({"old_file": old_name, "new_file": new_name, "diff": "".join(lines)})
+            continue
+        for line in lines:
             say(line, end="")
+    if args.format == "json":
+        say(json.dumps({"old": old.hash, "new": new.hash, "files": files}, ensure_ascii=False,
+                       indent=2))  # fmt: skip
     return 0
 
 
@@ -211,6 +223,11 @@ def _add(args: argparse.Namespace, store: Store) -> int:
         say(_("{error}; {file}: not stored").format(error=error, file=args.file),
             file=sys.stderr)  # fmt: skip
         return 1
+    if args.format == "json":
+        say(json.dumps({"stored": digest, "name": policy.name, "version": policy.version,
+                        "file": Path(args.file).name, "author": args.author or user(),
+                        "db": args.db}, ensure_ascii=False, indent=2))  # fmt: skip
+        return 0
     say(_("stored {name} {version} as {hash}").format(
         name=policy.name, version=policy.version or "", hash=digest
     ))  # fmt: skip
@@ -230,6 +247,11 @@ def _activate(args: argparse.Namespace, store: Store) -> int:
         say(error.render(), file=sys.stderr)
         return 1
     failures = [r for r in run_policy_tests(policy) if not r.passed]
+    if args.format == "json" and failures:
+        say(json.dumps({"activated": None, "hash": version.hash, "failing": [
+            {"name": r.name, "location": r.location} for r in failures
+        ]}, ensure_ascii=False, indent=2))  # fmt: skip
+        return 1
     if failures:
         for result in failures:
             say(_("FAIL  {name}  ({location})").format(
@@ -240,6 +262,11 @@ def _activate(args: argparse.Namespace, store: Store) -> int:
         return 1
     by = args.by or user()
     store.activate(version.hash, by)
+    if args.format == "json":
+        say(json.dumps({"activated": version.hash, "name": version.name,
+                        "version": version.version, "by": by}, ensure_ascii=False,
+                       indent=2))  # fmt: skip
+        return 0
     say(_("activated {name} {version} ({hash}) by {by}").format(
         name=version.name, version=version.version or "", hash=version.hash, by=by
     ))  # fmt: skip
