@@ -234,22 +234,20 @@ class Report:
         }
 
 
-def _changed_row(change: Change) -> dict[str, Any]:
+def _changed_row(change: Change, reasons: bool = True) -> dict[str, Any]:
+    """One outcome's decisions before and after: when, and (`reasons`) why."""
     (kind, subject, action), a, b = change
-    return {
-        "kind": kind, "subject": subject, "action": action or None,
-        "before": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in a],
-        "after": [f"{d.at:%Y-%m-%d %H:%M} {d.reason}" for d in b],
-    }  # fmt: skip
+
+    def said(d: Decision) -> str:
+        return f"{d.at:%Y-%m-%d %H:%M} {d.reason}" if reasons else f"{d.at:%Y-%m-%d %H:%M}"
+
+    return {"kind": kind, "subject": subject, "action": action or None,
+            "before": [said(d) for d in a], "after": [said(d) for d in b]}  # fmt: skip
 
 
 def _retimed_row(change: Change) -> dict[str, Any]:
-    (kind, subject, action), a, b = change
-    return {
-        "kind": kind, "subject": subject, "action": action or None,
-        "before": [f"{d.at:%Y-%m-%d %H:%M}" for d in a],
-        "after": [f"{d.at:%Y-%m-%d %H:%M}" for d in b],
-    }  # fmt: skip
+    """An outcome only moved in time: when before, when after."""
+    return _changed_row(change, reasons=False)
 
 
 @replay_collector()
