@@ -398,6 +398,22 @@ def test_chinese_names_in_utf8_with_one_latin1_byte_are_refused(
             read_data(path)
 
 
+def test_a_stray_byte_in_a_file_of_rare_names_is_refused_not_read_as_gbk(
+    tmp_path: Path,
+) -> None:
+    """王喆 twice in UTF-8, 王's first byte replaced by \xa0: every byte is then valid GBK
+    (爭嬪枂 ...), and 喆, a rare character, did not count as UTF-8's Chinese, so the file was
+    read as GBK, the names garbled (found by the property above in a fresh-clone run)."""
+    rows = bytearray(
+        "call,m0,2026-11-02 09:00,王喆,60\ncall,m1,2026-11-02 09:00,王喆,60\n".encode()
+    )
+    rows[25] = 0xA0
+    path = tmp_path / "calls.csv"
+    path.write_bytes(bytes(rows))
+    with pytest.raises(InputFileError, match=r"line 1, column 26 is not UTF-8 .* mixes encodings"):
+        read_data(path)
+
+
 def test_an_encoding_error_gives_the_column_in_its_line_and_the_line_from_its_start(
     tmp_path: Path,
 ) -> None:

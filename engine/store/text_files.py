@@ -314,25 +314,35 @@ def _gbk_problem(source: IO[bytes]) -> str | None:
     two-byte characters seldom line up into what UTF-8 reads as Chinese text
     (`_is_chinese_text`), while a UTF-8 file with a stray byte is made of it: the bytes of
     such text at twice or more the bytes that are not UTF-8 mean a UTF-8 file with stray
-    bytes (mixed). Counting
+    bytes (mixed); a rare Han character (王喆's 喆) counts for less than a common one, and a
+    run of stray bytes for at most one character's three. Counting
     every three-byte sequence instead refused GBK files of names such as 李喆 (its bytes
     line up into a private-use character)."""
     decoder = codecs.getincrementaldecoder("gb18030")()
     utf8 = codecs.getincrementaldecoder("utf-8")(errors="surrogateescape")
-    wide = stray = 0  # bytes of Chinese text read as UTF-8; bytes not UTF-8
+    wide = stray = runs = 0  # bytes of Chinese text read as UTF-8; bytes not UTF-8, runs
+    in_run = False
     try:
         while chunk := source.read(CHUNK):
             decoder.decode(chunk)
             for ch in utf8.decode(chunk):
                 if "\udc80" <= ch <= "\udcff":
                     stray += 1
-                elif _is_chinese_text(ch):
+                    runs += not in_run
+                    in_run = True
+                    continue
+                in_run = False
+                if _is_chinese_text(ch):
                     wide += 3
+                elif "\u3400" <= ch <= "\u9fff":
+                    wide += 2  # a rare Han character: weaker evidence (see above)
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return "not-gbk"
     stray += len(utf8.getstate()[0])  # an unfinished UTF-8 character at the end
-    if wide >= 2 * stray:
+    # one stray byte may break the character it lands in and the next: count at most a
+    # character's bytes for each run of stray bytes
+    if wide >= 2 * min(stray, 3 * max(runs, 1)):
         return "mixed"
     return None
 
