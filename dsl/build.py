@@ -22,6 +22,7 @@ from callqa.dsl.types import Type
 from callqa.dsl.vocabulary import UNIT_SECONDS, WORKING_UNITS
 from callqa.dsl.vocabulary_zh import (
     AGGREGATES,
+    AMOUNT_UNIT,
     CALENDAR_PREFIX,
     CALL_WORD,
     KEYWORDS,
@@ -33,8 +34,6 @@ from callqa.dsl.vocabulary_zh import (
 )
 
 _AGGREGATE_EN = {zh: en for en, zh in AGGREGATES.items()}
-# `8h`, `8 hours`, `8小时`: the number and the unit as written
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(\D+)")
 
 MAX_NUMBER = 10**12  # a trillion: more than any count, points or seconds a policy means
 MAX_DURATION = 36_525 * 86_400  # seconds in 100 years: longer than any window or limit
@@ -237,7 +236,7 @@ class Builder:
         if word.type == "WORKING_WORD":  # `8 工作小时`
             word = Token("DURATION_WORD", str(word)[len(WORKING_WORD) :], 0, 0, 0, 0, 0, 0)
         length = self.duration(Tree("duration", [number_tree, word], tree.meta))
-        amount = _DURATION.fullmatch(length.text).group(1)  # type: ignore[union-attr]
+        amount = AMOUNT_UNIT.fullmatch(length.text).group(1)  # type: ignore[union-attr]
         letter = unit_letter(str(word))
         written = str(word) if str(word).isascii() else unit_word(amount, letter)
         text = f"{amount} working {written}"
@@ -640,7 +639,7 @@ class Builder:
         span = span_of(node)
         if len(kids(node)) == 1:  # `8h`, `8小时`
             text = str(kids(node)[0])
-            digits, letter = _DURATION.fullmatch(text).groups()  # type: ignore[union-attr]
+            digits, letter = AMOUNT_UNIT.fullmatch(text).groups()  # type: ignore[union-attr]
             amount, letter = float(self.read_number(digits, span)), unit_letter(letter)
         else:
             number_tree, word = kids(node)

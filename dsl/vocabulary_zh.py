@@ -194,11 +194,7 @@ def chinese_keywords() -> frozenset[str]:
     return frozenset(KEYWORDS.values())
 
 
-TOP_LEVEL_ZH = frozenset(
-    KEYWORDS[word] for word in ("policy", "include", "field", "rubric", "action", "sampling",
-                                "escalation", "threshold", "discipline", "calendar", "rota",
-                                "test")
-)  # fmt: skip
+TOP_LEVEL_ZH = frozenset(KEYWORDS[word] for word in TOP_LEVEL_KEYWORDS)
 # a duration's Chinese unit -> its unit letter (`8小时` is `8h`)
 UNIT_OF = {**{zh: letter for letter, zh in UNITS.items()}, "日": "d"}
 
@@ -218,7 +214,7 @@ def duration_text(text: str, keywords: KeywordSet) -> str:
     """A duration as written (`8h`, `8 hours`, `8 小时`) in one keyword set: `8小时` or
     `8 hours`. `8h` is written alike in both (a center writes `24h` in Chinese too), so a
     policy turns from one set to the other and back unchanged."""
-    amount, unit = _AMOUNT_UNIT.fullmatch(text).groups()  # type: ignore[union-attr]
+    amount, unit = AMOUNT_UNIT.fullmatch(text).groups()  # type: ignore[union-attr]
     if unit in UNIT_SECONDS or (keywords == "en" and unit.isascii()):
         return text  # `8h`; English as written
     letter = unit_letter(unit)
@@ -246,5 +242,6 @@ def written_in(text: str) -> KeywordSet:
     return "zh" if chinese_blocks > english_blocks else "en"
 
 
-_AMOUNT_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(\D+)")
+# a duration as written: its amount and its unit (`8h`, `8 hours`, `8小时`)
+AMOUNT_UNIT = re.compile(r"(\d+(?:\.\d+)?)\s*(\D+)")
 _FIRST_WORD = re.compile(r"^([^\W\d]\w*)", re.M)
